@@ -1,0 +1,37 @@
+# The README's quick start: `make run` and `make test`. Both create .venv on their own.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TESTSTAMP := $(VENV)/.installed-test
+
+.PHONY: run test bench sysdeps clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Nodeloom needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TESTSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+# Qt needs a few shared libraries that a bare Debian/Ubuntu machine lacks; install them when missing.
+sysdeps:
+	@sh tools/sysdeps.sh
+
+run: $(STAMP) sysdeps
+	$(BIN)/nodeloom
+
+test: $(TESTSTAMP) sysdeps
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: $(TESTSTAMP) sysdeps
+	@for f in tests/bench/*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

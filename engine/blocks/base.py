@@ -1,0 +1,121 @@
+"""The block declaration API (SPEC §4).
+
+A block is one small class in one file::
+
+    class ImageBlur(Block):
+        type = "image_blur"
+        category = "image"
+        inputs = (Port("image", "image"),)
+        outputs = (Port("image", "image"),)
+
+        class Config(BlockConfig):
+            radius: float = Field(2.0, ge=0, le=100)
+
+        async def run(self, ctx, inputs, config):
+            img = inputs["image"]
+            return {"image": await ctx.run_blocking(img.filter, ImageFilter.GaussianBlur(config.radius))}
+
+Everything about a block is readable from the class without instantiating it or importing Qt:
+:meth:`Block.describe` gives its ports and the JSON schema of its config, for the palette, the validator,
+the CLI and the server alike. ``run`` returns a dict of output values; an output port missing from that
+dict carries no value (downstream nodes that need it are skipped), which is how ``condition`` picks a branch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..executor.context import NodeContext
+
+__all__ = ["Port", "BlockConfig", "Block", "ERROR_PORT"]
+
+ERROR_PORT = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """A typed port. Inputs are required unless ``required=False`` or they share a config field's name."""
+
+    name: str
+    type: str = "any"
+    required: bool = True
+    description: str = ""
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "type": self.type, "required": self.required, "description": self.description}
+
+
+class BlockConfig(BaseModel):
+    """Base of every block's ``Config``: unknown keys are refused so typos surface in validation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Block:
+    """Base class of all blocks. Subclasses set the class attributes and implement :meth:`run`."""
+
+    type: ClassVar[str]
+    version: ClassVar[int] = 1
+    category: ClassVar[str] = "general"
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    inputs: ClassVar[tuple[Port, ...]] = ()
+    outputs: ClassVar[tuple[Port, ...]] = ()
+    Config: ClassVar[type[BlockConfig]] = BlockConfig
+    deterministic: ClassVar[bool] = True
+    #: safe to start inline, before a Task exists: the block awaits only plain futures (sleep, run_blocking),
+    #: never ``asyncio.timeout``/anyio cancel scopes, which bind to the current task.
+    inline: ClassVar[bool] = False
+    #: accepts input ports beyond the declared ones (any name, type ``any``, optional), ordered naturally.
+    dynamic_inputs: ClassVar[bool] = False
+    legacy_types: ClassVar[tuple[str, ...]] = ()
+    #: input ports that, when connected, override the config field of the same name. None means every input
+    #: that shares a config field's name (SPEC §4); such ports are optional.
+    config_inputs: ClassVar[tuple[str, ...] | None] = None
+    #: "foreach" and "collect" mark the two ends of a loop body; the executor runs the body between them.
+    role: ClassVar[str | None] = None
+
+    async def run(self, ctx: "NodeContext", inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
+        raise NotImplementedError(f"block {self.type!r} does not implement run()")
+
+    # -- description, no instance needed ------------------------------------------------------------------
+
+    @classmethod
+    def overriding_inputs(cls) -> frozenset[str]:
+        if cls.config_inputs is not None:
+            return frozenset(cls.config_inputs)
+        return frozenset(p.name for p in cls.inputs if p.name in cls.Config.model_fields)
+
+    @classmethod
+    def input_ports(cls, config: BlockConfig | None = None) -> tuple[Port, ...]:
+        shared = cls.overriding_inputs()
+        return tuple(Port(p.name, p.type, False, p.description) if p.name in shared else p for p in cls.inputs)
+
+    @classmethod
+    def output_ports(cls, config: BlockConfig | None = None) -> tuple[Port, ...]:
+        """Declared outputs plus the ``error`` port every node has. Blocks may refine types from config."""
+        return cls.outputs + (Port(ERROR_PORT, "object", description="the error, with on_error: continue"),)
+
+    @classmethod
+    def config_schema(cls) -> dict:
+        return cls.Config.model_json_schema()
+
+    @classmethod
+    def describe(cls) -> dict:
+        return {
+            "type": cls.type,
+            "version": cls.version,
+            "category": cls.category,
+            "title": cls.title or cls.type.replace("_", " ").title(),
+            "description": cls.description or (cls.__doc__ or "").strip().split("\n")[0],
+            "inputs": [p.to_json() for p in cls.input_ports()],
+            "outputs": [p.to_json() for p in cls.output_ports()],
+            "dynamic_inputs": cls.dynamic_inputs,
+            "config_schema": cls.config_schema(),
+            "deterministic": cls.deterministic,
+            "legacy_types": list(cls.legacy_types),
+        }

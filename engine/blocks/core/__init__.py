@@ -1,0 +1,1 @@
+"""Core blocks: workflow interface, flow control, loops and data shaping."""

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..base import Block, BlockConfig, Port
+
+
+class OutputBlock(Block):
+    """A workflow output: its value is returned by the run under ``name``."""
+
+    type = "output"
+    category = "workflow"
+    inline = True
+    deterministic = False
+    inputs = (Port("value", "any"),)
+
+    class Config(BlockConfig):
+        name: str = Field(min_length=1, max_length=200)
+
+    async def run(self, ctx, inputs, config):
+        ctx.emit_output(config.name, inputs.get("value"))
+        return {}

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from pydantic import Field
+
+from ...errors import BlockError
+from ...imaging import open_image
+from ...net import fetch_bytes
+from ..base import Block, BlockConfig, Port
+
+MAX_BYTES = 100 * 1024 * 1024
+_DATA_URI = re.compile(r"^data:(?P<mime>[\w/+.-]*)(?P<params>(;[\w=.-]+)*?)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
+
+
+def _data_uri(source: str) -> bytes:
+    m = _DATA_URI.match(source)
+    if not m:
+        raise BlockError("malformed data URI")
+    if not m.group("b64"):
+        raise BlockError("only base64 data URIs are supported for images")
+    try:
+        return base64.b64decode(m.group("data"), validate=False)
+    except (binascii.Error, ValueError) as e:
+        raise BlockError(f"data URI is not valid base64: {e}") from None
+
+
+class ImageLoadBlock(Block):
+    """Load an image from a file path, an http(s) URL or a data URI."""
+
+    type = "image_load"
+    category = "image"
+    inputs = (Port("source", "string"),)
+    outputs = (Port("image", "image"), Port("width", "integer"), Port("height", "integer"))
+
+    class Config(BlockConfig):
+        source: str = Field("", description="file path (relative to the workflow file), http(s) URL or data URI")
+
+    async def run(self, ctx, inputs, config):
+        source = config.source.strip()
+        if not source:
+            raise BlockError("no image source given")
+        if source.startswith("data:"):
+            data = _data_uri(source)
+        elif re.match(r"^https?://", source, re.I):
+            data = await fetch_bytes(source, MAX_BYTES)
+        else:
+            path = ctx.resolve_path(source)
+            try:
+                size = path.stat().st_size
+                if size > MAX_BYTES:
+                    raise BlockError(f"{path} is {size} bytes; the limit is {MAX_BYTES}")
+                data = await ctx.run_blocking(path.read_bytes)
+            except OSError as e:
+                raise BlockError(f"cannot read {path}: {e.strerror or e}") from None
+        img = await ctx.run_blocking(open_image, data)
+        return {"image": img, "width": img.width, "height": img.height}

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image
+from pydantic import Field
+
+from ...errors import BlockError
+from ..base import Block, BlockConfig, Port
+
+_PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+
+
+def _write(img: Image.Image, path: Path, fmt: str, quality: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "jpeg" and img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            img.save(f, format=_PIL_FORMAT[fmt], **({} if fmt == "png" else {"quality": quality}))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ImageSaveBlock(Block):
+    """Write the image to a file (atomically); relative paths resolve against the workflow's folder."""
+
+    type = "image_save"
+    category = "image"
+    deterministic = False
+    inputs = (Port("image", "image"), Port("path", "string"))
+    outputs = (Port("path", "string"),)
+
+    class Config(BlockConfig):
+        path: str = ""
+        format: Literal["png", "jpeg", "webp"] = "png"
+        quality: int = Field(90, ge=1, le=100)
+
+    async def run(self, ctx, inputs, config):
+        img = inputs.get("image")
+        if not isinstance(img, Image.Image):
+            raise BlockError(f"image_save needs an image, not {type(img).__name__}")
+        if not config.path.strip():
+            raise BlockError("no path given to save the image to")
+        path = Path(os.path.realpath(ctx.resolve_path(config.path)))
+        try:
+            await ctx.run_blocking(_write, img, path, config.format, config.quality)
+        except OSError as e:
+            raise BlockError(f"cannot write {path}: {e.strerror or e}") from None
+        return {"path": str(path)}

@@ -1,0 +1,85 @@
+"""Every error the engine raises on purpose.
+
+    NodeloomError
+    ├── DocumentError            a workflow file that cannot be read (broken JSON, too deep, future schema)
+    ├── WorkflowInvalid          a readable document with problems; ``.issues`` lists every one of them
+    ├── InputError               run inputs that do not match the workflow's input nodes
+    ├── ExpressionError          a template or transform expression that is refused or fails
+    ├── BlockError               a block refused its inputs or config at run time (a node failure)
+    └── PluginError              a block plugin that could not be loaded (reported, never fatal)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "NodeloomError",
+    "DocumentError",
+    "WorkflowInvalid",
+    "Issue",
+    "InputError",
+    "ExpressionError",
+    "BlockError",
+    "PluginError",
+]
+
+
+class NodeloomError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class DocumentError(NodeloomError):
+    """The document cannot be read at all: broken JSON, nesting too deep, a newer schema version."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One validation problem, naming the node or edge it concerns."""
+
+    code: str
+    message: str
+    node_id: str | None = None
+    edge_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"node {self.node_id!r}" if self.node_id else f"edge {self.edge_id!r}" if self.edge_id else "workflow"
+        return f"{where}: {self.message} [{self.code}]"
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "message": self.message, "node_id": self.node_id, "edge_id": self.edge_id}
+
+
+class WorkflowInvalid(NodeloomError):
+    """A readable document with problems; all of them are in ``issues``."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues) or "invalid workflow")
+
+
+class InputError(NodeloomError):
+    """Run inputs that do not fit the workflow (missing required input, unknown name, wrong type)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class ExpressionError(NodeloomError, ValueError):
+    """A template or expression that is refused (unsafe, too large) or fails while evaluating.
+
+    Also a ``ValueError``, so config validators that compile expressions report it as a config problem."""
+
+
+class BlockError(NodeloomError):
+    """A block refused its inputs or config at run time; the node fails with this message."""
+
+
+class PluginError(NodeloomError):
+    """A block plugin failed to load. Collected in the registry's ``problems``, never raised at start."""
+
+    def __init__(self, source: str, message: str):
+        self.source = source
+        self.message = message
+        super().__init__(f"{source}: {message}")

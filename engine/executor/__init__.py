@@ -1,0 +1,204 @@
+"""The executor: runs a workflow as a concurrent dataflow graph and reports every step as events.
+
+Semantics (SPEC §6):
+
+- **Readiness.** A node becomes ready when every connected input has a value (or is known to have none).
+  Ready nodes start in topological order (ties broken by document order); independent ready nodes run
+  concurrently, at most ``max_concurrency`` at once (default 8, from the workflow or the executor) per graph
+  level — the top level, or one iteration of a ForEach body.
+- **Values and branches.** A block returns a dict of output values; a port missing from it carries no value
+  ("dead"). ``condition`` emits on exactly one of ``true_output``/``false_output``. A node is *skipped* when a
+  required input is dead, or when it has connected inputs and all of them are dead; a skipped node's outputs
+  are all dead, so skips propagate. An optional input that is dead reads ``None``; ``merge`` joins branches.
+  The ``error`` port every node has is dead unless the node failed with ``on_error: continue``.
+- **Config from inputs.** An input port named like a config field overrides that field when it has a value.
+- **ForEach.** The nodes between a ``foreach`` and its ``collect`` form its body (:mod:`engine.loops`). The
+  loop starts once its items and every outside value the body reads are known; the body runs once per item,
+  sequentially, or with ``parallel`` up to ``batch_size`` iterations at a time. ``collect`` returns the
+  iteration results in item order. Bodies nest; body node events carry the iteration indexes.
+- **Failures.** Each attempt obeys ``settings.timeout_s``. A failed attempt is retried after an exponential
+  backoff with jitter — ``min(max_backoff_s, backoff_s * factor**(attempt-1))`` scaled by ``1 ± jitter`` —
+  up to ``retry.max_attempts``; ``node_retrying`` announces each retry. Then ``on_error`` decides:
+  ``continue`` emits ``None`` on the node's outputs and the error on ``error``; ``fail`` (the default) fails
+  the run: nodes still running are cancelled and nodes not yet started never start.
+- **Cancellation.** :meth:`RunHandle.cancel` cancels the running nodes at their next suspension point (at
+  once for sleeps, I/O and ``run_blocking`` waits — a worker thread is abandoned, not awaited), each reports
+  ``cancelled``, and the run ends ``cancelled``.
+- **Pins.** With ``use_pins``, a node with ``pinned`` values is not executed; its pinned values flow
+  downstream and it reports ``cached`` with ``pinned=True``.
+- **Events.** ``run_queued``, ``run_started``, ``node_started``, ``node_progress``, ``node_retrying``,
+  ``node_finished`` (exactly one per node and iteration) and ``run_finished``, each with ``run_id``, a per-run
+  ``seq`` and a timestamp, pushed to every :class:`Subscription` without ever waiting on one (bounded buffers).
+- **Caching** of deterministic nodes across runs is not in this module yet (see the README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import uuid
+from concurrent.futures import Executor as PoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+from typing import Any, Mapping
+
+from ..blocks.registry import BlockRegistry, default_registry
+from ..errors import InputError, NodeloomError
+from ..model import Workflow
+from ..plan import Plan, compile_plan
+from ..types import check_value
+from ..values import from_json, to_json
+from .bus import Subscription
+from .events import RunFinished, RunQueued, RunStarted
+from .runner import LevelRun, NodeFailed
+from .state import NodeRecord, RunState
+
+__all__ = ["Executor", "RunHandle", "RunResult", "Subscription", "resolve_inputs"]
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str
+    outputs: dict[str, Any]
+    error: str | None
+    duration_ms: float
+    nodes: dict[str, NodeRecord] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The ``nodeloom run --json`` object of SPEC §10."""
+        return {"run_id": self.run_id, "status": self.status, "duration_ms": round(self.duration_ms, 3),
+                "outputs": to_json(self.outputs), "nodes": {k: r.to_json() for k, r in self.nodes.items()},
+                "error": self.error}
+
+
+def resolve_inputs(plan: Plan, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Check run inputs against the workflow's ``input`` nodes; decode ``$type`` values; apply defaults."""
+    given = dict(inputs or {})
+    problems = [f"unknown input {name!r} (this workflow's inputs: {', '.join(sorted(plan.inputs)) or 'none'})"
+                for name in given if name not in plan.inputs]
+    resolved: dict[str, Any] = {}
+    for name, node_id in plan.inputs.items():
+        cfg = plan.nodes[node_id].config
+        if name in given:
+            try:
+                value = from_json(given[name])
+            except NodeloomError as e:
+                problems.append(f"input {name!r}: {e}")
+                continue
+        elif cfg.default is not None:
+            value = from_json(cfg.default)
+        elif cfg.required:
+            problems.append(f"missing required input {name!r}" + (f" ({cfg.description})" if cfg.description else ""))
+            continue
+        else:
+            value = None
+        if value is not None and not check_value(cfg.type, value):
+            if cfg.type == "number" and isinstance(value, str):
+                problems.append(f"input {name!r} must be a number, not the text {value!r}")
+            else:
+                problems.append(f"input {name!r} must be of type {cfg.type}, not {type(value).__name__}")
+            continue
+        resolved[name] = value
+    if problems:
+        raise InputError(problems)
+    return resolved
+
+
+class RunHandle:
+    """A started run: await it for the :class:`RunResult`, or :meth:`cancel` it."""
+
+    def __init__(self, run_id: str, task: asyncio.Task):
+        self.run_id = run_id
+        self.task = task
+
+    def cancel(self) -> None:
+        self.task.cancel()
+
+    def done(self) -> bool:
+        return self.task.done()
+
+    def __await__(self):
+        return self.task.__await__()
+
+
+class Executor:
+    def __init__(self, registry: BlockRegistry | None = None, *, max_concurrency: int | None = None,
+                 pool: PoolExecutor | None = None, rng: random.Random | None = None):
+        self.registry = registry or default_registry()
+        self.max_concurrency = max_concurrency
+        self._own_pool = pool is None
+        self.pool = pool or ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
+                                               thread_name_prefix="nodeloom-block")
+        self.rng = rng or random.Random()
+        self._subs: list[Subscription] = []
+        self.active: dict[str, RunHandle] = {}
+
+    def subscribe(self, maxsize: int = 10_000, run_id: str | None = None) -> Subscription:
+        """Events of every run (or of ``run_id`` only). A run-specific subscription closes when the run ends."""
+        sub = Subscription(maxsize, run_id, on_close=self._unsubscribe)
+        self._subs.append(sub)
+        return sub
+
+    def _unsubscribe(self, sub: Subscription) -> None:
+        if sub in self._subs:
+            self._subs.remove(sub)
+
+    def compile(self, workflow: Workflow | Plan) -> Plan:
+        return workflow if isinstance(workflow, Plan) else compile_plan(workflow, self.registry)
+
+    def start(self, workflow: Workflow | Plan, inputs: Mapping[str, Any] | None = None, *,
+              run_id: str | None = None, base_dir: str | os.PathLike | None = None,
+              use_pins: bool = False) -> RunHandle:
+        """Validate, emit ``run_queued`` and start the run on the running loop. Raises
+        :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs."""
+        plan = self.compile(workflow)
+        resolved = resolve_inputs(plan, inputs)
+        run_id = run_id or uuid.uuid4().hex
+        loop = asyncio.get_running_loop()
+        state = RunState(run_id, plan, resolved, self._subs, base_dir=Path(base_dir or os.getcwd()).resolve(),
+                         pool=self.pool, loop=loop,
+                         max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
+                         rng=self.rng, use_pins=use_pins)
+        state.emit(RunQueued, plan.workflow.name, dict(resolved))
+        handle = RunHandle(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"))
+        self.active[run_id] = handle
+        return handle
+
+    async def run(self, workflow: Workflow | Plan, inputs: Mapping[str, Any] | None = None, **kw: Any) -> RunResult:
+        return await self.start(workflow, inputs, **kw)
+
+    async def _execute(self, state: RunState) -> RunResult:
+        state.emit(RunStarted, len(state.plan.nodes))
+        t0 = perf_counter()
+        error = None
+        try:
+            await LevelRun(state, state.plan.root, {}, None, (), None).execute()
+            status = "succeeded"
+        except NodeFailed as e:
+            status, error = "failed", str(e)
+        except asyncio.CancelledError:
+            status, error = "cancelled", "the run was cancelled"
+        except Exception as e:  # an engine bug must still end the run cleanly
+            import logging
+
+            logging.getLogger(__name__).exception("internal error in run %s", state.run_id)
+            status, error = "failed", f"internal error: {type(e).__name__}: {e}"
+        duration = (perf_counter() - t0) * 1000
+        state.emit(RunFinished, status, dict(state.outputs), error, duration)
+        self.active.pop(state.run_id, None)
+        for sub in [s for s in self._subs if s.run_id == state.run_id]:
+            sub.close()
+        return RunResult(state.run_id, status, dict(state.outputs), error, duration, state.records)
+
+    def close(self) -> None:
+        """Cancel active runs and stop the worker pool without waiting for abandoned jobs."""
+        for handle in list(self.active.values()):
+            handle.cancel()
+        for sub in list(self._subs):
+            sub.close()
+        if self._own_pool:
+            self.pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,81 @@
+"""What a block sees while it runs: ``ctx.progress``, ``ctx.preview``, ``ctx.run_blocking`` and friends."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .runner import RunState
+
+__all__ = ["NodeContext"]
+
+T = TypeVar("T")
+log = logging.getLogger("nodeloom.node")
+
+
+class NodeContext:
+    """Per node attempt. Safe to call ``progress``/``preview``/``log`` from a ``run_blocking`` worker thread."""
+
+    __slots__ = ("_run", "node_id", "iteration", "loop", "attempt")
+
+    def __init__(self, run: "RunState", node_id: str, iteration: tuple[int, ...], loop: dict | None, attempt: int = 1):
+        self._run = run
+        self.node_id = node_id
+        self.iteration = iteration
+        self.loop = loop
+        self.attempt = attempt
+
+    @property
+    def run_id(self) -> str:
+        return self._run.run_id
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The workflow's run inputs (used by ``input`` nodes)."""
+        return self._run.inputs
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths resolve against: the workflow file's folder, else the working folder."""
+        return self._run.base_dir
+
+    def resolve_path(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self._run.base_dir / p
+
+    def scope(self, data: Any) -> dict:
+        """Names visible to templates and expressions: ``data``, and ``loop`` inside a ForEach body."""
+        return {"data": data, "loop": self.loop} if self.loop is not None else {"data": data}
+
+    def _on_loop(self, fn: Callable, *args: Any) -> None:
+        run = self._run
+        if threading.get_ident() == run.thread_id:
+            fn(*args)
+        else:
+            run.loop.call_soon_threadsafe(fn, *args)
+
+    def progress(self, fraction: float | None, message: str = "") -> None:
+        if fraction is not None:
+            fraction = min(1.0, max(0.0, float(fraction)))
+        self._on_loop(self._run.emit_progress, self.node_id, self.iteration, fraction, message, None)
+
+    def preview(self, image: Any, message: str = "") -> None:
+        """Offer an image as this node's live preview; the reference travels in ``node_progress``."""
+        self._on_loop(self._run.set_preview, self.node_id, self.iteration, image, message)
+
+    def log(self, message: str) -> None:
+        log.info("[%s %s] %s", self._run.run_id[:8], self.node_id, message)
+
+    def emit_output(self, name: str, value: Any) -> None:
+        """Set a workflow output (used by ``output`` nodes)."""
+        self._run.outputs[name] = value
+
+    async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run CPU-heavy ``fn`` in the run's worker pool so the event loop (and the GUI) never stall."""
+        call = functools.partial(fn, *args, **kwargs) if kwargs else (functools.partial(fn, *args) if args else fn)
+        return await asyncio.get_running_loop().run_in_executor(self._run.pool, call)

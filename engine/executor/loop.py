@@ -1,0 +1,117 @@
+"""ForEach: run a loop body once per item, sequentially or ``batch_size`` items at a time.
+
+The loop is one unit of its level. It starts when the ``foreach``'s items and every outside value its body
+reads are known; each iteration runs the body (a child :class:`LevelRun`) with those values plus the
+foreach's ``item`` and ``index``, and ``loop.item/index/total/first/last`` (and ``loop.parent`` when nested)
+in scope. Each collect receives its body value per iteration, in item order (a skipped value is null). The
+foreach reports ``node_progress`` after each iteration; a body node failing with ``on_error: fail`` fails the
+foreach and the run, cancelling the iterations still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+from .context import NodeContext
+from .events import NodeStarted
+from .runner import DEAD, LevelRun, NodeFailed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..plan import NodePlan
+
+__all__ = ["run_loop"]
+
+
+def _skip_loop(level: LevelRun, np: "NodePlan") -> dict:
+    run = level.run
+    for nid in run.plan.topo:
+        other = run.plan.nodes[nid]
+        if nid == np.id or np.id in other.scope:
+            run.finished(nid, level.iteration, "skipped", 0.0, 0)
+    return {np.id: {}, **{c: {} for c in np.collects}}
+
+
+async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list) -> dict[str, list]:
+    run, child, fid = level.run, np.child, np.id
+    n = len(items)
+    results = {c: [None] * n for c in np.collects}
+    done = 0
+
+    async def one(i: int) -> None:
+        nonlocal done
+        env = dict(gathered)
+        env[(fid, "item")] = items[i]
+        env[(fid, "index")] = i
+        loop_vars = {"item": items[i], "index": i, "total": n, "first": i == 0, "last": i == n - 1,
+                     "parent": level.loop_vars}
+        sink: dict = {}
+        await LevelRun(run, child, env, loop_vars, level.iteration + (i,), sink).execute()
+        for c, v in sink.items():
+            results[c][i] = None if v is DEAD else v
+        done += 1
+        run.emit_progress(fid, level.iteration, done / n, f"{done}/{n}", None)
+
+    if not np.config.parallel or n < 2:
+        for i in range(n):
+            await one(i)
+        return results
+    indexes = iter(range(n))
+
+    async def worker() -> None:
+        for i in indexes:
+            await one(i)
+
+    loop = asyncio.get_running_loop()
+    workers = [loop.create_task(worker()) for _ in range(min(np.config.batch_size, n))]
+    try:
+        finished, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        for w in finished:
+            if w.exception() is not None:
+                raise w.exception()
+    except BaseException:
+        for w in workers:
+            w.cancel()
+        await asyncio.wait(workers)
+        raise
+    return results
+
+
+async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str, dict]:
+    """Run one loop unit; returns the outputs of the foreach and of each of its collects."""
+    run, it = level.run, level.iteration
+    items = gathered.get(np.inputs["items"], DEAD)
+    if items is DEAD:
+        return _skip_loop(level, np)
+    run.emit(NodeStarted, np.id, it)
+    t0 = perf_counter()
+    outputs: dict[str, dict] = {}
+    try:
+        out = await np.block.run(NodeContext(run, np.id, it, level.loop_vars), {"items": items}, np.config)
+        items = out["items"]
+    except Exception as exc:
+        outputs[np.id] = level._failed(np, exc, t0, 1)  # raises NodeFailed unless on_error: continue
+        items = []
+    try:
+        results = await _iterate(level, np, gathered, items)
+    except NodeFailed as exc:
+        run.finished(np.id, it, "failed", (perf_counter() - t0) * 1000, 1, error=str(exc), error_type="NodeFailed")
+        raise
+    except asyncio.CancelledError:
+        run.finished(np.id, it, "cancelled", (perf_counter() - t0) * 1000, 1)
+        raise
+    if np.id not in outputs:
+        outputs[np.id] = {}
+        run.finished(np.id, it, "succeeded", (perf_counter() - t0) * 1000, 1, outputs={"items": items})
+    for c in np.collects:
+        cp = run.plan.nodes[c]
+        run.emit(NodeStarted, c, it)
+        tc = perf_counter()
+        ctx = NodeContext(run, c, it, level.loop_vars)
+        try:
+            value = await cp.block.run(ctx, {"value": results[c]}, cp.config)
+            outputs[c] = level._succeeded(cp, value, tc, 1)
+        except Exception as exc:
+            outputs[c] = level._failed(cp, exc, tc, 1)
+    return outputs

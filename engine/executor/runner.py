@@ -1,0 +1,290 @@
+"""The staged dataflow scheduler of one run: readiness, skipping, retries, timeouts, failure, cancellation.
+
+A :class:`LevelRun` executes one level of a :class:`~engine.plan.Plan` (the whole graph, or one iteration of
+a ForEach body). Nodes that are ready start in topological order, at most ``max_concurrency`` at a time per
+level. A node whose block is ``inline`` and has no retry or timeout is driven without a Task until it first
+suspends (most pure blocks never do), which keeps the per-node cost close to a function call; anything else
+runs as a Task. Every node ends with exactly one ``node_finished`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import traceback
+from collections import deque
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..blocks.base import ERROR_PORT
+from ..errors import BlockError, ExpressionError, NodeloomError
+from ..plan import SINK, Level, NodePlan
+from .context import NodeContext
+from .events import NodeFinished, NodeRetrying, NodeStarted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .state import RunState
+
+__all__ = ["DEAD", "NodeFailed", "LevelRun", "error_outputs", "describe_error"]
+
+
+class _Dead:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DEAD"
+
+
+DEAD: Any = _Dead()  # the value of a port that did not emit (an untaken branch, a skipped node)
+_EMPTY: dict = {}
+_EXPECTED = (BlockError, ExpressionError, NodeloomError, ValidationError, TimeoutError)
+
+
+class NodeFailed(Exception):
+    """A node failed with ``on_error: fail``; the run fails with this message."""
+
+    def __init__(self, node_id: str, iteration: tuple[int, ...], message: str):
+        self.node_id = node_id
+        self.iteration = iteration
+        where = f"{node_id!r}" + (f" (iteration {'/'.join(map(str, iteration))})" if iteration else "")
+        super().__init__(f"node {where} failed: {message}")
+
+
+def describe_error(exc: BaseException, timeout: float | None = None) -> str:
+    if isinstance(exc, TimeoutError) and timeout is not None:
+        return f"timed out after {timeout:g} s"
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+    text = str(exc)
+    return text if isinstance(exc, NodeloomError) and text else f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def error_outputs(np: NodePlan, message: str, exc: BaseException | None) -> dict[str, Any]:
+    """Outputs of a failed node with ``on_error: continue``: null everywhere, the error on ``error``."""
+    out = {p.name: None for p in np.cls.outputs}
+    out[ERROR_PORT] = {"message": message, "type": type(exc).__name__ if exc else "Error", "node_id": np.id}
+    return out
+
+
+def backoff_delay(retry, attempt: int, rng: random.Random) -> float:
+    base = min(retry.max_backoff_s, retry.backoff_s * retry.factor ** (attempt - 1))
+    return max(0.0, base * (1 + rng.uniform(-retry.jitter, retry.jitter))) if retry.jitter else base
+
+
+class _Resume:
+    """Continue a coroutine that was started inline and suspended on ``first`` — inside a Task from now on."""
+
+    __slots__ = ("coro", "first")
+
+    def __init__(self, coro, first):
+        self.coro = coro
+        self.first = first
+
+    def __await__(self):
+        coro, pending = self.coro, self.first
+        while True:
+            try:
+                yield pending
+            except BaseException as exc:  # cancellation or an error thrown in by the Task: forward it
+                try:
+                    pending = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            try:
+                pending = coro.send(None)
+            except StopIteration as stop:
+                return stop.value
+
+
+class LevelRun:
+    __slots__ = ("run", "level", "env", "loop_vars", "iteration", "sink", "slots", "pending", "ready",
+                 "done", "wake")
+
+    def __init__(self, run: "RunState", level: Level, env: dict, loop_vars: dict | None,
+                 iteration: tuple[int, ...], sink: dict | None):
+        self.run = run
+        self.level = level
+        self.env = env
+        self.loop_vars = loop_vars
+        self.iteration = iteration
+        self.sink = sink
+        self.done: deque = deque()
+        self.wake: asyncio.Future | None = None
+
+    async def execute(self) -> None:
+        lvl, env = self.level, self.env
+        self.slots = slots = {u: {} for u in lvl.units}
+        self.pending = pending = lvl.pending.copy()
+        for unit, key, skey in lvl.prefill:
+            slots[unit][key] = env.get(skey, DEAD)
+        for collect, skey in lvl.sink_prefill:
+            self.sink[collect] = env.get(skey, DEAD)
+        self.ready = ready = deque(u for u in lvl.units if pending[u] == 0)
+        running: dict[asyncio.Task, str] = {}
+        limit = self.run.max_concurrency
+        nodes = self.run.plan.nodes
+        try:
+            while ready or running:
+                while ready and len(running) < limit:
+                    unit = ready.popleft()
+                    task = self._start(nodes[unit])
+                    if task is not None:
+                        running[task] = unit
+                        task.add_done_callback(self._on_done)
+                if running and not self.done:
+                    self.wake = asyncio.get_running_loop().create_future()
+                    await self.wake
+                while self.done:
+                    task = self.done.popleft()
+                    unit = running.pop(task)
+                    result = task.result()  # raises NodeFailed / CancelledError of the node
+                    if nodes[unit].cls.role == "foreach":
+                        for nid, out in result.items():
+                            self._push(nid, out)
+                    else:
+                        self._push(unit, result)
+        except BaseException:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.wait(list(running))
+            raise
+
+    def _on_done(self, task: asyncio.Task) -> None:
+        self.done.append(task)
+        w = self.wake
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def _push(self, node_id: str, out: dict) -> None:
+        consumers = self.level.consumers.get(node_id)
+        if not consumers:
+            return
+        slots, pending = self.slots, self.pending
+        for port, unit, key in consumers:
+            value = out.get(port, DEAD)
+            if unit is SINK:
+                self.sink[key] = value
+                continue
+            slots[unit][key] = value
+            left = pending[unit] - 1
+            pending[unit] = left
+            if left == 0:
+                self.ready.append(unit)
+
+    # -- one node ---------------------------------------------------------------------------------------
+
+    def _inputs(self, np: NodePlan) -> dict | None:
+        """The node's input values, or None when it must be skipped (a dead required input, or all dead)."""
+        slot = self.slots[np.id]
+        if not slot:
+            return slot
+        dead = [p for p, v in slot.items() if v is DEAD]
+        if not dead:
+            return slot
+        if len(dead) == len(slot) or any(p in np.required for p in dead):
+            return None
+        return {p: (None if v is DEAD else v) for p, v in slot.items()}
+
+    def _config(self, np: NodePlan, inputs: dict):
+        if not np.config_ports:
+            return np.config
+        overrides = {p: inputs[p] for p in np.config_ports if inputs.get(p) is not None}
+        if not overrides:
+            return np.config
+        return np.cls.Config.model_validate({**np.config.model_dump(), **overrides})
+
+    def _start(self, np: NodePlan) -> asyncio.Task | None:
+        run = self.run
+        if np.cls.role == "foreach":
+            from .loop import run_loop
+
+            return asyncio.get_running_loop().create_task(run_loop(self, np, self.slots[np.id]))
+        inputs = self._inputs(np)
+        if inputs is None:
+            run.finished(np.id, self.iteration, "skipped", 0.0, 0)
+            self._push(np.id, _EMPTY)
+            return None
+        if np.pinned is not None and run.use_pins:
+            out = run.pinned_outputs(np)
+            run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, pinned=True)
+            self._push(np.id, out)
+            return None
+        run.emit(NodeStarted, np.id, self.iteration)
+        if not np.fast:
+            return asyncio.get_running_loop().create_task(self._run_node(np, inputs))
+        t0 = perf_counter()
+        ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
+        try:
+            coro = np.block.run(ctx, inputs, self._config(np, inputs))
+            try:
+                first = coro.send(None)
+            except StopIteration as stop:
+                out = self._succeeded(np, stop.value, t0, 1)
+                self._push(np.id, out)
+                return None
+        except Exception as exc:
+            out = self._failed(np, exc, t0, 1)
+            self._push(np.id, out)
+            return None
+        return asyncio.get_running_loop().create_task(self._resume(np, coro, first, t0))
+
+    async def _resume(self, np: NodePlan, coro, first, t0: float) -> dict:
+        try:
+            value = await _Resume(coro, first)
+        except asyncio.CancelledError:
+            self.run.finished(np.id, self.iteration, "cancelled", (perf_counter() - t0) * 1000, 1)
+            raise
+            return self._succeeded(np, value, t0, 1)
+        except Exception as exc:
+            return self._failed(np, exc, t0, 1)
+
+    async def _run_node(self, np: NodePlan, inputs: dict) -> dict:
+        run, it = self.run, self.iteration
+        retry = np.settings.retry
+        attempts = retry.max_attempts if retry else 1
+        timeout = np.settings.timeout_s
+        t0 = perf_counter()
+        attempt = 0
+        while True:
+            attempt += 1
+            ctx = NodeContext(run, np.id, it, self.loop_vars, attempt)
+            try:
+                config = self._config(np, inputs)
+                if timeout is None:
+                    value = await np.block.run(ctx, inputs, config)
+                else:
+                    async with asyncio.timeout(timeout):
+                        value = await np.block.run(ctx, inputs, config)
+                return self._succeeded(np, value, t0, attempt)
+            except asyncio.CancelledError:
+                run.finished(np.id, it, "cancelled", (perf_counter() - t0) * 1000, attempt)
+                raise
+            except Exception as exc:
+                if attempt >= attempts:
+                    return self._failed(np, exc, t0, attempt, timeout)
+                delay = backoff_delay(retry, attempt, run.rng)
+                run.emit(NodeRetrying, np.id, it, attempt, delay, describe_error(exc, timeout))
+            try:
+                await asyncio.sleep(delay)
+            except asyncio.CancelledError:
+                run.finished(np.id, it, "cancelled", (perf_counter() - t0) * 1000, attempt)
+                raise
+
+    def _succeeded(self, np: NodePlan, value: Any, t0: float, attempts: int) -> dict:
+        if not isinstance(value, dict):
+            raise BlockError(f"block {np.cls.type!r} returned {type(value).__name__}, not a dict of outputs")
+        self.run.finished(np.id, self.iteration, "succeeded", (perf_counter() - t0) * 1000, attempts, outputs=value)
+        return value
+
+    def _failed(self, np: NodePlan, exc: BaseException, t0: float, attempts: int, timeout: float | None = None) -> dict:
+        message = describe_error(exc, timeout)
+        tb = None if isinstance(exc, _EXPECTED) else "".join(traceback.format_exception(exc))
+        self.run.finished(np.id, self.iteration, "failed", (perf_counter() - t0) * 1000, attempts,
+                          error=message, error_type=type(exc).__name__, tb=tb)
+        if np.settings.on_error == "continue":
+            return error_outputs(np, message, exc)
+        raise NodeFailed(np.id, self.iteration, message)

@@ -1,0 +1,101 @@
+"""The state of one run: its plan, inputs, event emission, previews and per-node results."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from concurrent.futures import Executor as PoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ..values import from_json
+from .events import NodeFinished, NodeProgress
+
+__all__ = ["RunState", "NodeRecord"]
+
+_RANK = {"skipped": 1, "cached": 2, "succeeded": 3, "cancelled": 4, "failed": 5}
+
+class NodeRecord:
+    """What the run result says about one node (over all its iterations when inside a loop)."""
+
+    __slots__ = ("status", "duration_ms", "attempts", "error")
+
+    def __init__(self, status: str, duration_ms: float, attempts: int, error: str | None):
+        self.status, self.duration_ms, self.attempts, self.error = status, duration_ms, attempts, error
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "duration_ms": round(self.duration_ms, 3), "attempts": self.attempts,
+                "error": self.error}
+
+class RunState:
+    def __init__(self, run_id: str, plan, inputs: dict, subscriptions: list, *, base_dir: Path, pool: PoolExecutor,
+                 loop, max_concurrency: int, rng: random.Random, use_pins: bool):
+        self.run_id = run_id
+        self.plan = plan
+        self.inputs = inputs
+        self.subs = subscriptions
+        self.base_dir = base_dir
+        self.pool = pool
+        self.loop = loop
+        self.thread_id = threading.get_ident()
+        self.max_concurrency = max_concurrency
+        self.rng = rng
+        self.use_pins = use_pins
+        self.seq = 0
+        self.outputs: dict[str, Any] = {}
+        self.records: dict[str, NodeRecord] = {}
+        self.previews: dict[str, Any] = {}
+
+    def emit(self, cls, *fields):
+        self.seq += 1
+        ev = cls(self.run_id, self.seq, time.time(), *fields)
+        rid = self.run_id
+        for sub in self.subs:
+            if sub.run_id is None or sub.run_id == rid:
+                sub.push(ev)
+        return ev
+
+    def finished(self, node_id: str, iteration: tuple, status: str, duration_ms: float, attempts: int, *,
+                 error: str | None = None, error_type: str | None = None, tb: str | None = None,
+                 outputs: dict | None = None, pinned: bool = False) -> None:
+        preview = self._preview_ref(node_id, iteration, outputs)
+        self.emit(NodeFinished, node_id, iteration, status, duration_ms, attempts, error, error_type, tb,
+                  outputs if outputs is not None else {}, preview, pinned)
+        rec = self.records.get(node_id)
+        if rec is None:
+            self.records[node_id] = NodeRecord(status, duration_ms, attempts, error)
+        else:
+            rec.duration_ms += duration_ms
+            rec.attempts = max(rec.attempts, attempts)
+            if _RANK[status] >= _RANK[rec.status]:
+                rec.status, rec.error = status, error or rec.error
+
+    def emit_progress(self, node_id: str, iteration: tuple, fraction, message: str, preview: str | None) -> None:
+        self.emit(NodeProgress, node_id, iteration, fraction, message, preview)
+
+    @staticmethod
+    def preview_key(node_id: str, iteration: tuple) -> str:
+        return node_id + "".join(f"[{i}]" for i in iteration)
+
+    def set_preview(self, node_id: str, iteration: tuple, image: Any, message: str = "") -> None:
+        key = self.preview_key(node_id, iteration)
+        self.previews[key] = image
+        self.emit_progress(node_id, iteration, None, message, key)
+
+    def _preview_ref(self, node_id: str, iteration: tuple, outputs: dict | None) -> str | None:
+        key = self.preview_key(node_id, iteration)
+        if key in self.previews:
+            return key
+        if outputs:
+
+            for v in outputs.values():
+                if isinstance(v, Image.Image):
+                    self.previews[key] = v
+                    return key
+        return None
+
+    def pinned_outputs(self, np) -> dict:
+        return {port: from_json(v) for port, v in (np.pinned or {}).items()}

@@ -1,0 +1,215 @@
+"""The workflow document of SPEC §2 as plain pydantic data, with loading, saving and hashing.
+
+Loading is two-phase: :func:`parse_document` turns text into a dict (refusing broken JSON, absurd nesting
+and newer schema versions), migrates older versions, and validates into a :class:`Workflow`; building an
+executable plan happens later, in :mod:`engine.plan`. Layout (``position``, ``label``, ``meta``) never affects
+what runs or the :func:`semantic_hash`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import DocumentError, Issue, WorkflowInvalid
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "FORMAT",
+    "RetrySettings",
+    "NodeSettings",
+    "Node",
+    "Edge",
+    "Workflow",
+    "MIGRATIONS",
+    "parse_document",
+    "load_workflow",
+    "save_workflow",
+    "dump_workflow",
+    "semantic_hash",
+    "canonical_json",
+]
+
+FORMAT = "nodeloom.workflow"
+SCHEMA_VERSION = 1
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RetrySettings(_Strict):
+    max_attempts: int = Field(1, ge=1, le=100)
+    backoff_s: float = Field(1.0, ge=0, le=3600)
+    factor: float = Field(2.0, ge=1, le=100)
+    max_backoff_s: float = Field(30.0, ge=0, le=3600)
+    jitter: float = Field(0.1, ge=0, le=1, description="fraction of each delay drawn at random (±)")
+
+
+class NodeSettings(_Strict):
+    retry: RetrySettings | None = None
+    timeout_s: float | None = Field(None, gt=0, le=86400)
+    on_error: Literal["fail", "continue"] = "fail"
+
+
+class Node(_Strict):
+    id: str = Field(min_length=1, max_length=200)
+    type: str = Field(min_length=1, max_length=200)
+    label: str | None = None
+    position: tuple[float, float] = (0.0, 0.0)
+    config: dict[str, Any] = Field(default_factory=dict)
+    settings: NodeSettings = Field(default_factory=NodeSettings)
+    pinned: dict[str, Any] | None = None
+
+
+class Edge(_Strict):
+    id: str = Field(min_length=1, max_length=200)
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+class Workflow(_Strict):
+    format: Literal["nodeloom.workflow"] = FORMAT
+    schema_version: int = SCHEMA_VERSION
+    name: str = "Untitled"
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    max_concurrency: int = Field(8, ge=1, le=1024)
+    nodes: list[Node] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict, description="layout and editor state; never semantic")
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, v: int) -> int:
+        if v != SCHEMA_VERSION:
+            raise ValueError(f"schema_version {v} was not migrated to {SCHEMA_VERSION}")
+        return v
+
+    def node(self, node_id: str) -> Node:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+
+# Each entry upgrades a document dict from version k to k + 1. Version 1 is the first; none yet.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+def _migrate(doc: dict) -> dict:
+    version = doc.get("schema_version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise DocumentError(f"schema_version must be a positive integer, not {version!r}")
+    if version > SCHEMA_VERSION:
+        raise DocumentError(
+            f"this workflow was written by a newer Nodeloom (schema_version {version}); "
+            f"this program reads schema_version {SCHEMA_VERSION} and older — please upgrade Nodeloom"
+        )
+    while version < SCHEMA_VERSION:
+        doc = MIGRATIONS[version](doc)
+        version += 1
+        doc["schema_version"] = version
+    return doc
+
+
+def _issues_from_pydantic(err: ValidationError, raw: dict) -> list[Issue]:
+    issues = []
+    nodes = raw.get("nodes") if isinstance(raw.get("nodes"), list) else []
+    edges = raw.get("edges") if isinstance(raw.get("edges"), list) else []
+    for e in err.errors():
+        loc = e["loc"]
+        node_id = edge_id = None
+        if len(loc) >= 2 and loc[0] in ("nodes", "edges") and isinstance(loc[1], int):
+            items = nodes if loc[0] == "nodes" else edges
+            item = items[loc[1]] if loc[1] < len(items) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            ident = str(ident) if ident is not None else f"#{loc[1]}"
+            node_id, edge_id = (ident, None) if loc[0] == "nodes" else (None, ident)
+            field = ".".join(str(p) for p in loc[2:])
+        else:
+            field = ".".join(str(p) for p in loc)
+        issues.append(Issue("invalid_document", f"{field or 'document'}: {e['msg']}", node_id, edge_id))
+    return issues
+
+
+def parse_document(data: str | bytes | dict) -> Workflow:
+    """Parse text (or an already decoded dict) into a :class:`Workflow`.
+
+    Raises :class:`DocumentError` when the text cannot be read as a workflow at all, and
+    :class:`WorkflowInvalid` when fields have the wrong shape (every problem listed).
+    """
+    if isinstance(data, dict):
+        raw = data
+    else:
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise DocumentError(f"document is too large ({len(data)} bytes; limit {MAX_DOCUMENT_BYTES})")
+        try:
+            raw = json.loads(data)
+        except RecursionError:
+            raise DocumentError("document is nested too deeply to be a workflow") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise DocumentError(f"not valid JSON: {e}") from None
+    if not isinstance(raw, dict):
+        raise DocumentError(f"a workflow document is a JSON object, not {type(raw).__name__}")
+    if raw.get("format", FORMAT) != FORMAT:
+        raise DocumentError(f"not a Nodeloom workflow (format is {raw.get('format')!r}, expected {FORMAT!r})")
+    raw = _migrate(dict(raw))
+    try:
+        return Workflow.model_validate(raw)
+    except RecursionError:
+        raise DocumentError("document is nested too deeply to be a workflow") from None
+    except ValidationError as e:
+        raise WorkflowInvalid(_issues_from_pydantic(e, raw)) from None
+
+
+def load_workflow(path: str | os.PathLike) -> Workflow:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise DocumentError(f"cannot read {p}: {e.strerror or e}") from None
+    return parse_document(data)
+
+
+def dump_workflow(wf: Workflow) -> str:
+    return json.dumps(wf.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def save_workflow(wf: Workflow, path: str | os.PathLike) -> None:
+    """Write atomically: a temp file in the same folder, fsync, then rename over the target."""
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(dump_workflow(wf))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def semantic_hash(wf: Workflow) -> str:
+    """SHA-256 of what a run computes: nodes and edges sorted by id, without position, label or meta."""
+    doc = wf.model_dump(mode="json", exclude={"meta"})
+    doc["nodes"] = sorted(
+        ({k: v for k, v in n.items() if k not in ("position", "label")} for n in doc["nodes"]),
+        key=lambda n: n["id"],
+    )
+    doc["edges"] = sorted(doc["edges"], key=lambda e: e["id"])
+    return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
