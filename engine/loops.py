@@ -42,11 +42,14 @@ def home_scope(role: str | None, scope: tuple[str, ...]) -> tuple[str, ...]:
     return scope[:-1] if role == "collect" else scope
 
 
-def loop_scopes(a: "Analysis", issues: list[Issue]) -> dict[str, tuple[str, ...]]:
+def loop_scopes(a: "Analysis", issues: list[Issue], graph: nx.DiGraph) -> dict[str, tuple[str, ...]]:
+    """Scopes of the nodes of the acyclic ``graph`` (the workflow less any nodes on cycles)."""
     scopes: dict[str, tuple[str, ...]] = {}
-    for node in nx.topological_sort(a.graph):
+    for node in nx.topological_sort(graph):
         deepest: tuple[str, ...] = ()
         for edge in a.incoming.get(node, {}).values():
+            if edge.source not in graph:
+                continue
             s = _out_scope(a, scopes, edge.source, edge.source_port)
             if len(s) > len(deepest):
                 s, deepest = deepest, s
@@ -73,7 +76,7 @@ def loop_scopes(a: "Analysis", issues: list[Issue]) -> dict[str, tuple[str, ...]
         if cls.role != "collect" or not scopes.get(node):
             continue
         loop = scopes[node][-1]
-        for later in nx.descendants(a.graph, node):
+        for later in nx.descendants(graph, node):
             if loop in scopes.get(later, ()):
                 issues.append(Issue("loop_escape", f"inside the loop of {loop!r} but reads {node!r}, "
                                     "which only has a value after that loop ends", later))

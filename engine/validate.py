@@ -135,15 +135,16 @@ def _check_required_inputs(a: Analysis, issues: list[Issue]) -> None:
                 issues.append(Issue("input_not_connected", f"required input {port.name!r} is not connected", node_id))
 
 
-def _check_cycles(a: Analysis, issues: list[Issue]) -> bool:
-    found = False
+def _check_cycles(a: Analysis, issues: list[Issue]) -> set[str]:
+    """Report every cycle; returns the nodes on cycles."""
+    cyclic: set[str] = set()
     for comp in nx.strongly_connected_components(a.graph):
         if len(comp) > 1 or any(a.graph.has_edge(n, n) for n in comp):
-            found = True
+            cyclic |= comp
             members = sorted(comp)
             for n in members:
                 issues.append(Issue("cycle", f"part of a cycle: {' → '.join(members)}", n))
-    return found
+    return cyclic
 
 
 def analyze(wf: Workflow, registry: BlockRegistry | None = None) -> tuple[Analysis, list[Issue]]:
@@ -153,8 +154,8 @@ def analyze(wf: Workflow, registry: BlockRegistry | None = None) -> tuple[Analys
     _check_nodes(wf, reg, a, issues)
     _check_edges(wf, a, issues)
     _check_required_inputs(a, issues)
-    if not _check_cycles(a, issues):
-        a.scopes = loop_scopes(a, issues)
+    cyclic = _check_cycles(a, issues)
+    a.scopes = loop_scopes(a, issues, a.graph.subgraph(set(a.graph) - cyclic) if cyclic else a.graph)
     return a, issues
 
 

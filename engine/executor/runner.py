@@ -234,11 +234,10 @@ class LevelRun:
 
     async def _resume(self, np: NodePlan, coro, first, t0: float) -> dict:
         try:
-            value = await _Resume(coro, first)
+            return self._succeeded(np, await _Resume(coro, first), t0, 1)
         except asyncio.CancelledError:
             self.run.finished(np.id, self.iteration, "cancelled", (perf_counter() - t0) * 1000, 1)
             raise
-            return self._succeeded(np, value, t0, 1)
         except Exception as exc:
             return self._failed(np, exc, t0, 1)
 

@@ -1,0 +1,100 @@
+"""The desktop window. For now a minimal one: the block palette and the example templates, each runnable.
+
+The full editor (canvas, inspector, history) is the next issue; this window already runs on the engine
+through qasync so that what it shows is real. ``create(home=PATH)`` builds the window in-process for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QPlainTextEdit, QStatusBar)
+
+from engine import Executor, load_workflow
+from engine.blocks import default_registry
+from engine.paths import home as data_home
+from engine.paths import templates_dir
+
+__all__ = ["MainWindow", "create", "main"]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, home: Path):
+        super().__init__()
+        self.home = home
+        self.setWindowTitle("Nodeloom")
+        self.resize(1100, 700)
+        self.palette_list = QListWidget(objectName="palette")
+        for block in default_registry():
+            item = QListWidgetItem(f"{block.category} · {block.type}")
+            item.setToolTip(block.describe()["description"])
+            self.palette_list.addItem(item)
+        dock = QDockWidget("Blocks", self, objectName="paletteDock")
+        dock.setWidget(self.palette_list)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.templates = QListWidget(objectName="templates")
+        for path in sorted(templates_dir().glob("*.json")):
+            item = QListWidgetItem(load_workflow(path).name)
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.templates.addItem(item)
+        self.templates.itemActivated.connect(self._run_template)
+        tdock = QDockWidget("Templates — double-click to run", self, objectName="templatesDock")
+        tdock.setWidget(self.templates)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, tdock)
+        self.log = QPlainTextEdit(objectName="runPanel", readOnly=True)
+        self.setCentralWidget(self.log)
+        self.setStatusBar(QStatusBar())
+        self.statusBar().addWidget(QLabel(f"Data folder: {home}"))
+        self.executor = Executor()
+
+    def _run_template(self, item: QListWidgetItem) -> None:
+        path = Path(item.data(Qt.ItemDataRole.UserRole))
+        asyncio.ensure_future(self.run_file(path))
+
+    async def run_file(self, path: Path):
+        wf = load_workflow(path)
+        sub = self.executor.subscribe()
+        handle = self.executor.start(wf, base_dir=path.parent)
+        self.log.appendPlainText(f"▶ {wf.name}")
+
+        async def follow():
+            async for ev in sub:
+                if ev.kind == "node_finished":
+                    self.log.appendPlainText(f"  {ev.node_id}: {ev.status} ({ev.duration_ms:.1f} ms)")
+        follower = asyncio.ensure_future(follow())
+        result = await handle
+        sub.close()
+        await follower
+        outputs = json.dumps({k: repr(v)[:60] for k, v in result.outputs.items()})
+        self.log.appendPlainText(f"■ {result.status} in {result.duration_ms:.0f} ms — {outputs}")
+        return result
+
+    def closeEvent(self, event) -> None:
+        self.executor.close()
+        super().closeEvent(event)
+
+
+def create(home: str | Path | None = None) -> MainWindow:
+    """The main window on the data folder ``home`` (default: NODELOOM_HOME or the user data folder)."""
+    return MainWindow(data_home(home))
+
+
+def main(home: str | None = None) -> int:
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Nodeloom")
+    app.setStyle("Fusion")
+    window = create(home)
+    window.show()
+    runner = asyncio.Runner(loop_factory=qasync.QEventLoop)
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    with runner:
+        runner.run(closed.wait())
+    return 0

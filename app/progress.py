@@ -1,0 +1,61 @@
+"""The CLI's progress display on stderr: an engine subscriber like any other."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from engine.executor.bus import Subscription
+from engine.executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinished
+
+__all__ = ["ProgressBar"]
+
+_WIDTH = 28
+
+
+class ProgressBar:
+    """On a terminal, a bar redrawn in place; otherwise one line per failure or retry and a closing line."""
+
+    def __init__(self, total: int, stream: TextIO | None = None):
+        self.total = max(1, total)
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.finished: set[str] = set()
+        self.current = ""
+
+    def _draw(self) -> None:
+        done = len(self.finished)
+        filled = int(_WIDTH * done / self.total)
+        bar = "█" * filled + "░" * (_WIDTH - filled)
+        line = f"\r{bar} {done}/{self.total} {self.current[:40]:<40}"
+        self.stream.write(line)
+        self.stream.flush()
+
+    def _say(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r" + " " * (_WIDTH + 55) + "\r")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def handle(self, ev) -> None:
+        if isinstance(ev, NodeStarted):
+            self.current = f"{ev.node_id} running"
+        elif isinstance(ev, NodeFinished):
+            self.finished.add(ev.node_id)
+            self.current = f"{ev.node_id} {ev.status}"
+            if ev.status == "failed":
+                self._say(f"✗ {ev.node_id}: {ev.error}")
+        elif isinstance(ev, NodeRetrying):
+            self._say(f"↻ {ev.node_id}: attempt {ev.attempt} failed ({ev.error}); retrying in {ev.delay_s:.2f} s")
+        elif isinstance(ev, RunFinished):
+            if self.tty:
+                self.stream.write("\r" + " " * (_WIDTH + 55) + "\r")
+            self.stream.write(f"{ev.status} in {ev.duration_ms:.0f} ms ({len(self.finished)} nodes)\n")
+            self.stream.flush()
+            return
+        if self.tty:
+            self._draw()
+
+    async def follow(self, sub: Subscription) -> None:
+        async for ev in sub:
+            self.handle(ev)
