@@ -42,7 +42,7 @@ def _config_issues(node_id: str, err: ValidationError) -> list[Issue]:
         if e["type"] == "missing":
             out.append(Issue("missing_config", f"required config {where!r} is missing", node_id))
         else:
-            out.append(Issue("invalid_config", f"config {where!r}: {e['msg']}", node_id))
+            out.append(Issue("invalid_config", f"config {where!r}: {e['msg'].removeprefix('Value error, ')}", node_id))
     return out
 
 

@@ -54,6 +54,8 @@ def compare(left: Any, operator: str, right: Any) -> bool:
     if operator == "empty":
         return left is MISSING or left is None or (isinstance(left, (str, list, dict, tuple)) and len(left) == 0)
     if left is MISSING:
+        if operator in ("gt", "gte", "lt", "lte", "contains", "matches"):
+            return False  # a field that is not there never passes an ordering or text test
         left = None
     if operator == "eq":
         return left == right

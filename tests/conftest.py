@@ -1,0 +1,78 @@
+import asyncio
+import os
+import random
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from engine import Executor  # noqa: E402
+from engine.blocks import Block, BlockConfig, Port, default_registry  # noqa: E402
+
+from .builder import brief  # noqa: E402
+
+
+class FlakyBlock(Block):
+    """Fails until its attempt number reaches ``succeed_on`` (a plugin-style block for retry tests)."""
+
+    type = "test_flaky"
+    category = "test"
+    inputs = (Port("value", "any", required=False),)
+    outputs = (Port("value", "any"),)
+
+    class Config(BlockConfig):
+        succeed_on: int = 3
+
+    async def run(self, ctx, inputs, config):
+        await asyncio.sleep(0)
+        if ctx.attempt < config.succeed_on:
+            raise RuntimeError(f"flaky failure on attempt {ctx.attempt}")
+        return {"value": ctx.attempt}
+
+
+class BoomBlock(Block):
+    """Always fails."""
+
+    type = "test_boom"
+    category = "test"
+    inline = True
+    inputs = (Port("value", "any", required=False),)
+    outputs = (Port("value", "any"),)
+
+    async def run(self, ctx, inputs, config):
+        raise ValueError("boom")
+
+
+@pytest.fixture
+def registry():
+    reg = default_registry().copy()
+    reg.register(FlakyBlock, "tests")
+    reg.register(BoomBlock, "tests")
+    return reg
+
+
+@pytest.fixture
+def run_flow(registry):
+    """Run a workflow on a fresh executor; returns (result, [brief events])."""
+
+    def run(wf, inputs=None, *, cancel_after=None, **kw):
+        async def go():
+            ex = Executor(registry, rng=random.Random(0))
+            sub = ex.subscribe()
+            handle = ex.start(wf, inputs, **kw)
+            seen = []
+            if cancel_after is not None:
+                async for ev in sub:
+                    seen.append(ev)
+                    if brief(ev) == cancel_after:
+                        handle.cancel()
+                        break
+            result = await handle
+            events = seen + sub.drain()
+            ex.close()
+            return result, events
+
+        result, events = asyncio.run(go())
+        return result, events
+
+    return run
