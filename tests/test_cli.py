@@ -1,0 +1,134 @@
+"""The ``nodeloom`` command, run as a user runs it: a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from engine.paths import resources_dir
+
+TEMPLATES = resources_dir() / "templates"
+
+
+def nodeloom(*args, cwd=None):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, timeout=60,
+                          cwd=cwd, env=env)
+
+
+def run_json(*args):
+    proc = nodeloom("run", *args, "--json")
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else None, proc.stderr
+
+
+def test_condition_template_both_branches():
+    code, out, _ = run_json(str(TEMPLATES / "condition_merge.json"))
+    assert code == 0 and out["status"] == "succeeded"
+    assert out["outputs"] == {"verdict": "small", "result": 107, "message": "107 came out of the branch"}
+    assert out["nodes"]["double"]["status"] == "skipped"
+    code, out, _ = run_json(str(TEMPLATES / "condition_merge.json"), "-i", "number=12")
+    assert out["outputs"] == {"verdict": "big", "result": 24, "message": "24 came out of the branch"}
+    assert set(out) == {"run_id", "status", "duration_ms", "outputs", "nodes", "error"}
+    assert out["nodes"]["add"] == {"status": "skipped", "duration_ms": 0.0, "attempts": 0, "error": None}
+
+
+def test_parallel_foreach_template():
+    code, out, _ = run_json(str(TEMPLATES / "parallel_foreach.json"), "-i", "numbers=[3, 1, 4]")
+    assert code == 0
+    assert out["outputs"] == {
+        "squares": [{"n": 3, "square": 9, "index": 0}, {"n": 1, "square": 1, "index": 1},
+                    {"n": 4, "square": 16, "index": 2}],
+        "count": 3, "big": 1}
+    code, out, _ = run_json(str(TEMPLATES / "parallel_foreach.json"))
+    assert out["outputs"]["count"] == 8 and out["outputs"]["big"] == 5
+
+
+def test_image_template_from_another_folder(tmp_path):
+    proc = nodeloom("run", str(TEMPLATES / "image_pipeline.json"), "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["outputs"]["width"] == 160 and out["outputs"]["height"] == 120
+    annotated = out["outputs"]["annotated"]
+    assert {k: annotated[k] for k in ("$type", "width", "height", "mode")} == {
+        "$type": "image", "width": 160, "height": 120, "mode": "RGB"}
+    import base64
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(base64.b64decode(annotated["png"])))
+    assert img.size == (160, 120) and img.getpixel((28, 75)) == (255, 204, 0)
+    assert out["outputs"]["mask"]["mode"] == "L"
+
+
+def test_plain_output_and_progress_on_stderr():
+    proc = nodeloom("run", str(TEMPLATES / "condition_merge.json"), "-i", "number=1")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == ['verdict: "small"', "result: 101", 'message: "101 came out of the branch"']
+    assert "succeeded in" in proc.stderr
+
+
+def test_invalid_document_lists_every_problem(tmp_path):
+    doc = {"format": "nodeloom.workflow", "schema_version": 1, "nodes": [
+        {"id": "a", "type": "constant"}, {"id": "b", "type": "mystery"}, {"id": "t", "type": "transform"}],
+        "edges": [{"id": "e1", "source": "a", "source_port": "value", "target": "ghost", "target_port": "x"}]}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    for cmd in ("run", "validate"):
+        proc = nodeloom(cmd, str(path))
+        assert proc.returncode == 2
+        assert "node 'b': unknown block type 'mystery'" in proc.stderr
+        assert "node 't': required config 'expression' is missing" in proc.stderr
+        assert "edge 'e1': edge refers to missing node 'ghost'" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    proc = nodeloom("validate", str(path), "--json")
+    assert {i["code"] for i in json.loads(proc.stdout)["issues"]} == {"unknown_block", "missing_config", "dangling_edge"}
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"nodes": [', "not valid JSON"),
+    ("[" * 100_000, "nested too deeply"),
+    ('{"format": "nodeloom.workflow", "schema_version": 99, "nodes": []}', "newer Nodeloom"),
+])
+def test_bad_documents_exit_2_without_traceback(tmp_path, content, message):
+    path = tmp_path / "doc.json"
+    path.write_text(content)
+    proc = nodeloom("run", str(path))
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_arguments_exit_2(tmp_path):
+    proc = nodeloom("run", str(tmp_path / "missing.json"))
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    proc = nodeloom("run", str(TEMPLATES / "condition_merge.json"), "-i", "number=seven")
+    assert proc.returncode == 2 and "must be a number" in proc.stderr
+    proc = nodeloom("run", str(TEMPLATES / "condition_merge.json"), "-i", "novalue")
+    assert proc.returncode == 2 and "NAME=VALUE" in proc.stderr
+    (tmp_path / "inputs.json").write_text('{"number": 50}')
+    code, out, _ = run_json(str(TEMPLATES / "condition_merge.json"), "--inputs", str(tmp_path / "inputs.json"))
+    assert out["outputs"]["result"] == 100
+
+
+def test_failed_run_exits_1(tmp_path):
+    doc = {"format": "nodeloom.workflow", "schema_version": 1, "nodes": [
+        {"id": "t", "type": "transform", "config": {"expression": "1 / 0"}},
+        {"id": "o", "type": "output", "config": {"name": "o"}}],
+        "edges": [{"id": "e", "source": "t", "source_port": "result", "target": "o", "target_port": "value"}]}
+    path = tmp_path / "fails.json"
+    path.write_text(json.dumps(doc))
+    code, out, err = run_json(str(path))
+    assert code == 1 and out["status"] == "failed"
+    assert out["error"] == "node 't' failed: division by zero in '1 / 0'"
+    assert out["nodes"]["t"]["error"] == "division by zero in '1 / 0'"
+
+
+def test_blocks_lists_the_catalogue():
+    proc = nodeloom("blocks")
+    assert proc.returncode == 0
+    for kind in ("condition", "foreach", "image_draw_boxes", "transform"):
+        assert kind in proc.stdout
+    data = json.loads(nodeloom("blocks", "--json").stdout)
+    resize = next(b for b in data["blocks"] if b["type"] == "image_resize")
+    assert resize["config_schema"]["properties"]["width"]["type"] == "integer"
