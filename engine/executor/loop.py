@@ -4,7 +4,7 @@ The loop is one unit of its level. It starts when the ``foreach``'s items and ev
 reads are known; each iteration runs the body (a child :class:`LevelRun`) with those values plus the
 foreach's ``item`` and ``index``, and ``loop.item/index/total/first/last`` (and ``loop.parent`` when nested)
 in scope. Each collect receives its body value per iteration, in item order (a skipped value is null). The
-foreach reports ``node_progress`` after each iteration; a body node failing with ``on_error: fail`` fails the
+foreach reports ``node_progress`` after each iteration (at most one per percent of the items); a body node failing with ``on_error: fail`` fails the
 foreach and the run, cancelling the iterations still running.
 """
 
@@ -51,7 +51,8 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
         for c, v in sink.items():
             results[c][i] = None if v is DEAD else v
         done += 1
-        run.emit_progress(fid, level.iteration, done / n, f"{done}/{n}", None)
+        if n <= 100 or done * 100 // n != (done - 1) * 100 // n:  # at most one progress event per percent
+            run.emit_progress(fid, level.iteration, done / n, f"{done}/{n}", None)
 
     if not np.config.parallel or n < 2:
         for i in range(n):

@@ -14,7 +14,7 @@ import random
 import traceback
 from collections import deque
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Coroutine
 
 from pydantic import ValidationError
 
@@ -130,28 +130,35 @@ class LevelRun:
             while ready or running:
                 while ready and len(running) < limit:
                     unit = ready.popleft()
-                    task = self._start(nodes[unit])
-                    if task is not None:
-                        running[task] = unit
-                        task.add_done_callback(self._on_done)
+                    work = self._start(nodes[unit])
+                    if work is None:
+                        continue
+                    if not ready and not running:
+                        # the only thing in flight: await it here, without a Task or a wake-up future
+                        self._finish(unit, await work)
+                        continue
+                    task = asyncio.get_running_loop().create_task(work)
+                    running[task] = unit
+                    task.add_done_callback(self._on_done)
                 if running and not self.done:
                     self.wake = asyncio.get_running_loop().create_future()
                     await self.wake
                 while self.done:
                     task = self.done.popleft()
-                    unit = running.pop(task)
-                    result = task.result()  # raises NodeFailed / CancelledError of the node
-                    if nodes[unit].cls.role == "foreach":
-                        for nid, out in result.items():
-                            self._push(nid, out)
-                    else:
-                        self._push(unit, result)
+                    self._finish(running.pop(task), task.result())  # raises the node's NodeFailed/CancelledError
         except BaseException:
             for task in running:
                 task.cancel()
             if running:
                 await asyncio.wait(list(running))
             raise
+
+    def _finish(self, unit: str, result: dict) -> None:
+        if self.run.plan.nodes[unit].cls.role == "foreach":
+            for nid, out in result.items():
+                self._push(nid, out)
+        else:
+            self._push(unit, result)
 
     def _on_done(self, task: asyncio.Task) -> None:
         self.done.append(task)
@@ -197,12 +204,13 @@ class LevelRun:
             return np.config
         return np.cls.Config.model_validate({**np.config.model_dump(), **overrides})
 
-    def _start(self, np: NodePlan) -> asyncio.Task | None:
+    def _start(self, np: NodePlan) -> Coroutine | None:
+        """Start a node: None when it finished at once (outputs pushed), else the coroutine that finishes it."""
         run = self.run
         if np.cls.role == "foreach":
             from .loop import run_loop
 
-            return asyncio.get_running_loop().create_task(run_loop(self, np, self.slots[np.id]))
+            return run_loop(self, np, self.slots[np.id])
         inputs = self._inputs(np)
         if inputs is None:
             run.finished(np.id, self.iteration, "skipped", 0.0, 0)
@@ -215,7 +223,7 @@ class LevelRun:
             return None
         run.emit(NodeStarted, np.id, self.iteration)
         if not np.fast:
-            return asyncio.get_running_loop().create_task(self._run_node(np, inputs))
+            return self._run_node(np, inputs)
         t0 = perf_counter()
         ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
         try:
@@ -230,7 +238,7 @@ class LevelRun:
             out = self._failed(np, exc, t0, 1)
             self._push(np.id, out)
             return None
-        return asyncio.get_running_loop().create_task(self._resume(np, coro, first, t0))
+        return self._resume(np, coro, first, t0)
 
     async def _resume(self, np: NodePlan, coro, first, t0: float) -> dict:
         try:

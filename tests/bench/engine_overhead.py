@@ -1,0 +1,193 @@
+"""Executor overhead against a plain-asyncio ready-set scheduler over the same graphs, and ForEach speed.
+
+Prints one JSON line per case (see DEVELOPERS.md). Run: ``make bench`` or ``python tests/bench/engine_overhead.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import random
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from engine import Executor  # noqa: E402
+from engine.blocks import Block, BlockConfig, Port, default_registry  # noqa: E402
+from engine.model import Workflow  # noqa: E402
+
+N = 10_000
+REPEAT = 3
+
+
+class Pass(Block):
+    """The work per node is nothing: what is measured is scheduling, bookkeeping and events."""
+
+    type = "bench_pass"
+    inline = True
+    dynamic_inputs = True
+    outputs = (Port("value", "any"),)
+    Config = BlockConfig
+
+    async def run(self, ctx, inputs, config):
+        return {"value": 1}
+
+
+def chain(n):
+    return [[i - 1] if i else [] for i in range(n)]
+
+
+def fan(n):
+    return [[]] + [[0] for _ in range(n)] + [list(range(1, n + 1))]
+
+
+def random_dag(n, k=3, seed=7):
+    rng = random.Random(seed)
+    return [rng.sample(range(i), min(k, i)) for i in range(n)]
+
+
+def workflow(preds) -> Workflow:
+    nodes = [{"id": f"n{i}", "type": "bench_pass"} for i in range(len(preds))]
+    edges = [{"id": f"e{i}_{j}", "source": f"n{p}", "source_port": "value", "target": f"n{i}", "target_port": f"in{j}"}
+             for i, ps in enumerate(preds) for j, p in enumerate(ps)]
+    return Workflow.model_validate({"name": "bench", "nodes": nodes, "edges": edges, "max_concurrency": 8})
+
+
+async def plain_asyncio(preds) -> float:
+    """A ready-set scheduler on plain asyncio: a Task per node, successors started from done callbacks."""
+    n = len(preds)
+    succs = [[] for _ in range(n)]
+    for i, ps in enumerate(preds):
+        for p in ps:
+            succs[p].append(i)
+    indeg = [len(ps) for ps in preds]
+    results = [None] * n
+    loop = asyncio.get_running_loop()
+    finished = loop.create_future()
+    remaining = n
+
+    async def node(inputs):
+        return 1
+
+    def on_done(i, task):
+        nonlocal remaining
+        results[i] = task.result()
+        remaining -= 1
+        if remaining == 0:
+            finished.set_result(None)
+        for j in succs[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                start(j)
+
+    def start(i):
+        loop.create_task(node([results[p] for p in preds[i]])).add_done_callback(partial(on_done, i))
+
+    t0 = time.perf_counter()
+    for i in range(n):
+        if indeg[i] == 0:
+            start(i)
+    await finished
+    return time.perf_counter() - t0
+
+
+async def ours(ex: Executor, plan) -> float:
+    sub = ex.subscribe(maxsize=1_000_000)
+    seen = 0
+
+    async def consume():
+        nonlocal seen
+        async for _ in sub:
+            seen += 1
+
+    consumer = asyncio.ensure_future(consume())
+    t0 = time.perf_counter()
+    result = await ex.run(plan)
+    elapsed = time.perf_counter() - t0
+    sub.close()
+    await consumer
+    assert result.status == "succeeded", result.error
+    assert seen == 2 * len(plan.nodes) + 3 and sub.dropped == 0
+    return elapsed
+
+
+def best(fn, *args):
+    times = []
+    for _ in range(REPEAT):
+        gc.collect()
+        times.append(asyncio.run(fn(*args)))
+    return min(times)
+
+
+def shapes(ex):
+    for name, preds in (("chain_10000", chain(N)), ("fan_1_10000_1", fan(N)), ("random_dag_10000", random_dag(N))):
+        plan = ex.compile(workflow(preds))
+        n = len(preds)
+
+        async def run_ours(plan=plan):
+            return await ours(ex, plan)
+
+        o = best(run_ours) / n * 1e6
+        b = best(plain_asyncio, preds) / n * 1e6
+        print(json.dumps({"bench": "engine_overhead", "case": name, "ours": round(o, 2), "baseline": round(b, 2),
+                          "unit": "us/node", "ratio": round(o / b, 2), "target": "<= 3"}), flush=True)
+
+
+def foreach_flow(items, parallel, batch_size, seconds=0.01):
+    return Workflow.model_validate({"name": "loop", "nodes": [
+        {"id": "items", "type": "constant", "config": {"value": list(range(items))}},
+        {"id": "each", "type": "foreach", "config": {"parallel": parallel, "batch_size": batch_size}},
+        {"id": "work", "type": "delay", "config": {"seconds": seconds}},
+        {"id": "col", "type": "collect"}], "edges": [
+        {"id": "a", "source": "items", "source_port": "value", "target": "each", "target_port": "items"},
+        {"id": "b", "source": "each", "source_port": "item", "target": "work", "target_port": "value"},
+        {"id": "c", "source": "work", "source_port": "value", "target": "col", "target_port": "value"}]})
+
+
+def loops(ex):
+    async def timed(wf):
+        sub = ex.subscribe(maxsize=1_000_000)
+        t0 = time.perf_counter()
+        result = await ex.run(wf)
+        sub.close()
+        assert result.status == "succeeded", result.error
+        return time.perf_counter() - t0
+
+    async def asyncio_floor():
+        """The same sleeps with no engine at all: 100 coroutines, 10 sleeps of 10 ms each."""
+        async def worker():
+            for _ in range(10):
+                await asyncio.sleep(0.01)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(100)))
+        return time.perf_counter() - t0
+
+    par100 = best(timed, foreach_flow(1000, True, 100)) * 1000
+    floor = best(asyncio_floor) * 1000
+    print(json.dumps({"bench": "engine_overhead", "case": "foreach_1000x10ms_batch100", "ours": round(par100, 1),
+                      "baseline": 100.0, "unit": "ms", "ratio": round(par100 / 100.0, 3), "target": "<= 1.2",
+                      "asyncio_floor": round(floor, 1)}), flush=True)
+    par10 = best(timed, foreach_flow(1000, True, 10)) * 1000
+    seq = asyncio.run(timed(foreach_flow(1000, False, 1))) * 1000
+    print(json.dumps({"bench": "engine_overhead", "case": "foreach_1000x10ms_batch10_vs_sequential",
+                      "ours": round(par10, 1), "baseline": round(seq, 1), "unit": "ms",
+                      "ratio": round(par10 / seq, 4), "speedup": round(seq / par10, 2),
+                      "target": "<= 0.111 (>= 9x faster)"}), flush=True)
+
+
+def main():
+    reg = default_registry().copy()
+    reg.register(Pass, "bench")
+    ex = Executor(reg)
+    shapes(ex)
+    loops(ex)
+    ex.close()
+
+
+if __name__ == "__main__":
+    main()
