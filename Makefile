@@ -24,7 +24,8 @@ $(TESTSTAMP): pyproject.toml | $(BIN)/python
 sysdeps:
 	@sh tools/sysdeps.sh
 
-run: $(STAMP) sysdeps
+run: $(STAMP)
+	@sh tools/sysdeps.sh gui
 	$(BIN)/nodeloom
 
 test: $(TESTSTAMP) sysdeps

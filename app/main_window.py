@@ -7,7 +7,6 @@ through qasync so that what it shows is real. ``create(home=PATH)`` builds the w
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from engine import Executor, load_workflow
 from engine.blocks import default_registry
 from engine.paths import home as data_home
 from engine.paths import templates_dir
+from engine.values import summarize
 
 __all__ = ["MainWindow", "create", "main"]
 
@@ -65,12 +65,13 @@ class MainWindow(QMainWindow):
         async def follow():
             async for ev in sub:
                 if ev.kind == "node_finished":
-                    self.log.appendPlainText(f"  {ev.node_id}: {ev.status} ({ev.duration_ms:.1f} ms)")
+                    where = "".join(f"[{i}]" for i in ev.iteration)
+                    self.log.appendPlainText(f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)")
         follower = asyncio.ensure_future(follow())
         result = await handle
         sub.close()
         await follower
-        outputs = json.dumps({k: repr(v)[:60] for k, v in result.outputs.items()})
+        outputs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
         self.log.appendPlainText(f"■ {result.status} in {result.duration_ms:.0f} ms — {outputs}")
         return result
 
@@ -85,7 +86,15 @@ def create(home: str | Path | None = None) -> MainWindow:
 
 
 def main(home: str | None = None) -> int:
+    import os
+
     import qasync
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        print("nodeloom: no display to open the window on (DISPLAY is not set). Use the command line "
+              "(nodeloom run FILE) or set QT_QPA_PLATFORM=offscreen.", file=sys.stderr)
+        return 2
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Nodeloom")
