@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TextIO
 
 from engine.executor.bus import Subscription
@@ -22,8 +23,13 @@ class ProgressBar:
         self.tty = self.stream.isatty()
         self.finished: set[str] = set()
         self.current = ""
+        self._drawn_at = 0.0
 
     def _draw(self) -> None:
+        now = time.monotonic()
+        if now - self._drawn_at < 0.05 and len(self.finished) < self.total:
+            return  # at most 20 redraws a second
+        self._drawn_at = now
         done = len(self.finished)
         filled = int(_WIDTH * done / self.total)
         bar = "█" * filled + "░" * (_WIDTH - filled)

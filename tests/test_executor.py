@@ -232,3 +232,52 @@ def test_run_blocking_keeps_the_loop_turning(registry):
     result, ticks, events = asyncio.run(go())
     assert result.status == "succeeded" and ticks >= 10
     assert ("progress", "spin", "spun") in [brief(e) for e in events]
+
+
+class _PreviewBlock(Block):
+    type = "test_preview"
+    outputs = (Port("n", "integer"),)
+
+    async def run(self, ctx, inputs, config):
+        from PIL import Image
+
+        ctx.preview(Image.new("RGB", (4, 3), "blue"), "halfway")
+        return {"n": 1}
+
+
+class _Renamed(Block):
+    type = "test_new_name"
+    legacy_types = ("test_old_name",)
+    inline = True
+    outputs = (Port("value", "any"),)
+
+    async def run(self, ctx, inputs, config):
+        return {"value": "new"}
+
+
+def test_previews_travel_as_references(registry):
+    registry.register(_PreviewBlock, "tests")
+    from engine.paths import resources_dir
+
+    wf = (Flow().node("p", "test_preview").node("load", "image_load",
+                                                source=str(resources_dir() / "samples" / "landscape.png")).build())
+
+    async def go():
+        ex = Executor(registry)
+        sub = ex.subscribe()
+        await ex.run(wf)
+        ex.close()
+        return sub.drain()
+
+    events = asyncio.run(go())
+    progress = [e for e in events if e.kind == "node_progress"]
+    assert [(e.node_id, e.message, e.preview) for e in progress] == [("p", "halfway", "p")]
+    finished = {e.node_id: e.preview for e in events if isinstance(e, NodeFinished)}
+    assert finished == {"p": "p", "load": "load"}  # an image output is a preview too
+
+
+def test_legacy_block_types_still_load(registry, run_flow):
+    registry.register(_Renamed, "tests")
+    wf = Flow().node("x", "test_old_name").node("out", "output", name="out").edge("x.value", "out.value").build()
+    result, _ = run_flow(wf)
+    assert result.outputs == {"out": "new"}
