@@ -37,6 +37,7 @@ class NodePlan:
     config_ports: frozenset[str]                 # connected ports that override a config field
     pinned: dict[str, Any] | None
     fast: bool                                   # inline-safe block with no retry and no timeout
+    is_loop: bool = False                        # a foreach: the unit is the whole loop
     collects: list[str] = field(default_factory=list)   # for a foreach: the collects that close it
     child: "Level | None" = None                          # for a foreach: its body
 
@@ -130,6 +131,7 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
             config_ports=frozenset(p for p in incoming if p in cls.overriding_inputs()),
             pinned=node.pinned,
             fast=cls.inline and s.timeout_s is None and (s.retry is None or s.retry.max_attempts == 1),
+            is_loop=cls.role == "foreach",
         )
     for np in nodes.values():
         if np.cls.role == "collect":

@@ -56,6 +56,7 @@ from .events import RunFinished, RunQueued, RunStarted
 from .runner import LevelRun, NodeFailed
 from .state import NodeRecord, RunState
 
+
 __all__ = ["Executor", "RunHandle", "RunResult", "Subscription", "resolve_inputs"]
 
 

@@ -154,7 +154,7 @@ class LevelRun:
             raise
 
     def _finish(self, unit: str, result: dict) -> None:
-        if self.run.plan.nodes[unit].cls.role == "foreach":
+        if self.run.plan.nodes[unit].is_loop:
             for nid, out in result.items():
                 self._push(nid, out)
         else:
@@ -207,7 +207,7 @@ class LevelRun:
     def _start(self, np: NodePlan) -> Coroutine | None:
         """Start a node: None when it finished at once (outputs pushed), else the coroutine that finishes it."""
         run = self.run
-        if np.cls.role == "foreach":
+        if np.is_loop:
             from .loop import run_loop
 
             return run_loop(self, np, self.slots[np.id])

@@ -14,9 +14,12 @@ from PIL import Image
 from ..values import from_json
 from .events import NodeFinished, NodeProgress
 
+
 __all__ = ["RunState", "NodeRecord"]
 
+
 _RANK = {"skipped": 1, "cached": 2, "succeeded": 3, "cancelled": 4, "failed": 5}
+
 
 class NodeRecord:
     """What the run result says about one node (over all its iterations when inside a loop)."""
@@ -29,6 +32,7 @@ class NodeRecord:
     def to_json(self) -> dict:
         return {"status": self.status, "duration_ms": round(self.duration_ms, 3), "attempts": self.attempts,
                 "error": self.error}
+
 
 class RunState:
     def __init__(self, run_id: str, plan, inputs: dict, subscriptions: list, *, base_dir: Path, pool: PoolExecutor,
@@ -86,13 +90,15 @@ class RunState:
         self.emit_progress(node_id, iteration, None, message, key)
 
     def _preview_ref(self, node_id: str, iteration: tuple, outputs: dict | None) -> str | None:
-        key = self.preview_key(node_id, iteration)
-        if key in self.previews:
-            return key
+        """The node's preview: what it offered with ``ctx.preview``, else its first image output."""
+        if self.previews:
+            key = self.preview_key(node_id, iteration)
+            if key in self.previews:
+                return key
         if outputs:
-
             for v in outputs.values():
                 if isinstance(v, Image.Image):
+                    key = self.preview_key(node_id, iteration)
                     self.previews[key] = v
                     return key
         return None
