@@ -281,3 +281,14 @@ def test_legacy_block_types_still_load(registry, run_flow):
     wf = Flow().node("x", "test_old_name").node("out", "output", name="out").edge("x.value", "out.value").build()
     result, _ = run_flow(wf)
     assert result.outputs == {"out": "new"}
+
+
+def test_two_failures_at_once_end_the_run_cleanly(run_flow, caplog):
+    import gc
+
+    wf = (Flow().node("x", "test_flaky", succeed_on=99).node("y", "test_flaky", succeed_on=99).build())
+    result, events = run_flow(wf)
+    gc.collect()
+    assert result.status == "failed" and result.error == "node 'x' failed: RuntimeError: flaky failure on attempt 1"
+    assert [(e.node_id, e.status) for e in events if isinstance(e, NodeFinished)] == [("x", "failed"), ("y", "failed")]
+    assert "never retrieved" not in caplog.text
