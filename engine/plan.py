@@ -16,7 +16,7 @@ from typing import Any
 from .blocks.base import Block, BlockConfig
 from .blocks.registry import BlockRegistry
 from .loops import home_scope
-from .model import NodeSettings, Workflow
+from .model import NodeSettings, Workflow, canonical_json
 from .validate import Analysis, check
 
 __all__ = ["NodePlan", "Level", "Plan", "compile_plan", "SINK"]
@@ -38,6 +38,7 @@ class NodePlan:
     pinned: dict[str, Any] | None
     fast: bool                                   # inline-safe block with no retry and no timeout
     is_loop: bool = False                        # a foreach: the unit is the whole loop
+    config_json: str = ""                        # canonical config, for cache keys
     collects: list[str] = field(default_factory=list)   # for a foreach: the collects that close it
     child: "Level | None" = None                          # for a foreach: its body
 
@@ -132,6 +133,7 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
             pinned=node.pinned,
             fast=cls.inline and s.timeout_s is None and (s.retry is None or s.retry.max_attempts == 1),
             is_loop=cls.role == "foreach",
+            config_json=canonical_json(cfg.model_dump(mode="json")),
         )
     for np in nodes.values():
         if np.cls.role == "collect":

@@ -82,6 +82,11 @@ class Block:
     async def run(self, ctx: "NodeContext", inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
         raise NotImplementedError(f"block {self.type!r} does not implement run()")
 
+    def cache_salt(self, ctx: "NodeContext", inputs: dict[str, Any], config: BlockConfig) -> str | None:
+        """Extra cache-key material beyond type, version, config and inputs (a file's mtime, say);
+        None means "do not cache this time". Only asked of deterministic blocks."""
+        return ""
+
     # -- description, no instance needed ------------------------------------------------------------------
 
     @classmethod

@@ -29,7 +29,12 @@ Semantics (SPEC §6):
 - **Events.** ``run_queued``, ``run_started``, ``node_started``, ``node_progress``, ``node_retrying``,
   ``node_finished`` (exactly one per node and iteration) and ``run_finished``, each with ``run_id``, a per-run
   ``seq`` and a timestamp, pushed to every :class:`Subscription` without ever waiting on one (bounded buffers).
-- **Caching** of deterministic nodes across runs is not in this module yet (see the README).
+- **Caching.** With a :class:`~engine.cache.ResultCache`, every value carries a key: a deterministic node's
+  key hashes its block type and version, canonical config, the keys of its inputs (and, in a ForEach body,
+  the loop position); other values are keyed by content. A deterministic node whose key is in the cache is
+  not run: it reports ``cached`` and its outputs are decoded only if a node that does run reads them. Every
+  node's outputs are stored under ``output_ref`` (in the background; the run ends after the writes), so
+  past runs can be inspected and replayed. ``use_cache=False`` computes everything and still stores it.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from time import perf_counter
 from typing import Any, Mapping
 
 from ..blocks.registry import BlockRegistry, default_registry
+from ..cache import has_lazy, materialize
 from ..errors import InputError, NodeloomError
 from ..model import Workflow
 from ..plan import Plan, compile_plan
@@ -128,8 +134,9 @@ class RunHandle:
 
 class Executor:
     def __init__(self, registry: BlockRegistry | None = None, *, max_concurrency: int | None = None,
-                 pool: PoolExecutor | None = None, rng: random.Random | None = None):
+                 pool: PoolExecutor | None = None, rng: random.Random | None = None, cache=None):
         self.registry = registry or default_registry()
+        self.cache = cache
         self.max_concurrency = max_concurrency
         self._own_pool = pool is None
         self.pool = pool or ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
@@ -153,7 +160,7 @@ class Executor:
 
     def start(self, workflow: Workflow | Plan, inputs: Mapping[str, Any] | None = None, *,
               run_id: str | None = None, base_dir: str | os.PathLike | None = None,
-              use_pins: bool = False) -> RunHandle:
+              use_pins: bool = False, use_cache: bool = True) -> RunHandle:
         """Validate, emit ``run_queued`` and start the run on the running loop. Raises
         :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs."""
         plan = self.compile(workflow)
@@ -163,7 +170,7 @@ class Executor:
         state = RunState(run_id, plan, resolved, self._subs, base_dir=Path(base_dir or os.getcwd()).resolve(),
                          pool=self.pool, loop=loop,
                          max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
-                         rng=self.rng, use_pins=use_pins)
+                         rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache)
         state.emit(RunQueued, plan.workflow.name, dict(resolved))
         handle = RunHandle(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"))
         self.active[run_id] = handle
@@ -188,6 +195,11 @@ class Executor:
 
             logging.getLogger(__name__).exception("internal error in run %s", state.run_id)
             status, error = "failed", f"internal error: {type(e).__name__}: {e}"
+        if has_lazy(state.outputs):
+            state.outputs = await asyncio.get_running_loop().run_in_executor(
+                state.pool, lambda: {k: materialize(v) for k, v in state.outputs.items()})
+        if state.writes:  # the run's results are stored before it is reported finished
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in state.writes), return_exceptions=True)
         duration = (perf_counter() - t0) * 1000
         state.emit(RunFinished, status, dict(state.outputs), error, duration)
         self.active.pop(state.run_id, None)

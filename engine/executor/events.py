@@ -86,6 +86,7 @@ class NodeFinished(NamedTuple):
     outputs: Mapping[str, Any]
     preview: str | None
     pinned: bool
+    output_ref: str | None  # where the outputs are stored (the cache key for deterministic nodes)
     kind = "node_finished"
 
     def summary(self) -> dict[str, str]:

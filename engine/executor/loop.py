@@ -14,6 +14,7 @@ import asyncio
 from time import perf_counter
 from typing import TYPE_CHECKING
 
+from ..cache import derive, materialize
 from .context import NodeContext
 from .events import NodeStarted
 from .runner import DEAD, LevelRun, NodeFailed
@@ -30,6 +31,7 @@ def _skip_loop(level: LevelRun, np: "NodePlan") -> dict:
         other = run.plan.nodes[nid]
         if nid == np.id or np.id in other.scope:
             run.finished(nid, level.iteration, "skipped", 0.0, 0)
+            level._set_keys(other, {}, None)
     return {np.id: {}, **{c: {} for c in np.collects}}
 
 
@@ -37,6 +39,9 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
     run, child, fid = level.run, np.child, np.id
     n = len(items)
     results = {c: [None] * n for c in np.collects}
+    result_keys: dict[str, list] = {c: [None] * n for c in np.collects}
+    caching = run.cache is not None
+    items_key = level.key_of(np.inputs["items"]) if caching else None
     done = 0
 
     async def one(i: int) -> None:
@@ -47,9 +52,14 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
         loop_vars = {"item": items[i], "index": i, "total": n, "first": i == 0, "last": i == n - 1,
                      "parent": level.loop_vars}
         sink: dict = {}
-        await LevelRun(run, child, env, loop_vars, level.iteration + (i,), sink).execute()
+        keys = {(fid, "item"): derive(items_key, "item", str(i)), (fid, "index"): derive("index", str(i))} \
+            if items_key else {}
+        body = LevelRun(run, child, env, loop_vars, level.iteration + (i,), sink, parent=level, keys=keys,
+                        loop_key=derive(level.loop_key, items_key or "?", str(i), str(n)) if caching else "")
+        await body.execute()
         for c, v in sink.items():
             results[c][i] = None if v is DEAD else v
+            result_keys[c][i] = body.sink_keys.get(c)
         done += 1
         if n <= 100 or done * 100 // n != (done - 1) * 100 // n:  # at most one progress event per percent
             run.emit_progress(fid, level.iteration, done / n, f"{done}/{n}", None)
@@ -57,7 +67,7 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
     if not np.config.parallel or n < 2:
         for i in range(n):
             await one(i)
-        return results
+        return results, result_keys
     indexes = iter(range(n))
 
     async def worker() -> None:
@@ -76,13 +86,13 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
             w.cancel()
         await asyncio.wait(workers)
         raise
-    return results
+    return results, result_keys
 
 
 async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str, dict]:
     """Run one loop unit; returns the outputs of the foreach and of each of its collects."""
     run, it = level.run, level.iteration
-    items = gathered.get(np.inputs["items"], DEAD)
+    items = materialize(gathered.get(np.inputs["items"], DEAD))
     if items is DEAD:
         return _skip_loop(level, np)
     run.emit(NodeStarted, np.id, it)
@@ -95,7 +105,7 @@ async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str,
         outputs[np.id] = level._failed(np, exc, t0, 1)  # raises NodeFailed unless on_error: continue
         items = []
     try:
-        results = await _iterate(level, np, gathered, items)
+        results, result_keys = await _iterate(level, np, gathered, items)
     except NodeFailed as exc:
         run.finished(np.id, it, "failed", (perf_counter() - t0) * 1000, 1, error=str(exc), error_type="NodeFailed")
         raise
@@ -104,15 +114,20 @@ async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str,
         raise
     if np.id not in outputs:
         outputs[np.id] = {}
+        level._set_keys(np, {}, None)
         run.finished(np.id, it, "succeeded", (perf_counter() - t0) * 1000, 1, outputs={"items": items})
     for c in np.collects:
         cp = run.plan.nodes[c]
         run.emit(NodeStarted, c, it)
         tc = perf_counter()
         ctx = NodeContext(run, c, it, level.loop_vars)
+        keys = result_keys[c]
+        key = derive("collect", cp.config_json, *keys) if run.cache is not None and all(keys) else None
         try:
-            value = await cp.block.run(ctx, {"value": results[c]}, cp.config)
-            outputs[c] = level._succeeded(cp, value, tc, 1)
+            value = await cp.block.run(ctx, {"value": [materialize(v) for v in results[c]]}, cp.config)
+            outputs[c] = value
+            level._set_keys(cp, value, key)
+            run.finished(c, it, "succeeded", (perf_counter() - tc) * 1000, 1, outputs=value)
         except Exception as exc:
             outputs[c] = level._failed(cp, exc, tc, 1)
     return outputs

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Coroutine
 from pydantic import ValidationError
 
 from ..blocks.base import ERROR_PORT
+from ..cache import LazyValue, content_key, derive, has_lazy, materialize, node_key, port_key
 from ..errors import BlockError, ExpressionError, NodeloomError
 from ..plan import SINK, Level, NodePlan
 from .context import NodeContext
@@ -101,11 +102,16 @@ class _Resume:
 
 class LevelRun:
     __slots__ = ("run", "level", "env", "loop_vars", "iteration", "sink", "slots", "pending", "ready",
-                 "done", "wake")
+                 "done", "wake", "keys", "parent", "loop_key", "sink_keys")
 
     def __init__(self, run: "RunState", level: Level, env: dict, loop_vars: dict | None,
-                 iteration: tuple[int, ...], sink: dict | None):
+                 iteration: tuple[int, ...], sink: dict | None, parent: "LevelRun | None" = None,
+                 keys: dict | None = None, loop_key: str = ""):
         self.run = run
+        self.parent = parent
+        self.keys: dict = keys if keys is not None else {}  # (node, port) → cache key, when caching is on
+        self.loop_key = loop_key
+        self.sink_keys: dict = {}
         self.level = level
         self.env = env
         self.loop_vars = loop_vars
@@ -122,6 +128,7 @@ class LevelRun:
             slots[unit][key] = env.get(skey, DEAD)
         for collect, skey in lvl.sink_prefill:
             self.sink[collect] = env.get(skey, DEAD)
+            self.sink_keys[collect] = self.key_of(skey)
         self.ready = ready = deque(u for u in lvl.units if pending[u] == 0)
         running: dict[asyncio.Task, str] = {}
         limit = self.run.max_concurrency
@@ -175,6 +182,7 @@ class LevelRun:
             value = out.get(port, DEAD)
             if unit is SINK:
                 self.sink[key] = value
+                self.sink_keys[key] = self.keys.get((node_id, port))
                 continue
             slots[unit][key] = value
             left = pending[unit] - 1
@@ -214,16 +222,35 @@ class LevelRun:
         inputs = self._inputs(np)
         if inputs is None:
             run.finished(np.id, self.iteration, "skipped", 0.0, 0)
+            self._set_keys(np, _EMPTY, None)
             self._push(np.id, _EMPTY)
             return None
         if np.pinned is not None and run.use_pins:
             out = run.pinned_outputs(np)
+            self._set_keys(np, out, None)
             run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, pinned=True)
             self._push(np.id, out)
             return None
+        key = None
+        if np.cls.role == "output" and type(inputs.get("value")) is LazyValue:
+            run.outputs[np.config.name] = inputs["value"]  # decoded when the run ends
+            run.finished(np.id, self.iteration, "cached", 0.0, 0, ref=inputs["value"].key)
+            self._push(np.id, _EMPTY)
+            return None
+        if run.cache is not None:
+            key = self._cache_key(np, inputs)
+            if key is not None and run.use_cache:
+                hit = run.cache.lookup(key)
+                if hit is not None:
+                    entry, ports = hit
+                    out = {p: LazyValue(entry, p, port_key(key, p)) for p in ports}
+                    self._set_keys(np, out, key)
+                    run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, ref=key)
+                    self._push(np.id, out)
+                    return None
         run.emit(NodeStarted, np.id, self.iteration)
-        if not np.fast:
-            return self._run_node(np, inputs)
+        if not np.fast or (run.cache is not None and has_lazy(inputs)):
+            return self._run_node(np, inputs, key)
         t0 = perf_counter()
         ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
         try:
@@ -231,26 +258,68 @@ class LevelRun:
             try:
                 first = coro.send(None)
             except StopIteration as stop:
-                out = self._succeeded(np, stop.value, t0, 1)
+                out = self._succeeded(np, stop.value, t0, 1, key)
                 self._push(np.id, out)
                 return None
         except Exception as exc:
             out = self._failed(np, exc, t0, 1)
             self._push(np.id, out)
             return None
-        return self._resume(np, coro, first, t0)
+        return self._resume(np, coro, first, t0, key)
 
-    async def _resume(self, np: NodePlan, coro, first, t0: float) -> dict:
+    # -- cache keys ---------------------------------------------------------------------------------------
+
+    def key_of(self, skey: tuple[str, str]) -> str | None:
+        lvl: LevelRun | None = self
+        while lvl is not None:
+            k = lvl.keys.get(skey)
+            if k is not None:
+                return k
+            lvl = lvl.parent
+        return None
+
+    def _cache_key(self, np: NodePlan, inputs: dict) -> str | None:
+        """The node's cache key, or None when it is not cacheable (non-deterministic, unknown input keys)."""
+        if not np.cls.deterministic:
+            return None
+        input_keys = []
+        for port, skey in np.inputs.items():
+            k = self.key_of(skey)
+            if k is None:
+                return None
+            input_keys.append((port, k))
         try:
-            return self._succeeded(np, await _Resume(coro, first), t0, 1)
+            real = {p: materialize(inputs[p]) for p in np.config_ports if p in inputs}
+            config = self._config(np, {**inputs, **real})
+            salt = np.block.cache_salt(NodeContext(self.run, np.id, self.iteration, self.loop_vars), inputs, config)
+        except Exception:  # noqa: BLE001 - the node itself will report the problem when it runs
+            return None
+        if salt is None:
+            return None
+        return node_key(np.cls.type, np.cls.version, np.config_json, input_keys, salt + self.loop_key)
+
+    def _set_keys(self, np: NodePlan, out: dict, key: str | None) -> None:
+        if self.run.cache is None:
+            return
+        keys = self.keys
+        ports = [p.name for p in np.cls.output_ports()] if not out else list(out)
+        for p in ports:
+            keys[(np.id, p)] = port_key(key, p) if key else ("dead" if p not in out else content_key(out[p]))
+
+    async def _resume(self, np: NodePlan, coro, first, t0: float, key: str | None) -> dict:
+        try:
+            return self._succeeded(np, await _Resume(coro, first), t0, 1, key)
         except asyncio.CancelledError:
             self.run.finished(np.id, self.iteration, "cancelled", (perf_counter() - t0) * 1000, 1)
             raise
         except Exception as exc:
             return self._failed(np, exc, t0, 1)
 
-    async def _run_node(self, np: NodePlan, inputs: dict) -> dict:
+    async def _run_node(self, np: NodePlan, inputs: dict, key: str | None = None) -> dict:
         run, it = self.run, self.iteration
+        if has_lazy(inputs):  # cached upstream values: decode them off the loop
+            inputs = await asyncio.get_running_loop().run_in_executor(
+                run.pool, lambda: {p: materialize(v) for p, v in inputs.items()})
         retry = np.settings.retry
         attempts = retry.max_attempts if retry else 1
         timeout = np.settings.timeout_s
@@ -266,7 +335,7 @@ class LevelRun:
                 else:
                     async with asyncio.timeout(timeout):
                         value = await np.block.run(ctx, inputs, config)
-                return self._succeeded(np, value, t0, attempt)
+                return self._succeeded(np, value, t0, attempt, key)
             except asyncio.CancelledError:
                 run.finished(np.id, it, "cancelled", (perf_counter() - t0) * 1000, attempt)
                 raise
@@ -281,10 +350,18 @@ class LevelRun:
                 run.finished(np.id, it, "cancelled", (perf_counter() - t0) * 1000, attempt)
                 raise
 
-    def _succeeded(self, np: NodePlan, value: Any, t0: float, attempts: int) -> dict:
+    def _succeeded(self, np: NodePlan, value: Any, t0: float, attempts: int, key: str | None = None) -> dict:
         if not isinstance(value, dict):
             raise BlockError(f"block {np.cls.type!r} returned {type(value).__name__}, not a dict of outputs")
-        self.run.finished(np.id, self.iteration, "succeeded", (perf_counter() - t0) * 1000, attempts, outputs=value)
+        run = self.run
+        ref = None
+        if run.cache is not None:
+            self._set_keys(np, value, key)
+            if value:
+                ref = key or derive("out", *(self.keys[(np.id, p)] for p in value))
+                run.store(ref, value)
+        run.finished(np.id, self.iteration, "succeeded", (perf_counter() - t0) * 1000, attempts, outputs=value,
+                     ref=ref)
         return value
 
     def _failed(self, np: NodePlan, exc: BaseException, t0: float, attempts: int, timeout: float | None = None) -> dict:
@@ -293,5 +370,7 @@ class LevelRun:
         self.run.finished(np.id, self.iteration, "failed", (perf_counter() - t0) * 1000, attempts,
                           error=message, error_type=type(exc).__name__, tb=tb)
         if np.settings.on_error == "continue":
-            return error_outputs(np, message, exc)
+            out = error_outputs(np, message, exc)
+            self._set_keys(np, out, None)
+            return out
         raise NodeFailed(np.id, self.iteration, message)

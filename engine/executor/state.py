@@ -36,7 +36,7 @@ class NodeRecord:
 
 class RunState:
     def __init__(self, run_id: str, plan, inputs: dict, subscriptions: list, *, base_dir: Path, pool: PoolExecutor,
-                 loop, max_concurrency: int, rng: random.Random, use_pins: bool):
+                 loop, max_concurrency: int, rng: random.Random, use_pins: bool, cache=None, use_cache: bool = True):
         self.run_id = run_id
         self.plan = plan
         self.inputs = inputs
@@ -48,6 +48,9 @@ class RunState:
         self.max_concurrency = max_concurrency
         self.rng = rng
         self.use_pins = use_pins
+        self.cache = cache          # a ResultCache, or None: nothing is looked up, keyed or stored
+        self.use_cache = use_cache  # False: compute everything (results are still stored)
+        self.writes: list = []      # pending cache writes (concurrent futures)
         self.seq = 0
         self.outputs: dict[str, Any] = {}
         self.records: dict[str, NodeRecord] = {}
@@ -64,10 +67,10 @@ class RunState:
 
     def finished(self, node_id: str, iteration: tuple, status: str, duration_ms: float, attempts: int, *,
                  error: str | None = None, error_type: str | None = None, tb: str | None = None,
-                 outputs: dict | None = None, pinned: bool = False) -> None:
-        preview = self._preview_ref(node_id, iteration, outputs)
+                 outputs: dict | None = None, pinned: bool = False, ref: str | None = None) -> None:
+        preview = self._preview_ref(node_id, iteration, outputs) if status != "cached" else None
         self.emit(NodeFinished, node_id, iteration, status, duration_ms, attempts, error, error_type, tb,
-                  outputs if outputs is not None else {}, preview, pinned)
+                  outputs if outputs is not None else {}, preview, pinned, ref)
         rec = self.records.get(node_id)
         if rec is None:
             self.records[node_id] = NodeRecord(status, duration_ms, attempts, error)
@@ -102,6 +105,11 @@ class RunState:
                     self.previews[key] = v
                     return key
         return None
+
+    def store(self, ref: str, outputs: dict) -> None:
+        """Keep a node's outputs addressable under ``ref`` (written on the cache's own thread)."""
+        if outputs and ref not in self.cache:
+            self.writes.append(self.cache.put_async(ref, outputs))
 
     def pinned_outputs(self, np) -> dict:
         return {port: from_json(v) for port, v in (np.pinned or {}).items()}

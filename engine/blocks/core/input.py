@@ -15,6 +15,7 @@ class InputBlock(Block):
     type = "input"
     category = "workflow"
     inline = True
+    deterministic = False  # its value comes from the run, so it is keyed by content
     outputs = (Port("value", "any"),)
 
     class Config(BlockConfig):

@@ -12,6 +12,7 @@ class OutputBlock(Block):
     category = "workflow"
     inline = True
     deterministic = False
+    role = "output"  # with a cached input it is "cached" too: the executor passes the value through
     inputs = (Port("value", "any"),)
 
     class Config(BlockConfig):

@@ -38,6 +38,18 @@ class ImageLoadBlock(Block):
     class Config(BlockConfig):
         source: str = Field("", description="file path (relative to the workflow file), http(s) URL or data URI")
 
+    def cache_salt(self, ctx, inputs, config):
+        source = config.source.strip()
+        if source.startswith("data:"):
+            return ""
+        if re.match(r"^https?://", source, re.I):
+            return None  # what a URL serves may change: load it every time
+        try:
+            st = ctx.resolve_path(source).stat()
+        except OSError:
+            return None
+        return f"{st.st_mtime_ns}:{st.st_size}"
+
     async def run(self, ctx, inputs, config):
         source = config.source.strip()
         if not source:

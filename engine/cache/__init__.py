@@ -1,0 +1,8 @@
+"""The persistent result cache (SPEC §6): keys, our own value codec, lazy cached values, diskcache storage."""
+
+from .keys import content_key, derive, node_key, port_key
+from .lazy import CachedEntry, LazyValue, has_lazy, materialize
+from .store import ResultCache
+
+__all__ = ["ResultCache", "CachedEntry", "LazyValue", "materialize", "has_lazy", "content_key", "derive",
+           "node_key", "port_key"]

@@ -1,0 +1,125 @@
+"""Our own serializer for node outputs — JSON for data, PNG for images, raw bytes — never pickle.
+
+An entry is ``MAGIC + sha256(payload)[:16] + payload``; the payload is a 4-byte header length, a JSON header,
+then the binary blobs the header points at. :func:`verify` checks the checksum without decoding anything, so
+a corrupt entry is found cheaply (and is a cache miss); :func:`decode` builds the values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import struct
+from typing import Any
+
+from PIL import Image
+
+from ..imaging import open_image
+
+__all__ = ["encode", "decode", "verify", "ports", "CorruptEntry", "Unserializable"]
+
+MAGIC = b"NLV1"
+_DIGEST = 16
+_PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I;16"}
+
+
+class CorruptEntry(Exception):
+    """The bytes are not a whole entry of ours."""
+
+
+class Unserializable(Exception):
+    """A value this codec cannot store (it is then simply not cached)."""
+
+
+def _image_blob(img: Image.Image) -> tuple[dict, bytes]:
+    if img.mode in _PNG_MODES:
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", compress_level=1)
+        return {"$type": "image", "format": "png"}, buf.getvalue()
+    return {"$type": "image", "format": "raw", "mode": img.mode, "size": list(img.size)}, img.tobytes()
+
+
+def encode(outputs: dict[str, Any]) -> bytes:
+    blobs: list[bytes] = []
+
+    def enc(v: Any) -> Any:
+        if v is None or isinstance(v, (bool, int, str)):
+            return v
+        if isinstance(v, float):
+            return v if math.isfinite(v) else {"$float": repr(v)}
+        if isinstance(v, Image.Image):
+            head, blob = _image_blob(v)
+            blobs.append(blob)
+            return {**head, "$blob": len(blobs) - 1}
+        if isinstance(v, (bytes, bytearray)):
+            blobs.append(bytes(v))
+            return {"$type": "bytes", "$blob": len(blobs) - 1}
+        if isinstance(v, (list, tuple)):
+            return [enc(x) for x in v]
+        if isinstance(v, dict):
+            if all(isinstance(k, str) and not k.startswith("$") for k in v):
+                return {k: enc(x) for k, x in v.items()}
+            return {"$items": [[enc(k), enc(x)] for k, x in v.items()]}
+        raise Unserializable(f"cannot store a value of type {type(v).__name__}")
+
+    try:
+        header = json.dumps({"v": enc(outputs), "blobs": [len(b) for b in blobs]}, ensure_ascii=False,
+                            separators=(",", ":")).encode("utf-8")
+    except (ValueError, RecursionError) as e:
+        raise Unserializable(str(e)) from None
+    payload = b"".join([struct.pack(">I", len(header)), header, *blobs])
+    return MAGIC + hashlib.sha256(payload).digest()[:_DIGEST] + payload
+
+
+def verify(data: bytes) -> bool:
+    return (len(data) > len(MAGIC) + _DIGEST + 4 and data[:4] == MAGIC
+            and hashlib.sha256(memoryview(data)[len(MAGIC) + _DIGEST:]).digest()[:_DIGEST]
+            == data[len(MAGIC):len(MAGIC) + _DIGEST])
+
+
+def ports(data: bytes) -> list[str]:
+    """The output ports an entry holds, from its header alone (no blob is decoded)."""
+    view = memoryview(data)[len(MAGIC) + _DIGEST:]
+    try:
+        (hlen,) = struct.unpack(">I", view[:4])
+        return list(json.loads(bytes(view[4:4 + hlen]))["v"])
+    except Exception as e:  # noqa: BLE001
+        raise CorruptEntry(f"{type(e).__name__}: {e}") from None
+
+
+def decode(data: bytes, verified: bool = False) -> dict[str, Any]:
+    if not verified and not verify(data):
+        raise CorruptEntry("checksum mismatch")
+    view = memoryview(data)[len(MAGIC) + _DIGEST:]
+    try:
+        (hlen,) = struct.unpack(">I", view[:4])
+        header = json.loads(bytes(view[4:4 + hlen]))
+        offsets, pos = [], 4 + hlen
+        for n in header["blobs"]:
+            offsets.append((pos, pos + n))
+            pos += n
+
+        def dec(v: Any) -> Any:
+            if isinstance(v, list):
+                return [dec(x) for x in v]
+            if not isinstance(v, dict):
+                return v
+            if "$blob" in v:
+                a, b = offsets[v["$blob"]]
+                blob = bytes(view[a:b])
+                if v["$type"] == "bytes":
+                    return blob
+                if v["format"] == "png":
+                    return open_image(blob, formats=("PNG",))
+                return Image.frombytes(v["mode"], tuple(v["size"]), blob)
+            if "$float" in v:
+                return float(v["$float"])
+            if "$items" in v:
+                return {dec(k): dec(x) for k, x in v["$items"]}
+            return {k: dec(x) for k, x in v.items()}
+
+        return dec(header["v"])
+    except Exception as e:  # noqa: BLE001 - anything wrong in a stored entry is corruption, never a crash
+        raise CorruptEntry(f"{type(e).__name__}: {e}") from None

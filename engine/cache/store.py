@@ -1,0 +1,133 @@
+"""The persistent result cache: diskcache under the data folder, size-limited with eviction.
+
+Values go through :mod:`engine.cache.codec` and are stored as bytes; :class:`SafeDisk` refuses to store
+anything else and refuses to unpickle what it reads, so nothing in the cache folder can run code. A corrupt
+entry is a miss (and is removed); a cache folder whose index is unreadable is moved aside and started anew.
+Writes happen on one background thread; :meth:`ResultCache.flush` waits for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import diskcache
+from diskcache.core import MODE_PICKLE
+
+from .codec import CorruptEntry, Unserializable, encode, ports, verify
+from .lazy import CachedEntry
+
+__all__ = ["ResultCache", "SafeDisk", "DEFAULT_SIZE_LIMIT"]
+
+log = logging.getLogger(__name__)
+DEFAULT_SIZE_LIMIT = 2 * 1024 ** 3
+_ERRORS = (sqlite3.Error, OSError, CorruptEntry, TypeError, ValueError)
+
+
+class SafeDisk(diskcache.Disk):
+    """Bytes in, bytes out: never pickle, never unpickle."""
+
+    def store(self, value, read, key=diskcache.core.UNKNOWN):
+        if read or not isinstance(value, bytes):
+            raise TypeError("the result cache stores encoded bytes only")
+        return super().store(value, read, key=key)
+
+    def fetch(self, mode, filename, value, read):
+        if mode == MODE_PICKLE:
+            raise CorruptEntry("pickled entry refused")
+        return super().fetch(mode, filename, value, read)
+
+
+class ResultCache:
+    def __init__(self, directory: str | Path, size_limit: int = DEFAULT_SIZE_LIMIT):
+        self.directory = Path(directory)
+        self.size_limit = size_limit
+        self._cache = self._open()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-cache")
+        self._pending: set[Future] = set()
+        self.hits = self.misses = self.corrupt = 0
+
+    def _open(self) -> diskcache.Cache:
+        try:
+            return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.size_limit,
+                                   eviction_policy="least-recently-stored")
+        except (sqlite3.Error, OSError) as e:
+            aside = self.directory.with_name(f"{self.directory.name}.corrupt-{int(time.time())}")
+            log.warning("result cache at %s is unreadable (%s); moved to %s and started anew", self.directory, e, aside)
+            shutil.move(str(self.directory), str(aside))
+            return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.size_limit,
+                                   eviction_policy="least-recently-stored")
+
+    def lookup(self, key: str) -> tuple[CachedEntry, list[str]] | None:
+        """The entry and its ports, checksum verified; None for a miss (a corrupt entry is dropped)."""
+        try:
+            data = self._cache.get(key, default=None, retry=True)
+            if data is None:
+                self.misses += 1
+                return None
+            if not isinstance(data, bytes) or not verify(data):
+                raise CorruptEntry("checksum mismatch")
+            found = ports(data)
+        except _ERRORS as e:
+            self.corrupt += 1
+            self.misses += 1
+            log.warning("cache entry %s is corrupt (%s); treated as a miss", key[:12], e)
+            self._drop(key)
+            return None
+        self.hits += 1
+        return CachedEntry(data), found
+
+    def _drop(self, key: str) -> None:
+        try:
+            self._cache.delete(key, retry=True)
+        except _ERRORS:
+            pass
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            return key in self._cache
+        except _ERRORS:
+            return False
+
+    def put(self, key: str, outputs: dict[str, Any]) -> bool:
+        try:
+            data = encode(outputs)
+        except Unserializable as e:
+            log.debug("not caching %s: %s", key[:12], e)
+            return False
+        try:
+            self._cache.set(key, data, retry=True)
+        except _ERRORS as e:
+            log.warning("could not write cache entry %s: %s", key[:12], e)
+            return False
+        return True
+
+    def put_async(self, key: str, outputs: dict[str, Any]) -> Future:
+        fut = self._writer.submit(self.put, key, outputs)
+        self._pending.add(fut)
+        fut.add_done_callback(self._pending.discard)
+        return fut
+
+    def pending(self) -> list[Future]:
+        return list(self._pending)
+
+    def flush(self, timeout: float | None = None) -> None:
+        for fut in list(self._pending):
+            fut.result(timeout)
+
+    def volume(self) -> int:
+        return self._cache.volume()
+
+    def clear(self) -> None:
+        self.flush()
+        self._cache.clear(retry=True)
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.shutdown(wait=True)
+        self._cache.close()

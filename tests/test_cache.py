@@ -1,0 +1,189 @@
+"""The persistent result cache: only what changed re-runs; it survives the process; corruption is a miss."""
+
+import asyncio
+import json
+import os
+import pickle
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import Executor
+from engine.cache import ResultCache
+from engine.executor.events import NodeFinished
+from engine.paths import resources_dir
+
+from .builder import Flow
+
+SAMPLE = str(resources_dir() / "samples" / "landscape.png")
+OPS = [("image_blur", {"radius": 1}), ("image_rotate", {"degrees": 90}), ("image_resize", {"width": 200, "height": 200}),
+       ("image_grayscale", {}), ("image_threshold", {"level": 100}), ("image_crop", {"left": 1, "top": 1})]
+
+
+def image_chain(n=20, edit=None, source=SAMPLE):
+    """image_load → (n - 2) image operations → output; ``edit`` = (index, config) changes one node."""
+    f = Flow().node("n0", "image_load", source=source)
+    for i in range(1, n - 1):
+        kind, config = OPS[i % len(OPS)]
+        if edit and edit[0] == i:
+            config = edit[1]
+        f.node(f"n{i}", kind, **config).edge(f"n{i-1}.image", f"n{i}.image")
+    return f.node(f"n{n-1}", "output", name="image").edge(f"n{n-2}.image", f"n{n-1}.value").build()
+
+
+def run(cache, wf, **kw):
+    async def go():
+        ex = Executor(cache=cache)
+        sub = ex.subscribe()
+        result = await ex.run(wf, **kw)
+        ex.close()
+        return result, [e for e in sub.drain() if isinstance(e, NodeFinished)]
+
+    return asyncio.run(go())
+
+
+def statuses(finished):
+    return {e.node_id: e.status for e in finished}
+
+
+@pytest.fixture
+def cache(tmp_path):
+    c = ResultCache(tmp_path / "cache")
+    yield c
+    c.close()
+
+
+def test_second_run_is_all_cached_and_an_edit_reruns_exactly_its_downstream(cache):
+    first, events = run(cache, image_chain())
+    assert first.status == "succeeded" and set(statuses(events).values()) == {"succeeded"}
+    second, events = run(cache, image_chain())
+    assert statuses(events) == {f"n{i}": "cached" for i in range(20)}
+    assert second.outputs["image"].tobytes() == first.outputs["image"].tobytes()
+
+    third, events = run(cache, image_chain(edit=(10, {"level": 90})))
+    assert OPS[10 % len(OPS)][0] == "image_threshold"
+    assert statuses(events) == {f"n{i}": ("cached" if i < 10 else "succeeded") for i in range(20)}
+    assert [e.node_id for e in events if e.status == "succeeded"] == [f"n{i}" for i in range(10, 20)]
+    assert third.outputs["image"].tobytes() != first.outputs["image"].tobytes()
+
+
+def test_the_cache_works_from_a_new_process(cache, tmp_path):
+    run(cache, image_chain())
+    cache.flush()
+    script = (
+        "import asyncio, json, sys\n"
+        "sys.path.insert(0, '.')\n"
+        "from engine import Executor\nfrom engine.cache import ResultCache\n"
+        "from engine.executor.events import NodeFinished\n"
+        "from tests.test_cache import image_chain\n"
+        f"cache = ResultCache({str(tmp_path / 'cache')!r})\n"
+        "async def go():\n"
+        "    ex = Executor(cache=cache); sub = ex.subscribe(); r = await ex.run(image_chain())\n"
+        "    return r.status, sorted({e.status for e in sub.drain() if isinstance(e, NodeFinished)})\n"
+        "print(json.dumps(asyncio.run(go())))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == ["succeeded", ["cached"]]
+
+
+def _entries(cache: ResultCache) -> dict[str, tuple]:
+    db = sqlite3.connect(cache.directory / "cache.db")
+    rows = {k: (f, v) for k, f, v in db.execute("SELECT key, filename, value FROM Cache")}
+    db.close()
+    return rows
+
+
+def test_corrupted_cache_entries_are_misses(cache, tmp_path):
+    from PIL import Image
+
+    noise = tmp_path / "noise.png"
+    Image.frombytes("RGB", (400, 300), os.urandom(400 * 300 * 3)).save(noise)  # large entries go to files
+    chain = lambda: image_chain(source=str(noise))  # noqa: E731
+    _, events = run(cache, chain())
+    refs = {e.node_id: e.output_ref for e in events}
+    entries = _entries(cache)
+    in_file = next(n for n in refs if refs[n] and entries[refs[n]][0])       # a value file on disk
+    inline = next(n for n in refs if refs[n] and entries[refs[n]][0] is None and n != in_file)  # in the index
+    path = cache.directory / entries[refs[in_file]][0]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    db = sqlite3.connect(cache.directory / "cache.db")
+    db.execute("UPDATE Cache SET value = ? WHERE key = ?", (b"garbage", refs[inline]))
+    db.commit()
+    db.close()
+    result, events = run(cache, chain())
+    assert result.status == "succeeded"
+    assert {n for n, s in statuses(events).items() if s != "cached"} == {in_file, inline}
+    assert cache.corrupt == 2
+    _, events = run(cache, chain())  # the re-run wrote them anew
+    assert set(statuses(events).values()) == {"cached"}
+
+
+def test_a_corrupted_cache_index_starts_a_fresh_cache(tmp_path):
+    c = ResultCache(tmp_path / "cache")
+    run(c, image_chain(6))
+    c.close()
+    (tmp_path / "cache" / "cache.db").write_bytes(b"this is not a database" * 100)
+    c = ResultCache(tmp_path / "cache")
+    result, events = run(c, image_chain(6))
+    c.close()
+    assert result.status == "succeeded" and set(statuses(events).values()) == {"succeeded"}
+    assert any(p.name.startswith("cache.corrupt-") for p in tmp_path.iterdir())
+
+
+class _Boom:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/nodeloom-cache-pwned",))
+
+
+def test_pickled_entries_are_never_unpickled(cache):
+    import diskcache
+
+    plain = diskcache.Cache(str(cache.directory))
+    plain.set("evil", _Boom())  # what a plain diskcache would store with pickle
+    plain.close()
+    assert cache.lookup("evil") is None
+    assert not os.path.exists("/tmp/nodeloom-cache-pwned")
+    with pytest.raises(TypeError):
+        cache._cache.set("x", {"not": "bytes"})
+    assert pickle  # the module is imported above only to show what is refused
+
+
+def test_loops_and_branches_cache_correctly(cache):
+    wf = (Flow().node("items", "constant", value=[5, 5, 5]).node("each", "foreach", parallel=True)
+          .node("t", "transform", expression="data + loop.index").node("col", "collect")
+          .node("cond", "condition", operator="gt", value=100)
+          .node("big", "transform", expression="'big'").node("small", "transform", expression="'small'")
+          .node("m", "merge").node("out", "output", name="out").node("out2", "output", name="label")
+          .edge("items.value", "each.items").edge("each.item", "t.data").edge("t.result", "col.value")
+          .edge("col.items", "out.value").edge("col.count", "cond.value")
+          .edge("cond.true_output", "big.data").edge("cond.false_output", "small.data")
+          .edge("big.result", "m.a").edge("small.result", "m.b").edge("m.value", "out2.value").build())
+    first, _ = run(cache, wf)
+    second, events = run(cache, wf)
+    assert first.outputs == second.outputs == {"out": [5, 6, 7], "label": "small"}
+    st = {(e.node_id, e.iteration): e.status for e in events}
+    assert st[("t", (0,))] == st[("t", (2,))] == "cached"
+    assert st[("big", ())] == "skipped" and st[("small", ())] == "cached" and st[("m", ())] == "cached"
+
+
+def test_no_cache_runs_everything_and_file_changes_are_seen(cache, tmp_path):
+    run(cache, image_chain(5))
+    _, events = run(cache, image_chain(5), use_cache=False)
+    assert set(statuses(events).values()) == {"succeeded"}
+    from PIL import Image
+
+    copy = tmp_path / "img.png"
+    Image.open(SAMPLE).save(copy)
+    wf = (Flow().node("load", "image_load", source=str(copy)).node("info", "image_info")
+          .node("out", "output", name="w").edge("load.image", "info.image").edge("info.width", "out.value").build())
+    assert run(cache, wf)[0].outputs == {"w": 320}
+    Image.open(SAMPLE).resize((100, 50)).save(copy)
+    os.utime(copy, ns=(1, 2_000_000_000_000_000_000))
+    result, events = run(cache, wf)
+    assert result.outputs == {"w": 100} and statuses(events)["load"] == "succeeded"
