@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from engine import DocumentError, InputError, WorkflowInvalid, load_workflow
 from engine.blocks import default_registry
+from engine.store import NotFound
 from engine.validate import validate
 from engine.values import summarize, to_json
 
@@ -56,7 +57,7 @@ def parse_inputs(pairs: Sequence[str], inputs_file: str | None) -> dict[str, Any
 
 def _load(path: str):
     if not Path(path).exists():
-        raise CliError(f"{path}: no such file (stored workflows by id arrive with the store)")
+        raise CliError(f"{path}: no such file")
     try:
         return load_workflow(path)
     except DocumentError as e:
@@ -88,31 +89,48 @@ def _has_media(value: Any) -> bool:
 
 
 async def _run(args) -> int:
-    from engine import Executor
+    from engine.store.launch import Launcher
 
+    from .cli_store import open_store
     from .progress import ProgressBar
 
-    wf = _load(args.file)
+    is_file = Path(args.file).exists() or args.file.endswith(".json")
+    wf = _load(args.file) if is_file else None
     inputs = parse_inputs(args.input, args.inputs)
-    executor = Executor()
+    store = open_store(args)
+    if not is_file:
+        info = store.workflows.resolve(args.file)
+        wf = store.workflows.document(info.id)
+    launcher = Launcher(store, trigger="cli")
+    executor = launcher.executor
     try:
         plan = executor.compile(wf)
         sub = executor.subscribe()
-        handle = executor.start(plan, inputs, base_dir=Path(args.file).resolve().parent)
+        if is_file:
+            job = launcher.run_document(plan.workflow, inputs, base_dir=Path(args.file).resolve().parent,
+                                        use_cache=not args.no_cache)
+        else:
+            job = launcher.run_stored(info.id, inputs, use_cache=not args.no_cache)
+        task = asyncio.ensure_future(job)
+        await asyncio.sleep(0)  # let the run start (or refuse its inputs) before following it
+        if task.done() and task.exception() is not None:
+            raise task.exception()
     except InputError as e:
         print("bad inputs:\n" + "\n".join(f"  - {p}" for p in e.problems), file=sys.stderr)
+        await launcher.close()
         return EXIT_INVALID
     progress = None if args.quiet else asyncio.ensure_future(ProgressBar(len(plan.nodes)).follow(sub))
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGINT, handle.cancel)
-    except (NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, lambda: launcher.handle.cancel())
+    except (NotImplementedError, RuntimeError, AttributeError):
         pass
-    result = await handle
+    result = await task
     sub.close()
     if progress is not None:
         await progress
-    executor.close()
+    await launcher.close()
+    store.close()
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -173,12 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="data folder (default: NODELOOM_HOME or the user data folder)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
     sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="run a workflow file")
-    run.add_argument("file")
+    run = sub.add_parser("run", help="run a workflow file, or a stored workflow by id or name")
+    run.add_argument("file", metavar="FILE|ID")
     run.add_argument("-i", "--input", action="append", default=[], metavar="NAME=VALUE",
                      help="a workflow input; VALUE is read as JSON where it parses, else as text")
     run.add_argument("--inputs", metavar="FILE.json", help="a JSON object of inputs")
-    run.add_argument("--no-cache", action="store_true", help="bypass the result cache (the persistent cache arrives with the store; runs do not cache yet)")
+    run.add_argument("--no-cache", action="store_true", help="compute every node instead of reusing cached results")
     run.add_argument("--json", action="store_true", help="print the run as one JSON object")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     run.set_defaults(func=_cmd_run)
@@ -189,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     blocks = sub.add_parser("blocks", help="list the available blocks")
     blocks.add_argument("--json", action="store_true", help="the catalogue with config JSON schemas")
     blocks.set_defaults(func=_cmd_blocks)
+    from .cli_store import add_store_commands
+
+    add_store_commands(sub)
     return parser
 
 
@@ -205,6 +226,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = EXIT_INVALID
     except WorkflowInvalid as e:
         _print_issues(getattr(args, "file", "workflow"), e)
+        code = EXIT_INVALID
+    except (NotFound, DocumentError) as e:
+        print(f"nodeloom: {e}", file=sys.stderr)
         code = EXIT_INVALID
     except KeyboardInterrupt:
         print("nodeloom: interrupted", file=sys.stderr)

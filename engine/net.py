@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-
-import httpx
+from typing import TYPE_CHECKING
 
 from .errors import BlockError
 
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
 __all__ = ["client", "aclose", "fetch_bytes"]
 
-_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+_clients: dict[asyncio.AbstractEventLoop, "httpx.AsyncClient"] = {}
 
 
-def client() -> httpx.AsyncClient:
+def client() -> "httpx.AsyncClient":
+    import httpx  # imported on first use: it costs a quarter second at start-up
+
     loop = asyncio.get_running_loop()
     c = _clients.get(loop)
     if c is None or c.is_closed:
@@ -34,6 +38,8 @@ async def aclose() -> None:
 
 async def fetch_bytes(url: str, max_bytes: int, timeout: float = 30.0) -> bytes:
     """GET ``url``; refuse a response larger than ``max_bytes`` while it streams in."""
+    import httpx
+
     try:
         async with client().stream("GET", url, timeout=timeout) as resp:
             if resp.status_code >= 400:

@@ -1,10 +1,13 @@
 import asyncio
 import os
 import random
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# every test, and every process a test starts, keeps its data in a throwaway folder, never the user's
+os.environ["NODELOOM_HOME"] = tempfile.mkdtemp(prefix="nodeloom-tests-")
 
 from engine import Executor  # noqa: E402
 from engine.blocks import Block, BlockConfig, Port, default_registry  # noqa: E402

@@ -132,3 +132,41 @@ def test_blocks_lists_the_catalogue():
     data = json.loads(nodeloom("blocks", "--json").stdout)
     resize = next(b for b in data["blocks"] if b["type"] == "image_resize")
     assert resize["config_schema"]["properties"]["width"]["type"] == "integer"
+
+
+def test_store_commands(tmp_path):
+    home = {"NODELOOM_HOME": str(tmp_path / "home")}
+
+    def cli(*args):
+        env = {**os.environ, **home}
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    listed = json.loads(cli("list", "--templates", "--json").stdout)
+    assert {w["name"] for w in listed["items"]} >= {"Big or small", "Parallel squares", "Image pipeline"}
+    new_id = cli("import", str(TEMPLATES / "condition_merge.json")).stdout.strip()
+    assert len(new_id) == 32
+    out = json.loads(cli("run", new_id, "-i", "number=11", "--json", "-q").stdout)
+    assert out["outputs"]["result"] == 22
+    again = json.loads(cli("run", new_id, "-i", "number=11", "--json", "-q").stdout)
+    assert {n["status"] for n in again["nodes"].values()} <= {"cached", "skipped", "succeeded"}
+    assert again["nodes"]["double"]["status"] == "cached"
+    fresh = json.loads(cli("run", new_id, "-i", "number=11", "--json", "-q", "--no-cache").stdout)
+    assert fresh["nodes"]["double"]["status"] == "succeeded"
+    assert cli("run", "Parallel squares", "--json", "-q").returncode == 0  # by its unique name
+    ambiguous = cli("run", "Big or small")  # the template and the imported copy share the name
+    assert ambiguous.returncode == 2 and "2 workflows are named 'Big or small'" in ambiguous.stderr
+    history = json.loads(cli("history", new_id, "--json").stdout)
+    assert [v["number"] for v in history["versions"]] == [1]
+    runs = json.loads(cli("runs", new_id, "--json").stdout)
+    assert [r["status"] for r in runs] == ["succeeded"] * 3 and {r["trigger"] for r in runs} == {"cli"}
+    assert "RUN" in cli("runs").stdout
+    exported = tmp_path / "out.json"
+    assert cli("export", new_id, str(exported)).returncode == 0
+    assert json.loads(exported.read_text())["name"] == "Big or small"
+    missing = cli("export", "no-such-workflow", str(exported))
+    assert missing.returncode == 2 and "no workflow" in missing.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"nodes": [{"id": "x", "type": "nope"}]}')
+    refused = cli("import", str(bad))
+    assert refused.returncode == 2 and "unknown block type 'nope'" in refused.stderr

@@ -160,9 +160,13 @@ class Executor:
 
     def start(self, workflow: Workflow | Plan, inputs: Mapping[str, Any] | None = None, *,
               run_id: str | None = None, base_dir: str | os.PathLike | None = None,
-              use_pins: bool = False, use_cache: bool = True) -> RunHandle:
+              use_pins: bool = False, use_cache: bool = True,
+              presets: dict[str, tuple[str | None, dict]] | None = None) -> RunHandle:
         """Validate, emit ``run_queued`` and start the run on the running loop. Raises
-        :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs."""
+        :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs.
+
+        ``presets`` maps top-level node ids to ``(output_ref, outputs)`` used instead of running those nodes
+        (they report ``cached``): how a replay from a node reuses a past run's results."""
         plan = self.compile(workflow)
         resolved = resolve_inputs(plan, inputs)
         run_id = run_id or uuid.uuid4().hex
@@ -170,7 +174,8 @@ class Executor:
         state = RunState(run_id, plan, resolved, self._subs, base_dir=Path(base_dir or os.getcwd()).resolve(),
                          pool=self.pool, loop=loop,
                          max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
-                         rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache)
+                         rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
+                         presets=presets)
         state.emit(RunQueued, plan.workflow.name, dict(resolved))
         handle = RunHandle(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"))
         self.active[run_id] = handle

@@ -36,7 +36,8 @@ class NodeRecord:
 
 class RunState:
     def __init__(self, run_id: str, plan, inputs: dict, subscriptions: list, *, base_dir: Path, pool: PoolExecutor,
-                 loop, max_concurrency: int, rng: random.Random, use_pins: bool, cache=None, use_cache: bool = True):
+                 loop, max_concurrency: int, rng: random.Random, use_pins: bool, cache=None, use_cache: bool = True,
+                 presets: dict | None = None):
         self.run_id = run_id
         self.plan = plan
         self.inputs = inputs
@@ -51,6 +52,7 @@ class RunState:
         self.cache = cache          # a ResultCache, or None: nothing is looked up, keyed or stored
         self.use_cache = use_cache  # False: compute everything (results are still stored)
         self.writes: list = []      # pending cache writes (concurrent futures)
+        self.presets = presets or {}  # node id → outputs to use instead of running it (replay)
         self.seq = 0
         self.outputs: dict[str, Any] = {}
         self.records: dict[str, NodeRecord] = {}

@@ -1,0 +1,106 @@
+"""``nodeloom list | import | export | history | runs``: the store from the command line (SPEC §10)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from engine.store import Store
+
+__all__ = ["add_store_commands", "open_store"]
+
+
+def open_store(args) -> Store:
+    return Store(args.home)
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "—"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def _emit(args, data: Any, rows: list[list[str]], header: list[str], empty: str) -> int:
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    elif rows:
+        _table(rows, header)
+    else:
+        print(empty)
+    return 0
+
+
+def cmd_list(args) -> int:
+    store = open_store(args)
+    page = store.workflows.list(search=args.search, tag=args.tag, templates=True if args.templates else None,
+                                deleted=args.deleted, limit=args.limit)
+    rows = [[w.id, w.name, f"v{w.current_version}", _when(w.updated_at), ",".join(w.tags),
+             "template" if w.is_template else ""] for w in page.items]
+    return _emit(args, {"total": page.total, "items": [w.to_json() for w in page.items]}, rows,
+                 ["ID", "NAME", "VERSION", "UPDATED", "TAGS", ""], "no workflows")
+
+
+def cmd_import(args) -> int:
+    info = open_store(args).workflows.import_file(args.file)
+    print(info.id)
+    return 0
+
+
+def cmd_export(args) -> int:
+    store = open_store(args)
+    info = store.workflows.resolve(args.id)
+    path = store.workflows.export_file(info.id, args.file, args.version)
+    print(f"exported {info.name!r} to {path}", flush=True)
+    return 0
+
+
+def cmd_history(args) -> int:
+    store = open_store(args)
+    info = store.workflows.resolve(args.id)
+    versions = store.workflows.versions(info.id)
+    rows = [[f"v{v.number}", _when(v.created_at), v.tag or "", v.message or ""] for v in versions]
+    return _emit(args, {"workflow": info.to_json(), "versions": [v.to_json() for v in versions]}, rows,
+                 ["VERSION", "SAVED", "TAG", "MESSAGE"], "no versions")
+
+
+def cmd_runs(args) -> int:
+    store = open_store(args)
+    workflow_id = store.workflows.resolve(args.id).id if args.id else None
+    runs = store.runs.list(workflow_id, limit=args.limit)
+    rows = [[r.id, r.status, r.trigger, r.workflow_name, _when(r.started_at or r.created_at),
+             f"{r.duration_ms:.0f} ms" if r.duration_ms is not None else "—"] for r in runs]
+    return _emit(args, [r.to_json() for r in runs], rows,
+                 ["RUN", "STATUS", "TRIGGER", "WORKFLOW", "STARTED", "DURATION"], "no runs")
+
+
+def add_store_commands(sub) -> None:
+    p = sub.add_parser("list", help="list stored workflows")
+    p.add_argument("--search", help="text in the name or description")
+    p.add_argument("--tag")
+    p.add_argument("--templates", action="store_true", help="only templates")
+    p.add_argument("--deleted", action="store_true", help="only deleted (restorable) workflows")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("import", help="import a workflow file; prints the new workflow's id")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("export", help="write a stored workflow to a file")
+    p.add_argument("id", help="workflow id, id prefix or unique name")
+    p.add_argument("file")
+    p.add_argument("--version", type=int, help="a version number (default: the current one)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("history", help="the versions of a stored workflow")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
+    p = sub.add_parser("runs", help="past runs (of one workflow, or all)")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)

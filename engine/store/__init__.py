@@ -1,0 +1,74 @@
+"""The store (SPEC §7): one SQLite database in the data folder, plus the result cache beside it.
+
+    store = Store(home)                 # opens (and migrates) home/nodeloom.db, recovers interrupted runs,
+                                        # installs the example templates on first start
+    store.workflows                     # WorkflowRepo: CRUD, versions, diff, rollback, templates, files
+    store.runs                          # RunRepo: run records
+    store.cache                         # ResultCache under home/cache
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..paths import home as data_home
+from ..paths import templates_dir
+from .db import Database, open_database
+from .diff import ConfigChange, NodeChange, WorkflowDiff, diff_workflows
+from .runs import NodeRunInfo, RunInfo, RunRecorder, RunRepo
+from .workflows import NotFound, Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
+
+__all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "RunRecorder", "WorkflowInfo", "VersionInfo",
+           "SaveResult", "Page", "RunInfo", "NodeRunInfo", "NotFound", "WorkflowDiff", "NodeChange",
+           "ConfigChange", "diff_workflows"]
+
+DB_NAME = "nodeloom.db"
+
+
+class Store:
+    def __init__(self, home: str | os.PathLike | None = None, *, install_templates: bool = True):
+        self.home = data_home(home)
+        self.db = open_database(self.home / DB_NAME)
+        self.workflows = WorkflowRepo(self.db)
+        self.runs = RunRepo(self.db)
+        self.recovered = self.runs.recover()
+        if install_templates:
+            self.workflows.install_templates(templates_dir())
+        self._cache = None
+
+    @property
+    def cache(self):
+        if self._cache is None:
+            from ..cache import ResultCache
+            from ..cache.store import DEFAULT_SIZE_LIMIT
+
+            mb = os.environ.get("NODELOOM_CACHE_MB")
+            self._cache = ResultCache(self.home / "cache", int(mb) * 1024 * 1024 if mb else DEFAULT_SIZE_LIMIT)
+        return self._cache
+
+    def base_dir(self, workflow_id: str) -> Path:
+        """The folder a stored workflow's relative paths resolve against: where it came from."""
+        from sqlalchemy import select
+
+        from .models import WorkflowRow
+
+        seen = set()
+        while workflow_id not in seen:
+            seen.add(workflow_id)
+            with self.db.read() as s:
+                source = s.scalar(select(WorkflowRow.source).where(WorkflowRow.id == workflow_id)) or ""
+            kind, _, rest = source.partition(":")
+            if kind == "resource":
+                return templates_dir()
+            if kind == "file" and Path(rest).is_absolute():
+                return Path(rest).parent
+            if kind != "template":
+                break
+            workflow_id = rest
+        return Path.cwd()
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+        self.db.close()

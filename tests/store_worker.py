@@ -1,0 +1,49 @@
+"""Helper processes for the crash tests (run as ``python -m tests.store_worker MODE HOME``)."""
+
+import asyncio
+import sys
+
+from engine.store import Store
+
+
+def save_versions(home: str) -> None:
+    """Create a workflow, then save a new version in a loop, forever (until killed)."""
+    from tests.builder import Flow
+
+    store = Store(home, install_templates=False)
+    page = store.workflows.list()
+    wid = page.items[0].id if page.items else store.workflows.create(Flow("crash").node("c", "constant").build()).id
+    n = store.workflows.get(wid).current_version
+    print("ready", flush=True)
+    while True:
+        n += 1
+        f = Flow("crash")
+        for i in range(n % 7 + 1):  # documents of varying size, so pages split differently
+            f.node(f"c{i}", "constant", value={"n": n, "text": "x" * (n % 500)})
+        store.workflows.save(wid, f.build(), message=f"save {n}")
+
+
+async def long_run(home: str) -> None:
+    """Finish one run, then start one that waits 60 s and say so once it is recorded as running."""
+    from engine.store.launch import Launcher
+    from tests.builder import Flow
+
+    store = Store(home, install_templates=False)
+    launcher = Launcher(store, trigger="cli")
+    quick = Flow("quick").node("c", "constant", value=1).node("o", "output", name="o").edge("c.value", "o.value")
+    done = await launcher.run_document(quick.build())
+    print("finished", done.run_id, flush=True)
+    slow = Flow("slow").node("w", "delay", seconds=60).node("o", "output", name="o").edge("w.value", "o.value")
+    task = asyncio.ensure_future(launcher.run_document(slow.build()))
+    while not store.runs.list(status="running"):
+        await asyncio.sleep(0.01)
+    print("running", store.runs.list(status="running")[0].id, flush=True)
+    await task
+
+
+if __name__ == "__main__":
+    mode, home = sys.argv[1], sys.argv[2]
+    if mode == "save":
+        save_versions(home)
+    else:
+        asyncio.run(long_run(home))

@@ -1,0 +1,134 @@
+"""Run records, replay, and what survives a crash."""
+
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.store import Store
+from engine.store.launch import Launcher
+from engine.store.workflows import document_hash
+
+from .builder import Flow
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path)
+    yield s
+    s.close()
+
+
+def launch(store, fn, trigger="editor"):
+    async def go():
+        launcher = Launcher(store, trigger=trigger)
+        try:
+            return await fn(launcher)
+        finally:
+            await launcher.close()
+
+    return asyncio.run(go())
+
+
+def test_runs_and_node_runs_are_recorded(store):
+    tpl = next(w for w in store.workflows.list(templates=True).items if w.name == "Big or small")
+    result = launch(store, lambda l: l.run_stored(tpl.id, {"number": 30}), trigger="cli")
+    run = store.runs.get(result.run_id)
+    assert (run.status, run.trigger, run.workflow_id, run.version) == ("succeeded", "cli", tpl.id, 1)
+    assert run.inputs == {"number": 30} and run.outputs == {"verdict": "big", "result": 60,
+                                                            "message": "60 came out of the branch"}
+    assert run.started_at <= run.finished_at and run.duration_ms > 0
+    nodes = {n.node_id: n for n in store.runs.nodes(result.run_id)}
+    assert nodes["add"].status == "skipped" and nodes["double"].status == "succeeded"
+    assert nodes["double"].output_summary == {"result": "60"} and nodes["double"].output_ref
+    assert [r.id for r in store.runs.list(tpl.id)] == [result.run_id]
+
+
+def test_failed_runs_are_recorded_with_their_error(store):
+    wf = Flow("fails").node("t", "transform", expression="1 / 0").build()
+    result = launch(store, lambda l: l.run_document(wf))
+    run = store.runs.get(result.run_id)
+    assert run.status == "failed" and run.error == "node 't' failed: division by zero in '1 / 0'"
+    [node] = store.runs.nodes(result.run_id)
+    assert (node.status, node.error) == ("failed", "division by zero in '1 / 0'")
+
+
+def test_replay_and_replay_from_a_node(store):
+    tpl = next(w for w in store.workflows.list(templates=True).items if w.name == "Image pipeline")
+
+    async def go(launcher):
+        first = await launcher.run_stored(tpl.id, use_cache=False)
+        sub = launcher.executor.subscribe()
+        again = await launcher.replay(first.run_id, use_cache=False)
+        from_blur = await launcher.replay(first.run_id, from_node="blur", use_cache=False)
+        events = sub.drain()
+        return first, again, from_blur, events
+
+    first, again, from_blur, events = launch(store, go)
+    assert again.outputs["width"] == first.outputs["width"] == 160
+    assert from_blur.outputs["mask"].tobytes() == first.outputs["mask"].tobytes()
+    replayed = {e.node_id: e.status for e in events if e.kind == "node_finished" and e.run_id == from_blur.run_id}
+    downstream = {"blur", "mask", "info", "out_mask", "out_width", "out_height"}
+    assert {n for n, s in replayed.items() if s != "cached"} == downstream
+    run = store.runs.get(from_blur.run_id)
+    assert (run.trigger, run.replay_of, run.from_node) == ("replay", first.run_id, "blur")
+
+
+def _start(mode, home):
+    proc = subprocess.Popen([sys.executable, "-m", "tests.store_worker", mode, str(home)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc
+
+
+def test_a_run_killed_mid_way_is_interrupted_on_the_next_start(tmp_path):
+    proc = _start("run", tmp_path)
+    finished_line = proc.stdout.readline().split()
+    running_line = proc.stdout.readline().split()
+    assert finished_line[0] == "finished" and running_line[0] == "running", proc.stderr.read()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    con = sqlite3.connect(tmp_path / "nodeloom.db")
+    before = con.execute("SELECT * FROM runs WHERE id = ?", (finished_line[1],)).fetchone()
+    con.close()
+    store = Store(tmp_path, install_templates=False)
+    assert store.recovered == [running_line[1]]
+    run = store.runs.get(running_line[1])
+    assert run.status == "interrupted" and run.finished_at is not None
+    assert [n.status for n in store.runs.nodes(running_line[1])] == ["cancelled"]
+    con = sqlite3.connect(tmp_path / "nodeloom.db")
+    assert con.execute("SELECT * FROM runs WHERE id = ?", (finished_line[1],)).fetchone() == before
+    con.close()
+    assert store.runs.get(finished_line[1]).status == "succeeded"
+    store.close()
+    assert Store(tmp_path, install_templates=False).recovered == []  # recovering twice changes nothing
+
+
+def test_versions_survive_sigkill_50_times(tmp_path):
+    rng = random.Random(1234)
+    for _ in range(50):
+        proc = _start("save", tmp_path)
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        proc.stdout.close()  # the worker only prints "ready"
+        try:
+            proc.wait(timeout=rng.uniform(0.0, 0.25))
+        except subprocess.TimeoutExpired:
+            pass
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        con = sqlite3.connect(tmp_path / "nodeloom.db")
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = con.execute("SELECT number, document, content_hash FROM workflow_versions ORDER BY number").fetchall()
+        assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+        assert all(document_hash(doc) == h for _, doc, h in rows)
+        (current,) = con.execute("SELECT current_version FROM workflows").fetchone()
+        assert current == len(rows)
+        con.close()
+    assert len(rows) > 50  # versions were really being written when the kills came
