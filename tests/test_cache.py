@@ -97,31 +97,62 @@ def _entries(cache: ResultCache) -> dict[str, tuple]:
     return rows
 
 
-def test_corrupted_cache_entries_are_misses(cache, tmp_path):
+def _noise(tmp_path, size=(400, 300)):
     from PIL import Image
 
-    noise = tmp_path / "noise.png"
-    Image.frombytes("RGB", (400, 300), os.urandom(400 * 300 * 3)).save(noise)  # large entries go to files
-    chain = lambda: image_chain(source=str(noise))  # noqa: E731
+    path = tmp_path / "noise.png"
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(path)  # large entries go to files
+    return str(path)
+
+
+def test_a_corrupted_small_entry_is_a_miss(cache, tmp_path):
+    chain = lambda: image_chain(source=_noise(tmp_path) if not (tmp_path / "noise.png").exists()  # noqa: E731
+                                else str(tmp_path / "noise.png"))
     _, events = run(cache, chain())
     refs = {e.node_id: e.output_ref for e in events}
     entries = _entries(cache)
-    in_file = next(n for n in refs if refs[n] and entries[refs[n]][0])       # a value file on disk
-    inline = next(n for n in refs if refs[n] and entries[refs[n]][0] is None and n != in_file)  # in the index
-    path = cache.directory / entries[refs[in_file]][0]
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
+    inline = next(n for n in refs if refs[n] and entries[refs[n]][0] is None)  # kept inside the index
     db = sqlite3.connect(cache.directory / "cache.db")
     db.execute("UPDATE Cache SET value = ? WHERE key = ?", (b"garbage", refs[inline]))
     db.commit()
     db.close()
     result, events = run(cache, chain())
     assert result.status == "succeeded"
-    assert {n for n, s in statuses(events).items() if s != "cached"} == {in_file, inline}
-    assert cache.corrupt == 2
-    _, events = run(cache, chain())  # the re-run wrote them anew
+    assert {n for n, s in statuses(events).items() if s != "cached"} == {inline}  # it ran again
+    assert cache.corrupt == 1
+    _, events = run(cache, chain())  # and was stored anew
     assert set(statuses(events).values()) == {"cached"}
+
+
+def test_a_corrupted_cache_file_is_computed_again_when_needed(cache, tmp_path):
+    wf = (Flow().node("load", "image_load", source=_noise(tmp_path)).node("blur", "image_blur", radius=1)
+          .node("turn", "image_rotate", degrees=90).node("out", "output", name="image")
+          .edge("load.image", "blur.image").edge("blur.image", "turn.image").edge("turn.image", "out.value").build())
+    first, events = run(cache, wf)
+    ref = {e.node_id: e.output_ref for e in events}["turn"]
+    filename = _entries(cache)[ref][0]
+    assert filename, "the rotated noise image is large enough to be stored in a file"
+    path = cache.directory / filename
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # damage the middle of the stored image
+    path.write_bytes(bytes(data))
+
+    async def go():
+        ex = Executor(cache=cache)
+        sub = ex.subscribe()
+        result = await ex.run(wf)
+        ex.close()
+        return result, sub.drain()
+
+    result, events = asyncio.run(go())
+    assert result.status == "succeeded"
+    assert result.outputs["image"].tobytes() == first.outputs["image"].tobytes()
+    assert [(e.node_id, e.message) for e in events if e.kind == "node_progress"] == [
+        ("turn", "cached result was unreadable; computing it again")]
+    assert path.exists() is False or path.read_bytes() != bytes(data)  # written anew
+    again, events = run(cache, wf)
+    assert set(statuses(events).values()) == {"cached"}
+    assert again.outputs["image"].tobytes() == first.outputs["image"].tobytes()
 
 
 def test_a_corrupted_cache_index_starts_a_fresh_cache(tmp_path):

@@ -1,30 +1,44 @@
-"""Values read from the cache, decoded only when a node actually needs them.
+"""Values read from the cache, read and decoded only when a node actually needs them.
 
-A cache hit costs a lookup and a checksum; the PNG of an image is decoded only if a node that runs (or the
-run's outputs) reads it, so a long cached prefix costs almost nothing.
+A cache hit costs a lookup and reading the entry's header; the entry itself is read, checked and decoded only
+if a node that runs (or the run's outputs) needs it, so a long cached prefix costs almost nothing. If the entry
+turns out to be unreadable then, :attr:`CachedEntry.recompute` (set by the executor) computes it again.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
-from .codec import decode
+from .codec import CorruptEntry, decode
 
 __all__ = ["CachedEntry", "LazyValue", "materialize", "has_lazy"]
 
 
 class CachedEntry:
-    __slots__ = ("data", "_values")
+    __slots__ = ("_read", "_values", "recompute")
 
-    def __init__(self, data: bytes):
-        self.data = data
+    def __init__(self, read: Callable[[], bytes] | bytes):
+        self._read = read
         self._values: dict | None = None
+        self.recompute: Callable[[], Awaitable[dict]] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._values is not None
 
     def values(self) -> dict:
+        """Read, verify and decode (raises :class:`CorruptEntry` when the stored bytes are damaged or gone)."""
         if self._values is None:
-            self._values = decode(self.data, verified=True)
-            self.data = b""
+            try:
+                data = self._read if isinstance(self._read, bytes) else self._read()
+            except OSError as e:
+                raise CorruptEntry(f"stored value unreadable: {e}") from None
+            self._values = decode(data)
+            self._read = b""
         return self._values
+
+    def set_values(self, values: dict) -> None:
+        self._values = values
 
 
 class LazyValue:

@@ -19,7 +19,7 @@ from typing import Any
 import diskcache
 from diskcache.core import MODE_PICKLE
 
-from .codec import CorruptEntry, Unserializable, encode, ports, verify
+from .codec import PREFIX, CorruptEntry, Unserializable, encode, header_size, ports, verify
 from .lazy import CachedEntry
 
 __all__ = ["ResultCache", "SafeDisk", "DEFAULT_SIZE_LIMIT"]
@@ -64,15 +64,23 @@ class ResultCache:
                                    eviction_policy="least-recently-stored")
 
     def lookup(self, key: str) -> tuple[CachedEntry, list[str]] | None:
-        """The entry and its ports, checksum verified; None for a miss (a corrupt entry is dropped)."""
+        """The entry and its ports; None for a miss. A small entry (kept in the index) is verified whole now;
+        a large one (a file) is only opened for its header — it is verified when its value is read."""
         try:
-            data = self._cache.get(key, default=None, retry=True)
-            if data is None:
+            found_value = self._cache.get(key, default=None, read=True, retry=True)
+            if found_value is None:
                 self.misses += 1
                 return None
-            if not isinstance(data, bytes) or not verify(data):
-                raise CorruptEntry("checksum mismatch")
-            found = ports(data)
+            if isinstance(found_value, bytes):
+                if not verify(found_value):
+                    raise CorruptEntry("checksum mismatch")
+                entry, found = CachedEntry(found_value), ports(found_value)
+            else:
+                with found_value as f:
+                    head = f.read(PREFIX)
+                    head += f.read(header_size(head) - PREFIX)
+                    path = f.name
+                entry, found = CachedEntry(lambda: Path(path).read_bytes()), ports(head)
         except _ERRORS as e:
             self.corrupt += 1
             self.misses += 1
@@ -80,7 +88,7 @@ class ResultCache:
             self._drop(key)
             return None
         self.hits += 1
-        return CachedEntry(data), found
+        return entry, found
 
     def _drop(self, key: str) -> None:
         try:

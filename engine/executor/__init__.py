@@ -51,7 +51,7 @@ from time import perf_counter
 from typing import Any, Mapping
 
 from ..blocks.registry import BlockRegistry, default_registry
-from ..cache import has_lazy, materialize
+from ..cache import has_lazy
 from ..errors import InputError, NodeloomError
 from ..model import Workflow
 from ..plan import Plan, compile_plan
@@ -201,8 +201,11 @@ class Executor:
             logging.getLogger(__name__).exception("internal error in run %s", state.run_id)
             status, error = "failed", f"internal error: {type(e).__name__}: {e}"
         if has_lazy(state.outputs):
-            state.outputs = await asyncio.get_running_loop().run_in_executor(
-                state.pool, lambda: {k: materialize(v) for k, v in state.outputs.items()})
+            try:
+                state.outputs = await state.resolve_all(state.outputs)
+            except Exception as e:  # noqa: BLE001 - an output that cannot be read fails the run, cleanly
+                status, error = "failed", f"an output could not be read: {e}"
+                state.outputs = {}
         if state.writes:  # the run's results are stored before it is reported finished
             await asyncio.gather(*(asyncio.wrap_future(f) for f in state.writes), return_exceptions=True)
         duration = (perf_counter() - t0) * 1000

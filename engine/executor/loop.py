@@ -14,7 +14,7 @@ import asyncio
 from time import perf_counter
 from typing import TYPE_CHECKING
 
-from ..cache import derive, materialize
+from ..cache import derive
 from .context import NodeContext
 from .events import NodeStarted
 from .runner import DEAD, LevelRun, NodeFailed
@@ -92,7 +92,7 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
 async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str, dict]:
     """Run one loop unit; returns the outputs of the foreach and of each of its collects."""
     run, it = level.run, level.iteration
-    items = materialize(gathered.get(np.inputs["items"], DEAD))
+    items = await run.resolve(gathered.get(np.inputs["items"], DEAD))
     if items is DEAD:
         return _skip_loop(level, np)
     run.emit(NodeStarted, np.id, it)
@@ -124,7 +124,8 @@ async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str,
         keys = result_keys[c]
         key = derive("collect", cp.config_json, *keys) if run.cache is not None and all(keys) else None
         try:
-            value = await cp.block.run(ctx, {"value": [materialize(v) for v in results[c]]}, cp.config)
+            values = [await run.resolve(v) for v in results[c]]
+            value = await cp.block.run(ctx, {"value": values}, cp.config)
             outputs[c] = value
             level._set_keys(cp, value, key)
             run.finished(c, it, "succeeded", (perf_counter() - tc) * 1000, 1, outputs=value)

@@ -10,6 +10,7 @@ runs as a Task. Every node ends with exactly one ``node_finished`` event.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import traceback
 from collections import deque
@@ -249,6 +250,7 @@ class LevelRun:
                 hit = run.cache.lookup(key)
                 if hit is not None:
                     entry, ports = hit
+                    entry.recompute = functools.partial(self._recompute, np, inputs, key)
                     out = {p: LazyValue(entry, p, port_key(key, p)) for p in ports}
                     self._set_keys(np, out, key)
                     run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, ref=key)
@@ -304,6 +306,16 @@ class LevelRun:
             return None
         return node_key(np.cls.type, np.cls.version, np.config_json, input_keys, salt + self.loop_key)
 
+    async def _recompute(self, np: NodePlan, inputs: dict, key: str) -> dict:
+        """A cache hit whose stored value turned out unreadable: compute it now, and store it anew."""
+        run = self.run
+        run.emit_progress(np.id, self.iteration, None, "cached result was unreadable; computing it again", None)
+        inputs = await run.resolve_all(inputs)
+        ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
+        out = await np.block.run(ctx, inputs, self._config(np, inputs))
+        run.writes.append(run.cache.put_async(key, out))
+        return out
+
     def _set_keys(self, np: NodePlan, out: dict, key: str | None) -> None:
         if self.run.cache is None:
             return
@@ -323,9 +335,7 @@ class LevelRun:
 
     async def _run_node(self, np: NodePlan, inputs: dict, key: str | None = None) -> dict:
         run, it = self.run, self.iteration
-        if has_lazy(inputs):  # cached upstream values: decode them off the loop
-            inputs = await asyncio.get_running_loop().run_in_executor(
-                run.pool, lambda: {p: materialize(v) for p, v in inputs.items()})
+        inputs = await run.resolve_all(inputs)  # cached upstream values: read and decoded off the loop
         retry = np.settings.retry
         attempts = retry.max_attempts if retry else 1
         timeout = np.settings.timeout_s

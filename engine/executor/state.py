@@ -11,6 +11,9 @@ from typing import Any
 
 from PIL import Image
 
+from ..cache import LazyValue, has_lazy
+from ..cache.codec import CorruptEntry
+from ..errors import BlockError
 from ..values import from_json
 from .events import NodeFinished, NodeProgress
 
@@ -112,6 +115,26 @@ class RunState:
         """Keep a node's outputs addressable under ``ref`` (written on the cache's own thread)."""
         if outputs and ref not in self.cache:
             self.writes.append(self.cache.put_async(ref, outputs))
+
+    async def resolve(self, value: Any) -> Any:
+        """The real value behind a cached one: read and decoded off the loop; an unreadable entry is computed
+        again by the node that made it (as if it had been a miss)."""
+        if type(value) is not LazyValue:
+            return value
+        entry = value.entry
+        if not entry.loaded:
+            try:
+                await self.loop.run_in_executor(self.pool, entry.values)
+            except CorruptEntry as e:
+                if entry.recompute is None:
+                    raise BlockError(f"a stored result could not be read ({e})") from None
+                entry.set_values(await entry.recompute())
+        return entry.values().get(value.port)
+
+    async def resolve_all(self, values: dict) -> dict:
+        if not has_lazy(values):
+            return values
+        return {k: await self.resolve(v) for k, v in values.items()}
 
     def pinned_outputs(self, np) -> dict:
         return {port: from_json(v) for port, v in (np.pinned or {}).items()}
