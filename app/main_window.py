@@ -1,7 +1,8 @@
-"""The desktop window. For now a minimal one: the block palette and the example templates, each runnable.
+"""The desktop window. For now a minimal one: the block palette and the stored templates, each runnable.
 
-The full editor (canvas, inspector, history) is the next issue; this window already runs on the engine
-through qasync so that what it shows is real. ``create(home=PATH)`` builds the window in-process for tests.
+The full editor (canvas, inspector, history) is the next issue; this window already runs on the engine and
+the store through qasync — runs are cached and recorded — so that what it shows is real.
+``create(home=PATH)`` builds the window in-process on the data folder PATH, for tests.
 """
 
 from __future__ import annotations
@@ -14,19 +15,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QPlainTextEdit, QStatusBar)
 
-from engine import Executor, load_workflow
 from engine.blocks import default_registry
-from engine.paths import home as data_home
-from engine.paths import templates_dir
+from engine.store import Store
 from engine.values import summarize
 
 __all__ = ["MainWindow", "create", "main"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, home: Path):
+    def __init__(self, home: str | Path | None):
         super().__init__()
-        self.home = home
+        self.store = Store(home)
+        self.home = self.store.home
+        self.launcher = None
         self.setWindowTitle("Nodeloom")
         self.resize(1100, 700)
         self.palette_list = QListWidget(objectName="palette")
@@ -38,9 +39,10 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.palette_list)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.templates = QListWidget(objectName="templates")
-        for path in sorted(templates_dir().glob("*.json")):
-            item = QListWidgetItem(load_workflow(path).name)
-            item.setData(Qt.ItemDataRole.UserRole, str(path))
+        for info in self.store.workflows.list(templates=True, sort="name", descending=False).items:
+            item = QListWidgetItem(info.name)
+            item.setData(Qt.ItemDataRole.UserRole, info.id)
+            item.setToolTip(f"{info.description}\nid {info.id} · v{info.current_version}")
             self.templates.addItem(item)
         self.templates.itemActivated.connect(self._run_template)
         tdock = QDockWidget("Templates — double-click to run", self, objectName="templatesDock")
@@ -49,18 +51,20 @@ class MainWindow(QMainWindow):
         self.log = QPlainTextEdit(objectName="runPanel", readOnly=True)
         self.setCentralWidget(self.log)
         self.setStatusBar(QStatusBar())
-        self.statusBar().addWidget(QLabel(f"Data folder: {home}"))
-        self.executor = Executor()
+        self.statusBar().addWidget(QLabel(f"Data folder: {self.home}"))
 
     def _run_template(self, item: QListWidgetItem) -> None:
-        path = Path(item.data(Qt.ItemDataRole.UserRole))
-        asyncio.ensure_future(self.run_file(path))
+        asyncio.ensure_future(self.run_stored(item.data(Qt.ItemDataRole.UserRole)))
 
-    async def run_file(self, path: Path):
-        wf = load_workflow(path)
-        sub = self.executor.subscribe()
-        handle = self.executor.start(wf, base_dir=path.parent)
-        self.log.appendPlainText(f"▶ {wf.name}")
+    async def run_stored(self, workflow_id: str):
+        from engine.store.launch import Launcher
+
+        if self.launcher is None:
+            self.launcher = Launcher(self.store, trigger="editor")
+        sub = self.launcher.executor.subscribe()
+        info = self.store.workflows.get(workflow_id)
+        self.log.appendPlainText(f"▶ {info.name}")
+        job = asyncio.ensure_future(self.launcher.run_stored(workflow_id))
 
         async def follow():
             async for ev in sub:
@@ -68,21 +72,28 @@ class MainWindow(QMainWindow):
                     where = "".join(f"[{i}]" for i in ev.iteration)
                     self.log.appendPlainText(f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)")
         follower = asyncio.ensure_future(follow())
-        result = await handle
+        result = await job
         sub.close()
         await follower
         outputs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
         self.log.appendPlainText(f"■ {result.status} in {result.duration_ms:.0f} ms — {outputs}")
         return result
 
+    async def aclose(self) -> None:
+        if self.launcher is not None:
+            await self.launcher.close()
+            self.launcher = None
+        self.store.close()
+
     def closeEvent(self, event) -> None:
-        self.executor.close()
+        if self.launcher is not None:
+            self.launcher.executor.close()
         super().closeEvent(event)
 
 
 def create(home: str | Path | None = None) -> MainWindow:
     """The main window on the data folder ``home`` (default: NODELOOM_HOME or the user data folder)."""
-    return MainWindow(data_home(home))
+    return MainWindow(home)
 
 
 def main(home: str | None = None) -> int:
@@ -106,4 +117,5 @@ def main(home: str | None = None) -> int:
     app.lastWindowClosed.connect(closed.set)
     with runner:
         runner.run(closed.wait())
+        runner.run(window.aclose())
     return 0

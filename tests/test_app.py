@@ -17,16 +17,20 @@ def test_window_lists_blocks_and_runs_a_template(qtbot, tmp_path):
     names = [window.templates.item(i).text() for i in range(window.templates.count())]
     assert "Image pipeline" in names
     item = window.templates.item(names.index("Image pipeline"))
-    from pathlib import Path
-
     from PySide6.QtCore import Qt
 
-    path = Path(item.data(Qt.ItemDataRole.UserRole))
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        result = runner.run(window.run_file(path))
-    assert result.status == "succeeded"
+        result = runner.run(window.run_stored(item.data(Qt.ItemDataRole.UserRole)))
+        again = runner.run(window.run_stored(item.data(Qt.ItemDataRole.UserRole)))
+        runner.run(window.aclose())
+    assert result.status == again.status == "succeeded"
     log = window.log.toPlainText()
-    assert "resize: succeeded" in log and "■ succeeded" in log
+    assert "resize: succeeded" in log and "resize: cached" in log and "■ succeeded" in log
+    from engine.store import Store
+
+    store = Store(tmp_path)
+    assert [r.trigger for r in store.runs.list()] == ["editor", "editor"]
+    store.close()
     window.grab().save(str(tmp_path / "window.png"))
     assert (tmp_path / "window.png").stat().st_size > 1000
     window.close()

@@ -218,3 +218,15 @@ def test_no_cache_runs_everything_and_file_changes_are_seen(cache, tmp_path):
     os.utime(copy, ns=(1, 2_000_000_000_000_000_000))
     result, events = run(cache, wf)
     assert result.outputs == {"w": 100} and statuses(events)["load"] == "succeeded"
+
+
+def test_the_size_limit_evicts_old_entries(tmp_path):
+    c = ResultCache(tmp_path / "small", size_limit=3_000_000)  # room for about fifteen entries
+    blob = os.urandom(200_000)
+    for i in range(40):
+        assert c.put(f"k{i}", {"value": blob})
+        assert c.volume() <= 3_000_000 + 250_000  # culled as it goes: never more than one entry over
+    assert c.lookup("k0") is None  # the oldest went first
+    entry, ports = c.lookup("k39")
+    assert entry.values()["value"] == blob
+    c.close()
