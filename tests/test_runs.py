@@ -1,7 +1,6 @@
 """Run records, replay, and what survives a crash."""
 
 import asyncio
-import os
 import random
 import signal
 import sqlite3

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, Coroutine
 from pydantic import ValidationError
 
 from ..blocks.base import ERROR_PORT
-from ..cache import LazyValue, content_key, derive, has_lazy, materialize, node_key, port_key
+from ..cache import LazyValue, derive, has_lazy, port_key
 from ..errors import BlockError, ExpressionError, NodeloomError
 from ..plan import SINK, Level, NodePlan
+from .caching import CachingMixin
 from .context import NodeContext
-from .events import NodeFinished, NodeRetrying, NodeStarted
+from .events import NodeRetrying, NodeStarted
 
 if TYPE_CHECKING:  # pragma: no cover
     from .state import RunState
@@ -101,7 +102,7 @@ class _Resume:
                 return stop.value
 
 
-class LevelRun:
+class LevelRun(CachingMixin):
     __slots__ = ("run", "level", "env", "loop_vars", "iteration", "sink", "slots", "pending", "ready",
                  "done", "wake", "keys", "parent", "loop_key", "sink_keys")
 
@@ -274,55 +275,6 @@ class LevelRun:
             self._push(np.id, out)
             return None
         return self._resume(np, coro, first, t0, key)
-
-    # -- cache keys ---------------------------------------------------------------------------------------
-
-    def key_of(self, skey: tuple[str, str]) -> str | None:
-        lvl: LevelRun | None = self
-        while lvl is not None:
-            k = lvl.keys.get(skey)
-            if k is not None:
-                return k
-            lvl = lvl.parent
-        return None
-
-    def _cache_key(self, np: NodePlan, inputs: dict) -> str | None:
-        """The node's cache key, or None when it is not cacheable (non-deterministic, unknown input keys)."""
-        if not np.cls.deterministic:
-            return None
-        input_keys = []
-        for port, skey in np.inputs.items():
-            k = self.key_of(skey)
-            if k is None:
-                return None
-            input_keys.append((port, k))
-        try:
-            real = {p: materialize(inputs[p]) for p in np.config_ports if p in inputs}
-            config = self._config(np, {**inputs, **real})
-            salt = np.block.cache_salt(NodeContext(self.run, np.id, self.iteration, self.loop_vars), inputs, config)
-        except Exception:  # noqa: BLE001 - the node itself will report the problem when it runs
-            return None
-        if salt is None:
-            return None
-        return node_key(np.cls.type, np.cls.version, np.config_json, input_keys, salt + self.loop_key)
-
-    async def _recompute(self, np: NodePlan, inputs: dict, key: str) -> dict:
-        """A cache hit whose stored value turned out unreadable: compute it now, and store it anew."""
-        run = self.run
-        run.emit_progress(np.id, self.iteration, None, "cached result was unreadable; computing it again", None)
-        inputs = await run.resolve_all(inputs)
-        ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
-        out = await np.block.run(ctx, inputs, self._config(np, inputs))
-        run.writes.append(run.cache.put_async(key, out))
-        return out
-
-    def _set_keys(self, np: NodePlan, out: dict, key: str | None) -> None:
-        if self.run.cache is None:
-            return
-        keys = self.keys
-        ports = [p.name for p in np.cls.output_ports()] if not out else list(out)
-        for p in ports:
-            keys[(np.id, p)] = port_key(key, p) if key else ("dead" if p not in out else content_key(out[p]))
 
     async def _resume(self, np: NodePlan, coro, first, t0: float, key: str | None) -> dict:
         try:
