@@ -79,3 +79,9 @@ def run_flow(registry):
         return result, events
 
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    shutil.rmtree(os.environ["NODELOOM_HOME"], ignore_errors=True)
