@@ -1,83 +1,448 @@
-"""The desktop window. For now a minimal one: the block palette and the stored templates, each runnable.
+"""The main window (SPEC §8): workflow tabs around the canvas, palette, inspector, history, run panel.
 
-The full editor (canvas, inspector, history) is the next issue; this window already runs on the engine and
-the store through qasync — runs are cached and recorded — so that what it shows is real.
-``create(home=PATH)`` builds the window in-process on the data folder PATH, for tests.
+``create(home=PATH)`` builds the window in-process on the data folder PATH (for tests and scripts); ``main()``
+runs the application on the qasync loop. Actions carry the objectNames SPEC §8 lists.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QPlainTextEdit, QStatusBar)
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QPlainTextEdit, QTabWidget)
 
-from engine.blocks import default_registry
+from engine.model import Workflow
 from engine.store import Store
-from engine.values import summarize
+
+from .document import EditorDocument
+from .editor_tab import EditorTab
+from .journal import Journal
+from .panels.browser import Browser
+from .panels.history import HistoryPanel
+from .panels.inspector import Inspector
+from .panels.palette import Palette
+from .popup import AddBlockPopup
+from .theme import apply_theme
 
 __all__ = ["MainWindow", "create", "main"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, home: str | Path | None):
+    def __init__(self, home: str | Path | None = None):
         super().__init__()
         self.store = Store(home)
         self.home = self.store.home
+        self.registry = None
+        self.settings = QSettings(str(self.home / "settings.ini"), QSettings.Format.IniFormat)
+        self.journal = Journal(self.home)
         self.launcher = None
         self.setWindowTitle("Nodeloom")
-        self.resize(1100, 700)
-        self.palette_list = QListWidget(objectName="palette")
-        for block in default_registry():
-            item = QListWidgetItem(f"{block.category} · {block.type}")
-            item.setToolTip(block.describe()["description"])
-            self.palette_list.addItem(item)
-        dock = QDockWidget("Blocks", self, objectName="paletteDock")
-        dock.setWidget(self.palette_list)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.templates = QListWidget(objectName="templates")
-        for info in self.store.workflows.list(templates=True, sort="name", descending=False).items:
-            item = QListWidgetItem(info.name)
-            item.setData(Qt.ItemDataRole.UserRole, info.id)
-            item.setToolTip(f"{info.description}\nid {info.id} · v{info.current_version}")
-            self.templates.addItem(item)
-        self.templates.itemActivated.connect(self._run_template)
-        tdock = QDockWidget("Templates — double-click to run", self, objectName="templatesDock")
-        tdock.setWidget(self.templates)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, tdock)
-        self.log = QPlainTextEdit(objectName="runPanel", readOnly=True)
-        self.setCentralWidget(self.log)
-        self.setStatusBar(QStatusBar())
-        self.statusBar().addWidget(QLabel(f"Data folder: {self.home}"))
+        self.resize(1400, 860)
+        self.undo_group = QUndoGroup(self)
+        from engine.blocks import default_registry
 
-    def _run_template(self, item: QListWidgetItem) -> None:
-        asyncio.ensure_future(self.run_stored(item.data(Qt.ItemDataRole.UserRole)))
+        self.registry = default_registry()
+        self._build_docks()
+        self.tabs = QTabWidget(documentMode=True, tabsClosable=True, movable=True)
+        self.tabs.setObjectName("tabs")
+        self.setCentralWidget(self.tabs)
+        self.browser = Browser(self.store)
+        self.tabs.addTab(self.browser, "Welcome")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.popup = AddBlockPopup(self.registry, self)
+        self.popup.chosen.connect(lambda kind, pos: self.current_tab() and self.current_tab().add_block(kind, pos))
+        self._build_actions()
+        self._connect()
+        self.theme = apply_theme(str(self.settings.value("theme", "system")))
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        self.journal_offer: QMessageBox | None = None
+        self._offer_journal()
 
-    async def run_stored(self, workflow_id: str):
+    # -- building ------------------------------------------------------------------------------------------
+
+    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.palette_panel = Palette(self.registry)
+        self.inspector = Inspector()
+        self.history = HistoryPanel()
+        self.run_log = QPlainTextEdit(readOnly=True)
+        self.preview = QLabel("Previews of node outputs appear here", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.palette_dock = self._dock("Blocks", "palette", self.palette_panel, left)
+        self.inspector_dock = self._dock("Inspector", "inspector", self.inspector, right)
+        self.history_dock = self._dock("History", "historyDock", self.history, right)
+        self.run_dock = self._dock("Run", "runPanel", self.run_log, bottom)
+        self.preview_dock = self._dock("Preview", "previewDock", self.preview, bottom)
+        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.inspector_dock.raise_()
+        self.tabifyDockWidget(self.run_dock, self.preview_dock)
+        self.run_dock.raise_()
+
+    def _action(self, menu, text: str, name: str, slot, *keys) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        shortcuts = [k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys]
+        if shortcuts:
+            action.setShortcuts(shortcuts)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        std = QKeySequence.StandardKey
+        file = bar.addMenu("&File")
+        self.actionNew = self._action(file, "&New workflow", "actionNew", self.new_workflow, std.New)
+        self.actionImport = self._action(file, "&Import…", "actionImport", self.import_dialog, std.Open)
+        self.actionSave = self._action(file, "&Save", "actionSave", self.save, std.Save)
+        self.actionClose = self._action(file, "&Close tab", "actionClose", self.close_current_tab, std.Close, "Ctrl+W")
+        file.addSeparator()
+        self.actionQuit = self._action(file, "&Quit", "actionQuit", self.close, std.Quit, "Ctrl+Q")
+        edit = bar.addMenu("&Edit")
+        self.actionUndo = self.undo_group.createUndoAction(self, "&Undo")
+        self.actionUndo.setObjectName("actionUndo")
+        self.actionUndo.setShortcuts([QKeySequence(std.Undo)])
+        self.actionRedo = self.undo_group.createRedoAction(self, "&Redo")
+        self.actionRedo.setObjectName("actionRedo")
+        self.actionRedo.setShortcuts([QKeySequence(std.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for a in (self.actionUndo, self.actionRedo):
+            edit.addAction(a)
+            self.addAction(a)
+        edit.addSeparator()
+        tab = self.current_tab
+        self.actionCopy = self._action(edit, "&Copy", "actionCopy", lambda: tab() and tab().copy_selection(), std.Copy)
+        self.actionPaste = self._action(edit, "&Paste", "actionPaste", lambda: tab() and tab().paste(), std.Paste)
+        self.actionDuplicate = self._action(edit, "&Duplicate", "actionDuplicate",
+                                            lambda: tab() and tab().duplicate(), "Ctrl+D")
+        self.actionDelete = self._action(edit, "&Delete", "actionDelete", lambda: tab() and tab().delete_selection(),
+                                         std.Delete, "Backspace")
+        self.actionSelectAll = self._action(edit, "Select &all", "actionSelectAll",
+                                            lambda: tab() and [i.setSelected(True) for i in tab().scene.node_items.values()],
+                                            std.SelectAll)
+        view = bar.addMenu("&View")
+        self.actionFrame = self._action(view, "&Frame all", "actionFrame",
+                                        lambda: tab() and tab().view.frame(selection_only=False), "Home")
+        self.actionLayout = self._action(view, "Auto-&layout", "actionLayout",
+                                         lambda: tab() and tab().auto_layout(), "Ctrl+L")
+        themes = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        for mode in ("system", "dark", "light"):
+            a = QAction(mode.title(), self, checkable=True)
+            a.setObjectName(f"actionTheme{mode.title()}")
+            a.setChecked(str(self.settings.value("theme", "system")) == mode)
+            a.triggered.connect(lambda _=False, m=mode: self.set_theme(m))
+            group.addAction(a)
+            themes.addAction(a)
+        for dock in (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock):
+            view.addAction(dock.toggleViewAction())
+        run = bar.addMenu("&Run")
+        self.actionRun = self._action(run, "&Run", "actionRun", self.run_current, "F5")
+        self.actionStop = self._action(run, "&Stop", "actionStop", self.stop_run, "Shift+F5")
+        self.actionRunNode = self._action(run, "Run this &node", "actionRunNode", self.run_current, "Ctrl+Return")
+        self.actionStop.setEnabled(False)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        for a in (self.actionNew, self.actionSave, self.actionUndo, self.actionRedo, self.actionRun, self.actionStop):
+            toolbar.addAction(a)
+
+    def _connect(self) -> None:
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.palette_panel.blockActivated.connect(lambda kind: self.current_tab() and self.current_tab().add_block(kind))
+        self.browser.openRequested.connect(self.open_workflow)
+        self.browser.newFromTemplate.connect(self.new_from_template)
+        self.browser.newRequested.connect(self.new_workflow)
+        self.browser.importRequested.connect(self.import_dialog)
+        self.history.openRequested.connect(lambda wid, n: self.open_workflow(wid, version=n, read_only=True))
+        self.history.compareRequested.connect(self.compare_versions)
+        self.history.restoreRequested.connect(self.restore_version)
+        self.setAcceptDrops(True)
+
+    # -- tabs ------------------------------------------------------------------------------------------------
+
+    def current_tab(self) -> EditorTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, EditorTab) else None
+
+    def editor_tabs(self) -> list[EditorTab]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count()) if isinstance(self.tabs.widget(i), EditorTab)]
+
+    def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None) -> EditorTab:
+        tab = EditorTab(doc)
+        tab.journal_key = journal_key or self.journal.key()
+        self.undo_group.addStack(tab.undo_stack)
+        index = self.tabs.addTab(tab, tab.title())
+        tab.titleChanged.connect(lambda t=tab: self._retitle(t))
+        tab.undo_stack.indexChanged.connect(lambda _=0, t=tab: self._journal(t))
+        tab.scene.selectionChanged.connect(lambda t=tab: self._selection_changed(t))
+        tab.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        tab.view.addBlockRequested.connect(lambda pos, t=tab: self.popup.show_at(
+            t.view.mapToGlobal(t.view.mapFromScene(pos)), pos))
+        tab.view.filesDropped.connect(self.import_files)
+        self.tabs.setCurrentIndex(index)
+        tab.view.frame(selection_only=False)
+        return tab
+
+    def _retitle(self, tab: EditorTab) -> None:
+        i = self.tabs.indexOf(tab)
+        if i >= 0:
+            self.tabs.setTabText(i, tab.title())
+
+    def _tab_changed(self, _index: int) -> None:
+        tab = self.current_tab()
+        self.undo_group.setActiveStack(tab.undo_stack if tab else None)
+        self.inspector.show_node(None, None, None)
+        self.refresh_history()
+        if tab is None:
+            self.browser.refresh()
+
+    def _selection_changed(self, tab: EditorTab) -> None:
+        try:
+            if tab is not self.current_tab():
+                return
+        except RuntimeError:  # the window is being torn down
+            return
+        ids = tab.scene.selected_node_ids()
+        self.inspector.show_node(tab.doc, tab.undo_stack, ids[0] if len(ids) == 1 and not tab.doc.read_only else None)
+
+    def close_tab(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        if not isinstance(tab, EditorTab):
+            return
+        if not tab.dirty:
+            self.journal.drop(tab.journal_key)  # a dirty tab keeps its journal: nothing unsaved is lost
+        self.undo_group.removeStack(tab.undo_stack)
+        self.tabs.removeTab(index)
+        tab.deleteLater()
+
+    def close_current_tab(self) -> None:
+        if self.current_tab() is not None:
+            self.close_tab(self.tabs.currentIndex())
+
+    # -- workflows -------------------------------------------------------------------------------------------
+
+    def new_workflow(self) -> EditorTab:
+        return self.add_tab(EditorDocument(Workflow(name="Untitled"), registry=self.registry))
+
+    def open_workflow(self, workflow_id: str, version: int | None = None, read_only: bool = False) -> EditorTab:
+        if not read_only:
+            for tab in self.editor_tabs():
+                if tab.doc.workflow_id == workflow_id and not tab.doc.read_only:
+                    self.tabs.setCurrentWidget(tab)
+                    return tab
+        info = self.store.workflows.get(workflow_id)
+        number = version or info.current_version
+        doc = EditorDocument(self.store.workflows.document(workflow_id, number), workflow_id=workflow_id,
+                             version=number, read_only=read_only or info.is_template, registry=self.registry)
+        self._remember(workflow_id)
+        return self.add_tab(doc)
+
+    def new_from_template(self, template_id: str) -> EditorTab:
+        info = self.store.workflows.new_from_template(template_id)
+        self.browser.refresh()
+        return self.open_workflow(info.id)
+
+    def save(self, message: str | None = None) -> int | None:
+        """Store the current tab; a new version when it changed. Returns the version number."""
+        tab = self.current_tab()
+        if tab is None or tab.doc.read_only:
+            return None
+        doc = tab.doc
+        wf = doc.workflow()
+        if doc.workflow_id is None:
+            info = self.store.workflows.create(wf, message=message)
+            doc.workflow_id, doc.version = info.id, info.current_version
+        else:
+            result = self.store.workflows.save(doc.workflow_id, wf, message=message)
+            doc.version = result.version
+        tab.undo_stack.setClean()
+        self.journal.drop(tab.journal_key)
+        self._remember(doc.workflow_id)
+        self._retitle(tab)
+        self.refresh_history()
+        self.statusBar().showMessage(f"Saved {doc.name} as version {doc.version}", 5000)
+        return doc.version
+
+    def import_files(self, paths: list[str]) -> list[EditorTab]:
+        tabs = []
+        for path in paths:
+            try:
+                info = self.store.workflows.import_file(path, self.registry)
+            except Exception as e:  # noqa: BLE001 - every problem is shown, nothing is written
+                QMessageBox.warning(self, "Import refused", f"{Path(path).name}:\n{e}")
+                continue
+            tabs.append(self.open_workflow(info.id))
+        self.browser.refresh()
+        return tabs
+
+    def import_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import workflows", str(Path.home()), "Workflows (*.json)")
+        self.import_files(paths)
+
+    def _remember(self, workflow_id: str | None) -> None:
+        if not workflow_id:
+            return
+        recent = [r for r in (self.settings.value("recent") or []) if r != workflow_id]
+        self.settings.setValue("recent", [workflow_id, *recent][:20])
+
+    # -- versions ----------------------------------------------------------------------------------------------
+
+    def refresh_history(self) -> None:
+        tab = self.current_tab()
+        wid = tab.doc.workflow_id if tab else None
+        self.history.show_versions(wid, tab.doc.name if tab else "", self.store.workflows.versions(wid) if wid else [])
+
+    def compare_versions(self, workflow_id: str, a: int, b: int) -> EditorTab:
+        """Open version b read-only with what changed since version a highlighted on the canvas."""
+        diff = self.store.workflows.diff(workflow_id, a, b)
+        old = self.store.workflows.document(workflow_id, a)
+        new = self.store.workflows.document(workflow_id, b)
+        ghosts = [n for n in old.nodes if n.id in diff.nodes_removed]
+        shown = new.model_copy(update={"nodes": [*new.nodes, *ghosts]})
+        doc = EditorDocument(shown, workflow_id=workflow_id, version=b, read_only=True, registry=self.registry)
+        tab = self.add_tab(doc)
+        tab.diff_of = (a, b)
+        self._retitle(tab)
+        states = {n: "added" for n in diff.nodes_added}
+        states.update({n: "moved" for n in diff.nodes_moved})
+        states.update({c.node_id: "changed" for c in diff.nodes_changed})
+        states.update({n: "removed" for n in diff.nodes_removed})
+        tab.scene.set_diff(states, {e: "added" for e in diff.edges_added})
+        self.history.show_diff(a, b, diff)
+        return tab
+
+    def restore_version(self, workflow_id: str, number: int) -> int:
+        result = self.store.workflows.rollback(workflow_id, number)
+        for tab in self.editor_tabs():
+            if tab.doc.workflow_id == workflow_id and not tab.doc.read_only and not tab.dirty:
+                i = self.tabs.indexOf(tab)
+                self.close_tab(i)
+        self.open_workflow(workflow_id)
+        self.refresh_history()
+        self.statusBar().showMessage(f"Restored version {number} as version {result.version}", 5000)
+        return result.version
+
+    # -- crash journal --------------------------------------------------------------------------------------
+
+    def _journal(self, tab: EditorTab) -> None:
+        if tab.doc.read_only:
+            return
+        if tab.dirty:
+            self.journal.write(tab.journal_key, tab.doc.workflow(), tab.doc.workflow_id, tab.doc.version)
+        else:
+            self.journal.drop(tab.journal_key)
+
+    def _offer_journal(self) -> None:
+        entries = self.journal.entries()
+        if not entries:
+            return
+        names = "\n".join(f"• {e.document.name}" for e in entries)
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
+                          f"Nodeloom closed with unsaved changes in:\n{names}\n\nRestore them?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("journalOffer")
+        box.finished.connect(lambda result: self._answer_journal(entries, result == QMessageBox.StandardButton.Yes))
+        self.journal_offer = box
+        box.open()
+
+    def _answer_journal(self, entries, restore: bool) -> None:
+        for entry in entries:
+            key = entry.path.stem
+            if restore:
+                doc = EditorDocument(Workflow(name=entry.document.name), workflow_id=entry.workflow_id,
+                                     version=entry.version, registry=self.registry)
+                tab = self.add_tab(doc, journal_key=key)
+                self._replace_content(tab, entry.document)
+            else:
+                self.journal.drop(key)
+        self.journal_offer = None
+
+    def _replace_content(self, tab: EditorTab, wf: Workflow) -> None:
+        """Put a restored document in a tab as one undoable, unsaved edit."""
+        from .commands import AddItems
+
+        tab.doc.set_properties(**{k: getattr(wf, k) for k in ("name", "description", "tags", "max_concurrency", "meta")})
+        tab.undo_stack.push(AddItems(tab.doc, list(wf.nodes), list(wf.edges), "Restore unsaved work"))
+        self._retitle(tab)
+        tab.view.frame(selection_only=False)
+
+    # -- runs (the live canvas comes with the next issue) -----------------------------------------------------
+
+    def run_current(self) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            asyncio.ensure_future(self.run_tab(tab))
+
+    async def run_tab(self, tab: EditorTab):
         from engine.store.launch import Launcher
 
         if self.launcher is None:
-            self.launcher = Launcher(self.store, trigger="editor")
+            self.launcher = Launcher(self.store, self.registry, trigger="editor")
         sub = self.launcher.executor.subscribe()
-        info = self.store.workflows.get(workflow_id)
-        self.log.appendPlainText(f"▶ {info.name}")
-        job = asyncio.ensure_future(self.launcher.run_stored(workflow_id))
+        self.run_log.appendPlainText(f"▶ {tab.doc.name}")
+        self.actionStop.setEnabled(True)
+        base = self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
+        job = asyncio.ensure_future(self.launcher.run_document(tab.doc.workflow(), base_dir=base, use_pins=True))
 
         async def follow():
             async for ev in sub:
                 if ev.kind == "node_finished":
                     where = "".join(f"[{i}]" for i in ev.iteration)
-                    self.log.appendPlainText(f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)")
+                    line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
+                    self.run_log.appendPlainText(line + (f" — {ev.error}" if ev.error else ""))
         follower = asyncio.ensure_future(follow())
-        result = await job
+        try:
+            result = await job
+        except Exception as e:  # noqa: BLE001 - an invalid graph is reported, not raised into Qt
+            self.run_log.appendPlainText(f"■ not run: {e}")
+            result = None
         sub.close()
         await follower
-        outputs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
-        self.log.appendPlainText(f"■ {result.status} in {result.duration_ms:.0f} ms — {outputs}")
+        self.actionStop.setEnabled(False)
+        if result is not None:
+            from engine.values import summarize
+
+            outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
+            self.run_log.appendPlainText(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}")
         return result
+
+    def stop_run(self) -> None:
+        handle = getattr(self.launcher, "handle", None)
+        if handle is not None:
+            handle.cancel()
+
+    # -- window ------------------------------------------------------------------------------------------------
+
+    def set_theme(self, mode: str) -> None:
+        self.settings.setValue("theme", mode)
+        self.theme = apply_theme(mode)
+        for tab in self.editor_tabs():
+            tab.scene.apply_palette()
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        self.import_files([u.toLocalFile() for u in event.mimeData().urls() if u.toLocalFile().endswith(".json")])
 
     async def aclose(self) -> None:
         if self.launcher is not None:
@@ -86,6 +451,9 @@ class MainWindow(QMainWindow):
         self.store.close()
 
     def closeEvent(self, event) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
         if self.launcher is not None:
             self.launcher.executor.close()
         super().closeEvent(event)
@@ -93,12 +461,12 @@ class MainWindow(QMainWindow):
 
 def create(home: str | Path | None = None) -> MainWindow:
     """The main window on the data folder ``home`` (default: NODELOOM_HOME or the user data folder)."""
+    if QApplication.instance() is None:
+        QApplication(sys.argv)
     return MainWindow(home)
 
 
 def main(home: str | None = None) -> int:
-    import os
-
     import qasync
 
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -106,10 +474,8 @@ def main(home: str | None = None) -> int:
         print("nodeloom: no display to open the window on (DISPLAY is not set). Use the command line "
               "(nodeloom run FILE) or set QT_QPA_PLATFORM=offscreen.", file=sys.stderr)
         return 2
-
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Nodeloom")
-    app.setStyle("Fusion")
     window = create(home)
     window.show()
     runner = asyncio.Runner(loop_factory=qasync.QEventLoop)

@@ -1,0 +1,175 @@
+"""The scene mirrors an EditorDocument: it builds items for its nodes and links and follows its signals.
+
+Node items never know edge items; the scene keeps the references and re-routes links when nodes move. A drag
+moves items live and, on release, pushes one MoveNodes command with the positions before and after.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtGui import QColor, QUndoStack
+from PySide6.QtWidgets import QGraphicsScene
+
+from ..commands import MoveNodes
+from ..document import EditorDocument
+from .edge_item import EdgeItem
+from .node_item import NodeItem
+
+__all__ = ["WorkflowScene"]
+
+
+class WorkflowScene(QGraphicsScene):
+    message = Signal(str)
+
+    def __init__(self, doc: EditorDocument, undo_stack: QUndoStack, parent=None):
+        super().__init__(parent)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.apply_palette()
+        self.undo_stack = undo_stack
+        self.doc: EditorDocument | None = None
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[str, EdgeItem] = {}
+        self._adjacent: dict[str, set[str]] = {}
+        self._press_positions: dict[str, tuple] = {}
+        self.set_document(doc)
+
+    def apply_palette(self) -> None:
+        """The canvas background follows the application's light or dark palette."""
+        from PySide6.QtGui import QPalette
+        from PySide6.QtWidgets import QApplication
+
+        window = QApplication.palette().color(QPalette.ColorRole.Window)
+        self.setBackgroundBrush(QColor(30, 31, 34) if window.lightness() < 128 else QColor(226, 228, 232))
+
+    # -- building -------------------------------------------------------------------------------------------
+
+    def set_document(self, doc: EditorDocument) -> None:
+        if self.doc is not None:
+            for sig, slot in self._connections():
+                sig.disconnect(slot)
+        self.clear()
+        self.node_items.clear()
+        self.edge_items.clear()
+        self._adjacent.clear()
+        self.doc = doc
+        for nid in doc.nodes:
+            self._add_node(nid)
+        for eid in doc.edges:
+            self._add_edge(eid)
+        for sig, slot in self._connections():
+            sig.connect(slot)
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000))
+
+    def _connections(self):
+        d = self.doc
+        return ((d.nodeAdded, self._add_node), (d.nodeRemoved, self._remove_node), (d.nodeMoved, self._node_moved),
+                (d.nodeChanged, self._node_changed), (d.edgeAdded, self._add_edge), (d.edgeRemoved, self._remove_edge))
+
+    def _title(self, nid: str) -> str:
+        node = self.doc.nodes[nid]
+        return node.label or node.id
+
+    def _add_node(self, nid: str) -> None:
+        node = self.doc.nodes[nid]
+        cls = self.doc.block(nid)
+        item = NodeItem(nid, self._title(nid), cls.category if cls else "unknown", self.doc.inputs(nid),
+                        self.doc.outputs(nid), self._moved_live)
+        item.setPos(QPointF(*node.position))
+        if self.doc.read_only:
+            item.setFlag(NodeItem.GraphicsItemFlag.ItemIsMovable, False)
+        self.node_items[nid] = item
+        self._adjacent.setdefault(nid, set())
+        self.addItem(item)
+
+    def _remove_node(self, nid: str) -> None:
+        item = self.node_items.pop(nid)
+        self._adjacent.pop(nid, None)
+        self.removeItem(item)
+
+    def _node_changed(self, nid: str) -> None:
+        self.node_items[nid].set_ports(self._title(nid), self.doc.inputs(nid), self.doc.outputs(nid))
+        for eid in self._adjacent.get(nid, ()):
+            self._route(eid)
+
+    def _node_moved(self, nid: str) -> None:
+        item = self.node_items[nid]
+        pos = QPointF(*self.doc.nodes[nid].position)
+        if item.pos() != pos:
+            item.setPos(pos)  # routes its links through _moved_live
+
+    def _moved_live(self, nid: str) -> None:
+        for eid in self._adjacent.get(nid, ()):
+            self._route(eid)
+
+    def _add_edge(self, eid: str) -> None:
+        e = self.doc.edges[eid]
+        src = self.node_items.get(e.source)
+        item = EdgeItem(eid, src.port_type("out", e.source_port) if src else "any")
+        self.edge_items[eid] = item
+        self._adjacent.setdefault(e.source, set()).add(eid)
+        self._adjacent.setdefault(e.target, set()).add(eid)
+        self.addItem(item)
+        self._route(eid)
+
+    def _remove_edge(self, eid: str) -> None:
+        item = self.edge_items.pop(eid)
+        for ends in self._adjacent.values():
+            ends.discard(eid)
+        self.removeItem(item)
+
+    def _route(self, eid: str) -> None:
+        e = self.doc.edges.get(eid)
+        item = self.edge_items.get(eid)
+        if e is None or item is None:
+            return
+        src, tgt = self.node_items.get(e.source), self.node_items.get(e.target)
+        if src is not None and tgt is not None:
+            item.set_ends(src.port_scene_pos("out", e.source_port), tgt.port_scene_pos("in", e.target_port))
+
+    # -- queries ---------------------------------------------------------------------------------------------
+
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        for item in self.items(pos):
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def port_at(self, pos: QPointF) -> tuple[NodeItem, str, str] | None:
+        for item in self.items(QRectF(pos.x() - 10, pos.y() - 10, 20, 20)):
+            if isinstance(item, NodeItem):
+                hit = item.port_at(item.mapFromScene(pos))
+                if hit:
+                    return item, hit[0], hit[1]
+        return None
+
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edge_ids(self) -> list[str]:
+        return [i.edge_id for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def set_diff(self, states: dict[str, str], edge_states: dict[str, str] | None = None) -> None:
+        for nid, item in self.node_items.items():
+            item.set_diff_state(states.get(nid))
+        for eid, item in self.edge_items.items():
+            item.set_diff_state((edge_states or {}).get(eid))
+
+    # -- a drag is one undo step -----------------------------------------------------------------------------
+
+    def mousePressEvent(self, event) -> None:
+        super().mousePressEvent(event)
+        self._press_positions = {nid: tuple(self.doc.nodes[nid].position) for nid in self.selected_node_ids()}
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        moved_old, moved_new = {}, {}
+        for nid, old in self._press_positions.items():
+            item = self.node_items.get(nid)
+            if item is None:
+                continue
+            new = (item.pos().x(), item.pos().y())
+            if new != tuple(old):
+                moved_old[nid], moved_new[nid] = tuple(old), new
+        self._press_positions = {}
+        if moved_new and not self.doc.read_only:
+            self.undo_stack.push(MoveNodes(self.doc, moved_old, moved_new))

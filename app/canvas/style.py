@@ -1,0 +1,28 @@
+"""Colours and sizes shared by the canvas items."""
+
+from PySide6.QtGui import QColor
+
+NODE_WIDTH = 190
+HEADER = 26
+ROW = 20
+PORT_RADIUS = 5
+
+CATEGORY_COLORS = {
+    "workflow": QColor("#6c7a89"), "flow": QColor("#8e5ea2"), "data": QColor("#3e8ed0"),
+    "image": QColor("#2f9e72"), "network": QColor("#d08c3e"), "code": QColor("#c0504d"),
+}
+PORT_COLORS = {
+    "any": QColor("#9aa0a6"), "boolean": QColor("#e06c75"), "number": QColor("#61afef"),
+    "integer": QColor("#56b6c2"), "string": QColor("#e5c07b"), "object": QColor("#c678dd"),
+    "list": QColor("#d19a66"), "bytes": QColor("#7f848e"), "image": QColor("#98c379"),
+}
+DIFF_COLORS = {"added": QColor("#3fb950"), "changed": QColor("#d29922"), "moved": QColor("#58a6ff"),
+               "removed": QColor("#f85149")}
+
+
+def category_color(category: str) -> QColor:
+    return CATEGORY_COLORS.get(category, QColor("#7a7a7a"))
+
+
+def port_color(kind: str) -> QColor:
+    return PORT_COLORS.get(kind.split("[")[0], PORT_COLORS["any"])

@@ -1,0 +1,154 @@
+"""The canvas view: zoom to the cursor, pan, frame, rubber-band selection, drops from the palette."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QGraphicsView
+
+from .interactions import ConnectInteraction, PanInteraction
+from .scene import WorkflowScene
+
+__all__ = ["CanvasView", "BLOCK_MIME"]
+
+BLOCK_MIME = "application/x-nodeloom-block"
+
+
+class CanvasView(QGraphicsView):
+    message = Signal(str)
+    blockDropped = Signal(str, QPointF)      # block type, scene position
+    filesDropped = Signal(list)              # workflow files dropped on the canvas
+    addBlockRequested = Signal(QPointF)      # Tab / double-click on empty canvas
+
+    def __init__(self, scene: WorkflowScene, parent=None):
+        super().__init__(scene, parent)
+        self.setObjectName("canvas")
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
+                                  | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.interaction = None
+        self.last_refusal: str | None = None
+        self._space = False
+
+    def say(self, text: str) -> None:
+        self.message.emit(text)
+
+    # -- zoom and framing --------------------------------------------------------------------------------
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120
+        factor = 1.15 ** steps
+        new = min(4.0, max(0.05, self.zoom() * factor))
+        if new != self.zoom():
+            self.scale(new / self.zoom(), new / self.zoom())
+
+    def frame(self, selection_only: bool = True) -> None:
+        scene = self.scene()
+        items = scene.selectedItems() if selection_only else []
+        rect = QRectF()
+        for item in items or [i for i in scene.node_items.values()]:
+            rect = rect.united(item.sceneBoundingRect())
+        if rect.isNull():
+            return
+        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.5:
+            self.scale(1.5 / self.zoom(), 1.5 / self.zoom())
+
+    # -- mouse: interactions first, then the default (select, move, rubber band) ----------------------------
+
+    def mousePressEvent(self, event) -> None:
+        pos = self.mapToScene(event.position().toPoint())
+        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and self._space):
+            self.interaction = PanInteraction(self, event.position())
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if event.button() == Qt.MouseButton.LeftButton and not self.scene().doc.read_only:
+            hit = self.scene().port_at(pos)
+            if hit:
+                self.interaction = ConnectInteraction(self, *hit)
+                return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self.interaction is not None:
+            target = event.position() if isinstance(self.interaction, PanInteraction) else \
+                self.mapToScene(event.position().toPoint())
+            self.interaction.move(target)
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self.interaction is not None:
+            interaction, self.interaction = self.interaction, None
+            target = event.position() if isinstance(interaction, PanInteraction) else \
+                self.mapToScene(event.position().toPoint())
+            interaction.release(target)
+            self.viewport().unsetCursor()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        pos = self.mapToScene(event.position().toPoint())
+        if self.scene().node_at(pos) is None and not self.scene().doc.read_only:
+            self.addBlockRequested.emit(pos)
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        if key == Qt.Key.Key_F:
+            self.frame(selection_only=True)
+            return
+        if key == Qt.Key.Key_Home:
+            self.frame(selection_only=False)
+            return
+        if key == Qt.Key.Key_Tab and not self.scene().doc.read_only:
+            self.addBlockRequested.emit(self.mapToScene(self.mapFromGlobal(self.cursor().pos())))
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+            return
+        super().keyReleaseEvent(event)
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        return False  # Tab opens the "add block" popup instead of moving focus
+
+    # -- drops ---------------------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        md = event.mimeData()
+        if md.hasFormat(BLOCK_MIME) or (md.hasUrls() and any(u.toLocalFile().endswith(".json") for u in md.urls())):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        md = event.mimeData()
+        if md.hasFormat(BLOCK_MIME) and not self.scene().doc.read_only:
+            kind = bytes(md.data(BLOCK_MIME)).decode("utf-8")
+            self.blockDropped.emit(kind, self.mapToScene(event.position().toPoint()))
+            event.acceptProposedAction()
+        elif md.hasUrls():
+            self.filesDropped.emit([u.toLocalFile() for u in md.urls() if u.toLocalFile().endswith(".json")])
+            event.acceptProposedAction()

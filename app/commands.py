@@ -1,0 +1,117 @@
+"""Every edit is a small QUndoCommand that changes only the document; the scene follows by signals.
+
+Deletes are composite (a node with its links is one step); a drag of several nodes is one MoveNodes, pushed
+once on release; pasting is one macro.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtGui import QUndoCommand
+
+from engine.model import Edge, Node
+
+from .document import EditorDocument
+
+__all__ = ["AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems"]
+
+
+class AddNode(QUndoCommand):
+    def __init__(self, doc: EditorDocument, node: Node):
+        super().__init__(f"Add {node.type}")
+        self.doc, self.node = doc, node
+
+    def redo(self) -> None:
+        self.doc.add_node(self.node.model_copy(deep=True))
+
+    def undo(self) -> None:
+        self.doc.remove_node(self.node.id)
+
+
+class AddItems(QUndoCommand):
+    """Several nodes and edges at once (paste, duplicate)."""
+
+    def __init__(self, doc: EditorDocument, nodes: list[Node], edges: list[Edge], text: str = "Paste"):
+        super().__init__(text)
+        self.doc, self.nodes, self.edges = doc, nodes, edges
+
+    def redo(self) -> None:
+        for n in self.nodes:
+            self.doc.add_node(n.model_copy(deep=True))
+        for e in self.edges:
+            self.doc.add_edge(e.model_copy(deep=True))
+
+    def undo(self) -> None:
+        for e in self.edges:
+            self.doc.remove_edge(e.id)
+        for n in self.nodes:
+            self.doc.remove_node(n.id)
+
+
+class RemoveItems(QUndoCommand):
+    """Delete nodes (with every link they have) and links, as one step."""
+
+    def __init__(self, doc: EditorDocument, node_ids: list[str], edge_ids: list[str] = ()):
+        super().__init__("Delete")
+        self.doc = doc
+        self.node_ids = [n for n in node_ids if n in doc.nodes]
+        edges = set(edge_ids) | {e for n in self.node_ids for e in doc.edges_of(n)}
+        self.edge_ids = [e for e in doc.edges if e in edges]
+        self.saved_nodes: list[Node] = []
+        self.saved_edges: list[Edge] = []
+
+    def redo(self) -> None:
+        self.saved_edges = [self.doc.remove_edge(e) for e in self.edge_ids]
+        self.saved_nodes = [self.doc.remove_node(n) for n in self.node_ids]
+
+    def undo(self) -> None:
+        for n in self.saved_nodes:
+            self.doc.add_node(n)
+        for e in self.saved_edges:
+            self.doc.add_edge(e)
+
+
+class MoveNodes(QUndoCommand):
+    """Positions before and after a whole drag. The items already moved live; the first redo only records."""
+
+    def __init__(self, doc: EditorDocument, old: dict[str, tuple], new: dict[str, tuple]):
+        super().__init__("Move" if len(new) == 1 else f"Move {len(new)} nodes")
+        self.doc, self.old, self.new = doc, old, new
+
+    def redo(self) -> None:
+        for nid, pos in self.new.items():
+            self.doc.move_node(nid, pos)
+
+    def undo(self) -> None:
+        for nid, pos in self.old.items():
+            self.doc.move_node(nid, pos)
+
+
+class Connect(QUndoCommand):
+    def __init__(self, doc: EditorDocument, edge: Edge):
+        super().__init__(f"Connect {edge.source}.{edge.source_port} → {edge.target}.{edge.target_port}")
+        self.doc, self.edge = doc, edge
+
+    def redo(self) -> None:
+        self.doc.add_edge(self.edge.model_copy(deep=True))
+
+    def undo(self) -> None:
+        self.doc.remove_edge(self.edge.id)
+
+
+class UpdateNode(QUndoCommand):
+    """Change whole fields of a node (config, settings, label, pinned) with their old values kept."""
+
+    def __init__(self, doc: EditorDocument, node_id: str, text: str, **fields):
+        super().__init__(text)
+        self.doc, self.node_id = doc, node_id
+        node = doc.nodes[node_id]
+        self.old = {k: copy.deepcopy(getattr(node, k)) for k in fields}
+        self.new = copy.deepcopy(fields)
+
+    def redo(self) -> None:
+        self.doc.update_node(self.node_id, **self.new)
+
+    def undo(self) -> None:
+        self.doc.update_node(self.node_id, **self.old)

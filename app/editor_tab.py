@@ -1,0 +1,138 @@
+"""One open workflow: its document, undo stack, scene and view, and the edits that act on the selection."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtGui import QGuiApplication, QUndoStack
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from engine.model import Edge, Node
+
+from .canvas.scene import WorkflowScene
+from .canvas.view import CanvasView
+from .commands import AddItems, AddNode, MoveNodes, RemoveItems
+from .document import EditorDocument, new_id
+
+__all__ = ["EditorTab", "CLIPBOARD_KEY"]
+
+CLIPBOARD_KEY = "nodeloom.clipboard"
+
+
+class EditorTab(QWidget):
+    titleChanged = Signal()
+
+    def __init__(self, doc: EditorDocument, parent=None):
+        super().__init__(parent)
+        self.doc = doc
+        self.undo_stack = QUndoStack(self)
+        self.scene = WorkflowScene(doc, self.undo_stack, self)
+        self.view = CanvasView(self.scene, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.view.blockDropped.connect(self.add_block)
+        self.undo_stack.cleanChanged.connect(lambda _: self.titleChanged.emit())
+        self.diff_of: tuple[int, int] | None = None
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def title(self) -> str:
+        doc = self.doc
+        text = doc.name
+        if doc.read_only and doc.version:
+            text += f" (v{doc.version}, read-only)" if not self.diff_of else f" (v{self.diff_of[0]} → v{self.diff_of[1]})"
+        return text + (" *" if self.dirty else "")
+
+    # -- edits ------------------------------------------------------------------------------------------
+
+    def add_block(self, block_type: str, pos: QPointF | None = None) -> str | None:
+        if self.doc.read_only or self.doc.registry.get(block_type) is None:
+            return None
+        if pos is None:
+            pos = self.view.mapToScene(self.view.viewport().rect().center())
+        nid = new_id(f"{block_type}_", self.doc.nodes)
+        node = Node(id=nid, type=block_type, position=(round(pos.x()), round(pos.y())))
+        self.undo_stack.push(AddNode(self.doc, node))
+        self.scene.clearSelection()
+        self.scene.node_items[nid].setSelected(True)
+        return nid
+
+    def delete_selection(self) -> None:
+        nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()
+        if (nodes or edges) and not self.doc.read_only:
+            self.undo_stack.push(RemoveItems(self.doc, nodes, edges))
+
+    def copy_selection(self) -> str:
+        ids = set(self.scene.selected_node_ids())
+        data = {CLIPBOARD_KEY: 1,
+                "nodes": [self.doc.nodes[n].model_dump(mode="json") for n in self.doc.nodes if n in ids],
+                "edges": [e.model_dump(mode="json") for e in self.doc.edges.values() if e.source in ids and e.target in ids]}
+        text = json.dumps(data)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def paste(self, text: str | None = None, offset: float = 40.0) -> list[str]:
+        """Paste nodes copied from any tab or window (the clipboard holds JSON); new ids, shifted a little."""
+        if self.doc.read_only:
+            return []
+        try:
+            data = json.loads(text if text is not None else QGuiApplication.clipboard().text())
+        except ValueError:
+            return []
+        if not isinstance(data, dict) or CLIPBOARD_KEY not in data:
+            return []
+        renamed: dict[str, str] = {}
+        taken = set(self.doc.nodes)
+        nodes = []
+        for raw in data.get("nodes", []):
+            node = Node.model_validate(raw)
+            nid = new_id(f"{node.type}_", taken)
+            taken.add(nid)
+            renamed[node.id] = nid
+            nodes.append(node.model_copy(update={"id": nid, "position": (node.position[0] + offset,
+                                                                           node.position[1] + offset)}))
+        edge_taken = set(self.doc.edges)
+        edges = []
+        for raw in data.get("edges", []):
+            e = Edge.model_validate(raw)
+            eid = new_id("e", edge_taken)
+            edge_taken.add(eid)
+            edges.append(e.model_copy(update={"id": eid, "source": renamed[e.source], "target": renamed[e.target]}))
+        if nodes:
+            self.undo_stack.push(AddItems(self.doc, nodes, edges, "Paste" if text is None else "Duplicate"))
+            self.scene.clearSelection()
+            for n in nodes:
+                self.scene.node_items[n.id].setSelected(True)
+        return [n.id for n in nodes]
+
+    def duplicate(self) -> list[str]:
+        ids = set(self.scene.selected_node_ids())
+        data = {CLIPBOARD_KEY: 1,
+                "nodes": [self.doc.nodes[n].model_dump(mode="json") for n in self.doc.nodes if n in ids],
+                "edges": [e.model_dump(mode="json") for e in self.doc.edges.values() if e.source in ids and e.target in ids]}
+        return self.paste(json.dumps(data))
+
+    def auto_layout(self) -> None:
+        """Layers from the graph's topological generations, left to right; one undo step."""
+        if self.doc.read_only or not self.doc.nodes:
+            return
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.doc.nodes)
+        graph.add_edges_from((e.source, e.target) for e in self.doc.edges.values())
+        if not nx.is_directed_acyclic_graph(graph):
+            return
+        new = {}
+        for layer, generation in enumerate(nx.topological_generations(graph)):
+            ordered = sorted(generation, key=lambda n: self.doc.nodes[n].position[1])
+            for row, nid in enumerate(ordered):
+                new[nid] = (layer * 260.0, row * 150.0 - (len(ordered) - 1) * 75.0)
+        old = {nid: tuple(self.doc.nodes[nid].position) for nid in new}
+        changed = {n: p for n, p in new.items() if tuple(old[n]) != p}
+        if changed:
+            self.undo_stack.push(MoveNodes(self.doc, {n: old[n] for n in changed}, changed))
+            self.view.frame(selection_only=False)

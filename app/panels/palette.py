@@ -1,0 +1,71 @@
+"""The block palette: search box and categories; drag a block onto the canvas, or double-click it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from ..canvas.view import BLOCK_MIME
+
+__all__ = ["Palette"]
+
+
+class _BlockTree(QTreeWidget):
+    def mimeTypes(self) -> list[str]:
+        return [BLOCK_MIME]
+
+    def mimeData(self, items) -> QMimeData:
+        md = QMimeData()
+        kinds = [i.data(0, Qt.ItemDataRole.UserRole) for i in items if i.data(0, Qt.ItemDataRole.UserRole)]
+        if kinds:
+            md.setData(BLOCK_MIME, QByteArray(kinds[0].encode("utf-8")))
+        return md
+
+
+class Palette(QWidget):
+    blockActivated = Signal(str)
+
+    def __init__(self, registry, parent=None):
+        super().__init__(parent)
+        self.search = QLineEdit(placeholderText="Search blocks…", clearButtonEnabled=True)
+        self.tree = _BlockTree()
+        self.tree.setHeaderHidden(True)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QTreeWidget.DragDropMode.DragOnly)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        categories: dict[str, QTreeWidgetItem] = {}
+        for block in registry:
+            d = block.describe()
+            cat = categories.get(block.category)
+            if cat is None:
+                cat = categories[block.category] = QTreeWidgetItem(self.tree, [block.category.title()])
+                cat.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            item = QTreeWidgetItem(cat, [d["title"]])
+            item.setData(0, Qt.ItemDataRole.UserRole, block.type)
+            item.setToolTip(0, f"{block.type}\n{d['description']}")
+            self.items[block.type] = item
+        for problem in registry.problems:
+            bad = QTreeWidgetItem(self.tree, [f"⚠ {problem.source}"])
+            bad.setToolTip(0, problem.message)
+            bad.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        self.tree.expandAll()
+        self.search.textChanged.connect(self._filter)
+        self.tree.itemDoubleClicked.connect(self._activate)
+
+    def _activate(self, item: QTreeWidgetItem) -> None:
+        kind = item.data(0, Qt.ItemDataRole.UserRole)
+        if kind:
+            self.blockActivated.emit(kind)
+
+    def _filter(self, text: str) -> None:
+        text = text.strip().lower()
+        for kind, item in self.items.items():
+            item.setHidden(bool(text) and text not in kind and text not in item.text(0).lower())
+
+    def mime_for(self, block_type: str) -> QMimeData:
+        """What dragging that block out of the palette carries."""
+        return self.tree.mimeData([self.items[block_type]])

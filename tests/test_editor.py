@@ -1,0 +1,161 @@
+"""The editor, driven offscreen with real widgets and mouse events on the canvas view (SPEC §8)."""
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from app.main_window import create
+
+from .editor_helpers import drag, drop_block, header_point, port_point
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = create(home=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+    w.store.close()
+
+
+def undo_redo(window, check_done, check_undone):
+    window.actionUndo.trigger()
+    check_undone()
+    window.actionRedo.trigger()
+    check_done()
+
+
+def test_build_connect_edit_save_and_reopen(window, qtbot):
+    tab = window.new_workflow()
+    viewport = tab.view.viewport()
+    tab.view.resetTransform()
+
+    load = drop_block(window, tab, "image_load", QPoint(120, 150))
+    assert tab.doc.nodes[load].type == "image_load"
+    undo_redo(window, lambda: load in tab.doc.nodes, lambda: load not in tab.doc.nodes)
+
+    resize = drop_block(window, tab, "image_resize", QPoint(480, 170))
+    undo_redo(window, lambda: resize in tab.doc.nodes, lambda: resize not in tab.doc.nodes)
+
+    drag(viewport, port_point(tab, load, "out", "image"), port_point(tab, resize, "in", "image"))
+    edges = lambda: [(e.source, e.source_port, e.target, e.target_port) for e in tab.doc.edges.values()]  # noqa: E731
+    assert edges() == [(load, "image", resize, "image")]
+    assert len(tab.scene.edge_items) == 1
+    undo_redo(window, lambda: edges() == [(load, "image", resize, "image")], lambda: edges() == [])
+
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, header_point(tab, resize))
+    assert tab.scene.selected_node_ids() == [resize]
+    width = window.inspector.fields["width"]
+    width.selectAll()
+    QTest.keyClicks(width, "128")
+    QTest.keyClick(width, Qt.Key.Key_Return)
+    assert tab.doc.nodes[resize].config == {"width": 128}
+    undo_redo(window, lambda: tab.doc.nodes[resize].config == {"width": 128},
+              lambda: tab.doc.nodes[resize].config == {})
+
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, header_point(tab, load))
+    source = window.inspector.fields["source"]
+    QTest.keyClicks(source, "photo.png")
+    QTest.keyClick(source, Qt.Key.Key_Return)
+    assert tab.doc.nodes[load].config == {"source": "photo.png"}
+
+    before = tuple(tab.doc.nodes[load].position)
+    drag(viewport, header_point(tab, load), header_point(tab, load) + QPoint(0, 80))
+    moved = tuple(tab.doc.nodes[load].position)
+    assert moved[1] > before[1] + 60  # the whole drag is one step:
+    undo_redo(window, lambda: tuple(tab.doc.nodes[load].position) == moved,
+              lambda: tuple(tab.doc.nodes[load].position) == before)
+
+    built = tab.doc.workflow()
+    window.actionSave.trigger()
+    workflow_id = tab.doc.workflow_id
+    assert workflow_id and tab.doc.version == 1 and not tab.dirty
+    window.close_current_tab()
+    assert window.current_tab() is None
+
+    window.browser.refresh()
+    items = window.browser.workflows.findItems("Untitled", Qt.MatchFlag.MatchStartsWith)
+    window.browser.workflows.itemActivated.emit(items[0])
+    reopened = window.current_tab()
+    assert reopened.doc.workflow_id == workflow_id
+    stored = window.store.workflows.document(workflow_id)
+    assert stored == built == reopened.doc.workflow()
+    assert [(n.id, n.type, n.config) for n in stored.nodes] == [
+        (load, "image_load", {"source": "photo.png"}), (resize, "image_resize", {"width": 128})]
+
+
+def test_refused_links_say_why_and_change_nothing(window):
+    tab = window.new_workflow()
+    tab.view.resetTransform()
+    viewport = tab.view.viewport()
+    info = drop_block(window, tab, "image_info", QPoint(100, 100))
+    resize = drop_block(window, tab, "image_resize", QPoint(450, 120))
+    a = drop_block(window, tab, "transform", QPoint(100, 380))
+    b = drop_block(window, tab, "transform", QPoint(450, 380))
+    drag(viewport, port_point(tab, a, "out", "result"), port_point(tab, b, "in", "data"))
+    assert len(tab.doc.edges) == 1
+    snapshot, steps = tab.doc.workflow(), tab.undo_stack.count()
+
+    drag(viewport, port_point(tab, info, "out", "width"), port_point(tab, resize, "in", "image"))
+    assert tab.view.last_refusal == "type mismatch: integer cannot feed image"
+    assert "type mismatch" in window.statusBar().currentMessage()
+
+    drag(viewport, port_point(tab, b, "out", "result"), port_point(tab, a, "in", "data"))
+    assert tab.view.last_refusal.startswith("this link would make a cycle")
+
+    drag(viewport, port_point(tab, a, "out", "result"), port_point(tab, b, "in", "data"))
+    assert tab.view.last_refusal == f"input {b}.data is already connected"
+    assert tab.doc.workflow() == snapshot and tab.undo_stack.count() == steps
+    assert len(tab.scene.edge_items) == 1
+
+
+def _edit(window, tab, node_id, **config):
+    from app.commands import UpdateNode
+
+    tab.undo_stack.push(UpdateNode(tab.doc, node_id, "edit", config={**tab.doc.nodes[node_id].config, **config}))
+
+
+def test_history_diff_on_the_canvas_and_restore(window):
+    from PySide6.QtCore import QItemSelectionModel
+
+    tab = window.new_workflow()
+    tab.view.resetTransform()
+    viewport = tab.view.viewport()
+    c = drop_block(window, tab, "constant", QPoint(80, 100))
+    t = drop_block(window, tab, "transform", QPoint(380, 100))
+    o = drop_block(window, tab, "output", QPoint(680, 100))
+    drag(viewport, port_point(tab, c, "out", "value"), port_point(tab, t, "in", "data"))
+    drag(viewport, port_point(tab, t, "out", "result"), port_point(tab, o, "in", "value"))
+    _edit(window, tab, t, expression="data + 1")
+    _edit(window, tab, o, name="out")
+    assert window.save() == 1
+    _edit(window, tab, t, expression="data * 2")
+    assert window.save() == 2
+    drag(viewport, header_point(tab, c), header_point(tab, c) + QPoint(0, 120))
+    extra = drop_block(window, tab, "delay", QPoint(380, 400))
+    assert window.save() == 3
+
+    panel = window.history
+    assert [panel.list.item(i).text().split()[0] for i in range(panel.list.count())] == ["v3", "v2", "v1"]
+    panel.list.item(2).setSelected(True)
+    panel.list.setCurrentItem(panel.list.item(0), QItemSelectionModel.SelectionFlag.Select)
+    assert panel.selected() == [1, 3] and panel.compare_button.isEnabled()
+    panel.compare_button.click()
+    diff_tab = window.current_tab()
+    assert diff_tab.doc.read_only and diff_tab.diff_of == (1, 3)
+    states = {nid: item.diff_state for nid, item in diff_tab.scene.node_items.items()}
+    assert states == {c: "moved", t: "changed", o: None, extra: "added"}
+    assert "expression: 'data + 1' → 'data * 2'" in panel.details.toPlainText()
+
+    window.tabs.setCurrentWidget(tab)
+    panel.list.clearSelection()
+    panel.list.item(2).setSelected(True)
+    panel.restore_button.click()
+    versions = window.store.workflows.versions(tab.doc.workflow_id)
+    assert [v.number for v in versions] == [1, 2, 3, 4]
+    wid = window.current_tab().doc.workflow_id
+    assert window.store.workflows.document(wid, 4) == window.store.workflows.document(wid, 1)
+    assert window.current_tab().doc.version == 4
+    assert window.current_tab().doc.workflow() == window.store.workflows.document(wid, 1)
