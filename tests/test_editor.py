@@ -159,3 +159,38 @@ def test_history_diff_on_the_canvas_and_restore(window):
     assert window.store.workflows.document(wid, 4) == window.store.workflows.document(wid, 1)
     assert window.current_tab().doc.version == 4
     assert window.current_tab().doc.workflow() == window.store.workflows.document(wid, 1)
+
+
+def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from engine.model import Workflow
+
+    proc = subprocess.Popen([sys.executable, "-m", "tests.editor_worker", str(tmp_path)],
+                            cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    unsaved = Workflow.model_validate(json.loads(proc.stdout.readline()))
+    assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    w = create(home=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    offer = w.journal_offer
+    assert offer is not None and offer.isVisible() and "Untitled" in offer.text()
+    offer.button(QMessageBox.StandardButton.Yes).click()
+    restored = w.current_tab()
+    assert restored.dirty  # restored, not saved
+    assert restored.doc.workflow() == unsaved
+    w.save()
+    assert w.store.workflows.document(restored.doc.workflow_id) == unsaved
+    assert list((tmp_path / "journal").glob("*.json")) == []  # dropped on save
+    w.close()
+    w.store.close()
