@@ -20,6 +20,8 @@ from engine.types import can_feed
 
 __all__ = ["EditorDocument", "new_id"]
 
+_STATIC_PORTS: dict = {}
+
 
 def new_id(prefix: str, taken) -> str:
     i = 1
@@ -47,8 +49,10 @@ class EditorDocument(QObject):
         self.read_only = read_only
         self.props: dict[str, Any] = {k: copy.deepcopy(getattr(wf, k)) for k in
                                      ("name", "description", "tags", "max_concurrency", "meta")}
-        self.nodes: dict[str, Node] = {n.id: n.model_copy(deep=True) for n in wf.nodes}
-        self.edges: dict[str, Edge] = {e.id: e.model_copy(deep=True) for e in wf.edges}
+        # the document owns what it is given: callers pass a freshly loaded or copied workflow
+        self.nodes: dict[str, Node] = {n.id: n for n in wf.nodes}
+        self.edges: dict[str, Edge] = {e.id: e for e in wf.edges}
+        self._configs: dict[str, Any] = {}  # validated config per node, dropped when the node changes
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -65,27 +69,47 @@ class EditorDocument(QObject):
         return self.registry.get(self.nodes[node_id].type)
 
     def config_model(self, node_id: str):
+        if node_id in self._configs:
+            return self._configs[node_id]
         cls = self.block(node_id)
         try:
-            return cls.Config.model_validate(self.nodes[node_id].config) if cls else None
+            model = cls.Config.model_validate(self.nodes[node_id].config) if cls else None
         except Exception:  # noqa: BLE001 - an invalid config still shows; the inspector marks the field
-            return None
+            model = None
+        self._configs[node_id] = model
+        return model
 
-    def inputs(self, node_id: str) -> list:
+    def _ports(self, cls, node_id: str, direction: str) -> list:
+        """A block's ports; computed once per class unless the block derives them from its config."""
+        from engine.blocks import Block
+
+        method = "input_ports" if direction == "in" else "output_ports"
+        if getattr(cls, method).__func__ is getattr(Block, method).__func__:
+            key = (cls, direction)
+            if key not in _STATIC_PORTS:
+                _STATIC_PORTS[key] = list(getattr(cls, method)(None))
+            return list(_STATIC_PORTS[key])
+        return list(getattr(cls, method)(self.config_model(node_id)))
+
+    def inputs(self, node_id: str, connected: set[str] | None = None) -> list:
+        """Input ports; a block with dynamic inputs also lists those its links use (``connected``, when the
+        caller already knows them, saves a scan of every edge)."""
         cls = self.block(node_id)
         if cls is None:
             return []
-        ports = list(cls.input_ports(self.config_model(node_id)))
+        ports = self._ports(cls, node_id, "in")
         if cls.dynamic_inputs:
             from engine.blocks import Port
 
-            extra = sorted({e.target_port for e in self.edges.values() if e.target == node_id} - {p.name for p in ports})
+            if connected is None:
+                connected = {e.target_port for e in self.edges.values() if e.target == node_id}
+            extra = sorted(connected - {p.name for p in ports})
             ports += [Port(name, "any", False) for name in extra]
         return ports
 
     def outputs(self, node_id: str) -> list:
         cls = self.block(node_id)
-        return list(cls.output_ports(self.config_model(node_id))) if cls else []
+        return self._ports(cls, node_id, "out") if cls else []
 
     def edges_of(self, node_id: str) -> list[str]:
         return [i for i, e in self.edges.items() if node_id in (e.source, e.target)]
@@ -117,6 +141,7 @@ class EditorDocument(QObject):
         self.nodeAdded.emit(node.id)
 
     def remove_node(self, node_id: str) -> Node:
+        self._configs.pop(node_id, None)
         node = self.nodes.pop(node_id)
         self.nodeRemoved.emit(node_id)
         return node
@@ -130,6 +155,7 @@ class EditorDocument(QObject):
         node = self.nodes[node_id]
         for key, value in fields.items():
             setattr(node, key, copy.deepcopy(value))
+        self._configs.pop(node_id, None)
         self.nodeChanged.emit(node_id)
 
     def add_edge(self, edge: Edge) -> None:

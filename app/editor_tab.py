@@ -36,6 +36,7 @@ class EditorTab(QWidget):
         self.view.blockDropped.connect(self.add_block)
         self.undo_stack.cleanChanged.connect(lambda _: self.titleChanged.emit())
         self.diff_of: tuple[int, int] | None = None
+        self.closing = False
 
     @property
     def dirty(self) -> bool:

@@ -202,9 +202,12 @@ class MainWindow(QMainWindow):
         return tab
 
     def _retitle(self, tab: EditorTab) -> None:
-        i = self.tabs.indexOf(tab)
-        if i >= 0:
-            self.tabs.setTabText(i, tab.title())
+        try:
+            i = self.tabs.indexOf(tab)
+            if i >= 0:
+                self.tabs.setTabText(i, tab.title())
+        except RuntimeError:  # torn down
+            pass
 
     def _tab_changed(self, _index: int) -> None:
         tab = self.current_tab()
@@ -229,6 +232,8 @@ class MainWindow(QMainWindow):
             return
         if not tab.dirty:
             self.journal.drop(tab.journal_key)  # a dirty tab keeps its journal: nothing unsaved is lost
+        tab.closing = True
+        tab.undo_stack.blockSignals(True)  # its destructor clears it, emitting into a half-deleted tab
         self.undo_group.removeStack(tab.undo_stack)
         self.tabs.removeTab(index)
         tab.deleteLater()
@@ -343,9 +348,13 @@ class MainWindow(QMainWindow):
     # -- crash journal --------------------------------------------------------------------------------------
 
     def _journal(self, tab: EditorTab) -> None:
-        if tab.doc.read_only:
+        try:
+            if tab.doc.read_only or tab.closing:
+                return
+            dirty = tab.dirty
+        except RuntimeError:  # the tab's undo stack emits while being destroyed
             return
-        if tab.dirty:
+        if dirty:
             self.journal.write(tab.journal_key, tab.doc.workflow(), tab.doc.workflow_id, tab.doc.version)
         else:
             self.journal.drop(tab.journal_key)
@@ -451,6 +460,9 @@ class MainWindow(QMainWindow):
         self.store.close()
 
     def closeEvent(self, event) -> None:
+        for tab in self.editor_tabs():
+            tab.closing = True
+            tab.undo_stack.blockSignals(True)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.sync()

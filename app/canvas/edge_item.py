@@ -18,6 +18,20 @@ def cubic(a: QPointF, b: QPointF) -> QPainterPath:
     return path
 
 
+_PENS: dict[str, QPen] = {}
+_STROKER = QPainterPathStroker()
+_STROKER.setWidth(10)
+_SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+_SELECTED = QPen(QColor("#ffd866"), 3)
+
+
+def _pen(kind: str) -> QPen:
+    pen = _PENS.get(kind)
+    if pen is None:
+        pen = _PENS[kind] = QPen(port_color(kind), 2)
+    return pen
+
+
 class EdgeItem(QGraphicsPathItem):
     def __init__(self, edge_id: str, kind: str):
         super().__init__()
@@ -25,11 +39,12 @@ class EdgeItem(QGraphicsPathItem):
         self.setData(0, edge_id)
         self.color = port_color(kind)
         self.diff_state: str | None = None
-        self.setPen(QPen(self.color, 2))
-        self.setZValue(0)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self._shape: QPainterPath | None = None
+        self.setPen(_pen(kind))
+        self.setFlag(_SELECTABLE)
 
     def set_ends(self, a: QPointF, b: QPointF) -> None:
+        self._shape = None  # stroked when hit-testing asks for it, not on every move
         self.setPath(cubic(a, b))
 
     def set_diff_state(self, state: str | None) -> None:
@@ -40,13 +55,15 @@ class EdgeItem(QGraphicsPathItem):
         self.setPen(pen)
 
     def shape(self) -> QPainterPath:
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        return stroker.createStroke(self.path())
+        if self._shape is None:
+            self._shape = _STROKER.createStroke(self.path())
+        return self._shape
 
-    def paint(self, painter, option, widget=None) -> None:
-        if self.isSelected():
-            painter.setPen(QPen(QColor("#ffd866"), 3))
+    def show_selected(self, selected: bool) -> None:
+        """Links paint in C++ (no Python paint()); the scene switches their pen when selection changes."""
+        if selected:
+            self.setPen(_SELECTED)
+        elif self.diff_state:
+            self.set_diff_state(self.diff_state)
         else:
-            painter.setPen(self.pen())
-        painter.drawPath(self.path())
+            self.setPen(QPen(self.color, 2))

@@ -19,10 +19,12 @@ _TITLE_FONT.setBold(True)
 _TITLE_FONT.setPointSizeF(9)
 _PORT_FONT = QFont()
 _PORT_FONT.setPointSizeF(8)
+_FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 class NodeItem(QGraphicsItem):
-    def __init__(self, node_id: str, title: str, category: str, inputs: list, outputs: list, moved_live):
+    def __init__(self, node_id: str, title: str, category: str, inputs: list, outputs: list):
         super().__init__()
         self.node_id = node_id
         self.setData(0, node_id)
@@ -30,18 +32,22 @@ class NodeItem(QGraphicsItem):
         self.color = category_color(category)
         self.inputs = inputs        # list of Port
         self.outputs = outputs
+        self._index()
         self.diff_state: str | None = None   # added / changed / moved / removed, while showing a diff
         self.status: str | None = None       # run status (live runs)
-        self._moved_live = moved_live
         self._height = HEADER + ROW * max(len(inputs), len(outputs), 1) + 8
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setFlags(_FLAGS)
+        self.setCacheMode(_CACHE)
         self.setZValue(1)
+
+    def _index(self) -> None:
+        self._ports = {("in", p.name): (i, p.type) for i, p in enumerate(self.inputs)}
+        self._ports.update({("out", p.name): (i, p.type) for i, p in enumerate(self.outputs)})
 
     def set_ports(self, title: str, inputs: list, outputs: list) -> None:
         self.prepareGeometryChange()
         self.title, self.inputs, self.outputs = title, inputs, outputs
+        self._index()
         self._height = HEADER + ROW * max(len(inputs), len(outputs), 1) + 8
         self.update()
 
@@ -63,20 +69,16 @@ class NodeItem(QGraphicsItem):
         return HEADER + ROW * index + ROW / 2 + 2
 
     def port_local(self, kind: str, name: str) -> QPointF:
-        ports = self.inputs if kind == "in" else self.outputs
-        for i, p in enumerate(ports):
-            if p.name == name:
-                return QPointF(0 if kind == "in" else NODE_WIDTH, self._port_y(i))
-        return QPointF(0 if kind == "in" else NODE_WIDTH, HEADER / 2)
+        found = self._ports.get((kind, name))
+        y = HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2
+        return QPointF(0 if kind == "in" else NODE_WIDTH, y)
 
     def port_scene_pos(self, kind: str, name: str) -> QPointF:
-        return self.mapToScene(self.port_local(kind, name))
+        return self.pos() + self.port_local(kind, name)  # node items are never rotated or scaled
 
     def port_type(self, kind: str, name: str) -> str:
-        for p in self.inputs if kind == "in" else self.outputs:
-            if p.name == name:
-                return p.type
-        return "any"
+        found = self._ports.get((kind, name))
+        return found[1] if found else "any"
 
     def port_at(self, local: QPointF, slack: float = 9.0) -> tuple[str, str] | None:
         """("in" | "out", port name) under ``local`` (item coordinates), if any."""
@@ -125,8 +127,3 @@ class NodeItem(QGraphicsItem):
                 align = (Qt.AlignmentFlag.AlignLeft if kind == "in" else Qt.AlignmentFlag.AlignRight) | \
                     Qt.AlignmentFlag.AlignVCenter
                 painter.drawText(text_rect, align, p.name)
-
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            self._moved_live(self.node_id)
-        return super().itemChange(change, value)

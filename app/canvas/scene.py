@@ -31,6 +31,8 @@ class WorkflowScene(QGraphicsScene):
         self.edge_items: dict[str, EdgeItem] = {}
         self._adjacent: dict[str, set[str]] = {}
         self._press_positions: dict[str, tuple] = {}
+        self._selected_edges: set[str] = set()
+        self.selectionChanged.connect(self._edge_selection)
         self.set_document(doc)
 
     def apply_palette(self) -> None:
@@ -52,13 +54,22 @@ class WorkflowScene(QGraphicsScene):
         self.edge_items.clear()
         self._adjacent.clear()
         self.doc = doc
+        connected: dict[str, set[str]] = {}
+        for e in doc.edges.values():
+            connected.setdefault(e.target, set()).add(e.target_port)
         for nid in doc.nodes:
-            self._add_node(nid)
+            self._add_node(nid, connected.get(nid, set()))
         for eid in doc.edges:
             self._add_edge(eid)
         for sig, slot in self._connections():
             sig.connect(slot)
-        self.setSceneRect(self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000))
+        self.setSceneRect(self._extent())
+
+    def _extent(self) -> QRectF:
+        """Room around the nodes, from their positions (asking every item its bounding rect is slow)."""
+        xs = [n.position[0] for n in self.doc.nodes.values()] or [0.0]
+        ys = [n.position[1] for n in self.doc.nodes.values()] or [0.0]
+        return QRectF(min(xs) - 2000, min(ys) - 2000, max(xs) - min(xs) + 4400, max(ys) - min(ys) + 4600)
 
     def _connections(self):
         d = self.doc
@@ -69,11 +80,11 @@ class WorkflowScene(QGraphicsScene):
         node = self.doc.nodes[nid]
         return node.label or node.id
 
-    def _add_node(self, nid: str) -> None:
+    def _add_node(self, nid: str, connected: set[str] | None = None) -> None:
         node = self.doc.nodes[nid]
         cls = self.doc.block(nid)
-        item = NodeItem(nid, self._title(nid), cls.category if cls else "unknown", self.doc.inputs(nid),
-                        self.doc.outputs(nid), self._moved_live)
+        item = NodeItem(nid, self._title(nid), cls.category if cls else "unknown", self.doc.inputs(nid, connected),
+                        self.doc.outputs(nid))
         item.setPos(QPointF(*node.position))
         if self.doc.read_only:
             item.setFlag(NodeItem.GraphicsItemFlag.ItemIsMovable, False)
@@ -88,6 +99,7 @@ class WorkflowScene(QGraphicsScene):
 
     def _node_changed(self, nid: str) -> None:
         self.node_items[nid].set_ports(self._title(nid), self.doc.inputs(nid), self.doc.outputs(nid))
+        self.node_items[nid].update()
         for eid in self._adjacent.get(nid, ()):
             self._route(eid)
 
@@ -95,7 +107,8 @@ class WorkflowScene(QGraphicsScene):
         item = self.node_items[nid]
         pos = QPointF(*self.doc.nodes[nid].position)
         if item.pos() != pos:
-            item.setPos(pos)  # routes its links through _moved_live
+            item.setPos(pos)
+            self._moved_live(nid)
 
     def _moved_live(self, nid: str) -> None:
         for eid in self._adjacent.get(nid, ()):
@@ -108,8 +121,8 @@ class WorkflowScene(QGraphicsScene):
         self.edge_items[eid] = item
         self._adjacent.setdefault(e.source, set()).add(eid)
         self._adjacent.setdefault(e.target, set()).add(eid)
+        self._route(eid)  # before it is indexed: the index sees its final shape once
         self.addItem(item)
-        self._route(eid)
 
     def _remove_edge(self, eid: str) -> None:
         item = self.edge_items.pop(eid)
@@ -125,6 +138,14 @@ class WorkflowScene(QGraphicsScene):
         src, tgt = self.node_items.get(e.source), self.node_items.get(e.target)
         if src is not None and tgt is not None:
             item.set_ends(src.port_scene_pos("out", e.source_port), tgt.port_scene_pos("in", e.target_port))
+
+    def _edge_selection(self) -> None:
+        now = set(self.selected_edge_ids())
+        for eid in now ^ self._selected_edges:
+            item = self.edge_items.get(eid)
+            if item is not None:
+                item.show_selected(eid in now)
+        self._selected_edges = now
 
     # -- queries ---------------------------------------------------------------------------------------------
 
@@ -159,6 +180,11 @@ class WorkflowScene(QGraphicsScene):
     def mousePressEvent(self, event) -> None:
         super().mousePressEvent(event)
         self._press_positions = {nid: tuple(self.doc.nodes[nid].position) for nid in self.selected_node_ids()}
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)  # moves the selected items; their links follow
+        for nid in self._press_positions:
+            self._moved_live(nid)
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
