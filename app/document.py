@@ -80,16 +80,20 @@ class EditorDocument(QObject):
         return model
 
     def _ports(self, cls, node_id: str, direction: str) -> list:
-        """A block's ports; computed once per class unless the block derives them from its config."""
-        from engine.blocks import Block
+        """A block's ports (a shared list: do not change it); computed once per class unless the block
+        derives them from its config."""
+        key = (cls, direction)
+        ports = _STATIC_PORTS.get(key)
+        if ports is None:
+            from engine.blocks import Block
 
-        method = "input_ports" if direction == "in" else "output_ports"
-        if getattr(cls, method).__func__ is getattr(Block, method).__func__:
-            key = (cls, direction)
-            if key not in _STATIC_PORTS:
-                _STATIC_PORTS[key] = list(getattr(cls, method)(None))
-            return list(_STATIC_PORTS[key])
-        return list(getattr(cls, method)(self.config_model(node_id)))
+            method = "input_ports" if direction == "in" else "output_ports"
+            static = getattr(cls, method).__func__ is getattr(Block, method).__func__
+            ports = _STATIC_PORTS[key] = list(getattr(cls, method)(None)) if static else False
+        if ports is False:
+            method = "input_ports" if direction == "in" else "output_ports"
+            return list(getattr(cls, method)(self.config_model(node_id)))
+        return ports
 
     def inputs(self, node_id: str, connected: set[str] | None = None) -> list:
         """Input ports; a block with dynamic inputs also lists those its links use (``connected``, when the
@@ -99,6 +103,7 @@ class EditorDocument(QObject):
             return []
         ports = self._ports(cls, node_id, "in")
         if cls.dynamic_inputs:
+            ports = list(ports)
             from engine.blocks import Port
 
             if connected is None:

@@ -28,8 +28,12 @@ _SELECTED = QPen(QColor("#ffd866"), 3)
 def _pen(kind: str) -> QPen:
     pen = _PENS.get(kind)
     if pen is None:
-        pen = _PENS[kind] = QPen(port_color(kind), 2)
+        pen = _PENS[kind] = QPen(port_color(kind), 1)  # exactly 1 px: the rasterizer's fast path
     return pen
+
+
+def _pen_for(color: QColor) -> QPen:
+    return QPen(color, 1)
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -49,7 +53,7 @@ class EdgeItem(QGraphicsPathItem):
 
     def set_diff_state(self, state: str | None) -> None:
         self.diff_state = state
-        pen = QPen(DIFF_COLORS.get(state, self.color), 3 if state else 2)
+        pen = QPen(DIFF_COLORS.get(state, self.color), 3 if state else 1)
         if state == "removed":
             pen.setStyle(Qt.PenStyle.DashLine)
         self.setPen(pen)
@@ -66,4 +70,4 @@ class EdgeItem(QGraphicsPathItem):
         elif self.diff_state:
             self.set_diff_state(self.diff_state)
         else:
-            self.setPen(QPen(self.color, 2))
+            self.setPen(_pen_for(self.color))

@@ -74,7 +74,9 @@ class NodeItem(QGraphicsItem):
         return QPointF(0 if kind == "in" else NODE_WIDTH, y)
 
     def port_scene_pos(self, kind: str, name: str) -> QPointF:
-        return self.pos() + self.port_local(kind, name)  # node items are never rotated or scaled
+        found = self._ports.get((kind, name))  # node items are never rotated or scaled
+        return QPointF(self.x() + (0 if kind == "in" else NODE_WIDTH),
+                       self.y() + (HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2))
 
     def port_type(self, kind: str, name: str) -> str:
         found = self._ports.get((kind, name))

@@ -135,7 +135,8 @@ class WorkflowScene(QGraphicsScene):
         item = self.edge_items.get(eid)
         if e is None or item is None:
             return
-        src, tgt = self.node_items.get(e.source), self.node_items.get(e.target)
+        items = self.node_items
+        src, tgt = items.get(e.source), items.get(e.target)
         if src is not None and tgt is not None:
             item.set_ends(src.port_scene_pos("out", e.source_port), tgt.port_scene_pos("in", e.target_port))
 
