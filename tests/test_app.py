@@ -128,3 +128,47 @@ def test_add_block_popup_and_zoom(window):
                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(viewport, ev)
     assert tab.view.zoom() == pytest.approx(zoom * 1.15 ** 2)
+
+
+def test_minimap_shows_the_graph_and_moves_the_view(window, qtbot):
+    tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
+    tab = window.new_from_template(tpl.id)
+    tab.view.resetTransform()
+    minimap = tab.view.minimap
+    minimap.refresh()
+    assert minimap.isVisible() and not minimap.pixmap.isNull()
+    target = minimap.scene_point(QPoint(minimap.width() - 10, minimap.height() // 2))
+    QTest.mouseClick(minimap, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(minimap.width() - 10, minimap.height() // 2))
+    centre = tab.view.mapToScene(tab.view.viewport().rect().center())
+    assert abs(centre.x() - target.x()) < 40
+
+
+def test_invalid_config_is_marked_at_the_field_and_not_applied(window):
+    tab = window.new_workflow()
+    node = tab.add_block("constant")
+    window.inspector.show_node(tab.doc, tab.undo_stack, node)
+    field = window.inspector.fields["value"]
+    field.setText("{not json")
+    field.editingFinished.emit()
+    assert field.property("invalid") is True and tab.doc.nodes[node].config == {}
+    field.setText('{"ok": 1}')
+    field.editingFinished.emit()
+    assert field.property("invalid") is False and tab.doc.nodes[node].config == {"value": {"ok": 1}}
+
+
+def test_dropping_a_workflow_file_imports_it(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from engine.paths import templates_dir
+
+    tab = window.new_workflow()
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(templates_dir() / "condition_merge.json"))])
+    args = (Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(tab.view.viewport(), QDragEnterEvent(QPoint(50, 50), *args))
+    QApplication.sendEvent(tab.view.viewport(), QDropEvent(QPointF(50, 50), *args))
+    imported = window.current_tab()
+    assert imported is not tab and imported.doc.name == "Big or small" and imported.doc.workflow_id

@@ -36,6 +36,13 @@ class CanvasView(QGraphicsView):
         self.interaction = None
         self.last_refusal: str | None = None
         self._space = False
+        from .minimap import Minimap
+
+        self.minimap = Minimap(self)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.place()
 
     def say(self, text: str) -> None:
         self.message.emit(text)

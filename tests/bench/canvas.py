@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtCore import QPointF, QRectF, Qt  # noqa: E402
-from PySide6.QtGui import QPainterPath, QPen, QUndoStack  # noqa: E402
+from PySide6.QtGui import QPainterPath, QUndoStack  # noqa: E402
 from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem,  # noqa: E402
                                QGraphicsScene, QGraphicsView)
 
@@ -37,7 +37,7 @@ KINDS = [("image_blur", "image", "image"), ("transform", "data", "result"), ("im
 def graph(n_nodes: int, n_edges: int, seed: int = 3) -> Workflow:
     rng = random.Random(seed)
     nodes = [{"id": "n0", "type": "constant", "position": [0, 0]}]
-    edges, taken = [], set()
+    edges = []
     for i in range(1, n_nodes):
         kind = "merge" if i % 3 == 0 else "transform"
         cfg = {"mode": "list"} if kind == "merge" else {"expression": "data"}
