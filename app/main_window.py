@@ -28,11 +28,14 @@ from .panels.inspector import Inspector
 from .panels.palette import Palette
 from .popup import AddBlockPopup
 from .theme import apply_theme
+from .window_journal import JournalMixin
+from .window_runs import RunsMixin
+from .window_versions import VersionsMixin
 
 __all__ = ["MainWindow", "create", "main"]
 
 
-class MainWindow(QMainWindow):
+class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
     def __init__(self, home: str | Path | None = None):
         super().__init__()
         self.store = Store(home)
@@ -307,136 +310,6 @@ class MainWindow(QMainWindow):
             return
         recent = [r for r in (self.settings.value("recent") or []) if r != workflow_id]
         self.settings.setValue("recent", [workflow_id, *recent][:20])
-
-    # -- versions ----------------------------------------------------------------------------------------------
-
-    def refresh_history(self) -> None:
-        tab = self.current_tab()
-        wid = tab.doc.workflow_id if tab else None
-        self.history.show_versions(wid, tab.doc.name if tab else "", self.store.workflows.versions(wid) if wid else [])
-
-    def compare_versions(self, workflow_id: str, a: int, b: int) -> EditorTab:
-        """Open version b read-only with what changed since version a highlighted on the canvas."""
-        diff = self.store.workflows.diff(workflow_id, a, b)
-        old = self.store.workflows.document(workflow_id, a)
-        new = self.store.workflows.document(workflow_id, b)
-        ghosts = [n for n in old.nodes if n.id in diff.nodes_removed]
-        shown = new.model_copy(update={"nodes": [*new.nodes, *ghosts]})
-        doc = EditorDocument(shown, workflow_id=workflow_id, version=b, read_only=True, registry=self.registry)
-        tab = self.add_tab(doc)
-        tab.diff_of = (a, b)
-        self._retitle(tab)
-        states = {n: "added" for n in diff.nodes_added}
-        states.update({n: "moved" for n in diff.nodes_moved})
-        states.update({c.node_id: "changed" for c in diff.nodes_changed})
-        states.update({n: "removed" for n in diff.nodes_removed})
-        tab.scene.set_diff(states, {e: "added" for e in diff.edges_added})
-        self.history.show_diff(a, b, diff)
-        return tab
-
-    def restore_version(self, workflow_id: str, number: int) -> int:
-        result = self.store.workflows.rollback(workflow_id, number)
-        for tab in self.editor_tabs():
-            if tab.doc.workflow_id == workflow_id and not tab.doc.read_only and not tab.dirty:
-                i = self.tabs.indexOf(tab)
-                self.close_tab(i)
-        self.open_workflow(workflow_id)
-        self.refresh_history()
-        self.statusBar().showMessage(f"Restored version {number} as version {result.version}", 5000)
-        return result.version
-
-    # -- crash journal --------------------------------------------------------------------------------------
-
-    def _journal(self, tab: EditorTab) -> None:
-        try:
-            if tab.doc.read_only or tab.closing:
-                return
-            dirty = tab.dirty
-        except RuntimeError:  # the tab's undo stack emits while being destroyed
-            return
-        if dirty:
-            self.journal.write(tab.journal_key, tab.doc.workflow(), tab.doc.workflow_id, tab.doc.version)
-        else:
-            self.journal.drop(tab.journal_key)
-
-    def _offer_journal(self) -> None:
-        entries = self.journal.entries()
-        if not entries:
-            return
-        names = "\n".join(f"• {e.document.name}" for e in entries)
-        box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
-                          f"Nodeloom closed with unsaved changes in:\n{names}\n\nRestore them?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("journalOffer")
-        box.finished.connect(lambda result: self._answer_journal(entries, result == QMessageBox.StandardButton.Yes))
-        self.journal_offer = box
-        box.open()
-
-    def _answer_journal(self, entries, restore: bool) -> None:
-        for entry in entries:
-            key = entry.path.stem
-            if restore:
-                doc = EditorDocument(Workflow(name=entry.document.name), workflow_id=entry.workflow_id,
-                                     version=entry.version, registry=self.registry)
-                tab = self.add_tab(doc, journal_key=key)
-                self._replace_content(tab, entry.document)
-            else:
-                self.journal.drop(key)
-        self.journal_offer = None
-
-    def _replace_content(self, tab: EditorTab, wf: Workflow) -> None:
-        """Put a restored document in a tab as one undoable, unsaved edit."""
-        from .commands import AddItems
-
-        tab.doc.set_properties(**{k: getattr(wf, k) for k in ("name", "description", "tags", "max_concurrency", "meta")})
-        tab.undo_stack.push(AddItems(tab.doc, list(wf.nodes), list(wf.edges), "Restore unsaved work"))
-        self._retitle(tab)
-        tab.view.frame(selection_only=False)
-
-    # -- runs (the live canvas comes with the next issue) -----------------------------------------------------
-
-    def run_current(self) -> None:
-        tab = self.current_tab()
-        if tab is not None:
-            asyncio.ensure_future(self.run_tab(tab))
-
-    async def run_tab(self, tab: EditorTab):
-        from engine.store.launch import Launcher
-
-        if self.launcher is None:
-            self.launcher = Launcher(self.store, self.registry, trigger="editor")
-        sub = self.launcher.executor.subscribe()
-        self.run_log.appendPlainText(f"▶ {tab.doc.name}")
-        self.actionStop.setEnabled(True)
-        base = self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
-        job = asyncio.ensure_future(self.launcher.run_document(tab.doc.workflow(), base_dir=base, use_pins=True))
-
-        async def follow():
-            async for ev in sub:
-                if ev.kind == "node_finished":
-                    where = "".join(f"[{i}]" for i in ev.iteration)
-                    line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
-                    self.run_log.appendPlainText(line + (f" — {ev.error}" if ev.error else ""))
-        follower = asyncio.ensure_future(follow())
-        try:
-            result = await job
-        except Exception as e:  # noqa: BLE001 - an invalid graph is reported, not raised into Qt
-            self.run_log.appendPlainText(f"■ not run: {e}")
-            result = None
-        sub.close()
-        await follower
-        self.actionStop.setEnabled(False)
-        if result is not None:
-            from engine.values import summarize
-
-            outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
-            self.run_log.appendPlainText(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}")
-        return result
-
-    def stop_run(self) -> None:
-        handle = getattr(self.launcher, "handle", None)
-        if handle is not None:
-            handle.cancel()
 
     # -- window ------------------------------------------------------------------------------------------------
 
