@@ -115,7 +115,9 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         file = bar.addMenu("&File")
         self.actionNew = self._action(file, "&New workflow", "actionNew", self.new_workflow, std.New)
         self.actionImport = self._action(file, "&Import…", "actionImport", self.import_dialog, std.Open)
-        self.actionSave = self._action(file, "&Save", "actionSave", self.save, std.Save)
+        self.actionSave = self._action(file, "&Save", "actionSave", lambda: self.save(), std.Save)
+        self.actionSaveMessage = self._action(file, "Save with &message…", "actionSaveMessage", self.ask_save_message,
+                                              "Ctrl+Shift+S")
         self.actionClose = self._action(file, "&Close tab", "actionClose", self.close_current_tab, std.Close, "Ctrl+W")
         file.addSeparator()
         self.actionQuit = self._action(file, "&Quit", "actionQuit", self.close, std.Quit, "Ctrl+Q")
@@ -268,7 +270,7 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         self.browser.refresh()
         return self.open_workflow(info.id)
 
-    def save(self, message: str | None = None) -> int | None:
+    def save(self, message: str | None = None, tag: str | None = None) -> int | None:
         """Store the current tab; a new version when it changed. Returns the version number."""
         tab = self.current_tab()
         if tab is None or tab.doc.read_only:
@@ -276,10 +278,10 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         doc = tab.doc
         wf = doc.workflow()
         if doc.workflow_id is None:
-            info = self.store.workflows.create(wf, message=message)
+            info = self.store.workflows.create(wf, message=message, tag=tag)
             doc.workflow_id, doc.version = info.id, info.current_version
         else:
-            result = self.store.workflows.save(doc.workflow_id, wf, message=message)
+            result = self.store.workflows.save(doc.workflow_id, wf, message=message, tag=tag)
             doc.version = result.version
         tab.undo_stack.setClean()
         self.journal.drop(tab.journal_key)
@@ -288,6 +290,24 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         self.refresh_history()
         self.statusBar().showMessage(f"Saved {doc.name} as version {doc.version}", 5000)
         return doc.version
+
+    def ask_save_message(self) -> None:
+        """Save with a message and optional tag ("message #tag"), asked for without blocking the loop."""
+        from PySide6.QtWidgets import QInputDialog
+
+        if self.current_tab() is None or self.current_tab().doc.read_only:
+            return
+        dialog = QInputDialog(self)
+        dialog.setObjectName("saveMessage")
+        dialog.setWindowTitle("Save")
+        dialog.setLabelText("What changed? (end with #tag to tag the version)")
+        dialog.textValueSelected.connect(self._save_with_text)
+        self.save_dialog = dialog
+        dialog.open()
+
+    def _save_with_text(self, text: str) -> None:
+        message, _, tag = text.partition("#")
+        self.save(message.strip() or None, tag.strip() or None)
 
     def import_files(self, paths: list[str]) -> list[EditorTab]:
         tabs = []

@@ -172,3 +172,16 @@ def test_dropping_a_workflow_file_imports_it(window, tmp_path):
     QApplication.sendEvent(tab.view.viewport(), QDropEvent(QPointF(50, 50), *args))
     imported = window.current_tab()
     assert imported is not tab and imported.doc.name == "Big or small" and imported.doc.workflow_id
+
+
+def test_save_with_a_message_and_tag(window):
+    tab = window.new_workflow()
+    tab.add_block("constant")
+    window.actionSaveMessage.trigger()
+    dialog = window.save_dialog
+    assert dialog.isVisible()
+    dialog.setTextValue("first sketch #draft")
+    dialog.accept()
+    [v] = window.store.workflows.versions(tab.doc.workflow_id)
+    assert (v.message, v.tag) == ("first sketch", "draft")
+    assert "v1" in window.history.list.item(0).text() and "[draft]" in window.history.list.item(0).text()
