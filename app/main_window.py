@@ -161,7 +161,7 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         run = bar.addMenu("&Run")
         self.actionRun = self._action(run, "&Run", "actionRun", self.run_current, "F5")
         self.actionStop = self._action(run, "&Stop", "actionStop", self.stop_run, "Shift+F5")
-        self.actionRunNode = self._action(run, "Run this &node", "actionRunNode", self.run_current, "Ctrl+Return")
+        self.actionRunNode = self._action(run, "Run this &node", "actionRunNode", self.run_selected_node, "Ctrl+Return")
         self.actionStop.setEnabled(False)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")

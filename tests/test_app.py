@@ -185,3 +185,16 @@ def test_save_with_a_message_and_tag(window):
     [v] = window.store.workflows.versions(tab.doc.workflow_id)
     assert (v.message, v.tag) == ("first sketch", "draft")
     assert "v1" in window.history.list.item(0).text() and "[draft]" in window.history.list.item(0).text()
+
+
+def test_run_this_node_runs_its_upstream_and_previews_the_image(window):
+    tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
+    tab = window.new_from_template(tpl.id)
+    tab.scene.node_items["resize"].setSelected(True)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        result = runner.run(window.run_node(tab, "resize"))
+        runner.run(window.aclose())
+    assert result.status == "succeeded"
+    assert window.last_node_outputs["image"].size == (160, 120)
+    assert window.preview_image.width() == 160 and window.preview.pixmap() is not None
+    assert set(result.nodes) == {"load", "resize"}  # only what the node depends on ran
