@@ -13,8 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QPlainTextEdit, QTabWidget)
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QTabWidget
 
 from engine.model import Workflow
 from engine.store import Store
@@ -26,6 +25,9 @@ from .panels.browser import Browser
 from .panels.history import HistoryPanel
 from .panels.inspector import Inspector
 from .panels.palette import Palette
+from .panels.preview import PreviewPanel
+from .panels.profiler import ProfilerView
+from .panels.run_panel import RunPanel
 from .popup import AddBlockPopup
 from .theme import apply_theme
 from .window_journal import JournalMixin
@@ -86,16 +88,21 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         self.palette_panel = Palette(self.registry)
         self.inspector = Inspector()
         self.history = HistoryPanel()
-        self.run_log = QPlainTextEdit(readOnly=True)
-        self.preview = QLabel("Previews of node outputs appear here", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.run_panel = RunPanel(self.settings)
+        self.preview_panel = PreviewPanel()
+        self.profiler = ProfilerView()
+        profiler_scroll = QScrollArea(widgetResizable=True)
+        profiler_scroll.setWidget(self.profiler)
         self.palette_dock = self._dock("Blocks", "palette", self.palette_panel, left)
         self.inspector_dock = self._dock("Inspector", "inspector", self.inspector, right)
         self.history_dock = self._dock("History", "historyDock", self.history, right)
-        self.run_dock = self._dock("Run", "runPanel", self.run_log, bottom)
-        self.preview_dock = self._dock("Preview", "previewDock", self.preview, bottom)
+        self.run_dock = self._dock("Run", "runPanel", self.run_panel, bottom)
+        self.preview_dock = self._dock("Preview", "previewDock", self.preview_panel, bottom)
+        self.profiler_dock = self._dock("Profiler", "profilerDock", profiler_scroll, bottom)
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
         self.tabifyDockWidget(self.run_dock, self.preview_dock)
+        self.tabifyDockWidget(self.preview_dock, self.profiler_dock)
         self.run_dock.raise_()
 
     def _action(self, menu, text: str, name: str, slot, *keys) -> QAction:
@@ -156,12 +163,14 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
             a.triggered.connect(lambda _=False, m=mode: self.set_theme(m))
             group.addAction(a)
             themes.addAction(a)
-        for dock in (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock,
+                     self.profiler_dock):
             view.addAction(dock.toggleViewAction())
         run = bar.addMenu("&Run")
         self.actionRun = self._action(run, "&Run", "actionRun", self.run_current, "F5")
         self.actionStop = self._action(run, "&Stop", "actionStop", self.stop_run, "Shift+F5")
         self.actionRunNode = self._action(run, "Run this &node", "actionRunNode", self.run_selected_node, "Ctrl+Return")
+        self.actionPin = self._action(run, "&Pin / unpin outputs", "actionPin", self.pin_selected, "Ctrl+Shift+P")
         self.actionStop.setEnabled(False)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -179,6 +188,9 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         self.history.openRequested.connect(lambda wid, n: self.open_workflow(wid, version=n, read_only=True))
         self.history.compareRequested.connect(self.compare_versions)
         self.history.restoreRequested.connect(self.restore_version)
+        self.run_panel.nodeClicked.connect(self.select_node)
+        self.run_panel.showRun.connect(self.show_past_run)
+        self.run_panel.replayRun.connect(lambda rid, node: asyncio.ensure_future(self.replay(rid, node)))
         self.setAcceptDrops(True)
 
     # -- tabs ------------------------------------------------------------------------------------------------
@@ -219,6 +231,7 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
         self.undo_group.setActiveStack(tab.undo_stack if tab else None)
         self.inspector.show_node(None, None, None)
         self.refresh_history()
+        self.run_panel.show_tab(self.store, tab)
         if tab is None:
             self.browser.refresh()
 
@@ -346,7 +359,18 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
     def dropEvent(self, event) -> None:
         self.import_files([u.toLocalFile() for u in event.mimeData().urls() if u.toLocalFile().endswith(".json")])
 
+    def select_node(self, node_id: str) -> None:
+        tab = self.current_tab()
+        item = tab.scene.node_items.get(node_id) if tab else None
+        if item is not None:
+            tab.scene.clearSelection()
+            item.setSelected(True)
+            tab.view.centerOn(item)
+
     async def aclose(self) -> None:
+        if getattr(self, "bridge", None) is not None:
+            await self.bridge.close()
+            self.bridge = None
         if self.launcher is not None:
             await self.launcher.close()
             self.launcher = None

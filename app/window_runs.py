@@ -1,10 +1,16 @@
-"""The main window's runs: F5 runs the tab's workflow on the qasync loop and logs it in the run panel."""
+"""The main window's runs on the qasync loop: Run (F5) and Stop, "run this node" (Ctrl+Enter) and pins.
+
+Every run goes through one Launcher (store-backed cache and run records) whose executor a RunBridge turns
+into Qt signals; each run shows on the canvas of the tab it came from (a LiveRun per run id).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 
+from .canvas.live import LiveRun
 from .editor_tab import EditorTab
 
 __all__ = ["RunsMixin", "upstream_workflow"]
@@ -24,42 +30,90 @@ def upstream_workflow(doc, node_id: str):
 
 
 class RunsMixin:
+    # -- plumbing ----------------------------------------------------------------------------------------
+
+    def _launcher(self):
+        if self.launcher is None:
+            from engine.store.launch import Launcher
+
+            from .bridge import RunBridge
+
+            self.launcher = Launcher(self.store, self.registry, trigger="editor")
+            self.bridge = RunBridge(self.launcher.executor, self)
+            self.bridge.event.connect(self._on_event)
+            self.live_runs: dict[str, LiveRun] = {}
+            self.last_outputs: dict[tuple, dict] = {}
+        return self.launcher
+
+    def _on_event(self, ev) -> None:
+        live = self.live_runs.get(ev.run_id)
+        if live is not None:
+            live.apply(ev)
+        if ev.kind == "node_finished":
+            where = "".join(f"[{i}]" for i in ev.iteration)
+            line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
+            self.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev)
+            if live is not None and ev.outputs:
+                self.last_outputs[(live.tab_key, ev.node_id)] = dict(ev.outputs)
+        elif ev.kind == "run_finished" and live is not None:
+            self.live_runs.pop(ev.run_id, None)
+
+    async def _real(self, value):
+        """A cached output's value, read off the loop."""
+        from engine.cache import LazyValue
+
+        if type(value) is not LazyValue:
+            return value
+        return await asyncio.get_running_loop().run_in_executor(None, value.get)
+
+    def _base_dir(self, tab: EditorTab) -> Path:
+        return self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
+
+    async def _run(self, tab: EditorTab, wf, node_ids=None):
+        launcher = self._launcher()
+        run_id = uuid.uuid4().hex
+        live = LiveRun(tab.scene, run_id)
+        live.tab_key = id(tab)
+        live.start(node_ids)
+        self.live_runs[run_id] = live
+        self.running = run_id
+        self.actionStop.setEnabled(True)
+        try:
+            result = await launcher.run_document(wf, self.run_panel.inputs_for(tab), base_dir=self._base_dir(tab),
+                                                 use_pins=True, run_id=run_id)
+        except Exception as e:  # noqa: BLE001 - an invalid graph or bad inputs are reported, not raised into Qt
+            self.live_runs.pop(run_id, None)
+            for nid in (node_ids or tab.scene.node_items):
+                if nid in tab.scene.node_items:
+                    tab.scene.node_items[nid].set_status(None)
+            self.run_panel.log(f"■ not run: {e}")
+            self.statusBar().showMessage(f"Not run: {e}", 8000)
+            return None
+        finally:
+            self.actionStop.setEnabled(False)
+            self.running = None
+        await live.settled()
+        self.run_panel.refresh_runs(tab)
+        self.profiler.show_run(self.store.runs.get(run_id), self.store.runs.nodes(run_id))
+        return result
+
+    # -- actions -----------------------------------------------------------------------------------------
+
     def run_current(self) -> None:
         tab = self.current_tab()
         if tab is not None:
             asyncio.ensure_future(self.run_tab(tab))
 
     async def run_tab(self, tab: EditorTab):
-        from engine.store.launch import Launcher
+        """Run the whole workflow of ``tab``; its nodes show what they do as they do it."""
+        from engine.values import summarize
 
-        if self.launcher is None:
-            self.launcher = Launcher(self.store, self.registry, trigger="editor")
-        sub = self.launcher.executor.subscribe()
-        self.run_log.appendPlainText(f"▶ {tab.doc.name}")
-        self.actionStop.setEnabled(True)
-        base = self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
-        job = asyncio.ensure_future(self.launcher.run_document(tab.doc.workflow(), base_dir=base, use_pins=True))
-
-        async def follow():
-            async for ev in sub:
-                if ev.kind == "node_finished":
-                    where = "".join(f"[{i}]" for i in ev.iteration)
-                    line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
-                    self.run_log.appendPlainText(line + (f" — {ev.error}" if ev.error else ""))
-        follower = asyncio.ensure_future(follow())
-        try:
-            result = await job
-        except Exception as e:  # noqa: BLE001 - an invalid graph is reported, not raised into Qt
-            self.run_log.appendPlainText(f"■ not run: {e}")
-            result = None
-        sub.close()
-        await follower
-        self.actionStop.setEnabled(False)
+        self.run_panel.log(f"▶ {tab.doc.name}")
+        result = await self._run(tab, tab.doc.workflow())
         if result is not None:
-            from engine.values import summarize
-
             outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
-            self.run_log.appendPlainText(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}")
+            self.run_panel.log(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}"
+                               + (f" — {result.error}" if result.error else ""))
         return result
 
     def run_selected_node(self) -> None:
@@ -71,61 +125,98 @@ class RunsMixin:
         asyncio.ensure_future(self.run_node(tab, ids[0]))
 
     async def run_node(self, tab: EditorTab, node_id: str):
-        """Run one node with its upstream (cached where it can be); show its outputs."""
-        from PIL import Image
-
-        from engine.store.launch import Launcher
+        """Run one node with what it depends on (cached or pinned where it can be); show its outputs."""
         from engine.values import summarize
 
-        if self.launcher is None:
-            self.launcher = Launcher(self.store, self.registry, trigger="editor")
-        sub = self.launcher.executor.subscribe()
-        base = self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
-        self.run_log.appendPlainText(f"▶ {node_id} (with what it depends on)")
-        try:
-            result = await self.launcher.run_document(upstream_workflow(tab.doc, node_id), base_dir=base,
-                                                      use_pins=True)
-        except Exception as e:  # noqa: BLE001 - an invalid selection is reported, not raised into Qt
-            sub.close()
-            self.run_log.appendPlainText(f"■ not run: {e}")
+        wf = upstream_workflow(tab.doc, node_id)
+        self.run_panel.log(f"▶ {node_id} (with what it depends on)")
+        result = await self._run(tab, wf, {n.id for n in wf.nodes})
+        if result is None:
             return None
-        sub.close()
-        mine = [ev for ev in sub.drain() if ev.kind == "node_finished" and ev.node_id == node_id]
-        if not mine:
-            self.run_log.appendPlainText(f"■ {result.status}: {result.error or 'the node did not run'}")
+        outputs = self.last_outputs.get((id(tab), node_id))
+        if outputs is None:
+            self.run_panel.log(f"■ {result.status}: {result.error or 'the node did not run'}")
             return result
-        ev = mine[-1]
-        outputs = {k: await self._real(v) for k, v in ev.outputs.items()}
-        shown = ", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items()) or "no outputs"
-        self.run_log.appendPlainText(f"■ {node_id}: {ev.status} — {shown}" + (f" — {ev.error}" if ev.error else ""))
-        image = next((v for v in outputs.values() if isinstance(v, Image.Image)), None)
-        if image is not None:
-            self.show_preview(image)
+        outputs = {k: await self._real(v) for k, v in outputs.items()}
         self.last_node_outputs = outputs
+        self.preview_panel.show_outputs(node_id, outputs)
+        self.preview_dock.raise_()
+        self.run_panel.log(f"■ {node_id}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items())
+                                                 or "no outputs"))
         return result
 
-    async def _real(self, value):
-        """A cached output's value, read off the loop."""
+    def show_past_run(self, run_id: str) -> None:
+        """Each node's status, duration and (image) output from a stored run, on the current canvas."""
         from engine.cache import LazyValue
 
-        if type(value) is not LazyValue:
-            return value
-        return await asyncio.get_running_loop().run_in_executor(None, value.get)
+        from .canvas.live import LiveRun
 
-    def show_preview(self, image) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtGui import QImage, QPixmap
+        tab = self.current_tab()
+        if tab is None:
+            return
+        latest = {}
+        for nr in self.store.runs.nodes(run_id):
+            if not nr.iteration:
+                latest[nr.node_id] = nr
+        for nid, item in tab.scene.node_items.items():
+            nr = latest.get(nid)
+            item.set_status(nr.status if nr else None, duration_ms=nr.duration_ms if nr else None,
+                            error=nr.error if nr else None)
+            item.set_thumbnail(None)
+            if nr and nr.output_ref:
+                hit = self.store.cache.lookup(nr.output_ref)
+                port = next((p for p in (hit[1] if hit else []) if item.port_type("out", p) == "image"), None)
+                if port is not None:
+                    asyncio.ensure_future(LiveRun(tab.scene)._thumbnail(nid, LazyValue(hit[0], port, nr.output_ref)))
+        self.profiler.show_run(self.store.runs.get(run_id), self.store.runs.nodes(run_id))
 
-        rgba = image.convert("RGBA")
-        self.preview_image = QImage(rgba.tobytes(), rgba.width, rgba.height, QImage.Format.Format_RGBA8888).copy()
-        pixmap = QPixmap.fromImage(self.preview_image)
-        self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))
-        self.preview.setToolTip(f"{image.width}×{image.height} {image.mode}")
-        self.preview_dock.raise_()
+    async def replay(self, run_id: str, from_node=None):
+        """Replay a stored run (from the selected node when asked) on the current canvas."""
+        tab = self.current_tab()
+        if tab is None:
+            return None
+        if from_node == "selected":
+            ids = tab.scene.selected_node_ids()
+            if len(ids) != 1:
+                self.statusBar().showMessage("Select the node to replay from", 5000)
+                return None
+            from_node = ids[0]
+        launcher = self._launcher()
+        new_id = uuid.uuid4().hex
+        live = LiveRun(tab.scene, new_id)
+        live.tab_key = id(tab)
+        live.start()
+        self.live_runs[new_id] = live
+        result = await launcher.replay(run_id, from_node, run_id=new_id)
+        await live.settled()
+        self.run_panel.refresh_runs(tab)
+        self.profiler.show_run(self.store.runs.get(new_id), self.store.runs.nodes(new_id))
+        return result
 
     def stop_run(self) -> None:
         handle = getattr(self.launcher, "handle", None)
-        if handle is not None:
+        if handle is not None and not handle.done():
             handle.cancel()
 
+    def pin_selected(self) -> None:
+        """Pin the selected node's last outputs (undoable); pinned nodes are not executed in editor runs."""
+        from engine.values import to_json
+
+        from .commands import UpdateNode
+
+        tab = self.current_tab()
+        ids = tab.scene.selected_node_ids() if tab else []
+        if len(ids) != 1 or tab.doc.read_only:
+            return
+        node_id = ids[0]
+        if tab.doc.nodes[node_id].pinned is not None:
+            tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Unpin", pinned=None))
+            return
+        outputs = getattr(self, "last_outputs", {}).get((id(tab), node_id))
+        if not outputs:
+            self.statusBar().showMessage("Run the node first (Ctrl+Enter), then pin its outputs", 6000)
+            return
+        from engine.cache import LazyValue
+
+        real = {k: (v.get() if type(v) is LazyValue else v) for k, v in outputs.items() if k != "error"}
+        tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Pin outputs", pinned=to_json(real)))

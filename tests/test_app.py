@@ -44,7 +44,7 @@ def test_running_a_template_from_the_editor(window):
         again = runner.run(window.run_tab(tab))
         runner.run(window.aclose())
     assert first.status == again.status == "succeeded"
-    log = window.run_log.toPlainText()
+    log = window.run_panel.text()
     assert "resize: succeeded" in log and "resize: cached" in log and "■ succeeded" in log
     from engine.store import Store
 
@@ -57,7 +57,8 @@ def test_geometry_docks_and_recent_workflows_persist(qtbot, tmp_path):
     w = create(home=tmp_path)
     qtbot.addWidget(w)
     w.show()
-    w.resize(w.minimumSizeHint().width(), 517)  # fits the offscreen screen, which restoreGeometry clamps to
+    height = w.minimumSizeHint().height() + 23  # fits the offscreen screen, which restoreGeometry clamps to
+    w.resize(w.minimumSizeHint().width(), height)
     size = w.size()
     w.history_dock.hide()
     tab = w.new_workflow()
@@ -70,7 +71,7 @@ def test_geometry_docks_and_recent_workflows_persist(qtbot, tmp_path):
     qtbot.addWidget(again)
     again.show()
     # the offscreen screen is 800 px wide and clamps widths; the height shows the geometry came back
-    assert size.height() == again.size().height() == 517 and again.history_dock.isHidden()
+    assert size.height() == again.size().height() == height and again.history_dock.isHidden()
     assert again.settings.value("recent")[0] == wid
     again.close()
     again.store.close()
@@ -196,5 +197,7 @@ def test_run_this_node_runs_its_upstream_and_previews_the_image(window):
         runner.run(window.aclose())
     assert result.status == "succeeded"
     assert window.last_node_outputs["image"].size == (160, 120)
-    assert window.preview_image.width() == 160 and window.preview.pixmap() is not None
+    panel = window.preview_panel
+    assert (panel.qimage.width(), panel.qimage.height()) == (160, 120) and "160 × 120 px" in panel.info.text()
+    assert tab.scene.node_items["resize"].thumbnail is not None  # and a thumbnail on the node
     assert set(result.nodes) == {"load", "resize"}  # only what the node depends on ran

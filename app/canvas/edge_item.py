@@ -63,6 +63,11 @@ class EdgeItem(QGraphicsPathItem):
             self._shape = _STROKER.createStroke(self.path())
         return self._shape
 
+    def set_active(self, active: bool) -> None:
+        """A link that carried data in the current run is drawn bright."""
+        self.active = active
+        self.setPen(QPen(self.color.lighter(140), 2.5) if active else _pen_for(self.color))
+
     def show_selected(self, selected: bool) -> None:
         """Links paint in C++ (no Python paint()); the scene switches their pen when selection changes."""
         if selected:

@@ -10,7 +10,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from .style import DIFF_COLORS, HEADER, NODE_WIDTH, PORT_RADIUS, ROW, category_color, port_color
+from .style import (DIFF_COLORS, HEADER, NODE_WIDTH, PORT_RADIUS, ROW, STATUS_COLORS, THUMB, category_color,
+                    port_color)
 
 __all__ = ["NodeItem"]
 
@@ -35,6 +36,11 @@ class NodeItem(QGraphicsItem):
         self._index()
         self.diff_state: str | None = None   # added / changed / moved / removed, while showing a diff
         self.status: str | None = None       # run status (live runs)
+        self.progress: float | None = None   # 0..1 while running, when the block reports it
+        self.duration_ms: float | None = None
+        self.error: str | None = None
+        self.thumbnail = None                # a small QPixmap of the node's image output
+        self.pinned = False
         self._height = HEADER + ROW * max(len(inputs), len(outputs), 1) + 8
         self.setFlags(_FLAGS)
         self.setCacheMode(_CACHE)
@@ -44,11 +50,36 @@ class NodeItem(QGraphicsItem):
         self._ports = {("in", p.name): (i, p.type) for i, p in enumerate(self.inputs)}
         self._ports.update({("out", p.name): (i, p.type) for i, p in enumerate(self.outputs)})
 
+    def _body_height(self) -> float:
+        return HEADER + ROW * max(len(self.inputs), len(self.outputs), 1) + 8
+
     def set_ports(self, title: str, inputs: list, outputs: list) -> None:
         self.prepareGeometryChange()
         self.title, self.inputs, self.outputs = title, inputs, outputs
         self._index()
-        self._height = HEADER + ROW * max(len(inputs), len(outputs), 1) + 8
+        self._height = self._body_height() + (THUMB + 6 if self.thumbnail is not None else 0)
+        self.update()
+
+    # -- live runs ---------------------------------------------------------------------------------------
+
+    def set_status(self, status: str | None, *, duration_ms: float | None = None, error: str | None = None,
+                   progress: float | None = None) -> None:
+        self.status, self.duration_ms, self.error, self.progress = status, duration_ms, error, progress
+        self.setToolTip(error or "")
+        self.update()
+
+    def set_progress(self, fraction: float | None) -> None:
+        self.progress = fraction
+        self.update()
+
+    def set_thumbnail(self, pixmap) -> None:
+        self.prepareGeometryChange()
+        self.thumbnail = pixmap
+        self._height = self._body_height() + (THUMB + 6 if pixmap is not None else 0)
+        self.update()
+
+    def set_pinned(self, pinned: bool) -> None:
+        self.pinned = pinned
         self.update()
 
     def set_diff_state(self, state: str | None) -> None:
@@ -67,6 +98,25 @@ class NodeItem(QGraphicsItem):
 
     def _port_y(self, index: int) -> float:
         return HEADER + ROW * index + ROW / 2 + 2
+
+    def _paint_run_state(self, painter: QPainter) -> None:
+        """Duration (or status) at the right of the header; a progress ring while running."""
+        if self.status is None:
+            return
+        right = QRectF(NODE_WIDTH - 78, 0, 70, HEADER)
+        if self.status == "running":
+            ring = QRectF(NODE_WIDTH - 24, 5, 16, 16)
+            painter.setPen(QPen(QColor(255, 255, 255, 70), 3))
+            painter.drawEllipse(ring)
+            painter.setPen(QPen(QColor("white"), 3))
+            span = int(360 * 16 * (self.progress if self.progress is not None else 0.25))
+            painter.drawArc(ring, 90 * 16, -span)
+            return
+        text = f"{self.duration_ms:.0f} ms" if self.duration_ms is not None and self.status in ("succeeded", "failed") \
+            else self.status
+        painter.setPen(QColor("white"))
+        painter.setFont(_PORT_FONT)
+        painter.drawText(right, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
 
     def port_local(self, kind: str, name: str) -> QPointF:
         found = self._ports.get((kind, name))
@@ -100,12 +150,16 @@ class NodeItem(QGraphicsItem):
         if lod < 0.35:  # zoomed far out: a block is all one can see
             painter.fillRect(body, self.color.darker(130) if not selected else self.color.lighter(140))
             return
-        pen = QPen(outline or (QColor("#ffd866") if selected else QColor(20, 20, 20, 200)),
-                   3 if (outline or selected) else 1)
+        status_color = STATUS_COLORS.get(self.status) if self.status else None
+        pen = QPen(outline or (QColor("#ffd866") if selected else status_color or QColor(20, 20, 20, 200)),
+                   3 if (outline or selected or status_color) else 1)
+        if self.status == "queued":
+            pen.setStyle(Qt.PenStyle.DotLine)
         if self.diff_state == "removed":
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.setBrush(QBrush(QColor(43, 45, 49) if self.diff_state != "removed" else QColor(43, 45, 49, 120)))
+        faded = self.diff_state == "removed" or self.status == "skipped"
+        painter.setBrush(QBrush(QColor(43, 45, 49) if not faded else QColor(43, 45, 49, 120)))
         painter.drawRoundedRect(body, 6, 6)
         header = QPainterPath()
         header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER), 6, 6)
@@ -114,6 +168,11 @@ class NodeItem(QGraphicsItem):
         painter.setFont(_TITLE_FONT)
         painter.drawText(QRectF(8, 0, NODE_WIDTH - 16, HEADER), Qt.AlignmentFlag.AlignVCenter, self.title)
         painter.setFont(_PORT_FONT)
+        if self.thumbnail is not None:
+            thumb = self.thumbnail
+            top = self._body_height()
+            w = min(NODE_WIDTH - 12, thumb.width())
+            painter.drawPixmap(QRectF((NODE_WIDTH - w) / 2, top, w, THUMB), thumb, QRectF(thumb.rect()))
         for kind, ports in (("in", self.inputs), ("out", self.outputs)):
             for i, p in enumerate(ports):
                 y = self._port_y(i)

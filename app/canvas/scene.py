@@ -86,6 +86,8 @@ class WorkflowScene(QGraphicsScene):
         item = NodeItem(nid, self._title(nid), cls.category if cls else "unknown", self.doc.inputs(nid, connected),
                         self.doc.outputs(nid))
         item.setPos(QPointF(*node.position))
+        if node.pinned is not None:
+            item.set_pinned(True)
         if self.doc.read_only:
             item.setFlag(NodeItem.GraphicsItemFlag.ItemIsMovable, False)
         self.node_items[nid] = item
@@ -98,8 +100,9 @@ class WorkflowScene(QGraphicsScene):
         self.removeItem(item)
 
     def _node_changed(self, nid: str) -> None:
-        self.node_items[nid].set_ports(self._title(nid), self.doc.inputs(nid), self.doc.outputs(nid))
-        self.node_items[nid].update()
+        item = self.node_items[nid]
+        item.set_ports(self._title(nid), self.doc.inputs(nid), self.doc.outputs(nid))
+        item.set_pinned(self.doc.nodes[nid].pinned is not None)
         for eid in self._adjacent.get(nid, ()):
             self._route(eid)
 

@@ -26,3 +26,10 @@ def category_color(category: str) -> QColor:
 
 def port_color(kind: str) -> QColor:
     return PORT_COLORS.get(kind.split("[")[0], PORT_COLORS["any"])
+
+STATUS_COLORS = {
+    "queued": QColor("#8b949e"), "running": QColor("#58a6ff"), "succeeded": QColor("#3fb950"),
+    "cached": QColor("#39c5cf"), "skipped": QColor("#6e7681"), "failed": QColor("#f85149"),
+    "cancelled": QColor("#d29922"),
+}
+THUMB = 84  # thumbnail height on a node

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,10 @@ class Launcher:
         self.recorder = RunRecorder(store.db, self.executor, trigger=trigger)
         self.trigger = trigger
 
-    async def _go(self, wf: Workflow, inputs: dict | None, meta: dict, **kw: Any) -> RunResult:
+    async def _go(self, wf: Workflow, inputs: dict | None, meta: dict, *, run_id: str | None = None,
+                  **kw: Any) -> RunResult:
         plan = self.executor.compile(wf)
-        import uuid
-
-        run_id = uuid.uuid4().hex
+        run_id = run_id or uuid.uuid4().hex
         self.recorder.expect(run_id, **{"trigger": self.trigger, **meta})
         handle = self.executor.start(plan, inputs, run_id=run_id, **kw)
         self.handle = handle

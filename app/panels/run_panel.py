@@ -1,0 +1,149 @@
+"""The run panel: the live event log (filter; click an entry to select its node; errors with traceback), the
+workflow's inputs (remembered per workflow), and past runs of the workflow (show on canvas, replay)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem,
+                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+__all__ = ["RunPanel"]
+
+
+class RunPanel(QWidget):
+    nodeClicked = Signal(str)
+    showRun = Signal(str)                 # run id
+    replayRun = Signal(str, object)       # run id, from node (or None)
+
+    def __init__(self, settings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.filter = QLineEdit(placeholderText="Filter the log (node, status, text)…", clearButtonEnabled=True)
+        self.events = QListWidget(objectName="runLog")
+        self.details = QPlainTextEdit(readOnly=True, placeholderText="Select a failed node's entry to see its error")
+        self.details.setMaximumHeight(120)
+        self.inputs_box = QGroupBox("Inputs")
+        self.inputs_form = QFormLayout(self.inputs_box)
+        self.input_fields: dict[str, QLineEdit] = {}
+        self.runs = QListWidget(objectName="pastRuns")
+        show, replay, replay_from = QPushButton("Show on canvas"), QPushButton("Replay"), QPushButton("Replay from node")
+        left = QVBoxLayout()
+        left.addWidget(self.filter)
+        left.addWidget(self.events)
+        left.addWidget(self.details)
+        right = QVBoxLayout()
+        right.addWidget(self.inputs_box)
+        right.addWidget(self.runs)
+        buttons = QHBoxLayout()
+        for b in (show, replay, replay_from):
+            buttons.addWidget(b)
+        right.addLayout(buttons)
+        lw, rw = QWidget(), QWidget()
+        lw.setLayout(left)
+        rw.setLayout(right)
+        split = QSplitter()
+        split.addWidget(lw)
+        split.addWidget(rw)
+        split.setSizes([700, 400])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(split)
+        self.filter.textChanged.connect(self._filter)
+        self.events.currentItemChanged.connect(self._picked)
+        show.clicked.connect(lambda: self._run_action(self.showRun.emit))
+        replay.clicked.connect(lambda: self._run_action(lambda rid: self.replayRun.emit(rid, None)))
+        replay_from.clicked.connect(lambda: self._run_action(lambda rid: self.replayRun.emit(rid, "selected")))
+        self.store = None
+        self._tab_key = None
+
+    # -- log ---------------------------------------------------------------------------------------------
+
+    def log(self, text: str, ev=None) -> None:
+        item = QListWidgetItem(text)
+        if ev is not None and getattr(ev, "node_id", None):
+            item.setData(Qt.ItemDataRole.UserRole, ev.node_id)
+            if getattr(ev, "error", None):
+                item.setData(Qt.ItemDataRole.UserRole + 1, (ev.traceback or "") + ev.error)
+                item.setForeground(Qt.GlobalColor.red)
+        q = self.filter.text().strip().lower()
+        item.setHidden(bool(q) and q not in text.lower())
+        self.events.addItem(item)
+        self.events.scrollToBottom()
+
+    def text(self) -> str:
+        return "\n".join(self.events.item(i).text() for i in range(self.events.count()))
+
+    def _filter(self, text: str) -> None:
+        q = text.strip().lower()
+        for i in range(self.events.count()):
+            item = self.events.item(i)
+            item.setHidden(bool(q) and q not in item.text().lower())
+
+    def _picked(self, item, _previous=None) -> None:
+        if item is None:
+            return
+        self.details.setPlainText(item.data(Qt.ItemDataRole.UserRole + 1) or "")
+        node = item.data(Qt.ItemDataRole.UserRole)
+        if node:
+            self.nodeClicked.emit(node)
+
+    # -- inputs ------------------------------------------------------------------------------------------
+
+    def show_tab(self, store, tab) -> None:
+        """Inputs and past runs for the workflow in ``tab``."""
+        self.store = store
+        while self.inputs_form.rowCount():
+            self.inputs_form.removeRow(0)
+        self.input_fields = {}
+        self._tab_key = None
+        if tab is None:
+            self.runs.clear()
+            return
+        self._tab_key = tab.doc.workflow_id or f"unsaved-{id(tab)}"
+        saved = self.settings.value(f"inputs/{self._tab_key}") or {}
+        for node in tab.doc.nodes.values():
+            if node.type == "input" and node.config.get("name"):
+                name = node.config["name"]
+                field = QLineEdit(saved.get(name, ""), placeholderText=json.dumps(node.config.get("default")))
+                field.editingFinished.connect(self._remember)
+                self.input_fields[name] = field
+                self.inputs_form.addRow(name, field)
+        self.inputs_box.setVisible(bool(self.input_fields))
+        self.refresh_runs(tab)
+
+    def _remember(self) -> None:
+        if self._tab_key:
+            self.settings.setValue(f"inputs/{self._tab_key}", {k: f.text() for k, f in self.input_fields.items()})
+
+    def inputs_for(self, tab) -> dict:
+        values = {}
+        for name, field in self.input_fields.items():
+            text = field.text().strip()
+            if text:
+                try:
+                    values[name] = json.loads(text)
+                except ValueError:
+                    values[name] = text
+        self._remember()
+        return values
+
+    # -- past runs ---------------------------------------------------------------------------------------
+
+    def refresh_runs(self, tab) -> None:
+        self.runs.clear()
+        if self.store is None or tab is None or not tab.doc.workflow_id:
+            return
+        for run in self.store.runs.list(tab.doc.workflow_id, limit=100):
+            when = time.strftime("%H:%M:%S", time.localtime(run.created_at))
+            took = f"{run.duration_ms:.0f} ms" if run.duration_ms is not None else "—"
+            item = QListWidgetItem(f"{when}  {run.status:<11} {run.trigger:<7} {took}")
+            item.setData(Qt.ItemDataRole.UserRole, run.id)
+            self.runs.addItem(item)
+
+    def _run_action(self, act) -> None:
+        item = self.runs.currentItem()
+        if item is not None:
+            act(item.data(Qt.ItemDataRole.UserRole))
