@@ -64,7 +64,7 @@ class RunsMixin:
 
         if type(value) is not LazyValue:
             return value
-        return await asyncio.get_running_loop().run_in_executor(None, value.get)
+        return await asyncio.get_running_loop().run_in_executor(self._launcher().executor.pool, value.get)
 
     def _base_dir(self, tab: EditorTab) -> Path:
         return self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
@@ -72,7 +72,7 @@ class RunsMixin:
     async def _run(self, tab: EditorTab, wf, node_ids=None):
         launcher = self._launcher()
         run_id = uuid.uuid4().hex
-        live = LiveRun(tab.scene, run_id)
+        live = LiveRun(tab.scene, run_id, launcher.executor.pool)
         live.tab_key = id(tab)
         live.start(node_ids)
         self.live_runs[run_id] = live
@@ -167,7 +167,8 @@ class RunsMixin:
                 hit = self.store.cache.lookup(nr.output_ref)
                 port = next((p for p in (hit[1] if hit else []) if item.port_type("out", p) == "image"), None)
                 if port is not None:
-                    asyncio.ensure_future(LiveRun(tab.scene)._thumbnail(nid, LazyValue(hit[0], port, nr.output_ref)))
+                    live = LiveRun(tab.scene, pool=self._launcher().executor.pool)
+                    asyncio.ensure_future(live._thumbnail(nid, LazyValue(hit[0], port, nr.output_ref)))
         self.profiler.show_run(self.store.runs.get(run_id), self.store.runs.nodes(run_id))
 
     async def replay(self, run_id: str, from_node=None):
@@ -183,7 +184,7 @@ class RunsMixin:
             from_node = ids[0]
         launcher = self._launcher()
         new_id = uuid.uuid4().hex
-        live = LiveRun(tab.scene, new_id)
+        live = LiveRun(tab.scene, new_id, launcher.executor.pool)
         live.tab_key = id(tab)
         live.start()
         self.live_runs[new_id] = live

@@ -34,8 +34,9 @@ def thumbnail_image(value) -> QImage | None:
 class LiveRun:
     """Applies one run's events to a scene."""
 
-    def __init__(self, scene, run_id: str | None = None):
+    def __init__(self, scene, run_id: str | None = None, pool=None):
         self.scene = scene
+        self.pool = pool  # the executor's private worker pool (never the loop's default: quitting must not wait)
         self.run_id = run_id
         self.statuses: dict[str, list[str]] = {}   # node → statuses in the order they were shown
         self.finished = None
@@ -99,7 +100,7 @@ class LiveRun:
             await asyncio.gather(*self.pending, return_exceptions=True)
 
     async def _thumbnail(self, node_id: str, value) -> None:
-        image = await asyncio.get_running_loop().run_in_executor(None, thumbnail_image, value)
+        image = await asyncio.get_running_loop().run_in_executor(self.pool, thumbnail_image, value)
         item = self.scene.node_items.get(node_id)
         if image is not None and item is not None:
             item.set_thumbnail(QPixmap.fromImage(image))

@@ -147,8 +147,9 @@ class NodeItem(QGraphicsItem):
         body = QRectF(0, 0, NODE_WIDTH, self._height)
         selected = self.isSelected()
         outline = DIFF_COLORS.get(self.diff_state) if self.diff_state else None
-        if lod < 0.35:  # zoomed far out: a block is all one can see
-            painter.fillRect(body, self.color.darker(130) if not selected else self.color.lighter(140))
+        if lod < 0.35:  # zoomed far out: a block is all one can see, in its run status colour if it has one
+            fill = STATUS_COLORS.get(self.status) if self.status else self.color.darker(130)
+            painter.fillRect(body, fill if not selected else fill.lighter(140))
             return
         status_color = STATUS_COLORS.get(self.status) if self.status else None
         pen = QPen(outline or (QColor("#ffd866") if selected else status_color or QColor(20, 20, 20, 200)),

@@ -58,6 +58,11 @@ class RunPanel(QWidget):
         replay_from.clicked.connect(lambda: self._run_action(lambda rid: self.replayRun.emit(rid, "selected")))
         self.store = None
         self._tab_key = None
+        self._pending: list[QListWidgetItem] = []
+        from PySide6.QtCore import QTimer
+
+        self._flush_timer = QTimer(self, singleShot=True, interval=50)  # lines arrive in bursts: add them in batches
+        self._flush_timer.timeout.connect(self.flush)
 
     # -- log ---------------------------------------------------------------------------------------------
 
@@ -68,12 +73,22 @@ class RunPanel(QWidget):
             if getattr(ev, "error", None):
                 item.setData(Qt.ItemDataRole.UserRole + 1, (ev.traceback or "") + ev.error)
                 item.setForeground(Qt.GlobalColor.red)
+        self._pending.append(item)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
         q = self.filter.text().strip().lower()
-        item.setHidden(bool(q) and q not in text.lower())
-        self.events.addItem(item)
+        for item in self._pending:
+            self.events.addItem(item)
+            item.setHidden(bool(q) and q not in item.text().lower())
+        self._pending = []
         self.events.scrollToBottom()
 
     def text(self) -> str:
+        self.flush()
         return "\n".join(self.events.item(i).text() for i in range(self.events.count()))
 
     def _filter(self, text: str) -> None:

@@ -49,6 +49,7 @@ class ResultCache:
         self.size_limit = size_limit
         self._cache = self._open()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-cache")
+        self._reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nodeloom-cache-read")
         self._pending: set[Future] = set()
         self.hits = self.misses = self.corrupt = 0
 
@@ -90,6 +91,10 @@ class ResultCache:
         self.hits += 1
         return entry, found
 
+    def lookup_async(self, key: str) -> Future:
+        """:meth:`lookup` on the cache's reader threads: the event loop never waits on the disk."""
+        return self._reader.submit(self.lookup, key)
+
     def _drop(self, key: str) -> None:
         try:
             self._cache.delete(key, retry=True)
@@ -102,7 +107,9 @@ class ResultCache:
         except _ERRORS:
             return False
 
-    def put(self, key: str, outputs: dict[str, Any]) -> bool:
+    def put(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False) -> bool:
+        if if_missing and key in self:
+            return True
         try:
             data = encode(outputs)
         except Unserializable as e:
@@ -115,8 +122,8 @@ class ResultCache:
             return False
         return True
 
-    def put_async(self, key: str, outputs: dict[str, Any]) -> Future:
-        fut = self._writer.submit(self.put, key, outputs)
+    def put_async(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False) -> Future:
+        fut = self._writer.submit(self.put, key, outputs, if_missing=if_missing)
         self._pending.add(fut)
         fut.add_done_callback(self._pending.discard)
         return fut
@@ -138,4 +145,5 @@ class ResultCache:
     def close(self) -> None:
         self.flush()
         self._writer.shutdown(wait=True)
+        self._reader.shutdown(wait=True)
         self._cache.close()

@@ -248,15 +248,7 @@ class LevelRun(CachingMixin):
         if run.cache is not None:
             key = self._cache_key(np, inputs)
             if key is not None and run.use_cache:
-                hit = run.cache.lookup(key)
-                if hit is not None:
-                    entry, ports = hit
-                    entry.recompute = functools.partial(self._recompute, np, inputs, key)
-                    out = {p: LazyValue(entry, p, port_key(key, p)) for p in ports}
-                    self._set_keys(np, out, key)
-                    run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, ref=key)
-                    self._push(np.id, out)
-                    return None
+                return self._cached_or_run(np, inputs, key)
         run.emit(NodeStarted, np.id, self.iteration)
         if not np.fast or (run.cache is not None and has_lazy(inputs)):
             return self._run_node(np, inputs, key)
@@ -275,6 +267,20 @@ class LevelRun(CachingMixin):
             self._push(np.id, out)
             return None
         return self._resume(np, coro, first, t0, key)
+
+    async def _cached_or_run(self, np: NodePlan, inputs: dict, key: str) -> dict:
+        """Look the node up in the cache (on the cache's reader threads) and run it only on a miss."""
+        run = self.run
+        hit = await asyncio.wrap_future(run.cache.lookup_async(key))
+        if hit is not None:
+            entry, ports = hit
+            entry.recompute = functools.partial(self._recompute, np, inputs, key)
+            out = {p: LazyValue(entry, p, port_key(key, p)) for p in ports}
+            self._set_keys(np, out, key)
+            run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, ref=key)
+            return out
+        run.emit(NodeStarted, np.id, self.iteration)
+        return await self._run_node(np, inputs, key)
 
     async def _resume(self, np: NodePlan, coro, first, t0: float, key: str | None) -> dict:
         try:

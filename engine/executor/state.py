@@ -113,8 +113,8 @@ class RunState:
 
     def store(self, ref: str, outputs: dict) -> None:
         """Keep a node's outputs addressable under ``ref`` (written on the cache's own thread)."""
-        if outputs and ref not in self.cache:
-            self.writes.append(self.cache.put_async(ref, outputs))
+        if outputs:  # whether it is stored already is asked on the cache's thread, not here
+            self.writes.append(self.cache.put_async(ref, outputs, if_missing=True))
 
     async def resolve(self, value: Any) -> Any:
         """The real value behind a cached one: read and decoded off the loop; an unreadable entry is computed
