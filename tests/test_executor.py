@@ -6,7 +6,7 @@ import time
 import pytest
 
 from engine import Executor, InputError
-from engine.blocks import Block, BlockConfig, Port
+from engine.blocks import Block, Port
 from engine.executor.events import NodeFinished, NodeStarted
 
 from .builder import Flow, brief

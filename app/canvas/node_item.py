@@ -167,7 +167,16 @@ class NodeItem(QGraphicsItem):
         painter.fillPath(header, self.color)
         painter.setPen(QColor("white"))
         painter.setFont(_TITLE_FONT)
-        painter.drawText(QRectF(8, 0, NODE_WIDTH - 16, HEADER), Qt.AlignmentFlag.AlignVCenter, self.title)
+        left = 8
+        if self.pinned:  # a drawn pin marker: no font is needed for it
+            painter.setBrush(QColor("#ffd866"))
+            painter.setPen(QPen(QColor(30, 30, 30), 1))
+            painter.drawEllipse(QPointF(13, HEADER / 2 - 2), 4.5, 4.5)
+            painter.drawLine(QPointF(13, HEADER / 2 + 2), QPointF(13, HEADER / 2 + 8))
+            painter.setPen(QColor("white"))
+            left = 24
+        painter.drawText(QRectF(left, 0, NODE_WIDTH - left - 8, HEADER), Qt.AlignmentFlag.AlignVCenter, self.title)
+        self._paint_run_state(painter)
         painter.setFont(_PORT_FONT)
         if self.thumbnail is not None:
             thumb = self.thumbnail
