@@ -13,9 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QTabWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QScrollArea, QTabWidget
 
-from engine.model import Workflow
 from engine.store import Store
 
 from .document import EditorDocument
@@ -30,6 +29,7 @@ from .panels.profiler import ProfilerView
 from .panels.run_panel import RunPanel
 from .popup import AddBlockPopup
 from .theme import apply_theme
+from .window_files import FilesMixin
 from .window_journal import JournalMixin
 from .window_runs import RunsMixin
 from .window_versions import VersionsMixin
@@ -37,7 +37,7 @@ from .window_versions import VersionsMixin
 __all__ = ["MainWindow", "create", "main"]
 
 
-class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
+class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
     def __init__(self, home: str | Path | None = None):
         super().__init__()
         self.store = Store(home)
@@ -259,90 +259,6 @@ class MainWindow(VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
     def close_current_tab(self) -> None:
         if self.current_tab() is not None:
             self.close_tab(self.tabs.currentIndex())
-
-    # -- workflows -------------------------------------------------------------------------------------------
-
-    def new_workflow(self) -> EditorTab:
-        return self.add_tab(EditorDocument(Workflow(name="Untitled"), registry=self.registry))
-
-    def open_workflow(self, workflow_id: str, version: int | None = None, read_only: bool = False) -> EditorTab:
-        if not read_only:
-            for tab in self.editor_tabs():
-                if tab.doc.workflow_id == workflow_id and not tab.doc.read_only:
-                    self.tabs.setCurrentWidget(tab)
-                    return tab
-        info = self.store.workflows.get(workflow_id)
-        number = version or info.current_version
-        doc = EditorDocument(self.store.workflows.document(workflow_id, number), workflow_id=workflow_id,
-                             version=number, read_only=read_only or info.is_template, registry=self.registry)
-        self._remember(workflow_id)
-        return self.add_tab(doc)
-
-    def new_from_template(self, template_id: str) -> EditorTab:
-        info = self.store.workflows.new_from_template(template_id)
-        self.browser.refresh()
-        return self.open_workflow(info.id)
-
-    def save(self, message: str | None = None, tag: str | None = None) -> int | None:
-        """Store the current tab; a new version when it changed. Returns the version number."""
-        tab = self.current_tab()
-        if tab is None or tab.doc.read_only:
-            return None
-        doc = tab.doc
-        wf = doc.workflow()
-        if doc.workflow_id is None:
-            info = self.store.workflows.create(wf, message=message, tag=tag)
-            doc.workflow_id, doc.version = info.id, info.current_version
-        else:
-            result = self.store.workflows.save(doc.workflow_id, wf, message=message, tag=tag)
-            doc.version = result.version
-        tab.undo_stack.setClean()
-        self.journal.drop(tab.journal_key)
-        self._remember(doc.workflow_id)
-        self._retitle(tab)
-        self.refresh_history()
-        self.statusBar().showMessage(f"Saved {doc.name} as version {doc.version}", 5000)
-        return doc.version
-
-    def ask_save_message(self) -> None:
-        """Save with a message and optional tag ("message #tag"), asked for without blocking the loop."""
-        from PySide6.QtWidgets import QInputDialog
-
-        if self.current_tab() is None or self.current_tab().doc.read_only:
-            return
-        dialog = QInputDialog(self)
-        dialog.setObjectName("saveMessage")
-        dialog.setWindowTitle("Save")
-        dialog.setLabelText("What changed? (end with #tag to tag the version)")
-        dialog.textValueSelected.connect(self._save_with_text)
-        self.save_dialog = dialog
-        dialog.open()
-
-    def _save_with_text(self, text: str) -> None:
-        message, _, tag = text.partition("#")
-        self.save(message.strip() or None, tag.strip() or None)
-
-    def import_files(self, paths: list[str]) -> list[EditorTab]:
-        tabs = []
-        for path in paths:
-            try:
-                info = self.store.workflows.import_file(path, self.registry)
-            except Exception as e:  # noqa: BLE001 - every problem is shown, nothing is written
-                QMessageBox.warning(self, "Import refused", f"{Path(path).name}:\n{e}")
-                continue
-            tabs.append(self.open_workflow(info.id))
-        self.browser.refresh()
-        return tabs
-
-    def import_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import workflows", str(Path.home()), "Workflows (*.json)")
-        self.import_files(paths)
-
-    def _remember(self, workflow_id: str | None) -> None:
-        if not workflow_id:
-            return
-        recent = [r for r in (self.settings.value("recent") or []) if r != workflow_id]
-        self.settings.setValue("recent", [workflow_id, *recent][:20])
 
     # -- window ------------------------------------------------------------------------------------------------
 

@@ -81,6 +81,19 @@ def run_flow(registry):
     return run
 
 
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The real main window on a throwaway data folder, shown offscreen."""
+    from app.main_window import create
+
+    w = create(home=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+    w.store.close()
+
+
 def pytest_sessionfinish(session, exitstatus):
     import shutil
 

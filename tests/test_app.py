@@ -12,15 +12,6 @@ from app.main_window import create
 from .editor_helpers import drag, drop_block, port_point
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = create(home=tmp_path)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
-    w.store.close()
-
 
 def test_objectnames_and_shortcuts(window):
     from PySide6.QtWidgets import QDockWidget, QGraphicsView

@@ -3,23 +3,12 @@
 import asyncio
 import time
 
-import pytest
 import qasync
 
-from app.main_window import create
 from engine.executor.events import NodeFinished, NodeStarted
 
 from .builder import Flow
 
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = create(home=tmp_path)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
-    w.store.close()
 
 
 def on_loop(window, coro_fn):
