@@ -91,7 +91,7 @@ def add_store_commands(sub) -> None:
     p.add_argument("file")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("export", help="write a stored workflow to a file")
-    p.add_argument("id", help="workflow id, id prefix or unique name")
+    p.add_argument("id", help="workflow id, or its name when unique")
     p.add_argument("file")
     p.add_argument("--version", type=int, help="a version number (default: the current one)")
     p.set_defaults(func=cmd_export)
