@@ -94,6 +94,20 @@ async def _run(args) -> int:
     from .cli_store import open_store
     from .progress import ProgressBar
 
+    # Ctrl-C cancels the run; one pressed while starting up cancels it as soon as it exists
+    loop = asyncio.get_running_loop()
+    interrupt = {"pressed": False, "executor": None}
+
+    def on_sigint() -> None:
+        interrupt["pressed"] = True
+        if interrupt["executor"] is not None:
+            for handle in list(interrupt["executor"].active.values()):
+                handle.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError):
+        pass
     is_file = Path(args.file).exists() or args.file.endswith(".json")
     wf = _load(args.file) if is_file else None
     inputs = parse_inputs(args.input, args.inputs)
@@ -102,7 +116,7 @@ async def _run(args) -> int:
         info = store.workflows.resolve(args.file)
         wf = store.workflows.document(info.id)
     launcher = Launcher(store, trigger="cli")
-    executor = launcher.executor
+    executor = interrupt["executor"] = launcher.executor
     try:
         plan = executor.compile(wf)
         sub = executor.subscribe()
@@ -115,16 +129,13 @@ async def _run(args) -> int:
         await asyncio.sleep(0)  # let the run start (or refuse its inputs) before following it
         if task.done() and task.exception() is not None:
             raise task.exception()
+        if interrupt["pressed"]:
+            on_sigint()
     except InputError as e:
         print("bad inputs:\n" + "\n".join(f"  - {p}" for p in e.problems), file=sys.stderr)
         await launcher.close()
         return EXIT_INVALID
     progress = None if args.quiet else asyncio.ensure_future(ProgressBar(len(plan.nodes)).follow(sub))
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGINT, lambda: launcher.handle.cancel())
-    except (NotImplementedError, RuntimeError, AttributeError):
-        pass
     result = await task
     sub.close()
     if progress is not None:

@@ -42,6 +42,7 @@ class RunsMixin:
             self.bridge = RunBridge(self.launcher.executor, self)
             self.bridge.event.connect(self._on_event)
             self.live_runs: dict[str, LiveRun] = {}
+            self.running: str | None = None  # the run Stop cancels
             self.last_outputs: dict[tuple, dict] = {}
         return self.launcher
 
@@ -188,15 +189,21 @@ class RunsMixin:
         live.tab_key = id(tab)
         live.start()
         self.live_runs[new_id] = live
-        result = await launcher.replay(run_id, from_node, run_id=new_id)
+        self.running = new_id
+        self.actionStop.setEnabled(True)
+        try:
+            result = await launcher.replay(run_id, from_node, run_id=new_id)
+        finally:
+            self.actionStop.setEnabled(False)
+            self.running = None
         await live.settled()
         self.run_panel.refresh_runs(tab)
         self.profiler.show_run(self.store.runs.get(new_id), self.store.runs.nodes(new_id))
         return result
 
     def stop_run(self) -> None:
-        handle = getattr(self.launcher, "handle", None)
-        if handle is not None and not handle.done():
+        handle = self.launcher.executor.active.get(self.running) if self.launcher and self.running else None
+        if handle is not None:
             handle.cancel()
 
     def pin_selected(self) -> None:

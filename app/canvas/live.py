@@ -38,8 +38,6 @@ class LiveRun:
         self.scene = scene
         self.pool = pool  # the executor's private worker pool (never the loop's default: quitting must not wait)
         self.run_id = run_id
-        self.statuses: dict[str, list[str]] = {}   # node → statuses in the order they were shown
-        self.finished = None
         self.done = asyncio.get_running_loop().create_future()
         self.pending: list[asyncio.Future] = []   # thumbnails being made
 
@@ -48,7 +46,6 @@ class LiveRun:
         for nid, item in self.scene.node_items.items():
             if node_ids is None or nid in node_ids:
                 item.set_status("queued")
-                self.statuses[nid] = ["queued"]
         for edge in self.scene.edge_items.values():
             edge.set_active(False)
 
@@ -57,9 +54,6 @@ class LiveRun:
         if item is None:
             return
         item.set_status(status, **kw)
-        seen = self.statuses.setdefault(node_id, [])
-        if not seen or seen[-1] != status:
-            seen.append(status)
 
     def apply(self, ev) -> None:
         if isinstance(ev, NodeStarted):
@@ -89,7 +83,6 @@ class LiveRun:
             for nid, item in self.scene.node_items.items():
                 if item.status == "queued":  # never reached (the run failed or was stopped first)
                     self._show(nid, None)
-            self.finished = ev
             if not self.done.done():
                 self.done.set_result(ev)
 

@@ -7,7 +7,6 @@ Anything that fails to import or register is recorded in :attr:`BlockRegistry.pr
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
 from importlib.metadata import entry_points
@@ -95,14 +94,6 @@ class BlockRegistry:
                 self._report(e)
             except Exception as e:  # noqa: BLE001 - any plugin failure is reported, never fatal
                 self._report(PluginError(source, f"{type(e).__name__}: {e}"))
-
-    def load_module(self, name: str) -> None:
-        try:
-            self.load_object(importlib.import_module(name), name)
-        except PluginError as e:
-            self._report(e)
-        except Exception as e:  # noqa: BLE001
-            self._report(PluginError(name, f"{type(e).__name__}: {e}"))
 
     def _report(self, err: PluginError) -> None:
         log.warning("block plugin skipped: %s", err)

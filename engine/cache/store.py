@@ -128,9 +128,6 @@ class ResultCache:
         fut.add_done_callback(self._pending.discard)
         return fut
 
-    def pending(self) -> list[Future]:
-        return list(self._pending)
-
     def flush(self, timeout: float | None = None) -> None:
         for fut in list(self._pending):
             fut.result(timeout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import WorkflowInvalid
+from ..errors import Issue, WorkflowInvalid
 from ..model import Workflow
 
 __all__ = ["single_block_workflow", "run_block"]
@@ -30,7 +30,7 @@ async def run_block(executor, block_type: str, inputs: dict[str, Any] | None = N
     """Returns the run's :class:`RunResult`; its ``outputs`` are the block's outputs by port name."""
     cls = executor.registry.get(block_type)
     if cls is None:
-        raise WorkflowInvalid([])  # pragma: no cover - callers check the type first
+        raise WorkflowInvalid([Issue("unknown_block", f"unknown block type {block_type!r}", "node")])
     outs = [p.name for p in cls.output_ports()]
     wf = single_block_workflow(block_type, list(inputs or {}), config or {}, outs)
     return await executor.run(wf, inputs or {}, **kw)

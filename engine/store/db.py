@@ -84,10 +84,6 @@ class Database:
             command.upgrade(cfg, "head")
         log.info("database %s upgraded to %s", self.path, HEAD)
 
-    def integrity_ok(self) -> bool:
-        with self.engine.connect() as conn:
-            return conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-
     def close(self) -> None:
         self.engine.dispose()
 

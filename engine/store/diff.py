@@ -48,9 +48,6 @@ class WorkflowDiff:
         return not any((self.nodes_added, self.nodes_removed, self.nodes_changed, self.nodes_moved,
                         self.edges_added, self.edges_removed, self.properties))
 
-    def changed_ids(self) -> set[str]:
-        return {c.node_id for c in self.nodes_changed}
-
     def to_json(self) -> dict:
         return asdict(self)
 

@@ -31,9 +31,7 @@ class Launcher:
         plan = self.executor.compile(wf)
         run_id = run_id or uuid.uuid4().hex
         self.recorder.expect(run_id, **{"trigger": self.trigger, **meta})
-        handle = self.executor.start(plan, inputs, run_id=run_id, **kw)
-        self.handle = handle
-        result = await handle
+        result = await self.executor.start(plan, inputs, run_id=run_id, **kw)
         await self.recorder.recorded(run_id)
         return result
 

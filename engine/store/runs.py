@@ -21,7 +21,6 @@ from .workflows import NotFound
 __all__ = ["RunRepo", "RunRecorder", "RunInfo", "NodeRunInfo"]
 
 log = logging.getLogger(__name__)
-FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
 COALESCE_S = 0.02  # events arriving this soon after one another are written in one transaction
 
 
