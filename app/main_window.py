@@ -7,6 +7,7 @@ runs the application on the qasync loop. Actions carry the objectNames SPEC §8 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 from pathlib import Path
@@ -304,11 +305,23 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QMainWindow
         super().closeEvent(event)
 
 
+GUI_SWITCH_INTERVAL = 0.001
+
+
 def create(home: str | Path | None = None) -> MainWindow:
     """The main window on the data folder ``home`` (default: NODELOOM_HOME or the user data folder)."""
     if QApplication.instance() is None:
         QApplication(sys.argv)
-    return MainWindow(home)
+    # Worker threads (Pillow, the cache writer, the run recorder) hand the GIL back to the GUI thread after at
+    # most this long, instead of Python's default 5 ms: repaints wait less behind them.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL)
+    window = MainWindow(home)
+    # What exists now (modules, blocks, the window) lives as long as the app: keep it out of the cyclic
+    # collector's full passes, which otherwise walk all of it and stall the GUI for ~100 ms now and then.
+    gc.unfreeze()  # (what an earlier window left behind may be garbage by now)
+    gc.collect()
+    gc.freeze()
+    return window
 
 
 def main(home: str | None = None) -> int:

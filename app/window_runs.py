@@ -46,6 +46,12 @@ class RunsMixin:
             self.last_outputs: dict[tuple, dict] = {}
         return self.launcher
 
+    async def _ready_launcher(self):
+        """The launcher, its result cache opened off the GUI thread the first time (that takes a while)."""
+        if self.launcher is None:
+            await asyncio.to_thread(lambda: self.store.cache)
+        return self._launcher()
+
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
         if live is not None:
@@ -71,7 +77,7 @@ class RunsMixin:
         return self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
 
     async def _run(self, tab: EditorTab, wf, node_ids=None):
-        launcher = self._launcher()
+        launcher = await self._ready_launcher()
         run_id = uuid.uuid4().hex
         live = LiveRun(tab.scene, run_id, launcher.executor.pool)
         live.tab_key = id(tab)
@@ -94,9 +100,15 @@ class RunsMixin:
             self.actionStop.setEnabled(False)
             self.running = None
         await live.settled()
-        self.run_panel.refresh_runs(tab)
-        self.profiler.show_run(self.store.runs.get(run_id), self.store.runs.nodes(run_id))
+        await self._show_finished(tab, run_id)
         return result
+
+    async def _show_finished(self, tab: EditorTab, run_id: str) -> None:
+        """The past-runs list and the profiler, after a run (its rows read off the GUI thread)."""
+        runs = self.store.runs
+        run, nodes = await asyncio.to_thread(lambda: (runs.get(run_id), runs.nodes(run_id)))
+        self.run_panel.refresh_runs(tab)
+        self.profiler.show_run(run, nodes)
 
     # -- actions -----------------------------------------------------------------------------------------
 
@@ -183,7 +195,7 @@ class RunsMixin:
                 self.statusBar().showMessage("Select the node to replay from", 5000)
                 return None
             from_node = ids[0]
-        launcher = self._launcher()
+        launcher = await self._ready_launcher()
         new_id = uuid.uuid4().hex
         live = LiveRun(tab.scene, new_id, launcher.executor.pool)
         live.tab_key = id(tab)
@@ -197,8 +209,7 @@ class RunsMixin:
             self.actionStop.setEnabled(False)
             self.running = None
         await live.settled()
-        self.run_panel.refresh_runs(tab)
-        self.profiler.show_run(self.store.runs.get(new_id), self.store.runs.nodes(new_id))
+        await self._show_finished(tab, new_id)
         return result
 
     def stop_run(self) -> None:

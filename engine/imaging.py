@@ -24,6 +24,9 @@ def open_image(data: bytes, formats: tuple[str, ...] = ALLOWED_FORMATS) -> Image
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=list(formats))
+            # Feed the decoder small pieces: Pillow holds the GIL for each piece, and 64 KB of a well
+            # compressed PNG can be 50 ms of work, a visible freeze of the GUI thread.
+            img.decodermaxblock = 8192
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise BlockError(f"image refused: too many pixels ({e})") from None

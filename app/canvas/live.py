@@ -25,9 +25,10 @@ def thumbnail_image(value) -> QImage | None:
         value = value.get()
     if not isinstance(value, Image.Image):
         return None
-    small = value.copy()
-    small.thumbnail((NODE_WIDTH - 12, THUMB))
-    rgba = small.convert("RGBA")
+    scale = min((NODE_WIDTH - 12) / value.width, THUMB / value.height, 1.0)
+    size = (max(1, round(value.width * scale)), max(1, round(value.height * scale)))
+    # resize (with reducing_gap) reads the big picture once; thumbnail() would first need a copy of it
+    rgba = value.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0).convert("RGBA")
     return QImage(rgba.tobytes(), rgba.width, rgba.height, QImage.Format.Format_RGBA8888).copy()
 
 

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, Q
 
 __all__ = ["RunPanel"]
 
+MAX_LOG_LINES = 20_000
+
 
 class RunPanel(QWidget):
     nodeClicked = Signal(str)
@@ -23,6 +25,7 @@ class RunPanel(QWidget):
         self.settings = settings
         self.filter = QLineEdit(placeholderText="Filter the log (node, status, text)…", clearButtonEnabled=True)
         self.events = QListWidget(objectName="runLog")
+        self.events.setUniformItemSizes(True)  # else every append lays out every line again
         self.details = QPlainTextEdit(readOnly=True, placeholderText="Select a failed node's entry to see its error")
         self.details.setMaximumHeight(120)
         self.inputs_box = QGroupBox("Inputs")
@@ -85,6 +88,9 @@ class RunPanel(QWidget):
             self.events.addItem(item)
             item.setHidden(bool(q) and q not in item.text().lower())
         self._pending = []
+        extra = self.events.count() - MAX_LOG_LINES
+        if extra > 0:  # the oldest lines go (whole runs stay in the store and in past runs)
+            self.events.model().removeRows(0, extra)
         self.events.scrollToBottom()
 
     def text(self) -> str:

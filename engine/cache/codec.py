@@ -24,7 +24,6 @@ __all__ = ["encode", "decode", "verify", "ports", "header_size", "CorruptEntry",
 MAGIC = b"NLV2"
 _DIGEST = 4
 PREFIX = len(MAGIC) + _DIGEST + 4  # magic, checksum, header length
-_PNG_MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I;16"}
 
 
 class CorruptEntry(Exception):
@@ -36,11 +35,28 @@ class Unserializable(Exception):
 
 
 def _image_blob(img: Image.Image) -> tuple[dict, bytes]:
-    if img.mode in _PNG_MODES:
+    # Raw pixels through zlib rather than PNG: as small for photos, 2-6x faster, and zlib lets other threads
+    # run while it works (Pillow's PNG encoder holds the GIL for a whole compressible image, which froze the
+    # GUI for 100+ ms at 4000x3000). Entries written as "png" or "raw" by earlier versions still decode.
+    if img.mode in ("1", "P", "PA"):  # packed bits or a palette: PNG keeps them (such images are small)
         buf = io.BytesIO()
         img.save(buf, format="PNG", compress_level=1)
         return {"$type": "image", "format": "png"}, buf.getvalue()
-    return {"$type": "image", "format": "raw", "mode": img.mode, "size": list(img.size)}, img.tobytes()
+    return ({"$type": "image", "format": "zraw", "mode": img.mode, "size": list(img.size)},
+            zlib.compress(img.tobytes(), 1))
+
+
+def _inflate(blob: bytes, mode: str, size: list[int]) -> bytes:
+    """Decompress at most the bytes the image needs (a damaged header cannot make it inflate a bomb)."""
+    width, height = int(size[0]), int(size[1])
+    if not (0 < width and 0 < height and width * height <= 2 * (Image.MAX_IMAGE_PIXELS or 2**31)):
+        raise CorruptEntry(f"implausible image size {width}x{height}")
+    expected = len(Image.new(mode, (width, 1)).tobytes()) * height
+    d = zlib.decompressobj()
+    raw = d.decompress(blob, expected)
+    if len(raw) != expected or d.unconsumed_tail or not d.eof:
+        raise CorruptEntry("image pixels do not match their size")
+    return raw
 
 
 def encode(outputs: dict[str, Any]) -> bytes:
@@ -123,6 +139,8 @@ def decode(data: bytes, verified: bool = False) -> dict[str, Any]:
                     return blob
                 if v["format"] == "png":
                     return open_image(blob, formats=("PNG",))
+                if v["format"] == "zraw":
+                    blob = _inflate(blob, v["mode"], v["size"])
                 return Image.frombytes(v["mode"], tuple(v["size"]), blob)
             if "$float" in v:
                 return float(v["$float"])

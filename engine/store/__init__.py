@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from ..paths import home as data_home
@@ -36,9 +37,14 @@ class Store:
         if install_templates:
             self.workflows.install_templates(templates_dir())
         self._cache = None
+        self._cache_lock = threading.Lock()
 
     @property
     def cache(self):
+        with self._cache_lock:  # the editor opens it on a worker thread
+            return self._open_cache()
+
+    def _open_cache(self):
         if self._cache is None:
             from ..cache import ResultCache
             from ..cache.store import DEFAULT_SIZE_LIMIT
