@@ -1,16 +1,17 @@
-"""One shared, pooled ``httpx.AsyncClient`` per event loop, closed on shutdown."""
+"""One shared, pooled ``httpx.AsyncClient`` per event loop, closed on shutdown; size-limited requests."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .errors import BlockError
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
 
-__all__ = ["client", "aclose", "fetch_bytes"]
+__all__ = ["client", "aclose", "fetch_bytes", "request", "Response"]
 
 _clients: dict[asyncio.AbstractEventLoop, "httpx.AsyncClient"] = {}
 
@@ -36,23 +37,64 @@ async def aclose() -> None:
         await c.aclose()
 
 
-async def fetch_bytes(url: str, max_bytes: int, timeout: float = 30.0) -> bytes:
-    """GET ``url``; refuse a response larger than ``max_bytes`` while it streams in."""
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    reason: str
+    headers: dict[str, str]
+    content_type: str
+    encoding: str | None
+    body: bytes
+
+
+async def request(method: str, url: str, *, max_bytes: int, headers: dict | None = None,
+                  params: dict | None = None, content: bytes | None = None, connect_s: float = 10.0,
+                  read_s: float = 30.0, total_s: float = 30.0, follow_redirects: bool = False,
+                  **body: Any) -> Response:
+    """One request on the shared client. The body is read while it streams in and refused past ``max_bytes``
+    (so a huge response never reaches memory); ``total_s`` bounds the whole exchange."""
     import httpx
 
+    what = f"{method} {url}"
+    timeout = httpx.Timeout(connect=connect_s, read=read_s, write=read_s, pool=connect_s)
     try:
-        async with client().stream("GET", url, timeout=timeout) as resp:
-            if resp.status_code >= 400:
-                raise BlockError(f"GET {url} answered {resp.status_code} {resp.reason_phrase}")
-            declared = resp.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise BlockError(f"GET {url}: response of {int(declared)} bytes exceeds the limit of {max_bytes}")
-            chunks, size = [], 0
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise BlockError(f"GET {url}: response exceeds the limit of {max_bytes} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
+        async with asyncio.timeout(total_s):
+            async with client().stream(method, url, headers=headers, params=params, content=content,
+                                       timeout=timeout, follow_redirects=follow_redirects, **body) as resp:
+                declared = resp.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise BlockError(f"{what}: the response is {int(declared)} bytes; the limit is {max_bytes}")
+                chunks, size = [], 0
+                async for chunk in resp.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise BlockError(f"{what}: the response exceeds the limit of {max_bytes} bytes")
+                    chunks.append(chunk)
+                heads: dict[str, str] = {}
+                for k, v in resp.headers.multi_items():
+                    heads[k.lower()] = f"{heads[k.lower()]}, {v}" if k.lower() in heads else v
+                return Response(resp.status_code, resp.reason_phrase, heads,
+                                resp.headers.get("content-type", "").split(";")[0].strip().lower(),
+                                resp.charset_encoding, b"".join(chunks))
+    except TimeoutError:
+        raise BlockError(f"{what}: no complete response within {total_s:g} s") from None
+    except httpx.ConnectTimeout:
+        raise BlockError(f"{what}: could not connect within {connect_s:g} s") from None
+    except httpx.ReadTimeout:
+        raise BlockError(f"{what}: the server sent nothing for {read_s:g} s") from None
+    except httpx.TooManyRedirects as e:
+        raise BlockError(f"{what}: {e}") from None
+    except httpx.InvalidURL as e:
+        raise BlockError(f"{what}: invalid URL: {e}") from None
+    except httpx.UnsupportedProtocol as e:
+        raise BlockError(f"{what}: {e}") from None
     except httpx.HTTPError as e:
-        raise BlockError(f"GET {url} failed: {type(e).__name__}: {e}") from None
+        raise BlockError(f"{what} failed: {type(e).__name__}: {e}") from None
+
+
+async def fetch_bytes(url: str, max_bytes: int, timeout: float = 30.0) -> bytes:
+    """GET ``url`` (redirects followed); an error status or a response over ``max_bytes`` is a BlockError."""
+    resp = await request("GET", url, max_bytes=max_bytes, total_s=timeout, read_s=timeout, follow_redirects=True)
+    if resp.status >= 400:
+        raise BlockError(f"GET {url} answered {resp.status} {resp.reason}")
+    return resp.body

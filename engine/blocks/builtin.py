@@ -23,10 +23,12 @@ from .image.resize import ImageResizeBlock
 from .image.rotate import ImageRotateBlock
 from .image.save import ImageSaveBlock
 from .image.threshold import ImageThresholdBlock
+from .net.http_request import HttpRequestBlock
 
 BUILTIN_BLOCKS = (
     InputBlock, OutputBlock, ConstantBlock, ConditionBlock, MergeBlock, ForEachBlock, CollectBlock, DelayBlock,
     TransformBlock, TemplateBlock, GetFieldBlock, JsonParseBlock, FilterListBlock,
     ImageLoadBlock, ImageSaveBlock, ImageResizeBlock, ImageCropBlock, ImageRotateBlock, ImageGrayscaleBlock,
     ImageBlurBlock, ImageThresholdBlock, ImageDrawBoxesBlock, ImageInfoBlock,
+    HttpRequestBlock,
 )

@@ -86,5 +86,8 @@ class Launcher:
         return presets
 
     async def close(self) -> None:
+        from .. import net
+
         await self.recorder.close()
         self.executor.close()
+        await net.aclose()  # the shared HTTP client of this loop
