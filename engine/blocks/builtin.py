@@ -1,5 +1,6 @@
 """The catalogue of built-in blocks (SPEC §4), one per file."""
 
+from .code.python import PythonBlock
 from .core.collect import CollectBlock
 from .core.condition import ConditionBlock
 from .core.constant import ConstantBlock
@@ -30,5 +31,5 @@ BUILTIN_BLOCKS = (
     TransformBlock, TemplateBlock, GetFieldBlock, JsonParseBlock, FilterListBlock,
     ImageLoadBlock, ImageSaveBlock, ImageResizeBlock, ImageCropBlock, ImageRotateBlock, ImageGrayscaleBlock,
     ImageBlurBlock, ImageThresholdBlock, ImageDrawBoxesBlock, ImageInfoBlock,
-    HttpRequestBlock,
+    HttpRequestBlock, PythonBlock,
 )

@@ -340,7 +340,9 @@ class LevelRun(CachingMixin):
 
     def _failed(self, np: NodePlan, exc: BaseException, t0: float, attempts: int, timeout: float | None = None) -> dict:
         message = describe_error(exc, timeout)
-        tb = None if isinstance(exc, _EXPECTED) else "".join(traceback.format_exception(exc))
+        # expected failures carry no traceback of ours; user code's own traceback (a python block) is kept
+        tb = getattr(exc, "code_traceback", None) or (
+            None if isinstance(exc, _EXPECTED) else "".join(traceback.format_exception(exc)))
         self.run.finished(np.id, self.iteration, "failed", (perf_counter() - t0) * 1000, attempts,
                           error=message, error_type=type(exc).__name__, tb=tb)
         if np.settings.on_error == "continue":

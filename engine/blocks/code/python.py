@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import Field
+
+from ...errors import BlockError
+from ...sandbox import shared
+from ...values import from_json, to_json
+from ..base import Block, BlockConfig, Port
+
+DISABLE_ENV = "NODELOOM_PYTHON_BLOCKS"
+EXAMPLE = "def main(data):\n    return data\n"
+
+
+def python_blocks_enabled() -> bool:
+    """False when the user turned python blocks off (the editor's setting, or NODELOOM_PYTHON_BLOCKS=off)."""
+    return os.environ.get(DISABLE_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+class PythonBlock(Block):
+    """Run your own Python: ``def main(data): ...`` in a separate, killable process (JSON in and out)."""
+
+    type = "python"
+    category = "code"
+    deterministic = False  # user code may read the clock, files or the network
+    inputs = (Port("data", "any", required=False),)
+    outputs = (Port("result", "any"),)
+
+    class Config(BlockConfig):
+        code: str = Field(EXAMPLE, description="defines def main(data): ... returning JSON data, bytes or an image",
+                          json_schema_extra={"format": "code"})
+        timeout_s: float = Field(10.0, gt=0, le=3600, description="the process is killed after this long")
+        memory_mb: int = Field(512, ge=64, le=65536, description="the most memory the process may take")
+
+    async def run(self, ctx, inputs, config):
+        if not python_blocks_enabled():
+            raise BlockError("python blocks are turned off in the settings")
+        data: Any = await ctx.run_blocking(to_json, inputs.get("data"))
+
+        def on_log(line: str) -> None:
+            ctx.log(line)
+            ctx.progress(None, line[:200])
+
+        result, _log = await shared().run(config.code, data, timeout_s=config.timeout_s,
+                                          memory_mb=config.memory_mb, cwd=str(ctx.base_dir), on_log=on_log)
+        return {"result": await ctx.run_blocking(from_json, result)}

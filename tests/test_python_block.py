@@ -1,0 +1,151 @@
+"""python blocks: user code in a separate, killable, memory-capped process with a clean environment."""
+
+import asyncio
+import os
+import time
+
+import pytest
+from PIL import Image
+
+from engine import Executor
+from engine.executor.events import NodeFinished, NodeProgress
+from engine.paths import resources_dir
+
+from .builder import Flow, brief
+
+CONTINUE = {"on_error": "continue"}
+
+
+def finished(events, node_id):
+    (ev,) = [e for e in events if isinstance(e, NodeFinished) and e.node_id == node_id]
+    return ev
+
+
+def test_main_gets_the_data_and_its_prints_are_the_node_log(run_flow):
+    code = "def main(data):\n    print('got', data)\n    return {'double': data['x'] * 2}\n"
+    wf = (Flow().node("c", "constant", value={"x": 21}).node("p", "python", code=code)
+          .node("o", "output", name="r").chain("c.value", "p.data").edge("p.result", "o.value").build())
+    result, events = run_flow(wf)
+    assert result.status == "succeeded", result.error
+    assert result.outputs["r"] == {"double": 42}
+    assert ("progress", "p", "got {'x': 21}") in [brief(e) for e in events]
+
+
+def test_images_go_in_and_come_out_as_images(run_flow):
+    code = ("def main(data):\n    img = data['image']\n"
+            "    return {'image': img.rotate(90, expand=True), 'size': list(img.size)}\n")
+    wf = (Flow().node("l", "image_load", source=str(resources_dir() / "samples" / "landscape.png"))
+          .node("p", "python", code=code).node("o", "output", name="r")
+          .node("pack", "transform", expression="{'image': data}")
+          .chain("l.image", "pack.data").chain("pack.result", "p.data").edge("p.result", "o.value").build())
+    result, _ = run_flow(wf)
+    assert result.status == "succeeded", result.error
+    w, h = result.outputs["r"]["size"]
+    img = result.outputs["r"]["image"]
+    assert isinstance(img, Image.Image) and img.size == (h, w)
+
+
+def test_runaway_code_is_killed_and_the_rest_of_the_run_finishes(run_flow):
+    """An endless loop, os._exit, a segfault and an allocation beyond memory_mb, all in one run, beside
+    healthy nodes; the event loop keeps turning meanwhile."""
+    bad = {
+        "loop": ("def main(data):\n    while True:\n        pass\n", {"timeout_s": 1}),
+        "exit": ("import os\ndef main(data):\n    os._exit(3)\n", {}),
+        "segv": ("import ctypes\ndef main(data):\n    return ctypes.string_at(0)\n", {}),
+        "oom": ("def main(data):\n    block = bytearray(1024 * 1024 * 1024)\n    return len(block)\n",
+                {"memory_mb": 256}),
+    }
+    f = Flow().node("ok", "python", code="def main(data):\n    return 'fine'\n").node("wait", "delay", seconds=0.5)
+    f.node("o1", "output", name="ok").node("o2", "output", name="waited")
+    f.edge("ok.result", "o1.value").edge("wait.value", "o2.value")
+    for nid, (code, cfg) in bad.items():
+        f.node(nid, "python", code=code, settings=CONTINUE, **cfg)
+
+    async def go():
+        ticks = []
+
+        async def probe():
+            while True:
+                ticks.append(time.perf_counter())
+                await asyncio.sleep(0.01)
+
+        ex = Executor()
+        sub = ex.subscribe()
+        prober = asyncio.ensure_future(probe())
+        t0 = time.perf_counter()
+        result = await ex.run(f.build())
+        took = time.perf_counter() - t0
+        prober.cancel()
+        ex.close()
+        return result, sub.drain(), took, max(b - a for a, b in zip(ticks, ticks[1:]))
+
+    result, events, took, worst_gap = asyncio.run(go())
+    assert result.outputs == {"ok": "fine", "waited": None}
+    errors = {nid: finished(events, nid).error for nid in bad}
+    assert all(finished(events, nid).status == "failed" for nid in bad)
+    assert errors["loop"] == "the code ran longer than timeout_s = 1 s and was stopped"
+    assert errors["exit"].startswith("the code failed: its process ended with exit code 3 before returning")
+    assert errors["segv"].startswith("the code failed: its process was killed by SIGSEGV")
+    assert errors["oom"] == "MemoryError: the code needed more than memory_mb = 256 MB"
+    assert took < 5
+    assert worst_gap < 0.25, f"the event loop stalled {worst_gap * 1000:.0f} ms"
+
+
+def test_a_python_error_keeps_the_users_traceback(run_flow):
+    code = "def helper(x):\n    return x / 0\n\ndef main(data):\n    return helper(1)\n"
+    result, events = run_flow(Flow().node("p", "python", code=code).build())
+    ev = finished(events, "p")
+    assert ev.error == "ZeroDivisionError: division by zero"
+    assert 'File "<python block>", line 2, in helper' in ev.traceback
+    assert "worker.py" not in ev.traceback
+    result, events = run_flow(Flow().node("p", "python", code="x = 1\n").build())
+    assert finished(events, "p").error == "NameError: the code must define main(data)"
+    result, events = run_flow(Flow().node("p", "python", code="def main(data):\n    return object()\n").build())
+    assert "returned a object, which is not JSON, bytes or an image" in finished(events, "p").error
+
+
+def test_no_secrets_reach_the_code(run_flow, monkeypatch):
+    monkeypatch.setenv("NODELOOM_TOKEN", "s3cret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cret")
+    code = "import os\ndef main(data):\n    return dict(os.environ)\n"
+    result, _ = run_flow(Flow().node("p", "python", code=code).node("o", "output", name="env")
+                         .edge("p.result", "o.value").build())
+    env = result.outputs["env"]
+    assert "s3cret" not in repr(env)
+    assert set(env) <= {"PATH", "LANG", "LC_ALL", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE"}
+
+
+def test_cancelling_a_run_kills_the_process_within_a_second(tmp_path, run_flow):
+    code = ("import os, time\ndef main(data):\n    open('pid', 'w').write(str(os.getpid()))\n"
+            "    time.sleep(60)\n")
+    wf = Flow().node("p", "python", code=code, timeout_s=120).build()
+
+    async def go():
+        ex = Executor()
+        handle = ex.start(wf, base_dir=tmp_path)
+        pid_file = tmp_path / "pid"
+        while not pid_file.exists() or not pid_file.read_text():
+            await asyncio.sleep(0.01)
+        t0 = time.perf_counter()
+        handle.cancel()
+        result = await handle
+        ex.close()
+        return result, time.perf_counter() - t0, int(pid_file.read_text())
+
+    result, took, pid = asyncio.run(go())
+    assert result.status == "cancelled" and took < 1
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the code's process outlived the cancelled run")
+
+
+def test_the_setting_turns_python_blocks_off(run_flow, monkeypatch):
+    monkeypatch.setenv("NODELOOM_PYTHON_BLOCKS", "off")
+    result, events = run_flow(Flow().node("p", "python").build())
+    assert finished(events, "p").error == "python blocks are turned off in the settings"
