@@ -30,6 +30,7 @@ from .panels.profiler import ProfilerView
 from .panels.run_panel import RunPanel
 from .popup import AddBlockPopup
 from .theme import apply_theme
+from .window_code import CodeMixin
 from .window_files import FilesMixin
 from .window_journal import JournalMixin
 from .window_runs import RunsMixin
@@ -38,7 +39,7 @@ from .window_versions import VersionsMixin
 __all__ = ["MainWindow", "create", "main"]
 
 
-class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QMainWindow):
+class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, QMainWindow):
     def __init__(self, home: str | Path | None = None):
         super().__init__()
         self.store = Store(home)
@@ -172,6 +173,8 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QMainWindow
         self.actionStop = self._action(run, "&Stop", "actionStop", self.stop_run, "Shift+F5")
         self.actionRunNode = self._action(run, "Run this &node", "actionRunNode", self.run_selected_node, "Ctrl+Return")
         self.actionPin = self._action(run, "&Pin / unpin outputs", "actionPin", self.pin_selected, "Ctrl+Shift+P")
+        run.addSeparator()
+        self._build_code_actions(run)
         self.actionStop.setEnabled(False)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")

@@ -77,6 +77,10 @@ class RunsMixin:
         return self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
 
     async def _run(self, tab: EditorTab, wf, node_ids=None):
+        if not await self.approve_code(tab, wf):
+            self.run_panel.log("■ not run: its Python code was not approved")
+            self.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
+            return None
         launcher = await self._ready_launcher()
         run_id = uuid.uuid4().hex
         live = LiveRun(tab.scene, run_id, launcher.executor.pool)

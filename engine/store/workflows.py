@@ -54,11 +54,12 @@ class WorkflowInfo:
     updated_at: float
     deleted_at: float | None
     current_version: int
+    source: str = ""  # where it came from: "file:PATH", "template:ID", "resource:NAME", or "" (made here)
 
     @classmethod
     def of(cls, row: WorkflowRow) -> "WorkflowInfo":
         return cls(row.id, row.name, row.description, list(row.tags or []), row.is_template, row.created_at,
-                   row.updated_at, row.deleted_at, row.current_version)
+                   row.updated_at, row.deleted_at, row.current_version, row.source or "")
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

@@ -1,0 +1,70 @@
+"""User code in the editor: the "Allow Python code blocks" setting, and approval of python blocks in a
+workflow that came from a file before its first run here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from PySide6.QtWidgets import QMessageBox
+
+from engine.blocks.code.python import DISABLE_ENV
+
+__all__ = ["CodeMixin"]
+
+
+class CodeMixin:
+    def _build_code_actions(self, menu) -> None:
+        self.actionAllowPython = self._action(menu, "Allow &Python code blocks", "actionAllowPython",
+                                              self.set_python_allowed)
+        self.actionAllowPython.setCheckable(True)
+        allowed = str(self.settings.value("python/enabled", "true")).lower() == "true"
+        self.actionAllowPython.setChecked(allowed)
+        self.set_python_allowed(allowed)
+
+    def set_python_allowed(self, allowed: bool) -> None:
+        """On or off for every run of this process (the python block reads it when it runs)."""
+        self.settings.setValue("python/enabled", "true" if allowed else "false")
+        os.environ[DISABLE_ENV] = "on" if allowed else "off"
+        if self.actionAllowPython.isChecked() != allowed:
+            self.actionAllowPython.setChecked(allowed)
+
+    def _needs_approval(self, tab, wf) -> list[str]:
+        """The python nodes of a workflow imported from a file that was not approved here yet."""
+        code_nodes = [n.id for n in wf.nodes if n.type == "python"]
+        if not code_nodes or not tab.doc.workflow_id:
+            return []
+        info = self.store.workflows.get(tab.doc.workflow_id)
+        if not (info.source or "").startswith("file:"):
+            return []  # made here (or from our own templates)
+        if str(self.settings.value(f"python/approved/{tab.doc.workflow_id}", "")) == "true":
+            return []
+        return code_nodes
+
+    async def approve_code(self, tab, wf) -> bool:
+        """Ask (without blocking the loop) before the first run of imported python code; remembered."""
+        nodes = self._needs_approval(tab, wf)
+        if not nodes:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Run Python code from a file?",
+                          f"“{tab.doc.name}” was imported from a file and runs Python code in "
+                          f"{len(nodes)} node(s): {', '.join(nodes)}.\n\nThat code can do anything you can do "
+                          "on this computer. Run it only if you trust where the file came from.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("pythonApproval")
+        box.button(QMessageBox.StandardButton.Yes).setText("Run the code")
+        box.button(QMessageBox.StandardButton.No).setText("Don’t run")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        answer = asyncio.get_running_loop().create_future()
+        box.finished.connect(lambda code: answer.done() or answer.set_result(code))
+        self.approval_box = box
+        box.open()
+        try:
+            code = await answer
+        finally:
+            self.approval_box = None
+        approved = code == QMessageBox.StandardButton.Yes or box.clickedButton() is box.button(
+            QMessageBox.StandardButton.Yes)
+        if approved:
+            self.settings.setValue(f"python/approved/{tab.doc.workflow_id}", "true")
+        return approved

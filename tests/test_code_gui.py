@@ -1,0 +1,66 @@
+"""Python code in the editor: approval before the first run of an imported workflow, and the off switch."""
+
+import asyncio
+import json
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from .builder import Flow
+
+
+def code_workflow(tmp_path):
+    wf = (Flow("Has code").node("p", "python", code="def main(data):\n    return 6 * 7\n")
+          .node("o", "output", name="answer").edge("p.result", "o.value").build())
+    path = tmp_path / "with-code.json"
+    path.write_text(json.dumps(wf.model_dump(mode="json")))
+    return path
+
+
+def answer_approval(window, button, seen):
+    """Click ``button`` of the approval box as soon as it shows (the run awaits it, the loop keeps turning)."""
+
+    def look():
+        box = getattr(window, "approval_box", None)
+        if box is None or not box.isVisible():
+            QTimer.singleShot(10, look)
+            return
+        seen.append(box.text())
+        box.button(button).click()
+
+    QTimer.singleShot(10, look)
+
+
+def test_imported_python_code_asks_once_before_it_runs(window, tmp_path, monkeypatch):
+    monkeypatch.setenv("NODELOOM_PYTHON_BLOCKS", "on")
+    [tab] = window.import_files([str(code_workflow(tmp_path))])
+    seen = []
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        answer_approval(window, QMessageBox.StandardButton.No, seen)
+        refused = runner.run(window.run_tab(tab))
+        assert refused is None and len(seen) == 1
+        assert "imported from a file and runs Python code in 1 node(s): p" in seen[0]
+        answer_approval(window, QMessageBox.StandardButton.Yes, seen)
+        approved = runner.run(window.run_tab(tab))
+        assert len(seen) == 2 and approved.status == "succeeded" and approved.outputs == {"answer": 42}
+        again = runner.run(window.run_tab(tab))  # remembered: no box this time
+        assert len(seen) == 2 and again.status == "succeeded"
+        runner.run(window.aclose())
+    assert "not run: its Python code was not approved" in window.run_panel.text()
+
+
+def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window, monkeypatch):
+    monkeypatch.setenv("NODELOOM_PYTHON_BLOCKS", "on")
+    tab = window.new_workflow()
+    tab.add_block("python")
+    window.save()
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        ok = runner.run(window.run_tab(tab))
+        assert ok.status == "succeeded"
+        window.actionAllowPython.trigger()  # off
+        assert not window.actionAllowPython.isChecked()
+        off = runner.run(window.run_tab(tab))
+        runner.run(window.aclose())
+    assert off.status == "failed" and "python blocks are turned off in the settings" in off.error
+    assert str(window.settings.value("python/enabled")) == "false"
