@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from engine import Executor
-from engine.executor.events import NodeFinished, NodeProgress
+from engine.executor.events import NodeFinished
 from engine.paths import resources_dir
 
 from .builder import Flow, brief

@@ -14,6 +14,7 @@ from .core.merge import MergeBlock
 from .core.output import OutputBlock
 from .core.template import TemplateBlock
 from .core.transform import TransformBlock
+from .files.list_files import ListFilesBlock
 from .image.blur import ImageBlurBlock
 from .image.crop import ImageCropBlock
 from .image.draw_boxes import ImageDrawBoxesBlock
@@ -31,5 +32,5 @@ BUILTIN_BLOCKS = (
     TransformBlock, TemplateBlock, GetFieldBlock, JsonParseBlock, FilterListBlock,
     ImageLoadBlock, ImageSaveBlock, ImageResizeBlock, ImageCropBlock, ImageRotateBlock, ImageGrayscaleBlock,
     ImageBlurBlock, ImageThresholdBlock, ImageDrawBoxesBlock, ImageInfoBlock,
-    HttpRequestBlock, PythonBlock,
+    HttpRequestBlock, PythonBlock, ListFilesBlock,
 )

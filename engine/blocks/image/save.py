@@ -9,6 +9,7 @@ from PIL import Image
 from pydantic import Field
 
 from ...errors import BlockError
+from ...paths_safe import confined
 from ..base import Block, BlockConfig, Port
 
 _PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
@@ -29,7 +30,8 @@ def _write(img: Image.Image, path: Path, fmt: str, quality: int) -> None:
 
 
 class ImageSaveBlock(Block):
-    """Write the image to a file (atomically); relative paths resolve against the workflow's folder."""
+    """Write the image to a file (atomically); relative paths resolve against ``folder`` when it is set (and
+    may not leave it), else against the workflow's folder."""
 
     type = "image_save"
     category = "image"
@@ -39,6 +41,7 @@ class ImageSaveBlock(Block):
 
     class Config(BlockConfig):
         path: str = ""
+        folder: str = Field("", description="when set, the image is written inside this folder and nowhere else")
         format: Literal["png", "jpeg", "webp"] = "png"
         quality: int = Field(90, ge=1, le=100)
 
@@ -48,7 +51,7 @@ class ImageSaveBlock(Block):
             raise BlockError(f"image_save needs an image, not {type(img).__name__}")
         if not config.path.strip():
             raise BlockError("no path given to save the image to")
-        path = Path(os.path.realpath(ctx.resolve_path(config.path)))
+        path = confined(ctx, config.path, config.folder)
         try:
             await ctx.run_blocking(_write, img, path, config.format, config.quality)
         except OSError as e:
