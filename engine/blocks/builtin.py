@@ -12,6 +12,7 @@ from .core.input import InputBlock
 from .core.json_parse import JsonParseBlock
 from .core.merge import MergeBlock
 from .core.output import OutputBlock
+from .core.sub_workflow import SubWorkflowBlock
 from .core.template import TemplateBlock
 from .core.transform import TransformBlock
 from .files.list_files import ListFilesBlock
@@ -32,5 +33,5 @@ BUILTIN_BLOCKS = (
     TransformBlock, TemplateBlock, GetFieldBlock, JsonParseBlock, FilterListBlock,
     ImageLoadBlock, ImageSaveBlock, ImageResizeBlock, ImageCropBlock, ImageRotateBlock, ImageGrayscaleBlock,
     ImageBlurBlock, ImageThresholdBlock, ImageDrawBoxesBlock, ImageInfoBlock,
-    HttpRequestBlock, PythonBlock, ListFilesBlock,
+    HttpRequestBlock, PythonBlock, ListFilesBlock, SubWorkflowBlock,
 )

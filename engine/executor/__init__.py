@@ -144,6 +144,9 @@ class Executor:
         self.rng = rng or random.Random()
         self._subs: list[Subscription] = []
         self.active: dict[str, RunHandle] = {}
+        #: runs ``sub_workflow`` nodes (``async run(ctx, ref, version, data, mode, timeout_s)``); the store's
+        #: launcher sets it, since the engine alone has no stored workflows to run.
+        self.children = None
 
     def subscribe(self, maxsize: int = 10_000, run_id: str | None = None) -> Subscription:
         """Events of every run (or of ``run_id`` only). A run-specific subscription closes when the run ends."""
@@ -161,12 +164,14 @@ class Executor:
     def start(self, workflow: Workflow | Plan, inputs: Mapping[str, Any] | None = None, *,
               run_id: str | None = None, base_dir: str | os.PathLike | None = None,
               use_pins: bool = False, use_cache: bool = True,
-              presets: dict[str, tuple[str | None, dict]] | None = None) -> RunHandle:
+              presets: dict[str, tuple[str | None, dict]] | None = None,
+              lineage: tuple[str, ...] = ()) -> RunHandle:
         """Validate, emit ``run_queued`` and start the run on the running loop. Raises
         :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs.
 
         ``presets`` maps top-level node ids to ``(output_ref, outputs)`` used instead of running those nodes
-        (they report ``cached``): how a replay from a node reuses a past run's results."""
+        (they report ``cached``): how a replay from a node reuses a past run's results. ``lineage`` names the
+        stored workflows the run is nested in (sub-workflows), for the depth limit and recursion checks."""
         plan = self.compile(workflow)
         resolved = resolve_inputs(plan, inputs)
         run_id = run_id or uuid.uuid4().hex
@@ -176,6 +181,7 @@ class Executor:
                          max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
                          rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
                          presets=presets)
+        state.children, state.lineage = self.children, tuple(lineage)
         state.emit(RunQueued, plan.workflow.name, dict(resolved))
         handle = RunHandle(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"))
         self.active[run_id] = handle

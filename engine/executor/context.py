@@ -75,6 +75,20 @@ class NodeContext:
         """Set a workflow output (used by ``output`` nodes)."""
         self._run.outputs[name] = value
 
+    async def sub_workflow(self, ref: str, version: int | None, data: dict, *, mode: str,
+                           timeout_s: float) -> dict[str, Any]:
+        """Run a stored workflow as a child of this run (see :class:`engine.store.children.ChildRuns`)."""
+        from ..errors import BlockError
+
+        if self._run.children is None:
+            raise BlockError("sub_workflow runs stored workflows: run this workflow from the editor, "
+                             "`nodeloom run` or the server, which have the store")
+        return await self._run.children.run(self, ref, version, data, mode=mode, timeout_s=timeout_s)
+
+    @property
+    def lineage(self) -> tuple[str, ...]:
+        return self._run.lineage
+
     async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run CPU-heavy ``fn`` in the run's worker pool so the event loop (and the GUI) never stall."""
         call = functools.partial(fn, *args, **kwargs) if kwargs else (functools.partial(fn, *args) if args else fn)

@@ -56,6 +56,8 @@ class RunState:
         self.use_cache = use_cache  # False: compute everything (results are still stored)
         self.writes: list = []      # pending cache writes (concurrent futures)
         self.presets = presets or {}  # node id → outputs to use instead of running it (replay)
+        self.children = None          # what runs sub-workflows (the store's launcher), or None
+        self.lineage: tuple[str, ...] = ()  # stored workflows this run is nested in, outermost first
         self.seq = 0
         self.outputs: dict[str, Any] = {}
         self.records: dict[str, NodeRecord] = {}

@@ -12,6 +12,7 @@ from ..cache import LazyValue
 from ..executor import Executor, RunResult
 from ..model import Workflow, dump_workflow, parse_document
 from . import Store
+from .children import ChildRuns, check_references
 from .runs import RunRecorder
 
 __all__ = ["Launcher"]
@@ -24,11 +25,15 @@ class Launcher:
         self.store = store
         self.executor = Executor(registry, cache=store.cache if use_cache_store else None)
         self.recorder = RunRecorder(store.db, self.executor, trigger=trigger)
+        self.executor.children = ChildRuns(self)
         self.trigger = trigger
 
     async def _go(self, wf: Workflow, inputs: dict | None, meta: dict, *, run_id: str | None = None,
                   **kw: Any) -> RunResult:
         plan = self.executor.compile(wf)
+        check_references(self.store, wf, meta.get("workflow_id"))
+        if meta.get("workflow_id"):
+            kw.setdefault("lineage", (meta["workflow_id"],))
         run_id = run_id or uuid.uuid4().hex
         self.recorder.expect(run_id, **{"trigger": self.trigger, **meta})
         result = await self.executor.start(plan, inputs, run_id=run_id, **kw)
