@@ -335,6 +335,8 @@ def main(home: str | None = None) -> int:
         print("nodeloom: no display to open the window on (DISPLAY is not set). Use the command line "
               "(nodeloom run FILE) or set QT_QPA_PLATFORM=offscreen.", file=sys.stderr)
         return 2
+    if home:  # plugins are found in the data folder: choose it before any block is loaded
+        os.environ["NODELOOM_HOME"] = str(Path(home).expanduser().resolve())
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Nodeloom")
     window = create(home)

@@ -1,22 +1,29 @@
-"""The block registry: built-in blocks, ``nodeloom.blocks`` entry points, and reported plugin problems.
+"""The block registry: built-in blocks, ``nodeloom.blocks`` entry points, the user's plugins folder, and
+reported plugin problems.
 
 An entry point in the group ``nodeloom.blocks`` may point at a :class:`Block` subclass, a module (every
 Block subclass defined in it is registered), or a callable returning an iterable of Block subclasses.
-Anything that fails to import or register is recorded in :attr:`BlockRegistry.problems` and skipped.
+The plugins folder (``plugins/`` in the data folder) holds modules (``name.py``) and packages
+(``name/__init__.py``); every Block subclass they define is registered. Anything that fails to import or
+register is recorded in :attr:`BlockRegistry.problems` and skipped.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import logging
+import sys
+import traceback
 from importlib.metadata import entry_points
+from pathlib import Path
 from types import ModuleType
 from typing import Iterable
 
 from ..errors import PluginError
 from .base import Block
 
-__all__ = ["BlockRegistry", "default_registry", "ENTRY_POINT_GROUP"]
+__all__ = ["BlockRegistry", "default_registry", "plugins_folder", "ENTRY_POINT_GROUP"]
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "nodeloom.blocks"
@@ -72,8 +79,12 @@ class BlockRegistry:
     def load_object(self, obj: object, source: str) -> int:
         """Register the blocks ``obj`` provides; returns how many."""
         if isinstance(obj, ModuleType):
+            def own(cls) -> bool:  # defined in the module, or (a package) in one of its modules
+                return cls.__module__ == obj.__name__ or (
+                    hasattr(obj, "__path__") and cls.__module__.startswith(obj.__name__ + "."))
+
             found = [v for v in vars(obj).values()
-                     if inspect.isclass(v) and issubclass(v, Block) and v.__module__ == obj.__name__
+                     if inspect.isclass(v) and issubclass(v, Block) and own(v)
                      and isinstance(getattr(v, "type", None), str)]
         elif inspect.isclass(obj):
             found = [obj]
@@ -95,16 +106,70 @@ class BlockRegistry:
             except Exception as e:  # noqa: BLE001 - any plugin failure is reported, never fatal
                 self._report(PluginError(source, f"{type(e).__name__}: {e}"))
 
+    def load_folder(self, folder: Path) -> None:
+        """Every module and package in ``folder``, imported as ``nodeloom_plugins.<name>``."""
+        if not folder.is_dir():
+            return
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_dir() and (entry / "__init__.py").is_file():
+                name, init = entry.name, entry / "__init__.py"
+            elif entry.is_file() and entry.suffix == ".py":
+                name, init = entry.stem, entry
+            else:
+                continue
+            source = f"plugins/{entry.name}"
+            if not name.isidentifier():
+                self._report(PluginError(source, f"{name!r} is not a valid Python module name"))
+                continue
+            try:
+                self.load_object(_import_file(f"nodeloom_plugins.{name}", init, entry.is_dir()), source)
+            except PluginError as e:
+                self._report(e)
+            except BaseException as e:  # noqa: BLE001 - a plugin that raises anything at all is reported
+                if isinstance(e, KeyboardInterrupt):
+                    raise
+                mine = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.startswith(str(folder))]
+                where = "" if isinstance(e, SyntaxError) or not mine else (
+                    f" ({Path(mine[-1].filename).name}, line {mine[-1].lineno})")
+                self._report(PluginError(source, f"{type(e).__name__}: {e}{where}"))
+
     def _report(self, err: PluginError) -> None:
         log.warning("block plugin skipped: %s", err)
         self.problems.append(err)
 
 
+def _import_file(module_name: str, path: Path, package: bool):
+    if "nodeloom_plugins" not in sys.modules:  # a namespace for the folder's modules
+        spec = importlib.util.spec_from_loader("nodeloom_plugins", loader=None, is_package=True)
+        ns = importlib.util.module_from_spec(spec)
+        ns.__path__ = []
+        sys.modules["nodeloom_plugins"] = ns
+    spec = importlib.util.spec_from_file_location(
+        module_name, path, submodule_search_locations=[str(path.parent)] if package else None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
 _default: BlockRegistry | None = None
 
 
+def plugins_folder() -> Path:
+    """``plugins/`` in the data folder (NODELOOM_HOME or the user data folder)."""
+    from ..paths import home
+
+    return home() / "plugins"
+
+
 def default_registry(*, plugins: bool = True) -> BlockRegistry:
-    """The built-in blocks plus installed plugins, loaded once per process."""
+    """The built-in blocks plus installed plugins and the plugins folder, loaded once per process."""
     global _default
     if _default is None:
         from .builtin import BUILTIN_BLOCKS
@@ -112,5 +177,6 @@ def default_registry(*, plugins: bool = True) -> BlockRegistry:
         reg = BlockRegistry(BUILTIN_BLOCKS)
         if plugins:
             reg.load_entry_points()
+            reg.load_folder(plugins_folder())
         _default = reg
     return _default
