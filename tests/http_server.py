@@ -21,6 +21,7 @@ def png_bytes(size=(30, 20), color=(200, 40, 40)) -> bytes:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     counters: dict[str, int] = {}
+    extra: dict[str, tuple[bytes, str]] = {}  # path → (body, content type), added by a test
     lock = threading.Lock()
 
     def log_message(self, *args):  # quiet
@@ -40,7 +41,9 @@ class Handler(BaseHTTPRequestHandler):
         path, query = url.path, parse_qs(url.query)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        if path == "/json":
+        if path in self.extra:
+            self.send(200, *self.extra[path])
+        elif path == "/json":
             self.send(200, json.dumps({"a": 1, "b": [1, 2]}).encode(), "application/json")
         elif path == "/text":
             self.send(200, "héllo".encode("latin-1"), "text/plain; charset=latin-1")
