@@ -160,6 +160,18 @@ def _cmd_run(args) -> int:
 def _cmd_validate(args) -> int:
     wf = _load(args.file)
     issues = validate(wf)
+    if not issues and any(n.type == "sub_workflow" for n in wf.nodes):  # its references live in the store
+        from engine.store.children import check_references
+
+        from .cli_store import open_store
+
+        store = open_store(args)
+        try:
+            check_references(store, wf)
+        except WorkflowInvalid as e:
+            issues = e.issues
+        finally:
+            store.close()
     if args.json:
         print(json.dumps({"valid": not issues, "issues": [i.to_json() for i in issues]}, ensure_ascii=False))
     if issues:

@@ -162,3 +162,35 @@ def test_a_child_past_its_timeout_is_cancelled(store):
     (child,) = [r for r in store.runs.list() if r.workflow_name == "sleepy"]
     assert child.status == "cancelled" and child.parent_run_id == result.run_id
     assert [e.status for e in events if isinstance(e, NodeFinished) and e.run_id == child.id] == ["succeeded", "cancelled"]
+
+
+def test_the_command_line_runs_and_validates_sub_workflows(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from engine.paths import resources_dir
+
+    home = tmp_path / "cli-home"
+    store = Store(home, install_templates=False)
+    store.workflows.create(leaf())
+    store.workflows.create(caller("ping", "pong", "n", "result"))
+    store.workflows.create(caller("pong", "ping", "n", "result"))
+    store.close()
+
+    def nodeloom(*args):
+        return subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), *args], capture_output=True,
+                              text=True, timeout=60, cwd=str(resources_dir().parent))
+
+    good, loops = tmp_path / "good.json", tmp_path / "loops.json"
+    good.write_text(json.dumps(caller("from a file", "times ten", "x", "y").model_dump(mode="json")))
+    loops.write_text(json.dumps(caller("into the loop", "ping", "n", "result").model_dump(mode="json")))
+    done = nodeloom("run", str(good), "-i", "n=5", "--json", "-q")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outputs"]["result"] == 50
+    assert nodeloom("validate", str(good)).returncode == 0
+    refused = nodeloom("validate", str(loops))
+    assert refused.returncode == 2
+    assert "node 'sub': sub_workflow calls itself: into the loop → ping → pong → ping [recursive_sub_workflow]" \
+        in refused.stdout + refused.stderr
+    assert nodeloom("run", str(loops)).returncode == 2
