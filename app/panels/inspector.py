@@ -126,7 +126,8 @@ class Inspector(QScrollArea):
             w = _TextEdit(lambda: self._set_config(name, w.toPlainText()))
             w.setPlainText(value or "")
             w.setFont(QFont("monospace"))
-            w.setMaximumHeight(90)
+            w.setMinimumHeight(200 if prop["format"] == "python" else 0)
+            w.setMaximumHeight(320 if prop["format"] == "python" else 90)
             return w
         if kind == "string":
             w = QLineEdit("" if value is None else str(value))

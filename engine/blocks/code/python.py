@@ -30,9 +30,9 @@ class PythonBlock(Block):
 
     class Config(BlockConfig):
         code: str = Field(EXAMPLE, description="defines def main(data): ... returning JSON data, bytes or an image",
-                          json_schema_extra={"format": "code"})
-        timeout_s: float = Field(10.0, gt=0, le=3600, description="the process is killed after this long")
-        memory_mb: int = Field(512, ge=64, le=65536, description="the most memory the process may take")
+                          json_schema_extra={"format": "python"})
+        timeout_s: float = Field(10.0, gt=0, le=3600, title="Timeout (s)", description="the process is killed after this long")
+        memory_mb: int = Field(512, ge=64, le=65536, title="Memory (MB)", description="the most memory the process may take")
 
     async def run(self, ctx, inputs, config):
         if not python_blocks_enabled():

@@ -22,7 +22,7 @@ class SubWorkflowBlock(Block):
         version: int | None = Field(None, ge=1, description="empty: the latest version")
         execution_mode: Literal["sync", "async"] = Field(
             "sync", description="sync waits for its outputs; async starts it as its own run and returns its id")
-        timeout_seconds: float = Field(300, ge=10, le=3600)
+        timeout_seconds: float = Field(300, ge=10, le=3600, title="Timeout (s)")
 
     async def run(self, ctx, inputs, config):
         if not config.workflow.strip():

@@ -49,17 +49,18 @@ class HttpRequestBlock(Block):
 
     class Config(BlockConfig):
         method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
-        url: str = Field("", description="http(s) address; may point at loopback or private networks")
+        url: str = Field("", title="URL", description="http(s) address; may point at loopback or private networks")
         headers: dict[str, str] = Field(default_factory=dict)
         query: dict[str, str | int | float | bool] = Field(default_factory=dict)
         body: Any = Field(None, description="sent as body_type says; the body input overrides it")
         body_type: Literal["json", "text", "form"] = "json"
         response_type: Literal["auto", "json", "text", "bytes", "image"] = "auto"
-        timeout_s: float = Field(30.0, gt=0, le=3600, description="the whole exchange")
-        connect_timeout_s: float = Field(10.0, gt=0, le=600)
-        read_timeout_s: float = Field(30.0, gt=0, le=3600, description="longest silence while reading")
+        timeout_s: float = Field(30.0, gt=0, le=3600, title="Total timeout (s)", description="the whole exchange")
+        connect_timeout_s: float = Field(10.0, gt=0, le=600, title="Connect timeout (s)")
+        read_timeout_s: float = Field(30.0, gt=0, le=3600, title="Read timeout (s)",
+                                      description="longest silence while reading")
         follow_redirects: bool = False
-        max_response_mb: float = Field(50.0, gt=0, le=4096)
+        max_response_mb: float = Field(50.0, gt=0, le=4096, title="Max response (MB)")
         fail_on_status: bool = Field(True, description="a 4xx/5xx answer fails the node (so retries apply)")
 
     def cache_salt(self, ctx, inputs, config):
