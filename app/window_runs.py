@@ -62,6 +62,9 @@ class RunsMixin:
             self.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev)
             if live is not None and ev.outputs:
                 self.last_outputs[(live.tab_key, ev.node_id)] = dict(ev.outputs)
+        elif ev.kind == "node_progress" and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
+            where = "".join(f"[{i}]" for i in ev.iteration)
+            self.run_panel.log(f"  {ev.node_id}{where}: {ev.message}", ev)
         elif ev.kind == "run_finished" and live is not None:
             self.live_runs.pop(ev.run_id, None)
 

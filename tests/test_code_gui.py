@@ -11,7 +11,7 @@ from .builder import Flow
 
 
 def code_workflow(tmp_path):
-    wf = (Flow("Has code").node("p", "python", code="def main(data):\n    return 6 * 7\n")
+    wf = (Flow("Has code").node("p", "python", code="def main(data):\n    print('thinking hard')\n    return 6 * 7\n")
           .node("o", "output", name="answer").edge("p.result", "o.value").build())
     path = tmp_path / "with-code.json"
     path.write_text(json.dumps(wf.model_dump(mode="json")))
@@ -47,7 +47,9 @@ def test_imported_python_code_asks_once_before_it_runs(window, tmp_path, monkeyp
         again = runner.run(window.run_tab(tab))  # remembered: no box this time
         assert len(seen) == 2 and again.status == "succeeded"
         runner.run(window.aclose())
-    assert "not run: its Python code was not approved" in window.run_panel.text()
+    log = window.run_panel.text()
+    assert "not run: its Python code was not approved" in log
+    assert "  p: thinking hard" in log  # the code's prints are in the run log
 
 
 def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window, monkeypatch):
