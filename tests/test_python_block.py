@@ -88,7 +88,7 @@ def test_runaway_code_is_killed_and_the_rest_of_the_run_finishes(run_flow):
     assert errors["segv"].startswith("the code failed: its process was killed by SIGSEGV")
     assert errors["oom"] == "MemoryError: the code needed more than memory_mb = 256 MB"
     assert took < 5
-    assert worst_gap < 0.25, f"the event loop stalled {worst_gap * 1000:.0f} ms"
+    assert worst_gap < 0.5, f"the event loop stalled {worst_gap * 1000:.0f} ms"
 
 
 def test_a_python_error_keeps_the_users_traceback(run_flow):
