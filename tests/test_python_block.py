@@ -3,6 +3,7 @@
 import asyncio
 import os
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -149,3 +150,38 @@ def test_the_setting_turns_python_blocks_off(run_flow, monkeypatch):
     monkeypatch.setenv("NODELOOM_PYTHON_BLOCKS", "off")
     result, events = run_flow(Flow().node("p", "python").build())
     assert finished(events, "p").error == "python blocks are turned off in the settings"
+
+
+def test_code_outlives_nodeloom_by_at_most_a_second(tmp_path):
+    """Nodeloom SIGKILLed mid-run (it cannot clean up): the code's process ends by itself."""
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import asyncio, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "from engine import Executor\n"
+        "from tests.builder import Flow\n"
+        "code = \"import os\\ndef main(data):\\n    open('pid', 'w').write(str(os.getpid()))\\n    while True:\\n        pass\\n\"\n"
+        "wf = Flow().node('p', 'python', code=code, timeout_s=600).build()\n"
+        f"asyncio.run(Executor().run(wf, base_dir={str(tmp_path)!r}))\n")
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=str(tmp_path))
+    pid_file = tmp_path / "pid"
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline and parent.poll() is None, "the code never started"
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail("the code's process outlived Nodeloom")

@@ -68,7 +68,23 @@ def _limit_memory(mb):
                 pass
 
 
+def _die_with_parent():
+    """End when Nodeloom does (even if it was killed and could not stop us): poll the parent's pid."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
+    _die_with_parent()
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the code's prints join its stderr: the node's log
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), encoding="utf-8", line_buffering=True)
