@@ -296,3 +296,43 @@ def test_two_failures_at_once_end_the_run_cleanly(run_flow, caplog):
     assert result.status == "failed" and result.error == "node 'x' failed: RuntimeError: flaky failure on attempt 1"
     assert [(e.node_id, e.status) for e in events if isinstance(e, NodeFinished)] == [("x", "failed"), ("y", "failed")]
     assert "never retrieved" not in caplog.text
+
+
+class _Spy(Block):
+    """Remembers the run state it ran in (for looking at what a run keeps)."""
+
+    type = "test_spy"
+    inputs = (Port("value", "any", required=False),)
+    outputs = (Port("value", "any"),)
+    seen: list = []
+
+    async def run(self, ctx, inputs, config):
+        self.seen.append(ctx._run)
+        return {"value": inputs.get("value")}
+
+
+def _png_b64(size=(64, 48)) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, "teal").save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_a_long_image_loop_keeps_only_the_latest_previews(registry, run_flow):
+    from engine.executor.state import MAX_PREVIEWS
+
+    registry.register(_Spy, "tests")
+    f = (Flow().node("items", "constant", value=list(range(100))).node("each", "foreach")
+         .node("t", "template", template="data:image/png;base64," + _png_b64())
+         .node("img", "image_load").node("c", "collect").node("spy", "test_spy")
+         .chain("items.value", "each.items").chain("each.item", "t.data").chain("t.text", "img.source")
+         .chain("img.width", "c.value").chain("c.count", "spy.value"))
+    result, _ = run_flow(f.build())
+    assert result.status == "succeeded", result.error
+    state = _Spy.seen[-1]
+    assert len(state.previews) == MAX_PREVIEWS
+    assert list(state.previews)[-1] == "img[99]"  # the latest are kept, the oldest forgotten

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import OrderedDict
 import threading
 import time
 from concurrent.futures import Executor as PoolExecutor
@@ -22,6 +23,21 @@ __all__ = ["RunState", "NodeRecord"]
 
 
 _RANK = {"skipped": 1, "cached": 2, "succeeded": 3, "cancelled": 4, "failed": 5}
+MAX_PREVIEWS = 64  # the latest previews a run keeps (a long image loop must not hold every picture)
+
+
+class _Recent(OrderedDict):
+    """A dict that forgets its oldest entries beyond ``limit``."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
 
 
 class NodeRecord:
@@ -61,7 +77,7 @@ class RunState:
         self.seq = 0
         self.outputs: dict[str, Any] = {}
         self.records: dict[str, NodeRecord] = {}
-        self.previews: dict[str, Any] = {}
+        self.previews: dict[str, Any] = _Recent(MAX_PREVIEWS)  # preview key → image
 
     def emit(self, cls, *fields):
         self.seq += 1
