@@ -202,6 +202,9 @@ class RunsMixin:
                 self.statusBar().showMessage("Select the node to replay from", 5000)
                 return None
             from_node = ids[0]
+        if not await self.approve_code(tab, tab.doc.workflow()):  # past runs listed are this tab's workflow's
+            self.run_panel.log("■ not replayed: its Python code was not approved")
+            return None
         launcher = await self._ready_launcher()
         new_id = uuid.uuid4().hex
         live = LiveRun(tab.scene, new_id, launcher.executor.pool)
