@@ -54,18 +54,19 @@ class RunsMixin:
 
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
-        if live is not None:
-            live.apply(ev)
+        if live is None:
+            return  # another run's (a sub-workflow's shows as progress on its node)
+        live.apply(ev)
         if ev.kind == "node_finished":
             where = "".join(f"[{i}]" for i in ev.iteration)
             line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
             self.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev)
-            if live is not None and ev.outputs:
+            if ev.outputs:
                 self.last_outputs[(live.tab_key, ev.node_id)] = dict(ev.outputs)
         elif ev.kind == "node_progress" and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
             self.run_panel.log(f"  {ev.node_id}{where}: {ev.message}", ev)
-        elif ev.kind == "run_finished" and live is not None:
+        elif ev.kind == "run_finished":
             self.live_runs.pop(ev.run_id, None)
 
     async def _real(self, value):
