@@ -4,6 +4,7 @@ batch of events; on start, runs a crash left ``running`` become ``interrupted``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -128,6 +129,15 @@ class RunRepo:
             return [RunInfo.of(r) for r in rows]
 
 
+_NODE_STARTED = ("INSERT INTO node_runs (run_id, node_id, iteration, status, attempts, started_at, cached) "
+                 "VALUES (?, ?, ?, 'running', 1, ?, 0)")
+_FINISH_COLUMNS = "status, attempts, finished_at, duration_ms, cached, error, error_type, output_summary, output_ref"
+_NODE_FINISHED = ("UPDATE node_runs SET " + ", ".join(f"{c.strip()} = ?" for c in _FINISH_COLUMNS.split(","))
+                  + " WHERE id = ?")
+_NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FINISH_COLUMNS}) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 class RunRecorder:
     """Writes what the executor reports. ``expect()`` tells it where a run comes from before it starts."""
 
@@ -173,13 +183,34 @@ class RunRecorder:
     def _write(self, batch: list) -> None:
         with self.db.write() as s:
             conn = s.connection()
-            for ev in batch:
-                self._apply(conn, ev)
+            cur = conn.connection.cursor()  # node events, the many, go straight to sqlite3
+            try:
+                for ev in batch:
+                    self._apply(conn, cur, ev)
+            finally:
+                cur.close()
 
-    def _apply(self, conn, ev) -> None:
-        """One event as Core statements (cheaper than the ORM: this runs beside the event loop)."""
-        runs, nodes = RunRow.__table__, NodeRunRow.__table__
-        if isinstance(ev, RunQueued):
+    def _apply(self, conn, cur, ev) -> None:
+        """One event. Node events are plain SQL on the DBAPI cursor: building SQLAlchemy statements cost
+        ~1 ms of GIL per event, which the GUI thread felt; run events (a few per run) use Core."""
+        runs = RunRow.__table__
+        if isinstance(ev, NodeStarted):
+            cur.execute(_NODE_STARTED, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), ev.ts))
+            self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = cur.lastrowid
+        elif isinstance(ev, NodeFinished):
+            summary = ev.summary()
+            values = (ev.status, ev.attempts, ev.ts, ev.duration_ms, ev.status == "cached", ev.error,
+                      ev.error_type, json.dumps(summary, ensure_ascii=False) if summary else None, ev.output_ref)
+            rid = self._node_rows.pop((ev.run_id, ev.node_id, ev.iteration), None)
+            if rid is None:
+                cur.execute(_NODE_FINISHED_NEW, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), *values))
+            else:
+                cur.execute(_NODE_FINISHED, (*values, rid))
+        elif isinstance(ev, NodeRetrying):
+            rid = self._node_rows.get((ev.run_id, ev.node_id, ev.iteration))
+            if rid is not None:
+                cur.execute("UPDATE node_runs SET attempts = ? WHERE id = ?", (ev.attempt + 1, rid))
+        elif isinstance(ev, RunQueued):
             meta = self._meta.pop(ev.run_id, {})
             conn.execute(insert(runs).values(
                 id=ev.run_id, workflow_id=meta.get("workflow_id"), version=meta.get("version"),
@@ -190,25 +221,6 @@ class RunRecorder:
                 parent_run_id=meta.get("parent_run_id")))
         elif isinstance(ev, RunStarted):
             conn.execute(update(runs).where(runs.c.id == ev.run_id).values(status="running", started_at=ev.ts))
-        elif isinstance(ev, NodeStarted):
-            res = conn.execute(insert(nodes).values(
-                run_id=ev.run_id, node_id=ev.node_id, iteration="/".join(map(str, ev.iteration)),
-                status="running", attempts=1, started_at=ev.ts, cached=False))
-            self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = res.inserted_primary_key[0]
-        elif isinstance(ev, NodeRetrying):
-            rid = self._node_rows.get((ev.run_id, ev.node_id, ev.iteration))
-            if rid is not None:
-                conn.execute(update(nodes).where(nodes.c.id == rid).values(attempts=ev.attempt + 1))
-        elif isinstance(ev, NodeFinished):
-            values = dict(status=ev.status, attempts=ev.attempts, finished_at=ev.ts, duration_ms=ev.duration_ms,
-                          cached=ev.status == "cached", error=ev.error, error_type=ev.error_type,
-                          output_summary=ev.summary() or None, output_ref=ev.output_ref)
-            rid = self._node_rows.pop((ev.run_id, ev.node_id, ev.iteration), None)
-            if rid is None:
-                conn.execute(insert(nodes).values(run_id=ev.run_id, node_id=ev.node_id,
-                                                  iteration="/".join(map(str, ev.iteration)), **values))
-            else:
-                conn.execute(update(nodes).where(nodes.c.id == rid).values(**values))
         elif isinstance(ev, RunFinished):
             conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
                 status=ev.status, outputs=to_json(dict(ev.outputs)), error=ev.error, finished_at=ev.ts,
