@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.model import Workflow
@@ -81,7 +82,12 @@ class FilesMixin:
             try:
                 info = self.store.workflows.import_file(path, self.registry)
             except Exception as e:  # noqa: BLE001 - every problem is shown, nothing is written
-                QMessageBox.warning(self, "Import refused", f"{Path(path).name}:\n{e}")
+                box = QMessageBox(QMessageBox.Icon.Warning, "Import refused", f"{Path(path).name}:\n{e}",
+                                  QMessageBox.StandardButton.Ok, self)
+                box.setObjectName("importRefused")
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.open()  # not exec(): the event loop (and any run) keeps going
+                self.import_refused = box
                 continue
             tabs.append(self.open_workflow(info.id))
         self.browser.refresh()

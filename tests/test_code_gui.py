@@ -66,3 +66,14 @@ def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window,
         runner.run(window.aclose())
     assert off.status == "failed" and "python blocks are turned off in the settings" in off.error
     assert str(window.settings.value("python/enabled")) == "false"
+
+
+def test_a_refused_import_says_why_without_blocking(window, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "nodeloom.workflow", "schema_version": 1, "name": "x", "nodes": [{"id": "a"}]}')
+    before = window.store.workflows.list().total
+    assert window.import_files([str(bad)]) == []  # returns at once: the box is open, not exec'd
+    box = window.import_refused
+    assert box.isVisible() and "bad.json" in box.text()
+    assert window.store.workflows.list().total == before
+    box.accept()
