@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from engine import Executor
-from engine.executor.events import NodeFinished
+from engine.executor.events import NodeFinished, NodeProgress
 from engine.paths import resources_dir
 
 from .builder import Flow, brief
@@ -185,3 +185,64 @@ def test_code_outlives_nodeloom_by_at_most_a_second(tmp_path):
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
     pytest.fail("the code's process outlived Nodeloom")
+
+
+PID_CODE = ("import os\ncalls = globals().get('calls', 0) + 1\n"
+            "def main(data):\n    print('item', data, 'pid', os.getpid())\n    if data == 'boom':\n        raise ValueError('boom')\n"
+            "    return {'pid': os.getpid(), 'calls': calls}\n")
+
+
+def loop_flow(items, nodes=("p",)):
+    f = Flow().node("c", "constant", value=items).node("f", "foreach")
+    for nid in nodes:
+        f.node(nid, "python", code=PID_CODE, settings=CONTINUE).node(f"k_{nid}", "collect", filter_nulls=False)
+        f.node(f"o_{nid}", "output", name=nid)
+        f.chain("f.item", f"{nid}.data").chain(f"{nid}.result", f"k_{nid}.value").chain(f"k_{nid}.items", f"o_{nid}.value")
+    return f.chain("c.value", "f.items").build()
+
+
+def test_a_loop_reuses_its_nodes_worker_with_fresh_globals_and_its_own_log_lines(run_flow):
+    result, events = run_flow(loop_flow(list(range(20))))
+    assert result.status == "succeeded", result.error
+    rows = result.outputs["p"]
+    assert {r["calls"] for r in rows} == {1}  # the code's globals are new for every item
+    assert len({r["pid"] for r in rows}) < 20  # but the process is not
+    logs = {e.iteration: e.message for e in events if isinstance(e, NodeProgress) and e.node_id == "p"}
+    assert logs == {(i,): f"item {i} pid {rows[i]['pid']}" for i in range(20)}
+
+
+def test_workers_are_never_shared_across_nodes_or_runs_or_after_a_failure(run_flow):
+    first, _ = run_flow(loop_flow([1, 2, 3], nodes=("p", "q")))
+    second, _ = run_flow(loop_flow([1, 2, 3], nodes=("p", "q")))
+    pids = {(run, nid): {r["pid"] for r in res.outputs[nid]} for run, res in (("a", first), ("b", second))
+            for nid in ("p", "q")}
+    for x in pids:
+        for y in pids:
+            assert x == y or not (pids[x] & pids[y]), (x, y)
+    result, events = run_flow(loop_flow([1, "boom", 2, 3]))
+    rows = result.outputs["p"]
+    assert rows[1] is None  # the failed item (on_error: continue)
+    (boom,) = [e.message for e in events if isinstance(e, NodeProgress) and e.iteration == (1,)]
+    failed_pid = int(boom.rsplit(" ", 1)[1])
+    assert failed_pid not in {rows[2]["pid"], rows[3]["pid"]}  # a worker whose job failed is not reused
+
+
+def test_idle_workers_stop(run_flow, monkeypatch):
+    import engine.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "IDLE_S", 0.2)
+    wf = loop_flow([1, 2])
+
+    async def go():
+        ex = Executor()
+        result = await ex.run(wf)
+        await asyncio.sleep(0.6)  # past IDLE_S: the purge has run
+        ex.close()
+        return result
+
+    result = asyncio.run(go())
+    pids = {r["pid"] for r in result.outputs["p"]}
+    time.sleep(0.3)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

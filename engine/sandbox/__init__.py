@@ -1,9 +1,12 @@
-"""Where ``python`` blocks run user code: a separate process per job, killable, memory-capped, no secrets.
+"""Where ``python`` blocks run user code: separate processes, killable, memory-capped, no secrets.
 
-:class:`Sandbox` keeps one spare worker process started (Python's start-up is then off the critical path);
-each job takes a spare and a new one is started behind it. A worker runs exactly one job and ends, so a job
-that is killed (timeout, cancel), crashes (``os._exit``, a segfault) or runs out of memory takes nothing
-down with it. The protocol is one JSON line each way; the code's prints arrive on stderr as its log.
+:class:`Sandbox` keeps one fresh worker process started (Python's start-up is then off the critical path).
+A worker serves the jobs of one node of one run — the items of a loop — and nothing else: another node,
+another run or another workflow always gets a fresh process, so nothing one job does can reach another
+workflow's. Each job runs with fresh globals. A worker that fails, times out, is cancelled or crashes
+(``os._exit``, a segfault, out of memory) is killed with its process group and never reused; one left idle
+for :data:`IDLE_S` is stopped. The protocol is one JSON line each way; the code's prints arrive on stderr
+as its log.
 """
 
 from __future__ import annotations
@@ -11,22 +14,26 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import itertools
 import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import BlockError
 
-__all__ = ["Sandbox", "shared", "CodeFailed", "clean_env", "MAX_LOG_BYTES"]
+__all__ = ["Sandbox", "shared", "CodeFailed", "clean_env", "MAX_LOG_BYTES", "IDLE_S"]
 
 WORKER = Path(__file__).with_name("worker.py")
-MAX_LOG_BYTES = 1024 * 1024
+MAX_LOG_BYTES = 1024 * 1024  # per job
 MAX_REPLY_BYTES = 512 * 1024 * 1024
+IDLE_S = 5.0
+_END = b"\x00end "
 
 
 class CodeFailed(BlockError):
@@ -47,30 +54,43 @@ def clean_env() -> dict[str, str]:
 
 
 class _Worker:
+    _ids = itertools.count(1)
+
     def __init__(self):
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=clean_env(), cwd=os.path.abspath(os.sep),
             start_new_session=True, close_fds=True)
         self.reply: concurrent.futures.Future = concurrent.futures.Future()
+        self.logged: concurrent.futures.Future = concurrent.futures.Future()
+        self.job_id = 0
         self.log_lines: list[str] = []
         self.on_log: Callable[[str], None] | None = None
         self._log_size = 0
-        threading.Thread(target=self._read_reply, daemon=True, name="sandbox-reply").start()
+        self.idle_since = 0.0
+        self.key: tuple | None = None
+        threading.Thread(target=self._read_replies, daemon=True, name="sandbox-reply").start()
         threading.Thread(target=self._read_log, daemon=True, name="sandbox-log").start()
 
-    def _read_reply(self) -> None:
+    def _read_replies(self) -> None:
         out = self.proc.stdout
         try:
-            ready = out.readline()
-            line = out.readline(MAX_REPLY_BYTES) if ready else b""
+            if out.readline():  # "ready"
+                while True:
+                    line = out.readline(MAX_REPLY_BYTES)
+                    self._settle(self.reply, line)
+                    if not line.endswith(b"\n"):
+                        return
         except (OSError, ValueError):
-            line = b""
-        if not self.reply.done():
-            self.reply.set_result(line)
+            pass
+        self._settle(self.reply, b"")
 
     def _read_log(self) -> None:
         for raw in iter(self.proc.stderr.readline, b""):
+            if raw.startswith(_END):
+                if raw[len(_END):].strip() == str(self.job_id).encode():
+                    self._settle(self.logged, True)
+                continue
             if self._log_size > MAX_LOG_BYTES:
                 continue  # keep draining so the code never blocks on a full pipe
             text = raw.decode("utf-8", "replace").rstrip("\n")
@@ -78,17 +98,33 @@ class _Worker:
             self.log_lines.append(text)
             if self.on_log is not None:
                 self.on_log(text)
+        self._settle(self.logged, False)
         try:
             self.proc.wait(timeout=10)  # reap it (it has closed its stderr: it is ending)
         except subprocess.TimeoutExpired:  # pragma: no cover
             pass
 
-    def send(self, job: dict) -> None:
+    @staticmethod
+    def _settle(fut: concurrent.futures.Future, value) -> None:
         try:
-            self.proc.stdin.write(json.dumps(job, ensure_ascii=False).encode() + b"\n")
+            fut.set_result(value)
+        except concurrent.futures.InvalidStateError:
+            pass
+
+    def send(self, job: dict, on_log) -> int:
+        """Start a job; its reply arrives in ``self.reply``, the end of its log in ``self.logged``."""
+        self.job_id = next(self._ids)
+        self.reply, self.logged = concurrent.futures.Future(), concurrent.futures.Future()
+        self.log_lines, self._log_size, self.on_log = [], 0, on_log
+        try:
+            self.proc.stdin.write(json.dumps({**job, "id": self.job_id}, ensure_ascii=False).encode() + b"\n")
             self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # it died before the job: _read_reply reports that
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # it died before the job: the reply reader reports that
+        return self.job_id
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def kill(self) -> None:
         """SIGKILL its whole process group (anything it started too); the log reader reaps it."""
@@ -119,43 +155,77 @@ class _Worker:
 class Sandbox:
     def __init__(self, spares: int = 1):
         self.spares = spares
-        self._idle: list[_Worker] = []
+        self._fresh: list[_Worker] = []           # started, never used
+        self._warm: dict[tuple, list[_Worker]] = {}  # (run, node, limits) → idle workers that served it
         self._lock = threading.Lock()
         self._closed = False
 
-    def _take(self) -> _Worker:
-        with self._lock:
-            while self._idle:
-                w = self._idle.pop()
-                if w.proc.poll() is None:
-                    break
+    def _stale(self) -> list[_Worker]:
+        """Take out the warm workers left idle too long (call with the lock held)."""
+        now, stale = time.monotonic(), []
+        for k, idle in list(self._warm.items()):
+            keep = [x for x in idle if now - x.idle_since < IDLE_S and x.alive()]
+            stale += [x for x in idle if x not in keep]
+            if keep:
+                self._warm[k] = keep
             else:
-                w = None
+                del self._warm[k]
+        return stale
+
+    def purge(self) -> None:
+        """Stop the workers left idle longer than IDLE_S."""
+        with self._lock:
+            stale = self._stale()
+        for x in stale:
+            x.kill()
+
+    def _take(self, key: tuple) -> _Worker:
+        w = None
+        with self._lock:
+            stale = self._stale()
+            if self._warm.get(key):
+                w = self._warm[key].pop()
+            while w is None and self._fresh:
+                candidate = self._fresh.pop()
+                if candidate.alive():
+                    w = candidate
+                else:
+                    stale.append(candidate)
+        for x in stale:
+            x.kill()
         if w is None:
             w = _Worker()
-        threading.Thread(target=self._refill, daemon=True).start()
+        if w.key is None:
+            w.key = key
+            threading.Thread(target=self._refill, daemon=True).start()
         return w
+
+    def _give_back(self, w: _Worker) -> None:
+        w.idle_since = time.monotonic()
+        with self._lock:
+            if not self._closed:
+                self._warm.setdefault(w.key, []).append(w)
+                return
+        w.kill()
 
     def _refill(self) -> None:
         with self._lock:
-            if self._closed or len(self._idle) >= self.spares:
+            if self._closed or len(self._fresh) >= self.spares:
                 return
-            self._idle.append(_Worker())
+            self._fresh.append(_Worker())
 
     def warm(self) -> None:
         """Start the spare now (say, when a workflow with python blocks is opened)."""
         self._refill()
 
     async def run(self, code: str, data: Any, *, timeout_s: float, memory_mb: int, cwd: str | None = None,
-                  on_log: Callable[[str], None] | None = None) -> tuple[Any, list[str]]:
-        """Run ``main(data)`` of ``code``; returns (result as JSON data, log lines). Raises CodeFailed."""
-        w = self._take()
-        w.on_log = on_log
-        for line in list(w.log_lines):  # anything printed while it started
-            if on_log:
-                on_log(line)
+                  on_log: Callable[[str], None] | None = None, key: tuple = ()) -> tuple[Any, list[str]]:
+        """Run ``main(data)`` of ``code``; returns (result as JSON data, log lines). Raises CodeFailed.
+        Jobs with the same ``key`` (one node of one run) may share a worker; others never do."""
+        w = self._take((*key, memory_mb, cwd))
+        healthy = False
         try:
-            w.send({"code": code, "data": data, "memory_mb": memory_mb, "cwd": cwd})
+            w.send({"code": code, "data": data, "memory_mb": memory_mb, "cwd": cwd}, on_log)
             try:
                 async with asyncio.timeout(timeout_s):
                     line = await asyncio.wrap_future(w.reply)
@@ -169,16 +239,28 @@ class Sandbox:
                 reply = json.loads(line)
             except ValueError:
                 raise CodeFailed("the code's process sent back something unreadable") from None
+            try:  # its last prints are read before the job counts as done
+                async with asyncio.timeout(2):
+                    await asyncio.wrap_future(w.logged)
+            except TimeoutError:
+                pass
             if not reply.get("ok"):
                 raise CodeFailed(reply.get("error") or "the code failed", reply.get("traceback") or "")
+            healthy = True
             return reply.get("result"), list(w.log_lines)
         finally:
-            w.kill()
+            w.on_log = None
+            if healthy and w.alive():
+                self._give_back(w)
+                asyncio.get_running_loop().call_later(IDLE_S + 0.05, self.purge)
+            else:
+                w.kill()
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
+            idle = self._fresh + [w for ws in self._warm.values() for w in ws]
+            self._fresh, self._warm = [], {}
         for w in idle:
             w.kill()
 

@@ -1,9 +1,10 @@
 """The process a ``python`` block's code runs in. Standalone on purpose: it imports nothing of Nodeloom.
 
-Started as ``python -I worker.py``; waits for one job on stdin (a JSON line: code, data, memory_mb), caps its
-own memory, runs ``main(data)`` and writes one JSON line back on the protocol pipe (the original stdout).
-The code's own prints (and anything written to fd 1 or 2) go to stderr, which the parent reads as the node's
-log. One job per process: nothing a job does outlives it.
+Started as ``python -I worker.py``; reads jobs on stdin (JSON lines: id, code, data, memory_mb, cwd), caps its
+own memory at the first, runs ``main(data)`` with fresh globals and writes one JSON line back per job on the
+protocol pipe (the original stdout). The code's own prints (anything written to fd 1 or 2) go to stderr,
+which the parent reads as the node's log; a NUL-prefixed mark there ends each job's log. The parent gives a
+worker the jobs of one node of one run only (a loop's items), and kills it when one fails or times out.
 """
 
 import base64
@@ -83,6 +84,25 @@ def _die_with_parent():
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _one(job):
+    try:
+        if job.get("cwd"):
+            os.chdir(job["cwd"])
+        data = _from_json(job["data"])
+        scope = {"__name__": "__nodeloom__", "__builtins__": __builtins__}  # fresh globals for every job
+        exec(compile(job["code"], "<python block>", "exec"), scope)  # noqa: S102 - the user's own code, isolated
+        fn = scope.get("main")
+        if not callable(fn):
+            raise NameError("the code must define main(data)")
+        return {"ok": True, "result": _to_json(fn(data))}
+    except MemoryError:
+        return {"ok": False, "error": f"MemoryError: the code needed more than memory_mb = {job['memory_mb']} MB"}
+    except BaseException as e:  # noqa: BLE001 - every failure of user code is reported, SystemExit included
+        tb = traceback.format_exception(type(e), e, e.__traceback__)
+        tb = [t for t in tb if __file__ not in t]  # the user's frames only
+        return {"ok": False, "error": f"{type(e).__name__}: {e}", "traceback": "".join(tb)}
+
+
 def main():
     _die_with_parent()
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -90,37 +110,25 @@ def main():
     sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), encoding="utf-8", line_buffering=True)
     proto.write('{"ready": true}\n')
     proto.flush()
-    line = sys.stdin.readline()
-    if not line:
-        return
-    job = json.loads(line)
-    reply = {}
-    try:
-        if job.get("cwd"):
-            os.chdir(job["cwd"])
-        data = _from_json(job["data"])
-        _limit_memory(job["memory_mb"])
-        scope = {"__name__": "__nodeloom__", "__builtins__": __builtins__}
-        exec(compile(job["code"], "<python block>", "exec"), scope)  # noqa: S102 - the user's own code, isolated
-        fn = scope.get("main")
-        if not callable(fn):
-            raise NameError("the code must define main(data)")
-        result = fn(data)
-        reply = {"ok": True, "result": _to_json(result)}
-    except MemoryError:
-        reply = {"ok": False, "error": f"MemoryError: the code needed more than memory_mb = {job['memory_mb']} MB"}
-    except BaseException as e:  # noqa: BLE001 - every failure of user code is reported, SystemExit included
-        tb = traceback.format_exception(type(e), e, e.__traceback__)
-        # keep the user's frames only: drop this file's
-        tb = [t for t in tb if __file__ not in t]
-        reply = {"ok": False, "error": f"{type(e).__name__}: {e}", "traceback": "".join(tb)}
-    sys.stdout.flush()
-    try:
-        text = json.dumps(reply, ensure_ascii=False, allow_nan=False)
-    except (ValueError, TypeError, RecursionError, MemoryError) as e:
-        text = json.dumps({"ok": False, "error": f"the result cannot be sent back: {e}"})
-    proto.write(text + "\n")
-    proto.flush()
+    limited = False
+    for line in sys.stdin:  # jobs of one node of one run (a loop's items), until the parent hangs up
+        job = json.loads(line)
+        if not limited:
+            _limit_memory(job["memory_mb"])
+            limited = True
+        reply = _one(job)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os.write(2, f"\x00end {job['id']}\n".encode())  # every log line of this job is before this mark
+        try:
+            text = json.dumps(reply, ensure_ascii=False, allow_nan=False)
+        except (ValueError, TypeError, RecursionError, MemoryError) as e:
+            text = json.dumps({"ok": False, "error": f"the result cannot be sent back: {e}"})
+        proto.write(text + "\n")
+        proto.flush()
 
 
 if __name__ == "__main__":
