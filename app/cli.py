@@ -197,6 +197,9 @@ def _cmd_blocks(args) -> int:
         ins = ", ".join(f"{p.name}:{p.type}" + ("" if p.required else "?") for p in block.input_ports())
         outs = ", ".join(f"{p.name}:{p.type}" for p in block.outputs)
         print(f"  {block.type:<18} ({ins or '—'}) → ({outs or '—'})")
+    from engine.blocks.registry import plugins_folder
+
+    print(f"\nplugins folder: {plugins_folder()}")
     if reg.problems:
         print("\nplugins that failed to load:")
         for p in reg.problems:

@@ -92,6 +92,7 @@ def test_the_plugins_folder_broken_plugins_listed_with_their_errors(tmp_path):
     done = nodeloom(home, "blocks")
     assert done.returncode == 0, done.stderr
     assert "text_words" in done.stdout and "text_case" in done.stdout and "image_blur" in done.stdout
+    assert f"plugins folder: {(home / 'plugins').resolve()}" in done.stdout
     assert "plugins/broken_syntax.py: SyntaxError: invalid syntax (broken_syntax.py, line 1)\n" in done.stdout
     assert ("plugins/needs_lib.py: ModuleNotFoundError: No module named 'a_library_nobody_installed' "
             "(needs_lib.py, line 1)\n" in done.stdout)

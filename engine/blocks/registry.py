@@ -162,10 +162,16 @@ _default: BlockRegistry | None = None
 
 
 def plugins_folder() -> Path:
-    """``plugins/`` in the data folder (NODELOOM_HOME or the user data folder)."""
+    """``plugins/`` in the data folder (NODELOOM_HOME or the user data folder), made if missing so that
+    users find where to put their plugins."""
     from ..paths import home
 
-    return home() / "plugins"
+    folder = home() / "plugins"
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError:
+        pass
+    return folder
 
 
 def default_registry(*, plugins: bool = True) -> BlockRegistry:
