@@ -89,6 +89,8 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         self.palette_panel = Palette(self.registry)
         self.inspector = Inspector()
+        self.inspector.workflow_names = lambda: [i.name for i in self.store.workflows.list(
+            templates=False, sort="name", descending=False, limit=1000).items]
         self.history = HistoryPanel()
         self.run_panel = RunPanel(self.settings)
         self.preview_panel = PreviewPanel()

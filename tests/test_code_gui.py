@@ -77,3 +77,28 @@ def test_a_refused_import_says_why_without_blocking(window, tmp_path):
     assert box.isVisible() and "bad.json" in box.text()
     assert window.store.workflows.list().total == before
     box.accept()
+
+
+def test_the_inspector_offers_stored_workflows_and_an_unset_version(window):
+    from PySide6.QtWidgets import QComboBox
+
+    window.store.workflows.create(Flow("times ten").node("x", "input", name="x").build())
+    tab = window.new_workflow()
+    node_id = tab.add_block("sub_workflow")
+    tab.scene.node_items[node_id].setSelected(True)
+    fields = window.inspector.fields
+    combo = fields["workflow"]
+    assert isinstance(combo, QComboBox) and "times ten" in [combo.itemText(i) for i in range(combo.count())]
+    combo.setCurrentText("times ten")
+    combo.activated.emit(combo.currentIndex())
+    assert tab.doc.nodes[node_id].config["workflow"] == "times ten"
+    version = window.inspector.fields["version"]
+    assert version.text() == "—"  # unset: the latest version
+    version.setValue(2)
+    version.editingFinished.emit()
+    assert tab.doc.nodes[node_id].config["version"] == 2
+    window.inspector.fields["version"].setValue(window.inspector.fields["version"].minimum())
+    window.inspector.fields["version"].editingFinished.emit()
+    assert tab.doc.nodes[node_id].config.get("version") is None
+    tab.undo_stack.undo()
+    assert tab.doc.nodes[node_id].config["version"] == 2

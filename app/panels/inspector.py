@@ -29,6 +29,7 @@ def _resolve(schema: dict, prop: dict) -> dict:
     if "anyOf" in prop:
         branches = [b for b in prop["anyOf"] if b.get("type") != "null"]
         merged = {**prop, **(branches[0] if branches else {})}
+        merged["nullable"] = len(branches) < len(prop["anyOf"])
         merged.pop("anyOf", None)
         return merged
     return prop
@@ -53,6 +54,7 @@ class Inspector(QScrollArea):
         self.doc = self.stack = None
         self.node_id: str | None = None
         self.fields: dict[str, QWidget] = {}
+        self.workflow_names = lambda: []  # the stored workflows a sub_workflow may call (set by the window)
         self._show_empty()
 
     def _show_empty(self, text: str = "Select a node to edit it") -> None:
@@ -117,10 +119,20 @@ class Inspector(QScrollArea):
                 w.setDecimals(3)
             lo = prop.get("minimum", prop.get("exclusiveMinimum", -1e9 if kind == "number" else -2**31 + 1))
             hi = prop.get("maximum", prop.get("exclusiveMaximum", 1e9 if kind == "number" else 2**31 - 1))
+            if prop.get("nullable"):  # one step below the minimum means "not set" (shown as —)
+                lo -= 1
+                w.setSpecialValueText("—")
             w.setRange(lo, hi)
-            if value is not None:
-                w.setValue(value)
-            w.editingFinished.connect(lambda: self._set_config(name, w.value()))
+            w.setValue(lo if value is None else value)
+            w.editingFinished.connect(lambda: self._set_config(
+                name, None if prop.get("nullable") and w.value() == lo else w.value()))
+            return w
+        if kind == "string" and prop.get("format") == "workflow":
+            w = QComboBox(editable=True)
+            w.addItems(sorted(set(self.workflow_names())))
+            w.setCurrentText("" if value is None else str(value))
+            w.lineEdit().editingFinished.connect(lambda: self._set_config(name, w.currentText()))
+            w.activated.connect(lambda _i: self._set_config(name, w.currentText()))
             return w
         if kind == "string" and prop.get("format") in ("expression", "multiline", "python"):
             w = _TextEdit(lambda: self._set_config(name, w.toPlainText()))

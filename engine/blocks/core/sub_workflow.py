@@ -18,7 +18,8 @@ class SubWorkflowBlock(Block):
     outputs = (Port("output_data", "object"), Port("run_id", "string"), Port("duration_ms", "number"))
 
     class Config(BlockConfig):
-        workflow: str = Field("", description="the stored workflow's id or its (unique) name")
+        workflow: str = Field("", description="the stored workflow's id or its (unique) name",
+                              json_schema_extra={"format": "workflow"})
         version: int | None = Field(None, ge=1, description="empty: the latest version")
         execution_mode: Literal["sync", "async"] = Field(
             "sync", description="sync waits for its outputs; async starts it as its own run and returns its id")
