@@ -20,6 +20,8 @@ def client() -> "httpx.AsyncClient":
     import httpx  # imported on first use: it costs a quarter second at start-up
 
     loop = asyncio.get_running_loop()
+    for gone in [lp for lp in _clients if lp.is_closed()]:  # loops that ended without aclose()
+        del _clients[gone]
     c = _clients.get(loop)
     if c is None or c.is_closed:
         c = _clients[loop] = httpx.AsyncClient(

@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # every test, and every process a test starts, keeps its data in a throwaway folder, never the user's
 os.environ["NODELOOM_HOME"] = tempfile.mkdtemp(prefix="nodeloom-tests-")
 
-from engine import Executor  # noqa: E402
+from engine import Executor, net  # noqa: E402
 from engine.blocks import Block, BlockConfig, Port, default_registry  # noqa: E402
 
 from .builder import brief  # noqa: E402
@@ -73,6 +73,7 @@ def run_flow(registry):
             result = await handle
             events = seen + sub.drain()
             ex.close()
+            await net.aclose()  # the loop's shared HTTP client
             return result, events
 
         result, events = asyncio.run(go())

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from engine import Executor
+from engine import Executor, net
 from engine.executor.single import run_block
 from engine.paths import resources_dir
 
@@ -21,6 +21,7 @@ def block(kind, inputs=None, base_dir=None, **config):
             return await run_block(ex, kind, inputs, config, base_dir=base_dir)
         finally:
             ex.close()
+            await net.aclose()
 
     result = asyncio.run(go())
     return result
@@ -119,33 +120,16 @@ def test_image_load_from_path_data_uri_and_errors(tmp_path):
 
 
 def test_image_load_over_http(tmp_path):
-    import http.server
-    import threading
+    from .http_server import Handler, LoopbackServer
 
-    data = SAMPLE.read_bytes()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path == "/img.png":
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            else:
-                self.send_error(404)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = LoopbackServer()
+    Handler.extra["/img.png"] = (SAMPLE.read_bytes(), "image/png")
     try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        assert ok("image_load", source=f"{base}/img.png")["image"].size == (320, 240)
-        assert "404" in failure("image_load", source=f"{base}/nothing.png")
+        assert ok("image_load", source=f"{server.url}/img.png")["image"].size == (320, 240)
+        assert "404" in failure("image_load", source=f"{server.url}/nothing.png")
     finally:
-        server.shutdown()
+        Handler.extra.pop("/img.png")
+        server.close()
 
 
 def test_image_transforms(tmp_path):
@@ -170,7 +154,8 @@ def test_image_transforms(tmp_path):
     info = ok("image_info", {"image": img})
     assert (info["width"], info["height"], info["mode"], len(info["histogram"])) == (320, 240, "RGB", 768)
     saved = ok("image_save", {"image": img}, path=str(tmp_path / "out" / "x.jpeg"), format="jpeg", quality=80)
-    assert Image.open(saved["path"]).format == "JPEG"
+    with Image.open(saved["path"]) as written:
+        assert written.format == "JPEG"
     assert "needs an image" in failure("image_grayscale", {"image": "nope"})
 
 

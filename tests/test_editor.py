@@ -178,7 +178,7 @@ def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
     unsaved = Workflow.model_validate(json.loads(proc.stdout.readline()))
     assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
 
     w = create(home=tmp_path)
     qtbot.addWidget(w)

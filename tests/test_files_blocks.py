@@ -74,7 +74,8 @@ def test_image_save_stays_in_its_folder(tmp_path, run_flow):
     result, _ = save(run_flow, tmp_path, folder="out", path="day1/a.png")
     assert result.status == "succeeded", result.error
     assert result.outputs["path"] == os.path.realpath(out / "day1" / "a.png")
-    assert Image.open(out / "day1" / "a.png").size == (4, 3)
+    with Image.open(out / "day1" / "a.png") as written:
+        assert written.size == (4, 3)
     for path in ("../escape.png", str(tmp_path / "abs.png"), "up/through-a-link.png"):
         result, events = save(run_flow, tmp_path, folder="out", path=path)
         assert result.status == "failed" and "leads outside the folder" in result.error, path

@@ -33,7 +33,8 @@ def png_bomb(width=20_000, height=20_000) -> bytes:
 
 def truncated_jpeg() -> bytes:
     buf = io.BytesIO()
-    Image.open(SAMPLE).convert("RGB").save(buf, format="JPEG", quality=90)
+    with Image.open(SAMPLE) as sample:
+        sample.convert("RGB").save(buf, format="JPEG", quality=90)
     data = buf.getvalue()
     return data[: len(data) // 2]
 
@@ -62,7 +63,8 @@ def test_a_bomb_and_a_truncated_jpeg_fail_their_node_within_a_second(tmp_path, r
 
 
 def test_exotic_formats_are_refused(tmp_path, run_flow):
-    img = Image.open(SAMPLE).convert("RGB")
+    with Image.open(SAMPLE) as sample:
+        img = sample.convert("RGB")
     img.save(tmp_path / "x.ppm")  # Pillow reads PPM, but it is not one of ours
     (tmp_path / "x.eps").write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
     for name in ("x.ppm", "x.eps"):

@@ -93,7 +93,7 @@ def test_a_run_killed_mid_way_is_interrupted_on_the_next_start(tmp_path):
     running_line = proc.stdout.readline().split()
     assert finished_line[0] == "finished" and running_line[0] == "running", proc.stderr.read()
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     con = sqlite3.connect(tmp_path / "nodeloom.db")
     before = con.execute("SELECT * FROM runs WHERE id = ?", (finished_line[1],)).fetchone()
     con.close()
@@ -121,7 +121,7 @@ def test_versions_survive_sigkill_50_times(tmp_path):
         except subprocess.TimeoutExpired:
             pass
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.communicate()
         con = sqlite3.connect(tmp_path / "nodeloom.db")
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = con.execute("SELECT number, document, content_hash FROM workflow_versions ORDER BY number").fetchall()

@@ -80,10 +80,12 @@ class _Worker:
                     line = out.readline(MAX_REPLY_BYTES)
                     self._settle(self.reply, line)
                     if not line.endswith(b"\n"):
-                        return
+                        break
         except (OSError, ValueError):
             pass
-        self._settle(self.reply, b"")
+        finally:
+            self._settle(self.reply, b"")
+            out.close()
 
     def _read_log(self) -> None:
         for raw in iter(self.proc.stderr.readline, b""):
@@ -99,6 +101,7 @@ class _Worker:
             if self.on_log is not None:
                 self.on_log(text)
         self._settle(self.logged, False)
+        self.proc.stderr.close()
         try:
             self.proc.wait(timeout=10)  # reap it (it has closed its stderr: it is ending)
         except subprocess.TimeoutExpired:  # pragma: no cover
