@@ -17,6 +17,18 @@ from .builder import Flow, brief
 CONTINUE = {"on_error": "continue"}
 
 
+def gone_within(pid: int, seconds: float) -> bool:
+    """Whether process ``pid`` ends within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def finished(events, node_id):
     (ev,) = [e for e in events if isinstance(e, NodeFinished) and e.node_id == node_id]
     return ev
@@ -135,15 +147,7 @@ def test_cancelling_a_run_kills_the_process_within_a_second(tmp_path, run_flow):
 
     result, took, pid = asyncio.run(go())
     assert result.status == "cancelled" and took < 1
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.02)
-    else:
-        pytest.fail("the code's process outlived the cancelled run")
+    assert gone_within(pid, 2), "the code's process outlived the cancelled run"
 
 
 def test_the_setting_turns_python_blocks_off(run_flow, monkeypatch):
@@ -176,15 +180,9 @@ def test_code_outlives_nodeloom_by_at_most_a_second(tmp_path):
     pid = int(pid_file.read_text())
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
-    pytest.fail("the code's process outlived Nodeloom")
+    if not gone_within(pid, 3):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the code's process outlived Nodeloom")
 
 
 PID_CODE = ("import os\ncalls = globals().get('calls', 0) + 1\n"
@@ -242,7 +240,4 @@ def test_idle_workers_stop(run_flow, monkeypatch):
 
     result = asyncio.run(go())
     pids = {r["pid"] for r in result.outputs["p"]}
-    time.sleep(0.3)
-    for pid in pids:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert all(gone_within(pid, 1) for pid in pids)
