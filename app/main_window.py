@@ -220,6 +220,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
         tab.view.addBlockRequested.connect(lambda pos, t=tab: self.popup.show_at(
             t.view.mapToGlobal(t.view.mapFromScene(pos)), pos))
         tab.view.filesDropped.connect(self.import_files)
+        tab.view.nodeActivated.connect(lambda node_id, t=tab: self.open_sub_workflow(t, node_id))
         self.tabs.setCurrentIndex(index)
         tab.view.frame(selection_only=False)
         return tab

@@ -52,6 +52,8 @@ class CodeMixin:
                           "on this computer. Run it only if you trust where the file came from.",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("pythonApproval")
+        by_id = {n.id: n for n in wf.nodes}
+        box.setDetailedText("\n\n".join(f"# node {nid}\n{by_id[nid].config.get('code', '')}" for nid in nodes))
         box.button(QMessageBox.StandardButton.Yes).setText("Run the code")
         box.button(QMessageBox.StandardButton.No).setText("Don’t run")
         box.setDefaultButton(QMessageBox.StandardButton.No)

@@ -97,6 +97,21 @@ class FilesMixin:
         paths, _ = QFileDialog.getOpenFileNames(self, "Import workflows", str(Path.home()), "Workflows (*.json)")
         self.import_files(paths)
 
+    def open_sub_workflow(self, tab: EditorTab, node_id: str) -> EditorTab | None:
+        """Double-clicking a sub_workflow node opens the workflow it calls (at its version, if it names one)."""
+        from engine.store.workflows import NotFound
+
+        node = tab.doc.nodes.get(node_id)
+        if node is None or node.type != "sub_workflow" or not str(node.config.get("workflow") or "").strip():
+            return None
+        try:
+            info = self.store.workflows.resolve(str(node.config["workflow"]).strip())
+        except NotFound as e:
+            self.statusBar().showMessage(str(e), 6000)
+            return None
+        version = node.config.get("version")
+        return self.open_workflow(info.id, version=version, read_only=version is not None)
+
     def _remember(self, workflow_id: str | None) -> None:
         if not workflow_id:
             return

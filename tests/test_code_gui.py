@@ -27,6 +27,7 @@ def answer_approval(window, button, seen):
             QTimer.singleShot(10, look)
             return
         seen.append(box.text())
+        assert "print('thinking hard')" in box.detailedText()  # the code itself can be read first
         box.button(button).click()
 
     QTimer.singleShot(10, look)
@@ -102,3 +103,18 @@ def test_the_inspector_offers_stored_workflows_and_an_unset_version(window):
     assert tab.doc.nodes[node_id].config.get("version") is None
     tab.undo_stack.undo()
     assert tab.doc.nodes[node_id].config["version"] == 2
+
+
+def test_double_clicking_a_sub_workflow_node_opens_the_workflow_it_calls(window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from .editor_helpers import header_point
+
+    child = window.store.workflows.create(Flow("the child").node("x", "input", name="x").build())
+    tab = window.new_workflow()
+    node_id = tab.add_block("sub_workflow")
+    tab.doc.nodes[node_id].config["workflow"] = "the child"
+    QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=header_point(tab, node_id))
+    opened = window.current_tab()
+    assert opened is not tab and opened.doc.workflow_id == child.id and opened.doc.name == "the child"

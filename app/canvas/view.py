@@ -19,6 +19,7 @@ class CanvasView(QGraphicsView):
     blockDropped = Signal(str, QPointF)      # block type, scene position
     filesDropped = Signal(list)              # workflow files dropped on the canvas
     addBlockRequested = Signal(QPointF)      # Tab / double-click on empty canvas
+    nodeActivated = Signal(str)              # double-click on a node (its id)
 
     def __init__(self, scene: WorkflowScene, parent=None):
         super().__init__(scene, parent)
@@ -106,9 +107,12 @@ class CanvasView(QGraphicsView):
 
     def mouseDoubleClickEvent(self, event) -> None:
         pos = self.mapToScene(event.position().toPoint())
-        if self.scene().node_at(pos) is None and not self.scene().doc.read_only:
+        node = self.scene().node_at(pos)
+        if node is None and not self.scene().doc.read_only:
             self.addBlockRequested.emit(pos)
             return
+        if node is not None:
+            self.nodeActivated.emit(node.node_id)
         super().mouseDoubleClickEvent(event)
 
     def keyPressEvent(self, event) -> None:
