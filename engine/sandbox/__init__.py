@@ -215,7 +215,12 @@ class Sandbox:
         with self._lock:
             if self._closed or len(self._fresh) >= self.spares:
                 return
-            self._fresh.append(_Worker())
+        w = _Worker()  # outside the lock: starting a process takes a few ms
+        with self._lock:
+            if not self._closed and len(self._fresh) < self.spares:
+                self._fresh.append(w)
+                return
+        w.kill()
 
     def warm(self) -> None:
         """Start the spare now (say, when a workflow with python blocks is opened)."""
