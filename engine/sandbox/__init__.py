@@ -222,10 +222,6 @@ class Sandbox:
                 return
         w.kill()
 
-    def warm(self) -> None:
-        """Start the spare now (say, when a workflow with python blocks is opened)."""
-        self._refill()
-
     async def run(self, code: str, data: Any, *, timeout_s: float, memory_mb: int, cwd: str | None = None,
                   on_log: Callable[[str], None] | None = None, key: tuple = ()) -> tuple[Any, list[str]]:
         """Run ``main(data)`` of ``code``; returns (result as JSON data, log lines). Raises CodeFailed.
