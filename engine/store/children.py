@@ -104,9 +104,12 @@ class ChildRuns:
         try:
             handle = executor.start(wf, data, run_id=run_id, base_dir=store.base_dir(info.id),
                                     lineage=(*lineage, info.id))
-        except (InputError, WorkflowInvalid) as e:
+        except InputError as e:
             sub.close()
             raise BlockError(f"sub_workflow {wf.name!r} refused its inputs: {e}") from None
+        except WorkflowInvalid as e:
+            sub.close()
+            raise BlockError(f"sub_workflow {wf.name!r} is invalid: {e}") from None
         except NodeloomError as e:
             sub.close()
             raise BlockError(f"sub_workflow {wf.name!r}: {e}") from None
