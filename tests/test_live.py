@@ -118,3 +118,20 @@ def test_pinned_node_is_not_executed(window):
     assert result.outputs["width"] == 160  # its pinned image flowed on
     window.actionUndo.trigger()
     assert tab.doc.nodes["resize"].pinned is None  # pinning is an undoable edit
+
+
+def test_lit_links_stand_out_on_either_canvas_and_keep_their_look_through_selection(window):
+    tab = open_flow(window, Flow().node("c", "constant", value=1).node("o", "output", name="o")
+                    .edge("c.value", "o.value", "e1").build())
+    on_loop(window, lambda: window.run_tab(tab))
+    edge = tab.scene.edge_items["e1"]
+    for theme in ("dark", "light"):
+        window.set_theme(theme)
+        bg = tab.scene.backgroundBrush().color().lightness()
+        lit = edge.pen().color().lightness()
+        assert edge.active and edge.pen().widthF() == 2.5
+        assert abs(lit - bg) > 80, (theme, lit, bg)  # far from the canvas colour, whichever it is
+        edge.setSelected(True)
+        assert edge.pen().widthF() == 3  # the selected look
+        edge.setSelected(False)
+        assert edge.pen().widthF() == 2.5  # still lit after being selected and deselected

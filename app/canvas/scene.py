@@ -41,7 +41,10 @@ class WorkflowScene(QGraphicsScene):
         from PySide6.QtWidgets import QApplication
 
         window = QApplication.palette().color(QPalette.ColorRole.Window)
-        self.setBackgroundBrush(QColor(30, 31, 34) if window.lightness() < 128 else QColor(226, 228, 232))
+        self.light = window.lightness() >= 128
+        self.setBackgroundBrush(QColor(226, 228, 232) if self.light else QColor(30, 31, 34))
+        for edge in getattr(self, "edge_items", {}).values():
+            edge.set_theme(self.light)
 
     # -- building -------------------------------------------------------------------------------------------
 
@@ -120,7 +123,7 @@ class WorkflowScene(QGraphicsScene):
     def _add_edge(self, eid: str) -> None:
         e = self.doc.edges[eid]
         src = self.node_items.get(e.source)
-        item = EdgeItem(eid, src.port_type("out", e.source_port) if src else "any")
+        item = EdgeItem(eid, src.port_type("out", e.source_port) if src else "any", self.light)
         self.edge_items[eid] = item
         self._adjacent.setdefault(e.source, set()).add(eid)
         self._adjacent.setdefault(e.target, set()).add(eid)
