@@ -66,7 +66,8 @@ class Minimap(QWidget):
         seen = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
         frame = QRectF(off.x() + (seen.x() - self.source.x()) * s, off.y() + (seen.y() - self.source.y()) * s,
                        seen.width() * s, seen.height() * s)
-        painter.setPen(QPen(QColor("#ffd866"), 1.5))
+        light = self.view.scene().backgroundBrush().color().lightness() >= 128
+        painter.setPen(QPen(QColor("#b07d00") if light else QColor("#ffd866"), 1.5))
         painter.drawRect(frame.intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1)))
 
     def scene_point(self, pos: QPointF) -> QPointF:
