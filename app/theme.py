@@ -16,8 +16,14 @@ def system_is_dark() -> bool:
         return QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def _dark() -> QPalette:
+def _palette(colors: dict) -> QPalette:
     p = QPalette()
+    for role, color in colors.items():
+        p.setColor(role, QColor(color))
+    return p
+
+
+def _dark() -> QPalette:
     colors = {
         QPalette.ColorRole.Window: "#2b2d31", QPalette.ColorRole.WindowText: "#e6e6e6",
         QPalette.ColorRole.Base: "#1e1f22", QPalette.ColorRole.AlternateBase: "#2b2d31",
@@ -27,15 +33,13 @@ def _dark() -> QPalette:
         QPalette.ColorRole.Highlight: "#3d7bd9", QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.Link: "#6aa9ff", QPalette.ColorRole.PlaceholderText: "#8b8d92",
     }
-    for role, color in colors.items():
-        p.setColor(role, QColor(color))
+    p = _palette(colors)
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7176"))
     return p
 
 
 def _light() -> QPalette:
-    p = QPalette()
     colors = {
         QPalette.ColorRole.Window: "#f3f3f3", QPalette.ColorRole.WindowText: "#1f1f1f",
         QPalette.ColorRole.Base: "#ffffff", QPalette.ColorRole.AlternateBase: "#f0f0f0",
@@ -45,9 +49,7 @@ def _light() -> QPalette:
         QPalette.ColorRole.Highlight: "#2f6fd0", QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.Link: "#1a5fb4", QPalette.ColorRole.PlaceholderText: "#8a8a8a",
     }
-    for role, color in colors.items():
-        p.setColor(role, QColor(color))
-    return p
+    return _palette(colors)
 
 
 def apply_theme(mode: str = "system") -> str:

@@ -85,6 +85,13 @@ class RunsMixin:
             self.run_panel.log("■ not run: its Python code was not approved")
             self.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
             return None
+        inputs, base = self.run_panel.inputs_for(tab), self._base_dir(tab)
+        return await self._followed(tab, lambda launcher, run_id: launcher.run_document(
+            wf, inputs, base_dir=base, use_pins=True, run_id=run_id), node_ids)
+
+    async def _followed(self, tab: EditorTab, start, node_ids=None):
+        """``start(launcher, run_id)`` with the canvas following the run live, then the past runs and the
+        profiler updated. None when it could not start (an invalid graph, bad inputs): that is logged."""
         launcher = await self._ready_launcher()
         run_id = uuid.uuid4().hex
         live = LiveRun(tab.scene, run_id, launcher.executor.pool)
@@ -94,8 +101,7 @@ class RunsMixin:
         self.running = run_id
         self.actionStop.setEnabled(True)
         try:
-            result = await launcher.run_document(wf, self.run_panel.inputs_for(tab), base_dir=self._base_dir(tab),
-                                                 use_pins=True, run_id=run_id)
+            result = await start(launcher, run_id)
         except Exception as e:  # noqa: BLE001 - an invalid graph or bad inputs are reported, not raised into Qt
             self.live_runs.pop(run_id, None)
             for nid in (node_ids or tab.scene.node_items):
@@ -206,22 +212,7 @@ class RunsMixin:
         if not await self.approve_code(tab, tab.doc.workflow()):  # past runs listed are this tab's workflow's
             self.run_panel.log("■ not replayed: its Python code was not approved")
             return None
-        launcher = await self._ready_launcher()
-        new_id = uuid.uuid4().hex
-        live = LiveRun(tab.scene, new_id, launcher.executor.pool)
-        live.tab_key = id(tab)
-        live.start()
-        self.live_runs[new_id] = live
-        self.running = new_id
-        self.actionStop.setEnabled(True)
-        try:
-            result = await launcher.replay(run_id, from_node, run_id=new_id)
-        finally:
-            self.actionStop.setEnabled(False)
-            self.running = None
-        await live.settled()
-        await self._show_finished(tab, new_id)
-        return result
+        return await self._followed(tab, lambda launcher, new_id: launcher.replay(run_id, from_node, run_id=new_id))
 
     def stop_run(self) -> None:
         handle = self.launcher.executor.active.get(self.running) if self.launcher and self.running else None

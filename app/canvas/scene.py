@@ -24,11 +24,11 @@ class WorkflowScene(QGraphicsScene):
     def __init__(self, doc: EditorDocument, undo_stack: QUndoStack, parent=None):
         super().__init__(parent)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
-        self.apply_palette()
         self.undo_stack = undo_stack
         self.doc: EditorDocument | None = None
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[str, EdgeItem] = {}
+        self.apply_palette()
         self._adjacent: dict[str, set[str]] = {}
         self._press_positions: dict[str, tuple] = {}
         self._selected_edges: set[str] = set()
@@ -43,7 +43,7 @@ class WorkflowScene(QGraphicsScene):
         window = QApplication.palette().color(QPalette.ColorRole.Window)
         self.light = window.lightness() >= 128
         self.setBackgroundBrush(QColor(226, 228, 232) if self.light else QColor(30, 31, 34))
-        for edge in getattr(self, "edge_items", {}).values():
+        for edge in self.edge_items.values():
             edge.set_theme(self.light)
 
     # -- building -------------------------------------------------------------------------------------------

@@ -223,8 +223,9 @@ class Sandbox:
         w.kill()
 
     async def run(self, code: str, data: Any, *, timeout_s: float, memory_mb: int, cwd: str | None = None,
-                  on_log: Callable[[str], None] | None = None, key: tuple = ()) -> tuple[Any, list[str]]:
-        """Run ``main(data)`` of ``code``; returns (result as JSON data, log lines). Raises CodeFailed.
+                  on_log: Callable[[str], None] | None = None, key: tuple = ()) -> Any:
+        """Run ``main(data)`` of ``code``; returns its result as JSON data (its prints go to ``on_log``).
+        Raises CodeFailed.
         Jobs with the same ``key`` (one node of one run) may share a worker; others never do."""
         w = self._take((*key, memory_mb, cwd))
         healthy = False
@@ -251,7 +252,7 @@ class Sandbox:
             if not reply.get("ok"):
                 raise CodeFailed(reply.get("error") or "the code failed", reply.get("traceback") or "")
             healthy = True
-            return reply.get("result"), list(w.log_lines)
+            return reply.get("result")
         finally:
             w.on_log = None
             if healthy and w.alive():

@@ -43,7 +43,6 @@ class PythonBlock(Block):
             ctx.log(line)
             ctx.progress(None, line[:200])
 
-        result, _log = await shared().run(config.code, data, timeout_s=config.timeout_s,
-                                          memory_mb=config.memory_mb, cwd=str(ctx.base_dir), on_log=on_log,
-                                          key=(ctx.run_id, ctx.node_id, config.code))
+        result = await shared().run(config.code, data, timeout_s=config.timeout_s, memory_mb=config.memory_mb,
+                                    cwd=str(ctx.base_dir), on_log=on_log, key=(ctx.run_id, ctx.node_id, config.code))
         return {"result": await ctx.run_blocking(from_json, result)}
