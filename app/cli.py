@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from engine import DocumentError, InputError, WorkflowInvalid, load_workflow
 from engine.blocks import default_registry
 from engine.store import NotFound
-from engine.validate import validate
+from engine import validate
 from engine.values import summarize, to_json
 
 __all__ = ["main", "parse_inputs"]

@@ -4,11 +4,11 @@ workflow that came from a file before its first run here."""
 from __future__ import annotations
 
 import asyncio
-import os
+import dataclasses
 
 from PySide6.QtWidgets import QMessageBox
 
-from engine.blocks.code.python import DISABLE_ENV
+from engine.blocks import OPEN_POLICY
 
 __all__ = ["CodeMixin"]
 
@@ -23,9 +23,11 @@ class CodeMixin:
         self.set_python_allowed(allowed)
 
     def set_python_allowed(self, allowed: bool) -> None:
-        """On or off for every run of this process (the python block reads it when it runs)."""
+        """On or off for the runs this window starts from now on."""
         self.settings.setValue("python/enabled", "true" if allowed else "false")
-        os.environ[DISABLE_ENV] = "on" if allowed else "off"
+        self.policy = dataclasses.replace(OPEN_POLICY, allow_python_blocks=allowed)
+        if self.launcher is not None:
+            self.launcher.executor.policy = self.policy
         if self.actionAllowPython.isChecked() != allowed:
             self.actionAllowPython.setChecked(allowed)
 

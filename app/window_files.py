@@ -99,7 +99,7 @@ class FilesMixin:
 
     def open_sub_workflow(self, tab: EditorTab, node_id: str) -> EditorTab | None:
         """Double-clicking a sub_workflow node opens the workflow it calls (at its version, if it names one)."""
-        from engine.store.workflows import NotFound
+        from engine import NotFound
 
         node = tab.doc.nodes.get(node_id)
         if node is None or node.type != "sub_workflow" or not str(node.config.get("workflow") or "").strip():

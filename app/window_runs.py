@@ -39,6 +39,7 @@ class RunsMixin:
             from .bridge import RunBridge
 
             self.launcher = Launcher(self.store, self.registry, trigger="editor")
+            self.launcher.executor.policy = self.policy
             self.bridge = RunBridge(self.launcher.executor, self)
             self.bridge.event.connect(self._on_event)
             self.live_runs: dict[str, LiveRun] = {}

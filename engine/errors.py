@@ -6,7 +6,17 @@
     ├── InputError               run inputs that do not match the workflow's input nodes
     ├── ExpressionError          a template or transform expression that is refused or fails
     ├── BlockError               a block refused its inputs or config at run time (a node failure)
-    └── PluginError              a block plugin that could not be loaded (reported, never fatal)
+    │   └── CodeFailed           a python block's code raised, or its process died or was killed
+    ├── PluginError              a block plugin that could not be loaded (reported, never fatal)
+    ├── NotFound                 no such workflow, version or run
+    └── QueueError               a queue operation that cannot be done (the run is not queued, the queue is full)
+        └── QueueFull            the queue holds as many runs as the settings allow
+
+Inside the engine only (never reach a front):
+
+    NodeFailed                   a node failed with ``on_error: fail``: the executor ends the run with it
+    CorruptEntry                 bytes in the result cache that are not a whole entry (read as a miss)
+    Unserializable               a value the cache codec cannot store (it is simply not cached)
 """
 
 from __future__ import annotations
@@ -22,6 +32,13 @@ __all__ = [
     "ExpressionError",
     "BlockError",
     "PluginError",
+    "CodeFailed",
+    "NotFound",
+    "QueueError",
+    "QueueFull",
+    "NodeFailed",
+    "CorruptEntry",
+    "Unserializable",
 ]
 
 
@@ -83,3 +100,41 @@ class PluginError(NodeloomError):
         self.source = source
         self.message = message
         super().__init__(f"{source}: {message}")
+
+
+class CodeFailed(BlockError):
+    """The user's code raised, or its process died or was killed. ``code_traceback`` is the code's own."""
+
+    def __init__(self, message: str, traceback: str = ""):
+        super().__init__(message)
+        self.code_traceback = traceback
+
+
+class NotFound(NodeloomError):
+    """No such workflow, version or run."""
+
+
+class QueueError(NodeloomError):
+    """A queue operation that cannot be done: the run is not queued (any more), or a move names itself."""
+
+
+class QueueFull(QueueError):
+    """The queue already holds ``max_queued_runs`` runs."""
+
+
+class NodeFailed(Exception):
+    """A node failed with ``on_error: fail``; the run fails with this message."""
+
+    def __init__(self, node_id: str, iteration: tuple[int, ...], message: str):
+        self.node_id = node_id
+        self.iteration = iteration
+        where = f"{node_id!r}" + (f" (iteration {'/'.join(map(str, iteration))})" if iteration else "")
+        super().__init__(f"node {where} failed: {message}")
+
+
+class CorruptEntry(Exception):
+    """The bytes are not a whole entry of ours."""
+
+
+class Unserializable(Exception):
+    """A value this codec cannot store (it is then simply not cached)."""

@@ -2,7 +2,7 @@
 
 Loading is two-phase: :func:`parse_document` turns text into a dict (refusing broken JSON, absurd nesting
 and newer schema versions), migrates older versions, and validates into a :class:`Workflow`; building an
-executable plan happens later, in :mod:`engine.plan`. Layout (``position``, ``label``, ``meta``) never affects
+executable plan happens later, in :mod:`engine.graph.plan`. Layout (``position``, ``label``, ``meta``) never affects
 what runs or the :func:`semantic_hash`.
 """
 

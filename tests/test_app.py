@@ -154,7 +154,7 @@ def test_dropping_a_workflow_file_imports_it(window, tmp_path):
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
     from PySide6.QtWidgets import QApplication
 
-    from engine.paths import templates_dir
+    from engine.folders import templates_dir
 
     tab = window.new_workflow()
     md = QMimeData()

@@ -9,7 +9,7 @@ from PIL import Image
 
 from engine import Executor, net
 from engine.executor.single import run_block
-from engine.paths import resources_dir
+from engine.folders import resources_dir
 
 SAMPLE = resources_dir() / "samples" / "landscape.png"
 

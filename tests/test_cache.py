@@ -14,7 +14,7 @@ import pytest
 from engine import Executor
 from engine.cache import ResultCache
 from engine.executor.events import NodeFinished
-from engine.paths import resources_dir
+from engine.folders import resources_dir
 
 from .builder import Flow
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from engine.paths import resources_dir
+from engine.folders import resources_dir
 
 TEMPLATES = resources_dir() / "templates"
 

@@ -33,8 +33,7 @@ def answer_approval(window, button, seen):
     QTimer.singleShot(10, look)
 
 
-def test_imported_python_code_asks_once_before_it_runs(window, tmp_path, monkeypatch):
-    monkeypatch.setenv("NODELOOM_PYTHON_BLOCKS", "on")
+def test_imported_python_code_asks_once_before_it_runs(window, tmp_path):
     [tab] = window.import_files([str(code_workflow(tmp_path))])
     seen = []
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
@@ -53,8 +52,7 @@ def test_imported_python_code_asks_once_before_it_runs(window, tmp_path, monkeyp
     assert "  p: thinking hard" in log  # the code's prints are in the run log
 
 
-def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window, monkeypatch):
-    monkeypatch.setenv("NODELOOM_PYTHON_BLOCKS", "on")
+def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window):
     tab = window.new_workflow()
     tab.add_block("python")
     window.save()

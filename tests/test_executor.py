@@ -141,7 +141,7 @@ def test_pins_replace_execution_when_asked(run_flow):
 
 
 def test_input_port_overrides_config_field(run_flow):
-    from engine.paths import resources_dir
+    from engine.folders import resources_dir
 
     wf = (Flow().node("path", "input", name="path", type="string")
           .node("load", "image_load", source="ignored.png").node("out", "output", name="w")
@@ -261,7 +261,7 @@ class _Renamed(Block):
 
 def test_previews_travel_as_references(registry):
     registry.register(_PreviewBlock, "tests")
-    from engine.paths import resources_dir
+    from engine.folders import resources_dir
 
     wf = (Flow().node("p", "test_preview").node("load", "image_load",
                                                 source=str(resources_dir() / "samples" / "landscape.png")).build())

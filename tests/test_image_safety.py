@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.paths import resources_dir
+from engine.folders import resources_dir
 
 from .builder import Flow
 from .http_server import LoopbackServer

@@ -6,7 +6,7 @@ import pytest
 
 from engine import DocumentError, WorkflowInvalid, load_workflow, parse_document, save_workflow, semantic_hash
 from engine.model import MIGRATIONS, SCHEMA_VERSION
-from engine.paths import templates_dir
+from engine.folders import templates_dir
 
 
 def test_templates_round_trip(tmp_path):

@@ -61,7 +61,7 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 
-from engine.paths import resources_dir  # noqa: E402
+from engine.folders import resources_dir  # noqa: E402
 
 EXAMPLE = resources_dir() / "plugins" / "nodeloom_text_tools"
 BROKEN = {

@@ -10,7 +10,7 @@ from PIL import Image
 
 from engine import Executor
 from engine.executor.events import NodeFinished, NodeProgress
-from engine.paths import resources_dir
+from engine.folders import resources_dir
 
 from .builder import Flow, brief
 
@@ -150,9 +150,13 @@ def test_cancelling_a_run_kills_the_process_within_a_second(tmp_path, run_flow):
     assert gone_within(pid, 2), "the code's process outlived the cancelled run"
 
 
-def test_the_setting_turns_python_blocks_off(run_flow, monkeypatch):
-    monkeypatch.setenv("NODELOOM_PYTHON_BLOCKS", "off")
-    result, events = run_flow(Flow().node("p", "python").build())
+def test_the_setting_turns_python_blocks_off(run_flow):
+    import dataclasses
+
+    from engine.blocks import OPEN_POLICY
+
+    off = dataclasses.replace(OPEN_POLICY, allow_python_blocks=False)
+    result, events = run_flow(Flow().node("p", "python").build(), policy=off)
     assert finished(events, "p").error == "python blocks are turned off in the settings"
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from engine import DocumentError, Executor, InputError, Issue, WorkflowInvalid, parse_document
 from engine.blocks import default_registry
-from engine.validate import validate
+from engine import validate
 
 REG = default_registry()
 # network and long sleeps are left out: the point is the engine's handling, not waiting

@@ -7,7 +7,7 @@ import pytest
 
 from engine import WorkflowInvalid, load_workflow
 from engine.model import Edge, Workflow
-from engine.paths import templates_dir
+from engine.folders import templates_dir
 from engine.store import ConfigChange, NodeChange, NotFound, Store, WorkflowDiff
 from engine.store.db import open_database
 from engine.store.migrations.versions import HEAD

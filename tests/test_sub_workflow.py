@@ -169,7 +169,7 @@ def test_the_command_line_runs_and_validates_sub_workflows(tmp_path):
     import subprocess
     import sys
 
-    from engine.paths import resources_dir
+    from engine.folders import resources_dir
 
     home = tmp_path / "cli-home"
     store = Store(home, install_templates=False)

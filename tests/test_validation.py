@@ -1,6 +1,6 @@
 """Validation reports every problem at once, each naming its node or edge."""
 
-from engine.validate import validate
+from engine import validate
 
 from .builder import Flow
 

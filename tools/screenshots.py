@@ -45,7 +45,7 @@ def shoot_live(out: Path) -> list[Path]:
     """A run in progress (thumbnails, a progress ring) and the profiler after it, in the dark theme."""
     from app.document import EditorDocument
     from engine.model import Workflow
-    from engine.paths import resources_dir
+    from engine.folders import resources_dir
 
     home = Path(tempfile.mkdtemp(prefix="nodeloom-shots-"))
     window = create(home)

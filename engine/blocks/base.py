@@ -24,12 +24,11 @@ dict carries no value (downstream nodes that need it are skipped), which is how 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..executor.context import NodeContext
+from .context import BlockContext
 
 __all__ = ["Port", "BlockConfig", "Block", "ERROR_PORT"]
 
@@ -79,10 +78,10 @@ class Block:
     #: "foreach" and "collect" mark the two ends of a loop body; the executor runs the body between them.
     role: ClassVar[str | None] = None
 
-    async def run(self, ctx: "NodeContext", inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
+    async def run(self, ctx: BlockContext, inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
         raise NotImplementedError(f"block {self.type!r} does not implement run()")
 
-    def cache_salt(self, ctx: "NodeContext", inputs: dict[str, Any], config: BlockConfig) -> str | None:
+    def cache_salt(self, ctx: BlockContext, inputs: dict[str, Any], config: BlockConfig) -> str | None:
         """Extra cache-key material beyond type, version, config and inputs (a file's mtime, say);
         None means "do not cache this time". Only asked of deterministic blocks."""
         return ""

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from ..errors import BlockError
-from ..expr.paths import MISSING, resolve_path
+from ..expr.templates import MISSING, resolve_path
 
 __all__ = ["Operator", "OPERATORS", "compare", "field_value"]
 

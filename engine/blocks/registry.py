@@ -164,7 +164,7 @@ _default: BlockRegistry | None = None
 def plugins_folder() -> Path:
     """``plugins/`` in the data folder (NODELOOM_HOME or the user data folder), made if missing so that
     users find where to put their plugins."""
-    from ..paths import home
+    from ..folders import home
 
     folder = home() / "plugins"
     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from PIL import Image
 
+from ..errors import CorruptEntry, Unserializable
 from ..imaging import open_image
 
 __all__ = ["encode", "decode", "verify", "ports", "header_size", "CorruptEntry", "Unserializable"]
@@ -24,14 +25,6 @@ __all__ = ["encode", "decode", "verify", "ports", "header_size", "CorruptEntry",
 MAGIC = b"NLV2"
 _DIGEST = 4
 PREFIX = len(MAGIC) + _DIGEST + 4  # magic, checksum, header length
-
-
-class CorruptEntry(Exception):
-    """The bytes are not a whole entry of ours."""
-
-
-class Unserializable(Exception):
-    """A value this codec cannot store (it is then simply not cached)."""
 
 
 def _image_blob(img: Image.Image) -> tuple[dict, bytes]:

@@ -12,7 +12,7 @@ Semantics (SPEC §6):
   are all dead, so skips propagate. An optional input that is dead reads ``None``; ``merge`` joins branches.
   The ``error`` port every node has is dead unless the node failed with ``on_error: continue``.
 - **Config from inputs.** An input port named like a config field overrides that field when it has a value.
-- **ForEach.** The nodes between a ``foreach`` and its ``collect`` form its body (:mod:`engine.loops`). The
+- **ForEach.** The nodes between a ``foreach`` and its ``collect`` form its body (:mod:`engine.graph.bodies`). The
   loop starts once its items and every outside value the body reads are known; the body runs once per item,
   sequentially, or with ``parallel`` up to ``batch_size`` iterations at a time. ``collect`` returns the
   iteration results in item order. Bodies nest; body node events carry the iteration indexes.
@@ -21,7 +21,7 @@ Semantics (SPEC §6):
   up to ``retry.max_attempts``; ``node_retrying`` announces each retry. Then ``on_error`` decides:
   ``continue`` emits ``None`` on the node's outputs and the error on ``error``; ``fail`` (the default) fails
   the run: nodes still running are cancelled and nodes not yet started never start.
-- **Cancellation.** :meth:`RunHandle.cancel` cancels the running nodes at their next suspension point (at
+- **Cancellation.** :meth:`Execution.cancel` cancels the running nodes at their next suspension point (at
   once for sleeps, I/O and ``run_blocking`` waits — a worker thread is abandoned, not awaited), each reports
   ``cancelled``, and the run ends ``cancelled``.
 - **Pins.** With ``use_pins``, a node with ``pinned`` values is not executed; its pinned values flow
@@ -50,20 +50,22 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, Mapping
 
+from ..blocks.context import OPEN_POLICY, Policy
 from ..blocks.registry import BlockRegistry, default_registry
 from ..cache import has_lazy
 from ..errors import InputError, NodeloomError
 from ..model import Workflow
-from ..plan import Plan, compile_plan
+from ..graph.plan import Plan, compile_plan
 from ..types import check_value
 from ..values import from_json, to_json
 from .bus import Subscription
 from .events import RunFinished, RunQueued, RunStarted
-from .runner import LevelRun, NodeFailed
+from ..errors import NodeFailed
+from .runner import LevelRun
 from .state import NodeRecord, RunState
 
 
-__all__ = ["Executor", "RunHandle", "RunResult", "Subscription", "resolve_inputs"]
+__all__ = ["Executor", "Execution", "RunResult", "Subscription", "resolve_inputs"]
 
 
 @dataclass
@@ -115,8 +117,9 @@ def resolve_inputs(plan: Plan, inputs: Mapping[str, Any] | None) -> dict[str, An
     return resolved
 
 
-class RunHandle:
-    """A started run: await it for the :class:`RunResult`, or :meth:`cancel` it."""
+class Execution:
+    """A run the executor started: await it for the :class:`RunResult`, or :meth:`cancel` it. (Fronts get
+    :class:`engine.runs.RunHandle` from the run service instead, which also waits for the run's record.)"""
 
     def __init__(self, run_id: str, task: asyncio.Task):
         self.run_id = run_id
@@ -134,8 +137,11 @@ class RunHandle:
 
 class Executor:
     def __init__(self, registry: BlockRegistry | None = None, *, max_concurrency: int | None = None,
-                 pool: PoolExecutor | None = None, rng: random.Random | None = None, cache=None):
+                 pool: PoolExecutor | None = None, rng: random.Random | None = None, cache=None,
+                 policy: Policy = OPEN_POLICY):
         self.registry = registry or default_registry()
+        #: what runs may do (python blocks, …); a run keeps the policy it started with
+        self.policy = policy
         self.cache = cache
         self.max_concurrency = max_concurrency
         self._own_pool = pool is None
@@ -143,9 +149,9 @@ class Executor:
                                                thread_name_prefix="nodeloom-block")
         self.rng = rng or random.Random()
         self._subs: list[Subscription] = []
-        self.active: dict[str, RunHandle] = {}
-        #: runs ``sub_workflow`` nodes (``async run(ctx, ref, version, data, mode, timeout_s)``); the store's
-        #: launcher sets it, since the engine alone has no stored workflows to run.
+        self.active: dict[str, Execution] = {}
+        #: runs ``sub_workflow`` nodes (``async run(ctx, ref, version, data, mode, timeout_s)``); the run
+        #: service sets it, since the executor alone has no stored workflows to run.
         self.children = None
 
     def subscribe(self, maxsize: int = 10_000, run_id: str | None = None) -> Subscription:
@@ -165,13 +171,14 @@ class Executor:
               run_id: str | None = None, base_dir: str | os.PathLike | None = None,
               use_pins: bool = False, use_cache: bool = True,
               presets: dict[str, tuple[str | None, dict]] | None = None,
-              lineage: tuple[str, ...] = ()) -> RunHandle:
+              lineage: tuple[str, ...] = (), policy: Policy | None = None) -> Execution:
         """Validate, emit ``run_queued`` and start the run on the running loop. Raises
         :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs.
 
         ``presets`` maps top-level node ids to ``(output_ref, outputs)`` used instead of running those nodes
         (they report ``cached``): how a replay from a node reuses a past run's results. ``lineage`` names the
-        stored workflows the run is nested in (sub-workflows), for the depth limit and recursion checks."""
+        stored workflows the run is nested in (sub-workflows), for the depth limit and recursion checks.
+        ``policy`` overrides the executor's for this run (a child run keeps its parent's)."""
         plan = self.compile(workflow)
         resolved = resolve_inputs(plan, inputs)
         run_id = run_id or uuid.uuid4().hex
@@ -180,10 +187,10 @@ class Executor:
                          pool=self.pool, loop=loop,
                          max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
                          rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
-                         presets=presets)
+                         presets=presets, policy=policy or self.policy)
         state.children, state.lineage = self.children, tuple(lineage)
         state.emit(RunQueued, plan.workflow.name, dict(resolved))
-        handle = RunHandle(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"))
+        handle = Execution(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"))
         self.active[run_id] = handle
         return handle
 

@@ -8,7 +8,7 @@ from ..cache import content_key, materialize, node_key, port_key
 from .context import NodeContext
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..plan import NodePlan
+    from ..graph.plan import NodePlan
 
 __all__ = ["CachingMixin"]
 

@@ -1,4 +1,4 @@
-"""What a block sees while it runs: ``ctx.progress``, ``ctx.preview``, ``ctx.run_blocking`` and friends."""
+"""What a block sees while it runs: the executor's implementation of :class:`engine.blocks.BlockContext`."""
 
 from __future__ import annotations
 
@@ -40,6 +40,11 @@ class NodeContext:
         return self._run.inputs
 
     @property
+    def policy(self):
+        """What the run service allows this run (fixed when the run started)."""
+        return self._run.policy
+
+    @property
     def base_dir(self) -> Path:
         """Folder that relative paths resolve against: the workflow file's folder, else the working folder."""
         return self._run.base_dir
@@ -77,7 +82,7 @@ class NodeContext:
 
     async def sub_workflow(self, ref: str, version: int | None, data: dict, *, mode: str,
                            timeout_s: float) -> dict[str, Any]:
-        """Run a stored workflow as a child of this run (see :class:`engine.store.children.ChildRuns`)."""
+        """Run a stored workflow as a child of this run (see :class:`engine.runs.children.ChildRuns`)."""
         from ..errors import BlockError
 
         if self._run.children is None:

@@ -1,6 +1,6 @@
 """The staged dataflow scheduler of one run: readiness, skipping, retries, timeouts, failure, cancellation.
 
-A :class:`LevelRun` executes one level of a :class:`~engine.plan.Plan` (the whole graph, or one iteration of
+A :class:`LevelRun` executes one level of a :class:`~engine.graph.plan.Plan` (the whole graph, or one iteration of
 a ForEach body). Nodes that are ready start in topological order, at most ``max_concurrency`` at a time per
 level. A node whose block is ``inline`` and has no retry or timeout is driven without a Task until it first
 suspends (most pure blocks never do), which keeps the per-node cost close to a function call; anything else
@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from ..blocks.base import ERROR_PORT
 from ..cache import LazyValue, derive, has_lazy, port_key
-from ..errors import BlockError, ExpressionError, NodeloomError
-from ..plan import SINK, Level, NodePlan
+from ..errors import BlockError, ExpressionError, NodeFailed, NodeloomError
+from ..graph.plan import SINK, Level, NodePlan
 from .caching import CachingMixin
 from .context import NodeContext
 from .events import NodeRetrying, NodeStarted
@@ -43,16 +43,6 @@ class _Dead:
 DEAD: Any = _Dead()  # the value of a port that did not emit (an untaken branch, a skipped node)
 _EMPTY: dict = {}
 _EXPECTED = (BlockError, ExpressionError, NodeloomError, ValidationError, TimeoutError)
-
-
-class NodeFailed(Exception):
-    """A node failed with ``on_error: fail``; the run fails with this message."""
-
-    def __init__(self, node_id: str, iteration: tuple[int, ...], message: str):
-        self.node_id = node_id
-        self.iteration = iteration
-        where = f"{node_id!r}" + (f" (iteration {'/'.join(map(str, iteration))})" if iteration else "")
-        super().__init__(f"node {where} failed: {message}")
 
 
 def describe_error(exc: BaseException, timeout: float | None = None) -> str:
@@ -218,7 +208,7 @@ class LevelRun(CachingMixin):
         """Start a node: None when it finished at once (outputs pushed), else the coroutine that finishes it."""
         run = self.run
         if np.is_loop:
-            from .loop import run_loop
+            from .foreach import run_loop
 
             return run_loop(self, np, self.slots[np.id])
         inputs = self._inputs(np)

@@ -56,8 +56,9 @@ class NodeRecord:
 class RunState:
     def __init__(self, run_id: str, plan, inputs: dict, subscriptions: list, *, base_dir: Path, pool: PoolExecutor,
                  loop, max_concurrency: int, rng: random.Random, use_pins: bool, cache=None, use_cache: bool = True,
-                 presets: dict | None = None):
+                 presets: dict | None = None, policy=None):
         self.run_id = run_id
+        self.policy = policy        # what the run may do (engine.blocks.Policy)
         self.plan = plan
         self.inputs = inputs
         self.subs = subscriptions
@@ -72,7 +73,7 @@ class RunState:
         self.use_cache = use_cache  # False: compute everything (results are still stored)
         self.writes: list = []      # pending cache writes (concurrent futures)
         self.presets = presets or {}  # node id → outputs to use instead of running it (replay)
-        self.children = None          # what runs sub-workflows (the store's launcher), or None
+        self.children = None          # what runs sub-workflows (the run service's ChildRuns), or None
         self.lineage: tuple[str, ...] = ()  # stored workflows this run is nested in, outermost first
         self.seq = 0
         self.outputs: dict[str, Any] = {}

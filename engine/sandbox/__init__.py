@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import BlockError
+from ..errors import BlockError, CodeFailed
 
 __all__ = ["Sandbox", "shared", "CodeFailed", "clean_env", "MAX_LOG_BYTES", "IDLE_S"]
 
@@ -34,14 +34,6 @@ MAX_LOG_BYTES = 1024 * 1024  # per job
 MAX_REPLY_BYTES = 512 * 1024 * 1024
 IDLE_S = 5.0
 _END = b"\x00end "
-
-
-class CodeFailed(BlockError):
-    """The user's code raised, or its process died or was killed."""
-
-    def __init__(self, message: str, traceback: str = ""):
-        super().__init__(message)
-        self.code_traceback = traceback
 
 
 def clean_env() -> dict[str, str]:

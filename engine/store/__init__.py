@@ -13,8 +13,8 @@ import os
 import threading
 from pathlib import Path
 
-from ..paths import home as data_home
-from ..paths import templates_dir
+from ..folders import home as data_home
+from ..folders import templates_dir
 from .db import Database, open_database
 from .diff import ConfigChange, NodeChange, WorkflowDiff, diff_workflows
 from .runs import NodeRunInfo, RunInfo, RunRecorder, RunRepo

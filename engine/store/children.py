@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BlockError, InputError, Issue, NodeloomError, WorkflowInvalid
 from ..executor.events import NodeFinished
 from ..model import Workflow
-from .workflows import NotFound
+from ..errors import NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     from .launch import Launcher

@@ -17,7 +17,7 @@ from ..executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinish
 from ..values import to_json
 from .db import Database
 from .models import NodeRunRow, RunRow
-from .workflows import NotFound
+from ..errors import NotFound
 
 __all__ = ["RunRepo", "RunRecorder", "RunInfo", "NodeRunInfo"]
 

@@ -16,17 +16,13 @@ from typing import Literal
 
 from sqlalchemy import func, or_, select
 
-from ..errors import DocumentError, NodeloomError, WorkflowInvalid
+from ..errors import DocumentError, NodeloomError, NotFound, WorkflowInvalid
 from ..model import Workflow, canonical_json, load_workflow, parse_document, save_workflow, semantic_hash
 from .db import Database
 from .diff import WorkflowDiff, diff_workflows
 from .models import SettingRow, VersionRow, WorkflowRow
 
 __all__ = ["WorkflowRepo", "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "NotFound", "document_hash"]
-
-
-class NotFound(NodeloomError):
-    """No such workflow, version or run."""
 
 
 def _dump(wf: Workflow) -> str:
@@ -255,7 +251,7 @@ class WorkflowRepo:
 
     def import_file(self, path: str | Path, registry=None) -> WorkflowInfo:
         """Validate first (every problem listed); nothing is written when the file is not a valid workflow."""
-        from ..validate import validate
+        from ..graph import validate
 
         wf = load_workflow(path)
         issues = validate(wf, registry)

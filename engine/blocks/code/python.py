@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pydantic import Field
@@ -10,13 +9,7 @@ from ...sandbox import shared
 from ...values import from_json, to_json
 from ..base import Block, BlockConfig, Port
 
-DISABLE_ENV = "NODELOOM_PYTHON_BLOCKS"
 EXAMPLE = "def main(data):\n    return data\n"
-
-
-def python_blocks_enabled() -> bool:
-    """False when the user turned python blocks off (the editor's setting, or NODELOOM_PYTHON_BLOCKS=off)."""
-    return os.environ.get(DISABLE_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 class PythonBlock(Block):
@@ -35,7 +28,7 @@ class PythonBlock(Block):
         memory_mb: int = Field(512, ge=64, le=65536, title="Memory (MB)", description="the most memory the process may take")
 
     async def run(self, ctx, inputs, config):
-        if not python_blocks_enabled():
+        if not ctx.policy.allow_python_blocks:
             raise BlockError("python blocks are turned off in the settings")
         data: Any = await ctx.run_blocking(to_json, inputs.get("data"))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from ...errors import BlockError
-from ...expr.paths import resolve_path
+from ...expr.templates import resolve_path
 from ...values import to_json
 from ..base import Block, BlockConfig, Port
 

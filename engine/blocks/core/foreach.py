@@ -7,7 +7,7 @@ from ..base import Block, BlockConfig, Port
 
 
 class ForEachBlock(Block):
-    """Run the nodes between this and a ``collect`` once per item (see engine.executor.loop)."""
+    """Run the nodes between this and a ``collect`` once per item (see engine.executor.foreach)."""
 
     type = "foreach"
     category = "flow"

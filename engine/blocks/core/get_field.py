@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ...expr.paths import lookup, parse_path
+from ...expr.templates import lookup, parse_path
 from ..base import Block, BlockConfig, Port
 from pydantic import field_validator
 

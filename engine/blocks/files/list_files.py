@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ...errors import BlockError
-from ...paths_safe import inside
+from ..fence import inside
 from ..base import Block, BlockConfig, Port
 
 

@@ -9,7 +9,7 @@ from PIL import Image
 from pydantic import Field
 
 from ...errors import BlockError
-from ...paths_safe import confined
+from ..fence import confined
 from ..base import Block, BlockConfig, Port
 
 _PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}

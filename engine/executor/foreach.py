@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 from ..cache import derive
 from .context import NodeContext
 from .events import NodeStarted
-from .runner import DEAD, LevelRun, NodeFailed
+from ..errors import NodeFailed
+from .runner import DEAD, LevelRun
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..plan import NodePlan
+    from ..graph.plan import NodePlan
 
 __all__ = ["run_loop"]
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 from pydantic import ValidationError
 
-from .blocks.base import Block, BlockConfig, Port
-from .blocks.registry import BlockRegistry, default_registry
-from .errors import Issue, WorkflowInvalid
-from .loops import loop_scopes
-from .model import Edge, Workflow
-from .types import can_feed
+from ..blocks.base import Block, BlockConfig, Port
+from ..blocks.registry import BlockRegistry, default_registry
+from ..errors import Issue, WorkflowInvalid
+from .bodies import loop_scopes
+from ..model import Edge, Workflow
+from ..types import can_feed
 
 __all__ = ["Analysis", "analyze", "validate", "check"]
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from .blocks.base import ERROR_PORT
-from .errors import Issue
+from ..blocks.base import ERROR_PORT
+from ..errors import Issue
 
 if TYPE_CHECKING:  # pragma: no cover
     from .validate import Analysis

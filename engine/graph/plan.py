@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .blocks.base import Block, BlockConfig
-from .blocks.registry import BlockRegistry
-from .loops import home_scope
-from .model import NodeSettings, Workflow, canonical_json
+from ..blocks.base import Block, BlockConfig
+from ..blocks.registry import BlockRegistry
+from .bodies import home_scope
+from ..model import NodeSettings, Workflow, canonical_json
 from .validate import Analysis, check
 
 __all__ = ["NodePlan", "Level", "Plan", "compile_plan", "SINK"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import BlockError
+from ..errors import BlockError
 
 __all__ = ["inside", "confined"]
 

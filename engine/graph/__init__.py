@@ -1,0 +1,7 @@
+"""From a workflow document to something that runs: validation (every problem at once), ForEach bodies (which
+loop each node runs in) and the compiled plan the executor walks."""
+
+from .plan import Level, NodePlan, Plan, compile_plan
+from .validate import Analysis, analyze, check, validate
+
+__all__ = ["Analysis", "analyze", "check", "validate", "Plan", "Level", "NodePlan", "compile_plan"]
