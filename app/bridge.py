@@ -1,6 +1,6 @@
-"""Engine events as Qt signals: the GUI's subscriber of the executor.
+"""Engine events as Qt signals: the GUI's subscriber of the run service.
 
-A task on the qasync loop drains the executor's subscription and emits one signal per event (the events are
+A task on the qasync loop drains a subscription of the run service and emits one signal per event (the events are
 the engine's own immutable objects). It never blocks the run: the subscription's buffer is bounded and the
 executor never waits for it.
 """
@@ -17,9 +17,9 @@ __all__ = ["RunBridge"]
 class RunBridge(QObject):
     event = Signal(object)      # every engine event, in order
 
-    def __init__(self, executor, parent=None):
+    def __init__(self, subscription, parent=None):
         super().__init__(parent)
-        self.sub = executor.subscribe(maxsize=100_000)
+        self.sub = subscription
         self._task = asyncio.ensure_future(self._pump())
 
     async def _pump(self) -> None:

@@ -8,61 +8,17 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-from engine import DocumentError, InputError, WorkflowInvalid, load_workflow
+from engine import DocumentError, InputError, NotFound, WorkflowInvalid, validate
 from engine.blocks import default_registry
-from engine.store import NotFound
-from engine import validate
-from engine.values import summarize, to_json
+from engine.errors import QueueError
 
-__all__ = ["main", "parse_inputs"]
+from .cli_common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError, follow, load_file, parse_inputs, run_target
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-
-
-class CliError(Exception):
-    """Bad arguments or an unreadable document: printed, exit code 2."""
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return text
-
-
-def parse_inputs(pairs: Sequence[str], inputs_file: str | None) -> dict[str, Any]:
-    """``--inputs F`` (a JSON object) first, then each ``-i NAME=VALUE`` (JSON where it parses, else text)."""
-    values: dict[str, Any] = {}
-    if inputs_file:
-        try:
-            data = json.loads(Path(inputs_file).read_text(encoding="utf-8"))
-        except OSError as e:
-            raise CliError(f"cannot read inputs file {inputs_file}: {e.strerror or e}") from None
-        except (ValueError, RecursionError) as e:
-            raise CliError(f"inputs file {inputs_file} is not valid JSON: {e}") from None
-        if not isinstance(data, dict):
-            raise CliError(f"inputs file {inputs_file} must hold a JSON object of name: value")
-        values.update(data)
-    for pair in pairs:
-        name, sep, raw = pair.partition("=")
-        if not sep or not name.strip():
-            raise CliError(f"-i expects NAME=VALUE, got {pair!r}")
-        values[name.strip()] = _parse_value(raw)
-    return values
-
-
-def _load(path: str):
-    if not Path(path).exists():
-        raise CliError(f"{path}: no such file")
-    try:
-        return load_workflow(path)
-    except DocumentError as e:
-        raise CliError(f"{path}: {e}") from None
+__all__ = ["main", "build_parser"]
 
 
 def _print_issues(path: str, exc: WorkflowInvalid) -> None:
@@ -72,96 +28,42 @@ def _print_issues(path: str, exc: WorkflowInvalid) -> None:
         print(f"  - {issue}", file=sys.stderr)
 
 
-def _show(value: Any) -> str:
-    text = json.dumps(to_json(value), ensure_ascii=False, default=str) if not _has_media(value) else None
-    return text if text is not None and len(text) <= 2000 else summarize(value, 2000)
-
-
-def _has_media(value: Any) -> bool:
-    from PIL import Image
-
-    if isinstance(value, (Image.Image, bytes, bytearray)):
-        return True
-    if isinstance(value, dict):
-        return any(_has_media(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_media(v) for v in value)
-    return False
-
-
 async def _run(args) -> int:
-    from engine.store.launch import Launcher
+    from engine.runs import RunService, RunSettings
 
     from .cli_store import open_store
-    from .progress import ProgressBar
 
-    # Ctrl-C cancels the run; one pressed while starting up cancels it as soon as it exists
-    loop = asyncio.get_running_loop()
-    interrupt = {"pressed": False, "executor": None}
-
-    def on_sigint() -> None:
-        interrupt["pressed"] = True
-        if interrupt["executor"] is not None:
-            for handle in list(interrupt["executor"].active.values()):
-                handle.cancel()
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError):
-        pass
-    is_file = Path(args.file).exists() or args.file.endswith(".json")
-    wf = _load(args.file) if is_file else None
+    workflow, where = run_target(args)
     inputs = parse_inputs(args.input, args.inputs)
     store = open_store(args)
-    if not is_file:
-        info = store.workflows.resolve(args.file)
-        wf = store.workflows.document(info.id)
-    launcher = Launcher(store, trigger="cli")
-    executor = interrupt["executor"] = launcher.executor
     try:
-        plan = executor.compile(wf)
-        sub = executor.subscribe()
-        if is_file:
-            job = launcher.run_document(plan.workflow, inputs, base_dir=Path(args.file).resolve().parent,
-                                        use_cache=not args.no_cache)
-        else:
-            job = launcher.run_stored(info.id, inputs, use_cache=not args.no_cache)
-        task = asyncio.ensure_future(job)
-        await asyncio.sleep(0)  # let the run start (or refuse its inputs) before following it
-        if task.done() and task.exception() is not None:
-            raise task.exception()
-        if interrupt["pressed"]:
-            on_sigint()
-    except InputError as e:
-        print("bad inputs:\n" + "\n".join(f"  - {p}" for p in e.problems), file=sys.stderr)
-        await launcher.close()
-        return EXIT_INVALID
-    progress = None if args.quiet else asyncio.ensure_future(ProgressBar(len(plan.nodes)).follow(sub))
-    result = await task
-    sub.close()
-    if progress is not None:
-        await progress
-    await launcher.close()
-    store.close()
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
-    else:
-        for name, value in result.outputs.items():
-            print(f"{name}: {_show(value)}")
-        if result.error:
-            print(f"error: {result.error}", file=sys.stderr)
-    return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
+        async with RunService(store, RunSettings.from_environ(), front="cli") as service:
+            try:
+                handle = service.start(workflow, inputs, use_cache=not args.no_cache, **where)
+            except InputError as e:
+                print("bad inputs:\n" + "\n".join(f"  - {p}" for p in e.problems), file=sys.stderr)
+                return EXIT_INVALID
+            return await follow(args, handle)
+    finally:
+        store.close()
 
 
 def _cmd_run(args) -> int:
+    if args.enqueue:
+        from .cli_queue import enqueue
+
+        return asyncio.run(enqueue(args))
+    for flag in ("priority", "copies", "inputs_list"):
+        if getattr(args, flag) is not None:
+            raise CliError(f"--{flag.replace('_', '-')} goes with --enqueue")
     return asyncio.run(_run(args))
 
 
 def _cmd_validate(args) -> int:
-    wf = _load(args.file)
+    wf = load_file(args.file)
     issues = validate(wf)
     if not issues and any(n.type == "sub_workflow" for n in wf.nodes):  # its references live in the store
-        from engine.store.children import check_references
+        from engine.runs import check_references
 
         from .cli_store import open_store
 
@@ -226,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cache", action="store_true", help="compute every node instead of reusing cached results")
     run.add_argument("--json", action="store_true", help="print the run as one JSON object")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--enqueue", action="store_true", help="put the run in the persistent queue instead; "
+                     "prints the run id(s)")
+    run.add_argument("--priority", type=int, help="with --enqueue: 1 (low) .. 10 (high), default 5")
+    run.add_argument("--copies", type=int, help="with --enqueue: queue this many runs of each inputs")
+    run.add_argument("--inputs-list", metavar="FILE.jsonl", help="with --enqueue: one run per line, each a "
+                     "JSON object of inputs (a JSON array of objects works too)")
     run.set_defaults(func=_cmd_run)
     val = sub.add_parser("validate", help="check a workflow file and list every problem")
     val.add_argument("file")
@@ -234,9 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     blocks = sub.add_parser("blocks", help="list the available blocks")
     blocks.add_argument("--json", action="store_true", help="the catalogue with config JSON schemas")
     blocks.set_defaults(func=_cmd_blocks)
+    from .cli_queue import add_queue_commands
     from .cli_store import add_store_commands
 
     add_store_commands(sub)
+    add_queue_commands(sub)
     return parser
 
 
@@ -256,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkflowInvalid as e:
         _print_issues(getattr(args, "file", "workflow"), e)
         code = EXIT_INVALID
-    except (NotFound, DocumentError) as e:
+    except (NotFound, DocumentError, QueueError) as e:
         print(f"nodeloom: {e}", file=sys.stderr)
         code = EXIT_INVALID
     except KeyboardInterrupt:

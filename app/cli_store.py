@@ -1,4 +1,5 @@
-"""``nodeloom list | import | export | history | runs``: the store from the command line (SPEC §10)."""
+"""``nodeloom list | import | export | history | diff | rollback | delete | restore | runs``: the store from the
+command line (SPEC §10)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,71 @@ def cmd_runs(args) -> int:
                  ["RUN", "STATUS", "TRIGGER", "WORKFLOW", "STARTED", "DURATION"], "no runs")
 
 
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def cmd_diff(args) -> int:
+    store = open_store(args)
+    info = store.workflows.resolve(args.id)
+    d = store.workflows.diff(info.id, args.a, args.b)
+    if args.json:
+        print(json.dumps({"workflow": info.id, "a": args.a, "b": args.b, **d.to_json()}, ensure_ascii=False,
+                         default=str))
+        return 0
+    if d.empty:
+        print(f"v{args.a} and v{args.b} of {info.name!r} are the same")
+        return 0
+    print(f"{info.name!r}: v{args.a} → v{args.b}")
+    for key, (old, new) in d.properties.items():
+        print(f"  ~ {key}: {_short(old)} → {_short(new)}")
+    for nid in d.nodes_added:
+        print(f"  + node {nid}")
+    for nid in d.nodes_removed:
+        print(f"  - node {nid}")
+    for change in d.nodes_changed:
+        print(f"  ~ node {change.node_id}")
+        if change.type:
+            print(f"      type: {change.type[0]} → {change.type[1]}")
+        for c in change.config:
+            print(f"      {c.key}: {_short(c.old)} → {_short(c.new)}")
+        if change.settings:
+            print(f"      settings: {_short(change.settings[0])} → {_short(change.settings[1])}")
+        if change.pinned:
+            print("      pinned outputs changed")
+    for nid in d.nodes_moved:
+        print(f"  ↔ node {nid} moved")
+    for eid in d.edges_added:
+        print(f"  + edge {eid}")
+    for eid in d.edges_removed:
+        print(f"  - edge {eid}")
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    store = open_store(args)
+    info = store.workflows.resolve(args.id)
+    result = store.workflows.rollback(info.id, args.version, args.message)
+    print(f"{info.name!r}: version {result.version} is version {args.version} again")
+    return 0
+
+
+def cmd_delete(args) -> int:
+    store = open_store(args)
+    info = store.workflows.resolve(args.id)
+    store.workflows.delete(info.id)
+    print(f"deleted {info.name!r} ({info.id}); `nodeloom restore {info.id}` brings it back")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    store = open_store(args)
+    info = store.workflows.restore(args.id)
+    print(f"restored {info.name!r} ({info.id})")
+    return 0
+
+
 def add_store_commands(sub) -> None:
     p = sub.add_parser("list", help="list stored workflows")
     p.add_argument("--search", help="text in the name or description")
@@ -99,6 +165,23 @@ def add_store_commands(sub) -> None:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_history)
+    p = sub.add_parser("diff", help="what changed between two versions of a stored workflow")
+    p.add_argument("id")
+    p.add_argument("a", type=int, metavar="A")
+    p.add_argument("b", type=int, metavar="B")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
+    p = sub.add_parser("rollback", help="a new version equal to version N (history is kept)")
+    p.add_argument("id")
+    p.add_argument("version", type=int, metavar="N")
+    p.add_argument("-m", "--message")
+    p.set_defaults(func=cmd_rollback)
+    p = sub.add_parser("delete", help="delete a stored workflow (restorable)")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_delete)
+    p = sub.add_parser("restore", help="bring back a deleted workflow (its id: nodeloom list --deleted)")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("runs", help="past runs (of one workflow, or all)")
     p.add_argument("id", nargs="?")
     p.add_argument("--limit", type=int, default=50)

@@ -47,7 +47,12 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
         self.registry = None
         self.settings = QSettings(str(self.home / "settings.ini"), QSettings.Format.IniFormat)
         self.journal = Journal(self.home)
-        self.launcher = None
+        self.service = None     # the run service, opened on the running loop (open_service)
+        self.bridge = None
+        self.live_runs: dict = {}  # run id → LiveRun
+        self.running: str | None = None  # the run Stop cancels
+        self.last_outputs: dict[tuple, dict] = {}
+        self.python_allowed = True
         self.setWindowTitle("Nodeloom")
         self.resize(1400, 860)
         self.undo_group = QUndoGroup(self)
@@ -294,9 +299,9 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
         if getattr(self, "bridge", None) is not None:
             await self.bridge.close()
             self.bridge = None
-        if self.launcher is not None:
-            await self.launcher.close()
-            self.launcher = None
+        if self.service is not None:
+            await self.service.close()
+            self.service = None
         self.store.close()
 
     def closeEvent(self, event) -> None:
@@ -306,8 +311,9 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.sync()
-        if self.launcher is not None:
-            self.launcher.executor.close()
+        if self.service is not None:
+            for run_id in self.service.running():
+                self.service.cancel(run_id)
         super().closeEvent(event)
 
 
@@ -348,6 +354,7 @@ def main(home: str | None = None) -> int:
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     with runner:
+        runner.run(window.open_service())  # the queue is dispatched from the start, not from the first run
         runner.run(closed.wait())
         runner.run(window.aclose())
     return 0

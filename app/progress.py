@@ -6,8 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from engine.executor.bus import Subscription
-from engine.executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinished
+from engine.runs import NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunStarted, Subscription
 
 __all__ = ["ProgressBar"]
 
@@ -17,8 +16,8 @@ _WIDTH = 28
 class ProgressBar:
     """On a terminal, a bar redrawn in place; otherwise one line per failure or retry and a closing line."""
 
-    def __init__(self, total: int, stream: TextIO | None = None):
-        self.total = max(1, total)
+    def __init__(self, total: int = 1, stream: TextIO | None = None):
+        self.total = max(1, total)  # the run's node count, once it starts
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.finished: set[str] = set()
@@ -44,7 +43,9 @@ class ProgressBar:
         self.stream.flush()
 
     def handle(self, ev) -> None:
-        if isinstance(ev, NodeStarted):
+        if isinstance(ev, RunStarted):
+            self.total = max(1, ev.node_count)
+        elif isinstance(ev, NodeStarted):
             self.current = f"{ev.node_id} running"
         elif isinstance(ev, NodeFinished):
             self.finished.add(ev.node_id)

@@ -4,11 +4,8 @@ workflow that came from a file before its first run here."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from PySide6.QtWidgets import QMessageBox
-
-from engine.blocks import OPEN_POLICY
 
 __all__ = ["CodeMixin"]
 
@@ -23,11 +20,11 @@ class CodeMixin:
         self.set_python_allowed(allowed)
 
     def set_python_allowed(self, allowed: bool) -> None:
-        """On or off for the runs this window starts from now on."""
+        """On or off for the runs this window's run service starts from now on (no other service's)."""
         self.settings.setValue("python/enabled", "true" if allowed else "false")
-        self.policy = dataclasses.replace(OPEN_POLICY, allow_python_blocks=allowed)
-        if self.launcher is not None:
-            self.launcher.executor.policy = self.policy
+        self.python_allowed = allowed
+        if self.service is not None:
+            self.service.configure(allow_python_blocks=allowed)
         if self.actionAllowPython.isChecked() != allowed:
             self.actionAllowPython.setChecked(allowed)
 

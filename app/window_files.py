@@ -47,6 +47,7 @@ class FilesMixin:
         if doc.workflow_id is None:
             info = self.store.workflows.create(wf, message=message, tag=tag)
             doc.workflow_id, doc.version = info.id, info.current_version
+            self.store.runs.adopt(tab.journal_key, info.id)  # its runs so far are the workflow's past runs
         else:
             result = self.store.workflows.save(doc.workflow_id, wf, message=message, tag=tag)
             doc.version = result.version

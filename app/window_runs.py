@@ -1,14 +1,18 @@
-"""The main window's runs on the qasync loop: Run (F5) and Stop, "run this node" (Ctrl+Enter) and pins.
+"""The main window's runs on the qasync loop: Run (F5), Queue (Shift+F5), Stop, "run this node" (Ctrl+Enter),
+replays and pins — all through the window's :class:`engine.runs.RunService`.
 
-Every run goes through one Launcher (store-backed cache and run records) whose executor a RunBridge turns
-into Qt signals; each run shows on the canvas of the tab it came from (a LiveRun per run id).
+A RunBridge turns the service's events into Qt signals; each run shows on the canvas of the tab it came from
+(a LiveRun per run id). A stored workflow's runs are recorded with its id and version (and the document, when
+the tab has unsaved edits), so they are its past runs; a never-saved tab's runs carry its draft id and become
+the workflow's runs when it is first saved.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
+
+from engine.runs import RunService, RunSettings, read_value
 
 from .canvas.live import LiveRun
 from .editor_tab import EditorTab
@@ -30,28 +34,29 @@ def upstream_workflow(doc, node_id: str):
 
 
 class RunsMixin:
-    # -- plumbing ----------------------------------------------------------------------------------------
+    # -- the service ---------------------------------------------------------------------------------------
 
-    def _launcher(self):
-        if self.launcher is None:
-            from engine.store.launch import Launcher
+    def _run_settings(self) -> RunSettings:
+        return RunSettings.from_environ(allow_python_blocks=self.python_allowed)
 
+    async def open_service(self) -> RunService:
+        """The window's run service, opened the first time (its lease, recorder and dispatcher start)."""
+        if self.service is None:
             from .bridge import RunBridge
 
-            self.launcher = Launcher(self.store, self.registry, trigger="editor")
-            self.launcher.executor.policy = self.policy
-            self.bridge = RunBridge(self.launcher.executor, self)
+            service = RunService(self.store, self._run_settings(), registry=self.registry, front="editor",
+                                 trigger="editor", dispatch=True)
+            self.service = service
+            try:
+                await service.open()
+            except BaseException:
+                self.service = None
+                raise
+            self.bridge = RunBridge(service.subscribe(), self)
             self.bridge.event.connect(self._on_event)
-            self.live_runs: dict[str, LiveRun] = {}
-            self.running: str | None = None  # the run Stop cancels
-            self.last_outputs: dict[tuple, dict] = {}
-        return self.launcher
-
-    async def _ready_launcher(self):
-        """The launcher, its result cache opened off the GUI thread the first time (that takes a while)."""
-        if self.launcher is None:
-            await asyncio.to_thread(lambda: self.store.cache)
-        return self._launcher()
+        while self.bridge is None:  # another caller is opening it
+            await asyncio.sleep(0.01)
+        return self.service
 
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
@@ -70,39 +75,48 @@ class RunsMixin:
         elif ev.kind == "run_finished":
             self.live_runs.pop(ev.run_id, None)
 
-    async def _real(self, value):
-        """A cached output's value, read off the loop."""
-        from engine.cache import LazyValue
+    def run_target(self, tab: EditorTab, wf=None) -> tuple[object, dict]:
+        """What to start for ``tab``: its stored version when the tab shows exactly that, else its document
+        (recorded with the run) naming the workflow it edits, or its draft id when it was never saved."""
+        doc = tab.doc
+        where = {"workflow_id": doc.workflow_id, "version": doc.version} if doc.workflow_id else {"draft_id": tab.journal_key}
+        if wf is None and doc.workflow_id and doc.version and not tab.dirty:
+            return doc.workflow_id, {"version": doc.version}
+        if not doc.workflow_id:
+            where["base_dir"] = self._base_dir(tab)
+        return (wf if wf is not None else doc.workflow()), where
 
-        if type(value) is not LazyValue:
-            return value
-        return await asyncio.get_running_loop().run_in_executor(self._launcher().executor.pool, value.get)
+    def _base_dir(self, tab: EditorTab):
+        from pathlib import Path
 
-    def _base_dir(self, tab: EditorTab) -> Path:
         return self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
 
-    async def _run(self, tab: EditorTab, wf, node_ids=None):
-        if not await self.approve_code(tab, wf):
+    # -- running -------------------------------------------------------------------------------------------
+
+    async def _run(self, tab: EditorTab, wf=None, node_ids=None):
+        if not await self.approve_code(tab, wf or tab.doc.workflow()):
             self.run_panel.log("■ not run: its Python code was not approved")
             self.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
             return None
-        inputs, base = self.run_panel.inputs_for(tab), self._base_dir(tab)
-        return await self._followed(tab, lambda launcher, run_id: launcher.run_document(
-            wf, inputs, base_dir=base, use_pins=True, run_id=run_id), node_ids)
+        inputs = self.run_panel.inputs_for(tab)
+        target, where = self.run_target(tab, wf)
+        return await self._followed(tab, lambda service, run_id: service.start(
+            target, inputs, use_pins=True, run_id=run_id, **where), node_ids)
 
     async def _followed(self, tab: EditorTab, start, node_ids=None):
-        """``start(launcher, run_id)`` with the canvas following the run live, then the past runs and the
+        """``start(service, run_id)`` with the canvas following the run live, then the past runs and the
         profiler updated. None when it could not start (an invalid graph, bad inputs): that is logged."""
-        launcher = await self._ready_launcher()
+        service = await self.open_service()
         run_id = uuid.uuid4().hex
-        live = LiveRun(tab.scene, run_id, launcher.executor.pool)
+        live = LiveRun(tab.scene, run_id, service.run_blocking)
         live.tab_key = id(tab)
         live.start(node_ids)
         self.live_runs[run_id] = live
         self.running = run_id
         self.actionStop.setEnabled(True)
         try:
-            result = await start(launcher, run_id)
+            handle = start(service, run_id)
+            result = await handle.result()
         except Exception as e:  # noqa: BLE001 - an invalid graph or bad inputs are reported, not raised into Qt
             self.live_runs.pop(run_id, None)
             for nid in (node_ids or tab.scene.node_items):
@@ -137,7 +151,7 @@ class RunsMixin:
         from engine.values import summarize
 
         self.run_panel.log(f"▶ {tab.doc.name}")
-        result = await self._run(tab, tab.doc.workflow())
+        result = await self._run(tab)
         if result is not None:
             outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
             self.run_panel.log(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}"
@@ -165,7 +179,7 @@ class RunsMixin:
         if outputs is None:
             self.run_panel.log(f"■ {result.status}: {result.error or 'the node did not run'}")
             return result
-        outputs = {k: await self._real(v) for k, v in outputs.items()}
+        outputs = {k: await self.service.read(v) for k, v in outputs.items()}
         self.last_node_outputs = outputs
         self.preview_panel.show_outputs(node_id, outputs)
         self.preview_dock.raise_()
@@ -175,10 +189,6 @@ class RunsMixin:
 
     def show_past_run(self, run_id: str) -> None:
         """Each node's status, duration and (image) output from a stored run, on the current canvas."""
-        from engine.cache import LazyValue
-
-        from .canvas.live import LiveRun
-
         tab = self.current_tab()
         if tab is None:
             return
@@ -191,12 +201,12 @@ class RunsMixin:
             item.set_status(nr.status if nr else None, duration_ms=nr.duration_ms if nr else None,
                             error=nr.error if nr else None)
             item.set_thumbnail(None)
-            if nr and nr.output_ref:
-                hit = self.store.cache.lookup(nr.output_ref)
-                port = next((p for p in (hit[1] if hit else []) if item.port_type("out", p) == "image"), None)
+            if nr and nr.output_ref and self.service is not None:
+                outputs = self.service.stored_outputs(nr.output_ref) or {}
+                port = next((p for p in outputs if item.port_type("out", p) == "image"), None)
                 if port is not None:
-                    live = LiveRun(tab.scene, pool=self._launcher().executor.pool)
-                    asyncio.ensure_future(live._thumbnail(nid, LazyValue(hit[0], port, nr.output_ref)))
+                    asyncio.ensure_future(LiveRun(tab.scene, blocking=self.service.run_blocking)._thumbnail(
+                        nid, outputs[port]))
         self.profiler.show_run(self.store.runs.get(run_id), self.store.runs.nodes(run_id))
 
     async def replay(self, run_id: str, from_node=None):
@@ -213,12 +223,12 @@ class RunsMixin:
         if not await self.approve_code(tab, tab.doc.workflow()):  # past runs listed are this tab's workflow's
             self.run_panel.log("■ not replayed: its Python code was not approved")
             return None
-        return await self._followed(tab, lambda launcher, new_id: launcher.replay(run_id, from_node, run_id=new_id))
+        self.run_panel.log(f"▶ replay of {run_id[:8]}" + (f" from {from_node}" if from_node else ""))
+        return await self._followed(tab, lambda service, new_id: service.replay(run_id, from_node, new_run_id=new_id))
 
     def stop_run(self) -> None:
-        handle = self.launcher.executor.active.get(self.running) if self.launcher and self.running else None
-        if handle is not None:
-            handle.cancel()
+        if self.service is not None and self.running:
+            self.service.cancel(self.running)
 
     def pin_selected(self) -> None:
         """Pin the selected node's last outputs (undoable); pinned nodes are not executed in editor runs."""
@@ -234,11 +244,9 @@ class RunsMixin:
         if tab.doc.nodes[node_id].pinned is not None:
             tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Unpin", pinned=None))
             return
-        outputs = getattr(self, "last_outputs", {}).get((id(tab), node_id))
+        outputs = self.last_outputs.get((id(tab), node_id))
         if not outputs:
             self.statusBar().showMessage("Run the node first (Ctrl+Enter), then pin its outputs", 6000)
             return
-        from engine.cache import LazyValue
-
-        real = {k: (v.get() if type(v) is LazyValue else v) for k, v in outputs.items() if k != "error"}
+        real = {k: read_value(v) for k, v in outputs.items() if k != "error"}
         tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Pin outputs", pinned=to_json(real)))

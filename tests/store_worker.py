@@ -25,20 +25,20 @@ def save_versions(home: str) -> None:
 
 async def long_run(home: str) -> None:
     """Finish one run, then start one that waits 60 s and say so once it is recorded as running."""
-    from engine.store.launch import Launcher
+    from engine.runs import RunService, RunSettings
     from tests.builder import Flow
 
     store = Store(home, install_templates=False)
-    launcher = Launcher(store, trigger="cli")
+    service = await RunService(store, RunSettings(lease_ttl_s=1, heartbeat_s=0.2), trigger="cli").open()
     quick = Flow("quick").node("c", "constant", value=1).node("o", "output", name="o").edge("c.value", "o.value")
-    done = await launcher.run_document(quick.build())
+    done = await service.start(quick.build()).result()
     print("finished", done.run_id, flush=True)
     slow = Flow("slow").node("w", "delay", seconds=60).node("o", "output", name="o").edge("w.value", "o.value")
-    task = asyncio.ensure_future(launcher.run_document(slow.build()))
+    handle = service.start(slow.build())
     while not store.runs.list(status="running"):
         await asyncio.sleep(0.01)
     print("running", store.runs.list(status="running")[0].id, flush=True)
-    await task
+    await handle.result()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import time
 
 import qasync
 
-from engine.executor.events import NodeFinished, NodeStarted
+from engine.runs import NodeFinished, NodeStarted
 
 from .builder import Flow
 
@@ -31,8 +31,7 @@ def test_nodes_show_queued_running_succeeded_in_the_engines_order_then_cached(wi
     tab = window.new_from_template(tpl.id)
 
     async def go():
-        launcher = window._launcher()
-        sub = launcher.executor.subscribe()
+        sub = (await window.open_service()).subscribe()
         shown = []
         original = tab.scene.node_items[next(iter(tab.scene.node_items))].__class__.set_status
 
@@ -104,7 +103,7 @@ def test_pinned_node_is_not_executed(window):
     async def go():
         await window.run_node(tab, "resize")
         window.actionPin.trigger()
-        sub = window._launcher().executor.subscribe()
+        sub = (await window.open_service()).subscribe()
         result = await window.run_tab(tab)
         return result, sub.drain()
 

@@ -6,12 +6,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from engine.runs import RunService
 from engine.store import Store
-from engine.store.launch import Launcher
 from engine.store.workflows import document_hash
 
 from .builder import Flow
@@ -28,18 +29,15 @@ def store(tmp_path):
 
 def launch(store, fn, trigger="editor"):
     async def go():
-        launcher = Launcher(store, trigger=trigger)
-        try:
-            return await fn(launcher)
-        finally:
-            await launcher.close()
+        async with RunService(store, trigger=trigger) as service:
+            return await fn(service)
 
     return asyncio.run(go())
 
 
 def test_runs_and_node_runs_are_recorded(store):
     tpl = next(w for w in store.workflows.list(templates=True).items if w.name == "Big or small")
-    result = launch(store, lambda l: l.run_stored(tpl.id, {"number": 30}), trigger="cli")
+    result = launch(store, lambda s: s.start(tpl.id, {"number": 30}).result(), trigger="cli")
     run = store.runs.get(result.run_id)
     assert (run.status, run.trigger, run.workflow_id, run.version) == ("succeeded", "cli", tpl.id, 1)
     assert run.inputs == {"number": 30} and run.outputs == {"verdict": "big", "result": 60,
@@ -53,7 +51,7 @@ def test_runs_and_node_runs_are_recorded(store):
 
 def test_failed_runs_are_recorded_with_their_error(store):
     wf = Flow("fails").node("t", "transform", expression="1 / 0").build()
-    result = launch(store, lambda l: l.run_document(wf))
+    result = launch(store, lambda s: s.start(wf).result())
     run = store.runs.get(result.run_id)
     assert run.status == "failed" and run.error == "node 't' failed: division by zero in '1 / 0'"
     [node] = store.runs.nodes(result.run_id)
@@ -63,11 +61,11 @@ def test_failed_runs_are_recorded_with_their_error(store):
 def test_replay_and_replay_from_a_node(store):
     tpl = next(w for w in store.workflows.list(templates=True).items if w.name == "Image pipeline")
 
-    async def go(launcher):
-        first = await launcher.run_stored(tpl.id, use_cache=False)
-        sub = launcher.executor.subscribe()
-        again = await launcher.replay(first.run_id, use_cache=False)
-        from_blur = await launcher.replay(first.run_id, from_node="blur", use_cache=False)
+    async def go(service):
+        first = await service.start(tpl.id, use_cache=False).result()
+        sub = service.subscribe()
+        again = await service.replay(first.run_id, use_cache=False).result()
+        from_blur = await service.replay(first.run_id, from_node="blur", use_cache=False).result()
         events = sub.drain()
         return first, again, from_blur, events
 
@@ -87,7 +85,18 @@ def _start(mode, home):
     return proc
 
 
-def test_a_run_killed_mid_way_is_interrupted_on_the_next_start(tmp_path):
+def recover_once(home):
+    async def go():
+        store = Store(home, install_templates=False)
+        async with RunService(store) as service:
+            found = service.recovered
+        store.close()
+        return found
+
+    return asyncio.run(go())
+
+
+def test_a_run_killed_mid_way_is_interrupted_once_its_lease_expires(tmp_path):
     proc = _start("run", tmp_path)
     finished_line = proc.stdout.readline().split()
     running_line = proc.stdout.readline().split()
@@ -98,7 +107,12 @@ def test_a_run_killed_mid_way_is_interrupted_on_the_next_start(tmp_path):
     before = con.execute("SELECT * FROM runs WHERE id = ?", (finished_line[1],)).fetchone()
     con.close()
     store = Store(tmp_path, install_templates=False)
-    assert store.recovered == [running_line[1]]
+    assert store.runs.get(running_line[1]).status == "running"  # opening the store never changes a run
+    [lease] = store.leases.list()
+    while time.time() <= lease.expires_at:  # the worker's lease lasts 1 s past its last heartbeat
+        time.sleep(0.05)
+    found = recover_once(tmp_path)
+    assert found.interrupted == [running_line[1]] and found.leases == [lease.id]
     run = store.runs.get(running_line[1])
     assert run.status == "interrupted" and run.finished_at is not None
     assert [n.status for n in store.runs.nodes(running_line[1])] == ["cancelled"]
@@ -107,7 +121,7 @@ def test_a_run_killed_mid_way_is_interrupted_on_the_next_start(tmp_path):
     con.close()
     assert store.runs.get(finished_line[1]).status == "succeeded"
     store.close()
-    assert Store(tmp_path, install_templates=False).recovered == []  # recovering twice changes nothing
+    assert not recover_once(tmp_path)  # recovering twice changes nothing
 
 
 def test_versions_survive_sigkill_50_times(tmp_path):

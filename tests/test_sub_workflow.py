@@ -7,9 +7,8 @@ import pytest
 
 from engine import Executor
 from engine.errors import WorkflowInvalid
-from engine.executor.events import NodeFinished, NodeProgress
+from engine.runs import NodeFinished, NodeProgress, RunService
 from engine.store import Store
-from engine.store.launch import Launcher
 
 from .builder import Flow
 
@@ -41,14 +40,11 @@ def caller(name, target, mapping, out_field, **sub_config):
 
 def launch(store, ref, inputs=None, **kw):
     async def go():
-        launcher = Launcher(store, trigger="cli")
-        sub = launcher.executor.subscribe(maxsize=100_000)
-        try:
-            result = await launcher.run_stored(ref, inputs, **kw)
+        async with RunService(store, front="cli") as service:
+            sub = service.subscribe()
+            result = await service.start(ref, inputs, **kw).result()
             await asyncio.sleep(0)
             return result, sub.drain()
-        finally:
-            await launcher.close()
 
     return asyncio.run(go())
 
@@ -108,14 +104,12 @@ def test_async_mode_returns_the_child_run_id_at_once(store):
     top = store.workflows.create(caller("starter", "slow child", "x", "y", execution_mode="async"))
 
     async def go():
-        launcher = Launcher(store)
-        t0 = time.perf_counter()
-        result = await launcher.run_stored(top.id, {"n": 1})
-        took = time.perf_counter() - t0
-        child = result.outputs["child_run"]
-        await launcher.executor.active[child] if child in launcher.executor.active else None
-        await launcher.recorder.recorded(child)
-        await launcher.close()
+        async with RunService(store) as service:
+            t0 = time.perf_counter()
+            result = await service.start(top.id, {"n": 1}).result()
+            took = time.perf_counter() - t0
+            child = result.outputs["child_run"]
+            await service.handle(child).result()
         return result, took, child
 
     result, took, child = asyncio.run(go())

@@ -11,8 +11,7 @@ import asyncio
 from PIL import Image
 from PySide6.QtGui import QImage, QPixmap
 
-from engine.cache import LazyValue
-from engine.executor.events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted, RunFinished
+from engine.runs import NodeFinished, NodeProgress, NodeRetrying, NodeStarted, RunFinished, read_value
 
 from .style import NODE_WIDTH, THUMB
 
@@ -20,9 +19,8 @@ __all__ = ["LiveRun", "thumbnail_image"]
 
 
 def thumbnail_image(value) -> QImage | None:
-    """A small QImage of an image value (in a worker thread)."""
-    if type(value) is LazyValue:
-        value = value.get()
+    """A small QImage of an image value, or of one stored in the cache (in a worker thread)."""
+    value = read_value(value)
     if not isinstance(value, Image.Image):
         return None
     scale = min((NODE_WIDTH - 12) / value.width, THUMB / value.height, 1.0)
@@ -35,9 +33,11 @@ def thumbnail_image(value) -> QImage | None:
 class LiveRun:
     """Applies one run's events to a scene."""
 
-    def __init__(self, scene, run_id: str | None = None, pool=None):
+    def __init__(self, scene, run_id: str | None = None, blocking=None):
         self.scene = scene
-        self.pool = pool  # the executor's private worker pool (never the loop's default: quitting must not wait)
+        #: runs a function off the GUI thread: the run service's pool (never the loop's default executor,
+        #: which quitting would wait for)
+        self.blocking = blocking
         self.run_id = run_id
         self.done = asyncio.get_running_loop().create_future()
         self.pending: list[asyncio.Future] = []   # thumbnails being made
@@ -76,8 +76,7 @@ class LiveRun:
                         self.scene.edge_items[eid].set_active(True)
                 item = self.scene.node_items.get(ev.node_id)
                 image = next((v for p, v in ev.outputs.items() if isinstance(v, Image.Image) or
-                              (type(v) is LazyValue and item is not None and item.port_type("out", p) == "image")),
-                             None)
+                              (item is not None and item.port_type("out", p) == "image")), None)
                 if image is not None:
                     self.pending.append(asyncio.ensure_future(self._thumbnail(ev.node_id, image)))
         elif isinstance(ev, RunFinished):
@@ -94,7 +93,7 @@ class LiveRun:
             await asyncio.gather(*self.pending, return_exceptions=True)
 
     async def _thumbnail(self, node_id: str, value) -> None:
-        image = await asyncio.get_running_loop().run_in_executor(self.pool, thumbnail_image, value)
+        image = await self.blocking(thumbnail_image, value)
         item = self.scene.node_items.get(node_id)
         if image is not None and item is not None:
             item.set_thumbnail(QPixmap.fromImage(image))

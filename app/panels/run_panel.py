@@ -154,10 +154,15 @@ class RunPanel(QWidget):
     # -- past runs ---------------------------------------------------------------------------------------
 
     def refresh_runs(self, tab) -> None:
+        """The tab's workflow's runs (a never-saved tab: its own runs so far), newest first."""
         self.runs.clear()
-        if self.store is None or tab is None or not tab.doc.workflow_id:
+        if self.store is None or tab is None:
             return
-        for run in self.store.runs.list(tab.doc.workflow_id, limit=100):
+        if tab.doc.workflow_id:
+            runs = self.store.runs.list(tab.doc.workflow_id, limit=100)
+        else:
+            runs = self.store.runs.list(draft_id=tab.journal_key, limit=100)
+        for run in runs:
             when = time.strftime("%H:%M:%S", time.localtime(run.created_at))
             took = f"{run.duration_ms:.0f} ms" if run.duration_ms is not None else "—"
             item = QListWidgetItem(f"{when}  {run.status:<11} {run.trigger:<7} {took}")

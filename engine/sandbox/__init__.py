@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import BlockError, CodeFailed
+from ..errors import CodeFailed
 
 __all__ = ["Sandbox", "shared", "CodeFailed", "clean_env", "MAX_LOG_BYTES", "IDLE_S"]
 

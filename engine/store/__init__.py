@@ -1,9 +1,13 @@
-"""The store (SPEC §7): one SQLite database in the data folder, plus the result cache beside it.
+"""The store (SPEC §7): one SQLite database in the data folder, plus the result cache beside it. Persistence
+only: it never runs anything, and opening it never changes a run (recovering the runs of processes that died
+is the run service's job, :mod:`engine.runs`).
 
-    store = Store(home)                 # opens (and migrates) home/nodeloom.db, recovers interrupted runs,
-                                        # installs the example templates on first start
+    store = Store(home)                 # opens (and migrates) home/nodeloom.db; installs the example
+                                        # templates on first start
     store.workflows                     # WorkflowRepo: CRUD, versions, diff, rollback, templates, files
-    store.runs                          # RunRepo: run records
+    store.runs                          # RunRepo: run records, drafts' runs, recovery of dead processes' runs
+    store.queue                         # QueueRepo: the persistent priority queue
+    store.leases                        # LeaseRepo: which processes run workflows, and which dispatches
     store.cache                         # ResultCache under home/cache
 """
 
@@ -17,12 +21,15 @@ from ..folders import home as data_home
 from ..folders import templates_dir
 from .db import Database, open_database
 from .diff import ConfigChange, NodeChange, WorkflowDiff, diff_workflows
-from .runs import NodeRunInfo, RunInfo, RunRecorder, RunRepo
-from .workflows import NotFound, Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
+from ..errors import NotFound
+from .leases import LeaseInfo, LeaseRepo
+from .queue import DEFAULT_PRIORITY, QueueRepo, QueueView
+from .runs import NodeRunInfo, Recovered, RunInfo, RunRepo
+from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 
-__all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "RunRecorder", "WorkflowInfo", "VersionInfo",
-           "SaveResult", "Page", "RunInfo", "NodeRunInfo", "NotFound", "WorkflowDiff", "NodeChange",
-           "ConfigChange", "diff_workflows"]
+__all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "WorkflowInfo", "VersionInfo",
+           "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
+           "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY"]
 
 DB_NAME = "nodeloom.db"
 
@@ -33,7 +40,8 @@ class Store:
         self.db = open_database(self.home / DB_NAME)
         self.workflows = WorkflowRepo(self.db)
         self.runs = RunRepo(self.db)
-        self.recovered = self.runs.recover()
+        self.queue = QueueRepo(self.db)
+        self.leases = LeaseRepo(self.db)
         if install_templates:
             self.workflows.install_templates(templates_dir())
         self._cache = None

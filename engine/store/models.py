@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "WorkflowRow", "VersionRow", "RunRow", "NodeRunRow", "SettingRow"]
+__all__ = ["Base", "WorkflowRow", "VersionRow", "RunRow", "NodeRunRow", "SettingRow", "LeaseRow"]
 
 
 class Base(DeclarativeBase):
@@ -67,8 +67,18 @@ class RunRow(Base):
     replay_of: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
     from_node: Mapped[str | None] = mapped_column(String(200), nullable=True)
     parent_run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the lease of the process running it
+    from_queue: Mapped[bool] = mapped_column(Boolean, default=False)
+    queue_position: Mapped[float | None] = mapped_column(Float, nullable=True)
+    requeued: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    options: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # use_cache, use_pins, base_dir
+    draft_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    node_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
-    __table_args__ = (Index("ix_runs_workflow", "workflow_id", "created_at"), Index("ix_runs_status", "status"))
+    __table_args__ = (Index("ix_runs_workflow", "workflow_id", "created_at"), Index("ix_runs_status", "status"),
+                      Index("ix_runs_queue", "status", "priority", "queue_position"),
+                      Index("ix_runs_owner", "owner", "status"), Index("ix_runs_draft", "draft_id"))
 
 
 class NodeRunRow(Base):
@@ -97,3 +107,19 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[object] = mapped_column(JSON)
+
+
+class LeaseRow(Base):
+    """A process that runs workflows; alive while ``expires_at`` is ahead (its heartbeat moves it on)."""
+
+    __tablename__ = "leases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    front: Mapped[str] = mapped_column(String(20))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    proc_start: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    started_at: Mapped[float] = mapped_column(Float)
+    heartbeat_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    dispatching: Mapped[bool] = mapped_column(Boolean, default=False)

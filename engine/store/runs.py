@@ -1,28 +1,22 @@
-"""Run records (SPEC §7): a subscriber of the executor's events writes runs and node runs, one transaction per
-batch of events; on start, runs a crash left ``running`` become ``interrupted``."""
+"""Run records (SPEC §7): reading runs and node runs, adopting a never-saved tab's runs, and recovering the runs
+of processes that died. The run service's recorder writes them (:mod:`engine.runs.recorder`)."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, or_, select, update
 
-from ..executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted
-from ..values import to_json
-from .db import Database
-from .models import NodeRunRow, RunRow
 from ..errors import NotFound
+from .db import Database
+from .models import LeaseRow, NodeRunRow, RunRow
 
-__all__ = ["RunRepo", "RunRecorder", "RunInfo", "NodeRunInfo"]
+__all__ = ["RunRepo", "RunInfo", "NodeRunInfo", "Recovered", "RUN_FINISHED"]
 
 log = logging.getLogger(__name__)
-COALESCE_S = 0.02  # events arriving this soon after one another are written in one transaction
+RUN_FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
 
 
 @dataclass(frozen=True)
@@ -65,15 +59,42 @@ class RunInfo:
     replay_of: str | None
     from_node: str | None
     parent_run_id: str | None
+    owner: str | None = None
+    from_queue: bool = False
+    queue_position: float | None = None
+    requeued: int = 0
+    cancel_requested: bool = False
+    options: dict = field(default_factory=dict)
+    draft_id: str | None = None
+    node_count: int | None = None
+    has_document: bool = False
 
     @classmethod
     def of(cls, r: RunRow) -> "RunInfo":
         return cls(r.id, r.workflow_id, r.version, r.workflow_name, r.status, r.mode, r.priority, r.trigger,
                    r.inputs or {}, r.outputs, r.error, r.created_at, r.started_at, r.finished_at, r.duration_ms,
-                   r.replay_of, r.from_node, r.parent_run_id)
+                   r.replay_of, r.from_node, r.parent_run_id, r.owner, bool(r.from_queue), r.queue_position,
+                   r.requeued or 0, bool(r.cancel_requested), dict(r.options or {}), r.draft_id, r.node_count,
+                   r.document is not None)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in RUN_FINISHED
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What :meth:`RunRepo.recover` did: runs marked ``interrupted``, runs queued again, leases removed."""
+
+    interrupted: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    leases: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.interrupted or self.requeued or self.leases)
 
 
 def _iteration(text: str) -> tuple[int, ...]:
@@ -83,20 +104,6 @@ def _iteration(text: str) -> tuple[int, ...]:
 class RunRepo:
     def __init__(self, db: Database):
         self.db = db
-
-    def recover(self) -> list[str]:
-        """Mark runs a crash left ``running`` as ``interrupted`` (one transaction; finished runs untouched)."""
-        now = time.time()
-        with self.db.write() as s:
-            ids = list(s.scalars(select(RunRow.id).where(RunRow.status == "running")))
-            if ids:
-                s.execute(update(RunRow).where(RunRow.id.in_(ids)).values(
-                    status="interrupted", finished_at=now, error="the program stopped while this run was running"))
-                s.execute(update(NodeRunRow).where(NodeRunRow.run_id.in_(ids), NodeRunRow.status == "running")
-                          .values(status="cancelled", finished_at=now, error="interrupted"))
-        if ids:
-            log.warning("marked %d run(s) interrupted: %s", len(ids), ", ".join(ids))
-        return ids
 
     def get(self, run_id: str) -> RunInfo:
         with self.db.read() as s:
@@ -118,116 +125,61 @@ class RunRepo:
                     for r in rows]
 
     def list(self, workflow_id: str | None = None, *, limit: int = 50, offset: int = 0,
-             status: str | None = None) -> list[RunInfo]:
+             status: str | None = None, draft_id: str | None = None) -> list[RunInfo]:
+        """Newest first. ``draft_id``: the runs of an editor tab that was never saved."""
         q = select(RunRow)
         if workflow_id is not None:
             q = q.where(RunRow.workflow_id == workflow_id)
+        if draft_id is not None:
+            q = q.where(RunRow.draft_id == draft_id)
         if status is not None:
             q = q.where(RunRow.status == status)
         with self.db.read() as s:
             rows = s.scalars(q.order_by(RunRow.created_at.desc(), RunRow.id).limit(limit).offset(offset)).all()
             return [RunInfo.of(r) for r in rows]
 
-
-_NODE_STARTED = ("INSERT INTO node_runs (run_id, node_id, iteration, status, attempts, started_at, cached) "
-                 "VALUES (?, ?, ?, 'running', 1, ?, 0)")
-_FINISH_COLUMNS = "status, attempts, finished_at, duration_ms, cached, error, error_type, output_summary, output_ref"
-_NODE_FINISHED = ("UPDATE node_runs SET " + ", ".join(f"{c.strip()} = ?" for c in _FINISH_COLUMNS.split(","))
-                  + " WHERE id = ?")
-_NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FINISH_COLUMNS}) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-
-
-class RunRecorder:
-    """Writes what the executor reports. ``expect()`` tells it where a run comes from before it starts."""
-
-    def __init__(self, db: Database, executor, *, trigger: str = "editor"):
-        self.db = db
-        self.trigger = trigger
-        self._meta: dict[str, dict[str, Any]] = {}
-        self._node_rows: dict[tuple, int] = {}
-        self._done: dict[str, asyncio.Future] = {}
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
-        self.sub = executor.subscribe(maxsize=1_000_000)
-        self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
-
-    def expect(self, run_id: str, **meta: Any) -> None:
-        """Metadata for a run about to start: workflow_id, version, trigger, mode, priority, replay_of,
-        from_node, parent_run_id, document (the JSON that runs, when it is not a stored version)."""
-        self._meta[run_id] = meta
-
-    async def recorded(self, run_id: str) -> None:
-        """Wait until the run's ``run_finished`` is written."""
-        fut = self._done.setdefault(run_id, asyncio.get_running_loop().create_future())
-        await fut
-
-    async def _follow(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                first = await self.sub.get()
-            except EOFError:
-                return
-            await asyncio.sleep(COALESCE_S)  # gather what follows into the same transaction
-            batch = [first, *self.sub.drain()]
-            try:
-                await loop.run_in_executor(self._writer, self._write, batch)
-            except Exception:  # noqa: BLE001 - recording must never take the program down
-                log.exception("could not record %d run event(s)", len(batch))
-            for ev in batch:
-                if isinstance(ev, RunFinished):
-                    fut = self._done.setdefault(ev.run_id, loop.create_future())
-                    if not fut.done():
-                        fut.set_result(None)
-
-    def _write(self, batch: list) -> None:
+    def end_unstarted(self, run_id: str, status: str, error: str) -> None:
+        """A claimed run that could not start (its workflow was deleted, its inputs no longer fit)."""
         with self.db.write() as s:
-            conn = s.connection()
-            cur = conn.connection.cursor()  # node events, the many, go straight to sqlite3
-            try:
-                for ev in batch:
-                    self._apply(conn, cur, ev)
-            finally:
-                cur.close()
+            s.execute(update(RunRow).where(RunRow.id == run_id).values(status=status, error=error,
+                                                                        finished_at=time.time()))
 
-    def _apply(self, conn, cur, ev) -> None:
-        """One event. Node events are plain SQL on the DBAPI cursor: building SQLAlchemy statements cost
-        ~1 ms of GIL per event, which the GUI thread felt; run events (a few per run) use Core."""
-        runs = RunRow.__table__
-        if isinstance(ev, NodeStarted):
-            cur.execute(_NODE_STARTED, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), ev.ts))
-            self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = cur.lastrowid
-        elif isinstance(ev, NodeFinished):
-            summary = ev.summary()
-            values = (ev.status, ev.attempts, ev.ts, ev.duration_ms, ev.status == "cached", ev.error,
-                      ev.error_type, json.dumps(summary, ensure_ascii=False) if summary else None, ev.output_ref)
-            rid = self._node_rows.pop((ev.run_id, ev.node_id, ev.iteration), None)
-            if rid is None:
-                cur.execute(_NODE_FINISHED_NEW, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), *values))
-            else:
-                cur.execute(_NODE_FINISHED, (*values, rid))
-        elif isinstance(ev, NodeRetrying):
-            rid = self._node_rows.get((ev.run_id, ev.node_id, ev.iteration))
-            if rid is not None:
-                cur.execute("UPDATE node_runs SET attempts = ? WHERE id = ?", (ev.attempt + 1, rid))
-        elif isinstance(ev, RunQueued):
-            meta = self._meta.pop(ev.run_id, {})
-            conn.execute(insert(runs).values(
-                id=ev.run_id, workflow_id=meta.get("workflow_id"), version=meta.get("version"),
-                workflow_name=ev.workflow, document=meta.get("document"), status="queued",
-                mode=meta.get("mode", "sync"), priority=meta.get("priority", 5),
-                trigger=meta.get("trigger", self.trigger), inputs=to_json(dict(ev.inputs)), created_at=ev.ts,
-                replay_of=meta.get("replay_of"), from_node=meta.get("from_node"),
-                parent_run_id=meta.get("parent_run_id")))
-        elif isinstance(ev, RunStarted):
-            conn.execute(update(runs).where(runs.c.id == ev.run_id).values(status="running", started_at=ev.ts))
-        elif isinstance(ev, RunFinished):
-            conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
-                status=ev.status, outputs=to_json(dict(ev.outputs)), error=ev.error, finished_at=ev.ts,
-                duration_ms=ev.duration_ms))
+    def adopt(self, draft_id: str, workflow_id: str, version: int | None = None) -> int:
+        """A never-saved tab was saved: its runs become runs of the workflow. Returns how many."""
+        with self.db.write() as s:
+            return s.execute(update(RunRow).where(RunRow.draft_id == draft_id, RunRow.workflow_id.is_(None))
+                             .values(workflow_id=workflow_id)).rowcount
 
-    async def close(self) -> None:
-        """Write what is buffered, then stop."""
-        self.sub.close()
-        await self._task
-        self._writer.shutdown(wait=True)
+    def recover(self, dead_leases: list[str], *, now: float | None = None) -> Recovered:
+        """The runs of processes that are gone (``dead_leases``, and runs no live lease owns): a run that came
+        from the queue and was never queued again goes back to the queue (its node rows dropped, it will run
+        again); every other unfinished run becomes ``interrupted`` and its running nodes ``cancelled``.
+        Queued runs stay queued. One transaction; finished runs are untouched."""
+        now = time.time() if now is None else now
+        with self.db.write() as s:
+            if dead_leases:  # still expired now, inside the transaction (a heartbeat may have come meanwhile)
+                dead_leases = list(s.scalars(select(LeaseRow.id).where(LeaseRow.id.in_(dead_leases),
+                                                                       LeaseRow.expires_at < now)))
+            live = select(LeaseRow.id).where(LeaseRow.id.not_in(dead_leases or [""]))
+            orphans = select(RunRow.id, RunRow.from_queue, RunRow.requeued).where(
+                or_(RunRow.status == "running", (RunRow.status == "queued") & RunRow.from_queue.is_(False)),
+                or_(RunRow.owner.is_(None), RunRow.owner.not_in(live)))
+            rows = s.execute(orphans).all()
+            requeue = [r.id for r in rows if r.from_queue and not r.requeued]
+            interrupt = [r.id for r in rows if r.id not in set(requeue)]
+            if requeue:
+                s.execute(delete(NodeRunRow).where(NodeRunRow.run_id.in_(requeue)))
+                s.execute(update(RunRow).where(RunRow.id.in_(requeue)).values(
+                    status="queued", owner=None, started_at=None, requeued=RunRow.requeued + 1,
+                    error="its process stopped while it ran; queued again"))
+            if interrupt:
+                s.execute(update(RunRow).where(RunRow.id.in_(interrupt)).values(
+                    status="interrupted", finished_at=now, error="the program stopped while this run was running"))
+                s.execute(update(NodeRunRow).where(NodeRunRow.run_id.in_(interrupt), NodeRunRow.status == "running")
+                          .values(status="cancelled", finished_at=now, error="interrupted"))
+            if dead_leases:
+                s.execute(delete(LeaseRow).where(LeaseRow.id.in_(dead_leases)))
+        done = Recovered(interrupt, requeue, list(dead_leases))
+        if interrupt or requeue:
+            log.warning("runs of stopped processes: %d interrupted, %d queued again", len(interrupt), len(requeue))
+        return done

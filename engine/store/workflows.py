@@ -16,7 +16,7 @@ from typing import Literal
 
 from sqlalchemy import func, or_, select
 
-from ..errors import DocumentError, NodeloomError, NotFound, WorkflowInvalid
+from ..errors import DocumentError, NotFound, WorkflowInvalid
 from ..model import Workflow, canonical_json, load_workflow, parse_document, save_workflow, semantic_hash
 from .db import Database
 from .diff import WorkflowDiff, diff_workflows

@@ -158,7 +158,7 @@ async def event_latency(window, n: int = 500) -> list[float]:
     NodeItem.paint = paint  # before the items exist: PySide binds a Python override when an item is made
     tab = window.add_tab(EditorDocument(chain_workflow(n), registry=window.registry))
     tab.view.frame(selection_only=False)
-    sub = window._launcher().executor.subscribe(maxsize=100_000)
+    sub = (await window.open_service()).subscribe()
     try:
         result = await window.run_tab(tab)
         await asyncio.sleep(0.1)  # the last repaint

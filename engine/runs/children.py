@@ -10,16 +10,14 @@ The same limits hold at run time for references the check could not see (a versi
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BlockError, InputError, Issue, NodeloomError, WorkflowInvalid
+from ..errors import BlockError, InputError, Issue, NodeloomError, NotFound, WorkflowInvalid
 from ..executor.events import NodeFinished
 from ..model import Workflow
-from ..errors import NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .launch import Launcher
+    from .service import RunService
 
 __all__ = ["ChildRuns", "check_references", "MAX_DEPTH"]
 
@@ -76,16 +74,16 @@ def check_references(store, wf: Workflow, workflow_id: str | None = None) -> Non
 
 
 class ChildRuns:
-    """What :class:`~engine.executor.context.NodeContext.sub_workflow` calls; one per launcher."""
+    """What :class:`~engine.executor.context.NodeContext.sub_workflow` calls; one per run service."""
 
-    def __init__(self, launcher: "Launcher"):
-        self.launcher = launcher
+    def __init__(self, service: "RunService"):
+        self.service = service
         self.background: set[asyncio.Task] = set()
 
     async def run(self, ctx, ref: str, version: int | None, data: dict, *, mode: str,
                   timeout_s: float) -> dict[str, Any]:
-        launcher = self.launcher
-        store, executor = launcher.store, launcher.executor
+        service = self.service
+        store = service.store
         try:
             info = store.workflows.resolve(ref)
             number = version or info.current_version
@@ -97,40 +95,35 @@ class ChildRuns:
             raise BlockError(f"sub_workflow: {wf.name!r} is already running above this node (recursion)")
         if len(lineage) >= MAX_DEPTH:
             raise BlockError(f"sub_workflow: nesting deeper than {MAX_DEPTH} workflows")
-        run_id = uuid.uuid4().hex
-        launcher.recorder.expect(run_id, workflow_id=info.id, version=number, trigger="sub_workflow", mode=mode,
-                                 parent_run_id=ctx.run_id)
-        sub = executor.subscribe(run_id=run_id)
+        meta = {"workflow_id": info.id, "version": number, "trigger": "sub_workflow", "mode": mode,
+                "parent_run_id": ctx.run_id}
         try:
-            handle = executor.start(wf, data, run_id=run_id, base_dir=store.base_dir(info.id),
-                                    lineage=(*lineage, info.id))
+            handle = service._begin(service._stored(info.id, number), data, meta, base_dir=store.base_dir(info.id),
+                                    lineage=(*lineage, info.id), policy=ctx.policy)
         except InputError as e:
-            sub.close()
             raise BlockError(f"sub_workflow {wf.name!r} refused its inputs: {e}") from None
         except WorkflowInvalid as e:
-            sub.close()
             raise BlockError(f"sub_workflow {wf.name!r} is invalid: {e}") from None
         except NodeloomError as e:
-            sub.close()
             raise BlockError(f"sub_workflow {wf.name!r}: {e}") from None
-        forward = asyncio.ensure_future(self._forward(ctx, sub, wf))
+        run_id = handle.run_id
+        forward = asyncio.ensure_future(self._forward(ctx, handle.events, wf))
         if mode == "async":
             watch = asyncio.ensure_future(self._watch(handle, timeout_s, forward))
             self.background.add(watch)
             watch.add_done_callback(self.background.discard)
             return {"output_data": {}, "run_id": run_id, "duration_ms": 0.0}
         try:
-            result = await asyncio.wait_for(asyncio.shield(handle.task), timeout_s)
+            result = await asyncio.wait_for(handle.result(), timeout_s)
         except TimeoutError:
             handle.cancel()
-            await asyncio.gather(handle.task, return_exceptions=True)
+            await asyncio.gather(handle.result(), return_exceptions=True)
             raise BlockError(f"sub_workflow {wf.name!r} did not finish within {timeout_s:g} s") from None
         except asyncio.CancelledError:
             handle.cancel()  # the parent was stopped: so is its child
             raise
         finally:
             await asyncio.gather(forward, return_exceptions=True)
-        await launcher.recorder.recorded(run_id)
         if result.status != "succeeded":
             raise BlockError(f"sub_workflow {wf.name!r} {result.status}: {result.error}")
         return {"output_data": dict(result.outputs), "run_id": run_id, "duration_ms": result.duration_ms}
@@ -147,7 +140,7 @@ class ChildRuns:
     @staticmethod
     async def _watch(handle, timeout_s: float, forward) -> None:
         try:
-            await asyncio.wait_for(asyncio.shield(handle.task), timeout_s)
+            await asyncio.wait_for(handle.result(), timeout_s)
         except TimeoutError:
             handle.cancel()
-        await asyncio.gather(handle.task, forward, return_exceptions=True)
+        await asyncio.gather(handle.result(), forward, return_exceptions=True)

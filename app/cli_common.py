@@ -1,0 +1,112 @@
+"""What the ``nodeloom`` commands share: argument errors, inputs, documents, and following a run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from engine import DocumentError, load_workflow
+from engine.values import summarize, to_json
+
+__all__ = ["CliError", "EXIT_OK", "EXIT_FAILED", "EXIT_INVALID", "parse_inputs", "load_file", "show", "follow",
+           "run_target", "interrupts"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+class CliError(Exception):
+    """Bad arguments or an unreadable document: printed, exit code 2."""
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def parse_inputs(pairs: Sequence[str], inputs_file: str | None) -> dict[str, Any]:
+    """``--inputs F`` (a JSON object) first, then each ``-i NAME=VALUE`` (JSON where it parses, else text)."""
+    values: dict[str, Any] = {}
+    if inputs_file:
+        try:
+            data = json.loads(Path(inputs_file).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise CliError(f"cannot read inputs file {inputs_file}: {e.strerror or e}") from None
+        except (ValueError, RecursionError) as e:
+            raise CliError(f"inputs file {inputs_file} is not valid JSON: {e}") from None
+        if not isinstance(data, dict):
+            raise CliError(f"inputs file {inputs_file} must hold a JSON object of name: value")
+        values.update(data)
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"-i expects NAME=VALUE, got {pair!r}")
+        values[name.strip()] = _parse_value(raw)
+    return values
+
+
+def load_file(path: str):
+    if not Path(path).exists():
+        raise CliError(f"{path}: no such file")
+    try:
+        return load_workflow(path)
+    except DocumentError as e:
+        raise CliError(f"{path}: {e}") from None
+
+
+def show(value: Any) -> str:
+    text = json.dumps(to_json(value), ensure_ascii=False, default=str) if not _has_media(value) else None
+    return text if text is not None and len(text) <= 2000 else summarize(value, 2000)
+
+
+def _has_media(value: Any) -> bool:
+    from PIL import Image
+
+    if isinstance(value, (Image.Image, bytes, bytearray)):
+        return True
+    if isinstance(value, dict):
+        return any(_has_media(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_media(v) for v in value)
+    return False
+
+
+def interrupts(on_interrupt) -> None:
+    """Ctrl-C (and SIGTERM) call ``on_interrupt`` instead of raising KeyboardInterrupt in the middle of a run."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_interrupt)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+            pass
+
+
+async def follow(args, handle) -> int:
+    """Show a started run's progress on stderr, then its outputs (or its JSON object) on stdout."""
+    from .progress import ProgressBar
+
+    interrupts(handle.cancel)
+    progress = None if args.quiet else asyncio.ensure_future(ProgressBar().follow(handle.events))
+    result = await handle.result()
+    if progress is not None:
+        await progress
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        for name, value in result.outputs.items():
+            print(f"{name}: {show(value)}")
+        if result.error:
+            print(f"error: {result.error}", file=sys.stderr)
+    return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
+
+
+def run_target(args):
+    """What ``run`` names: a workflow file (its document and folder) or a stored workflow's id or name."""
+    if Path(args.file).exists() or args.file.endswith(".json"):
+        return load_file(args.file), {"base_dir": Path(args.file).resolve().parent}
+    return args.file, {}

@@ -1,0 +1,212 @@
+"""``nodeloom run --enqueue | queue | worker | replay``: the run service's queue from the command line (SPEC §10).
+
+Every command goes through :mod:`engine.runs`, like the editor and the server, so the queue a script fills is
+the queue the editor's Queue dock shows, and whichever process holds the dispatcher lease starts its runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from engine.runs import RunService, RunSettings
+
+from .cli_common import CliError, follow, interrupts, parse_inputs, run_target
+from .cli_store import _emit, _when, open_store
+
+__all__ = ["add_queue_commands", "enqueue", "read_inputs_list"]
+
+MAX_INPUTS_LIST_BYTES = 256 * 1024 * 1024
+
+
+def read_inputs_list(path: str) -> list[dict]:
+    """A JSON Lines file (one object of inputs per line; blank lines skipped) or one JSON array of objects."""
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_INPUTS_LIST_BYTES:
+            raise CliError(f"{path} is larger than {MAX_INPUTS_LIST_BYTES // 2**20} MB")
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CliError(f"cannot read inputs list {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise CliError(f"inputs list {path} is not UTF-8 text: {e.reason} at byte {e.start}") from None
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            raise CliError(f"inputs list {path} is not a valid JSON array: {e}") from None
+        lines = [(i + 1, item) for i, item in enumerate(items)] if isinstance(items, list) else [(1, items)]
+        what = "item"
+    else:
+        lines = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                lines.append((n, json.loads(line)))
+            except (ValueError, RecursionError) as e:
+                raise CliError(f"{path} line {n} is not valid JSON: {e}") from None
+        what = "line"
+    bad = [f"{what} {n}" for n, item in lines if not isinstance(item, dict)]
+    if bad:
+        raise CliError(f"{path}: each {what} must be a JSON object of name: value ({', '.join(bad[:5])}"
+                       f"{' …' if len(bad) > 5 else ''} is not)")
+    if not lines:
+        raise CliError(f"{path} holds no inputs")
+    return [item for _, item in lines]
+
+
+async def enqueue(args) -> int:
+    workflow, where = run_target(args)
+    base = parse_inputs(args.input, args.inputs)
+    items = [{**base, **item} for item in read_inputs_list(args.inputs_list)] if args.inputs_list else [base]
+    store = open_store(args)
+    try:
+        service = RunService(store, RunSettings.from_environ(), front="cli")
+        ids = await service.enqueue_many(workflow, items, copies=args.copies or 1,
+                                         priority=5 if args.priority is None else args.priority,
+                                         use_cache=not args.no_cache, **where)
+        service.acceptor.close()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"run_ids": ids}))
+    else:
+        print("\n".join(ids))
+    return 0
+
+
+def _progress(run, done: dict) -> str:
+    if run.status != "running" or not run.node_count:
+        return ""
+    return f"{done.get(run.id, 0)}/{run.node_count}"
+
+
+def cmd_queue(args) -> int:
+    store = open_store(args)
+    try:
+        service = RunService(store, front="cli")
+        action = args.action
+        if action == "pause":
+            service.pause()
+            print("the queue is paused: running runs go on, queued ones wait (nodeloom queue resume)")
+        elif action == "resume":
+            service.resume()
+            print("the queue is running")
+        elif action == "cancel":
+            said = service.cancel(_one(args, "cancel ID"))
+            print({"cancelled": "cancelled", "requested": "asked its process to stop it"}.get(said, said))
+        elif action == "priority":
+            run_id, priority = _two(args, "priority ID N")
+            try:
+                value = int(priority)
+            except ValueError:
+                raise CliError(f"the priority must be a whole number from 1 to 10, not {priority!r}") from None
+            service.set_priority(run_id, value)
+        elif action == "next":
+            service.run_next(_one(args, "next ID"))
+        elif action == "move":
+            run_id = _one(args, "move ID (--before OTHER | --after OTHER)")
+            if (args.before is None) == (args.after is None):
+                raise CliError("queue move needs exactly one of --before OTHER and --after OTHER")
+            service.move(run_id, before=args.before, after=args.after)
+        else:
+            view = service.queue()
+            rows = [[r.id, r.status, str(r.priority), r.workflow_name, r.trigger, _when(r.started_at or r.created_at),
+                     _progress(r, view.progress)] for r in view.runs]
+            data = {"paused": view.paused, "running": [r.to_json() for r in view.running],
+                    "queued": [r.to_json() for r in view.queued]}
+            if view.paused and not args.json:
+                print("(paused: queued runs wait; nodeloom queue resume)")
+            return _emit(args, data, rows, ["RUN", "STATE", "PRIO", "WORKFLOW", "TRIGGER", "SINCE", "NODES"],
+                         "the queue is empty")
+    finally:
+        store.close()
+    return 0
+
+
+def _one(args, usage: str) -> str:
+    if len(args.args) != 1:
+        raise CliError(f"usage: nodeloom queue {usage}")
+    return args.args[0]
+
+
+def _two(args, usage: str) -> tuple[str, str]:
+    if len(args.args) != 2:
+        raise CliError(f"usage: nodeloom queue {usage}")
+    return args.args[0], args.args[1]
+
+
+async def _worker(args) -> int:
+    store = open_store(args)
+    try:
+        settings = RunSettings.from_environ(**({"max_concurrent_runs": args.max_concurrent}
+                                               if args.max_concurrent is not None else {}))
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    stop = asyncio.Event()
+    interrupts(stop.set)
+    service = RunService(store, settings, front="worker", trigger="cli", dispatch=True)
+    try:
+        await service.open()
+        holding = asyncio.ensure_future(service.dispatcher.holding.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait([holding, stopping], timeout=settings.heartbeat_s * 2,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            other = store.leases.dispatcher()
+            who = f"{other.front} process {other.pid}" if other else "another process"
+            print(f"waiting: {who} dispatches the queue; this worker takes over if it stops", file=sys.stderr,
+                  flush=True)
+            await asyncio.wait([holding, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if holding.done():
+            print(f"dispatching the queue of {store.home} (at most {settings.max_concurrent_runs} at once); "
+                  "Ctrl+C stops", flush=True)
+            await stopping
+        holding.cancel()
+    finally:
+        await service.close()
+        store.close()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    return asyncio.run(_worker(args))
+
+
+async def _replay(args) -> int:
+    store = open_store(args)
+    try:
+        async with RunService(store, RunSettings.from_environ(), front="cli") as service:
+            handle = service.replay(args.run_id, args.from_node, use_cache=not args.no_cache)
+            return await follow(args, handle)
+    finally:
+        store.close()
+
+
+def cmd_replay(args) -> int:
+    return asyncio.run(_replay(args))
+
+
+def add_queue_commands(sub) -> None:
+    p = sub.add_parser("queue", help="the persistent run queue: list, pause, resume, cancel, priority, move, next")
+    p.add_argument("action", nargs="?", default="list",
+                   choices=["list", "pause", "resume", "cancel", "priority", "move", "next"])
+    p.add_argument("args", nargs="*", metavar="ID [N]")
+    p.add_argument("--before", metavar="RUN_ID", help="queue move: just before this queued run")
+    p.add_argument("--after", metavar="RUN_ID", help="queue move: just after this queued run")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_queue)
+    p = sub.add_parser("worker", help="start queued runs here, headless, until Ctrl+C or SIGTERM")
+    p.add_argument("--max-concurrent", type=int, metavar="N", help="queued runs at once (default 2)")
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("replay", help="run a stored run again with its inputs (from a node: the rest reused)")
+    p.add_argument("run_id")
+    p.add_argument("--from", dest="from_node", metavar="NODE", help="re-run this node and what depends on it")
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_replay)
+

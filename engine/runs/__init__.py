@@ -1,0 +1,30 @@
+"""The run service (SPEC §6a): every front — editor, CLI, server, triggers — starts, queues, replays and
+cancels runs here, and only here.
+
+Public names::
+
+    RunService        start() → RunHandle at once; enqueue()/enqueue_many(); replay(); cancel(); the queue
+                      (queue(), pause(), resume(), set_priority(), move(), run_next()); configure()
+    RunSettings       the policies a service is given (allow python blocks, max concurrent queued runs, …)
+    RunHandle         run_id, events, await result(), cancel()
+    RunResult         a finished run (to_json() is the `nodeloom run --json` object)
+    Subscription      an async iterator of events, bounded
+    events            RunQueued, RunStarted, NodeStarted, NodeProgress, NodeRetrying, NodeFinished, RunFinished
+    read_value        the value behind an output that may be stored only (blocking; off the GUI thread)
+    check_references  sub-workflow references of a document, checked against the store
+"""
+
+from ..cache import materialize as read_value
+from ..executor import RunResult, Subscription
+from ..executor.events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinished, NodeProgress,
+                               NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted, event_to_json)
+from .children import MAX_DEPTH, check_references
+from .handle import RunHandle
+from .service import RunService
+from .settings import RunSettings
+
+__all__ = [
+    "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "check_references",
+    "MAX_DEPTH", "Event", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
+    "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json",
+]

@@ -1,0 +1,98 @@
+"""The dispatcher (SPEC §6a): starts queued runs, in queue order, at most ``max_concurrent_runs`` at once.
+
+One process at a time dispatches (its lease says ``dispatching``); the others stand by and try again every
+heartbeat, so one takes over within a lease's lifetime when the dispatcher dies. A claim is one transaction
+(:meth:`engine.store.QueueRepo.claim`). The dispatcher wakes when this process queues a run, resumes the queue
+or finishes a queued run, and otherwise looks at the queue every ``queue_poll_s`` (other processes' runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from ..errors import NodeloomError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .service import RunService
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, service: "RunService"):
+        self.service = service
+        self.running: set[str] = set()
+        self.holding = asyncio.Event()  # set while this process dispatches
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="nodeloom-dispatcher")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        svc = self.service
+        store, lease = svc.store, svc.lease_id
+        checked = 0.0
+        while True:
+            settings = svc.settings
+            try:
+                now = time.monotonic()
+                if not self.holding.is_set() or now - checked > settings.heartbeat_s:
+                    checked = now
+                    if self.holding.is_set() and not await asyncio.to_thread(store.leases.is_dispatcher, lease):
+                        log.warning("another process dispatches the queue now")
+                        self.holding.clear()
+                    if not self.holding.is_set() and await asyncio.to_thread(store.leases.take_dispatch, lease):
+                        log.info("this process dispatches the queue")
+                        self.holding.set()
+                free = settings.max_concurrent_runs - len(self.running)
+                if self.holding.is_set() and free > 0:
+                    claimed = await asyncio.to_thread(store.queue.claim, lease, settings.max_concurrent_runs, free)
+                    for info in claimed:
+                        self._launch(info)
+            except Exception:  # noqa: BLE001 - a busy database now and then must not stop dispatching
+                log.exception("dispatching the queue")
+            self._wake.clear()
+            try:
+                async with asyncio.timeout(settings.queue_poll_s if self.holding.is_set() else settings.heartbeat_s):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    def _launch(self, info) -> None:
+        svc = self.service
+        try:
+            handle = svc._start_claimed(info)
+        except (NodeloomError, ValueError) as e:
+            log.warning("queued run %s could not start: %s", info.id, e)
+            svc.store.runs.end_unstarted(info.id, "failed", f"could not start: {e}")
+            self.wake()
+            return
+        self.running.add(info.id)
+        task = asyncio.ensure_future(self._follow(handle))
+        svc._background.add(task)
+        task.add_done_callback(svc._background.discard)
+
+    async def _follow(self, handle) -> None:
+        try:
+            await handle.result()
+        except BaseException:  # noqa: BLE001 - its record says what happened
+            pass
+        finally:
+            self.running.discard(handle.run_id)
+            self.wake()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self.holding.clear()

@@ -1,0 +1,47 @@
+"""A run the service started: its id, its events, its result (once recorded), and a way to stop it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from ..executor import Execution, RunResult, Subscription
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .recorder import RunRecorder
+
+__all__ = ["RunHandle"]
+
+
+class RunHandle:
+    """Returned at once by :meth:`RunService.start` and :meth:`RunService.replay`.
+
+    ``events`` is a subscription to this run's events from its very first (``run_queued``), or None when the
+    run was started with ``events=False``. ``await handle.result()`` (or ``await handle``) returns the
+    :class:`RunResult` once the run's record is written; waiting can be given up without stopping the run —
+    only :meth:`cancel` stops it (within a second, SPEC §6)."""
+
+    __slots__ = ("run_id", "events", "_execution", "_recorder")
+
+    def __init__(self, run_id: str, execution: Execution, events: Subscription | None, recorder: "RunRecorder"):
+        self.run_id = run_id
+        self.events = events
+        self._execution = execution
+        self._recorder = recorder
+
+    async def result(self) -> RunResult:
+        result = await asyncio.shield(self._execution.task)
+        await self._recorder.recorded(self.run_id)
+        return result
+
+    def __await__(self):
+        return self.result().__await__()
+
+    def cancel(self) -> None:
+        self._execution.cancel()
+
+    def done(self) -> bool:
+        return self._execution.done()
+
+    def __repr__(self) -> str:
+        return f"<RunHandle {self.run_id} {'done' if self.done() else 'running'}>"

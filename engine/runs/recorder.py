@@ -1,0 +1,161 @@
+"""The run recorder (SPEC §7): a subscriber of the executor's events that writes runs and node runs, one
+transaction per batch of events, on its own thread.
+
+``expect()`` tells it, before a run starts, where the run comes from (workflow, version, trigger, owner, …).
+A run claimed from the queue already has its row: the recorder updates it instead of inserting one. The
+batch is written as soon as a run ends (so ``recorded()`` returns quickly), else after ``COALESCE_S``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from ..executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted
+from ..store.db import Database
+from ..store.models import RunRow
+from ..values import to_json
+
+__all__ = ["RunRecorder", "COALESCE_S"]
+
+log = logging.getLogger(__name__)
+COALESCE_S = 0.02  # events arriving this soon after one another are written in one transaction
+
+_NODE_STARTED = ("INSERT INTO node_runs (run_id, node_id, iteration, status, attempts, started_at, cached) "
+                 "VALUES (?, ?, ?, 'running', 1, ?, 0)")
+_FINISH_COLUMNS = "status, attempts, finished_at, duration_ms, cached, error, error_type, output_summary, output_ref"
+_NODE_FINISHED = ("UPDATE node_runs SET " + ", ".join(f"{c.strip()} = ?" for c in _FINISH_COLUMNS.split(","))
+                  + " WHERE id = ?")
+_NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FINISH_COLUMNS}) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+class RunRecorder:
+    """Writes what the executor reports. Use inside a running event loop."""
+
+    def __init__(self, db: Database, executor):
+        self.db = db
+        self._meta: dict[str, dict[str, Any]] = {}
+        self._node_rows: dict[tuple, int] = {}
+        self._done: dict[str, asyncio.Future] = {}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
+        self._poke: asyncio.Future | None = None
+        self.sub = executor.subscribe(maxsize=1_000_000)
+        self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
+
+    def expect(self, run_id: str, **meta: Any) -> None:
+        """Metadata for a run about to start: workflow_id, version, trigger, mode, priority, replay_of,
+        from_node, parent_run_id, owner, draft_id, options, document (the JSON that runs, when it is not a
+        stored version), claimed (the row exists: it came from the queue)."""
+        self._meta[run_id] = meta
+
+    def forget(self, run_id: str) -> None:
+        """A run that was expected but did not start (refused inputs, an invalid graph)."""
+        self._meta.pop(run_id, None)
+
+    async def recorded(self, run_id: str) -> None:
+        """Wait until the run's ``run_finished`` is written."""
+        fut = self._done.get(run_id)
+        if fut is None:
+            fut = self._done[run_id] = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.shield(fut)
+        finally:
+            if fut.done():
+                self._done.pop(run_id, None)
+
+    def poke(self) -> None:
+        """A run ended: write what is buffered now rather than after the coalescing pause."""
+        if self._poke is not None and not self._poke.done():
+            self._poke.set_result(None)
+
+    async def _follow(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                first = await self.sub.get()
+            except EOFError:
+                return
+            if not isinstance(first, RunFinished):  # gather what follows into the same transaction
+                self._poke = loop.create_future()
+                await asyncio.wait([self._poke], timeout=COALESCE_S)
+                self._poke = None
+            batch = [first, *self.sub.drain()]
+            try:
+                await loop.run_in_executor(self._writer, self._write, batch)
+            except Exception:  # noqa: BLE001 - recording must never take the program down
+                log.exception("could not record %d run event(s)", len(batch))
+            for ev in batch:
+                if isinstance(ev, RunFinished):
+                    fut = self._done.get(ev.run_id)
+                    if fut is None:
+                        fut = self._done[ev.run_id] = loop.create_future()
+                    if not fut.done():
+                        fut.set_result(None)
+            if len(self._done) > 10_000:  # runs nobody waited for: forget their futures
+                for rid in [r for r, f in self._done.items() if f.done()]:
+                    del self._done[rid]
+
+    def _write(self, batch: list) -> None:
+        with self.db.write() as s:
+            conn = s.connection()
+            cur = conn.connection.cursor()  # node events, the many, go straight to sqlite3
+            try:
+                for ev in batch:
+                    self._apply(conn, cur, ev)
+            finally:
+                cur.close()
+
+    def _apply(self, conn, cur, ev) -> None:
+        """One event. Node events are plain SQL on the DBAPI cursor: building SQLAlchemy statements cost
+        ~1 ms of GIL per event, which the GUI thread felt; run events (a few per run) use Core."""
+        runs = RunRow.__table__
+        if isinstance(ev, NodeStarted):
+            cur.execute(_NODE_STARTED, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), ev.ts))
+            self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = cur.lastrowid
+        elif isinstance(ev, NodeFinished):
+            summary = ev.summary()
+            values = (ev.status, ev.attempts, ev.ts, ev.duration_ms, ev.status == "cached", ev.error,
+                      ev.error_type, json.dumps(summary, ensure_ascii=False) if summary else None, ev.output_ref)
+            rid = self._node_rows.pop((ev.run_id, ev.node_id, ev.iteration), None)
+            if rid is None:
+                cur.execute(_NODE_FINISHED_NEW, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), *values))
+            else:
+                cur.execute(_NODE_FINISHED, (*values, rid))
+        elif isinstance(ev, NodeRetrying):
+            rid = self._node_rows.get((ev.run_id, ev.node_id, ev.iteration))
+            if rid is not None:
+                cur.execute("UPDATE node_runs SET attempts = ? WHERE id = ?", (ev.attempt + 1, rid))
+        elif isinstance(ev, RunQueued):
+            meta = self._meta.pop(ev.run_id, {})
+            if meta.get("claimed"):  # from the queue: the row is there, already `running`
+                conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
+                    workflow_name=ev.workflow, inputs=to_json(dict(ev.inputs))))
+                return
+            conn.execute(insert(runs).values(
+                id=ev.run_id, workflow_id=meta.get("workflow_id"), version=meta.get("version"),
+                workflow_name=ev.workflow, document=meta.get("document"), status="queued",
+                mode=meta.get("mode", "sync"), priority=meta.get("priority", 5),
+                trigger=meta.get("trigger", "api"), inputs=to_json(dict(ev.inputs)), created_at=ev.ts,
+                replay_of=meta.get("replay_of"), from_node=meta.get("from_node"),
+                parent_run_id=meta.get("parent_run_id"), owner=meta.get("owner"), draft_id=meta.get("draft_id"),
+                options=meta.get("options")))
+        elif isinstance(ev, RunStarted):
+            conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
+                status="running", started_at=ev.ts, node_count=ev.node_count))
+        elif isinstance(ev, RunFinished):
+            conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
+                status=ev.status, outputs=to_json(dict(ev.outputs)), error=ev.error, finished_at=ev.ts,
+                duration_ms=ev.duration_ms))
+
+    async def close(self) -> None:
+        """Write what is buffered, then stop."""
+        self.sub.close()
+        self.poke()
+        await self._task
+        self._writer.shutdown(wait=True)

@@ -1,0 +1,417 @@
+"""The run service (SPEC §6a): the one way any front starts, queues, replays, records and cancels runs.
+
+    async with RunService(store, RunSettings(), front="cli") as service:
+        handle = service.start("Thumbnails", {"folder": "/photos"})      # at once: run id, events
+        result = await handle.result()                                    # once it is recorded
+        run_id = await service.enqueue("Thumbnails", {"folder": "/x"}, priority=7)
+
+A service owns an executor (with the store's result cache), the run recorder, sub-workflow child runs, this
+process's lease (heartbeat, recovery of dead processes' runs, cancel requests from other processes) and, with
+``dispatch=True``, a dispatcher that starts queued runs when this process holds the dispatcher lease. Its
+policies are a :class:`RunSettings` object: a run keeps the settings it started with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import networkx as nx
+
+from .. import net
+from ..cache import LazyValue, materialize
+from ..errors import InputError, NotFound
+from ..executor import Executor, resolve_inputs
+from ..graph import Plan
+from ..model import Workflow, dump_workflow, parse_document
+from ..store import DEFAULT_PRIORITY, QueueView, Recovered, RunInfo, Store
+from ..store.queue import check_priority
+from ..values import to_json
+from .accept import Acceptor
+from .children import ChildRuns, check_references
+from .dispatch import Dispatcher
+from .handle import RunHandle
+from .ownership import LeaseKeeper
+from .recorder import RunRecorder
+from .settings import RunSettings
+
+__all__ = ["RunService"]
+
+log = logging.getLogger(__name__)
+EVENTS_BUFFER = 10_000  # a handle's own events; the oldest go first when nobody reads them
+_PLANS = 64
+
+
+class _Target:
+    """What a run runs: the compiled plan and where it comes from."""
+
+    __slots__ = ("plan", "workflow_id", "version", "document", "base_dir")
+
+    def __init__(self, plan: Plan, workflow_id: str | None, version: int | None, document: str | None,
+                 base_dir: Path | None):
+        self.plan, self.workflow_id, self.version, self.document, self.base_dir = (
+            plan, workflow_id, version, document, base_dir)
+
+
+class RunService:
+    def __init__(self, store: Store, settings: RunSettings | None = None, *, registry=None, front: str = "api",
+                 trigger: str | None = None, dispatch: bool = False, cache: bool = True):
+        self.store = store
+        self._settings = settings or RunSettings()
+        self.registry = registry
+        self.front = front
+        self.trigger = trigger or front
+        self.dispatch = dispatch
+        self.use_cache_store = cache
+        self.executor: Executor | None = None
+        self.recorder: RunRecorder | None = None
+        self.lease: LeaseKeeper | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.acceptor = Acceptor(store)
+        self.recovered = Recovered()
+        self._handles: dict[str, RunHandle] = {}
+        self._plans: OrderedDict[tuple[str, int], Plan] = OrderedDict()
+        self._background: set[asyncio.Task] = set()
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    async def open(self) -> "RunService":
+        """Take this process's lease, recover dead processes' runs, start recording (and dispatching)."""
+        if self.executor is not None:
+            return self
+        loop = asyncio.get_running_loop()
+        cache = await asyncio.to_thread(lambda: self.store.cache) if self.use_cache_store else None
+        self.executor = Executor(self.registry, cache=cache, policy=self._settings)
+        self.registry = self.executor.registry
+        self.executor.children = ChildRuns(self)
+        self.recorder = RunRecorder(self.store.db, self.executor)
+        s = self._settings
+        self.lease = LeaseKeeper(self.store, self.front, ttl_s=s.lease_ttl_s, heartbeat_s=s.heartbeat_s, loop=loop,
+                                 on_cancel=self._cancel_requested, on_recovered=self._recovered)
+        self.recovered = await asyncio.to_thread(self.lease.start)
+        if self.dispatch:
+            self.dispatcher = Dispatcher(self)
+            self.dispatcher.start()
+        return self
+
+    async def __aenter__(self) -> "RunService":
+        return await self.open()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop dispatching, cancel this process's runs (queued ones it was running go back to the queue),
+        write what is left, give the lease back."""
+        if self.executor is None:
+            return
+        if self.dispatcher is not None:
+            await self.dispatcher.stop()
+        dispatched = set(self.dispatcher.running) if self.dispatcher else set()
+        handles = list(self._handles.values())
+        for h in handles:
+            h.cancel()
+        if handles:
+            await asyncio.gather(*(h.result() for h in handles), return_exceptions=True)
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.recorder.close()
+        if dispatched:
+            await asyncio.to_thread(self.store.queue.put_back, sorted(dispatched), self.lease_id)
+        await asyncio.to_thread(self.lease.stop)
+        self.acceptor.close()
+        self.executor.close()
+        await net.aclose()  # the shared HTTP client of this loop
+        self.executor = None
+
+    @property
+    def lease_id(self) -> str | None:
+        return self.lease.lease_id if self.lease else None
+
+    @property
+    def settings(self) -> RunSettings:
+        return self._settings
+
+    def configure(self, **changes: Any) -> RunSettings:
+        """New settings for the runs that start from now on (running ones keep theirs)."""
+        self._settings = self._settings.replace(**changes)
+        if self.executor is not None:
+            self.executor.policy = self._settings
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+        return self._settings
+
+    def _require_open(self) -> None:
+        if self.executor is None:
+            raise RuntimeError("the run service is not open: `await service.open()` (or `async with`) first")
+
+    # -- what runs -------------------------------------------------------------------------------------------
+
+    def _stored(self, workflow_id: str, version: int) -> Plan:
+        key = (workflow_id, version)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._compile(self.store.workflows.document(workflow_id, version))
+            self._plans[key] = plan
+            while len(self._plans) > _PLANS:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        return plan
+
+    def _compile(self, wf: Workflow) -> Plan:
+        from ..graph import compile_plan
+
+        return self.executor.compile(wf) if self.executor else compile_plan(wf, self._registry())
+
+    def _registry(self):
+        if self.registry is None:
+            from ..blocks import default_registry
+
+            self.registry = default_registry()
+        return self.registry
+
+    def _target(self, workflow: str | Workflow, *, version: int | None = None, workflow_id: str | None = None,
+                base_dir: str | Path | None = None) -> _Target:
+        """A stored workflow (id or unique name; latest version unless given) or a document (recorded with the
+        run; ``workflow_id``/``version`` say which stored workflow it is an edit of)."""
+        if isinstance(workflow, Workflow):
+            plan = self._compile(workflow)
+            check_references(self.store, workflow, workflow_id)
+            return _Target(plan, workflow_id, version, dump_workflow(workflow),
+                           Path(base_dir) if base_dir else (self.store.base_dir(workflow_id) if workflow_id else None))
+        info = self.store.workflows.resolve(str(workflow))
+        number = version or info.current_version
+        plan = self._stored(info.id, number)
+        check_references(self.store, plan.workflow, info.id)
+        return _Target(plan, info.id, number, None, Path(base_dir) if base_dir else self.store.base_dir(info.id))
+
+    # -- starting --------------------------------------------------------------------------------------------
+
+    def start(self, workflow: str | Workflow, inputs: Mapping[str, Any] | None = None, *, run_id: str | None = None,
+              trigger: str | None = None, version: int | None = None, workflow_id: str | None = None,
+              base_dir: str | Path | None = None, use_cache: bool = True, use_pins: bool = False,
+              draft_id: str | None = None, priority: int = DEFAULT_PRIORITY, mode: str = "sync",
+              events: bool = True) -> RunHandle:
+        """Start a run now and return its handle at once. Raises WorkflowInvalid, InputError or NotFound before
+        anything runs or is recorded."""
+        self._require_open()
+        t = self._target(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
+        meta = {"workflow_id": t.workflow_id, "version": t.version, "document": t.document, "mode": mode,
+                "priority": check_priority(priority), "trigger": trigger or self.trigger, "draft_id": draft_id}
+        return self._begin(t.plan, inputs, meta, base_dir=t.base_dir, use_cache=use_cache, use_pins=use_pins,
+                           run_id=run_id, events=events)
+
+    def _begin(self, plan: Plan, inputs, meta: dict, *, base_dir, use_cache=True, use_pins=False, presets=None,
+               run_id: str | None = None, events: bool = True, lineage: tuple[str, ...] | None = None,
+               policy=None) -> RunHandle:
+        """Record and start a run (every path comes here: starts, replays, claimed queued runs, children)."""
+        run_id = run_id or uuid.uuid4().hex
+        sub = self.executor.subscribe(EVENTS_BUFFER, run_id=run_id) if events else None
+        self.recorder.expect(run_id, owner=self.lease_id, **meta)
+        wid = meta.get("workflow_id")
+        if lineage is None:
+            lineage = (wid,) if wid else ()
+        try:
+            execution = self.executor.start(plan, inputs, run_id=run_id, base_dir=base_dir, use_pins=use_pins,
+                                            use_cache=use_cache, presets=presets, lineage=lineage, policy=policy)
+        except BaseException:
+            self.recorder.forget(run_id)
+            if sub is not None:
+                sub.close()
+            raise
+        handle = RunHandle(run_id, execution, sub, self.recorder)
+        self._handles[run_id] = handle
+
+        def ended(_task, rid=run_id) -> None:
+            self._handles.pop(rid, None)
+            self.recorder.poke()
+
+        execution.task.add_done_callback(ended)
+        return handle
+
+    def _start_claimed(self, info: RunInfo) -> RunHandle:
+        """A run the dispatcher took from the queue (its row exists, ``running``)."""
+        options = info.options or {}
+        if info.has_document:
+            plan = self._compile(parse_document(self.store.runs.document(info.id) or "{}"))
+            check_references(self.store, plan.workflow, info.workflow_id)
+            base = options.get("base_dir") or (self.store.base_dir(info.workflow_id) if info.workflow_id else None)
+        else:
+            if info.workflow_id is None or info.version is None:
+                raise NotFound(f"queued run {info.id} names no workflow")
+            plan = self._stored(info.workflow_id, info.version)
+            check_references(self.store, plan.workflow, info.workflow_id)
+            base = options.get("base_dir") or self.store.base_dir(info.workflow_id)
+        meta = {"claimed": True, "workflow_id": info.workflow_id}
+        return self._begin(plan, info.inputs, meta, base_dir=base, use_cache=options.get("use_cache", True),
+                           use_pins=options.get("use_pins", False), run_id=info.id, events=False)
+
+    def replay(self, run_id: str, from_node: str | None = None, *, use_cache: bool = True,
+               new_run_id: str | None = None, events: bool = True) -> RunHandle:
+        """Run a stored run again with its inputs. With ``from_node``, nodes not downstream of it reuse that
+        run's stored outputs and report ``cached`` (a node whose outputs were evicted runs again)."""
+        self._require_open()
+        run = self.store.runs.get(run_id)
+        if run.has_document:
+            wf = parse_document(self.store.runs.document(run_id) or "{}")
+        elif run.workflow_id is not None and run.version is not None:
+            wf = self.store.workflows.document(run.workflow_id, run.version)
+        else:
+            raise NotFound(f"run {run_id!r} has neither a document nor a stored workflow to replay")
+        base = (run.options or {}).get("base_dir") or (self.store.base_dir(run.workflow_id) if run.workflow_id else None)
+        presets = None
+        if from_node is not None:
+            if from_node not in {n.id for n in wf.nodes}:
+                raise NotFound(f"run {run_id!r} has no node {from_node!r}")
+            presets = self._presets(wf, run_id, from_node)
+        plan = self._compile(wf)
+        check_references(self.store, wf, run.workflow_id)
+        meta = {"workflow_id": run.workflow_id, "version": run.version, "replay_of": run_id, "from_node": from_node,
+                "trigger": "replay", "draft_id": run.draft_id,
+                "document": dump_workflow(wf) if run.has_document else None}
+        return self._begin(plan, run.inputs, meta, base_dir=base, use_cache=use_cache, presets=presets,
+                           run_id=new_run_id, events=events)
+
+    def _presets(self, wf: Workflow, run_id: str, from_node: str) -> dict:
+        graph = nx.DiGraph()
+        graph.add_nodes_from(n.id for n in wf.nodes)
+        graph.add_edges_from((e.source, e.target) for e in wf.edges)
+        rerun = {from_node} | nx.descendants(graph, from_node)
+        presets = {}
+        for nr in self.store.runs.nodes(run_id):
+            if nr.node_id in rerun or nr.iteration or not nr.output_ref:
+                continue
+            outputs = self.stored_outputs(nr.output_ref)
+            if outputs is not None:
+                presets[nr.node_id] = (nr.output_ref, outputs)
+        return presets
+
+    # -- queueing ----------------------------------------------------------------------------------------------
+
+    async def enqueue(self, workflow: str | Workflow, inputs: Mapping[str, Any] | None = None, **kw: Any) -> str:
+        """Put one run in the persistent queue; returns its id once it is stored."""
+        [run_id] = await self.enqueue_many(workflow, [inputs or {}], **kw)
+        return run_id
+
+    async def enqueue_many(self, workflow: str | Workflow, inputs_list: Iterable[Mapping[str, Any] | None], *,
+                           copies: int = 1, priority: int = DEFAULT_PRIORITY, trigger: str | None = None,
+                           version: int | None = None, workflow_id: str | None = None,
+                           base_dir: str | Path | None = None, use_cache: bool = True, use_pins: bool = False,
+                           draft_id: str | None = None, mode: str = "async") -> list[str]:
+        """One workflow over a list of inputs (each ``copies`` times), validated first, then stored in one
+        transaction (or a few, shared with other requests arriving at once). Returns the run ids in order."""
+        check_priority(priority)
+        if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 100_000:
+            raise ValueError(f"copies must be from 1 to 100000, not {copies!r}")
+        t = self._target(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
+        options = {"use_cache": use_cache, "use_pins": use_pins}
+        if t.document is not None and t.base_dir is not None:
+            options["base_dir"] = str(t.base_dir)
+        rows = []
+        items = list(inputs_list)
+        for i, inputs in enumerate(items):
+            try:
+                resolve_inputs(t.plan, inputs)
+            except InputError as e:
+                raise InputError([f"inputs {i + 1}: {p}" if len(items) > 1 else p for p in e.problems]) from None
+            data = to_json(dict(inputs or {}))
+            for _ in range(copies):
+                rows.append({"id": uuid.uuid4().hex, "workflow_id": t.workflow_id, "version": t.version,
+                             "document": t.document, "workflow_name": t.plan.workflow.name, "inputs": data,
+                             "priority": priority, "trigger": trigger or self.trigger, "mode": mode,
+                             "options": options, "draft_id": draft_id})
+        if rows:
+            await self.acceptor.add(rows, self._settings.max_queued_runs)
+            self._wake()
+        return [r["id"] for r in rows]
+
+    def _wake(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    def queue(self) -> QueueView:
+        """Running and queued runs in start order, and whether the queue is paused (a database read)."""
+        return self.store.queue.view()
+
+    def pause(self) -> None:
+        """Hold new starts of queued runs (running ones go on), in every process on this data folder."""
+        self.store.queue.pause()
+
+    def resume(self) -> None:
+        self.store.queue.resume()
+        self._wake()
+
+    def set_priority(self, run_id: str, priority: int) -> None:
+        self.store.queue.set_priority(run_id, priority)
+        self._wake()
+
+    def move(self, run_id: str, *, before: str | None = None, after: str | None = None) -> None:
+        """Put a queued run just before or after another (it takes that run's priority)."""
+        self.store.queue.move(run_id, before=before, after=after)
+
+    def run_next(self, run_id: str) -> None:
+        """Put a queued run at the head of the queue."""
+        self.store.queue.to_front(run_id)
+        self._wake()
+
+    # -- stopping ----------------------------------------------------------------------------------------------
+
+    def cancel(self, run_id: str) -> str:
+        """Cancel a run wherever it is: running here (``"cancelling"``: it ends within a second), queued
+        (``"cancelled"``), or running in another process (``"requested"``: that process stops it)."""
+        handle = self._handles.get(run_id)
+        if handle is not None:
+            handle.cancel()
+            return "cancelling"
+        return self.store.queue.cancel(run_id)
+
+    def _cancel_requested(self, run_ids: list[str]) -> None:
+        for rid in run_ids:
+            handle = self._handles.get(rid)
+            if handle is not None:
+                log.info("run %s cancelled on request of another process", rid)
+                handle.cancel()
+
+    def _recovered(self, found: Recovered) -> None:
+        self.recovered = found
+        if found.requeued:
+            self._wake()
+
+    def handle(self, run_id: str) -> RunHandle | None:
+        """The handle of a run running in this process."""
+        return self._handles.get(run_id)
+
+    def running(self) -> list[str]:
+        """Ids of the runs running in this process (sub-workflow children included)."""
+        return list(self._handles)
+
+    def subscribe(self, run_id: str | None = None, maxsize: int = 100_000):
+        """Events of every run of this process (or of ``run_id``); see :class:`engine.runs.Subscription`."""
+        self._require_open()
+        return self.executor.subscribe(maxsize, run_id=run_id)
+
+    # -- values ------------------------------------------------------------------------------------------------
+
+    def stored_outputs(self, output_ref: str) -> dict[str, Any] | None:
+        """A node's stored outputs by port (read when used: :func:`read_value`), or None when evicted."""
+        hit = self.store.cache.lookup(output_ref)
+        if hit is None:
+            return None
+        entry, ports = hit
+        return {p: LazyValue(entry, p, f"{output_ref}/{p}") for p in ports}
+
+    async def read(self, value: Any) -> Any:
+        """The value behind an output that may still be stored only (read and decoded off the loop)."""
+        if type(value) is not LazyValue:
+            return value
+        return await self.run_blocking(materialize, value)
+
+    async def run_blocking(self, fn, *args: Any) -> Any:
+        """``fn(*args)`` on the service's worker threads (decoding, thumbnails): never on the event loop."""
+        self._require_open()
+        return await asyncio.get_running_loop().run_in_executor(self.executor.pool, fn, *args)

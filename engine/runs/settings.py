@@ -1,0 +1,58 @@
+"""The run service's policies (SPEC §6a): one immutable object handed to the service, never environment
+variables written at run time. A run keeps the settings it started with; :meth:`RunService.configure`
+replaces them for the runs that start afterwards."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+__all__ = ["RunSettings"]
+
+_OFF = ("off", "0", "false", "no")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    #: ``python`` blocks may run (their code runs in a killable subprocess either way)
+    allow_python_blocks: bool = True
+    #: server callbacks may reach loopback and private networks (SPEC §9); off by default
+    allow_private_callbacks: bool = False
+    #: queued runs running at once, over every process on the data folder (the editor's own runs beside them)
+    max_concurrent_runs: int = 2
+    #: queued runs that may wait at once; more are refused (HTTP: 429)
+    max_queued_runs: int = 100_000
+    #: a process's lease lasts this long past its last heartbeat
+    lease_ttl_s: float = 10.0
+    #: how often a process renews its lease (and looks for dead processes' runs)
+    heartbeat_s: float = 2.0
+    #: how often the dispatcher looks for runs other processes queued
+    queue_poll_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.max_concurrent_runs, int) or not 1 <= self.max_concurrent_runs <= 1000:
+            problems.append(f"max_concurrent_runs must be from 1 to 1000, not {self.max_concurrent_runs!r}")
+        if not isinstance(self.max_queued_runs, int) or self.max_queued_runs < 1:
+            problems.append(f"max_queued_runs must be at least 1, not {self.max_queued_runs!r}")
+        for name in ("lease_ttl_s", "heartbeat_s", "queue_poll_s"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.01 <= value <= 3600:
+                problems.append(f"{name} must be from 0.01 to 3600 seconds, not {value!r}")
+        if not problems and self.heartbeat_s * 2 > self.lease_ttl_s:
+            problems.append(f"heartbeat_s ({self.heartbeat_s:g}) must be at most half of lease_ttl_s "
+                            f"({self.lease_ttl_s:g}), or a busy moment would let the lease expire")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def replace(self, **changes) -> "RunSettings":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None, **overrides) -> "RunSettings":
+        """Defaults, with ``NODELOOM_PYTHON_BLOCKS=off`` read once (a deployment switch, never written by us)."""
+        environ = os.environ if environ is None else environ
+        allowed = environ.get("NODELOOM_PYTHON_BLOCKS", "on").strip().lower() not in _OFF
+        return cls(**{"allow_python_blocks": allowed, **overrides})

@@ -1,0 +1,145 @@
+"""Process leases (SPEC §6a): every process that runs workflows holds a row it renews with a heartbeat.
+
+A run records the lease of the process that runs it. Only when a lease has expired *and* its process is gone
+(same host: the pid no longer exists, or belongs to a newer process) are its runs recovered, so a machine
+waking from sleep, whose heartbeats are all late at once, never has its live runs taken. One lease at a time
+is ``dispatching``: its process starts queued runs and fires triggers; another takes over once it expires.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from .db import Database
+from .models import LeaseRow
+
+__all__ = ["LeaseRepo", "LeaseInfo", "process_identity", "process_alive"]
+
+
+def _proc_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), to tell it from a later one with its pid."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22, counted after the command name
+
+
+def process_identity() -> tuple[str, int, str | None]:
+    pid = os.getpid()
+    return socket.gethostname(), pid, _proc_start(pid)
+
+
+def process_alive(host: str, pid: int, proc_start: str | None) -> bool | None:
+    """True or False on this host; None when ``host`` is another machine (only the lease's expiry tells)."""
+    if host != socket.gethostname():
+        return None
+    if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) would terminate it there
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    if proc_start is not None:
+        now = _proc_start(pid)
+        if now is not None and now != proc_start:
+            return False  # the pid was reused by a newer process
+    return True
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    id: str
+    front: str
+    host: str
+    pid: int
+    started_at: float
+    heartbeat_at: float
+    expires_at: float
+    dispatching: bool
+
+    @classmethod
+    def of(cls, r: LeaseRow) -> "LeaseInfo":
+        return cls(r.id, r.front, r.host, r.pid, r.started_at, r.heartbeat_at, r.expires_at, bool(r.dispatching))
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+class LeaseRepo:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def acquire(self, front: str, ttl_s: float, lease_id: str | None = None) -> str:
+        """A new lease for this process (or ``lease_id`` again, after it was taken for dead)."""
+        host, pid, start = process_identity()
+        now = time.time()
+        lease_id = lease_id or uuid.uuid4().hex
+        with self.db.write() as s:
+            s.merge(LeaseRow(id=lease_id, front=front, host=host, pid=pid, proc_start=start, started_at=now,
+                             heartbeat_at=now, expires_at=now + ttl_s, dispatching=False))
+        return lease_id
+
+    def renew(self, lease_id: str, ttl_s: float) -> bool:
+        """Move the lease on; False when it is gone (another process took this one for dead)."""
+        now = time.time()
+        with self.db.write() as s:
+            return s.execute(update(LeaseRow).where(LeaseRow.id == lease_id)
+                             .values(heartbeat_at=now, expires_at=now + ttl_s)).rowcount == 1
+
+    def release(self, lease_id: str) -> None:
+        with self.db.write() as s:
+            s.execute(delete(LeaseRow).where(LeaseRow.id == lease_id))
+
+    def list(self) -> list[LeaseInfo]:
+        with self.db.read() as s:
+            return [LeaseInfo.of(r) for r in s.scalars(select(LeaseRow).order_by(LeaseRow.started_at))]
+
+    def dead(self, now: float | None = None) -> list[str]:
+        """Leases that expired and whose process is gone (on another host: expired is enough)."""
+        now = time.time() if now is None else now
+        with self.db.read() as s:
+            rows = s.scalars(select(LeaseRow).where(LeaseRow.expires_at < now)).all()
+            found = [(r.id, r.host, r.pid, r.proc_start) for r in rows]
+        return [lid for lid, host, pid, start in found if process_alive(host, pid, start) is not True]
+
+    def dispatcher(self) -> LeaseInfo | None:
+        """The live lease that dispatches the queue, if any."""
+        with self.db.read() as s:
+            row = s.scalars(select(LeaseRow).where(LeaseRow.dispatching.is_(True),
+                                                   LeaseRow.expires_at >= time.time())).first()
+            return LeaseInfo.of(row) if row else None
+
+    def take_dispatch(self, lease_id: str) -> bool:
+        """Become the dispatcher unless another live lease is (one transaction). True when this lease is it."""
+        now = time.time()
+        with self.db.write() as s:
+            me = s.get(LeaseRow, lease_id)
+            if me is None or me.expires_at < now:
+                return False
+            other = s.scalars(select(LeaseRow.id).where(LeaseRow.dispatching.is_(True), LeaseRow.id != lease_id,
+                                                        LeaseRow.expires_at >= now)).first()
+            if other is not None:
+                return False
+            s.execute(update(LeaseRow).where(LeaseRow.id != lease_id).values(dispatching=False))
+            me.dispatching = True
+            return True
+
+    def is_dispatcher(self, lease_id: str) -> bool:
+        with self.db.read() as s:
+            row = s.get(LeaseRow, lease_id)
+            return bool(row and row.dispatching and row.expires_at >= time.time())
+
+    def stop_dispatching(self, lease_id: str) -> None:
+        with self.db.write() as s:
+            s.execute(update(LeaseRow).where(LeaseRow.id == lease_id).values(dispatching=False))

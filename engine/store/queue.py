@@ -1,0 +1,243 @@
+"""The persistent run queue (SPEC §6a): queued runs are rows of ``runs`` with ``from_queue`` set.
+
+Start order: higher ``priority`` (1..10) first, then lower ``queue_position`` (oldest first: a new run goes
+after every queued one). Moving a run before or after another gives it that run's priority and a position
+between its neighbours, so the order a person dragged survives a restart. Every operation is one
+``BEGIN IMMEDIATE`` transaction; :meth:`QueueRepo.claim` — the only way a queued run becomes ``running`` —
+checks, in the same transaction, that the caller dispatches, that the queue is not paused and how many
+queued runs are running already, so a run is never started twice and never more than allowed at once.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from sqlalchemy import func, select, update
+
+from ..errors import QueueError, QueueFull
+from .db import Database
+from .models import LeaseRow, NodeRunRow, RunRow, SettingRow
+from .runs import RunInfo
+
+__all__ = ["QueueRepo", "QueueView", "PRIORITIES", "DEFAULT_PRIORITY"]
+
+PRIORITIES = range(1, 11)
+DEFAULT_PRIORITY = 5
+_PAUSED = "queue.paused"
+_TINY = 1e-6  # positions closer than this are renumbered
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """Queued and running runs in start order (running first, by start), and whether the queue is paused.
+    ``progress`` maps a running run's id to its finished top-level node count."""
+
+    paused: bool
+    running: list[RunInfo] = field(default_factory=list)
+    queued: list[RunInfo] = field(default_factory=list)
+    progress: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def runs(self) -> list[RunInfo]:
+        return [*self.running, *self.queued]
+
+
+def _order():
+    return (RunRow.priority.desc(), RunRow.queue_position.asc(), RunRow.created_at.asc())
+
+
+def _queued():
+    return (RunRow.status == "queued") & RunRow.from_queue.is_(True)
+
+
+def check_priority(priority: Any) -> int:
+    if isinstance(priority, bool) or not isinstance(priority, int) or priority not in PRIORITIES:
+        raise QueueError(f"priority must be a whole number from 1 to 10, not {priority!r}")
+    return priority
+
+
+class QueueRepo:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- accepting ------------------------------------------------------------------------------------------
+
+    def add(self, rows: Iterable[dict], *, limit: int | None = None) -> list[str]:
+        """Store queued runs, all in one transaction, after every run queued now. Each row holds ``runs``
+        columns (workflow_id, version, document, workflow_name, inputs, priority, trigger, options, …)."""
+        rows = list(rows)
+        now = time.time()
+        with self.db.write() as s:
+            if limit is not None:
+                waiting = s.scalar(select(func.count()).select_from(RunRow).where(_queued()))
+                if waiting + len(rows) > limit:
+                    raise QueueFull(f"the queue is full ({waiting} runs wait; at most {limit})")
+            last = s.scalar(select(func.max(RunRow.queue_position)).where(_queued())) or 0.0
+            ids = []
+            values = []
+            for i, row in enumerate(rows, 1):
+                rid = row.get("id") or uuid.uuid4().hex
+                ids.append(rid)
+                values.append({"mode": "async", "priority": DEFAULT_PRIORITY, "workflow_name": "", "inputs": {},
+                               **row, "id": rid, "status": "queued", "from_queue": True, "created_at": now,
+                               "queue_position": last + i})
+            if values:
+                s.execute(RunRow.__table__.insert(), values)
+        return ids
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def view(self) -> QueueView:
+        with self.db.read() as s:
+            paused = bool(getattr(s.get(SettingRow, _PAUSED), "value", False))
+            running = s.scalars(select(RunRow).where(RunRow.status == "running", RunRow.parent_run_id.is_(None))
+                                .order_by(RunRow.started_at, RunRow.id)).all()
+            queued = s.scalars(select(RunRow).where(_queued()).order_by(*_order())).all()
+            progress = {}
+            if running:
+                counts = s.execute(select(NodeRunRow.run_id, func.count()).where(
+                    NodeRunRow.run_id.in_([r.id for r in running]), NodeRunRow.iteration == "",
+                    NodeRunRow.status != "running").group_by(NodeRunRow.run_id))
+                progress = {rid: n for rid, n in counts}
+            return QueueView(paused, [RunInfo.of(r) for r in running], [RunInfo.of(r) for r in queued], progress)
+
+    def waiting(self) -> int:
+        with self.db.read() as s:
+            return s.scalar(select(func.count()).select_from(RunRow).where(_queued()))
+
+    def paused(self) -> bool:
+        with self.db.read() as s:
+            return bool(getattr(s.get(SettingRow, _PAUSED), "value", False))
+
+    # -- pausing and ordering --------------------------------------------------------------------------------
+
+    def pause(self, paused: bool = True) -> None:
+        with self.db.write() as s:
+            s.merge(SettingRow(key=_PAUSED, value=paused))
+
+    def resume(self) -> None:
+        self.pause(False)
+
+    def _queued_row(self, s, run_id: str) -> RunRow:
+        row = s.get(RunRow, run_id)
+        if row is None:
+            raise QueueError(f"no run with id {run_id!r}")
+        if row.status != "queued" or not row.from_queue:
+            raise QueueError(f"run {run_id} is {row.status}, not queued")
+        return row
+
+    def set_priority(self, run_id: str, priority: int) -> None:
+        priority = check_priority(priority)
+        with self.db.write() as s:
+            self._queued_row(s, run_id).priority = priority
+
+    def move(self, run_id: str, *, before: str | None = None, after: str | None = None) -> None:
+        """Put a queued run just before or just after another queued run (taking its priority)."""
+        if (before is None) == (after is None):
+            raise QueueError("give exactly one of before and after")
+        other_id = before if before is not None else after
+        if other_id == run_id:
+            raise QueueError("a run cannot move relative to itself")
+        with self.db.write() as s:
+            me, other = self._queued_row(s, run_id), self._queued_row(s, other_id)
+            for _ in range(2):
+                pos = other.queue_position
+                same = _queued() & (RunRow.priority == other.priority) & (RunRow.id != run_id)
+                if before is not None:
+                    near = s.scalar(select(func.max(RunRow.queue_position)).where(same, RunRow.queue_position < pos))
+                    new = pos - 1.0 if near is None else (near + pos) / 2
+                else:
+                    near = s.scalar(select(func.min(RunRow.queue_position)).where(same, RunRow.queue_position > pos))
+                    new = pos + 1.0 if near is None else (near + pos) / 2
+                if near is None or abs(new - near) > _TINY:
+                    break
+                self._renumber(s, other.priority)
+            me.priority, me.queue_position = other.priority, new
+
+    @staticmethod
+    def _renumber(s, priority: int) -> None:
+        ids = s.scalars(select(RunRow.id).where(_queued(), RunRow.priority == priority).order_by(*_order())).all()
+        for i, rid in enumerate(ids):
+            s.execute(update(RunRow).where(RunRow.id == rid).values(queue_position=float(i)))
+        s.flush()
+        s.expire_all()
+
+    def to_front(self, run_id: str) -> None:
+        """"Run next": the run goes to the head of the queue."""
+        with self.db.write() as s:
+            me = self._queued_row(s, run_id)
+            head = s.scalars(select(RunRow).where(_queued(), RunRow.id != run_id).order_by(*_order())).first()
+            if head is None:
+                return
+            me.priority = max(me.priority, head.priority)
+            first = s.scalar(select(func.min(RunRow.queue_position)).where(
+                _queued(), RunRow.priority == me.priority, RunRow.id != run_id))
+            if first is not None:
+                me.queue_position = first - 1.0
+
+    # -- starting and cancelling -------------------------------------------------------------------------------
+
+    def claim(self, lease_id: str, max_running: int, limit: int | None = None) -> list[RunInfo]:
+        """Take the next queued runs for ``lease_id`` and mark them ``running``, in one transaction: nothing
+        when the lease does not dispatch (or expired) or the queue is paused; never more than ``max_running``
+        queued runs running at once over every process."""
+        now = time.time()
+        with self.db.write() as s:
+            me = s.get(LeaseRow, lease_id)
+            if me is None or not me.dispatching or me.expires_at < now:
+                return []
+            if getattr(s.get(SettingRow, _PAUSED), "value", False):
+                return []
+            running = s.scalar(select(func.count()).select_from(RunRow).where(
+                RunRow.status == "running", RunRow.from_queue.is_(True)))
+            n = max_running - running
+            if limit is not None:
+                n = min(n, limit)
+            if n <= 0:
+                return []
+            rows = s.scalars(select(RunRow).where(_queued()).order_by(*_order()).limit(n)).all()
+            for row in rows:
+                row.status, row.owner, row.started_at = "running", lease_id, now
+            s.flush()
+            return [RunInfo.of(r) for r in rows]
+
+    def cancel(self, run_id: str) -> str:
+        """Cancel a run: a queued one at once (``"cancelled"``); a running one is asked to stop — its process
+        sees the request within about a second (``"requested"``). A finished run: QueueError."""
+        now = time.time()
+        with self.db.write() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise QueueError(f"no run with id {run_id!r}")
+            if row.status == "queued":
+                row.status, row.finished_at, row.error = "cancelled", now, "cancelled before it started"
+                return "cancelled"
+            if row.status == "running":
+                row.cancel_requested = True
+                return "requested"
+            raise QueueError(f"run {run_id} already ended ({row.status})")
+
+    def cancel_requests(self, lease_id: str) -> list[str]:
+        """Runs of ``lease_id`` that another process asked to cancel."""
+        with self.db.read() as s:
+            return list(s.scalars(select(RunRow.id).where(RunRow.owner == lease_id, RunRow.status == "running",
+                                                          RunRow.cancel_requested.is_(True))))
+
+    def put_back(self, run_ids: list[str], lease_id: str | None) -> int:
+        """Queued runs this process was running when it stopped cleanly go back to the queue, in their place
+        (their node rows dropped: they run again from the start, cached nodes reporting ``cached``)."""
+        if not run_ids:
+            return 0
+        with self.db.write() as s:
+            ids = list(s.scalars(select(RunRow.id).where(RunRow.id.in_(run_ids), RunRow.from_queue.is_(True),
+                                                         RunRow.owner == lease_id, RunRow.cancel_requested.is_(False),
+                                                         RunRow.status.in_(("running", "cancelled")))))
+            if ids:
+                s.execute(NodeRunRow.__table__.delete().where(NodeRunRow.run_id.in_(ids)))
+                s.execute(update(RunRow).where(RunRow.id.in_(ids)).values(
+                    status="queued", owner=None, started_at=None, finished_at=None, duration_ms=None, outputs=None,
+                    error=None))
+            return len(ids)
