@@ -14,48 +14,23 @@ from pathlib import Path
 from engine.runs import RunService, RunSettings
 
 from .cli_common import CliError, follow, interrupts, parse_inputs, run_target
+from .inputs_list import MAX_TEXT, parse_inputs_list
 from .cli_store import _emit, _when, open_store
 
 __all__ = ["add_queue_commands", "enqueue", "read_inputs_list"]
 
-MAX_INPUTS_LIST_BYTES = 256 * 1024 * 1024
-
-
 def read_inputs_list(path: str) -> list[dict]:
-    """A JSON Lines file (one object of inputs per line; blank lines skipped) or one JSON array of objects."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_INPUTS_LIST_BYTES:
-            raise CliError(f"{path} is larger than {MAX_INPUTS_LIST_BYTES // 2**20} MB")
-        text = p.read_text(encoding="utf-8")
+        if p.stat().st_size > MAX_TEXT:
+            raise CliError(f"{path} is larger than {MAX_TEXT // 2**20} MB")
+        return parse_inputs_list(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise CliError(f"cannot read inputs list {path}: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         raise CliError(f"inputs list {path} is not UTF-8 text: {e.reason} at byte {e.start}") from None
-    if text.lstrip().startswith("["):
-        try:
-            items = json.loads(text)
-        except (ValueError, RecursionError) as e:
-            raise CliError(f"inputs list {path} is not a valid JSON array: {e}") from None
-        lines = [(i + 1, item) for i, item in enumerate(items)] if isinstance(items, list) else [(1, items)]
-        what = "item"
-    else:
-        lines = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                lines.append((n, json.loads(line)))
-            except (ValueError, RecursionError) as e:
-                raise CliError(f"{path} line {n} is not valid JSON: {e}") from None
-        what = "line"
-    bad = [f"{what} {n}" for n, item in lines if not isinstance(item, dict)]
-    if bad:
-        raise CliError(f"{path}: each {what} must be a JSON object of name: value ({', '.join(bad[:5])}"
-                       f"{' …' if len(bad) > 5 else ''} is not)")
-    if not lines:
-        raise CliError(f"{path} holds no inputs")
-    return [item for _, item in lines]
+    except ValueError as e:
+        raise CliError(f"inputs list {path}: {e}") from None
 
 
 async def enqueue(args) -> int:

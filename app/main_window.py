@@ -27,19 +27,21 @@ from .panels.inspector import Inspector
 from .panels.palette import Palette
 from .panels.preview import PreviewPanel
 from .panels.profiler import ProfilerView
+from .panels.queue import QueuePanel
 from .panels.run_panel import RunPanel
 from .popup import AddBlockPopup
 from .theme import apply_theme
 from .window_code import CodeMixin
 from .window_files import FilesMixin
 from .window_journal import JournalMixin
+from .window_queue import QueueMixin
 from .window_runs import RunsMixin
 from .window_versions import VersionsMixin
 
 __all__ = ["MainWindow", "create", "main"]
 
 
-class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, QMainWindow):
+class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin, CodeMixin, QMainWindow):
     def __init__(self, home: str | Path | None = None):
         super().__init__()
         self.store = Store(home)
@@ -108,10 +110,13 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
         self.run_dock = self._dock("Run", "runPanel", self.run_panel, bottom)
         self.preview_dock = self._dock("Preview", "previewDock", self.preview_panel, bottom)
         self.profiler_dock = self._dock("Profiler", "profilerDock", profiler_scroll, bottom)
+        self.queue_panel = QueuePanel(self)
+        self.queue_dock = self._dock("Queue", "queueDock", self.queue_panel, bottom)
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
         self.tabifyDockWidget(self.run_dock, self.preview_dock)
         self.tabifyDockWidget(self.preview_dock, self.profiler_dock)
+        self.tabifyDockWidget(self.profiler_dock, self.queue_dock)
         self.run_dock.raise_()
 
     def _action(self, menu, text: str, name: str, slot, *keys) -> QAction:
@@ -173,11 +178,13 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
             group.addAction(a)
             themes.addAction(a)
         for dock in (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock,
-                     self.profiler_dock):
+                     self.profiler_dock, self.queue_dock):
             view.addAction(dock.toggleViewAction())
         run = bar.addMenu("&Run")
         self.actionRun = self._action(run, "&Run", "actionRun", self.run_current, "F5")
-        self.actionStop = self._action(run, "&Stop", "actionStop", self.stop_run, "Shift+F5")
+        self.actionEnqueue = self._action(run, "&Queue run", "actionEnqueue", self.enqueue_current, "Shift+F5")
+        self.actionRunList = self._action(run, "Run over a &list of inputs…", "actionRunList", self.run_over_list)
+        self.actionStop = self._action(run, "&Stop", "actionStop", self.stop_run, "Ctrl+F2")
         self.actionRunNode = self._action(run, "Run this &node", "actionRunNode", self.run_selected_node, "Ctrl+Return")
         self.actionPin = self._action(run, "&Pin / unpin outputs", "actionPin", self.pin_selected, "Ctrl+Shift+P")
         run.addSeparator()
@@ -185,7 +192,8 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
         self.actionStop.setEnabled(False)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
-        for a in (self.actionNew, self.actionSave, self.actionUndo, self.actionRedo, self.actionRun, self.actionStop):
+        for a in (self.actionNew, self.actionSave, self.actionUndo, self.actionRedo, self.actionRun, self.actionEnqueue,
+                  self.actionStop):
             toolbar.addAction(a)
 
     def _connect(self) -> None:
@@ -202,6 +210,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, CodeMixin, 
         self.run_panel.nodeClicked.connect(self.select_node)
         self.run_panel.showRun.connect(self.show_past_run)
         self.run_panel.replayRun.connect(lambda rid, node: asyncio.ensure_future(self.replay(rid, node)))
+        self.queue_panel.openRun.connect(self.open_run)
         self.setAcceptDrops(True)
 
     # -- tabs ------------------------------------------------------------------------------------------------

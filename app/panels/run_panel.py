@@ -32,7 +32,10 @@ class RunPanel(QWidget):
         self.inputs_form = QFormLayout(self.inputs_box)
         self.input_fields: dict[str, QLineEdit] = {}
         self.runs = QListWidget(objectName="pastRuns")
-        show, replay, replay_from = QPushButton("Show on canvas"), QPushButton("Replay"), QPushButton("Replay from node")
+        show = QPushButton("Show on canvas", objectName="showRun")
+        replay = QPushButton("Replay", objectName="replayRun")
+        replay_from = QPushButton("Replay from node", objectName="replayFromNode")
+        replay_from.setToolTip("Run the selected node and what depends on it again; the rest reuses this run's outputs")
         left = QVBoxLayout()
         left.addWidget(self.filter)
         left.addWidget(self.events)

@@ -32,7 +32,20 @@ class Dispatcher:
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
+        recorder = self.service.recorder
+        recorder.after_finish, recorder.on_after_finish = self._claim_after_finish, self._launch_all
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="nodeloom-dispatcher")
+
+    def _claim_after_finish(self, session) -> list:
+        """On the recorder's thread, in the transaction that recorded runs ending: take their places at once."""
+        if not self.holding.is_set():
+            return []
+        svc = self.service
+        return svc.store.queue.claim(svc.lease_id, svc.settings.max_concurrent_runs, session=session)
+
+    def _launch_all(self, claimed: list) -> None:
+        for info in claimed:
+            self._launch(info)
 
     def wake(self) -> None:
         self._wake.set()
@@ -55,9 +68,8 @@ class Dispatcher:
                         self.holding.set()
                 free = settings.max_concurrent_runs - len(self.running)
                 if self.holding.is_set() and free > 0:
-                    claimed = await asyncio.to_thread(store.queue.claim, lease, settings.max_concurrent_runs, free)
-                    for info in claimed:
-                        self._launch(info)
+                    self._launch_all(await svc.recorder.write(store.queue.claim, lease, settings.max_concurrent_runs,
+                                                              free))
             except Exception:  # noqa: BLE001 - a busy database now and then must not stop dispatching
                 log.exception("dispatching the queue")
             self._wake.clear()
@@ -91,6 +103,7 @@ class Dispatcher:
             self.wake()
 
     async def stop(self) -> None:
+        self.service.recorder.after_finish = None
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -4,6 +4,10 @@ transaction per batch of events, on its own thread.
 ``expect()`` tells it, before a run starts, where the run comes from (workflow, version, trigger, owner, …).
 A run claimed from the queue already has its row: the recorder updates it instead of inserting one. The
 batch is written as soon as a run ends (so ``recorded()`` returns quickly), else after ``COALESCE_S``.
+
+``after_finish`` (the dispatcher's) is called on the writer thread inside the transaction of every batch that
+ends a run, and what it returns goes to ``on_after_finish`` on the loop: so the queued runs that take the
+freed places are claimed in the same transaction — one fsync instead of two per run.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import asyncio
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
 
 from ..executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted
 from ..store.db import Database
@@ -45,6 +50,8 @@ class RunRecorder:
         self._done: dict[str, asyncio.Future] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
         self._poke: asyncio.Future | None = None
+        self.after_finish: Callable[[Session], Any] | None = None
+        self.on_after_finish: Callable[[Any], None] | None = None
         self.sub = executor.subscribe(maxsize=1_000_000)
         self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
 
@@ -53,6 +60,11 @@ class RunRecorder:
         from_node, parent_run_id, owner, draft_id, options, document (the JSON that runs, when it is not a
         stored version), claimed (the row exists: it came from the queue)."""
         self._meta[run_id] = meta
+
+    async def write(self, fn, *args):
+        """``fn(*args)`` on the recorder's writer thread: the service's other writes (claiming queued runs) queue
+        behind the run records instead of fighting them for SQLite's write lock."""
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
 
     def forget(self, run_id: str) -> None:
         """A run that was expected but did not start (refused inputs, an invalid graph)."""
@@ -86,10 +98,13 @@ class RunRecorder:
                 await asyncio.wait([self._poke], timeout=COALESCE_S)
                 self._poke = None
             batch = [first, *self.sub.drain()]
+            extra = None
             try:
-                await loop.run_in_executor(self._writer, self._write, batch)
+                extra = await loop.run_in_executor(self._writer, self._write, batch)
             except Exception:  # noqa: BLE001 - recording must never take the program down
                 log.exception("could not record %d run event(s)", len(batch))
+            if extra and self.on_after_finish is not None:
+                self.on_after_finish(extra)
             for ev in batch:
                 if isinstance(ev, RunFinished):
                     fut = self._done.get(ev.run_id)
@@ -101,7 +116,7 @@ class RunRecorder:
                 for rid in [r for r, f in self._done.items() if f.done()]:
                     del self._done[rid]
 
-    def _write(self, batch: list) -> None:
+    def _write(self, batch: list):
         with self.db.write() as s:
             conn = s.connection()
             cur = conn.connection.cursor()  # node events, the many, go straight to sqlite3
@@ -110,6 +125,14 @@ class RunRecorder:
                     self._apply(conn, cur, ev)
             finally:
                 cur.close()
+            hook = self.after_finish
+            if hook is not None and any(isinstance(ev, RunFinished) for ev in batch):
+                try:
+                    with s.begin_nested():  # its failure must not lose the records
+                        return hook(s)
+                except Exception:  # noqa: BLE001
+                    log.exception("after a run ended")
+        return None
 
     def _apply(self, conn, cur, ev) -> None:
         """One event. Node events are plain SQL on the DBAPI cursor: building SQLAlchemy statements cost
@@ -141,7 +164,7 @@ class RunRecorder:
                 id=ev.run_id, workflow_id=meta.get("workflow_id"), version=meta.get("version"),
                 workflow_name=ev.workflow, document=meta.get("document"), status="queued",
                 mode=meta.get("mode", "sync"), priority=meta.get("priority", 5),
-                trigger=meta.get("trigger", "api"), inputs=to_json(dict(ev.inputs)), created_at=ev.ts,
+                trigger=meta.get("trigger", "cli"), inputs=to_json(dict(ev.inputs)), created_at=ev.ts,
                 replay_of=meta.get("replay_of"), from_node=meta.get("from_node"),
                 parent_run_id=meta.get("parent_run_id"), owner=meta.get("owner"), draft_id=meta.get("draft_id"),
                 options=meta.get("options")))

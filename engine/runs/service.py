@@ -58,7 +58,7 @@ class _Target:
 
 
 class RunService:
-    def __init__(self, store: Store, settings: RunSettings | None = None, *, registry=None, front: str = "api",
+    def __init__(self, store: Store, settings: RunSettings | None = None, *, registry=None, front: str = "cli",
                  trigger: str | None = None, dispatch: bool = False, cache: bool = True):
         self.store = store
         self._settings = settings or RunSettings()
@@ -76,6 +76,7 @@ class RunService:
         self._handles: dict[str, RunHandle] = {}
         self._plans: OrderedDict[tuple[str, int], Plan] = OrderedDict()
         self._background: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -83,7 +84,7 @@ class RunService:
         """Take this process's lease, recover dead processes' runs, start recording (and dispatching)."""
         if self.executor is not None:
             return self
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         cache = await asyncio.to_thread(lambda: self.store.cache) if self.use_cache_store else None
         self.executor = Executor(self.registry, cache=cache, policy=self._settings)
         self.registry = self.executor.registry
@@ -141,8 +142,7 @@ class RunService:
         self._settings = self._settings.replace(**changes)
         if self.executor is not None:
             self.executor.policy = self._settings
-        if self.dispatcher is not None:
-            self.dispatcher.wake()
+        self._wake()
         return self._settings
 
     def _require_open(self) -> None:
@@ -182,13 +182,12 @@ class RunService:
         if isinstance(workflow, Workflow):
             plan = self._compile(workflow)
             check_references(self.store, workflow, workflow_id)
-            return _Target(plan, workflow_id, version, dump_workflow(workflow),
-                           Path(base_dir) if base_dir else (self.store.base_dir(workflow_id) if workflow_id else None))
-        info = self.store.workflows.resolve(str(workflow))
-        number = version or info.current_version
-        plan = self._stored(info.id, number)
-        check_references(self.store, plan.workflow, info.id)
-        return _Target(plan, info.id, number, None, Path(base_dir) if base_dir else self.store.base_dir(info.id))
+            return _Target(plan, workflow_id, version, dump_workflow(workflow), Path(base_dir) if base_dir else None)
+        wid, current = self.store.workflows.latest(str(workflow))
+        number = version or current
+        plan = self._stored(wid, number)
+        check_references(self.store, plan.workflow, wid)
+        return _Target(plan, wid, number, None, Path(base_dir) if base_dir else None)
 
     # -- starting --------------------------------------------------------------------------------------------
 
@@ -202,11 +201,13 @@ class RunService:
         self._require_open()
         t = self._target(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
         meta = {"workflow_id": t.workflow_id, "version": t.version, "document": t.document, "mode": mode,
-                "priority": check_priority(priority), "trigger": trigger or self.trigger, "draft_id": draft_id}
+                "priority": check_priority(priority), "trigger": trigger or self.trigger, "draft_id": draft_id,
+                "options": {"use_cache": use_cache, "use_pins": use_pins,
+                            **({"base_dir": str(t.base_dir)} if t.base_dir else {})}}
         return self._begin(t.plan, inputs, meta, base_dir=t.base_dir, use_cache=use_cache, use_pins=use_pins,
                            run_id=run_id, events=events)
 
-    def _begin(self, plan: Plan, inputs, meta: dict, *, base_dir, use_cache=True, use_pins=False, presets=None,
+    def _begin(self, plan: Plan, inputs, meta: dict, *, base_dir=None, use_cache=True, use_pins=False, presets=None,
                run_id: str | None = None, events: bool = True, lineage: tuple[str, ...] | None = None,
                policy=None) -> RunHandle:
         """Record and start a run (every path comes here: starts, replays, claimed queued runs, children)."""
@@ -216,6 +217,8 @@ class RunService:
         wid = meta.get("workflow_id")
         if lineage is None:
             lineage = (wid,) if wid else ()
+        if base_dir is None and wid:
+            base_dir = self.store.base_dir(wid)  # where a stored workflow's relative paths lead
         try:
             execution = self.executor.start(plan, inputs, run_id=run_id, base_dir=base_dir, use_pins=use_pins,
                                             use_cache=use_cache, presets=presets, lineage=lineage, policy=policy)
@@ -240,15 +243,14 @@ class RunService:
         if info.has_document:
             plan = self._compile(parse_document(self.store.runs.document(info.id) or "{}"))
             check_references(self.store, plan.workflow, info.workflow_id)
-            base = options.get("base_dir") or (self.store.base_dir(info.workflow_id) if info.workflow_id else None)
         else:
             if info.workflow_id is None or info.version is None:
                 raise NotFound(f"queued run {info.id} names no workflow")
             plan = self._stored(info.workflow_id, info.version)
             check_references(self.store, plan.workflow, info.workflow_id)
-            base = options.get("base_dir") or self.store.base_dir(info.workflow_id)
         meta = {"claimed": True, "workflow_id": info.workflow_id}
-        return self._begin(plan, info.inputs, meta, base_dir=base, use_cache=options.get("use_cache", True),
+        return self._begin(plan, info.inputs, meta, base_dir=options.get("base_dir"),
+                           use_cache=options.get("use_cache", True),
                            use_pins=options.get("use_pins", False), run_id=info.id, events=False)
 
     def replay(self, run_id: str, from_node: str | None = None, *, use_cache: bool = True,
@@ -263,7 +265,7 @@ class RunService:
             wf = self.store.workflows.document(run.workflow_id, run.version)
         else:
             raise NotFound(f"run {run_id!r} has neither a document nor a stored workflow to replay")
-        base = (run.options or {}).get("base_dir") or (self.store.base_dir(run.workflow_id) if run.workflow_id else None)
+        base = (run.options or {}).get("base_dir")
         presets = None
         if from_node is not None:
             if from_node not in {n.id for n in wf.nodes}:
@@ -272,7 +274,7 @@ class RunService:
         plan = self._compile(wf)
         check_references(self.store, wf, run.workflow_id)
         meta = {"workflow_id": run.workflow_id, "version": run.version, "replay_of": run_id, "from_node": from_node,
-                "trigger": "replay", "draft_id": run.draft_id,
+                "trigger": "replay", "draft_id": run.draft_id, "options": run.options or None,
                 "document": dump_workflow(wf) if run.has_document else None}
         return self._begin(plan, run.inputs, meta, base_dir=base, use_cache=use_cache, presets=presets,
                            run_id=new_run_id, events=events)
@@ -312,31 +314,35 @@ class RunService:
         options = {"use_cache": use_cache, "use_pins": use_pins}
         if t.document is not None and t.base_dir is not None:
             options["base_dir"] = str(t.base_dir)
-        rows = []
+        rows, problems = [], []
         items = list(inputs_list)
         for i, inputs in enumerate(items):
             try:
                 resolve_inputs(t.plan, inputs)
             except InputError as e:
-                raise InputError([f"inputs {i + 1}: {p}" if len(items) > 1 else p for p in e.problems]) from None
+                problems += [f"inputs {i + 1}: {p}" if len(items) > 1 else p for p in e.problems]
+                continue
             data = to_json(dict(inputs or {}))
             for _ in range(copies):
                 rows.append({"id": uuid.uuid4().hex, "workflow_id": t.workflow_id, "version": t.version,
                              "document": t.document, "workflow_name": t.plan.workflow.name, "inputs": data,
                              "priority": priority, "trigger": trigger or self.trigger, "mode": mode,
                              "options": options, "draft_id": draft_id})
+        if problems:  # every problem at once (the first hundred), nothing stored
+            raise InputError(problems[:100] + ([f"… and {len(problems) - 100} more"] if len(problems) > 100 else []))
         if rows:
             await self.acceptor.add(rows, self._settings.max_queued_runs)
             self._wake()
         return [r["id"] for r in rows]
 
     def _wake(self) -> None:
-        if self.dispatcher is not None:
-            self.dispatcher.wake()
+        """Have the dispatcher look at the queue now (from any thread)."""
+        if self.dispatcher is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self.dispatcher.wake)
 
-    def queue(self) -> QueueView:
+    def queue(self, limit: int | None = None) -> QueueView:
         """Running and queued runs in start order, and whether the queue is paused (a database read)."""
-        return self.store.queue.view()
+        return self.store.queue.view(limit)
 
     def pause(self) -> None:
         """Hold new starts of queued runs (running ones go on), in every process on this data folder."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = ["Base", "WorkflowRow", "VersionRow", "RunRow", "NodeRunRow", "SettingRow", "LeaseRow"]
@@ -77,7 +77,7 @@ class RunRow(Base):
     node_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (Index("ix_runs_workflow", "workflow_id", "created_at"), Index("ix_runs_status", "status"),
-                      Index("ix_runs_queue", "status", "priority", "queue_position"),
+                      Index("ix_runs_queue", "status", text("priority DESC"), "queue_position", "created_at"),
                       Index("ix_runs_owner", "owner", "status"), Index("ix_runs_draft", "draft_id"))
 
 

@@ -3,6 +3,7 @@ of processes that died. The run service's recorder writes them (:mod:`engine.run
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -70,12 +71,14 @@ class RunInfo:
     has_document: bool = False
 
     @classmethod
-    def of(cls, r: RunRow) -> "RunInfo":
-        return cls(r.id, r.workflow_id, r.version, r.workflow_name, r.status, r.mode, r.priority, r.trigger,
+    def of(cls, r, **changed) -> "RunInfo":
+        """From a ``RunRow`` or a Core row of the runs table (``changed``: columns written since it was read)."""
+        info = cls(r.id, r.workflow_id, r.version, r.workflow_name, r.status, r.mode, r.priority, r.trigger,
                    r.inputs or {}, r.outputs, r.error, r.created_at, r.started_at, r.finished_at, r.duration_ms,
                    r.replay_of, r.from_node, r.parent_run_id, r.owner, bool(r.from_queue), r.queue_position,
                    r.requeued or 0, bool(r.cancel_requested), dict(r.options or {}), r.draft_id, r.node_count,
                    r.document is not None)
+        return dataclasses.replace(info, **changed) if changed else info
 
     @property
     def finished(self) -> bool:

