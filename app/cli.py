@@ -38,11 +38,7 @@ async def _run(args) -> int:
     store = open_store(args)
     try:
         async with RunService(store, RunSettings.from_environ(), front="cli") as service:
-            try:
-                handle = service.start(workflow, inputs, use_cache=not args.no_cache, **where)
-            except InputError as e:
-                print("bad inputs:\n" + "\n".join(f"  - {p}" for p in e.problems), file=sys.stderr)
-                return EXIT_INVALID
+            handle = service.start(workflow, inputs, use_cache=not args.no_cache, **where)
             return await follow(args, handle)
     finally:
         store.close()
@@ -165,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = EXIT_INVALID
     except WorkflowInvalid as e:
         _print_issues(getattr(args, "file", "workflow"), e)
+        code = EXIT_INVALID
+    except InputError as e:
+        print("bad inputs:\n" + "\n".join(f"  - {p}" for p in e.problems), file=sys.stderr)
         code = EXIT_INVALID
     except (NotFound, DocumentError, QueueError) as e:
         print(f"nodeloom: {e}", file=sys.stderr)

@@ -14,7 +14,7 @@ from pathlib import Path
 from engine.runs import RunService, RunSettings
 
 from .cli_common import CliError, follow, interrupts, parse_inputs, run_target
-from .inputs_list import MAX_TEXT, parse_inputs_list
+from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
 from .cli_store import _emit, _when, open_store
 
 __all__ = ["add_queue_commands", "enqueue", "read_inputs_list"]
@@ -40,9 +40,12 @@ async def enqueue(args) -> int:
     store = open_store(args)
     try:
         service = RunService(store, RunSettings.from_environ(), front="cli")
-        ids = await service.enqueue_many(workflow, items, copies=args.copies or 1,
-                                         priority=5 if args.priority is None else args.priority,
-                                         use_cache=not args.no_cache, **where)
+        try:
+            ids = await service.enqueue_many(workflow, items, copies=1 if args.copies is None else args.copies,
+                                             priority=5 if args.priority is None else args.priority,
+                                             use_cache=not args.no_cache, **where)
+        except ValueError as e:  # copies out of range
+            raise CliError(str(e)) from None
         service.acceptor.close()
     finally:
         store.close()
@@ -80,6 +83,8 @@ def cmd_queue(args) -> int:
             except ValueError:
                 raise CliError(f"the priority must be a whole number from 1 to 10, not {priority!r}") from None
             service.set_priority(run_id, value)
+        elif action == "clear":
+            print(f"cancelled {service.clear_queue()} queued run(s); running ones go on")
         elif action == "next":
             service.run_next(_one(args, "next ID"))
         elif action == "move":
@@ -89,13 +94,13 @@ def cmd_queue(args) -> int:
             service.move(run_id, before=args.before, after=args.after)
         else:
             view = service.queue()
-            rows = [[r.id, r.status, str(r.priority), r.workflow_name, r.trigger, _when(r.started_at or r.created_at),
-                     _progress(r, view.progress)] for r in view.runs]
+            rows = [[r.id, r.status, str(r.priority), r.workflow_name, short_inputs(r.inputs, 30), r.trigger,
+                     _when(r.started_at or r.created_at), _progress(r, view.progress)] for r in view.runs]
             data = {"paused": view.paused, "running": [r.to_json() for r in view.running],
                     "queued": [r.to_json() for r in view.queued]}
             if view.paused and not args.json:
                 print("(paused: queued runs wait; nodeloom queue resume)")
-            return _emit(args, data, rows, ["RUN", "STATE", "PRIO", "WORKFLOW", "TRIGGER", "SINCE", "NODES"],
+            return _emit(args, data, rows, ["RUN", "STATE", "PRIO", "WORKFLOW", "INPUTS", "TRIGGER", "SINCE", "NODES"],
                          "the queue is empty")
     finally:
         store.close()
@@ -166,9 +171,10 @@ def cmd_replay(args) -> int:
 
 
 def add_queue_commands(sub) -> None:
-    p = sub.add_parser("queue", help="the persistent run queue: list, pause, resume, cancel, priority, move, next")
+    p = sub.add_parser("queue", help="the persistent run queue: list, pause, resume, cancel ID, priority ID N, "
+                                     "move ID --before/--after OTHER, next ID, clear")
     p.add_argument("action", nargs="?", default="list",
-                   choices=["list", "pause", "resume", "cancel", "priority", "move", "next"])
+                   choices=["list", "pause", "resume", "cancel", "priority", "move", "next", "clear"])
     p.add_argument("args", nargs="*", metavar="ID [N]")
     p.add_argument("--before", metavar="RUN_ID", help="queue move: just before this queued run")
     p.add_argument("--after", metavar="RUN_ID", help="queue move: just after this queued run")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["parse_inputs_list", "MAX_TEXT"]
+__all__ = ["parse_inputs_list", "short_inputs", "MAX_TEXT"]
 
 MAX_TEXT = 256 * 1024 * 1024
 
@@ -40,3 +40,9 @@ def parse_inputs_list(text: str) -> list[dict]:
             raise ValueError(f"line {n} is not a JSON object of name: value")
         items.append(item)
     return items
+
+
+def short_inputs(inputs: dict, width: int = 60) -> str:
+    """``n=3, name="x"``, cut to ``width``: which run is which, in a list of runs."""
+    text = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False, default=str)}" for k, v in inputs.items())
+    return text if len(text) <= width else text[:width - 1] + "…"

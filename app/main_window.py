@@ -52,6 +52,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         self.service = None     # the run service, opened on the running loop (open_service)
         self.bridge = None
         self.live_runs: dict = {}  # run id → LiveRun
+        self.followed: dict = {}   # queued run id → the tab to show it on when it starts
         self.running: str | None = None  # the run Stop cancels
         self.last_outputs: dict[tuple, dict] = {}
         self.python_allowed = True

@@ -7,7 +7,6 @@ import asyncio
 
 from engine import NodeloomError
 
-from .canvas.live import LiveRun
 from .panels.queue import SHOWN
 
 __all__ = ["QueueMixin"]
@@ -98,8 +97,10 @@ class QueueMixin:
             self.statusBar().showMessage("This run's workflow was never saved and its tab is closed", 6000)
             return
         self.show_past_run(run_id)
-        if self.service is not None and self.service.handle(run_id) is not None and run_id not in self.live_runs:
-            live = LiveRun(tab.scene, run_id, self.service.run_blocking)
-            live.tab_key = id(tab)
-            self.live_runs[run_id] = live  # from now on, its events light up this tab
-        self.statusBar().showMessage(f"Run {run_id[:8]}: {run.status}", 5000)
+        if self.service is not None and run_id not in self.live_runs:
+            if self.service.handle(run_id) is not None:
+                self.follow_run(tab, run_id)  # from now on, its events light up this tab
+            elif run.status == "queued":
+                self.followed[run_id] = tab  # lit up when this process starts it
+        self.statusBar().showMessage(f"Run {run_id[:8]}: {run.status}"
+                                     + (" — it shows here when it starts" if run.status == "queued" else ""), 6000)

@@ -61,7 +61,10 @@ class RunsMixin:
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
         if live is None:
-            return  # another run's (a sub-workflow's shows as progress on its node)
+            tab = self.followed.pop(ev.run_id, None) if ev.kind == "run_started" else None
+            if tab is None or tab.closing:
+                return  # another run's (a sub-workflow's shows as progress on its node)
+            live = self.follow_run(tab, ev.run_id)  # a queued run opened on the canvas: it starts now
         live.apply(ev)
         if ev.kind == "node_finished":
             where = "".join(f"[{i}]" for i in ev.iteration)
@@ -74,6 +77,13 @@ class RunsMixin:
             self.run_panel.log(f"  {ev.node_id}{where}: {ev.message}", ev)
         elif ev.kind == "run_finished":
             self.live_runs.pop(ev.run_id, None)
+
+    def follow_run(self, tab: EditorTab, run_id: str) -> LiveRun:
+        """Show a run of this process on ``tab``'s canvas as it goes on."""
+        live = LiveRun(tab.scene, run_id, self.service.run_blocking)
+        live.tab_key = id(tab)
+        self.live_runs[run_id] = live
+        return live
 
     def run_target(self, tab: EditorTab, wf=None) -> tuple[object, dict]:
         """What to start for ``tab``: its stored version when the tab shows exactly that, else its document

@@ -14,15 +14,17 @@ import logging
 import time
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from ..inputs_list import short_inputs
 
 __all__ = ["QueuePanel", "QueueList", "SHOWN"]
 
 log = logging.getLogger(__name__)
 SHOWN = 500  # queued rows shown (the rest are counted)
 RUN_ID, STATE = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
-COLUMNS = ["Workflow", "State", "Priority", "Trigger", "Progress", "Since", "Run"]
+COLUMNS = ["Workflow", "State", "Priority", "Inputs", "Trigger", "Progress", "Since", "Run"]
 
 
 class QueueList(QTreeWidget):
@@ -41,9 +43,8 @@ class QueueList(QTreeWidget):
         self.setColumnWidth(0, 180)
         self._press: tuple[str, QPoint] | None = None
         self._dragging = False
-        self._indicator = QFrame(self.viewport())
-        self._indicator.setFrameShape(QFrame.Shape.HLine)
-        self._indicator.setLineWidth(2)
+        self._indicator = QFrame(self.viewport(), objectName="queueDropIndicator")
+        self._indicator.setStyleSheet("background: palette(highlight);")
         self._indicator.hide()
 
     def _queued(self) -> list[QTreeWidgetItem]:
@@ -77,15 +78,17 @@ class QueueList(QTreeWidget):
 
     def mouseMoveEvent(self, event) -> None:
         pos = event.position().toPoint()
-        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton and (
-                self._dragging or (pos - self._press[1]).manhattanLength() >= QApplication.startDragDistance()):
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            if not self._dragging and (pos - self._press[1]).manhattanLength() < QApplication.startDragDistance():
+                return  # not a drag yet (and no drag-selecting either)
             self._dragging = True
             target = self.drop_target(pos)
             if target is None:
                 self._indicator.hide()
             else:
-                self._indicator.setGeometry(0, target[2] - 1, self.viewport().width(), 3)
+                self._indicator.setGeometry(0, max(0, target[2] - 1), self.viewport().width(), 3)
                 self._indicator.show()
+                self._indicator.raise_()
             self.viewport().setCursor(Qt.CursorShape.DragMoveCursor)
             return
         super().mouseMoveEvent(event)
@@ -130,7 +133,8 @@ class QueuePanel(QWidget):
         super().__init__(parent)
         self.actions = actions
         self.list = QueueList()
-        self.summary = QLabel("The queue is empty", objectName="queueSummary")
+        self.summary = QLabel("", objectName="queueSummary")
+        self.summary.setWordWrap(True)
         self.pause_button = QPushButton("Pause", objectName="queuePause", checkable=True)
         self.pause_button.setToolTip("Hold new starts of queued runs (running ones go on)")
         self.next_button = QPushButton("Run next", objectName="queueRunNext")
@@ -139,9 +143,11 @@ class QueuePanel(QWidget):
         self.priority_button = QPushButton("Set priority", objectName="queueSetPriority")
         self.cancel_button = QPushButton("Cancel", objectName="queueCancel")
         self.open_button = QPushButton("Open", objectName="queueOpen")
+        self.clear_button = QPushButton("Clear queue…", objectName="queueClear")
+        self.clear_button.setToolTip("Cancel every queued run (running ones go on)")
         bar = QHBoxLayout()
         for w in (self.pause_button, self.next_button, self.priority, self.priority_button, self.cancel_button,
-                  self.open_button):
+                  self.open_button, self.clear_button):
             bar.addWidget(w)
         bar.addStretch(1)
         layout = QVBoxLayout(self)
@@ -154,8 +160,9 @@ class QueuePanel(QWidget):
         self.priority_button.clicked.connect(lambda: self._do_selected("set_priority", self.priority.value()))
         self.cancel_button.clicked.connect(lambda: self._do_selected("cancel"))
         self.open_button.clicked.connect(self._open)
+        self.clear_button.clicked.connect(self._ask_clear)
         self.list.itemDoubleClicked.connect(lambda item, _col: self.openRun.emit(item.data(0, RUN_ID)))
-        self.list.itemSelectionChanged.connect(self._buttons)
+        self.list.itemSelectionChanged.connect(self._selection_changed)
         self.list.moveRequested.connect(lambda run, other, where: self._do("move", run, other, where))
         self.view = None
         self._reading = False
@@ -198,38 +205,59 @@ class QueuePanel(QWidget):
             pass
 
     def show_view(self, view) -> None:
+        """Show ``view``, updating rows in place: the scroll position and selection stay where they are, and a
+        drag under way is not disturbed (the rows wait for it to end)."""
+        if self.list._dragging:
+            return
         self.view = view
-        selected = self.selected()
-        self.list.setUpdatesEnabled(False)
-        self.list.clear()
         rows = [*view.running, *view.queued[:SHOWN]]
-        for run in rows:
-            if run.status == "running":
-                done = view.progress.get(run.id, 0)
-                progress = f"{done}/{run.node_count}" if run.node_count else "starting"
-                since = _since(run.started_at)
-            else:
-                progress, since = "", _since(run.created_at)
-            state = run.status + (" (again)" if run.requeued else "")
-            item = QTreeWidgetItem([run.workflow_name or "(unnamed)", state, str(run.priority), run.trigger,
-                                    progress, since, run.id[:8]])
-            item.setData(0, RUN_ID, run.id)
-            item.setData(0, STATE, run.status)
-            item.setToolTip(0, f"run {run.id}")
-            self.list.addTopLevelItem(item)
-            if run.id == selected:
-                item.setSelected(True)
-        self.list.setUpdatesEnabled(True)
+        wanted = [(run.id, run.status, self._columns(run, view)) for run in rows]
+        tree = self.list
+        current = [tree.topLevelItem(i).data(0, RUN_ID) for i in range(tree.topLevelItemCount())]
+        if current != [rid for rid, _, _ in wanted]:
+            selected, scroll = self.selected(), tree.verticalScrollBar().value()
+            tree.setUpdatesEnabled(False)
+            tree.clear()
+            for rid, status, columns in wanted:
+                item = QTreeWidgetItem(columns)
+                item.setData(0, RUN_ID, rid)
+                item.setToolTip(0, f"run {rid}")
+                tree.addTopLevelItem(item)
+                item.setSelected(rid == selected)
+            tree.verticalScrollBar().setValue(scroll)
+            tree.setUpdatesEnabled(True)
+        for i, (rid, status, columns) in enumerate(wanted):
+            item = tree.topLevelItem(i)
+            item.setData(0, STATE, status)
+            for col, text in enumerate(columns):
+                if item.text(col) != text:
+                    item.setText(col, text)
         more = view.waiting - SHOWN
         parts = [f"{len(view.running)} running", f"{view.waiting} queued"]
         if view.paused:
             parts.append("paused — queued runs wait")
-        self.summary.setText(" · ".join(parts) + (f" (first {SHOWN} shown)" if more > 0 else ""))
+        if not rows and not view.paused:
+            self.summary.setText("The queue is empty. Shift+F5 queues the open workflow; Run ▸ Run over a list of "
+                                 "inputs… queues one run per line; so does nodeloom run ID --enqueue.")
+        else:
+            self.summary.setText(" · ".join(parts) + (f" (first {SHOWN} shown)" if more > 0 else ""))
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(view.paused)
         self.pause_button.setText("Resume" if view.paused else "Pause")
         self.pause_button.blockSignals(False)
         self._buttons()
+
+    @staticmethod
+    def _columns(run, view) -> list[str]:
+        if run.status == "running":
+            done = view.progress.get(run.id, 0)
+            progress = f"{done}/{run.node_count}" if run.node_count else "starting"
+            since = _since(run.started_at)
+        else:
+            progress, since = "", _since(run.created_at)
+        state = run.status + (" (again)" if run.requeued else "")
+        return [run.workflow_name or "(unnamed)", state, str(run.priority), short_inputs(run.inputs), run.trigger, progress,
+                since, run.id[:8]]
 
     def selected(self) -> str | None:
         items = self.list.selectedItems()
@@ -248,7 +276,12 @@ class QueuePanel(QWidget):
             b.setEnabled(state == "queued")
         self.cancel_button.setEnabled(state in ("queued", "running"))
         self.open_button.setEnabled(state is not None)
-        if state == "queued":
+        self.clear_button.setEnabled(bool(self.view and self.view.waiting))
+
+    def _selection_changed(self) -> None:
+        self._buttons()
+        items = self.list.selectedItems()
+        if items and items[0].data(0, STATE) == "queued":
             self.priority.setValue(int(items[0].text(2)))
 
     def _do(self, verb: str, *args) -> None:
@@ -257,11 +290,34 @@ class QueuePanel(QWidget):
     async def _act(self, verb: str, *args) -> None:
         await self.actions.queue_do(verb, *args)
         await self.refreshed()
+        if verb in ("move", "run_next", "set_priority"):
+            self.select(args[0])  # the run just moved stays selected, wherever it went
+
+    def select(self, run_id: str) -> None:
+        for i in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(i)
+            if item.data(0, RUN_ID) == run_id:
+                self.list.setCurrentItem(item)
+                self.list.scrollToItem(item)
+                return
 
     def _do_selected(self, verb: str, *args) -> None:
         run_id = self.selected()
         if run_id is not None:
             self._do(verb, run_id, *args)
+
+    def _ask_clear(self) -> None:
+        """Asked without blocking the loop (runs go on while the box is open)."""
+        waiting = self.view.waiting if self.view else 0
+        box = QMessageBox(QMessageBox.Icon.Question, "Clear the queue?",
+                          f"Cancel all {waiting} queued run(s)? Running runs go on.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("queueClearConfirm")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _code: box.clickedButton() is yes and self._do("clear_queue"))
+        self.confirm = box
+        box.open()
 
     def _open(self) -> None:
         run_id = self.selected()

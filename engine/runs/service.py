@@ -360,6 +360,10 @@ class RunService:
         """Put a queued run just before or after another (it takes that run's priority)."""
         self.store.queue.move(run_id, before=before, after=after)
 
+    def clear_queue(self) -> int:
+        """Cancel every queued run (running ones go on); how many."""
+        return self.store.queue.clear()
+
     def run_next(self, run_id: str) -> None:
         """Put a queued run at the head of the queue."""
         self.store.queue.to_front(run_id)

@@ -249,6 +249,13 @@ class QueueRepo:
                 return "requested"
             raise QueueError(f"run {run_id} already ended ({row.status})")
 
+    def clear(self) -> int:
+        """Cancel every queued run (running ones go on). Returns how many."""
+        with self.db.write() as s:
+            return s.execute(update(RunRow).where(_queued()).values(
+                status="cancelled", finished_at=time.time(), error="cancelled before it started (queue cleared)")
+            ).rowcount
+
     def cancel_requests(self, lease_id: str) -> list[str]:
         """Runs of ``lease_id`` that another process asked to cancel."""
         with self.db.read() as s:
