@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -38,23 +37,12 @@ from .handle import RunHandle
 from .ownership import LeaseKeeper
 from .recorder import RunRecorder
 from .settings import RunSettings
+from .targets import Targets
 
 __all__ = ["RunService"]
 
 log = logging.getLogger(__name__)
 EVENTS_BUFFER = 10_000  # a handle's own events; the oldest go first when nobody reads them
-_PLANS = 64
-
-
-class _Target:
-    """What a run runs: the compiled plan and where it comes from."""
-
-    __slots__ = ("plan", "workflow_id", "version", "document", "base_dir")
-
-    def __init__(self, plan: Plan, workflow_id: str | None, version: int | None, document: str | None,
-                 base_dir: Path | None):
-        self.plan, self.workflow_id, self.version, self.document, self.base_dir = (
-            plan, workflow_id, version, document, base_dir)
 
 
 class RunService:
@@ -62,7 +50,7 @@ class RunService:
                  trigger: str | None = None, dispatch: bool = False, cache: bool = True):
         self.store = store
         self._settings = settings or RunSettings()
-        self.registry = registry
+        self.targets = Targets(store, registry)
         self.front = front
         self.trigger = trigger or front
         self.dispatch = dispatch
@@ -74,7 +62,6 @@ class RunService:
         self.acceptor = Acceptor(store)
         self.recovered = Recovered()
         self._handles: dict[str, RunHandle] = {}
-        self._plans: OrderedDict[tuple[str, int], Plan] = OrderedDict()
         self._background: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -86,8 +73,7 @@ class RunService:
             return self
         loop = self._loop = asyncio.get_running_loop()
         cache = await asyncio.to_thread(lambda: self.store.cache) if self.use_cache_store else None
-        self.executor = Executor(self.registry, cache=cache, policy=self._settings)
-        self.registry = self.executor.registry
+        self.executor = Executor(self.targets.registry, cache=cache, policy=self._settings)
         self.executor.children = ChildRuns(self)
         self.recorder = RunRecorder(self.store.db, self.executor)
         s = self._settings
@@ -149,46 +135,6 @@ class RunService:
         if self.executor is None:
             raise RuntimeError("the run service is not open: `await service.open()` (or `async with`) first")
 
-    # -- what runs -------------------------------------------------------------------------------------------
-
-    def _stored(self, workflow_id: str, version: int) -> Plan:
-        key = (workflow_id, version)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._compile(self.store.workflows.document(workflow_id, version))
-            self._plans[key] = plan
-            while len(self._plans) > _PLANS:
-                self._plans.popitem(last=False)
-        else:
-            self._plans.move_to_end(key)
-        return plan
-
-    def _compile(self, wf: Workflow) -> Plan:
-        from ..graph import compile_plan
-
-        return self.executor.compile(wf) if self.executor else compile_plan(wf, self._registry())
-
-    def _registry(self):
-        if self.registry is None:
-            from ..blocks import default_registry
-
-            self.registry = default_registry()
-        return self.registry
-
-    def _target(self, workflow: str | Workflow, *, version: int | None = None, workflow_id: str | None = None,
-                base_dir: str | Path | None = None) -> _Target:
-        """A stored workflow (id or unique name; latest version unless given) or a document (recorded with the
-        run; ``workflow_id``/``version`` say which stored workflow it is an edit of)."""
-        if isinstance(workflow, Workflow):
-            plan = self._compile(workflow)
-            check_references(self.store, workflow, workflow_id)
-            return _Target(plan, workflow_id, version, dump_workflow(workflow), Path(base_dir) if base_dir else None)
-        wid, current = self.store.workflows.latest(str(workflow))
-        number = version or current
-        plan = self._stored(wid, number)
-        check_references(self.store, plan.workflow, wid)
-        return _Target(plan, wid, number, None, Path(base_dir) if base_dir else None)
-
     # -- starting --------------------------------------------------------------------------------------------
 
     def start(self, workflow: str | Workflow, inputs: Mapping[str, Any] | None = None, *, run_id: str | None = None,
@@ -199,7 +145,7 @@ class RunService:
         """Start a run now and return its handle at once. Raises WorkflowInvalid, InputError or NotFound before
         anything runs or is recorded."""
         self._require_open()
-        t = self._target(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
+        t = self.targets.resolve(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
         meta = {"workflow_id": t.workflow_id, "version": t.version, "document": t.document, "mode": mode,
                 "priority": check_priority(priority), "trigger": trigger or self.trigger, "draft_id": draft_id,
                 "options": {"use_cache": use_cache, "use_pins": use_pins,
@@ -241,12 +187,12 @@ class RunService:
         """A run the dispatcher took from the queue (its row exists, ``running``)."""
         options = info.options or {}
         if info.has_document:
-            plan = self._compile(parse_document(self.store.runs.document(info.id) or "{}"))
+            plan = self.targets.compile(parse_document(self.store.runs.document(info.id) or "{}"))
             check_references(self.store, plan.workflow, info.workflow_id)
         else:
             if info.workflow_id is None or info.version is None:
                 raise NotFound(f"queued run {info.id} names no workflow")
-            plan = self._stored(info.workflow_id, info.version)
+            plan = self.targets.stored(info.workflow_id, info.version)
             check_references(self.store, plan.workflow, info.workflow_id)
         meta = {"claimed": True, "workflow_id": info.workflow_id}
         return self._begin(plan, info.inputs, meta, base_dir=options.get("base_dir"),
@@ -271,7 +217,7 @@ class RunService:
             if from_node not in {n.id for n in wf.nodes}:
                 raise NotFound(f"run {run_id!r} has no node {from_node!r}")
             presets = self._presets(wf, run_id, from_node)
-        plan = self._compile(wf)
+        plan = self.targets.compile(wf)
         check_references(self.store, wf, run.workflow_id)
         meta = {"workflow_id": run.workflow_id, "version": run.version, "replay_of": run_id, "from_node": from_node,
                 "trigger": "replay", "draft_id": run.draft_id, "options": run.options or None,
@@ -310,7 +256,7 @@ class RunService:
         check_priority(priority)
         if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 100_000:
             raise ValueError(f"copies must be from 1 to 100000, not {copies!r}")
-        t = self._target(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
+        t = self.targets.resolve(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
         options = {"use_cache": use_cache, "use_pins": use_pins}
         if t.document is not None and t.base_dir is not None:
             options["base_dir"] = str(t.base_dir)
