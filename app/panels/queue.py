@@ -221,6 +221,7 @@ class QueuePanel(QWidget):
             for rid, status, columns in wanted:
                 item = QTreeWidgetItem(columns)
                 item.setData(0, RUN_ID, rid)
+                item.setData(0, STATE, status)
                 item.setToolTip(0, f"run {rid}")
                 tree.addTopLevelItem(item)
                 item.setSelected(rid == selected)
