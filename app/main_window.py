@@ -321,10 +321,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.sync()
-        if self.service is not None:
-            for run_id in self.service.running():
-                self.service.cancel(run_id)
-        super().closeEvent(event)
+        super().closeEvent(event)  # aclose() then stops the run service (its runs are cancelled or re-queued)
 
 
 GUI_SWITCH_INTERVAL = 0.001

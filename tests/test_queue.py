@@ -259,14 +259,16 @@ def test_a_clean_stop_puts_the_queued_runs_it_was_running_back_in_their_place(st
 
     async def go():
         async with RunService(store, FAST, dispatch=True) as service:
-            [rid] = await service.enqueue_many(wid, [{"n": 7}])
-            await until(lambda: store.runs.get(rid).status == "running", what="the start")
-        return rid
+            rid, stopped = await service.enqueue_many(wid, [{"n": 7}, {"n": 8}])
+            await until(lambda: status(store, rid) == status(store, stopped) == "running", what="the starts")
+            service.cancel(stopped)  # a person's cancel stands
+        return rid, stopped
 
-    rid = asyncio.run(go())
+    rid, stopped = asyncio.run(go())
     run = store.runs.get(rid)
     assert (run.status, run.owner, run.requeued, run.error) == ("queued", None, 0, None)
     assert store.runs.nodes(rid) == [] and store.leases.list() == []
+    assert store.runs.get(stopped).status == "cancelled"
 
 
 def test_each_service_has_its_own_python_policy(store):

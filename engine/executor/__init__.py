@@ -213,14 +213,21 @@ class Executor:
 
             logging.getLogger(__name__).exception("internal error in run %s", state.run_id)
             status, error = "failed", f"internal error: {type(e).__name__}: {e}"
+        # a second cancel may come while the run winds up (Stop pressed twice, a cancel then a shutdown): it
+        # cuts the wind-up short, never the run_finished event
         if has_lazy(state.outputs):
             try:
                 state.outputs = await state.resolve_all(state.outputs)
+            except asyncio.CancelledError:
+                status, error, state.outputs = "cancelled", "the run was cancelled", {}
             except Exception as e:  # noqa: BLE001 - an output that cannot be read fails the run, cleanly
                 status, error = "failed", f"an output could not be read: {e}"
                 state.outputs = {}
         if state.writes:  # the run's results are stored before it is reported finished
-            await asyncio.gather(*(asyncio.wrap_future(f) for f in state.writes), return_exceptions=True)
+            try:
+                await asyncio.gather(*(asyncio.wrap_future(f) for f in state.writes), return_exceptions=True)
+            except asyncio.CancelledError:
+                pass  # the writes finish on the cache's own thread
         duration = (perf_counter() - t0) * 1000
         state.emit(RunFinished, status, dict(state.outputs), error, duration)
         self.active.pop(state.run_id, None)

@@ -64,6 +64,7 @@ class RunService:
         self._handles: dict[str, RunHandle] = {}
         self._background: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._cancelled: set[str] = set()  # runs someone cancelled here: a clean stop does not re-queue them
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -98,7 +99,7 @@ class RunService:
             return
         if self.dispatcher is not None:
             await self.dispatcher.stop()
-        dispatched = set(self.dispatcher.running) if self.dispatcher else set()
+        dispatched = (set(self.dispatcher.running) if self.dispatcher else set()) - self._cancelled
         handles = list(self._handles.values())
         for h in handles:
             h.cancel()
@@ -178,6 +179,7 @@ class RunService:
 
         def ended(_task, rid=run_id) -> None:
             self._handles.pop(rid, None)
+            self._cancelled.discard(rid)
             self.recorder.poke()
 
         execution.task.add_done_callback(ended)
@@ -322,6 +324,7 @@ class RunService:
         (``"cancelled"``), or running in another process (``"requested"``: that process stops it)."""
         handle = self._handles.get(run_id)
         if handle is not None:
+            self._cancelled.add(run_id)
             handle.cancel()
             return "cancelling"
         return self.store.queue.cancel(run_id)
