@@ -135,7 +135,9 @@ def test_a_dispatcher_killed_after_50_runs_loses_none_and_completes_none_twice(t
     ids = store.queue.add(rows)
     first = worker("dispatch", tmp_path, 3)
     assert line(first) == ["dispatching"]
+    deadline = time.time() + 60
     while sum(1 for r in store.runs.list(limit=1000) if r.status == "succeeded") < 50:
+        assert time.time() < deadline, "50 runs did not finish within a minute"
         time.sleep(0.01)
     first.send_signal(signal.SIGKILL)
     first.wait(10)

@@ -46,6 +46,7 @@ class LeaseKeeper:
         return found
 
     def recover(self) -> Recovered:
+        """Every run left behind: those of dead leases, and running ones no lease owns (older versions)."""
         return self.store.runs.recover(self.store.leases.dead())
 
     def _beat(self) -> None:
@@ -58,9 +59,11 @@ class LeaseKeeper:
                     if not self.store.leases.renew(self.lease_id, self.ttl_s):
                         log.warning("this process's lease was taken for dead; taking it again")
                         self.store.leases.acquire(self.front, self.ttl_s, self.lease_id)
-                    found = self.recover()
-                    if found:
-                        self._to_loop(self.on_recovered, found)
+                    dead = self.store.leases.dead()
+                    if dead:  # (runs owned by no lease at all are looked for at start only)
+                        found = self.store.runs.recover(dead)
+                        if found:
+                            self._to_loop(self.on_recovered, found)
                 cancels = self.store.queue.cancel_requests(self.lease_id)
                 if cancels:
                     self._to_loop(self.on_cancel, cancels)
