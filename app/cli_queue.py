@@ -46,7 +46,7 @@ async def enqueue(args) -> int:
                                              use_cache=not args.no_cache, **where)
         except ValueError as e:  # copies out of range
             raise CliError(str(e)) from None
-        service.acceptor.close()
+        await service.close()
     finally:
         store.close()
     if args.json:

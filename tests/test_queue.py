@@ -125,7 +125,7 @@ def test_a_move_a_priority_and_run_next_take_effect_and_survive_a_restart(tmp_pa
         service.move(names["E"], before=names["A"])      # E A B C D
         service.set_priority(names["C"], 9)              # C E A B D
         service.run_next(names["D"])                     # D C E A B
-        service.acceptor.close()
+        await service.close()
         return names
 
     names = asyncio.run(queue_them())
@@ -188,7 +188,7 @@ def test_queue_operations_refuse_what_cannot_be_done(store):
         await service.enqueue_many(wid, [{"n": 1}, {"n": 2}])
         with pytest.raises(QueueFull, match=r"the queue is full \(3 runs wait; at most 3\)"):
             await service.enqueue(wid, {"n": 3})
-        service.acceptor.close()
+        await service.close()
         return refused.value
 
     refused = asyncio.run(go())
@@ -208,7 +208,7 @@ def test_a_thousand_runs_accepted_at_once_are_a_few_commits(store):
         t0 = time.perf_counter()
         ids = await asyncio.gather(*(service.enqueue(wid, {"n": i}) for i in range(1000)))
         took = time.perf_counter() - t0
-        service.acceptor.close()
+        await service.close()
         return ids, took
 
     ids, took = asyncio.run(go())

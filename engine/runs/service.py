@@ -94,8 +94,10 @@ class RunService:
 
     async def close(self) -> None:
         """Stop dispatching, cancel this process's runs (queued ones it was running go back to the queue),
-        write what is left, give the lease back."""
+        write what is left, give the lease back. (A service that was never opened — used to queue runs only —
+        just finishes its accepts.)"""
         if self.executor is None:
+            self.acceptor.close()
             return
         if self.dispatcher is not None:
             await self.dispatcher.stop()

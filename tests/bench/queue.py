@@ -72,7 +72,7 @@ async def enqueue_batch(store: Store, wid: str) -> float:
     t0 = time.perf_counter()
     ids = await service.enqueue_many(wid, [{"n": i} for i in range(N)])
     took = time.perf_counter() - t0
-    service.acceptor.close()
+    await service.close()
     assert len(ids) == N
     return took
 
@@ -82,7 +82,7 @@ async def enqueue_concurrent(store: Store, wid: str) -> float:
     t0 = time.perf_counter()
     ids = await asyncio.gather(*(service.enqueue(wid, {"n": i}) for i in range(N)))
     took = time.perf_counter() - t0
-    service.acceptor.close()
+    await service.close()
     assert len(set(ids)) == N
     return took
 
