@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import sys
 from pathlib import Path
@@ -357,11 +358,22 @@ def main(home: str | None = None) -> int:
     app.setApplicationName("Nodeloom")
     window = create(home)
     window.show()
-    runner = asyncio.Runner(loop_factory=qasync.QEventLoop)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        # one run_until_complete for the whole session: qasync ends each one by processing pending Qt events
+        # with no running loop set, and a task stepped then cannot use asyncio (get_running_loop fails)
+        runner.run(_session(app, window))
+    return 0
+
+
+async def _session(app, window: MainWindow) -> None:
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
-    with runner:
-        runner.run(window.open_service())  # the queue is dispatched from the start, not from the first run
-        runner.run(closed.wait())
-        runner.run(window.aclose())
-    return 0
+    try:
+        try:
+            await window.open_service()  # the queue is dispatched from the start, not from the first run
+        except Exception as e:  # noqa: BLE001 - the editor still opens; the first run tries again and says why
+            logging.getLogger(__name__).exception("the run service could not start")
+            window.statusBar().showMessage(f"Runs are not available yet: {e}", 15000)
+        await closed.wait()
+    finally:
+        await window.aclose()

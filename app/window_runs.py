@@ -89,7 +89,8 @@ class RunsMixin:
         """What to start for ``tab``: its stored version when the tab shows exactly that, else its document
         (recorded with the run) naming the workflow it edits, or its draft id when it was never saved."""
         doc = tab.doc
-        where = {"workflow_id": doc.workflow_id, "version": doc.version} if doc.workflow_id else {"draft_id": tab.journal_key}
+        where = ({"workflow_id": doc.workflow_id, "version": doc.version} if doc.workflow_id
+                 else {"draft_id": tab.journal_key})
         if wf is None and doc.workflow_id and doc.version and not tab.dirty:
             return doc.workflow_id, {"version": doc.version}
         if not doc.workflow_id:

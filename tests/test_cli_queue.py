@@ -127,7 +127,8 @@ def test_replay_diff_rollback_delete_restore(home):
     store.workflows.save(wid, changed)
     store.close()
     diff = nodeloom(home, "diff", "add one", "1", "2")
-    assert diff.returncode == 0 and "~ node t" in diff.stdout and "expression: \"data + 1\" → \"data + 2\"" in diff.stdout
+    assert diff.returncode == 0 and "~ node t" in diff.stdout
+    assert 'expression: "data + 1" → "data + 2"' in diff.stdout
     as_json = json.loads(nodeloom(home, "diff", wid, "1", "2", "--json").stdout)
     assert as_json["nodes_changed"][0]["node_id"] == "t"
     back = nodeloom(home, "rollback", "add one", "1")

@@ -22,12 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def on_loop(window, coro_fn, *more_windows):
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    """``coro_fn()`` then the windows' shutdown in one run of the qasync loop, as the app's session is."""
+    async def session():
         try:
-            return runner.run(coro_fn())
+            return await coro_fn()
         finally:
             for w in (window, *more_windows):
-                runner.run(w.aclose())
+                await w.aclose()
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(session())
 
 
 async def until(condition, timeout=10.0, what="the condition"):

@@ -257,8 +257,8 @@ class QueuePanel(QWidget):
         else:
             progress, since = "", _since(run.created_at)
         state = run.status + (" (again)" if run.requeued else "")
-        return [run.workflow_name or "(unnamed)", state, str(run.priority), short_inputs(run.inputs), run.trigger, progress,
-                since, run.id[:8]]
+        return [run.workflow_name or "(unnamed)", state, str(run.priority), short_inputs(run.inputs), run.trigger,
+                progress, since, run.id[:8]]
 
     def selected(self) -> str | None:
         items = self.list.selectedItems()

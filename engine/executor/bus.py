@@ -20,7 +20,7 @@ __all__ = ["Subscription"]
 class Subscription:
     """An async iterator of events. ``close()`` ends the iteration after the buffered events."""
 
-    __slots__ = ("_buf", "maxsize", "run_id", "dropped", "_waiter", "_closed", "_on_close")
+    __slots__ = ("_buf", "maxsize", "run_id", "dropped", "_waiter", "_closed", "_on_close", "_loop")
 
     def __init__(self, maxsize: int = 10_000, run_id: str | None = None,
                  on_close: Callable[["Subscription"], None] | None = None):
@@ -33,6 +33,12 @@ class Subscription:
         self._waiter: asyncio.Future | None = None
         self._closed = False
         self._on_close = on_close
+        # the loop it is read on, kept: a reader resumed while a Qt loop (qasync) processes events with no
+        # running loop set must still be able to wait
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
 
     def push(self, ev: Event) -> None:
         buf = self._buf
@@ -75,7 +81,9 @@ class Subscription:
         while not self._buf:
             if self._closed:
                 raise StopAsyncIteration
-            self._waiter = asyncio.get_running_loop().create_future()
+            if self._loop is None:
+                self._loop = asyncio.get_running_loop()
+            self._waiter = self._loop.create_future()
             await self._waiter
         return self._buf.popleft()
 

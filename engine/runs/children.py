@@ -98,8 +98,8 @@ class ChildRuns:
         meta = {"workflow_id": info.id, "version": number, "trigger": "sub_workflow", "mode": mode,
                 "parent_run_id": ctx.run_id}
         try:
-            handle = service._begin(service.targets.stored(info.id, number), data, meta, base_dir=store.base_dir(info.id),
-                                    lineage=(*lineage, info.id), policy=ctx.policy)
+            handle = service._begin(service.targets.stored(info.id, number), data, meta,
+                                    base_dir=store.base_dir(info.id), lineage=(*lineage, info.id), policy=ctx.policy)
         except InputError as e:
             raise BlockError(f"sub_workflow {wf.name!r} refused its inputs: {e}") from None
         except WorkflowInvalid as e:

@@ -28,13 +28,14 @@ class Dispatcher:
         self.service = service
         self.running: set[str] = set()
         self.holding = asyncio.Event()  # set while this process dispatches
-        self._wake = asyncio.Event()
+        self._woken: asyncio.Future | None = None
         self._task: asyncio.Task | None = None
+        self.loop = asyncio.get_running_loop()
 
     def start(self) -> None:
         recorder = self.service.recorder
         recorder.after_finish, recorder.on_after_finish = self._claim_after_finish, self._launch_all
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="nodeloom-dispatcher")
+        self._task = self.loop.create_task(self._dispatch(), name="nodeloom-dispatcher")
 
     def _claim_after_finish(self, session) -> list:
         """On the recorder's thread, in the transaction that recorded runs ending: take their places at once."""
@@ -48,9 +49,21 @@ class Dispatcher:
             self._launch(info)
 
     def wake(self) -> None:
-        self._wake.set()
+        w = self._woken
+        if w is not None and not w.done():
+            w.set_result(None)
 
-    async def _loop(self) -> None:
+    async def _sleep(self, seconds: float) -> None:
+        """Until ``wake()`` or ``seconds``, with the loop kept (no asyncio call needs a running loop here)."""
+        self._woken = woken = self.loop.create_future()
+        timer = self.loop.call_later(seconds, self.wake)
+        try:
+            await woken
+        finally:
+            timer.cancel()
+            self._woken = None
+
+    async def _dispatch(self) -> None:
         svc = self.service
         store, lease = svc.store, svc.lease_id
         checked = 0.0
@@ -60,10 +73,12 @@ class Dispatcher:
                 now = time.monotonic()
                 if not self.holding.is_set() or now - checked > settings.heartbeat_s:
                     checked = now
-                    if self.holding.is_set() and not await asyncio.to_thread(store.leases.is_dispatcher, lease):
+                    if self.holding.is_set() and not await self.loop.run_in_executor(None, store.leases.is_dispatcher,
+                                                                                     lease):
                         log.warning("another process dispatches the queue now")
                         self.holding.clear()
-                    if not self.holding.is_set() and await asyncio.to_thread(store.leases.take_dispatch, lease):
+                    if not self.holding.is_set() and await self.loop.run_in_executor(None, store.leases.take_dispatch,
+                                                                                     lease):
                         log.info("this process dispatches the queue")
                         self.holding.set()
                 free = settings.max_concurrent_runs - len(self.running)
@@ -72,12 +87,7 @@ class Dispatcher:
                                                               free))
             except Exception:  # noqa: BLE001 - a busy database now and then must not stop dispatching
                 log.exception("dispatching the queue")
-            self._wake.clear()
-            try:
-                async with asyncio.timeout(settings.queue_poll_s if self.holding.is_set() else settings.heartbeat_s):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            await self._sleep(settings.queue_poll_s if self.holding.is_set() else settings.heartbeat_s)
 
     def _launch(self, info) -> None:
         svc = self.service
@@ -89,7 +99,7 @@ class Dispatcher:
             self.wake()
             return
         self.running.add(info.id)
-        task = asyncio.ensure_future(self._follow(handle))
+        task = self.loop.create_task(self._follow(handle))
         svc._background.add(task)
         task.add_done_callback(svc._background.discard)
 

@@ -87,15 +87,17 @@ class RunRecorder:
             self._poke.set_result(None)
 
     async def _follow(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()  # kept: no asyncio call below needs a running loop (see bus.py)
         while True:
             try:
                 first = await self.sub.get()
             except EOFError:
                 return
             if not isinstance(first, RunFinished):  # gather what follows into the same transaction
-                self._poke = loop.create_future()
-                await asyncio.wait([self._poke], timeout=COALESCE_S)
+                self._poke = poke = loop.create_future()
+                timer = loop.call_later(COALESCE_S, lambda: poke.done() or poke.set_result(None))
+                await poke
+                timer.cancel()
                 self._poke = None
             batch = [first, *self.sub.drain()]
             extra = None

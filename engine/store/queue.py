@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 
 from ..errors import QueueError, QueueFull
 from .db import Database
-from .models import LeaseRow, NodeRunRow, RunRow, SettingRow
+from .models import NodeRunRow, RunRow, SettingRow
 from .runs import RunInfo
 
 __all__ = ["QueueRepo", "QueueView", "PRIORITIES", "DEFAULT_PRIORITY"]
