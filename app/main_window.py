@@ -10,6 +10,7 @@ import asyncio
 import gc
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -367,7 +368,14 @@ def main(home: str | None = None) -> int:
 
 async def _session(app, window: MainWindow) -> None:
     closed = asyncio.Event()
+    app.setQuitOnLastWindowClosed(False)  # the session ends the loop, after aclose(), not Qt on its own
     app.lastWindowClosed.connect(closed.set)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # logging out, `kill`, Ctrl+C in the terminal: close cleanly
+        try:
+            loop.add_signal_handler(sig, window.close)
+        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not on this platform
+            pass
     try:
         try:
             await window.open_service()  # the queue is dispatched from the start, not from the first run

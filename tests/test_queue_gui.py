@@ -216,3 +216,35 @@ def test_allow_python_in_one_window_leaves_another_windows_service_alone(window,
     assert off.status == "failed" and "python blocks are turned off in the settings" in off.error
     assert on.status == "succeeded"
     assert window.service is None and second_window.service is None  # closed
+
+
+def test_the_editor_dispatches_from_its_start_and_a_sigterm_closes_it_cleanly(tmp_path):
+    """The real `nodeloom` app in a subprocess: it takes the dispatcher lease at start (so queued runs go on
+    without a first F5), runs what is queued, and SIGTERM (logging out, `kill`) ends it with its lease given
+    back — not a lease left to expire."""
+    import os
+    import signal
+
+    from engine.store import Store
+
+    store = Store(tmp_path, install_templates=False)
+    wf = Flow("q").node("c", "constant", value=3).node("o", "output", name="o").edge("c.value", "o.value").build()
+    wid = store.workflows.create(wf).id
+    [queued_id] = store.queue.add([{"workflow_id": wid, "version": 1, "inputs": {}}])
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONWARNINGS": "ignore"}
+    app = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(tmp_path)], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        while store.runs.get(queued_id).status != "succeeded":
+            assert time.time() < deadline and app.poll() is None, app.stderr.read() if app.poll() else "too slow"
+            time.sleep(0.1)
+        [lease] = store.leases.list()
+        assert (lease.front, lease.pid, lease.dispatching) == ("editor", app.pid, True)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(15) == 0, app.stderr.read()
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert store.leases.list() == []
+    store.close()
