@@ -8,6 +8,12 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# the repository root instead of this folder, whose queue.py would shadow the standard library's queue module
+sys.path[0] = str(Path(__file__).resolve().parents[2])
+
 import json
 import os
 import random
@@ -17,7 +23,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtCore import QPointF, QRectF, Qt  # noqa: E402
 from PySide6.QtGui import QPainterPath, QUndoStack  # noqa: E402

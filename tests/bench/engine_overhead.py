@@ -5,6 +5,12 @@ Prints one JSON line per case (see DEVELOPERS.md). Run: ``make bench`` or ``pyth
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# the repository root instead of this folder, whose queue.py would shadow the standard library's queue module
+sys.path[0] = str(Path(__file__).resolve().parents[2])
+
 import asyncio
 import gc
 import json
@@ -14,7 +20,6 @@ import time
 from functools import partial
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from engine import Executor  # noqa: E402
 from engine.blocks import Block, BlockConfig, Port, default_registry  # noqa: E402

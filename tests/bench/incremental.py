@@ -9,6 +9,12 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# the repository root instead of this folder, whose queue.py would shadow the standard library's queue module
+sys.path[0] = str(Path(__file__).resolve().parents[2])
+
 import asyncio
 import json
 import os
@@ -17,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PIL import Image  # noqa: E402
 
