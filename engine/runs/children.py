@@ -99,7 +99,7 @@ class ChildRuns:
                 "parent_run_id": ctx.run_id}
         try:
             handle = service._begin(service.targets.stored(info.id, number), data, meta,
-                                    base_dir=store.base_dir(info.id), lineage=(*lineage, info.id), policy=ctx.policy)
+                                    base_dir=service.targets.base_dir(info.id), lineage=(*lineage, info.id), policy=ctx.policy)
         except InputError as e:
             raise BlockError(f"sub_workflow {wf.name!r} refused its inputs: {e}") from None
         except WorkflowInvalid as e:

@@ -167,7 +167,7 @@ class RunService:
         if lineage is None:
             lineage = (wid,) if wid else ()
         if base_dir is None and wid:
-            base_dir = self.store.base_dir(wid)  # where a stored workflow's relative paths lead
+            base_dir = self.targets.base_dir(wid)  # where a stored workflow's relative paths lead
         try:
             execution = self.executor.start(plan, inputs, run_id=run_id, base_dir=base_dir, use_pins=use_pins,
                                             use_cache=use_cache, presets=presets, lineage=lineage, policy=policy)

@@ -34,6 +34,7 @@ class Targets:
         self.store = store
         self._registry = registry
         self._plans: OrderedDict[tuple[str, int], Plan] = OrderedDict()
+        self._folders: dict[str, Path] = {}
 
     @property
     def registry(self):
@@ -57,6 +58,14 @@ class Targets:
         else:
             self._plans.move_to_end(key)
         return plan
+
+    def base_dir(self, workflow_id: str) -> Path:
+        """The folder a stored workflow's relative paths resolve against (where it came from: fixed when it
+        was created, so it is asked of the store once)."""
+        folder = self._folders.get(workflow_id)
+        if folder is None:
+            folder = self._folders[workflow_id] = self.store.base_dir(workflow_id)
+        return folder
 
     def resolve(self, workflow: str | Workflow, *, version: int | None = None, workflow_id: str | None = None,
                 base_dir: str | Path | None = None) -> Target:
