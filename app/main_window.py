@@ -53,6 +53,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         self.journal = Journal(self.home)
         self.service = None     # the run service, opened on the running loop (open_service)
         self.bridge = None
+        self._opening = None    # the task opening the run service
         self.live_runs: dict = {}  # run id → LiveRun
         self.followed: dict = {}   # queued run id → the tab to show it on when it starts
         self.running: str | None = None  # the run Stop cancels
@@ -308,6 +309,8 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
             tab.view.centerOn(item)
 
     async def aclose(self) -> None:
+        if self._opening is not None and not self._opening.done():  # let it finish, then close what it opened
+            await asyncio.gather(self._opening, return_exceptions=True)
         if getattr(self, "bridge", None) is not None:
             await self.bridge.close()
             self.bridge = None

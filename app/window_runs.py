@@ -40,23 +40,28 @@ class RunsMixin:
         return RunSettings.from_environ(allow_python_blocks=self.python_allowed)
 
     async def open_service(self) -> RunService:
-        """The window's run service, opened the first time (its lease, recorder and dispatcher start)."""
-        if self.service is None:
-            from .bridge import RunBridge
+        """The window's run service, opened the first time (its lease, recorder and dispatcher start). Callers
+        arriving while it opens wait for the same opening; after a failure the next call tries again."""
+        if self.bridge is not None:
+            return self.service
+        if self._opening is None or self._opening.done():
+            self._opening = asyncio.ensure_future(self._open_service())
+        return await asyncio.shield(self._opening)
 
-            service = RunService(self.store, self._run_settings(), registry=self.registry, front="editor",
-                                 trigger="editor", dispatch=True)
-            self.service = service
-            try:
-                await service.open()
-            except BaseException:
-                self.service = None
-                raise
-            self.bridge = RunBridge(service.subscribe(), self)
-            self.bridge.event.connect(self._on_event)
-        while self.bridge is None:  # another caller is opening it
-            await asyncio.sleep(0.01)
-        return self.service
+    async def _open_service(self) -> RunService:
+        from .bridge import RunBridge
+
+        self.service = service = RunService(self.store, self._run_settings(), registry=self.registry,
+                                            front="editor", trigger="editor", dispatch=True)
+        try:
+            await service.open()
+        except BaseException:
+            self.service = None
+            await service.close()
+            raise
+        self.bridge = RunBridge(service.subscribe(), self)
+        self.bridge.event.connect(self._on_event)
+        return service
 
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)

@@ -112,7 +112,8 @@ class RunService:
         await self.recorder.close()
         if dispatched:
             await asyncio.to_thread(self.store.queue.put_back, sorted(dispatched), self.lease_id)
-        await asyncio.to_thread(self.lease.stop)
+        if self.lease is not None and self.lease.lease_id is not None:
+            await asyncio.to_thread(self.lease.stop)
         self.acceptor.close()
         self.executor.close()
         await net.aclose()  # the shared HTTP client of this loop
