@@ -14,8 +14,8 @@ import dataclasses
 import json
 import time
 import uuid
-from types import SimpleNamespace
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 from sqlalchemy import func, select, update
@@ -104,8 +104,7 @@ class QueueRepo:
                 rid = row.get("id") or uuid.uuid4().hex
                 ids.append(rid)
                 values.append({"mode": "async", "priority": DEFAULT_PRIORITY, "workflow_name": "", "inputs": {},
-                               "trigger": "cli",
-                               **row, "id": rid, "status": "queued", "from_queue": True, "created_at": now,
+                               "trigger": "cli", **row, "id": rid, "status": "queued", "from_queue": True, "created_at": now,
                                "queue_position": last + i})
             if values:
                 s.execute(RunRow.__table__.insert(), values)
