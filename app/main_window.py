@@ -1,4 +1,6 @@
-"""The main window (SPEC §8): workflow tabs around the canvas, palette, inspector, history, run panel.
+"""The main window (SPEC §8): a shell that builds the docks and tabs, declares its actions as data
+(``app/window/actions.py``) and wires the controllers that do the work (``app/window/``): workflows, versions,
+journal, code, runs, queue.
 
 ``create(home=PATH)`` builds the window in-process on the data folder PATH (for tests and scripts); ``main()``
 runs the application on the qasync loop. Actions carry the objectNames SPEC §8 lists.
@@ -15,8 +17,8 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QScrollArea, QTabWidget
+from PySide6.QtGui import QUndoGroup
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget
 
 from engine.store import Store
 
@@ -33,38 +35,36 @@ from .panels.queue import QueuePanel
 from .panels.run_panel import RunPanel
 from .popup import AddBlockPopup
 from .theme import apply_theme
-from .window_code import CodeMixin
-from .window_files import FilesMixin
-from .window_journal import JournalMixin
-from .window_queue import QueueMixin
-from .window_runs import RunsMixin
-from .window_versions import VersionsMixin
+from .window.actions import build_actions
+from .window.code import CodeController
+from .window.journal import JournalController
+from .window.queue import QueueController
+from .window.runs import RunsController
+from .window.versions import VersionsController
+from .window.workflows import WorkflowsController
 
 __all__ = ["MainWindow", "create", "main"]
 
 
-class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin, CodeMixin, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, home: str | Path | None = None):
         super().__init__()
+        from engine.blocks import default_registry
+
         self.store = Store(home)
         self.home = self.store.home
-        self.registry = None
+        self.registry = default_registry()
         self.settings = QSettings(str(self.home / "settings.ini"), QSettings.Format.IniFormat)
         self.journal = Journal(self.home)
-        self.service = None     # the run service, opened on the running loop (open_service)
-        self.bridge = None
-        self._opening = None    # the task opening the run service
-        self.live_runs: dict = {}  # run id → LiveRun
-        self.followed: dict = {}   # queued run id → the tab to show it on when it starts
-        self.running: str | None = None  # the run Stop cancels
-        self.last_outputs: dict[tuple, dict] = {}
-        self.python_allowed = True
+        self.workflows = WorkflowsController(self)
+        self.versions = VersionsController(self)
+        self.recovery = JournalController(self)
+        self.code = CodeController(self)
+        self.runs = RunsController(self)
+        self.queue = QueueController(self)
         self.setWindowTitle("Nodeloom")
         self.resize(1400, 860)
         self.undo_group = QUndoGroup(self)
-        from engine.blocks import default_registry
-
-        self.registry = default_registry()
         self._build_docks()
         self.tabs = QTabWidget(documentMode=True, tabsClosable=True, movable=True)
         self.tabs.setObjectName("tabs")
@@ -74,7 +74,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
         self.popup = AddBlockPopup(self.registry, self)
         self.popup.chosen.connect(lambda kind, pos: self.current_tab() and self.current_tab().add_block(kind, pos))
-        self._build_actions()
+        build_actions(self)
         self._connect()
         self.theme = apply_theme(str(self.settings.value("theme", "system")))
         geometry = self.settings.value("geometry")
@@ -83,8 +83,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
-        self.journal_offer: QMessageBox | None = None
-        self._offer_journal()
+        self.recovery.offer()
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -114,7 +113,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         self.run_dock = self._dock("Run", "runPanel", self.run_panel, bottom)
         self.preview_dock = self._dock("Preview", "previewDock", self.preview_panel, bottom)
         self.profiler_dock = self._dock("Profiler", "profilerDock", profiler_scroll, bottom)
-        self.queue_panel = QueuePanel(self)
+        self.queue_panel = QueuePanel(self.queue)
         self.queue_dock = self._dock("Queue", "queueDock", self.queue_panel, bottom)
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
@@ -122,99 +121,24 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         self.tabifyDockWidget(self.preview_dock, self.profiler_dock)
         self.tabifyDockWidget(self.profiler_dock, self.queue_dock)
         self.run_dock.raise_()
-
-    def _action(self, menu, text: str, name: str, slot, *keys) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        shortcuts = [k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys]
-        if shortcuts:
-            action.setShortcuts(shortcuts)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        std = QKeySequence.StandardKey
-        file = bar.addMenu("&File")
-        self.actionNew = self._action(file, "&New workflow", "actionNew", self.new_workflow, std.New)
-        self.actionImport = self._action(file, "&Import…", "actionImport", self.import_dialog, std.Open)
-        self.actionSave = self._action(file, "&Save", "actionSave", lambda: self.save(), std.Save)
-        self.actionSaveMessage = self._action(file, "Save with &message…", "actionSaveMessage", self.ask_save_message,
-                                              "Ctrl+Shift+S")
-        self.actionClose = self._action(file, "&Close tab", "actionClose", self.close_current_tab, std.Close, "Ctrl+W")
-        file.addSeparator()
-        self.actionQuit = self._action(file, "&Quit", "actionQuit", self.close, std.Quit, "Ctrl+Q")
-        edit = bar.addMenu("&Edit")
-        self.actionUndo = self.undo_group.createUndoAction(self, "&Undo")
-        self.actionUndo.setObjectName("actionUndo")
-        self.actionUndo.setShortcuts([QKeySequence(std.Undo)])
-        self.actionRedo = self.undo_group.createRedoAction(self, "&Redo")
-        self.actionRedo.setObjectName("actionRedo")
-        self.actionRedo.setShortcuts([QKeySequence(std.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for a in (self.actionUndo, self.actionRedo):
-            edit.addAction(a)
-            self.addAction(a)
-        edit.addSeparator()
-        tab = self.current_tab
-        self.actionCopy = self._action(edit, "&Copy", "actionCopy", lambda: tab() and tab().copy_selection(), std.Copy)
-        self.actionPaste = self._action(edit, "&Paste", "actionPaste", lambda: tab() and tab().paste(), std.Paste)
-        self.actionDuplicate = self._action(edit, "&Duplicate", "actionDuplicate",
-                                            lambda: tab() and tab().duplicate(), "Ctrl+D")
-        self.actionDelete = self._action(edit, "&Delete", "actionDelete", lambda: tab() and tab().delete_selection(),
-                                         std.Delete, "Backspace")
-        self.actionSelectAll = self._action(edit, "Select &all", "actionSelectAll",
-                                            lambda: tab() and [i.setSelected(True) for i in tab().scene.node_items.values()],
-                                            std.SelectAll)
-        view = bar.addMenu("&View")
-        self.actionFrame = self._action(view, "&Frame all", "actionFrame",
-                                        lambda: tab() and tab().view.frame(selection_only=False), "Home")
-        self.actionLayout = self._action(view, "Auto-&layout", "actionLayout",
-                                         lambda: tab() and tab().auto_layout(), "Ctrl+L")
-        themes = view.addMenu("&Theme")
-        group = QActionGroup(self)
-        for mode in ("system", "dark", "light"):
-            a = QAction(mode.title(), self, checkable=True)
-            a.setObjectName(f"actionTheme{mode.title()}")
-            a.setChecked(str(self.settings.value("theme", "system")) == mode)
-            a.triggered.connect(lambda _=False, m=mode: self.set_theme(m))
-            group.addAction(a)
-            themes.addAction(a)
-        for dock in (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock,
-                     self.profiler_dock, self.queue_dock):
-            view.addAction(dock.toggleViewAction())
-        run = bar.addMenu("&Run")
-        self.actionRun = self._action(run, "&Run", "actionRun", self.run_current, "F5")
-        self.actionEnqueue = self._action(run, "&Queue run", "actionEnqueue", self.enqueue_current, "Shift+F5")
-        self.actionRunList = self._action(run, "Run over a &list of inputs…", "actionRunList", self.run_over_list)
-        self.actionStop = self._action(run, "&Stop", "actionStop", self.stop_run, "Ctrl+F2")
-        self.actionRunNode = self._action(run, "Run this &node", "actionRunNode", self.run_selected_node, "Ctrl+Return")
-        self.actionPin = self._action(run, "&Pin / unpin outputs", "actionPin", self.pin_selected, "Ctrl+Shift+P")
-        run.addSeparator()
-        self._build_code_actions(run)
-        self.actionStop.setEnabled(False)
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("mainToolbar")
-        for a in (self.actionNew, self.actionSave, self.actionUndo, self.actionRedo, self.actionRun, self.actionEnqueue,
-                  self.actionStop):
-            toolbar.addAction(a)
+        self.docks = (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock,
+                      self.profiler_dock, self.queue_dock)
 
     def _connect(self) -> None:
         self.tabs.currentChanged.connect(self._tab_changed)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.palette_panel.blockActivated.connect(lambda kind: self.current_tab() and self.current_tab().add_block(kind))
-        self.browser.openRequested.connect(self.open_workflow)
-        self.browser.newFromTemplate.connect(self.new_from_template)
-        self.browser.newRequested.connect(self.new_workflow)
-        self.browser.importRequested.connect(self.import_dialog)
-        self.history.openRequested.connect(lambda wid, n: self.open_workflow(wid, version=n, read_only=True))
-        self.history.compareRequested.connect(self.compare_versions)
-        self.history.restoreRequested.connect(self.restore_version)
+        self.browser.openRequested.connect(self.workflows.open)
+        self.browser.newFromTemplate.connect(self.workflows.new_from_template)
+        self.browser.newRequested.connect(self.workflows.new)
+        self.browser.importRequested.connect(self.workflows.import_dialog)
+        self.history.openRequested.connect(lambda wid, n: self.workflows.open(wid, version=n, read_only=True))
+        self.history.compareRequested.connect(self.versions.compare)
+        self.history.restoreRequested.connect(self.versions.restore)
         self.run_panel.nodeClicked.connect(self.select_node)
-        self.run_panel.showRun.connect(self.show_past_run)
-        self.run_panel.replayRun.connect(lambda rid, node: asyncio.ensure_future(self.replay(rid, node)))
-        self.queue_panel.openRun.connect(self.open_run)
+        self.run_panel.showRun.connect(self.runs.show_past_run)
+        self.run_panel.replayRun.connect(lambda rid, node: asyncio.ensure_future(self.runs.replay(rid, node)))
+        self.queue_panel.openRun.connect(self.queue.open_run)
         self.setAcceptDrops(True)
 
     # -- tabs ------------------------------------------------------------------------------------------------
@@ -231,19 +155,19 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         tab.journal_key = journal_key or self.journal.key()
         self.undo_group.addStack(tab.undo_stack)
         index = self.tabs.addTab(tab, tab.title())
-        tab.titleChanged.connect(lambda t=tab: self._retitle(t))
-        tab.undo_stack.indexChanged.connect(lambda _=0, t=tab: self._journal(t))
+        tab.titleChanged.connect(lambda t=tab: self.retitle(t))
+        tab.undo_stack.indexChanged.connect(lambda _=0, t=tab: self.recovery.changed(t))
         tab.scene.selectionChanged.connect(lambda t=tab: self._selection_changed(t))
         tab.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.view.addBlockRequested.connect(lambda pos, t=tab: self.popup.show_at(
             t.view.mapToGlobal(t.view.mapFromScene(pos)), pos))
-        tab.view.filesDropped.connect(self.import_files)
-        tab.view.nodeActivated.connect(lambda node_id, t=tab: self.open_sub_workflow(t, node_id))
+        tab.view.filesDropped.connect(self.workflows.import_files)
+        tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
         self.tabs.setCurrentIndex(index)
         tab.view.frame(selection_only=False)
         return tab
 
-    def _retitle(self, tab: EditorTab) -> None:
+    def retitle(self, tab: EditorTab) -> None:
         try:
             i = self.tabs.indexOf(tab)
             if i >= 0:
@@ -255,7 +179,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
         tab = self.current_tab()
         self.undo_group.setActiveStack(tab.undo_stack if tab else None)
         self.inspector.show_node(None, None, None)
-        self.refresh_history()
+        self.versions.refresh()
         self.run_panel.show_tab(self.store, tab)
         if tab is None:
             self.browser.refresh()
@@ -298,7 +222,8 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        self.import_files([u.toLocalFile() for u in event.mimeData().urls() if u.toLocalFile().endswith(".json")])
+        self.workflows.import_files([u.toLocalFile() for u in event.mimeData().urls()
+                                     if u.toLocalFile().endswith(".json")])
 
     def select_node(self, node_id: str) -> None:
         tab = self.current_tab()
@@ -309,14 +234,7 @@ class MainWindow(FilesMixin, VersionsMixin, JournalMixin, RunsMixin, QueueMixin,
             tab.view.centerOn(item)
 
     async def aclose(self) -> None:
-        if self._opening is not None and not self._opening.done():  # let it finish, then close what it opened
-            await asyncio.gather(self._opening, return_exceptions=True)
-        if getattr(self, "bridge", None) is not None:
-            await self.bridge.close()
-            self.bridge = None
-        if self.service is not None:
-            await self.service.close()
-            self.service = None
+        await self.runs.close()
         self.store.close()
 
     def closeEvent(self, event) -> None:
@@ -381,7 +299,7 @@ async def _session(app, window: MainWindow) -> None:
             pass
     try:
         try:
-            await window.open_service()  # the queue is dispatched from the start, not from the first run
+            await window.runs.open_service()  # the queue is dispatched from the start, not from the first run
         except Exception as e:  # noqa: BLE001 - the editor still opens; the first run tries again and says why
             logging.getLogger(__name__).exception("the run service could not start")
             window.statusBar().showMessage(f"Runs are not available yet: {e}", 15000)

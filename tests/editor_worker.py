@@ -16,7 +16,7 @@ from engine.model import Edge  # noqa: E402
 app = QApplication([])
 window = create(sys.argv[1])
 window.show()
-tab = window.new_workflow()
+tab = window.workflows.new()
 c = tab.add_block("constant")
 t = tab.add_block("transform")
 tab.undo_stack.push(UpdateNode(tab.doc, c, "edit", config={"value": 41}))

@@ -6,6 +6,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from app.main_window import create
 
@@ -20,7 +21,7 @@ def test_objectnames_and_shortcuts(window):
     assert {"palette", "inspector", "runPanel", "previewDock", "historyDock"} <= docks
     for name in ("actionRun", "actionStop", "actionSave", "actionRunNode", "actionUndo", "actionRedo"):
         assert getattr(window, name).objectName() == name
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     assert tab.view.objectName() == "canvas" and isinstance(tab.view, QGraphicsView)
     assert window.actionRun.shortcut().toString() == "F5"
     assert {s.toString() for s in window.actionDelete.shortcuts()} >= {"Del", "Backspace"}
@@ -29,10 +30,10 @@ def test_objectnames_and_shortcuts(window):
 
 def test_running_a_template_from_the_editor(window):
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
-    tab = window.new_from_template(tpl.id)
+    tab = window.workflows.new_from_template(tpl.id)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        first = runner.run(window.run_tab(tab))
-        again = runner.run(window.run_tab(tab))
+        first = runner.run(window.runs.run_tab(tab))
+        again = runner.run(window.runs.run_tab(tab))
         runner.run(window.aclose())
     assert first.status == again.status == "succeeded"
     log = window.run_panel.text()
@@ -52,9 +53,9 @@ def test_geometry_docks_and_recent_workflows_persist(qtbot, tmp_path):
     w.resize(w.minimumSizeHint().width(), height)
     size = w.size()
     w.history_dock.hide()
-    tab = w.new_workflow()
+    tab = w.workflows.new()
     tab.add_block("constant")
-    w.save()
+    w.workflows.save()
     wid = tab.doc.workflow_id
     w.close()
     w.store.close()
@@ -69,7 +70,7 @@ def test_geometry_docks_and_recent_workflows_persist(qtbot, tmp_path):
 
 
 def test_copy_paste_between_tabs_duplicate_delete_and_layout(window):
-    a = window.new_workflow()
+    a = window.workflows.new()
     a.view.resetTransform()
     c = drop_block(window, a, "constant", QPoint(100, 100))
     t = drop_block(window, a, "transform", QPoint(400, 120))
@@ -77,7 +78,7 @@ def test_copy_paste_between_tabs_duplicate_delete_and_layout(window):
     for item in a.scene.node_items.values():
         item.setSelected(True)
     window.actionCopy.trigger()
-    b = window.new_workflow()
+    b = window.workflows.new()
     window.actionPaste.trigger()
     assert sorted(n.type for n in b.doc.nodes.values()) == ["constant", "transform"]
     assert len(b.doc.edges) == 1 and set(b.doc.nodes).isdisjoint(set()) is True
@@ -103,7 +104,7 @@ def test_copy_paste_between_tabs_duplicate_delete_and_layout(window):
 
 
 def test_add_block_popup_and_zoom(window):
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     viewport = tab.view.viewport()
     QTest.mouseDClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(200, 200))
     popup = window.popup
@@ -124,7 +125,7 @@ def test_add_block_popup_and_zoom(window):
 
 def test_minimap_shows_the_graph_and_moves_the_view(window, qtbot):
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
-    tab = window.new_from_template(tpl.id)
+    tab = window.workflows.new_from_template(tpl.id)
     tab.view.resetTransform()
     minimap = tab.view.minimap
     minimap.refresh()
@@ -137,7 +138,7 @@ def test_minimap_shows_the_graph_and_moves_the_view(window, qtbot):
 
 
 def test_invalid_config_is_marked_at_the_field_and_not_applied(window):
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     node = tab.add_block("constant")
     window.inspector.show_node(tab.doc, tab.undo_stack, node)
     field = window.inspector.fields["value"]
@@ -156,7 +157,7 @@ def test_dropping_a_workflow_file_imports_it(window, tmp_path):
 
     from engine.folders import templates_dir
 
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     md = QMimeData()
     md.setUrls([QUrl.fromLocalFile(str(templates_dir() / "condition_merge.json"))])
     args = (Qt.DropAction.CopyAction, md, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -167,10 +168,10 @@ def test_dropping_a_workflow_file_imports_it(window, tmp_path):
 
 
 def test_save_with_a_message_and_tag(window):
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     tab.add_block("constant")
     window.actionSaveMessage.trigger()
-    dialog = window.save_dialog
+    dialog = window.workflows.save_dialog
     assert dialog.isVisible()
     dialog.setTextValue("first sketch #draft")
     dialog.accept()
@@ -181,14 +182,32 @@ def test_save_with_a_message_and_tag(window):
 
 def test_run_this_node_runs_its_upstream_and_previews_the_image(window):
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
-    tab = window.new_from_template(tpl.id)
+    tab = window.workflows.new_from_template(tpl.id)
     tab.scene.node_items["resize"].setSelected(True)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        result = runner.run(window.run_node(tab, "resize"))
+        result = runner.run(window.runs.run_node(tab, "resize"))
         runner.run(window.aclose())
     assert result.status == "succeeded"
-    assert window.last_node_outputs["image"].size == (160, 120)
+    assert window.runs.last_node_outputs["image"].size == (160, 120)
     panel = window.preview_panel
     assert (panel.qimage.width(), panel.qimage.height()) == (160, 120) and "160 × 120 px" in panel.info.text()
     assert tab.scene.node_items["resize"].thumbnail is not None  # and a thumbnail on the node
     assert set(result.nodes) == {"load", "resize"}  # only what the node depends on ran
+
+
+def test_no_two_actions_share_a_shortcut_and_ctrl_w_closes_a_tab(window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    from app.window.actions import shortcut_clashes
+
+    assert shortcut_clashes(window) == []
+    assert QKeySequence("Ctrl+W") in window.actionClose.shortcuts()
+    assert QKeySequence("Ctrl+Q") in window.actionQuit.shortcuts()
+    window.workflows.new()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    before = window.tabs.count()
+    QTest.keyClick(window.current_tab().view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.count() == before - 1  # the shortcut is not "ambiguous" any more: it works

@@ -22,7 +22,7 @@ def answer_approval(window, button, seen):
     """Click ``button`` of the approval box as soon as it shows (the run awaits it, the loop keeps turning)."""
 
     def look():
-        box = getattr(window, "approval_box", None)
+        box = window.code.approval_box
         if box is None or not box.isVisible():
             QTimer.singleShot(10, look)
             return
@@ -34,17 +34,17 @@ def answer_approval(window, button, seen):
 
 
 def test_imported_python_code_asks_once_before_it_runs(window, tmp_path):
-    [tab] = window.import_files([str(code_workflow(tmp_path))])
+    [tab] = window.workflows.import_files([str(code_workflow(tmp_path))])
     seen = []
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         answer_approval(window, QMessageBox.StandardButton.No, seen)
-        refused = runner.run(window.run_tab(tab))
+        refused = runner.run(window.runs.run_tab(tab))
         assert refused is None and len(seen) == 1
         assert "imported from a file and runs Python code in 1 node(s): p" in seen[0]
         answer_approval(window, QMessageBox.StandardButton.Yes, seen)
-        approved = runner.run(window.run_tab(tab))
+        approved = runner.run(window.runs.run_tab(tab))
         assert len(seen) == 2 and approved.status == "succeeded" and approved.outputs == {"answer": 42}
-        again = runner.run(window.run_tab(tab))  # remembered: no box this time
+        again = runner.run(window.runs.run_tab(tab))  # remembered: no box this time
         assert len(seen) == 2 and again.status == "succeeded"
         runner.run(window.aclose())
     log = window.run_panel.text()
@@ -53,15 +53,15 @@ def test_imported_python_code_asks_once_before_it_runs(window, tmp_path):
 
 
 def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window):
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     tab.add_block("python")
-    window.save()
+    window.workflows.save()
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        ok = runner.run(window.run_tab(tab))
+        ok = runner.run(window.runs.run_tab(tab))
         assert ok.status == "succeeded"
         window.actionAllowPython.trigger()  # off
         assert not window.actionAllowPython.isChecked()
-        off = runner.run(window.run_tab(tab))
+        off = runner.run(window.runs.run_tab(tab))
         runner.run(window.aclose())
     assert off.status == "failed" and "python blocks are turned off in the settings" in off.error
     assert str(window.settings.value("python/enabled")) == "false"
@@ -71,8 +71,8 @@ def test_a_refused_import_says_why_without_blocking(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "nodeloom.workflow", "schema_version": 1, "name": "x", "nodes": [{"id": "a"}]}')
     before = window.store.workflows.list().total
-    assert window.import_files([str(bad)]) == []  # returns at once: the box is open, not exec'd
-    box = window.import_refused
+    assert window.workflows.import_files([str(bad)]) == []  # returns at once: the box is open, not exec'd
+    box = window.workflows.import_refused
     assert box.isVisible() and "bad.json" in box.text()
     assert window.store.workflows.list().total == before
     box.accept()
@@ -82,7 +82,7 @@ def test_the_inspector_offers_stored_workflows_and_an_unset_version(window):
     from PySide6.QtWidgets import QComboBox
 
     window.store.workflows.create(Flow("times ten").node("x", "input", name="x").build())
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     node_id = tab.add_block("sub_workflow")
     tab.scene.node_items[node_id].setSelected(True)
     fields = window.inspector.fields
@@ -110,7 +110,7 @@ def test_double_clicking_a_sub_workflow_node_opens_the_workflow_it_calls(window,
     from .editor_helpers import header_point
 
     child = window.store.workflows.create(Flow("the child").node("x", "input", name="x").build())
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     node_id = tab.add_block("sub_workflow")
     tab.doc.nodes[node_id].config["workflow"] = "the child"
     QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=header_point(tab, node_id))

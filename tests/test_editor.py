@@ -28,7 +28,7 @@ def undo_redo(window, check_done, check_undone):
 
 
 def test_build_connect_edit_save_and_reopen(window, qtbot):
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     viewport = tab.view.viewport()
     tab.view.resetTransform()
 
@@ -87,7 +87,7 @@ def test_build_connect_edit_save_and_reopen(window, qtbot):
 
 
 def test_refused_links_say_why_and_change_nothing(window):
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     tab.view.resetTransform()
     viewport = tab.view.viewport()
     info = drop_block(window, tab, "image_info", QPoint(100, 100))
@@ -120,7 +120,7 @@ def _edit(window, tab, node_id, **config):
 def test_history_diff_on_the_canvas_and_restore(window):
     from PySide6.QtCore import QItemSelectionModel
 
-    tab = window.new_workflow()
+    tab = window.workflows.new()
     tab.view.resetTransform()
     viewport = tab.view.viewport()
     c = drop_block(window, tab, "constant", QPoint(80, 100))
@@ -130,12 +130,12 @@ def test_history_diff_on_the_canvas_and_restore(window):
     drag(viewport, port_point(tab, t, "out", "result"), port_point(tab, o, "in", "value"))
     _edit(window, tab, t, expression="data + 1")
     _edit(window, tab, o, name="out")
-    assert window.save() == 1
+    assert window.workflows.save() == 1
     _edit(window, tab, t, expression="data * 2")
-    assert window.save() == 2
+    assert window.workflows.save() == 2
     drag(viewport, header_point(tab, c), header_point(tab, c) + QPoint(0, 120))
     extra = drop_block(window, tab, "delay", QPoint(380, 400))
-    assert window.save() == 3
+    assert window.workflows.save() == 3
 
     panel = window.history
     assert [panel.list.item(i).text().split()[0] for i in range(panel.list.count())] == ["v3", "v2", "v1"]
@@ -183,13 +183,13 @@ def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
     w = create(home=tmp_path)
     qtbot.addWidget(w)
     w.show()
-    offer = w.journal_offer
+    offer = w.recovery.offer_box
     assert offer is not None and offer.isVisible() and "Untitled" in offer.text()
     offer.button(QMessageBox.StandardButton.Yes).click()
     restored = w.current_tab()
     assert restored.dirty  # restored, not saved
     assert restored.doc.workflow() == unsaved
-    w.save()
+    w.workflows.save()
     assert w.store.workflows.document(restored.doc.workflow_id) == unsaved
     assert list((tmp_path / "journal").glob("*.json")) == []  # dropped on save
     w.close()

@@ -28,10 +28,10 @@ def open_flow(window, wf):
 
 def test_nodes_show_queued_running_succeeded_in_the_engines_order_then_cached(window):
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
-    tab = window.new_from_template(tpl.id)
+    tab = window.workflows.new_from_template(tpl.id)
 
     async def go():
-        sub = (await window.open_service()).subscribe()
+        sub = (await window.runs.open_service()).subscribe()
         shown = []
         original = tab.scene.node_items[next(iter(tab.scene.node_items))].__class__.set_status
 
@@ -41,9 +41,9 @@ def test_nodes_show_queued_running_succeeded_in_the_engines_order_then_cached(wi
 
         for item in tab.scene.node_items.values():
             item.set_status = spy.__get__(item)
-        first = await window.run_tab(tab)
+        first = await window.runs.run_tab(tab)
         events = sub.drain()
-        second = await window.run_tab(tab)
+        second = await window.runs.run_tab(tab)
         return first, second, shown, events
 
     first, second, shown, events = on_loop(window, go)
@@ -65,7 +65,7 @@ def test_a_failing_node_turns_failed_and_shows_its_error(window):
           .node("after", "transform", expression="data").edge("c.value", "div.data").edge("div.result", "after.data")
           .build())
     tab = open_flow(window, wf)
-    result = on_loop(window, lambda: window.run_tab(tab))
+    result = on_loop(window, lambda: window.runs.run_tab(tab))
     assert result.status == "failed"
     div = tab.scene.node_items["div"]
     assert div.status == "failed" and div.error == "division by zero in '1 / data'" and div.toolTip() == div.error
@@ -80,7 +80,7 @@ def test_stop_during_a_long_delay_cancels_within_a_second(window):
     tab = open_flow(window, wf)
 
     async def go():
-        task = asyncio.ensure_future(window.run_tab(tab))
+        task = asyncio.ensure_future(window.runs.run_tab(tab))
         deadline = time.monotonic() + 10
         while tab.scene.node_items["wait"].status != "running" and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
@@ -97,14 +97,14 @@ def test_stop_during_a_long_delay_cancels_within_a_second(window):
 
 def test_pinned_node_is_not_executed(window):
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
-    tab = window.new_from_template(tpl.id)
+    tab = window.workflows.new_from_template(tpl.id)
     tab.scene.node_items["resize"].setSelected(True)
 
     async def go():
-        await window.run_node(tab, "resize")
+        await window.runs.run_node(tab, "resize")
         window.actionPin.trigger()
-        sub = (await window.open_service()).subscribe()
-        result = await window.run_tab(tab)
+        sub = (await window.runs.open_service()).subscribe()
+        result = await window.runs.run_tab(tab)
         return result, sub.drain()
 
     result, events = on_loop(window, go)
@@ -122,7 +122,7 @@ def test_pinned_node_is_not_executed(window):
 def test_lit_links_stand_out_on_either_canvas_and_keep_their_look_through_selection(window):
     tab = open_flow(window, Flow().node("c", "constant", value=1).node("o", "output", name="o")
                     .edge("c.value", "o.value", "e1").build())
-    on_loop(window, lambda: window.run_tab(tab))
+    on_loop(window, lambda: window.runs.run_tab(tab))
     edge = tab.scene.edge_items["e1"]
     for theme in ("dark", "light"):
         window.set_theme(theme)

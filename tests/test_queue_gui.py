@@ -58,10 +58,10 @@ def click(window, name):
 
 def test_f5_on_a_template_is_its_past_run_shown_on_the_canvas_and_replayed_from_a_node(window):
     tpl = template(window, "Image pipeline")
-    tab = window.open_workflow(tpl.id)  # a template opens read-only, as its stored version
+    tab = window.workflows.open(tpl.id)  # a template opens read-only, as its stored version
 
     async def go():
-        sub = (await window.open_service()).subscribe()
+        sub = (await window.runs.open_service()).subscribe()
         window.actionRun.trigger()  # F5
         await until(lambda: past_run_ids(window), what="the run listed as a past run")
         [run_id] = past_run_ids(window)
@@ -94,13 +94,13 @@ def test_a_never_saved_tabs_runs_become_the_workflows_when_it_is_saved(window):
 
     wf = Flow("draft").node("c", "constant", value=1).node("o", "output", name="o").edge("c.value", "o.value").build()
     tab = window.add_tab(EditorDocument(wf, registry=window.registry))
-    result = on_loop(window, lambda: window.run_tab(tab))
+    result = on_loop(window, lambda: window.runs.run_tab(tab))
     assert result is not None, window.run_panel.text()
     assert result.status == "succeeded"
     run = window.store.runs.get(result.run_id)
     assert run.workflow_id is None and run.draft_id == tab.journal_key and run.has_document
     assert past_run_ids(window) == [result.run_id]  # a draft's own past runs
-    window.save()
+    window.workflows.save()
     assert window.store.runs.get(result.run_id).workflow_id == tab.doc.workflow_id
     window.run_panel.refresh_runs(tab)
     assert past_run_ids(window) == [result.run_id]
@@ -118,7 +118,7 @@ def test_the_queue_dock_shows_cli_runs_within_a_second_and_a_drag_changes_the_st
     window.queue_dock.raise_()
 
     async def go():
-        service = await window.open_service()
+        service = await window.runs.open_service()
         service.configure(max_concurrent_runs=1)  # one at a time: the start order is plain to see
         panel.pause_button.click()  # hold them in the queue
         await until(lambda: window.store.queue.paused(), what="pause")
@@ -153,15 +153,15 @@ def test_the_queue_dock_shows_cli_runs_within_a_second_and_a_drag_changes_the_st
 
 def test_shift_f5_queues_the_tab_and_the_list_dialog_queues_one_run_per_line(window):
     tpl = template(window, "Big or small")
-    tab = window.open_workflow(tpl.id)
+    tab = window.workflows.open(tpl.id)
 
     async def go():
-        service = await window.open_service()
+        service = await window.runs.open_service()
         await asyncio.to_thread(service.pause)
         window.actionEnqueue.trigger()  # Shift+F5
         await until(lambda: window.store.queue.view().waiting == 1, what="Shift+F5's run queued")
         window.actionRunList.trigger()
-        dialog = window.batch_dialog
+        dialog = window.queue.batch_dialog
         dialog.text.setPlainText('{"number": 20}\n\n{"number": 30}\nnot json')
         refused = dialog.status.text()
         dialog.text.setPlainText('{"number": 20}\n\n{"number": 30}\n')
@@ -196,9 +196,9 @@ def second_window(qtbot, tmp_path):
 
 
 def code_tab(w):
-    tab = w.new_workflow()
+    tab = w.workflows.new()
     tab.add_block("python")
-    w.save()
+    w.workflows.save()
     return tab
 
 
@@ -206,16 +206,16 @@ def test_allow_python_in_one_window_leaves_another_windows_service_alone(window,
     a, b = code_tab(window), code_tab(second_window)
 
     async def go():
-        await window.open_service()
-        await second_window.open_service()
+        await window.runs.open_service()
+        await second_window.runs.open_service()
         window.actionAllowPython.trigger()  # off, in the first window only
-        return await window.run_tab(a), await second_window.run_tab(b)
+        return await window.runs.run_tab(a), await second_window.runs.run_tab(b)
 
     off, on = on_loop(window, go, second_window)
     assert not window.actionAllowPython.isChecked() and second_window.actionAllowPython.isChecked()
     assert off.status == "failed" and "python blocks are turned off in the settings" in off.error
     assert on.status == "succeeded"
-    assert window.service is None and second_window.service is None  # closed
+    assert window.runs.service is None and second_window.runs.service is None  # closed
 
 
 def test_the_editor_dispatches_from_its_start_and_a_sigterm_closes_it_cleanly(tmp_path):

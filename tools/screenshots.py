@@ -25,9 +25,9 @@ def shoot(out: Path, theme: str) -> Path:
     window.resize(1500, 900)
     window.show()
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
-    tab = window.new_from_template(tpl.id)
+    tab = window.workflows.new_from_template(tpl.id)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(window.run_tab(tab))
+        runner.run(window.runs.run_tab(tab))
         runner.run(window.aclose())
     window.resizeDocks([window.run_dock], [150], qasync.QtCore.Qt.Orientation.Vertical)
     tab.view.resetTransform()
@@ -80,7 +80,7 @@ def shoot_live(out: Path) -> list[Path]:
     paths = []
 
     async def go():
-        task = asyncio.ensure_future(window.run_tab(tab))
+        task = asyncio.ensure_future(window.runs.run_tab(tab))
         while (tab.scene.node_items["each"].progress or 0) < 0.4:
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.05)

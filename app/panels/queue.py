@@ -166,12 +166,20 @@ class QueuePanel(QWidget):
         self.list.moveRequested.connect(lambda run, other, where: self._do("move", run, other, where))
         self.view = None
         self._reading = False
-        self.timer = QTimer(self, interval=500)
+        self.timer = QTimer(self, interval=500)  # runs while the dock is shown
         self.timer.timeout.connect(self.refresh)
-        self.timer.start()
         self._buttons()
 
     # -- reading -------------------------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.timer.start()
+        self.refresh()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.timer.stop()
 
     def refresh(self) -> None:
         """Read the queue off the GUI thread and show it (skipped while hidden or while a read is going on)."""
@@ -182,18 +190,23 @@ class QueuePanel(QWidget):
         except RuntimeError:  # Qt events handled while no asyncio loop runs (starting up, closing down)
             return
         self._reading = True
-        loop.create_task(self._read())
+        loop.create_task(self._read(loop))
 
     async def refreshed(self) -> None:
         """Read and show the queue now, whether visible or not (tests and actions wait on it)."""
         while self._reading:
             await asyncio.sleep(0.01)
         self._reading = True
-        await self._read()
+        await self._read(asyncio.get_running_loop())
 
-    async def _read(self) -> None:
+    async def _read(self, loop) -> None:
+        # the loop is handed in: qasync may step this task while it processes Qt events after a run, with no
+        # running loop set (asyncio.to_thread would fail then)
         try:
-            view = await asyncio.to_thread(self.actions.queue_view)
+            view = await loop.run_in_executor(None, self.actions.queue_view)
+        except RuntimeError as e:  # the loop that started this read has stopped (the session ended)
+            log.debug("queue read given up: %s", e)
+            return
         except Exception:  # noqa: BLE001 - a busy database: next time
             log.exception("reading the queue")
             return

@@ -95,7 +95,7 @@ async def stall(window, source: str) -> tuple[float, float]:
     await asyncio.sleep(0.1)
     probe.reset()
     t0 = time.perf_counter()
-    result = await window.run_tab(tab)
+    result = await window.runs.run_tab(tab)
     took = time.perf_counter() - t0
     ours = probe.worst()
     assert result.status == "succeeded", result.error
@@ -163,9 +163,9 @@ async def event_latency(window, n: int = 500) -> list[float]:
     NodeItem.paint = paint  # before the items exist: PySide binds a Python override when an item is made
     tab = window.add_tab(EditorDocument(chain_workflow(n), registry=window.registry))
     tab.view.frame(selection_only=False)
-    sub = (await window.open_service()).subscribe()
+    sub = (await window.runs.open_service()).subscribe()
     try:
-        result = await window.run_tab(tab)
+        result = await window.runs.run_tab(tab)
         await asyncio.sleep(0.1)  # the last repaint
     finally:
         # the tab goes before the override does: its items were made with it, and a later repaint of them

@@ -1,5 +1,5 @@
-"""The main window's runs on the qasync loop: Run (F5), Queue (Shift+F5), Stop, "run this node" (Ctrl+Enter),
-replays and pins — all through the window's :class:`engine.runs.RunService`.
+"""Runs in the editor, on the qasync loop: Run (F5), Stop, "run this node" (Ctrl+Enter), replays and pins — all
+through the window's :class:`engine.runs.RunService`, which this controller opens and closes.
 
 A RunBridge turns the service's events into Qt signals; each run shows on the canvas of the tab it came from
 (a LiveRun per run id). A stored workflow's runs are recorded with its id and version (and the document, when
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 from engine.runs import RunService, RunSettings, read_value
 
-from .canvas.live import LiveRun
-from .editor_tab import EditorTab
+from ..canvas.live import LiveRun
+from ..editor_tab import EditorTab
 
-__all__ = ["RunsMixin", "upstream_workflow"]
+__all__ = ["RunsController", "upstream_workflow"]
 
 
 def upstream_workflow(doc, node_id: str):
@@ -33,11 +34,22 @@ def upstream_workflow(doc, node_id: str):
                                  "edges": [e for e in wf.edges if e.source in keep and e.target in keep]})
 
 
-class RunsMixin:
+class RunsController:
+    def __init__(self, window):
+        self.w = window
+        self.service: RunService | None = None   # opened on the running loop (open_service)
+        self.bridge = None                        # the service's events as Qt signals
+        self._opening: asyncio.Future | None = None
+        self.live_runs: dict[str, LiveRun] = {}   # run id → what shows it on a canvas
+        self.followed: dict[str, EditorTab] = {}  # queued run id → the tab to show it on when it starts
+        self.running: str | None = None           # the run Stop cancels
+        self.last_outputs: dict[tuple, dict] = {}  # (tab key, node id) → its last outputs
+        self.last_node_outputs: dict | None = None
+
     # -- the service ---------------------------------------------------------------------------------------
 
     def _run_settings(self) -> RunSettings:
-        return RunSettings.from_environ(allow_python_blocks=self.python_allowed)
+        return RunSettings.from_environ(allow_python_blocks=self.w.code.allowed)
 
     async def open_service(self) -> RunService:
         """The window's run service, opened the first time (its lease, recorder and dispatcher start). Callers
@@ -49,9 +61,9 @@ class RunsMixin:
         return await asyncio.shield(self._opening)
 
     async def _open_service(self) -> RunService:
-        from .bridge import RunBridge
+        from ..bridge import RunBridge
 
-        self.service = service = RunService(self.store, self._run_settings(), registry=self.registry,
+        self.service = service = RunService(self.w.store, self._run_settings(), registry=self.w.registry,
                                             front="editor", trigger="editor", dispatch=True)
         try:
             await service.open()
@@ -59,9 +71,21 @@ class RunsMixin:
             self.service = None
             await service.close()
             raise
-        self.bridge = RunBridge(service.subscribe(), self)
+        self.bridge = RunBridge(service.subscribe(), self.w)
         self.bridge.event.connect(self._on_event)
         return service
+
+    async def close(self) -> None:
+        """Stop the service: its runs are cancelled (queued ones it ran go back to the queue), its lease given
+        back. An opening under way finishes first."""
+        if self._opening is not None and not self._opening.done():
+            await asyncio.gather(self._opening, return_exceptions=True)
+        if self.bridge is not None:
+            await self.bridge.close()
+            self.bridge = None
+        if self.service is not None:
+            await self.service.close()
+            self.service = None
 
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
@@ -74,12 +98,12 @@ class RunsMixin:
         if ev.kind == "node_finished":
             where = "".join(f"[{i}]" for i in ev.iteration)
             line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
-            self.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev)
+            self.w.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev)
             if ev.outputs:
                 self.last_outputs[(live.tab_key, ev.node_id)] = dict(ev.outputs)
         elif ev.kind == "node_progress" and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
-            self.run_panel.log(f"  {ev.node_id}{where}: {ev.message}", ev)
+            self.w.run_panel.log(f"  {ev.node_id}{where}: {ev.message}", ev)
         elif ev.kind == "run_finished":
             self.live_runs.pop(ev.run_id, None)
 
@@ -99,22 +123,17 @@ class RunsMixin:
         if wf is None and doc.workflow_id and doc.version and not tab.dirty:
             return doc.workflow_id, {"version": doc.version}
         if not doc.workflow_id:
-            where["base_dir"] = self._base_dir(tab)
+            where["base_dir"] = Path.cwd()  # a draft's relative paths: where Nodeloom was started
         return (wf if wf is not None else doc.workflow()), where
-
-    def _base_dir(self, tab: EditorTab):
-        from pathlib import Path
-
-        return self.store.base_dir(tab.doc.workflow_id) if tab.doc.workflow_id else Path.cwd()
 
     # -- running -------------------------------------------------------------------------------------------
 
     async def _run(self, tab: EditorTab, wf=None, node_ids=None):
-        if not await self.approve_code(tab, wf or tab.doc.workflow()):
-            self.run_panel.log("■ not run: its Python code was not approved")
-            self.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
+        if not await self.w.code.approve(tab, wf or tab.doc.workflow()):
+            self.w.run_panel.log("■ not run: its Python code was not approved")
+            self.w.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
             return None
-        inputs = self.run_panel.inputs_for(tab)
+        inputs = self.w.run_panel.inputs_for(tab)
         target, where = self.run_target(tab, wf)
         return await self._followed(tab, lambda service, run_id: service.start(
             target, inputs, use_pins=True, run_id=run_id, **where), node_ids)
@@ -129,7 +148,7 @@ class RunsMixin:
         live.start(node_ids)
         self.live_runs[run_id] = live
         self.running = run_id
-        self.actionStop.setEnabled(True)
+        self.w.actionStop.setEnabled(True)
         try:
             handle = start(service, run_id)
             result = await handle.result()
@@ -138,11 +157,11 @@ class RunsMixin:
             for nid in (node_ids or tab.scene.node_items):
                 if nid in tab.scene.node_items:
                     tab.scene.node_items[nid].set_status(None)
-            self.run_panel.log(f"■ not run: {e}")
-            self.statusBar().showMessage(f"Not run: {e}", 8000)
+            self.w.run_panel.log(f"■ not run: {e}")
+            self.w.statusBar().showMessage(f"Not run: {e}", 8000)
             return None
         finally:
-            self.actionStop.setEnabled(False)
+            self.w.actionStop.setEnabled(False)
             self.running = None
         await live.settled()
         await self._show_finished(tab, run_id)
@@ -150,15 +169,15 @@ class RunsMixin:
 
     async def _show_finished(self, tab: EditorTab, run_id: str) -> None:
         """The past-runs list and the profiler, after a run (its rows read off the GUI thread)."""
-        runs = self.store.runs
+        runs = self.w.store.runs
         run, nodes = await asyncio.to_thread(lambda: (runs.get(run_id), runs.nodes(run_id)))
-        self.run_panel.refresh_runs(tab)
-        self.profiler.show_run(run, nodes)
+        self.w.run_panel.refresh_runs(tab)
+        self.w.profiler.show_run(run, nodes)
 
     # -- actions -----------------------------------------------------------------------------------------
 
     def run_current(self) -> None:
-        tab = self.current_tab()
+        tab = self.w.current_tab()
         if tab is not None:
             asyncio.ensure_future(self.run_tab(tab))
 
@@ -166,19 +185,19 @@ class RunsMixin:
         """Run the whole workflow of ``tab``; its nodes show what they do as they do it."""
         from engine.values import summarize
 
-        self.run_panel.log(f"▶ {tab.doc.name}")
+        self.w.run_panel.log(f"▶ {tab.doc.name}")
         result = await self._run(tab)
         if result is not None:
             outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
-            self.run_panel.log(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}"
+            self.w.run_panel.log(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}"
                                + (f" — {result.error}" if result.error else ""))
         return result
 
     def run_selected_node(self) -> None:
-        tab = self.current_tab()
+        tab = self.w.current_tab()
         ids = tab.scene.selected_node_ids() if tab else []
         if len(ids) != 1:
-            self.statusBar().showMessage("Select one node to run it", 5000)
+            self.w.statusBar().showMessage("Select one node to run it", 5000)
             return
         asyncio.ensure_future(self.run_node(tab, ids[0]))
 
@@ -187,29 +206,29 @@ class RunsMixin:
         from engine.values import summarize
 
         wf = upstream_workflow(tab.doc, node_id)
-        self.run_panel.log(f"▶ {node_id} (with what it depends on)")
+        self.w.run_panel.log(f"▶ {node_id} (with what it depends on)")
         result = await self._run(tab, wf, {n.id for n in wf.nodes})
         if result is None:
             return None
         outputs = self.last_outputs.get((id(tab), node_id))
         if outputs is None:
-            self.run_panel.log(f"■ {result.status}: {result.error or 'the node did not run'}")
+            self.w.run_panel.log(f"■ {result.status}: {result.error or 'the node did not run'}")
             return result
         outputs = {k: await self.service.read(v) for k, v in outputs.items()}
         self.last_node_outputs = outputs
-        self.preview_panel.show_outputs(node_id, outputs)
-        self.preview_dock.raise_()
-        self.run_panel.log(f"■ {node_id}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items())
+        self.w.preview_panel.show_outputs(node_id, outputs)
+        self.w.preview_dock.raise_()
+        self.w.run_panel.log(f"■ {node_id}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items())
                                                  or "no outputs"))
         return result
 
     def show_past_run(self, run_id: str) -> None:
         """Each node's status, duration and (image) output from a stored run, on the current canvas."""
-        tab = self.current_tab()
+        tab = self.w.current_tab()
         if tab is None:
             return
         latest = {}
-        for nr in self.store.runs.nodes(run_id):
+        for nr in self.w.store.runs.nodes(run_id):
             if not nr.iteration:
                 latest[nr.node_id] = nr
         for nid, item in tab.scene.node_items.items():
@@ -223,23 +242,23 @@ class RunsMixin:
                 if port is not None:
                     asyncio.ensure_future(LiveRun(tab.scene, blocking=self.service.run_blocking)._thumbnail(
                         nid, outputs[port]))
-        self.profiler.show_run(self.store.runs.get(run_id), self.store.runs.nodes(run_id))
+        self.w.profiler.show_run(self.w.store.runs.get(run_id), self.w.store.runs.nodes(run_id))
 
     async def replay(self, run_id: str, from_node=None):
         """Replay a stored run (from the selected node when asked) on the current canvas."""
-        tab = self.current_tab()
+        tab = self.w.current_tab()
         if tab is None:
             return None
         if from_node == "selected":
             ids = tab.scene.selected_node_ids()
             if len(ids) != 1:
-                self.statusBar().showMessage("Select the node to replay from", 5000)
+                self.w.statusBar().showMessage("Select the node to replay from", 5000)
                 return None
             from_node = ids[0]
-        if not await self.approve_code(tab, tab.doc.workflow()):  # past runs listed are this tab's workflow's
-            self.run_panel.log("■ not replayed: its Python code was not approved")
+        if not await self.w.code.approve(tab, tab.doc.workflow()):  # past runs listed are this tab's workflow's
+            self.w.run_panel.log("■ not replayed: its Python code was not approved")
             return None
-        self.run_panel.log(f"▶ replay of {run_id[:8]}" + (f" from {from_node}" if from_node else ""))
+        self.w.run_panel.log(f"▶ replay of {run_id[:8]}" + (f" from {from_node}" if from_node else ""))
         return await self._followed(tab, lambda service, new_id: service.replay(run_id, from_node, new_run_id=new_id))
 
     def stop_run(self) -> None:
@@ -250,9 +269,9 @@ class RunsMixin:
         """Pin the selected node's last outputs (undoable); pinned nodes are not executed in editor runs."""
         from engine.values import to_json
 
-        from .commands import UpdateNode
+        from ..commands import UpdateNode
 
-        tab = self.current_tab()
+        tab = self.w.current_tab()
         ids = tab.scene.selected_node_ids() if tab else []
         if len(ids) != 1 or tab.doc.read_only:
             return
@@ -262,7 +281,7 @@ class RunsMixin:
             return
         outputs = self.last_outputs.get((id(tab), node_id))
         if not outputs:
-            self.statusBar().showMessage("Run the node first (Ctrl+Enter), then pin its outputs", 6000)
+            self.w.statusBar().showMessage("Run the node first (Ctrl+Enter), then pin its outputs", 6000)
             return
         real = {k: read_value(v) for k, v in outputs.items() if k != "error"}
         tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Pin outputs", pinned=to_json(real)))

@@ -1,5 +1,5 @@
-"""User code in the editor: the "Allow Python code blocks" setting, and approval of python blocks in a
-workflow that came from a file before its first run here."""
+"""User code in the editor: the "Allow Python code blocks" setting of this window's run service, and approval
+of python blocks in a workflow that came from a file before its first run here."""
 
 from __future__ import annotations
 
@@ -7,40 +7,39 @@ import asyncio
 
 from PySide6.QtWidgets import QMessageBox
 
-__all__ = ["CodeMixin"]
+__all__ = ["CodeController"]
 
 
-class CodeMixin:
-    def _build_code_actions(self, menu) -> None:
-        self.actionAllowPython = self._action(menu, "Allow &Python code blocks", "actionAllowPython",
-                                              self.set_python_allowed)
-        self.actionAllowPython.setCheckable(True)
-        allowed = str(self.settings.value("python/enabled", "true")).lower() == "true"
-        self.actionAllowPython.setChecked(allowed)
-        self.set_python_allowed(allowed)
+class CodeController:
+    def __init__(self, window):
+        self.w = window
+        self.allowed = str(window.settings.value("python/enabled", "true")).lower() == "true"
+        self.approval_box: QMessageBox | None = None
 
-    def set_python_allowed(self, allowed: bool) -> None:
+    def set_allowed(self, allowed: bool) -> None:
         """On or off for the runs this window's run service starts from now on (no other service's)."""
-        self.settings.setValue("python/enabled", "true" if allowed else "false")
-        self.python_allowed = allowed
-        if self.service is not None:
-            self.service.configure(allow_python_blocks=allowed)
-        if self.actionAllowPython.isChecked() != allowed:
-            self.actionAllowPython.setChecked(allowed)
+        w = self.w
+        w.settings.setValue("python/enabled", "true" if allowed else "false")
+        self.allowed = allowed
+        if w.runs.service is not None:
+            w.runs.service.configure(allow_python_blocks=allowed)
+        if w.actionAllowPython.isChecked() != allowed:
+            w.actionAllowPython.setChecked(allowed)
 
     def _needs_approval(self, tab, wf) -> list[str]:
         """The python nodes of a workflow imported from a file that was not approved here yet."""
         code_nodes = [n.id for n in wf.nodes if n.type == "python"]
         if not code_nodes or not tab.doc.workflow_id:
             return []
-        info = self.store.workflows.get(tab.doc.workflow_id)
+        w = self.w
+        info = w.store.workflows.get(tab.doc.workflow_id)
         if not (info.source or "").startswith("file:"):
             return []  # made here (or from our own templates)
-        if str(self.settings.value(f"python/approved/{tab.doc.workflow_id}", "")) == "true":
+        if str(w.settings.value(f"python/approved/{tab.doc.workflow_id}", "")) == "true":
             return []
         return code_nodes
 
-    async def approve_code(self, tab, wf) -> bool:
+    async def approve(self, tab, wf) -> bool:
         """Ask (without blocking the loop) before the first run of imported python code; remembered."""
         nodes = self._needs_approval(tab, wf)
         if not nodes:
@@ -49,7 +48,7 @@ class CodeMixin:
                           f"“{tab.doc.name}” was imported from a file and runs Python code in "
                           f"{len(nodes)} node(s): {', '.join(nodes)}.\n\nThat code can do anything you can do "
                           "on this computer. Run it only if you trust where the file came from.",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.w)
         box.setObjectName("pythonApproval")
         by_id = {n.id: n for n in wf.nodes}
         box.setDetailedText("\n\n".join(f"# node {nid}\n{by_id[nid].config.get('code', '')}" for nid in nodes))
@@ -67,5 +66,5 @@ class CodeMixin:
         approved = code == QMessageBox.StandardButton.Yes or box.clickedButton() is box.button(
             QMessageBox.StandardButton.Yes)
         if approved:
-            self.settings.setValue(f"python/approved/{tab.doc.workflow_id}", "true")
+            self.w.settings.setValue(f"python/approved/{tab.doc.workflow_id}", "true")
         return approved

@@ -1,0 +1,128 @@
+"""The main window's menus, actions and toolbar, declared as data.
+
+Each row: (menu, text, objectName, shortcuts, slot). A shortcut is a ``QKeySequence.StandardKey`` (expanded to
+the platform's bindings) or a key string; the keys of one action are deduplicated, so a platform binding and
+an explicit key that are the same never make Qt's "ambiguous shortcut" (which silently disables both).
+``shortcut_clashes`` lists any key two actions share (a test keeps it empty). ``None`` as the text is a
+separator; the slot takes the window.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+__all__ = ["ACTIONS", "TOOLBAR", "build_actions", "keys", "shortcut_clashes"]
+
+S = QKeySequence.StandardKey
+Slot = Callable[[object], object]
+
+
+def _tab(fn: Callable) -> Slot:
+    """A slot acting on the current tab (nothing when the welcome page is shown)."""
+    return lambda w: (tab := w.current_tab()) is not None and fn(tab)
+
+
+ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
+    ("&File", "&New workflow", "actionNew", (S.New,), lambda w: w.workflows.new()),
+    ("&File", "&Import…", "actionImport", (S.Open,), lambda w: w.workflows.import_dialog()),
+    ("&File", "&Save", "actionSave", (S.Save,), lambda w: w.workflows.save()),
+    ("&File", "Save with &message…", "actionSaveMessage", ("Ctrl+Shift+S",), lambda w: w.workflows.ask_save_message()),
+    ("&File", "&Close tab", "actionClose", (S.Close, "Ctrl+W"), lambda w: w.close_current_tab()),
+    ("&File", None, "", (), None),
+    ("&File", "&Quit", "actionQuit", (S.Quit, "Ctrl+Q"), lambda w: w.close()),
+    ("&Edit", "&Copy", "actionCopy", (S.Copy,), _tab(lambda t: t.copy_selection())),
+    ("&Edit", "&Paste", "actionPaste", (S.Paste,), _tab(lambda t: t.paste())),
+    ("&Edit", "&Duplicate", "actionDuplicate", ("Ctrl+D",), _tab(lambda t: t.duplicate())),
+    ("&Edit", "&Delete", "actionDelete", (S.Delete, "Backspace"), _tab(lambda t: t.delete_selection())),
+    ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,),
+     _tab(lambda t: [i.setSelected(True) for i in t.scene.node_items.values()])),
+    ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),
+    ("&View", "Auto-&layout", "actionLayout", ("Ctrl+L",), _tab(lambda t: t.auto_layout())),
+    ("&Run", "&Run", "actionRun", ("F5",), lambda w: w.runs.run_current()),
+    ("&Run", "&Queue run", "actionEnqueue", ("Shift+F5",), lambda w: w.queue.enqueue_current()),
+    ("&Run", "Run over a &list of inputs…", "actionRunList", (), lambda w: w.queue.run_over_list()),
+    ("&Run", "&Stop", "actionStop", ("Ctrl+F2",), lambda w: w.runs.stop_run()),
+    ("&Run", "Run this &node", "actionRunNode", ("Ctrl+Return",), lambda w: w.runs.run_selected_node()),
+    ("&Run", "&Pin / unpin outputs", "actionPin", ("Ctrl+Shift+P",), lambda w: w.runs.pin_selected()),
+    ("&Run", None, "", (), None),
+]
+TOOLBAR = ("actionNew", "actionSave", "actionUndo", "actionRedo", "actionRun", "actionEnqueue", "actionStop")
+
+
+def keys(*specs) -> list[QKeySequence]:
+    """Standard keys expanded to this platform's bindings, then explicit ones; each key sequence once."""
+    found: list[QKeySequence] = []
+    for spec in specs:
+        for seq in (QKeySequence.keyBindings(spec) if isinstance(spec, S) else [QKeySequence(spec)]):
+            if not seq.isEmpty() and seq not in found:
+                found.append(seq)
+    return found
+
+
+def _add(window, menu, text: str, name: str, shortcuts: Iterable, slot) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setShortcuts(keys(*shortcuts))
+    if slot is not None:
+        action.triggered.connect(lambda _=False: slot(window))
+    menu.addAction(action)
+    window.addAction(action)
+    setattr(window, name, action)
+    return action
+
+
+def build_actions(window) -> None:
+    """Menus, actions (``window.actionX`` by objectName) and the toolbar of ``window``."""
+    bar = window.menuBar()
+    menus = {}
+    for menu_name, text, name, shortcuts, slot in ACTIONS:
+        menu = menus.get(menu_name) or menus.setdefault(menu_name, bar.addMenu(menu_name))
+        if text is None:
+            menu.addSeparator()
+            continue
+        _add(window, menu, text, name, shortcuts, slot)
+    edit = menus["&Edit"]
+    first = edit.actions()[0]
+    for name, text, create, shortcuts in (("actionUndo", "&Undo", window.undo_group.createUndoAction, (S.Undo,)),
+                                           ("actionRedo", "&Redo", window.undo_group.createRedoAction,
+                                            (S.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))):
+        action = create(window, text)
+        action.setObjectName(name)
+        action.setShortcuts(keys(*shortcuts))
+        edit.insertAction(first, action)
+        window.addAction(action)
+        setattr(window, name, action)
+    edit.insertSeparator(first)
+    view = menus["&View"]
+    themes = view.addMenu("&Theme")
+    group = QActionGroup(window)
+    current = str(window.settings.value("theme", "system"))
+    for mode in ("system", "dark", "light"):
+        action = QAction(mode.title(), window, checkable=True)
+        action.setObjectName(f"actionTheme{mode.title()}")
+        action.setChecked(current == mode)
+        action.triggered.connect(lambda _=False, m=mode: window.set_theme(m))
+        group.addAction(action)
+        themes.addAction(action)
+    for dock in window.docks:
+        view.addAction(dock.toggleViewAction())
+    allow = _add(window, menus["&Run"], "Allow &Python code blocks", "actionAllowPython", (),
+                 lambda w: w.code.set_allowed(w.actionAllowPython.isChecked()))
+    allow.setCheckable(True)
+    allow.setChecked(window.code.allowed)
+    window.actionStop.setEnabled(False)
+    toolbar = window.addToolBar("Main")
+    toolbar.setObjectName("mainToolbar")
+    for name in TOOLBAR:
+        toolbar.addAction(getattr(window, name))
+
+
+def shortcut_clashes(window) -> list[tuple[str, list[str]]]:
+    """Key sequences bound more than once (by two actions, or twice by one): each with the actions' names."""
+    seen: dict[str, list[str]] = {}
+    for action in window.findChildren(QAction):
+        for seq in action.shortcuts():
+            seen.setdefault(seq.toString(), []).append(action.objectName() or action.text())
+    return sorted((k, names) for k, names in seen.items() if len(names) > 1)
