@@ -57,7 +57,8 @@ class EditorTab(QWidget):
         if pos is None:
             pos = self.view.mapToScene(self.view.viewport().rect().center())
         nid = new_id(f"{block_type}_", self.doc.nodes)
-        node = Node(id=nid, type=block_type, position=(round(pos.x()), round(pos.y())))
+        node = Node(id=nid, type=block_type, position=(round(pos.x()), round(pos.y())),
+                    config=self.doc.registry.get(block_type).starter_config(nid))
         self.undo_stack.push(AddNode(self.doc, node))
         self.scene.clearSelection()
         self.scene.node_items[nid].setSelected(True)

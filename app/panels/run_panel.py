@@ -3,12 +3,13 @@ workflow's inputs (remembered per workflow), and past runs of the workflow (show
 
 from __future__ import annotations
 
-import json
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem,
-                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from .inputs_bar import InputsBar
 
 __all__ = ["RunPanel"]
 
@@ -28,9 +29,7 @@ class RunPanel(QWidget):
         self.events.setUniformItemSizes(True)  # else every append lays out every line again
         self.details = QPlainTextEdit(readOnly=True, placeholderText="Select a failed node's entry to see its error")
         self.details.setMaximumHeight(120)
-        self.inputs_box = QGroupBox("Inputs")
-        self.inputs_form = QFormLayout(self.inputs_box)
-        self.input_fields: dict[str, QLineEdit] = {}
+        self.inputs = InputsBar(settings)
         self.runs = QListWidget(objectName="pastRuns")
         show = QPushButton("Show on canvas", objectName="showRun")
         replay = QPushButton("Replay", objectName="replayRun")
@@ -41,7 +40,7 @@ class RunPanel(QWidget):
         left.addWidget(self.events)
         left.addWidget(self.details)
         right = QVBoxLayout()
-        right.addWidget(self.inputs_box)
+        right.addWidget(self.inputs)
         right.addWidget(self.runs)
         buttons = QHBoxLayout()
         for b in (show, replay, replay_from):
@@ -63,7 +62,6 @@ class RunPanel(QWidget):
         replay.clicked.connect(lambda: self._run_action(lambda rid: self.replayRun.emit(rid, None)))
         replay_from.clicked.connect(lambda: self._run_action(lambda rid: self.replayRun.emit(rid, "selected")))
         self.store = None
-        self._tab_key = None
         self._pending: list[QListWidgetItem] = []
         from PySide6.QtCore import QTimer
 
@@ -117,42 +115,13 @@ class RunPanel(QWidget):
     # -- inputs ------------------------------------------------------------------------------------------
 
     def show_tab(self, store, tab) -> None:
-        """Inputs and past runs for the workflow in ``tab``."""
+        """Inputs (following the document as it changes) and past runs for the workflow in ``tab``."""
         self.store = store
-        while self.inputs_form.rowCount():
-            self.inputs_form.removeRow(0)
-        self.input_fields = {}
-        self._tab_key = None
-        if tab is None:
-            self.runs.clear()
-            return
-        self._tab_key = tab.doc.workflow_id or f"unsaved-{id(tab)}"
-        saved = self.settings.value(f"inputs/{self._tab_key}") or {}
-        for node in tab.doc.nodes.values():
-            if node.type == "input" and node.config.get("name"):
-                name = node.config["name"]
-                field = QLineEdit(saved.get(name, ""), placeholderText=json.dumps(node.config.get("default")))
-                field.editingFinished.connect(self._remember)
-                self.input_fields[name] = field
-                self.inputs_form.addRow(name, field)
-        self.inputs_box.setVisible(bool(self.input_fields))
+        self.inputs.show_tab(tab)
         self.refresh_runs(tab)
 
-    def _remember(self) -> None:
-        if self._tab_key:
-            self.settings.setValue(f"inputs/{self._tab_key}", {k: f.text() for k, f in self.input_fields.items()})
-
     def inputs_for(self, tab) -> dict:
-        values = {}
-        for name, field in self.input_fields.items():
-            text = field.text().strip()
-            if text:
-                try:
-                    values[name] = json.loads(text)
-                except ValueError:
-                    values[name] = text
-        self._remember()
-        return values
+        return self.inputs.values()
 
     # -- past runs ---------------------------------------------------------------------------------------
 

@@ -49,6 +49,8 @@ class QueueController:
         if not await self.w.code.approve(tab, tab.doc.workflow()):
             self.w.statusBar().showMessage("Not queued: the workflow's Python code was not approved", 8000)
             return []
+        if not items and not self.w.runs.inputs_given(tab):
+            return []
         service = await self.w.runs.open_service()
         inputs = self.w.run_panel.inputs_for(tab)
         target, where = self.w.runs.run_target(tab)

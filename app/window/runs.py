@@ -10,9 +10,11 @@ the workflow's runs when it is first saved.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import Path
 
+from engine import InputError
 from engine.runs import RunService, RunSettings, read_value
 
 from ..canvas.live import LiveRun
@@ -133,10 +135,26 @@ class RunsController:
             self.w.run_panel.log("■ not run: its Python code was not approved")
             self.w.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
             return None
+        if not self.inputs_given(tab, wf):
+            return None
         inputs = self.w.run_panel.inputs_for(tab)
         target, where = self.run_target(tab, wf)
         return await self._followed(tab, lambda service, run_id: service.start(
             target, inputs, use_pins=True, run_id=run_id, **where), node_ids)
+
+    def inputs_given(self, tab: EditorTab, wf=None) -> bool:
+        """False (the empty fields marked and asked for) when a required input of what would run has no value."""
+        wf = wf or tab.doc.workflow()
+        among = {n.config.get("name") for n in wf.nodes if n.type == "input"}
+        missing = self.w.run_panel.inputs.missing(among)
+        if not missing:
+            return True
+        said = ", ".join(repr(n) for n in missing)
+        self.w.run_panel.log(f"■ not run: give a value for the required input{'s' if len(missing) > 1 else ''} {said}")
+        self.w.statusBar().showMessage(f"Give a value for {said} in the run panel's inputs, then run again", 8000)
+        self.w.run_dock.show()
+        self.w.run_dock.raise_()
+        return False
 
     async def _followed(self, tab: EditorTab, start, node_ids=None):
         """``start(service, run_id)`` with the canvas following the run live, then the past runs and the
@@ -153,6 +171,9 @@ class RunsController:
             handle = start(service, run_id)
             result = await handle.result()
         except Exception as e:  # noqa: BLE001 - an invalid graph or bad inputs are reported, not raised into Qt
+            if isinstance(e, InputError):  # mark the fields it names
+                named = {m.group(1) for p in e.problems for m in [re.search(r"input '([^']*)'", p)] if m}
+                self.w.run_panel.inputs.mark(sorted(named))
             self.live_runs.pop(run_id, None)
             for nid in (node_ids or tab.scene.node_items):
                 if nid in tab.scene.node_items:

@@ -57,6 +57,7 @@ class WorkflowsController:
             info = w.store.workflows.create(wf, message=message, tag=tag)
             doc.workflow_id, doc.version = info.id, info.current_version
             w.store.runs.adopt(tab.journal_key, info.id)  # its runs so far are the workflow's past runs
+            w.run_panel.inputs.adopt(tab)                 # and its inputs the workflow's
         else:
             result = w.store.workflows.save(doc.workflow_id, wf, message=message, tag=tag)
             doc.version = result.version

@@ -81,6 +81,12 @@ class Block:
     async def run(self, ctx: BlockContext, inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
         raise NotImplementedError(f"block {self.type!r} does not implement run()")
 
+    @classmethod
+    def starter_config(cls, node_id: str) -> dict[str, Any]:
+        """The config a node of this block starts with when a person adds it in the editor: values for its
+        required fields, so a new node is valid at once (an ``input`` is named after its node)."""
+        return {}
+
     def cache_salt(self, ctx: BlockContext, inputs: dict[str, Any], config: BlockConfig) -> str | None:
         """Extra cache-key material beyond type, version, config and inputs (a file's mtime, say);
         None means "do not cache this time". Only asked of deterministic blocks."""

@@ -30,5 +30,9 @@ class InputBlock(Block):
         kind = config.type if config is not None else "any"
         return (Port("value", kind),) + super().output_ports(config)[len(cls.outputs):]
 
+    @classmethod
+    def starter_config(cls, node_id: str) -> dict:
+        return {"name": node_id}
+
     async def run(self, ctx, inputs, config):
         return {"value": ctx.inputs.get(config.name)}

@@ -18,6 +18,10 @@ class OutputBlock(Block):
     class Config(BlockConfig):
         name: str = Field(min_length=1, max_length=200)
 
+    @classmethod
+    def starter_config(cls, node_id: str) -> dict:
+        return {"name": node_id}
+
     async def run(self, ctx, inputs, config):
         ctx.emit_output(config.name, inputs.get("value"))
         return {}

@@ -1,0 +1,111 @@
+"""What a newcomer does in the first hour (issue 11), on the real window: workflow inputs that follow the
+document, required inputs asked for, inputs kept with a draft and its crash journal."""
+
+import asyncio
+
+import qasync
+from PySide6.QtWidgets import QMessageBox
+
+from app.commands import Connect, UpdateNode
+from engine.model import Edge
+
+from .builder import Flow
+
+
+def on_loop(window, coro_fn):
+    async def session():
+        try:
+            return await coro_fn()
+        finally:
+            await window.aclose()
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(session())
+
+
+def fields(window):
+    return window.run_panel.inputs.fields
+
+
+def test_a_new_input_node_shows_its_field_at_once_and_follows_renames(window):
+    tab = window.workflows.new()
+    nid = tab.add_block("input")
+    assert tab.doc.nodes[nid].config == {"name": nid}  # a new input is valid at once: named after its node
+    assert list(fields(window)) == [nid] and window.run_panel.inputs.isVisible()
+    tab.undo_stack.push(UpdateNode(tab.doc, nid, "Rename", config={"name": "count", "type": "integer"}))
+    assert list(fields(window)) == ["count"]
+    assert "integer" in fields(window)["count"].toolTip()
+    tab.undo_stack.undo()
+    assert list(fields(window)) == [nid]
+    tab.delete_selection()
+    assert fields(window) == {} and not window.run_panel.inputs.isVisible()
+
+
+def test_a_required_input_without_a_value_is_asked_for_instead_of_running(window):
+    from app.document import EditorDocument
+
+    wf = (Flow("double").node("n", "input", name="n", type="integer", required=True)
+          .node("t", "transform", expression="data * 2").node("o", "output", name="o")
+          .edge("n.value", "t.data").edge("t.result", "o.value").build())
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+    field = fields(window)["n"]
+    assert field.placeholderText() == "required"
+
+    async def go():
+        refused = await window.runs.run_tab(tab)
+        marked = field.styleSheet()
+        field.setText("21")
+        ran = await window.runs.run_tab(tab)
+        return refused, marked, ran
+
+    refused, marked, ran = on_loop(window, go)
+    assert refused is None and marked  # not run; the field is marked
+    assert "not run: give a value for the required input 'n'" in window.run_panel.text()
+    assert ran.status == "succeeded" and ran.outputs == {"o": 42}
+    assert window.store.runs.list(draft_id=tab.journal_key)[0].id == ran.run_id  # only the real run
+
+
+def test_a_wrong_value_is_marked_at_its_field(window):
+    from app.document import EditorDocument
+
+    wf = Flow("typed").node("n", "input", name="n", type="integer").node("o", "output", name="o") \
+        .edge("n.value", "o.value").build()
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+    fields(window)["n"].setText("twelve")
+    assert on_loop(window, lambda: window.runs.run_tab(tab)) is None
+    assert fields(window)["n"].styleSheet()
+    assert "input 'n' must be of type integer" in window.run_panel.text()
+
+
+def test_inputs_stay_with_a_draft_through_its_crash_journal_and_move_to_it_on_save(window):
+    tab = window.workflows.new()
+    nid = tab.add_block("input")
+    key = tab.journal_key
+    fields(window)[nid].setText("[1, 2, 3]")
+    fields(window)[nid].editingFinished.emit()
+    assert window.journal.entries()  # the unsaved draft is journaled
+    window.close_tab(window.tabs.indexOf(tab))  # dirty: its journal stays, as after a crash
+    window.recovery.offer()
+    window.recovery.offer_box.button(QMessageBox.StandardButton.Yes).click()
+    [restored] = window.editor_tabs()
+    assert restored.journal_key == key and fields(window)[nid].text() == "[1, 2, 3]"
+    window.workflows.save()
+    wid = restored.doc.workflow_id
+    assert window.settings.value(f"inputs/{wid}") == {nid: "[1, 2, 3]"}
+    assert window.settings.value(f"inputs/draft-{key}") is None
+    window.close_tab(window.tabs.indexOf(restored))
+    window.workflows.open(wid)
+    assert fields(window)[nid].text() == "[1, 2, 3]"
+
+
+def test_connect_then_run_a_new_graph_with_its_input_field(window):
+    """The newcomer's path: drop Input, Transform and Output, connect them, type a value, F5."""
+    tab = window.workflows.new()
+    i, t, o = tab.add_block("input"), tab.add_block("transform"), tab.add_block("output")
+    tab.undo_stack.push(UpdateNode(tab.doc, t, "Expression", config={"expression": "data * 10"}))
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=i, source_port="value", target=t, target_port="data")))
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e2", source=t, source_port="result", target=o,
+                                              target_port="value")))
+    fields(window)[i].setText("4")
+    result = on_loop(window, lambda: window.runs.run_tab(tab))
+    assert result.status == "succeeded" and result.outputs == {o: 40}
