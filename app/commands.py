@@ -14,7 +14,7 @@ from engine.model import Edge, Node
 
 from .document import EditorDocument
 
-__all__ = ["AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems"]
+__all__ = ["AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems", "SetProperties"]
 
 
 class AddNode(QUndoCommand):
@@ -115,3 +115,19 @@ class UpdateNode(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.update_node(self.node_id, **self.old)
+
+
+class SetProperties(QUndoCommand):
+    """The workflow's name, description or tags."""
+
+    def __init__(self, doc: EditorDocument, **props):
+        super().__init__("Workflow properties")
+        self.doc = doc
+        self.old = {k: copy.deepcopy(doc.props[k]) for k in props}
+        self.new = copy.deepcopy(props)
+
+    def redo(self) -> None:
+        self.doc.set_properties(**self.new)
+
+    def undo(self) -> None:
+        self.doc.set_properties(**self.old)

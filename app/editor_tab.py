@@ -35,6 +35,7 @@ class EditorTab(QWidget):
         layout.addWidget(self.view)
         self.view.blockDropped.connect(self.add_block)
         self.undo_stack.cleanChanged.connect(lambda _: self.titleChanged.emit())
+        doc.propertiesChanged.connect(self.titleChanged.emit)  # a rename shows on the tab at once
         self.diff_of: tuple[int, int] | None = None
         self.closing = False
 

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.browser.newFromTemplate.connect(self.workflows.new_from_template)
         self.browser.newRequested.connect(self.workflows.new)
         self.browser.importRequested.connect(self.workflows.import_dialog)
+        self.browser.restoreRequested.connect(self.workflows.restore)
         self.history.openRequested.connect(lambda wid, n: self.workflows.open(wid, version=n, read_only=True))
         self.history.compareRequested.connect(self.versions.compare)
         self.history.restoreRequested.connect(self.versions.restore)

@@ -68,15 +68,20 @@ def test_build_connect_edit_save_and_reopen(window, qtbot):
     undo_redo(window, lambda: tuple(tab.doc.nodes[load].position) == moved,
               lambda: tuple(tab.doc.nodes[load].position) == before)
 
+    window.actionSave.trigger()  # a new "Untitled" workflow is named on its first save
+    dialog = window.workflows.properties_dialog
+    assert dialog.isVisible() and tab.doc.workflow_id is None
+    dialog.name.setText("Resized photos")
+    dialog.ok.click()
     built = tab.doc.workflow()
-    window.actionSave.trigger()
+    assert built.name == "Resized photos" and tab.title() == "Resized photos"
     workflow_id = tab.doc.workflow_id
     assert workflow_id and tab.doc.version == 1 and not tab.dirty
     window.close_current_tab()
     assert window.current_tab() is None
 
     window.browser.refresh()
-    items = window.browser.workflows.findItems("Untitled", Qt.MatchFlag.MatchStartsWith)
+    items = window.browser.workflows.findItems("Resized photos", Qt.MatchFlag.MatchStartsWith)
     window.browser.workflows.itemActivated.emit(items[0])
     reopened = window.current_tab()
     assert reopened.doc.workflow_id == workflow_id

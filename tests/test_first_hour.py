@@ -109,3 +109,50 @@ def test_connect_then_run_a_new_graph_with_its_input_field(window):
     fields(window)[i].setText("4")
     result = on_loop(window, lambda: window.runs.run_tab(tab))
     assert result.status == "succeeded" and result.outputs == {o: 40}
+
+
+def test_rename_describe_and_tag_a_workflow_undoably(window):
+    tab = window.workflows.new()
+    window.actionProperties.trigger()
+    dialog = window.workflows.properties_dialog
+    dialog.name.clear()
+    assert not dialog.ok.isEnabled() and dialog.problem.text() == "A workflow needs a name."
+    dialog.name.setText("Photo thumbnails")
+    dialog.description.setPlainText("Resize every photo")
+    dialog.tags.setText("image, web ,image,")
+    dialog.ok.click()
+    assert (tab.doc.name, tab.doc.props["description"], tab.doc.props["tags"]) == (
+        "Photo thumbnails", "Resize every photo", ["image", "web"])
+    assert window.tabs.tabText(window.tabs.indexOf(tab)).startswith("Photo thumbnails")
+    window.actionUndo.trigger()
+    assert tab.doc.name == "Untitled"
+    window.actionRedo.trigger()
+    window.actionSave.trigger()  # named already: saved at once
+    info = window.store.workflows.get(tab.doc.workflow_id)
+    assert (info.name, info.description, info.tags) == ("Photo thumbnails", "Resize every photo", ["image", "web"])
+
+
+def test_export_duplicate_delete_and_restore_from_the_trash(window, tmp_path):
+    import json
+
+    from PySide6.QtCore import Qt
+
+    tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Big or small")
+    tab = window.workflows.new_from_template(tpl.id)
+    path = window.workflows.export_to(tab, str(tmp_path / "out.json"))
+    assert json.loads(path.read_text())["name"] == "Big or small"
+    assert window.workflows.export_to(tab, str(tmp_path)) is None  # a folder: said, nothing written
+    assert "is a folder" in window.statusBar().currentMessage()
+    copy = window.workflows.duplicate()
+    assert copy.doc.name == "Big or small (copy)" and copy.doc.workflow_id != tab.doc.workflow_id
+    assert window.store.base_dir(copy.doc.workflow_id) == window.store.base_dir(tab.doc.workflow_id)
+    window.actionDeleteWorkflow.trigger()
+    window.workflows.delete_box.button(window.workflows.delete_box.StandardButton.Yes).click()
+    assert copy not in window.editor_tabs()
+    assert window.store.workflows.list(deleted=True).items[0].name == "Big or small (copy)"
+    window.tabs.setCurrentIndex(0)
+    window.browser.trash.click()
+    [item] = window.browser.workflows.findItems("Big or small (copy)", Qt.MatchFlag.MatchStartsWith)
+    window.browser.workflows.itemActivated.emit(item)  # double-click in the trash: restored and opened
+    assert window.current_tab().doc.name == "Big or small (copy)"
+    assert not window.store.workflows.list(deleted=True).items

@@ -150,7 +150,8 @@ class RunsController:
         if not missing:
             return True
         said = ", ".join(repr(n) for n in missing)
-        self.w.run_panel.log(f"■ not run: give a value for the required input{'s' if len(missing) > 1 else ''} {said}")
+        plural = "s" if len(missing) > 1 else ""
+        self.w.run_panel.log(f"■ not run: give a value for the required input{plural} {said}")
         self.w.statusBar().showMessage(f"Give a value for {said} in the run panel's inputs, then run again", 8000)
         self.w.run_dock.show()
         self.w.run_dock.raise_()

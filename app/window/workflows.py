@@ -16,11 +16,19 @@ from ..editor_tab import EditorTab
 __all__ = ["WorkflowsController"]
 
 
+def _file_name(name: str) -> str:
+    """A workflow name as a file name: letters, digits, space, dot, dash and underscore kept."""
+    kept = "".join(c if c.isalnum() or c in " ._-" else "_" for c in name).strip(" .")
+    return kept[:100] or "workflow"
+
+
 class WorkflowsController:
     def __init__(self, window):
         self.w = window
         self.save_dialog: QInputDialog | None = None
         self.import_refused: QMessageBox | None = None
+        self.properties_dialog = None
+        self.delete_box: QMessageBox | None = None
 
     def new(self) -> EditorTab:
         w = self.w
@@ -68,6 +76,108 @@ class WorkflowsController:
         w.versions.refresh()
         w.statusBar().showMessage(f"Saved {doc.name} as version {doc.version}", 5000)
         return doc.version
+
+    def save_action(self) -> None:
+        """File ▸ Save: a new workflow still called "Untitled" is first given a name (asked, not blocking)."""
+        tab = self.w.current_tab()
+        if tab is None or tab.doc.read_only:
+            return
+        if tab.doc.workflow_id is None and tab.doc.name.strip() in ("", "Untitled"):
+            self.properties(first_save=True)
+        else:
+            self.save()
+
+    def properties(self, first_save: bool = False) -> None:
+        """File ▸ Workflow properties…: name, description and tags, one undoable edit (then saved, on a first
+        save)."""
+        from ..commands import SetProperties
+        from ..properties_dialog import PropertiesDialog
+
+        tab = self.w.current_tab()
+        if tab is None or tab.doc.read_only:
+            return
+
+        def submitted(changes: dict) -> None:
+            if changes:
+                tab.undo_stack.push(SetProperties(tab.doc, **changes))
+            if first_save and self.w.current_tab() is tab:
+                self.save()
+
+        dialog = PropertiesDialog(tab.doc, self.w, first_save=first_save)
+        dialog.submitted.connect(submitted)
+        self.properties_dialog = dialog
+        dialog.open()
+
+    def export(self) -> None:
+        """File ▸ Export…: the current tab's workflow (as it is in the tab) to a JSON file."""
+        tab = self.w.current_tab()
+        if tab is None:
+            return
+        suggested = str(Path.home() / f"{_file_name(tab.doc.name)}.json")
+        path, _ = QFileDialog.getSaveFileName(self.w, "Export workflow", suggested, "Workflows (*.json)")
+        if path:
+            self.export_to(tab, path)
+
+    def export_to(self, tab: EditorTab, path: str) -> Path | None:
+        from engine import save_workflow
+
+        try:
+            target = Path(path)
+            if target.is_dir():
+                raise OSError(f"{target} is a folder; give a file name")
+            save_workflow(tab.doc.workflow(), target)
+        except (OSError, ValueError) as e:
+            self.w.statusBar().showMessage(f"Not exported: {e}", 8000)
+            return None
+        self.w.statusBar().showMessage(f"Exported {tab.doc.name} to {target}", 6000)
+        return target
+
+    def duplicate(self) -> EditorTab | None:
+        """File ▸ Duplicate: a stored copy ("… (copy)") of the tab's workflow as it is now, opened."""
+        w = self.w
+        tab = w.current_tab()
+        if tab is None:
+            return None
+        wf = tab.doc.workflow()
+        wf = wf.model_copy(update={"name": f"{wf.name} (copy)"})
+        source = w.store.workflows.get(tab.doc.workflow_id).source if tab.doc.workflow_id else None
+        info = w.store.workflows.create(wf, message=f"duplicate of {tab.doc.name}", source=source or None)
+        w.browser.refresh()
+        return self.open(info.id)
+
+    def delete(self) -> None:
+        """File ▸ Delete: the tab's stored workflow goes to the welcome page's trash (asked first, not blocking)."""
+        w = self.w
+        tab = w.current_tab()
+        if tab is None or not tab.doc.workflow_id:
+            w.statusBar().showMessage("Only a saved workflow can be deleted (close this tab to drop it)", 6000)
+            return
+        info = w.store.workflows.get(tab.doc.workflow_id)
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete workflow?",
+                          f"Move “{info.name}” to the trash? It can be restored from the welcome page.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, w)
+        box.setObjectName("deleteConfirm")
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _code: box.clickedButton() is yes and self.delete_now(info.id))
+        self.delete_box = box
+        box.open()
+
+    def delete_now(self, workflow_id: str) -> None:
+        w = self.w
+        info = w.store.workflows.get(workflow_id)
+        w.store.workflows.delete(workflow_id)
+        for tab in w.editor_tabs():
+            if tab.doc.workflow_id == workflow_id:
+                tab.undo_stack.setClean()  # nothing of it is kept as unsaved work
+                w.close_tab(w.tabs.indexOf(tab))
+        w.browser.refresh()
+        w.statusBar().showMessage(f"Deleted “{info.name}” — restore it from the welcome page's trash", 8000)
+
+    def restore(self, workflow_id: str) -> EditorTab:
+        info = self.w.store.workflows.restore(workflow_id)
+        self.w.browser.refresh()
+        self.w.statusBar().showMessage(f"Restored “{info.name}”", 5000)
+        return self.open(workflow_id)
 
     def ask_save_message(self) -> None:
         """Save with a message and optional tag ("message #tag"), asked for without blocking the loop."""
