@@ -156,3 +156,11 @@ def test_export_duplicate_delete_and_restore_from_the_trash(window, tmp_path):
     window.browser.workflows.itemActivated.emit(item)  # double-click in the trash: restored and opened
     assert window.current_tab().doc.name == "Big or small (copy)"
     assert not window.store.workflows.list(deleted=True).items
+
+
+def test_undo_and_redo_keep_their_text_so_toolbar_buttons_do_not_move(window):
+    tab = window.workflows.new()
+    tab.add_block("transform")
+    assert (window.actionUndo.text(), window.actionUndo.toolTip()) == ("&Undo", "Undo Add transform")
+    window.actionUndo.trigger()
+    assert (window.actionRedo.text(), window.actionRedo.toolTip()) == ("&Redo", "Redo Add transform")

@@ -92,11 +92,15 @@ def build_actions(window) -> None:
         _add(window, menu, text, name, shortcuts, slot)
     edit = menus["&Edit"]
     first = edit.actions()[0]
-    for name, text, create, shortcuts in (("actionUndo", "&Undo", window.undo_group.createUndoAction, (S.Undo,)),
-                                           ("actionRedo", "&Redo", window.undo_group.createRedoAction,
-                                            (S.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))):
+    group = window.undo_group
+    for name, text, create, said, shortcuts in (
+            ("actionUndo", "&Undo", group.createUndoAction, group.undoTextChanged, (S.Undo,)),
+            ("actionRedo", "&Redo", group.createRedoAction, group.redoTextChanged, (S.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))):
         action = create(window, text)
         action.setObjectName(name)
+        # a fixed text, so toolbar buttons do not move as the command changes; what it undoes is in the tooltip
+        said.connect(lambda command, a=action, t=text: (a.setText(t), a.setToolTip(
+            f"{t.replace('&', '')} {command}" if command else t.replace("&", ""))))
         action.setShortcuts(keys(*shortcuts))
         edit.insertAction(first, action)
         window.addAction(action)
