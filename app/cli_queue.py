@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from engine.runs import RunService, RunSettings
+from engine.store import MAX_CONCURRENT_RUNS
 
 from .cli_common import CliError, follow, interrupts, parse_inputs, run_target
 from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
@@ -121,10 +122,11 @@ def _two(args, usage: str) -> tuple[str, str]:
 
 async def _worker(args) -> int:
     store = open_store(args)
+    at_once = args.max_concurrent if args.max_concurrent is not None else store.setting(MAX_CONCURRENT_RUNS)
     try:
-        settings = RunSettings.from_environ(**({"max_concurrent_runs": args.max_concurrent}
-                                               if args.max_concurrent is not None else {}))
+        settings = RunSettings.from_environ(**({"max_concurrent_runs": at_once} if at_once is not None else {}))
     except ValueError as e:
+        store.close()
         raise CliError(str(e)) from None
     stop = asyncio.Event()
     interrupts(stop.set)
@@ -181,7 +183,8 @@ def add_queue_commands(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_queue)
     p = sub.add_parser("worker", help="start queued runs here, headless, until Ctrl+C or SIGTERM")
-    p.add_argument("--max-concurrent", type=int, metavar="N", help="queued runs at once (default 2)")
+    p.add_argument("--max-concurrent", type=int, metavar="N",
+                   help="queued runs at once (default: the data folder's setting, else 2)")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("replay", help="run a stored run again with its inputs (from a node: the rest reused)")
     p.add_argument("run_id")

@@ -40,6 +40,7 @@ from .window.code import CodeController
 from .window.journal import JournalController
 from .window.queue import QueueController
 from .window.runs import RunsController
+from .window.settings import SettingsController
 from .window.versions import VersionsController
 from .window.workflows import WorkflowsController
 
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.code = CodeController(self)
         self.runs = RunsController(self)
         self.queue = QueueController(self)
+        self.prefs = SettingsController(self)
         self.setWindowTitle("Nodeloom")
         self.resize(1400, 860)
         self.undo_group = QUndoGroup(self)

@@ -164,3 +164,37 @@ def test_undo_and_redo_keep_their_text_so_toolbar_buttons_do_not_move(window):
     assert (window.actionUndo.text(), window.actionUndo.toolTip()) == ("&Undo", "Undo Add transform")
     window.actionUndo.trigger()
     assert (window.actionRedo.text(), window.actionRedo.toolTip()) == ("&Redo", "Redo Add transform")
+
+
+def test_settings_apply_as_they_are_made_and_the_data_folder_waits_for_a_restart(window, tmp_path):
+    from engine.folders import configured_home
+    from engine.store import CACHE_LIMIT_MB, MAX_CONCURRENT_RUNS
+
+    window.prefs.config = tmp_path / "config.json"
+
+    async def go():
+        service = await window.runs.open_service()
+        await asyncio.get_running_loop().run_in_executor(None, window.store.cache.put, "k", {"v": b"x" * 50_000})
+        dialog = window.prefs.open()
+        await window.prefs.show_cache_use()
+        used = dialog.cache_use.text()
+        dialog.theme.setCurrentIndex(dialog.theme.findData("light"))
+        dialog.runs_at_once.setValue(5)
+        dialog.python.setChecked(False)
+        dialog.cache_limit.setValue(64)
+        dialog.cache_limit.editingFinished.emit()
+        dialog.home.setText(str(tmp_path / "elsewhere"))
+        dialog.home.editingFinished.emit()
+        dialog.clear_cache.click()
+        await asyncio.sleep(0.2)
+        return service.settings, used, dialog.cache_use.text()
+
+    settings, used, after = on_loop(window, go)
+    assert used.endswith("of 2,048 MB") and after.endswith("of 64 MB")
+    assert float(after.split()[0]) < 50 and after.split()[1] == "KB"  # emptied (the index itself remains)
+    assert window.actionThemeLight.isChecked() and str(window.settings.value("theme")) == "light"
+    assert (settings.max_concurrent_runs, settings.allow_python_blocks) == (5, False)
+    assert not window.actionAllowPython.isChecked()
+    assert (window.store.setting(MAX_CONCURRENT_RUNS), window.store.setting(CACHE_LIMIT_MB)) == (5, 64)
+    assert configured_home(tmp_path / "config.json") == tmp_path / "elsewhere"
+    assert "takes effect when Nodeloom starts again" in window.prefs.dialog.home_note.text()

@@ -196,3 +196,20 @@ def test_an_invalid_import_writes_nothing(store, tmp_path):
     with pytest.raises(DocumentError):
         store.workflows.import_file(broken)
     assert _rows(store) == before
+
+
+def test_the_data_folder_chosen_in_settings_is_used_unless_overridden(tmp_path, monkeypatch):
+    from engine.folders import config_file, configure_home, home
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("NODELOOM_HOME")
+    assert config_file().is_relative_to(tmp_path / "config")
+    configure_home(tmp_path / "chosen")
+    assert home() == (tmp_path / "chosen").resolve()
+    assert home(tmp_path / "flag") == (tmp_path / "flag").resolve()  # --home wins
+    monkeypatch.setenv("NODELOOM_HOME", str(tmp_path / "env"))
+    assert home() == (tmp_path / "env").resolve()  # and NODELOOM_HOME
+    config_file().write_text("{not json")
+    monkeypatch.delenv("NODELOOM_HOME")
+    assert home() == (tmp_path / "data" / "nodeloom").resolve()  # an unreadable choice is no choice: the default

@@ -6,6 +6,7 @@
     code        "Allow Python code blocks" and approval of imported code (code.py)
     runs        the run service: Run, Stop, run this node, replays, pins  (runs.py)
     queue       Queue run, runs over a list, the Queue dock, open any run (queue.py)
+    prefs       Edit ▸ Settings…: theme, data folder, cache, runs        (settings.py)
 
 The window (``app.main_window.MainWindow``) builds the docks and tabs, declares its actions as data
 (``actions.py``) and wires the controllers to them; controllers reach the window's widgets through it.

@@ -45,6 +45,8 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Edit", "&Delete", "actionDelete", (S.Delete, "Backspace"), _tab(lambda t: t.delete_selection())),
     ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,),
      _tab(lambda t: [i.setSelected(True) for i in t.scene.node_items.values()])),
+    ("&Edit", None, "", (), None),
+    ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),
     ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),
     ("&View", "Auto-&layout", "actionLayout", ("Ctrl+L",), _tab(lambda t: t.auto_layout())),
     ("&Run", "&Run", "actionRun", ("F5",), lambda w: w.runs.run_current()),
@@ -113,6 +115,7 @@ def build_actions(window) -> None:
     for mode in ("system", "dark", "light"):
         action = QAction(mode.title(), window, checkable=True)
         action.setObjectName(f"actionTheme{mode.title()}")
+        setattr(window, action.objectName(), action)
         action.setChecked(current == mode)
         action.triggered.connect(lambda _=False, m=mode: window.set_theme(m))
         group.addAction(action)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine import InputError
 from engine.runs import RunService, RunSettings, read_value
+from engine.store import MAX_CONCURRENT_RUNS
 
 from ..canvas.live import LiveRun
 from ..editor_tab import EditorTab
@@ -51,7 +52,9 @@ class RunsController:
     # -- the service ---------------------------------------------------------------------------------------
 
     def _run_settings(self) -> RunSettings:
-        return RunSettings.from_environ(allow_python_blocks=self.w.code.allowed)
+        at_once = self.w.store.setting(MAX_CONCURRENT_RUNS)
+        return RunSettings.from_environ(allow_python_blocks=self.w.code.allowed,
+                                        **({"max_concurrent_runs": at_once} if at_once else {}))
 
     async def open_service(self) -> RunService:
         """The window's run service, opened the first time (its lease, recorder and dispatcher start). Callers

@@ -135,6 +135,12 @@ class ResultCache:
     def volume(self) -> int:
         return self._cache.volume()
 
+    def set_size_limit(self, size_limit: int) -> None:
+        """A new limit; entries beyond it are evicted now (oldest stored first), on the writer thread."""
+        self.size_limit = size_limit
+        self._writer.submit(self._cache.reset, "size_limit", size_limit).result()
+        self._writer.submit(self._cache.cull, retry=True).result()
+
     def clear(self) -> None:
         self.flush()
         self._cache.clear(retry=True)

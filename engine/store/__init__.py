@@ -29,9 +29,12 @@ from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 
 __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "WorkflowInfo", "VersionInfo",
            "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
-           "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY"]
+           "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
+           "MAX_CONCURRENT_RUNS"]
 
 DB_NAME = "nodeloom.db"
+CACHE_LIMIT_MB = "cache.size_limit_mb"          # data-folder settings (the settings table)
+MAX_CONCURRENT_RUNS = "runs.max_concurrent_runs"
 
 
 class Store:
@@ -57,9 +60,23 @@ class Store:
             from ..cache import ResultCache
             from ..cache.store import DEFAULT_SIZE_LIMIT
 
-            mb = os.environ.get("NODELOOM_CACHE_MB")
+            mb = os.environ.get("NODELOOM_CACHE_MB") or self.setting(CACHE_LIMIT_MB)
             self._cache = ResultCache(self.home / "cache", int(mb) * 1024 * 1024 if mb else DEFAULT_SIZE_LIMIT)
         return self._cache
+
+    def setting(self, key: str, default=None):
+        """A data-folder-wide setting (every process on this folder reads the same), or ``default``."""
+        from .models import SettingRow
+
+        with self.db.read() as s:
+            row = s.get(SettingRow, key)
+            return default if row is None else row.value
+
+    def set_setting(self, key: str, value) -> None:
+        from .models import SettingRow
+
+        with self.db.write() as s:
+            s.merge(SettingRow(key=key, value=value))
 
     def base_dir(self, workflow_id: str) -> Path:
         """The folder a stored workflow's relative paths resolve against: where it came from."""

@@ -1,0 +1,87 @@
+"""Edit ▸ Settings… (SPEC §8): non-modal, every change applies as it is made — but the data folder, which takes
+effect when Nodeloom starts again (it says so)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout)
+
+__all__ = ["SettingsDialog"]
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n / 1024:,.0f} KB"
+
+
+class SettingsDialog(QDialog):
+    themeChosen = Signal(str)
+    homeChosen = Signal(str)           # "" = the default folder
+    cacheLimitChosen = Signal(int)     # MB
+    clearCacheRequested = Signal()
+    pythonAllowed = Signal(bool)
+    runsAtOnceChosen = Signal(int)
+
+    def __init__(self, *, theme: str, home: Path, configured: Path | None, cache_mb: int, python: bool,
+                 runs_at_once: int, parent=None):
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.theme = QComboBox(objectName="settingsTheme")
+        for mode in ("system", "dark", "light"):
+            self.theme.addItem(mode.title(), mode)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(theme)))
+        self.home = QLineEdit(str(configured or ""), objectName="settingsHome")
+        self.home.setPlaceholderText(f"default ({home})" if not configured else "")
+        choose = QPushButton("Choose…")
+        self.home_note = QLabel(f"In use: {home}. A new folder takes effect when Nodeloom starts again.",
+                                objectName="settingsHomeNote")
+        self.home_note.setWordWrap(True)
+        self.cache_use = QLabel(objectName="settingsCacheUse")
+        self.cache_limit = QSpinBox(objectName="settingsCacheLimit", minimum=16, maximum=1_000_000,
+                                    singleStep=256, suffix=" MB", value=cache_mb)
+        self.clear_cache = QPushButton("Clear cache", objectName="settingsClearCache")
+        self.python = QCheckBox("Allow Python code blocks", objectName="settingsPython", checked=python)
+        self.runs_at_once = QSpinBox(objectName="settingsRunsAtOnce", minimum=1, maximum=64, value=runs_at_once)
+        self.runs_at_once.setToolTip("Queued runs this window starts at once (your own F5 runs go beside them)")
+        look = QFormLayout()
+        look.addRow("Theme", self.theme)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.home)
+        folder_row.addWidget(choose)
+        look.addRow("Data folder", folder_row)
+        look.addRow("", self.home_note)
+        cache = QGroupBox("Result cache")
+        cache_form = QFormLayout(cache)
+        cache_form.addRow("In use", self.cache_use)
+        cache_form.addRow("Size limit", self.cache_limit)
+        cache_form.addRow("", self.clear_cache)
+        runs = QGroupBox("Runs")
+        runs_form = QFormLayout(runs)
+        runs_form.addRow(self.python)
+        runs_form.addRow("Queued runs at once", self.runs_at_once)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(look)
+        layout.addWidget(cache)
+        layout.addWidget(runs)
+        layout.addWidget(buttons)
+        self.theme.currentIndexChanged.connect(lambda _i: self.themeChosen.emit(self.theme.currentData()))
+        self.home.editingFinished.connect(lambda: self.homeChosen.emit(self.home.text().strip()))
+        choose.clicked.connect(self._choose_home)
+        self.cache_limit.editingFinished.connect(lambda: self.cacheLimitChosen.emit(self.cache_limit.value()))
+        self.clear_cache.clicked.connect(self.clearCacheRequested)
+        self.python.toggled.connect(self.pythonAllowed)
+        self.runs_at_once.valueChanged.connect(self.runsAtOnceChosen)
+        buttons.rejected.connect(self.close)
+
+    def show_cache_use(self, used: int | None, limit: int) -> None:
+        self.cache_use.setText("…" if used is None else f"{_mb(used)} of {_mb(limit)}")
+
+    def _choose_home(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Data folder", self.home.text() or str(Path.home()))
+        if folder:
+            self.home.setText(folder)
+            self.homeChosen.emit(folder)

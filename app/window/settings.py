@@ -1,0 +1,88 @@
+"""Edit ▸ Settings…: the dialog's choices applied where they belong — the theme and "allow Python" to this window,
+the cache limit and queued runs at once to the data folder (every process on it reads them), the data folder to
+the user's config file (for the next start)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from engine.folders import config_file, configure_home, configured_home
+from engine.store import CACHE_LIMIT_MB, MAX_CONCURRENT_RUNS
+
+from ..settings_dialog import SettingsDialog
+
+__all__ = ["SettingsController"]
+
+
+class SettingsController:
+    def __init__(self, window, config: Path | None = None):
+        self.w = window
+        self.config = config or config_file()  # where the data folder choice is written (tests pass their own)
+        self.dialog: SettingsDialog | None = None
+
+    def open(self) -> SettingsDialog:
+        w = self.w
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            return self.dialog
+        limit = w.store.cache.size_limit // 2**20
+        dialog = SettingsDialog(theme=str(w.settings.value("theme", "system")), home=w.home,
+                                configured=configured_home(self.config), cache_mb=limit, python=w.code.allowed,
+                                runs_at_once=self._runs_at_once(), parent=w)
+        dialog.themeChosen.connect(self.set_theme)
+        dialog.homeChosen.connect(self.set_home)
+        dialog.cacheLimitChosen.connect(self.set_cache_limit)
+        dialog.clearCacheRequested.connect(lambda: asyncio.ensure_future(self.clear_cache()))
+        dialog.pythonAllowed.connect(w.code.set_allowed)
+        dialog.runsAtOnceChosen.connect(self.set_runs_at_once)
+        self.dialog = dialog
+        dialog.show()
+        asyncio.ensure_future(self.show_cache_use())
+        return dialog
+
+    def _runs_at_once(self) -> int:
+        service = self.w.runs.service
+        if service is not None:
+            return service.settings.max_concurrent_runs
+        return int(self.w.store.setting(MAX_CONCURRENT_RUNS) or 2)
+
+    def set_theme(self, mode: str) -> None:
+        w = self.w
+        w.set_theme(mode)
+        getattr(w, f"actionTheme{mode.title()}").setChecked(True)
+
+    def set_home(self, folder: str) -> None:
+        configure_home(folder or None, self.config)
+        where = folder or "the default folder"
+        self.w.statusBar().showMessage(f"Data folder: {where} — when Nodeloom starts again", 8000)
+
+    def set_cache_limit(self, mb: int) -> None:
+        w = self.w
+        w.store.set_setting(CACHE_LIMIT_MB, mb)
+        w.store.cache.set_size_limit(mb * 2**20)
+        asyncio.ensure_future(self.show_cache_use())
+
+    def set_runs_at_once(self, n: int) -> None:
+        w = self.w
+        w.store.set_setting(MAX_CONCURRENT_RUNS, n)
+        if w.runs.service is not None:
+            w.runs.service.configure(max_concurrent_runs=n)
+
+    async def clear_cache(self) -> None:
+        cache = self.w.store.cache
+        await asyncio.get_running_loop().run_in_executor(None, cache.clear)
+        self.w.statusBar().showMessage("The result cache is empty: the next runs compute every node", 6000)
+        await self.show_cache_use()
+
+    async def show_cache_use(self) -> None:
+        dialog = self.dialog
+        if dialog is None:
+            return
+        cache = self.w.store.cache
+        dialog.show_cache_use(None, cache.size_limit)
+        used = await asyncio.get_running_loop().run_in_executor(None, cache.volume)
+        try:
+            dialog.show_cache_use(used, cache.size_limit)
+        except RuntimeError:  # closed meanwhile
+            pass
