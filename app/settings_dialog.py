@@ -25,19 +25,21 @@ class SettingsDialog(QDialog):
     runsAtOnceChosen = Signal(int)
 
     def __init__(self, *, theme: str, home: Path, configured: Path | None, cache_mb: int, python: bool,
-                 runs_at_once: int, parent=None):
+                 runs_at_once: int, home_overridden: bool = False, parent=None):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
         self.theme = QComboBox(objectName="settingsTheme")
         for mode in ("system", "dark", "light"):
             self.theme.addItem(mode.title(), mode)
         self.theme.setCurrentIndex(max(0, self.theme.findData(theme)))
         self.home = QLineEdit(str(configured or ""), objectName="settingsHome")
-        self.home.setPlaceholderText(f"default ({home})" if not configured else "")
+        self.home.setPlaceholderText("the default folder")
         choose = QPushButton("Choose…")
-        self.home_note = QLabel(f"In use: {home}. A new folder takes effect when Nodeloom starts again.",
-                                objectName="settingsHomeNote")
+        note = f"In use: {home}. A new folder takes effect when Nodeloom starts again"
+        note += (" — and only when neither --home nor NODELOOM_HOME names one, as now." if home_overridden else ".")
+        self.home_note = QLabel(note, objectName="settingsHomeNote")
         self.home_note.setWordWrap(True)
         self.cache_use = QLabel(objectName="settingsCacheUse")
         self.cache_limit = QSpinBox(objectName="settingsCacheLimit", minimum=16, maximum=1_000_000,

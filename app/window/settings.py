@@ -5,6 +5,7 @@ the user's config file (for the next start)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from engine.folders import config_file, configure_home, configured_home
@@ -29,7 +30,8 @@ class SettingsController:
         limit = w.store.cache.size_limit // 2**20
         dialog = SettingsDialog(theme=str(w.settings.value("theme", "system")), home=w.home,
                                 configured=configured_home(self.config), cache_mb=limit, python=w.code.allowed,
-                                runs_at_once=self._runs_at_once(), parent=w)
+                                runs_at_once=self._runs_at_once(),
+                                home_overridden=bool(os.environ.get("NODELOOM_HOME")), parent=w)
         dialog.themeChosen.connect(self.set_theme)
         dialog.homeChosen.connect(self.set_home)
         dialog.cacheLimitChosen.connect(self.set_cache_limit)
