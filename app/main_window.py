@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
+        self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
         self.recovery.offer()
 
     # -- building ------------------------------------------------------------------------------------------

@@ -198,3 +198,11 @@ def test_settings_apply_as_they_are_made_and_the_data_folder_waits_for_a_restart
     assert (window.store.setting(MAX_CONCURRENT_RUNS), window.store.setting(CACHE_LIMIT_MB)) == (5, 64)
     assert configured_home(tmp_path / "config.json") == tmp_path / "elsewhere"
     assert "takes effect when Nodeloom starts again" in window.prefs.dialog.home_note.text()
+
+
+def test_the_status_bar_is_there_from_the_start(window):
+    """It used to appear with the first message and move the whole window under a drag."""
+    assert window.statusBar().isVisible()
+    height = window.centralWidget().height()
+    window.statusBar().showMessage("a node cannot feed itself", 1000)
+    assert window.centralWidget().height() == height

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
-from .style import DIFF_COLORS, port_color
+from ..look import DIFF_COLORS, port_color
 
 __all__ = ["EdgeItem", "cubic"]
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage, QPixmap
 
 from engine.runs import NodeFinished, NodeProgress, NodeRetrying, NodeStarted, RunFinished, read_value
 
-from .style import NODE_WIDTH, THUMB
+from ..look import NODE_WIDTH, THUMB
 
 __all__ = ["LiveRun", "thumbnail_image"]
 

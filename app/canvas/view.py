@@ -7,11 +7,11 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
 from .interactions import ConnectInteraction, PanInteraction
+from ..look import BLOCK_MIME
 from .scene import WorkflowScene
 
-__all__ = ["CanvasView", "BLOCK_MIME"]
+__all__ = ["CanvasView"]
 
-BLOCK_MIME = "application/x-nodeloom-block"
 
 
 class CanvasView(QGraphicsView):

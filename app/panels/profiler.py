@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..canvas.style import STATUS_COLORS
+from ..look import STATUS_COLORS
 
 __all__ = ["ProfilerView"]
 

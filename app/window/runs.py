@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 
 from engine import InputError
-from engine.runs import RunService, RunSettings, read_value
+from engine.runs import (NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted,
+                         read_value)
 from engine.store import MAX_CONCURRENT_RUNS
 
 from ..canvas.live import LiveRun
@@ -95,21 +96,21 @@ class RunsController:
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
         if live is None:
-            tab = self.followed.pop(ev.run_id, None) if ev.kind == "run_started" else None
+            tab = self.followed.pop(ev.run_id, None) if isinstance(ev, RunStarted) else None
             if tab is None or tab.closing:
                 return  # another run's (a sub-workflow's shows as progress on its node)
             live = self.follow_run(tab, ev.run_id)  # a queued run opened on the canvas: it starts now
         live.apply(ev)
-        if ev.kind == "node_finished":
+        if isinstance(ev, NodeFinished):
             where = "".join(f"[{i}]" for i in ev.iteration)
             line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
             self.w.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev)
             if ev.outputs:
                 self.last_outputs[(live.tab_key, ev.node_id)] = dict(ev.outputs)
-        elif ev.kind == "node_progress" and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
+        elif isinstance(ev, NodeProgress) and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
             self.w.run_panel.log(f"  {ev.node_id}{where}: {ev.message}", ev)
-        elif ev.kind == "run_finished":
+        elif isinstance(ev, RunFinished):
             self.live_runs.pop(ev.run_id, None)
 
     def follow_run(self, tab: EditorTab, run_id: str) -> LiveRun:

@@ -1,4 +1,5 @@
-"""Colours and sizes shared by the canvas items."""
+"""The editor's shared look and feel: colours and sizes of canvas items and panels, and the drag-and-drop type of
+a block. The canvas and the panels both import from here (never from each other)."""
 
 from PySide6.QtGui import QColor
 
@@ -33,3 +34,4 @@ STATUS_COLORS = {
     "cancelled": QColor("#d29922"),
 }
 THUMB = 84  # thumbnail height on a node
+BLOCK_MIME = "application/x-nodeloom-block"  # a block dragged from the palette onto the canvas
