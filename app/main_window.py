@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QUndoGroup
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QScrollArea, QTabWidget
 
 from engine.store import Store
 
@@ -85,6 +85,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
+        #: how this window is being left: None (ask about unsaved changes), "keep" (their journals stay, offered at
+        #: the next start: logging out, SIGTERM), "saved" or "discarded" (asked and answered)
+        self.leaving: str | None = None
+        self.unsaved_box: QMessageBox | None = None
         self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
         self.recovery.offer()
 
@@ -237,11 +241,46 @@ class MainWindow(QMainWindow):
             item.setSelected(True)
             tab.view.centerOn(item)
 
+    def ask_unsaved(self, dirty: list[EditorTab]) -> QMessageBox:
+        """Quitting with unsaved changes: Save all, Discard or Cancel (asked without blocking the loop). Saved or
+        discarded, nothing is left in the journal, so the next start does not offer it as lost work."""
+        names = "\n".join(f"• {t.doc.name}" for t in dirty)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"Save the changes to:\n{names}",
+                          QMessageBox.StandardButton.SaveAll | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsavedChanges")
+        box.setDefaultButton(QMessageBox.StandardButton.SaveAll)
+
+        def answered(_code) -> None:
+            button = box.standardButton(box.clickedButton()) if box.clickedButton() else None
+            if button == QMessageBox.StandardButton.SaveAll:
+                for tab in dirty:
+                    self.tabs.setCurrentWidget(tab)
+                    self.workflows.save()
+                self.leaving = "saved"
+            elif button == QMessageBox.StandardButton.Discard:
+                for tab in dirty:
+                    self.journal.drop(tab.journal_key)
+                self.leaving = "discarded"
+            else:
+                return
+            self.close()
+
+        box.finished.connect(answered)
+        self.unsaved_box = box
+        box.open()
+        return box
+
     async def aclose(self) -> None:
         await self.runs.close()
         self.store.close()
 
     def closeEvent(self, event) -> None:
+        dirty = [t for t in self.editor_tabs() if t.dirty and not t.doc.read_only]
+        if dirty and self.leaving is None:
+            event.ignore()
+            self.ask_unsaved(dirty)
+            return
         for tab in self.editor_tabs():
             tab.closing = True
             tab.undo_stack.blockSignals(True)
@@ -298,7 +337,7 @@ async def _session(app, window: MainWindow) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):  # logging out, `kill`, Ctrl+C in the terminal: close cleanly
         try:
-            loop.add_signal_handler(sig, window.close)
+            loop.add_signal_handler(sig, lambda: (setattr(window, "leaving", "keep"), window.close()))
         except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not on this platform
             pass
     try:

@@ -91,6 +91,7 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.show()
     yield w
+    w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
     w.close()
     w.store.close()
 

@@ -16,6 +16,7 @@ def window(qtbot, tmp_path):
     w.show()
     qtbot.waitExposed(w)
     yield w
+    w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
     w.close()
     w.store.close()
 

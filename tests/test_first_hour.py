@@ -206,3 +206,41 @@ def test_the_status_bar_is_there_from_the_start(window):
     height = window.centralWidget().height()
     window.statusBar().showMessage("a node cannot feed itself", 1000)
     assert window.centralWidget().height() == height
+
+
+def test_quitting_with_unsaved_changes_asks_and_the_answer_is_not_called_a_crash(qtbot, tmp_path):
+    from app.main_window import create
+
+    def dirty_window():
+        w = create(home=tmp_path)
+        qtbot.addWidget(w)
+        w.show()
+        tab = w.workflows.new()
+        tab.add_block("constant")
+        return w, tab
+
+    w, tab = dirty_window()
+    w.close()
+    assert w.isVisible() and w.unsaved_box.isVisible() and "• Untitled" in w.unsaved_box.text()
+    w.unsaved_box.button(QMessageBox.StandardButton.Cancel).click()
+    assert w.isVisible()  # cancelled: still open, still unsaved
+    w.close()
+    w.unsaved_box.button(QMessageBox.StandardButton.Discard).click()
+    assert not w.isVisible()
+    w.store.close()
+    again = create(home=tmp_path)
+    qtbot.addWidget(again)
+    assert again.recovery.offer_box is None  # discarded: no "restore unsaved work?" on the next start
+    again.store.close()
+
+    w, tab = dirty_window()
+    w.close()
+    w.unsaved_box.button(QMessageBox.StandardButton.SaveAll).click()
+    assert not w.isVisible()
+    [info] = w.store.workflows.list(templates=False).items
+    assert info.name == "Untitled" and w.store.workflows.document(info.id).nodes[0].type == "constant"
+    w.store.close()
+    again = create(home=tmp_path)
+    qtbot.addWidget(again)
+    assert again.recovery.offer_box is None
+    again.store.close()

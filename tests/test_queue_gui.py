@@ -191,6 +191,7 @@ def second_window(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.show()
     yield w
+    w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
     w.close()
     w.store.close()
 
