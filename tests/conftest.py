@@ -83,17 +83,30 @@ def run_flow(registry):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    """The real main window on a throwaway data folder, shown offscreen."""
+def make_window(qtbot):
+    """Real main windows on given data folders, shown offscreen; closed (unsaved edits kept) afterwards."""
     from app.main_window import create
 
-    w = create(home=tmp_path)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
-    w.close()
-    w.store.close()
+    made = []
+
+    def make(home):
+        w = create(home=home)
+        qtbot.addWidget(w)
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
+        w.close()
+        w.store.close()
+
+
+@pytest.fixture
+def window(make_window, tmp_path):
+    """The real main window on a throwaway data folder, shown offscreen."""
+    return make_window(tmp_path)
 
 
 def pytest_sessionfinish(session, exitstatus):

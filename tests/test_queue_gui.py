@@ -184,16 +184,8 @@ def test_shift_f5_queues_the_tab_and_the_list_dialog_queues_one_run_per_line(win
 
 
 @pytest.fixture
-def second_window(qtbot, tmp_path):
-    from app.main_window import create
-
-    w = create(home=tmp_path / "second")
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
-    w.close()
-    w.store.close()
+def second_window(make_window, tmp_path):
+    return make_window(tmp_path / "second")
 
 
 def code_tab(w):

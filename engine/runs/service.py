@@ -348,10 +348,6 @@ class RunService:
         """The handle of a run running in this process."""
         return self._handles.get(run_id)
 
-    def running(self) -> list[str]:
-        """Ids of the runs running in this process (sub-workflow children included)."""
-        return list(self._handles)
-
     def subscribe(self, run_id: str | None = None, maxsize: int = 100_000):
         """Events of every run of this process (or of ``run_id``); see :class:`engine.runs.Subscription`."""
         self._require_open()

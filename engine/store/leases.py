@@ -139,7 +139,3 @@ class LeaseRepo:
         with self.db.read() as s:
             row = s.get(LeaseRow, lease_id)
             return bool(row and row.dispatching and row.expires_at >= time.time())
-
-    def stop_dispatching(self, lease_id: str) -> None:
-        with self.db.write() as s:
-            s.execute(update(LeaseRow).where(LeaseRow.id == lease_id).values(dispatching=False))
