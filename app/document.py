@@ -34,8 +34,10 @@ class EditorDocument(QObject):
     nodeAdded = Signal(str)
     nodeRemoved = Signal(str)
     nodeChanged = Signal(str)   # config, settings, label or pins
+    nodeEdited = Signal(str)    # config or settings: what the node computes (its last outputs are stale)
     nodeMoved = Signal(str)
     edgeAdded = Signal(str)
+    edgeRemoving = Signal(str)  # still in ``edges`` while this is emitted
     edgeRemoved = Signal(str)
     propertiesChanged = Signal()
 
@@ -162,12 +164,15 @@ class EditorDocument(QObject):
             setattr(node, key, copy.deepcopy(value))
         self._configs.pop(node_id, None)
         self.nodeChanged.emit(node_id)
+        if "config" in fields or "settings" in fields:
+            self.nodeEdited.emit(node_id)
 
     def add_edge(self, edge: Edge) -> None:
         self.edges[edge.id] = edge
         self.edgeAdded.emit(edge.id)
 
     def remove_edge(self, edge_id: str) -> Edge:
+        self.edgeRemoving.emit(edge_id)
         edge = self.edges.pop(edge_id)
         self.edgeRemoved.emit(edge_id)
         return edge

@@ -38,6 +38,7 @@ from .theme import apply_theme
 from .window.actions import build_actions
 from .window.code import CodeController
 from .window.journal import JournalController
+from .window.outputs import OutputsController
 from .window.queue import QueueController
 from .window.runs import RunsController
 from .window.settings import SettingsController
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.recovery = JournalController(self)
         self.code = CodeController(self)
         self.runs = RunsController(self)
+        self.outputs = OutputsController(self)
         self.queue = QueueController(self)
         self.prefs = SettingsController(self)
         self.setWindowTitle("Nodeloom")
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow):
             t.view.mapToGlobal(t.view.mapFromScene(pos)), pos))
         tab.view.filesDropped.connect(self.workflows.import_files)
         tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
+        self.outputs.watch(tab)
         self.tabs.setCurrentIndex(index)
         tab.view.frame(selection_only=False)
         return tab
@@ -189,6 +192,7 @@ class MainWindow(QMainWindow):
         self.inspector.show_node(None, None, None)
         self.versions.refresh()
         self.run_panel.show_tab(self.store, tab)
+        self.outputs.tab_shown(tab)
         if tab is None:
             self.browser.refresh()
 
@@ -200,6 +204,7 @@ class MainWindow(QMainWindow):
             return
         ids = tab.scene.selected_node_ids()
         self.inspector.show_node(tab.doc, tab.undo_stack, ids[0] if len(ids) == 1 and not tab.doc.read_only else None)
+        self.outputs.selected(tab, ids)
 
     def close_tab(self, index: int) -> None:
         tab = self.tabs.widget(index)
@@ -211,6 +216,8 @@ class MainWindow(QMainWindow):
         tab.undo_stack.blockSignals(True)  # its destructor clears it, emitting into a half-deleted tab
         self.undo_group.removeStack(tab.undo_stack)
         self.tabs.removeTab(index)
+        self.run_panel.forget(id(tab))
+        self.outputs.forget(tab)
         tab.deleteLater()
 
     def close_current_tab(self) -> None:

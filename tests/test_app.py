@@ -37,7 +37,13 @@ def test_running_a_template_from_the_editor(window):
         runner.run(window.aclose())
     assert first.status == again.status == "succeeded"
     log = window.run_panel.text()
-    assert "resize: succeeded" in log and "resize: cached" in log and "■ succeeded" in log
+    label = tab.doc.nodes["resize"].label
+    assert label and label != "resize"  # the log names nodes as the canvas does; the id is in the tooltip
+    assert f"{label}: succeeded" in log and f"{label}: cached" in log and "■ succeeded" in log
+    assert "resize:" not in log
+    line = next(window.run_panel.events.item(i) for i in range(window.run_panel.events.count())
+                if window.run_panel.events.item(i).text().startswith(f"  {label}: cached"))
+    assert line.toolTip() == "node id: resize"
     from engine.store import Store
 
     store = Store(window.home)
@@ -188,7 +194,7 @@ def test_run_this_node_runs_its_upstream_and_previews_the_image(window):
         result = runner.run(window.runs.run_node(tab, "resize"))
         runner.run(window.aclose())
     assert result.status == "succeeded"
-    assert window.runs.last_node_outputs["image"].size == (160, 120)
+    assert window.outputs.last_node_outputs["image"].size == (160, 120)
     panel = window.preview_panel
     assert (panel.qimage.width(), panel.qimage.height()) == (160, 120) and "160 × 120 px" in panel.info.text()
     assert tab.scene.node_items["resize"].thumbnail is not None  # and a thumbnail on the node

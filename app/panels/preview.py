@@ -1,4 +1,5 @@
-"""The preview dock: an image viewer (wheel zoom, drag to pan, pixel size, save) and a JSON/text viewer."""
+"""The preview dock: an image viewer (fit to the dock and refit as it resizes until the wheel zooms; drag to
+pan; pixel size; save) and a JSON/text viewer shown only when there is JSON to show."""
 
 from __future__ import annotations
 
@@ -25,22 +26,41 @@ class ImageView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setRenderHints(QPainter.RenderHint.SmoothPixmapTransform)
+        self.fitting = True  # follows the dock's size until the user zooms
 
     def show_image(self, qimage: QImage) -> None:
         self.item.setPixmap(QPixmap.fromImage(qimage))
         self.scene().setSceneRect(self.item.boundingRect())
-        self.fitInView(self.item, Qt.AspectRatioMode.KeepAspectRatio)
+        self.fitting = True
+        self.fit()
+
+    def fit(self) -> None:
+        if not self.item.pixmap().isNull():
+            self.fitInView(self.item, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.fitting:
+            self.fit()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.fitting = True  # double-click: back to fitting the dock
+        self.fit()
 
     def wheelEvent(self, event) -> None:
         factor = 1.2 ** (event.angleDelta().y() / 120)
+        self.fitting = False
         self.scale(factor, factor)
 
 
 class PreviewPanel(QWidget):
+    EMPTY = "Run a node (Ctrl+Enter), or select one that has run, to see its outputs here"
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.image_view = ImageView()
-        self.info = QLabel("Run a node (Ctrl+Enter) to see its outputs here")
+        self.info = QLabel(self.EMPTY)
+        self.info.setWordWrap(True)
         self.save_button = QPushButton("Save image…")
         self.save_button.setEnabled(False)
         self.text = QPlainTextEdit(readOnly=True)
@@ -48,31 +68,51 @@ class PreviewPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
         top.addWidget(self.save_button)
-        split = QSplitter()
-        split.addWidget(self.image_view)
-        split.addWidget(self.text)
+        self.split = QSplitter()
+        self.split.addWidget(self.image_view)
+        self.split.addWidget(self.text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(split)
+        layout.addWidget(self.split, 1)
         self.save_button.clicked.connect(self._save)
+        self.clear()
 
-    def show_outputs(self, node_id: str, outputs: dict) -> None:
+    def clear(self) -> None:
+        self.image = None
+        self.image_view.item.setPixmap(QPixmap())
+        self.image_view.hide()
+        self.text.clear()
+        self.text.hide()
+        self.info.setText(self.EMPTY)
+        self.info.setToolTip("")
+        self.save_button.setEnabled(False)
+
+    def show_outputs(self, title: str, outputs: dict, *, node_id: str | None = None) -> None:
+        """``outputs`` of the node called ``title`` (its label; the id is in the tooltip): the first image fills
+        the dock; the other values show as JSON beside it, or alone, or not at all."""
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
-        others = {p: v for p, v in outputs.items() if not isinstance(v, Image.Image)}
+        others = {p: v for p, v in outputs.items()  # (an unused error port says nothing)
+                  if not isinstance(v, Image.Image) and not (p == "error" and v is None)}
         self.text.setPlainText(json.dumps(to_json(others), indent=2, ensure_ascii=False, default=str)[:200_000])
+        self.text.setVisible(bool(others))
+        self.image_view.setVisible(bool(images))
+        self.info.setToolTip(f"node id: {node_id}" if node_id else "")
         if images:
             port, image = images[0]
             self.image = image
             rgba = image.convert("RGBA")
             self.qimage = QImage(rgba.tobytes(), rgba.width, rgba.height, QImage.Format.Format_RGBA8888).copy()
             self.image_view.show_image(self.qimage)
-            self.info.setText(f"{node_id}.{port}: {image.width} × {image.height} px, {image.mode}")
+            self.info.setText(f"{title} · {port}: {image.width} × {image.height} px, {image.mode}")
             self.save_button.setEnabled(True)
+            if others:  # the picture gets most of the room
+                self.split.setSizes([3 * max(self.split.width(), 4) // 4, max(self.split.width(), 4) // 4])
         else:
             self.image = None
             self.image_view.item.setPixmap(QPixmap())
-            self.info.setText(f"{node_id}: " + ", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items()))
+            self.info.setText(f"{title}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in others.items())
+                                              or "no outputs"))
             self.save_button.setEnabled(False)
 
     def _save(self) -> None:

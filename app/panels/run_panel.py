@@ -1,5 +1,6 @@
-"""The run panel: the live event log (filter; click an entry to select its node; errors with traceback), the
-workflow's inputs (remembered per workflow), and past runs of the workflow (show on canvas, replay)."""
+"""The run panel: the live event log of the current tab (filter; click an entry to select its node; errors with
+traceback), the workflow's inputs (remembered per workflow), and past runs of the workflow (show on canvas,
+replay). Each tab has its own log: switching tabs shows that tab's lines."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from .inputs_bar import InputsBar
 
@@ -25,8 +26,10 @@ class RunPanel(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.filter = QLineEdit(placeholderText="Filter the log (node, status, text)…", clearButtonEnabled=True)
-        self.events = QListWidget(objectName="runLog")
-        self.events.setUniformItemSizes(True)  # else every append lays out every line again
+        self.logs = QStackedWidget()
+        self._logs: dict[object, QListWidget] = {}   # tab key → that tab's log
+        self._pending: dict[object, list[QListWidgetItem]] = {}
+        self.events = self._log_for(None)            # the log on show (None: no tab, the welcome page)
         self.details = QPlainTextEdit(readOnly=True, placeholderText="Select a failed node's entry to see its error")
         self.details.setMaximumHeight(120)
         self.inputs = InputsBar(settings)
@@ -37,7 +40,7 @@ class RunPanel(QWidget):
         replay_from.setToolTip("Run the selected node and what depends on it again; the rest reuses this run's outputs")
         left = QVBoxLayout()
         left.addWidget(self.filter)
-        left.addWidget(self.events)
+        left.addWidget(self.logs)
         left.addWidget(self.details)
         right = QVBoxLayout()
         right.addWidget(self.inputs)
@@ -57,42 +60,69 @@ class RunPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
         self.filter.textChanged.connect(self._filter)
-        self.events.currentItemChanged.connect(self._picked)
         show.clicked.connect(lambda: self._run_action(self.showRun.emit))
         replay.clicked.connect(lambda: self._run_action(lambda rid: self.replayRun.emit(rid, None)))
         replay_from.clicked.connect(lambda: self._run_action(lambda rid: self.replayRun.emit(rid, "selected")))
         self.store = None
-        self._pending: list[QListWidgetItem] = []
         from PySide6.QtCore import QTimer
 
+        self._shown = None
         self._flush_timer = QTimer(self, singleShot=True, interval=50)  # lines arrive in bursts: add them in batches
         self._flush_timer.timeout.connect(self.flush)
 
     # -- log ---------------------------------------------------------------------------------------------
 
-    def log(self, text: str, ev=None) -> None:
+    def _log_for(self, key) -> QListWidget:
+        log = self._logs.get(key)
+        if log is None:
+            log = self._logs[key] = QListWidget(objectName="runLog")
+            log.setUniformItemSizes(True)  # else every append lays out every line again
+            log.currentItemChanged.connect(self._picked)
+            self.logs.addWidget(log)
+        return log
+
+    def forget(self, key) -> None:
+        """A closed tab's log goes with it."""
+        log = self._logs.pop(key, None)
+        self._pending.pop(key, None)
+        if log is not None:
+            self.logs.removeWidget(log)
+            log.deleteLater()
+
+    def log(self, text: str, ev=None, *, tab=None, label: str | None = None) -> None:
+        """A line in ``tab``'s log (default: the one on show). ``ev``'s node is shown by ``label`` when given;
+        its id is in the tooltip and clicking the line selects it."""
         item = QListWidgetItem(text)
-        if ev is not None and getattr(ev, "node_id", None):
-            item.setData(Qt.ItemDataRole.UserRole, ev.node_id)
+        node_id = getattr(ev, "node_id", None) if ev is not None else None
+        if node_id:
+            item.setData(Qt.ItemDataRole.UserRole, node_id)
+            item.setToolTip(f"node id: {node_id}")
             if getattr(ev, "error", None):
                 item.setData(Qt.ItemDataRole.UserRole + 1, (ev.traceback or "") + ev.error)
                 item.setForeground(Qt.GlobalColor.red)
-        self._pending.append(item)
+        key = self._key(tab)
+        self._log_for(key)
+        self._pending.setdefault(key, []).append(item)
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
+    def _key(self, tab):
+        return self._shown if tab is None else id(tab)
+
     def flush(self) -> None:
-        if not self._pending:
-            return
         q = self.filter.text().strip().lower()
-        for item in self._pending:
-            self.events.addItem(item)
-            item.setHidden(bool(q) and q not in item.text().lower())
-        self._pending = []
-        extra = self.events.count() - MAX_LOG_LINES
-        if extra > 0:  # the oldest lines go (whole runs stay in the store and in past runs)
-            self.events.model().removeRows(0, extra)
-        self.events.scrollToBottom()
+        pending, self._pending = self._pending, {}
+        for key, items in pending.items():
+            log = self._logs.get(key)
+            if log is None:
+                continue
+            for item in items:
+                log.addItem(item)
+                item.setHidden(bool(q) and q not in item.text().lower())
+            extra = log.count() - MAX_LOG_LINES
+            if extra > 0:  # the oldest lines go (whole runs stay in the store and in past runs)
+                log.model().removeRows(0, extra)
+            log.scrollToBottom()
 
     def text(self) -> str:
         self.flush()
@@ -115,8 +145,13 @@ class RunPanel(QWidget):
     # -- inputs ------------------------------------------------------------------------------------------
 
     def show_tab(self, store, tab) -> None:
-        """Inputs (following the document as it changes) and past runs for the workflow in ``tab``."""
+        """The log, inputs (following the document as it changes) and past runs of the workflow in ``tab``."""
         self.store = store
+        self._shown = None if tab is None else id(tab)
+        self.events = self._log_for(self._shown)
+        self.logs.setCurrentWidget(self.events)
+        self._filter(self.filter.text())
+        self.details.clear()
         self.inputs.show_tab(tab)
         self.refresh_runs(tab)
 

@@ -54,7 +54,7 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Run", "Run over a &list of inputs…", "actionRunList", (), lambda w: w.queue.run_over_list()),
     ("&Run", "&Stop", "actionStop", ("Ctrl+F2",), lambda w: w.runs.stop_run()),
     ("&Run", "Run this &node", "actionRunNode", ("Ctrl+Return",), lambda w: w.runs.run_selected_node()),
-    ("&Run", "&Pin / unpin outputs", "actionPin", ("Ctrl+Shift+P",), lambda w: w.runs.pin_selected()),
+    ("&Run", "&Pin / unpin outputs", "actionPin", ("Ctrl+Shift+P",), lambda w: w.outputs.pin_selected()),
     ("&Run", None, "", (), None),
 ]
 TOOLBAR = ("actionNew", "actionSave", "actionUndo", "actionRedo", "actionRun", "actionEnqueue", "actionStop")

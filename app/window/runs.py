@@ -14,13 +14,13 @@ import re
 import uuid
 from pathlib import Path
 
-from engine import InputError
-from engine.runs import (NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted,
-                         read_value)
+from engine import InputError, WorkflowInvalid
+from engine.runs import NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
 from engine.store import MAX_CONCURRENT_RUNS
 
 from ..canvas.live import LiveRun
 from ..editor_tab import EditorTab
+from .outputs import label_of
 
 __all__ = ["RunsController", "upstream_workflow"]
 
@@ -47,8 +47,6 @@ class RunsController:
         self.live_runs: dict[str, LiveRun] = {}   # run id → what shows it on a canvas
         self.followed: dict[str, EditorTab] = {}  # queued run id → the tab to show it on when it starts
         self.running: str | None = None           # the run Stop cancels
-        self.last_outputs: dict[tuple, dict] = {}  # (tab key, node id) → its last outputs
-        self.last_node_outputs: dict | None = None
 
     # -- the service ---------------------------------------------------------------------------------------
 
@@ -101,22 +99,23 @@ class RunsController:
                 return  # another run's (a sub-workflow's shows as progress on its node)
             live = self.follow_run(tab, ev.run_id)  # a queued run opened on the canvas: it starts now
         live.apply(ev)
+        tab = live.tab
         if isinstance(ev, NodeFinished):
             where = "".join(f"[{i}]" for i in ev.iteration)
-            line = f"  {ev.node_id}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
-            self.w.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev)
+            line = f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
+            self.w.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev, tab=tab)
             if ev.outputs:
-                self.last_outputs[(live.tab_key, ev.node_id)] = dict(ev.outputs)
+                self.w.outputs.keep(id(tab), ev.node_id, ev.outputs)
         elif isinstance(ev, NodeProgress) and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
-            self.w.run_panel.log(f"  {ev.node_id}{where}: {ev.message}", ev)
+            self.w.run_panel.log(f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.message}", ev, tab=tab)
         elif isinstance(ev, RunFinished):
             self.live_runs.pop(ev.run_id, None)
 
     def follow_run(self, tab: EditorTab, run_id: str) -> LiveRun:
         """Show a run of this process on ``tab``'s canvas as it goes on."""
         live = LiveRun(tab.scene, run_id, self.service.run_blocking)
-        live.tab_key = id(tab)
+        live.tab = tab
         self.live_runs[run_id] = live
         return live
 
@@ -136,7 +135,7 @@ class RunsController:
 
     async def _run(self, tab: EditorTab, wf=None, node_ids=None):
         if not await self.w.code.approve(tab, wf or tab.doc.workflow()):
-            self.w.run_panel.log("■ not run: its Python code was not approved")
+            self.w.run_panel.log("■ not run: its Python code was not approved", tab=tab)
             self.w.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
             return None
         if not self.inputs_given(tab, wf):
@@ -155,7 +154,7 @@ class RunsController:
             return True
         said = ", ".join(repr(n) for n in missing)
         plural = "s" if len(missing) > 1 else ""
-        self.w.run_panel.log(f"■ not run: give a value for the required input{plural} {said}")
+        self.w.run_panel.log(f"■ not run: give a value for the required input{plural} {said}", tab=tab)
         self.w.statusBar().showMessage(f"Give a value for {said} in the run panel's inputs, then run again", 8000)
         self.w.run_dock.show()
         self.w.run_dock.raise_()
@@ -167,7 +166,7 @@ class RunsController:
         service = await self.open_service()
         run_id = uuid.uuid4().hex
         live = LiveRun(tab.scene, run_id, service.run_blocking)
-        live.tab_key = id(tab)
+        live.tab = tab
         live.start(node_ids)
         self.live_runs[run_id] = live
         self.running = run_id
@@ -183,8 +182,11 @@ class RunsController:
             for nid in (node_ids or tab.scene.node_items):
                 if nid in tab.scene.node_items:
                     tab.scene.node_items[nid].set_status(None)
-            self.w.run_panel.log(f"■ not run: {e}")
-            self.w.statusBar().showMessage(f"Not run: {e}", 8000)
+            if isinstance(e, WorkflowInvalid):
+                self.show_problems(tab, e)
+            else:
+                self.w.run_panel.log(f"■ not run: {e}", tab=tab)
+                self.w.statusBar().showMessage(f"Not run: {e}", 8000)
             return None
         finally:
             self.w.actionStop.setEnabled(False)
@@ -192,6 +194,33 @@ class RunsController:
         await live.settled()
         await self._show_finished(tab, run_id)
         return result
+
+    def show_problems(self, tab: EditorTab, invalid: WorkflowInvalid) -> None:
+        """Problems found before a run: each marked on its node (hover for the message) and listed in the log
+        (click a line to select its node)."""
+        from types import SimpleNamespace
+
+        by_node: dict[str, list[str]] = {}
+        for issue in invalid.issues:
+            if issue.node_id:
+                by_node.setdefault(issue.node_id, []).append(issue.message)
+        count = len(invalid.issues)
+        self.w.run_panel.log(f"■ not run: {count} problem{'s' if count != 1 else ''} to fix first", tab=tab)
+        for issue in invalid.issues:
+            where = label_of(tab.doc, issue.node_id) if issue.node_id else (
+                f"link {issue.edge_id}" if issue.edge_id else "workflow")
+            self.w.run_panel.log(f"  {where}: {issue.message}", SimpleNamespace(
+                node_id=issue.node_id, error=issue.message, traceback=None), tab=tab)
+        for nid, messages in by_node.items():
+            item = tab.scene.node_items.get(nid)
+            if item is not None:
+                item.set_status("invalid", error="\n".join(messages))
+        first = invalid.issues[0]
+        where = f"{label_of(tab.doc, first.node_id)}: " if first.node_id else ""
+        self.w.statusBar().showMessage(f"Not run: {where}{first.message}" + (
+            f" (and {count - 1} more in the run log)" if count > 1 else ""), 10000)
+        self.w.run_dock.show()
+        self.w.run_dock.raise_()
 
     async def _show_finished(self, tab: EditorTab, run_id: str) -> None:
         """The past-runs list and the profiler, after a run (its rows read off the GUI thread)."""
@@ -211,12 +240,12 @@ class RunsController:
         """Run the whole workflow of ``tab``; its nodes show what they do as they do it."""
         from engine.values import summarize
 
-        self.w.run_panel.log(f"▶ {tab.doc.name}")
+        self.w.run_panel.log(f"▶ {tab.doc.name}", tab=tab)
         result = await self._run(tab)
         if result is not None:
             outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
-            self.w.run_panel.log(f"■ {result.status} in {result.duration_ms:.0f} ms — {outs}"
-                               + (f" — {result.error}" if result.error else ""))
+            parts = [f"■ {result.status} in {result.duration_ms:.0f} ms", outs, result.error or ""]
+            self.w.run_panel.log(" — ".join(p for p in parts if p), tab=tab)
         return result
 
     def run_selected_node(self) -> None:
@@ -232,20 +261,19 @@ class RunsController:
         from engine.values import summarize
 
         wf = upstream_workflow(tab.doc, node_id)
-        self.w.run_panel.log(f"▶ {node_id} (with what it depends on)")
+        label = label_of(tab.doc, node_id)
+        self.w.run_panel.log(f"▶ {label} (with what it depends on)", tab=tab)
         result = await self._run(tab, wf, {n.id for n in wf.nodes})
         if result is None:
             return None
-        outputs = self.last_outputs.get((id(tab), node_id))
+        outputs = await self.w.outputs.show(tab, node_id)
         if outputs is None:
-            self.w.run_panel.log(f"■ {result.status}: {result.error or 'the node did not run'}")
+            self.w.run_panel.log(f"■ {result.status}: {result.error or 'the node did not run'}", tab=tab)
             return result
-        outputs = {k: await self.service.read(v) for k, v in outputs.items()}
-        self.last_node_outputs = outputs
-        self.w.preview_panel.show_outputs(node_id, outputs)
+        self.w.preview_dock.show()
         self.w.preview_dock.raise_()
-        self.w.run_panel.log(f"■ {node_id}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items())
-                                                 or "no outputs"))
+        self.w.run_panel.log(f"■ {label}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items()
+                                                         if not (k == "error" and v is None)) or "no outputs"), tab=tab)
         return result
 
     def show_past_run(self, run_id: str) -> None:
@@ -282,32 +310,12 @@ class RunsController:
                 return None
             from_node = ids[0]
         if not await self.w.code.approve(tab, tab.doc.workflow()):  # past runs listed are this tab's workflow's
-            self.w.run_panel.log("■ not replayed: its Python code was not approved")
+            self.w.run_panel.log("■ not replayed: its Python code was not approved", tab=tab)
             return None
-        self.w.run_panel.log(f"▶ replay of {run_id[:8]}" + (f" from {from_node}" if from_node else ""))
+        self.w.run_panel.log(f"▶ replay of {run_id[:8]}" + (f" from {label_of(tab.doc, from_node)}"
+                                                           if from_node else ""), tab=tab)
         return await self._followed(tab, lambda service, new_id: service.replay(run_id, from_node, new_run_id=new_id))
 
     def stop_run(self) -> None:
         if self.service is not None and self.running:
             self.service.cancel(self.running)
-
-    def pin_selected(self) -> None:
-        """Pin the selected node's last outputs (undoable); pinned nodes are not executed in editor runs."""
-        from engine.values import to_json
-
-        from ..commands import UpdateNode
-
-        tab = self.w.current_tab()
-        ids = tab.scene.selected_node_ids() if tab else []
-        if len(ids) != 1 or tab.doc.read_only:
-            return
-        node_id = ids[0]
-        if tab.doc.nodes[node_id].pinned is not None:
-            tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Unpin", pinned=None))
-            return
-        outputs = self.last_outputs.get((id(tab), node_id))
-        if not outputs:
-            self.w.statusBar().showMessage("Run the node first (Ctrl+Enter), then pin its outputs", 6000)
-            return
-        real = {k: read_value(v) for k, v in outputs.items() if k != "error"}
-        tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Pin outputs", pinned=to_json(real)))

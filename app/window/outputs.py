@@ -1,0 +1,133 @@
+"""What the nodes of each tab last produced: kept per tab from run events, shown in the preview dock when a
+node is selected (no need to run it again), pinned on request, and dropped — with the node's status and
+thumbnail, and those of everything downstream — as soon as an edit makes them stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import networkx as nx
+
+from engine.runs import read_value
+
+from ..editor_tab import EditorTab
+
+__all__ = ["OutputsController", "label_of"]
+
+
+def label_of(doc, node_id: str) -> str:
+    """What the canvas calls a node: its label, or its id when it has none."""
+    node = doc.nodes.get(node_id)
+    return (node.label or node_id) if node is not None else node_id
+
+
+class OutputsController:
+    def __init__(self, window):
+        self.w = window
+        self.last: dict[tuple[int, str], dict] = {}      # (id of tab, node id) → its last outputs (maybe refs)
+        self.last_node_outputs: dict | None = None       # the outputs the preview shows (read values)
+        self.previewed: dict[int, tuple[str, dict]] = {}  # id of tab → (node id, outputs) its preview showed
+        self._showing: asyncio.Future | None = None
+
+    # -- keeping ------------------------------------------------------------------------------------------
+
+    def keep(self, tab_key: int, node_id: str, outputs: dict) -> None:
+        self.last[(tab_key, node_id)] = dict(outputs)
+
+    def of(self, tab: EditorTab, node_id: str) -> dict | None:
+        return self.last.get((id(tab), node_id))
+
+    def watch(self, tab: EditorTab) -> None:
+        """Edits that change what a node computes make its outputs (and its dependents') stale."""
+        doc = tab.doc
+        doc.nodeEdited.connect(lambda nid, t=tab: self.stale(t, nid))
+        doc.edgeAdded.connect(lambda eid, t=tab: self._edge_changed(t, eid))
+        doc.edgeRemoving.connect(lambda eid, t=tab: self._edge_changed(t, eid))
+
+    def _edge_changed(self, tab: EditorTab, eid: str) -> None:
+        edge = tab.doc.edges.get(eid)
+        if edge is not None:
+            self.stale(tab, edge.target)
+
+    def stale(self, tab: EditorTab, node_id: str) -> None:
+        """``node_id`` and everything downstream: no status, no thumbnail, no kept outputs."""
+        doc = tab.doc
+        graph = nx.DiGraph()
+        graph.add_nodes_from(doc.nodes)
+        graph.add_edges_from((e.source, e.target) for e in doc.edges.values())
+        gone = ({node_id} | nx.descendants(graph, node_id)) if node_id in graph else {node_id}
+        for nid in gone:
+            self.last.pop((id(tab), nid), None)
+            item = tab.scene.node_items.get(nid)
+            if item is not None and (item.status is not None or item.thumbnail is not None):
+                item.set_status(None)
+                item.set_thumbnail(None)
+        shown = self.previewed.get(id(tab))
+        if shown is not None and shown[0] in gone and tab is self.w.current_tab():
+            self.previewed.pop(id(tab), None)
+            self.w.preview_panel.clear()
+
+    def forget(self, tab: EditorTab) -> None:
+        key = id(tab)
+        self.last = {k: v for k, v in self.last.items() if k[0] != key}
+        self.previewed.pop(key, None)
+
+    # -- showing --------------------------------------------------------------------------------------------
+
+    async def show(self, tab: EditorTab, node_id: str, outputs: dict | None = None) -> dict | None:
+        """The node's last outputs (read from the cache off the GUI thread) in the preview dock."""
+        outputs = outputs if outputs is not None else self.of(tab, node_id)
+        if outputs is None:
+            return None
+        service = self.w.runs.service
+        if service is not None:
+            outputs = {k: await service.read(v) for k, v in outputs.items()}
+        else:
+            outputs = {k: read_value(v) for k, v in outputs.items()}
+        if tab is not self.w.current_tab():
+            return outputs
+        self.last_node_outputs = outputs
+        self.previewed[id(tab)] = (node_id, outputs)
+        self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id)
+        return outputs
+
+    def selected(self, tab: EditorTab, node_ids: list[str]) -> None:
+        """A single selected node with outputs from this session shows them."""
+        if len(node_ids) != 1 or self.of(tab, node_ids[0]) is None:
+            return
+        if self._showing is not None and not self._showing.done():
+            self._showing.cancel()
+        self._showing = asyncio.ensure_future(self.show(tab, node_ids[0]))
+
+    def tab_shown(self, tab: EditorTab | None) -> None:
+        """The preview shows what this tab's preview last showed."""
+        shown = self.previewed.get(id(tab)) if tab is not None else None
+        if shown is None:
+            self.w.preview_panel.clear()
+        else:
+            self.w.preview_panel.show_outputs(label_of(tab.doc, shown[0]), shown[1], node_id=shown[0])
+
+    # -- pins ---------------------------------------------------------------------------------------------
+
+    def pin_selected(self) -> None:
+        """Pin the selected node's last outputs (undoable); pinned nodes are not executed in editor runs."""
+        tab = self.w.current_tab()
+        ids = tab.scene.selected_node_ids() if tab else []
+        if len(ids) == 1 and not tab.doc.read_only:
+            self.toggle_pin(tab, ids[0])
+
+    def toggle_pin(self, tab: EditorTab, node_id: str) -> None:
+        from engine.values import to_json
+
+        from ..commands import UpdateNode
+
+        if tab.doc.nodes[node_id].pinned is not None:
+            tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Unpin", pinned=None))
+            return
+        outputs = self.of(tab, node_id)
+        if not outputs:
+            self.w.statusBar().showMessage("Run the node first (Ctrl+Enter), then pin its outputs", 6000)
+            return
+        real = {k: read_value(v) for k, v in outputs.items() if k != "error"}
+        tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Pin outputs", pinned=to_json(real)))
