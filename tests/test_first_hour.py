@@ -4,6 +4,8 @@ document, required inputs asked for, inputs kept with a draft and its crash jour
 import asyncio
 
 import qasync
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QMessageBox
 
 from app.commands import Connect, UpdateNode
@@ -244,3 +246,55 @@ def test_quitting_with_unsaved_changes_asks_and_the_answer_is_not_called_a_crash
     qtbot.addWidget(again)
     assert again.recovery.offer_box is None
     again.store.close()
+
+
+def test_an_invalid_expression_keeps_its_text_and_says_why_until_fixed_or_reverted(window):
+    tab = window.workflows.new()
+    t = tab.add_block("transform")
+    inspector = window.inspector
+    inspector.show_node(tab.doc, tab.undo_stack, t)
+    field = inspector.fields["expression"]
+    field.setPlainText("data * 2")
+    field.focusOutEvent(QFocusEvent(QEvent.Type.FocusOut))
+    assert tab.doc.nodes[t].config["expression"] == "data * 2"
+    field.setPlainText("data * (")
+    field.focusOutEvent(QFocusEvent(QEvent.Type.FocusOut))  # focus leaves to the canvas
+    assert tab.doc.nodes[t].config["expression"] == "data * 2"  # not applied
+    problem = inspector.problems["expression"]
+    assert field.toPlainText() == "data * (" and field.property("invalid") is True
+    assert not problem.isHidden() and "Value error" not in problem.text() and problem.text()[0].isupper()
+    # the node is deselected and selected again: the text and the reason are still there
+    tab.scene.clearSelection()
+    tab.scene.node_items[t].setSelected(True)
+    field, problem = inspector.fields["expression"], inspector.problems["expression"]
+    assert field.toPlainText() == "data * (" and not problem.isHidden()
+    # undo changes the stored value the text did not replace: the field shows what is stored, unmarked
+    window.actionUndo.trigger()
+    assert field.toPlainText() == "" and problem.isHidden() and field.property("invalid") is False
+    window.actionRedo.trigger()
+    assert field.toPlainText() == "data * 2"
+    field.setPlainText("data * (")
+    field.focusOutEvent(QFocusEvent(QEvent.Type.FocusOut))
+    problem.linkActivated.emit("revert")
+    assert field.toPlainText() == "data * 2" and problem.isHidden()
+    field.setPlainText("data * (")
+    field.focusOutEvent(QFocusEvent(QEvent.Type.FocusOut))
+    field.setPlainText("data * 3")  # fixed
+    field.focusOutEvent(QFocusEvent(QEvent.Type.FocusOut))
+    assert tab.doc.nodes[t].config["expression"] == "data * 3" and problem.isHidden()
+
+
+def test_a_number_a_spin_box_had_to_clamp_says_so(window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    tab = window.workflows.new()
+    t = tab.add_block("transform")
+    window.inspector.show_node(tab.doc, tab.undo_stack, t)
+    attempts = window.inspector.fields["settings.Attempts"]
+    attempts.lineEdit().selectAll()
+    QTest.keyClicks(attempts.lineEdit(), "500")  # Qt alone would refuse the last 0 without a word
+    QTest.keyClick(attempts, Qt.Key.Key_Return)
+    note = window.inspector.problems["settings.Attempts"]
+    assert not note.isHidden() and "500" in note.text() and "100" in note.text()
+    assert tab.doc.nodes[t].settings.retry.max_attempts == 100

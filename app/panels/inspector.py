@@ -1,25 +1,37 @@
 """The inspector: a form generated from the selected node's config JSON schema, its settings and label.
 
-Every change is an undoable UpdateNode; a value the block's Config refuses is marked at its field and not
-applied.
+Every change is an undoable UpdateNode; a value the block's Config refuses is not applied: the field keeps the
+text, is marked, and says why in a sentence under it until the text is fixed, reverted, or the stored value
+changes (undo). Fields follow the node as it changes (undo, redo, another panel) without being rebuilt. A
+number a spin box had to bring into its range says so.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QPlainTextEdit, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 from pydantic import ValidationError
+from shiboken6 import isValid
 
 from ..commands import UpdateNode
 
 __all__ = ["Inspector"]
 
 _INVALID = "border: 2px solid #f85149;"
+_MISSING = object()
+
+
+def sentence(message: str) -> str:
+    """A validation message as a sentence: no "Value error," prefix, a capital first letter, a full stop."""
+    text = re.sub(r"^(Value|Assertion) error,\s*", "", message.strip())
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _resolve(schema: dict, prop: dict) -> dict:
@@ -47,6 +59,36 @@ class _TextEdit(QPlainTextEdit):
         self._apply()
 
 
+class _Lenient:
+    """A spin box that lets a number outside its range be typed (Qt refuses the keystroke silently); it is
+    brought into range when editing finishes, and the inspector says so."""
+
+    def validate(self, text, pos):
+        state, text, pos = super().validate(text, pos)
+        if state == QValidator.State.Invalid:
+            try:
+                float(text.replace(self.suffix(), "").replace(",", ".").strip())
+                state = QValidator.State.Intermediate
+            except ValueError:
+                pass
+        return state, text, pos
+
+    def fixup(self, text):
+        try:
+            number = float(text.replace(self.suffix(), "").replace(",", ".").strip())
+        except ValueError:
+            return super().fixup(text)
+        return self.textFromValue(min(self.maximum(), max(self.minimum(), type(self.value())(number))))
+
+
+class SpinBox(_Lenient, QSpinBox):
+    pass
+
+
+class DoubleSpinBox(_Lenient, QDoubleSpinBox):
+    pass
+
+
 class Inspector(QScrollArea):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -54,6 +96,10 @@ class Inspector(QScrollArea):
         self.doc = self.stack = None
         self.node_id: str | None = None
         self.fields: dict[str, QWidget] = {}
+        self.problems: dict[str, QLabel] = {}    # field → the sentence under it saying what is wrong
+        self._show: dict[str, Any] = {}           # field → puts a stored value in its widget
+        #: refused text per (document, node, field): (the text, why, the stored value it did not replace)
+        self.pending: dict[tuple[int, str, str], tuple[str, str, Any]] = {}
         self.workflow_names = lambda: []  # the stored workflows a sub_workflow may call (set by the window)
         self._show_empty()
 
@@ -61,15 +107,23 @@ class Inspector(QScrollArea):
         label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         self.setWidget(label)
-        self.fields = {}
+        self.fields, self.problems, self._show = {}, {}, {}
 
     def show_node(self, doc, stack, node_id: str | None) -> None:
+        if self.doc is not None and self.doc is not doc:
+            try:
+                self.doc.nodeChanged.disconnect(self._node_changed)
+            except (RuntimeError, TypeError):
+                pass
+        if doc is not None and doc is not self.doc:
+            doc.nodeChanged.connect(self._node_changed)
         self.doc, self.stack, self.node_id = doc, stack, node_id
         if doc is None or node_id is None or node_id not in doc.nodes:
             self._show_empty()
             return
         node = doc.nodes[node_id]
         cls = doc.block(node_id)
+        self.fields, self.problems, self._show = {}, {}, {}
         body = QWidget()
         outer = QVBoxLayout(body)
         title = QLabel(f"<b>{node.label or node.id}</b> · {node.type}" + (f"<br><small>{cls.describe()['description'].replace('``', '')}</small>" if cls else ""))
@@ -78,7 +132,9 @@ class Inspector(QScrollArea):
         general = QFormLayout()
         label = QLineEdit(node.label or "", placeholderText=node.id)
         label.editingFinished.connect(lambda: self._set_label(label.text()))
+        label.setToolTip(f"node id: {node.id}")
         self.fields["label"] = label
+        self._show["label"] = lambda v: label.setText(v or "")
         general.addRow("Label", label)
         outer.addLayout(general)
         if cls is not None:
@@ -90,16 +146,79 @@ class Inspector(QScrollArea):
                 widget.setToolTip(prop.get("description", ""))
                 self.fields[name] = widget
                 form.addRow(prop.get("title", name), widget)
+                form.addRow("", self._problem_label(name))
             outer.addWidget(box)
         outer.addWidget(self._settings_box(node))
         outer.addStretch(1)
         self.setWidget(body)
-        for name in list(node.config):
-            self._mark(name, None)
+        for (doc_key, nid, name), (text, error, _base) in list(self.pending.items()):
+            if doc_key == id(doc) and nid == node_id and name in self.fields:
+                self._set_text(self.fields[name], text)
+                self._mark(name, error)
+
+    def _problem_label(self, name: str) -> QLabel:
+        label = QLabel(objectName=f"problem-{name}", wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        label.setStyleSheet("color: #f85149;")
+        label.hide()
+        label.linkActivated.connect(lambda _link: self.revert(name))
+        self.problems[name] = label
+        return label
+
+    @staticmethod
+    def _set_text(widget, text: str) -> None:
+        widget.blockSignals(True)
+        if isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(text)
+        elif isinstance(widget, QLineEdit):
+            widget.setText(text)
+        widget.blockSignals(False)
+
+    def _node_changed(self, node_id: str) -> None:
+        """The node changed (an edit here, undo, redo): fields show what is stored; refused text stays unless
+        the stored value it did not replace has changed since."""
+        if node_id != self.node_id or self.doc is None or node_id not in self.doc.nodes:
+            return
+        node = self.doc.nodes[node_id]
+        for name, show in self._show.items():
+            if name == "label":
+                value = node.label
+            elif name.startswith("settings."):
+                continue
+            else:
+                value = node.config.get(name, _MISSING)
+            key = (id(self.doc), node_id, name)
+            if key in self.pending:
+                if self.pending[key][2] == value:
+                    continue
+                self.pending.pop(key)
+                self._mark(name, None)
+            show(None if value is _MISSING else value)
+
+    def revert(self, name: str) -> None:
+        """Give up the refused text of ``name``: the field shows the stored value again."""
+        self.pending.pop((id(self.doc), self.node_id, name), None)
+        self._mark(name, None)
+        node = self.doc.nodes.get(self.node_id) if self.doc else None
+        if node is not None and name in self._show:
+            value = node.config.get(name)
+            self._show[name](value)
 
     # -- fields ---------------------------------------------------------------------------------------------
 
     def _field(self, name: str, prop: dict, value: Any) -> QWidget:
+        w = self._make_field(name, prop, value)
+        shower = self._show.get(name)
+        if shower is not None:
+            def quiet(v, w=w, shower=shower):
+                w.blockSignals(True)
+                try:
+                    shower(v)
+                finally:
+                    w.blockSignals(False)
+            self._show[name] = quiet
+        return w
+
+    def _make_field(self, name: str, prop: dict, value: Any) -> QWidget:
         kind = prop.get("type")
         if "enum" in prop:
             w = QComboBox()
@@ -107,14 +226,16 @@ class Inspector(QScrollArea):
             if value is not None:
                 w.setCurrentText(str(value))
             w.currentTextChanged.connect(lambda text: self._set_config(name, text))
+            self._show[name] = lambda v: w.setCurrentText("" if v is None else str(v))
             return w
         if kind == "boolean":
             w = QCheckBox()
             w.setChecked(bool(value))
             w.toggled.connect(lambda on: self._set_config(name, on))
+            self._show[name] = lambda v: w.setChecked(bool(v))
             return w
         if kind in ("integer", "number"):
-            w = QSpinBox() if kind == "integer" else QDoubleSpinBox()
+            w = SpinBox() if kind == "integer" else DoubleSpinBox()
             if kind == "number":
                 w.setDecimals(3)
             lo = prop.get("minimum", prop.get("exclusiveMinimum", -1e9 if kind == "number" else -2**31 + 1))
@@ -124,8 +245,10 @@ class Inspector(QScrollArea):
                 w.setSpecialValueText("—")
             w.setRange(lo, hi)
             w.setValue(lo if value is None else value)
+            self._say_clamps(name, w)
             w.editingFinished.connect(lambda: self._set_config(
                 name, None if prop.get("nullable") and w.value() == lo else w.value()))
+            self._show[name] = lambda v: w.setValue(lo if v is None else v)
             return w
         if kind == "string" and prop.get("format") == "workflow":
             w = QComboBox(editable=True)
@@ -133,6 +256,7 @@ class Inspector(QScrollArea):
             w.setCurrentText("" if value is None else str(value))
             w.lineEdit().editingFinished.connect(lambda: self._set_config(name, w.currentText()))
             w.activated.connect(lambda _i: self._set_config(name, w.currentText()))
+            self._show[name] = lambda v: w.setCurrentText("" if v is None else str(v))
             return w
         if kind == "string" and prop.get("format") in ("expression", "multiline", "python"):
             w = _TextEdit(lambda: self._set_config(name, w.toPlainText()))
@@ -140,25 +264,47 @@ class Inspector(QScrollArea):
             w.setFont(QFont("monospace"))
             w.setMinimumHeight(200 if prop["format"] == "python" else 0)
             w.setMaximumHeight(320 if prop["format"] == "python" else 90)
+            self._show[name] = lambda v: w.toPlainText() != (v or "") and w.setPlainText(v or "")
             return w
         if kind == "string":
             w = QLineEdit("" if value is None else str(value))
             w.editingFinished.connect(lambda: self._set_config(name, w.text()))
+            self._show[name] = lambda v: w.setText("" if v is None else str(v))
             return w
         w = QLineEdit(json.dumps(value) if value is not None else "", placeholderText="JSON")
         w.editingFinished.connect(lambda: self._set_json(name, w.text()))
+        self._show[name] = lambda v: w.setText(json.dumps(v) if v is not None else "")
         return w
+
+    def _say_clamps(self, name: str, box) -> None:
+        """A number typed outside the box's range is brought into it, and the field says so."""
+        box.setCorrectionMode(box.CorrectionMode.CorrectToNearestValue)
+        typed: list[str] = []
+        box.lineEdit().textEdited.connect(lambda text: typed.__setitem__(slice(None), [text]))
+
+        def finished() -> None:
+            if not typed or not isValid(box):  # (emitted as a rebuilt form deletes it)
+                return
+            text = typed.pop().strip().replace(",", ".")
+            try:
+                wanted = float(text)
+            except ValueError:
+                return
+            if wanted > box.maximum() or wanted < box.minimum():
+                which = "largest" if wanted > box.maximum() else "smallest"
+                self._note(name, f"{text} is outside the allowed range: set to the {which} value, {box.text()}.")
+        box.editingFinished.connect(finished)
 
     def _settings_box(self, node) -> QGroupBox:
         box = QGroupBox("Settings")
         form = QFormLayout(box)
         s = node.settings
-        attempts = QSpinBox()
+        attempts = SpinBox()
         attempts.setRange(1, 100)
         attempts.setValue(s.retry.max_attempts if s.retry else 1)
         attempts.editingFinished.connect(lambda: self._set_settings(retry={"max_attempts": attempts.value()}
                                                                     if attempts.value() > 1 else None))
-        timeout = QDoubleSpinBox()
+        timeout = DoubleSpinBox()
         timeout.setRange(0, 86400)
         timeout.setSpecialValueText("none")
         timeout.setValue(s.timeout_s or 0)
@@ -170,6 +316,9 @@ class Inspector(QScrollArea):
         for label, w in (("Attempts", attempts), ("Timeout (s)", timeout), ("On error", on_error)):
             self.fields[f"settings.{label}"] = w
             form.addRow(label, w)
+            if w is not on_error:
+                form.addRow("", self._problem_label(f"settings.{label}"))
+                self._say_clamps(f"settings.{label}", w)
         return box
 
     # -- applying -----------------------------------------------------------------------------------------
@@ -179,8 +328,19 @@ class Inspector(QScrollArea):
         if w is not None:
             w.setStyleSheet(_INVALID if error else "")
             w.setProperty("invalid", bool(error))
-            if error:
-                w.setToolTip(error)
+        label = self.problems.get(name)
+        if label is not None:
+            label.setStyleSheet("color: #f85149;")
+            label.setText(f"{error} <a href='revert'>Revert</a>" if error else "")
+            label.setVisible(bool(error))
+
+    def _note(self, name: str, text: str) -> None:
+        """Something the field did that the user should know (not an error)."""
+        label = self.problems.get(name)
+        if label is not None:
+            label.setStyleSheet("color: #d29922;")
+            label.setText(text)
+            label.show()
 
     def _set_config(self, name: str, value: Any) -> None:
         if self.doc is None or self.node_id not in self.doc.nodes:
@@ -194,10 +354,11 @@ class Inspector(QScrollArea):
             try:
                 cls.Config.model_validate(config)
             except ValidationError as e:
-                mine = [err["msg"] for err in e.errors() if err["loc"] and err["loc"][0] == name]
+                mine = [sentence(err["msg"]) for err in e.errors() if err["loc"] and err["loc"][0] == name]
                 if mine:
-                    self._mark(name, "; ".join(mine))
+                    self._refuse(name, value, " ".join(mine))
                     return
+        self.pending.pop((id(self.doc), self.node_id, name), None)
         self._mark(name, None)
         self.stack.push(UpdateNode(self.doc, self.node_id, f"Set {name}", config=config))
 
@@ -205,9 +366,15 @@ class Inspector(QScrollArea):
         try:
             value = json.loads(text) if text.strip() else None
         except ValueError as e:
-            self._mark(name, f"not valid JSON: {e}")
+            self._refuse(name, text, f"This is not valid JSON: {e}.")
             return
         self._set_config(name, value)
+
+    def _refuse(self, name: str, value: Any, why: str) -> None:
+        node = self.doc.nodes[self.node_id]
+        text = value if isinstance(value, str) else json.dumps(value)
+        self.pending[(id(self.doc), self.node_id, name)] = (text, why, node.config.get(name, _MISSING))
+        self._mark(name, why)
 
     def _set_label(self, text: str) -> None:
         node = self.doc.nodes.get(self.node_id) if self.doc else None
@@ -218,9 +385,8 @@ class Inspector(QScrollArea):
         node = self.doc.nodes.get(self.node_id) if self.doc else None
         if node is None:
             return
-        settings = node.settings.model_copy(update=changes)
-        if settings != node.settings:
-            from engine.model import NodeSettings
+        from engine.model import NodeSettings
 
-            self.stack.push(UpdateNode(self.doc, self.node_id, "Change settings",
-                                       settings=NodeSettings.model_validate(settings.model_dump())))
+        settings = NodeSettings.model_validate({**node.settings.model_dump(), **changes})
+        if settings != node.settings:
+            self.stack.push(UpdateNode(self.doc, self.node_id, "Change settings", settings=settings))
