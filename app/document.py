@@ -15,6 +15,7 @@ import networkx as nx
 from PySide6.QtCore import QObject, Signal
 
 from engine.blocks import default_registry
+from engine.blocks.base import ERROR_PORT
 from engine.model import Edge, Node, Workflow
 from engine.types import can_feed
 
@@ -114,15 +115,30 @@ class EditorDocument(QObject):
             ports += [Port(name, "any", False) for name in extra]
         return ports
 
-    def outputs(self, node_id: str) -> list:
+    def outputs(self, node_id: str, error_linked: bool | None = None) -> list:
+        """Output ports. The ``error`` port every node has is shown only when it is used: the node's
+        ``on_error`` is ``continue``, or a link leaves it (``error_linked``, when the caller knows)."""
         cls = self.block(node_id)
-        return self._ports(cls, node_id, "out") if cls else []
+        if cls is None:
+            return []
+        ports = self._ports(cls, node_id, "out")
+        if self.nodes[node_id].settings.on_error == "continue":
+            return ports
+        if error_linked is None:
+            error_linked = any(e.source == node_id and e.source_port == ERROR_PORT for e in self.edges.values())
+        return ports if error_linked else [p for p in ports if p.name != ERROR_PORT]
 
     def edges_of(self, node_id: str) -> list[str]:
         return [i for i, e in self.edges.items() if node_id in (e.source, e.target)]
 
-    def check_connection(self, source: str, source_port: str, target: str, target_port: str) -> str | None:
-        """Why this link cannot be made, or None when it can."""
+    def link_into(self, target: str, target_port: str) -> str | None:
+        """The id of the link that feeds this input, if one does."""
+        return next((i for i, e in self.edges.items() if e.target == target and e.target_port == target_port), None)
+
+    def check_connection(self, source: str, source_port: str, target: str, target_port: str, *,
+                         replacing: bool = False) -> str | None:
+        """Why this link cannot be made, or None when it can (``replacing``: the input's present link, if any,
+        would be removed first)."""
         if source == target:
             return "a node cannot feed itself"
         out = {p.name: p for p in self.outputs(source)}.get(source_port)
@@ -131,9 +147,8 @@ class EditorDocument(QObject):
             return f"no such port ({source}.{source_port} → {target}.{target_port})"
         if not can_feed(out.type, inp.type):
             return f"type mismatch: {out.type} cannot feed {inp.type}"
-        for e in self.edges.values():
-            if e.target == target and e.target_port == target_port:
-                return f"input {target}.{target_port} is already connected"
+        if not replacing and self.link_into(target, target_port) is not None:
+            return f"input {target}.{target_port} is already connected"
         graph = nx.DiGraph()
         graph.add_nodes_from(self.nodes)
         graph.add_edges_from((e.source, e.target) for e in self.edges.values())

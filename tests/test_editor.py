@@ -111,10 +111,37 @@ def test_refused_links_say_why_and_change_nothing(window):
     drag(viewport, port_point(tab, b, "out", "result"), port_point(tab, a, "in", "data"))
     assert tab.view.last_refusal.startswith("this link would make a cycle")
 
-    drag(viewport, port_point(tab, a, "out", "result"), port_point(tab, b, "in", "data"))
-    assert tab.view.last_refusal == f"input {b}.data is already connected"
+    drag(viewport, port_point(tab, b, "out", "result"), port_point(tab, b, "in", "data"))
+    assert tab.view.last_refusal == "a node cannot feed itself"
     assert tab.doc.workflow() == snapshot and tab.undo_stack.count() == steps
     assert len(tab.scene.edge_items) == 1
+
+
+def test_a_drag_starts_quietly_and_a_link_dropped_on_a_connected_input_replaces_it(window):
+    from PySide6.QtTest import QTest
+
+    tab = window.workflows.new()
+    tab.view.resetTransform()
+    viewport = tab.view.viewport()
+    a = drop_block(window, tab, "transform", QPoint(100, 100))
+    c = drop_block(window, tab, "transform", QPoint(100, 380))
+    b = drop_block(window, tab, "transform", QPoint(450, 240))
+    drag(viewport, port_point(tab, a, "out", "result"), port_point(tab, b, "in", "data"))
+    window.statusBar().clearMessage()
+    # pressing on a port and starting to move over it says nothing about feeding itself
+    start = port_point(tab, c, "out", "result")
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(viewport, start + QPoint(2, 1))
+    assert tab.view.interaction.reason is None and "feed itself" not in window.statusBar().currentMessage()
+    end = port_point(tab, b, "in", "data")
+    QTest.mouseMove(viewport, end)
+    assert "replaces the link from" in tab.view.interaction.label.text()
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    [edge] = tab.doc.edges.values()
+    assert (edge.source, edge.target, edge.target_port) == (c, b, "data") and len(tab.scene.edge_items) == 1
+    window.actionUndo.trigger()  # one step brings the old link back
+    [edge] = tab.doc.edges.values()
+    assert (edge.source, edge.target) == (a, b)
 
 
 def _edit(window, tab, node_id, **config):
@@ -200,3 +227,30 @@ def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
     assert list((tmp_path / "journal").glob("*.json")) == []  # dropped on save
     w.close()
     w.store.close()
+
+
+def test_the_error_port_shows_only_when_it_is_used(window):
+    from app.commands import UpdateNode
+    from app.document import EditorDocument
+    from engine.model import NodeSettings
+
+    from .builder import Flow
+
+    tab = window.workflows.new()
+    t = tab.add_block("transform")
+    item = tab.scene.node_items[t]
+    assert [p.name for p in item.outputs] == ["result"]
+    tall = item.boundingRect().height()
+    tab.undo_stack.push(UpdateNode(tab.doc, t, "On error", settings=NodeSettings(on_error="continue")))
+    assert [p.name for p in item.outputs] == ["result", "error"]
+    tab.undo_stack.undo()
+    assert [p.name for p in item.outputs] == ["result"] and item.boundingRect().height() == tall
+    # a document whose error port is linked shows it, whatever on_error says
+    wf = (Flow("linked").node("a", "transform", expression="1").node("b", "output", name="b")
+          .edge("a.error", "b.value").build())
+    other = window.add_tab(EditorDocument(wf, registry=window.registry))
+    assert [p.name for p in other.scene.node_items["a"].outputs] == ["result", "error"]
+    [link] = other.scene.edge_items.values()
+    link.setSelected(True)
+    other.delete_selection()
+    assert [p.name for p in other.scene.node_items["a"].outputs] == ["result"]

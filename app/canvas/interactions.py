@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsSimpleTextItem
 
 from engine.model import Edge
 
-from ..commands import Connect
+from ..commands import Connect, RemoveItems
 from ..document import new_id
 from .edge_item import cubic
 from .node_item import NodeItem
@@ -18,7 +18,8 @@ __all__ = ["ConnectInteraction", "PanInteraction"]
 
 class ConnectInteraction:
     """Drag from a port: a live link follows the pointer, checked against the engine's rules as it moves.
-    Released on a fitting port it becomes one Connect command; a refused link changes nothing and says why."""
+    Released on a fitting port it becomes one Connect command (on an input that has a link already: one step
+    that replaces it, as in ComfyUI); a refused link changes nothing and says why."""
 
     def __init__(self, view, item: NodeItem, kind: str, port: str):
         self.view, self.scene = view, view.scene()
@@ -44,17 +45,19 @@ class ConnectInteraction:
         return None
 
     def move(self, pos: QPointF) -> None:
-        self.target, self.reason = None, None
+        self.target, self.reason, self.replaces = None, None, None
+        doc = self.scene.doc
         hit = self.scene.port_at(pos)
         if hit and hit[0] is not self.item:
             ends = self._ends(*hit)
             if ends is None:
                 self.reason = "connect an output to an input"
             else:
-                self.reason = self.scene.doc.check_connection(*ends)
+                self.reason = doc.check_connection(*ends, replacing=True)
                 if self.reason is None:
                     self.target = ends
-        elif hit:
+                    self.replaces = doc.link_into(ends[2], ends[3])  # dropped there, the new link replaces it
+        elif hit and (hit[1], hit[2]) != (self.kind, self.port):  # (still over the port the drag began on: fine)
             self.reason = "a node cannot feed itself"
         ok = self.target is not None
         color = QColor("#3fb950") if ok else (QColor("#f85149") if self.reason else QColor("#bbbbbb"))
@@ -62,7 +65,13 @@ class ConnectInteraction:
         self.line.setPen(pen)
         a, b = (self.anchor, pos) if self.kind == "out" else (pos, self.anchor)
         self.line.setPath(cubic(a, b))
-        self.label.setText(self.reason or "")
+        if self.replaces is not None:
+            old = doc.edges[self.replaces]
+            self.label.setBrush(QColor("#d29922"))
+            self.label.setText(f"replaces the link from {old.source}.{old.source_port}")
+        else:
+            self.label.setBrush(QColor("#f85149"))
+            self.label.setText(self.reason or "")
         self.label.setPos(pos + QPointF(12, 12))
         if self.reason:
             self.view.say(f"Cannot connect: {self.reason}")
@@ -73,10 +82,17 @@ class ConnectInteraction:
         self.scene.removeItem(self.label)
         if self.target is not None:
             s, sp, t, tp = self.target
-            edge = Edge(id=new_id("e", self.scene.doc.edges), source=s, source_port=sp, target=t, target_port=tp)
-            self.scene.undo_stack.push(Connect(self.scene.doc, edge))
+            doc, stack = self.scene.doc, self.scene.undo_stack
+            edge = Edge(id=new_id("e", doc.edges), source=s, source_port=sp, target=t, target_port=tp)
+            if self.replaces is not None:  # one undo step: the old link out, the new one in
+                stack.beginMacro(f"Replace the link into {t}.{tp}")
+                stack.push(RemoveItems(doc, [], [self.replaces]))
+                stack.push(Connect(doc, edge))
+                stack.endMacro()
+            else:
+                stack.push(Connect(doc, edge))
             self.view.last_refusal = None
-            self.view.say(f"Connected {s}.{sp} → {t}.{tp}")
+            self.view.say(f"Connected {s}.{sp} → {t}.{tp}" + (" (the old link replaced)" if self.replaces else ""))
         elif self.reason:
             self.view.last_refusal = self.reason
             self.view.say(f"Not connected: {self.reason}")

@@ -10,6 +10,8 @@ from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene
 
+from engine.blocks.base import ERROR_PORT
+
 from ..commands import MoveNodes
 from ..document import EditorDocument
 from .edge_item import EdgeItem
@@ -58,10 +60,13 @@ class WorkflowScene(QGraphicsScene):
         self._adjacent.clear()
         self.doc = doc
         connected: dict[str, set[str]] = {}
+        error_linked: set[str] = set()
         for e in doc.edges.values():
             connected.setdefault(e.target, set()).add(e.target_port)
+            if e.source_port == ERROR_PORT:
+                error_linked.add(e.source)
         for nid in doc.nodes:
-            self._add_node(nid, connected.get(nid, set()))
+            self._add_node(nid, connected.get(nid, set()), nid in error_linked)
         for eid in doc.edges:
             self._add_edge(eid)
         for sig, slot in self._connections():
@@ -83,11 +88,11 @@ class WorkflowScene(QGraphicsScene):
         node = self.doc.nodes[nid]
         return node.label or node.id
 
-    def _add_node(self, nid: str, connected: set[str] | None = None) -> None:
+    def _add_node(self, nid: str, connected: set[str] | None = None, error_linked: bool | None = None) -> None:
         node = self.doc.nodes[nid]
         cls = self.doc.block(nid)
         item = NodeItem(nid, self._title(nid), cls.category if cls else "unknown", self.doc.inputs(nid, connected),
-                        self.doc.outputs(nid))
+                        self.doc.outputs(nid, False if connected is None and error_linked is None else error_linked))
         item.setPos(QPointF(*node.position))
         if node.pinned is not None:
             item.set_pinned(True)
@@ -123,7 +128,10 @@ class WorkflowScene(QGraphicsScene):
     def _add_edge(self, eid: str) -> None:
         e = self.doc.edges[eid]
         src = self.node_items.get(e.source)
+        if src is not None and e.source_port == ERROR_PORT and src.port_type("out", ERROR_PORT) == "any":
+            self._node_changed(e.source)  # (a pasted or restored link from a hidden error port shows it)
         item = EdgeItem(eid, src.port_type("out", e.source_port) if src else "any", self.light)
+        item.source_end = (e.source, e.source_port)
         self.edge_items[eid] = item
         self._adjacent.setdefault(e.source, set()).add(eid)
         self._adjacent.setdefault(e.target, set()).add(eid)
@@ -135,6 +143,9 @@ class WorkflowScene(QGraphicsScene):
         for ends in self._adjacent.values():
             ends.discard(eid)
         self.removeItem(item)
+        source, port = item.source_end
+        if port == ERROR_PORT and source in self.node_items:
+            self._node_changed(source)  # its error port hides again unless on_error is continue
 
     def _route(self, eid: str) -> None:
         e = self.doc.edges.get(eid)
