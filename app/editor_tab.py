@@ -79,8 +79,9 @@ class EditorTab(QWidget):
         QGuiApplication.clipboard().setText(text)
         return text
 
-    def paste(self, text: str | None = None, offset: float = 40.0) -> list[str]:
-        """Paste nodes copied from any tab or window (the clipboard holds JSON); new ids, shifted a little."""
+    def paste(self, text: str | None = None, offset: float = 40.0, at: QPointF | None = None) -> list[str]:
+        """Paste nodes copied from any tab or window (the clipboard holds JSON); new ids, shifted a little (or
+        with their top-left corner ``at`` a scene position)."""
         if self.doc.read_only:
             return []
         try:
@@ -92,13 +93,17 @@ class EditorTab(QWidget):
         renamed: dict[str, str] = {}
         taken = set(self.doc.nodes)
         nodes = []
-        for raw in data.get("nodes", []):
-            node = Node.model_validate(raw)
+        raws = [Node.model_validate(raw) for raw in data.get("nodes", [])]
+        dx = dy = offset
+        if at is not None and raws:
+            dx = at.x() - min(n.position[0] for n in raws)
+            dy = at.y() - min(n.position[1] for n in raws)
+        for node in raws:
             nid = new_id(f"{node.type}_", taken)
             taken.add(nid)
             renamed[node.id] = nid
-            nodes.append(node.model_copy(update={"id": nid, "position": (node.position[0] + offset,
-                                                                           node.position[1] + offset)}))
+            nodes.append(node.model_copy(update={"id": nid, "position": (node.position[0] + dx,
+                                                                           node.position[1] + dy)}))
         edge_taken = set(self.doc.edges)
         edges = []
         for raw in data.get("edges", []):

@@ -38,6 +38,7 @@ from .theme import apply_theme
 from .window.actions import build_actions
 from .window.code import CodeController
 from .window.journal import JournalController
+from .window.menus import ContextMenus
 from .window.outputs import OutputsController
 from .window.queue import QueueController
 from .window.runs import RunsController
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.code = CodeController(self)
         self.runs = RunsController(self)
         self.outputs = OutputsController(self)
+        self.menus = ContextMenus(self)
         self.queue = QueueController(self)
         self.prefs = SettingsController(self)
         self.setWindowTitle("Nodeloom")
@@ -174,6 +176,7 @@ class MainWindow(QMainWindow):
         tab.view.filesDropped.connect(self.workflows.import_files)
         tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
         self.outputs.watch(tab)
+        tab.view.menuRequested.connect(lambda scene_pos, global_pos, t=tab: self.menus.open(t, scene_pos, global_pos))
         self.tabs.setCurrentIndex(index)
         tab.view.frame(selection_only=False)
         return tab

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
@@ -20,6 +20,7 @@ class CanvasView(QGraphicsView):
     filesDropped = Signal(list)              # workflow files dropped on the canvas
     addBlockRequested = Signal(QPointF)      # Tab / double-click on empty canvas
     nodeActivated = Signal(str)              # double-click on a node (its id)
+    menuRequested = Signal(QPointF, QPoint)  # right-click: scene position, global position
 
     def __init__(self, scene: WorkflowScene, parent=None):
         super().__init__(scene, parent)
@@ -114,6 +115,10 @@ class CanvasView(QGraphicsView):
         if node is not None:
             self.nodeActivated.emit(node.node_id)
         super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        self.menuRequested.emit(self.mapToScene(event.pos()), event.globalPos())
+        event.accept()
 
     def keyPressEvent(self, event) -> None:
         key = event.key()

@@ -6,6 +6,7 @@ from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ..look import BLOCK_MIME
+from ..popup import plain
 
 __all__ = ["Palette"]
 
@@ -46,7 +47,7 @@ class Palette(QWidget):
                 cat.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item = QTreeWidgetItem(cat, [d["title"]])
             item.setData(0, Qt.ItemDataRole.UserRole, block.type)
-            item.setToolTip(0, f"{block.type}\n{d['description']}")
+            item.setToolTip(0, f"{d['title']} ({block.type})\n{plain(d['description'])}")
             self.items[block.type] = item
         for problem in registry.problems:
             bad = QTreeWidgetItem(self.tree, [f"⚠ {problem.source}"])
@@ -62,9 +63,14 @@ class Palette(QWidget):
             self.blockActivated.emit(kind)
 
     def _filter(self, text: str) -> None:
+        """Blocks whose title or type holds the text; a category with none of them hides too."""
         text = text.strip().lower()
         for kind, item in self.items.items():
             item.setHidden(bool(text) and text not in kind and text not in item.text(0).lower())
+        for i in range(self.tree.topLevelItemCount()):
+            cat = self.tree.topLevelItem(i)
+            if cat.childCount():
+                cat.setHidden(all(cat.child(j).isHidden() for j in range(cat.childCount())))
 
     def mime_for(self, block_type: str) -> QMimeData:
         """What dragging that block out of the palette carries."""

@@ -1,0 +1,133 @@
+"""Right-click menus on the real canvas (issue 11): a node, a link, the empty canvas; and the palette and
+add-block popup a newcomer searches."""
+
+import asyncio
+
+import qasync
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication
+
+from .editor_helpers import header_point
+
+
+def right_click(tab, at: QPoint):
+    viewport = tab.view.viewport()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, viewport.mapToGlobal(at))
+    QApplication.sendEvent(viewport, event)
+    return tab.window().menus.menu
+
+
+def entries(menu):
+    return {a.objectName(): a for a in menu.actions() if a.objectName()}
+
+
+def test_a_nodes_menu_runs_pins_shows_renames_duplicates_and_deletes(window):
+    tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
+    tab = window.workflows.new_from_template(tpl.id)
+    window.show()
+    tab.scene.node_items["load"].setSelected(True)
+    menu = right_click(tab, header_point(tab, "resize"))
+    assert menu.objectName() == "nodeMenu"
+    assert tab.scene.selected_node_ids() == ["resize"]  # right-click selects the node alone
+    acts = entries(menu)
+    assert {"menuRunNode", "menuShowOutputs", "menuPin", "menuRename", "menuDuplicate", "menuDelete"} <= set(acts)
+    assert not acts["menuShowOutputs"].isEnabled() and not acts["menuPin"].isEnabled()  # nothing run yet
+    menu.close()
+
+    async def run_from_menu():
+        acts["menuRunNode"].trigger()
+        await asyncio.sleep(0)
+        while window.runs.running or window.outputs.of(tab, "resize") is None:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(run_from_menu())
+        menu = right_click(tab, header_point(tab, "resize"))
+        acts = entries(menu)
+        assert acts["menuShowOutputs"].isEnabled() and acts["menuPin"].text() == "Pin outputs"
+        acts["menuPin"].trigger()
+        assert tab.doc.nodes["resize"].pinned is not None
+        acts["menuShowOutputs"].trigger()
+        runner.run(asyncio.sleep(0.2))
+        runner.run(window.aclose())
+    assert window.preview_panel.info.text().startswith("Thumbnail")
+    acts = entries(right_click(tab, header_point(tab, "resize")))
+    assert acts["menuPin"].text() == "Unpin outputs"
+    acts["menuRename"].trigger()
+    assert window.inspector.fields["label"].hasFocus() or window.inspector.fields["label"].selectedText() == "Thumbnail"
+    before = len(tab.doc.nodes)
+    entries(right_click(tab, header_point(tab, "resize")))["menuDuplicate"].trigger()
+    assert len(tab.doc.nodes) == before + 1
+    [copy] = tab.scene.selected_node_ids()
+    entries(right_click(tab, header_point(tab, copy)))["menuDelete"].trigger()
+    assert len(tab.doc.nodes) == before and copy not in tab.doc.nodes
+
+
+def test_a_links_menu_deletes_it_or_inserts_a_node_in_one_step(window):
+    from app.document import EditorDocument
+
+    from .builder import Flow
+
+    wf = (Flow("chain").node("a", "transform", expression="data + 1")
+          .node("b", "transform", expression="data * 2").edge("a.result", "b.data").build())
+    wf.nodes[1].position = (500.0, 0.0)
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+    window.show()
+    tab.view.resetTransform()
+    [edge] = tab.scene.edge_items.values()
+    middle = tab.view.mapFromScene(edge.path().pointAtPercent(0.5))
+    menu = right_click(tab, middle)
+    assert menu.objectName() == "linkMenu" and edge.isSelected()
+    entries(menu)["menuInsertNode"].trigger()
+    popup = window.popup
+    assert popup.isVisible()
+    popup.search.setText("template")
+    popup.search.returnPressed.emit()
+    assert len(tab.doc.nodes) == 3 and len(tab.doc.edges) == 2
+    new = next(n for n in tab.doc.nodes if n not in ("a", "b"))
+    assert {(e.source, e.target) for e in tab.doc.edges.values()} == {("a", new), (new, "b")}
+    window.actionUndo.trigger()  # one step
+    assert set(tab.doc.nodes) == {"a", "b"} and [(e.source, e.target) for e in tab.doc.edges.values()] == [("a", "b")]
+    [edge] = tab.scene.edge_items.values()
+    entries(right_click(tab, middle))["menuDeleteLink"].trigger()
+    assert tab.doc.edges == {}
+
+
+def test_the_canvas_menu_adds_pastes_frames_and_lays_out(window):
+    tab = window.workflows.new()
+    window.show()
+    n = tab.add_block("constant")
+    tab.copy_selection()
+    tab.scene.clearSelection()
+    spot = QPoint(60, 60)
+    menu = right_click(tab, spot)
+    assert menu.objectName() == "canvasMenu"
+    acts = entries(menu)
+    assert {"menuAddBlock", "menuPaste", "menuFrameAll", "menuLayout", "menuSelectAll"} <= set(acts)
+    acts["menuPaste"].trigger()
+    [pasted] = [x for x in tab.doc.nodes if x != n]
+    where = tab.view.mapToScene(spot)
+    assert tab.doc.nodes[pasted].position == (where.x(), where.y())  # pasted where the menu was opened
+    entries(right_click(tab, spot + QPoint(0, 300)))["menuAddBlock"].trigger()
+    window.popup.search.setText("Transform")
+    window.popup.search.returnPressed.emit()
+    assert len(tab.doc.nodes) == 3
+    entries(right_click(tab, QPoint(5, 5)))["menuLayout"].trigger()
+    positions = {tuple(node.position) for node in tab.doc.nodes.values()}
+    assert len(positions) == 3
+
+
+def test_palette_search_hides_empty_categories_and_shows_plain_tooltips(window):
+    palette = window.palette_panel
+    palette.search.setText("blur")
+    shown = [palette.tree.topLevelItem(i) for i in range(palette.tree.topLevelItemCount())
+             if not palette.tree.topLevelItem(i).isHidden()]
+    assert [c.text(0) for c in shown] == ["Image"]
+    palette.search.clear()
+    assert all(not palette.tree.topLevelItem(i).isHidden() for i in range(palette.tree.topLevelItemCount()))
+    assert all("``" not in item.toolTip(0) for item in palette.items.values())
+    titles = {item.text(0) for item in palette.items.values()}
+    popup_titles = {window.popup.list.item(i).text().split("   ·")[0] for i in range(window.popup.list.count())}
+    assert titles == popup_titles and Qt  # the popup shows the palette's titles
