@@ -19,6 +19,7 @@ from .document import EditorDocument, new_id
 __all__ = ["EditorTab", "CLIPBOARD_KEY"]
 
 CLIPBOARD_KEY = "nodeloom.clipboard"
+LAYOUT_GAP_X, LAYOUT_GAP_Y = 70.0, 36.0  # between layers, between nodes of one layer
 
 
 class EditorTab(QWidget):
@@ -126,7 +127,8 @@ class EditorTab(QWidget):
         return self.paste(json.dumps(data))
 
     def auto_layout(self) -> None:
-        """Layers from the graph's topological generations, left to right; one undo step."""
+        """Layers from the graph's topological generations, left to right, each node as tall as it is drawn
+        (ports, thumbnail): nothing overlaps; one undo step."""
         if self.doc.read_only or not self.doc.nodes:
             return
         graph = nx.DiGraph()
@@ -134,11 +136,16 @@ class EditorTab(QWidget):
         graph.add_edges_from((e.source, e.target) for e in self.doc.edges.values())
         if not nx.is_directed_acyclic_graph(graph):
             return
-        new = {}
-        for layer, generation in enumerate(nx.topological_generations(graph)):
+        items = self.scene.node_items
+        new, x = {}, 0.0
+        for generation in nx.topological_generations(graph):
             ordered = sorted(generation, key=lambda n: self.doc.nodes[n].position[1])
-            for row, nid in enumerate(ordered):
-                new[nid] = (layer * 260.0, row * 150.0 - (len(ordered) - 1) * 75.0)
+            heights = [items[n].boundingRect().height() for n in ordered]
+            y = -(sum(heights) + LAYOUT_GAP_Y * (len(ordered) - 1)) / 2
+            for nid, height in zip(ordered, heights):
+                new[nid] = (x, round(y))
+                y += height + LAYOUT_GAP_Y
+            x += max(items[n].boundingRect().width() for n in ordered) + LAYOUT_GAP_X
         old = {nid: tuple(self.doc.nodes[nid].position) for nid in new}
         changed = {n: p for n, p in new.items() if tuple(old[n]) != p}
         if changed:

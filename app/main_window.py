@@ -89,6 +89,9 @@ class MainWindow(QMainWindow):
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
+        else:  # first start: the canvas gets the room; the bottom docks a strip under it
+            self.resizeDocks([self.run_dock], [220], Qt.Orientation.Vertical)
+            self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 320], Qt.Orientation.Horizontal)
         #: how this window is being left: None (ask about unsaved changes), "keep" (their journals stay, offered at
         #: the next start: logging out, SIGTERM), "saved" or "discarded" (asked and answered)
         self.leaving: str | None = None
@@ -176,6 +179,7 @@ class MainWindow(QMainWindow):
         tab.view.filesDropped.connect(self.workflows.import_files)
         tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
         self.outputs.watch(tab)
+        tab.view.minimap.set_enabled(self.actionMinimap.isChecked())
         tab.view.menuRequested.connect(lambda scene_pos, global_pos, t=tab: self.menus.open(t, scene_pos, global_pos))
         self.tabs.setCurrentIndex(index)
         tab.view.frame(selection_only=False)
@@ -234,6 +238,11 @@ class MainWindow(QMainWindow):
         self.theme = apply_theme(mode)
         for tab in self.editor_tabs():
             tab.scene.apply_palette()
+
+    def show_minimap(self, on: bool) -> None:
+        self.settings.setValue("minimap", on)
+        for tab in self.editor_tabs():
+            tab.view.minimap.set_enabled(on)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

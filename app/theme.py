@@ -49,7 +49,11 @@ def _light() -> QPalette:
         QPalette.ColorRole.Highlight: "#2f6fd0", QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.Link: "#1a5fb4", QPalette.ColorRole.PlaceholderText: "#8a8a8a",
     }
-    return _palette(colors)
+    p = _palette(colors)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#a3a3a3"))  # disabled actions look disabled
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Button, QColor("#efefef"))
+    return p
 
 
 def apply_theme(mode: str = "system") -> str:

@@ -131,3 +131,32 @@ def test_palette_search_hides_empty_categories_and_shows_plain_tooltips(window):
     titles = {item.text(0) for item in palette.items.values()}
     popup_titles = {window.popup.list.item(i).text().split("   ·")[0] for i in range(window.popup.list.count())}
     assert titles == popup_titles and Qt  # the popup shows the palette's titles
+
+
+def _covered(tab) -> list[str]:
+    """Nodes the minimap hides (their rectangles on the viewport meet the minimap's)."""
+    minimap = tab.view.minimap
+    box = minimap.geometry()
+    return [nid for nid, item in tab.scene.node_items.items()
+            if minimap.isVisible() and tab.view.mapFromScene(item.sceneBoundingRect()).boundingRect().intersects(box)]
+
+
+def test_frame_all_leaves_the_minimap_clear_and_the_view_menu_toggles_it(window, qtbot):
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    for name in ("Image pipeline", "Big or small", "Parallel squares"):
+        tpl = next((i for i in window.store.workflows.list(templates=True).items if i.name == name), None)
+        if tpl is None:
+            continue
+        tab = window.workflows.new_from_template(tpl.id)
+        qtbot.wait(50)
+        assert tab.view.minimap.isVisible() and _covered(tab) == [], name  # just opened: framed, clear
+        tab.view.resetTransform()
+        window.actionFrame.trigger()
+        assert _covered(tab) == [], name
+    window.actionMinimap.trigger()
+    assert not window.actionMinimap.isChecked() and not tab.view.minimap.isVisible()
+    assert window.settings.value("minimap") in (False, "false")
+    window.actionMinimap.trigger()
+    assert tab.view.minimap.isVisible()

@@ -254,3 +254,18 @@ def test_the_error_port_shows_only_when_it_is_used(window):
     link.setSelected(True)
     other.delete_selection()
     assert [p.name for p in other.scene.node_items["a"].outputs] == ["result"]
+
+
+def test_auto_layout_spaces_nodes_by_their_real_sizes(window):
+    from PySide6.QtGui import QPixmap
+
+    tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
+    tab = window.workflows.new_from_template(tpl.id)
+    for nid in ("resize", "draw", "gray"):  # nodes grow with thumbnails after a run
+        tab.scene.node_items[nid].set_thumbnail(QPixmap(120, 84))
+    window.actionLayout.trigger()
+    rects = {nid: item.sceneBoundingRect() for nid, item in tab.scene.node_items.items()}
+    overlapping = [(a, b) for a in rects for b in rects if a < b and rects[a].intersects(rects[b])]
+    assert overlapping == []
+    window.actionUndo.trigger()  # one step
+    assert tab.undo_stack.index() == 0

@@ -298,3 +298,24 @@ def test_a_number_a_spin_box_had_to_clamp_says_so(window):
     note = window.inspector.problems["settings.Attempts"]
     assert not note.isHidden() and "500" in note.text() and "100" in note.text()
     assert tab.doc.nodes[t].settings.retry.max_attempts == 100
+
+
+def test_the_canvas_gets_the_room_and_disabled_actions_look_disabled(make_window, qtbot, tmp_path):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(tmp_path / "fresh")
+    window.resize(1400, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    tab = window.workflows.new()
+    qtbot.wait(20)
+    assert window.run_dock.height() <= 0.3 * window.height()
+    assert tab.view.height() >= 0.55 * window.height() and tab.view.width() >= 0.55 * window.width()
+    window.set_theme("light")
+    palette = QApplication.palette()
+    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+        active = palette.color(QPalette.ColorGroup.Active, role).lightness()
+        disabled = palette.color(QPalette.ColorGroup.Disabled, role).lightness()
+        assert disabled - active >= 80, role
+    window.set_theme("dark")

@@ -23,6 +23,7 @@ class Minimap(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.pixmap = QPixmap()
         self.source = QRectF()
+        self.enabled = True   # View ▸ Show minimap
         self._timer = QTimer(self, singleShot=True, interval=400)
         self._timer.timeout.connect(self.refresh)
         view.scene().changed.connect(lambda _=None: self._timer.start())
@@ -49,8 +50,18 @@ class Minimap(QWidget):
             painter = QPainter(self.pixmap)
             scene.render(painter, target, self.source, Qt.AspectRatioMode.IgnoreAspectRatio)
             painter.end()
-        self.setVisible(len(scene.node_items) > 0)
+        self.setVisible(self.enabled and len(scene.node_items) > 0)
         self.update()
+
+    def set_enabled(self, on: bool) -> None:
+        self.enabled = on
+        self.setVisible(on and len(self.view.scene().node_items) > 0)
+
+    def corner(self) -> tuple[float, float]:
+        """The room it takes in the viewport's corner (width, height, with its margin); none when hidden."""
+        if not (self.enabled and self.view.scene().node_items):
+            return 0.0, 0.0
+        return self.width() + 16.0, self.height() + 16.0
 
     def _scale(self) -> tuple[float, QPointF]:
         s = min(self.width() / max(self.source.width(), 1), self.height() / max(self.source.height(), 1))

@@ -69,9 +69,17 @@ class CanvasView(QGraphicsView):
             rect = rect.united(item.sceneBoundingRect())
         if rect.isNull():
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.5:
-            self.scale(1.5 / self.zoom(), 1.5 / self.zoom())
+        rect = rect.adjusted(-40, -40, 40, 40)
+        vp = self.viewport().rect()
+        mw, mh = self.minimap.corner()
+        # the graph fits the viewport without the minimap's corner: beside it or above it, whichever is larger
+        above = min(vp.width() / rect.width(), max(vp.height() - mh, 1) / rect.height())
+        beside = min(max(vp.width() - mw, 1) / rect.width(), vp.height() / rect.height())
+        zoom = min(max(above, beside), 1.5)
+        self.resetTransform()
+        self.scale(zoom, zoom)
+        shift = QPointF(0, mh / 2) if above >= beside else QPointF(mw / 2, 0)
+        self.centerOn(rect.center() + shift / zoom)
 
     # -- mouse: interactions first, then the default (select, move, rubber band) ----------------------------
 

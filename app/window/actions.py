@@ -120,6 +120,11 @@ def build_actions(window) -> None:
         action.triggered.connect(lambda _=False, m=mode: window.set_theme(m))
         group.addAction(action)
         themes.addAction(action)
+    minimap = _add(window, view, "Show &minimap", "actionMinimap", ("Ctrl+M",),
+                   lambda w: w.show_minimap(w.actionMinimap.isChecked()))
+    minimap.setCheckable(True)
+    minimap.setChecked(str(window.settings.value("minimap", "true")).lower() == "true")
+    view.addSeparator()
     for dock in window.docks:
         view.addAction(dock.toggleViewAction())
     allow = _add(window, menus["&Run"], "Allow &Python code blocks", "actionAllowPython", (),
