@@ -17,7 +17,8 @@ PORT_COLORS = {
     "integer": QColor("#56b6c2"), "string": QColor("#e5c07b"), "object": QColor("#c678dd"),
     "list": QColor("#d19a66"), "bytes": QColor("#7f848e"), "image": QColor("#98c379"),
 }
-DIFF_COLORS = {"added": QColor("#3fb950"), "changed": QColor("#d29922"), "moved": QColor("#58a6ff"),
+# "changed" is violet: amber looked like the yellow selection outline
+DIFF_COLORS = {"added": QColor("#3fb950"), "changed": QColor("#a371f7"), "moved": QColor("#58a6ff"),
                "removed": QColor("#f85149")}
 
 

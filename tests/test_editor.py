@@ -153,6 +153,8 @@ def _edit(window, tab, node_id, **config):
 def test_history_diff_on_the_canvas_and_restore(window):
     from PySide6.QtCore import QItemSelectionModel
 
+    from PySide6.QtGui import QColor
+
     tab = window.workflows.new()
     tab.view.resetTransform()
     viewport = tab.view.viewport()
@@ -181,6 +183,12 @@ def test_history_diff_on_the_canvas_and_restore(window):
     states = {nid: item.diff_state for nid, item in diff_tab.scene.node_items.items()}
     assert states == {c: "moved", t: "changed", o: None, extra: "added"}
     assert "expression: 'data + 1' → 'data * 2'" in panel.details.toPlainText()
+    assert f"~ {t}" in panel.details.toPlainText()  # no labels given: the id is the name
+    # "changed" does not look like the selection outline
+    from app.look import DIFF_COLORS
+
+    selected = QColor("#ffd866")
+    assert abs(DIFF_COLORS["changed"].hslHue() - selected.hslHue()) > 60
 
     window.tabs.setCurrentWidget(tab)
     panel.list.clearSelection()
@@ -269,3 +277,22 @@ def test_auto_layout_spaces_nodes_by_their_real_sizes(window):
     assert overlapping == []
     window.actionUndo.trigger()  # one step
     assert tab.undo_stack.index() == 0
+
+
+def test_the_diff_text_names_nodes_and_links_by_their_labels(window):
+    from app.commands import UpdateNode
+
+    tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
+    tab = window.workflows.new_from_template(tpl.id)
+    window.workflows.save()
+    node = tab.doc.nodes["blur"]
+    tab.undo_stack.push(UpdateNode(tab.doc, "blur", "Radius", config={**node.config, "radius": 5}))
+    tab.delete_selection()
+    tab.scene.node_items["info"].setSelected(True)
+    tab.delete_selection()
+    window.workflows.save()
+    window.versions.compare(tab.doc.workflow_id, 1, 2)
+    text = window.history.details.toPlainText()
+    assert "~ Soften" in text and "− Mask info" in text and "− link Threshold.mask → Mask info.image" in text
+    assert "~ blur" not in text
+    assert "Soften = node id blur" in window.history.details.toolTip()

@@ -76,16 +76,31 @@ class HistoryPanel(QWidget):
         if self.workflow_id and len(self.selected()) == 1:
             self.restoreRequested.emit(self.workflow_id, self.selected()[0])
 
-    def show_diff(self, a: int, b: int, diff) -> None:
+    def show_diff(self, a: int, b: int, diff, old=None, new=None) -> None:
+        """What changed from version a to b, naming nodes by their labels (the ids are in the tooltip) and
+        links by the nodes they join."""
+        nodes = {n.id: n for n in (old.nodes if old else [])} | {n.id: n for n in (new.nodes if new else [])}
+        edges = {e.id: e for e in (old.edges if old else [])} | {e.id: e for e in (new.edges if new else [])}
+
+        def name(nid: str) -> str:
+            node = nodes.get(nid)
+            return (node.label or nid) if node is not None else nid
+
+        def link(eid: str) -> str:
+            e = edges.get(eid)
+            return f"{name(e.source)}.{e.source_port} → {name(e.target)}.{e.target_port}" if e else eid
+
         lines = [f"v{a} → v{b}"]
-        lines += [f"+ {n}" for n in diff.nodes_added] + [f"− {n}" for n in diff.nodes_removed]
+        lines += [f"+ {name(n)}" for n in diff.nodes_added] + [f"− {name(n)}" for n in diff.nodes_removed]
         for change in diff.nodes_changed:
-            lines.append(f"~ {change.node_id}")
+            lines.append(f"~ {name(change.node_id)}")
             lines += [f"    {c.key}: {c.old!r} → {c.new!r}" for c in change.config]
             if change.settings:
                 lines.append("    settings changed")
             if change.type:
                 lines.append(f"    type: {change.type[0]} → {change.type[1]}")
-        lines += [f"↔ {n} moved" for n in diff.nodes_moved]
-        lines += [f"+ link {e}" for e in diff.edges_added] + [f"− link {e}" for e in diff.edges_removed]
+        lines += [f"↔ {name(n)} moved" for n in diff.nodes_moved]
+        lines += [f"+ link {link(e)}" for e in diff.edges_added] + [f"− link {link(e)}" for e in diff.edges_removed]
         self.details.setPlainText("\n".join(lines))
+        named = sorted((name(n), n) for n in nodes if name(n) != n)
+        self.details.setToolTip("\n".join(f"{label} = node id {nid}" for label, nid in named))

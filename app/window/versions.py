@@ -35,7 +35,7 @@ class VersionsController:
         states.update({c.node_id: "changed" for c in diff.nodes_changed})
         states.update({n: "removed" for n in diff.nodes_removed})
         tab.scene.set_diff(states, {e: "added" for e in diff.edges_added})
-        w.history.show_diff(a, b, diff)
+        w.history.show_diff(a, b, diff, old, new)
         return tab
 
     def restore(self, workflow_id: str, number: int) -> int:
