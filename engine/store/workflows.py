@@ -22,6 +22,8 @@ from .db import Database
 from .diff import WorkflowDiff, diff_workflows
 from .models import SettingRow, VersionRow, WorkflowRow
 
+_FIRST_TEMPLATES = ("condition_merge.json", "image_pipeline.json", "parallel_foreach.json")
+
 __all__ = ["WorkflowRepo", "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "NotFound", "document_hash"]
 
 
@@ -128,6 +130,8 @@ class WorkflowRepo:
             if row is not None and row.deleted_at is None:
                 return WorkflowInfo.of(row)
             rows = s.scalars(select(WorkflowRow).where(WorkflowRow.name == ref, WorkflowRow.deleted_at.is_(None))).all()
+        if len(rows) > 1 and len([r for r in rows if not r.is_template]) == 1:
+            rows = [r for r in rows if not r.is_template]  # the user's own copy wins over the template it came from
         if len(rows) == 1:
             return WorkflowInfo.of(rows[0])
         if len(rows) > 1:
@@ -248,17 +252,24 @@ class WorkflowRepo:
         return self.create(doc, message=f"new from template {template_id}", source=f"template:{template_id}")
 
     def install_templates(self, folder: Path) -> int:
-        """Install ``folder``'s workflows as templates, once per data folder; returns how many."""
+        """Install ``folder``'s workflows as templates: each file once per data folder (a template the user
+        deleted does not come back; one added in a newer Nodeloom is installed). Returns how many."""
         with self.db.write() as s:
-            if s.get(SettingRow, "templates_installed") is not None:
-                return 0
-            s.add(SettingRow(key="templates_installed", value=time.time()))
-        count = 0
-        for path in sorted(Path(folder).glob("*.json")):
+            row = s.get(SettingRow, "templates_installed")
+            if row is None:
+                done: list[str] = []
+                row = SettingRow(key="templates_installed", value=done)
+                s.add(row)
+            elif isinstance(row.value, list):
+                done = list(row.value)
+            else:  # before this list was kept: the first three templates were installed at once
+                done = [*_FIRST_TEMPLATES]
+            new = [p for p in sorted(Path(folder).glob("*.json")) if p.name not in done]
+            row.value = done + [p.name for p in new]
+        for path in new:
             self.create(load_workflow(path), message="installed template", is_template=True,
                         source=f"resource:{path.name}")
-            count += 1
-        return count
+        return len(new)
 
     # -- files ------------------------------------------------------------------------------------------------
 
