@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(documentMode=True, tabsClosable=True, movable=True)
         self.tabs.setObjectName("tabs")
         self.setCentralWidget(self.tabs)
-        self.browser = Browser(self.store)
+        self.browser = Browser(self.store, self.registry)
         self.tabs.addTab(self.browser, "Welcome")
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
         self.popup = AddBlockPopup(self.registry, self)

@@ -4,7 +4,7 @@ document, required inputs asked for, inputs kept with a draft and its crash jour
 import asyncio
 
 import qasync
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QMessageBox
 
@@ -319,3 +319,24 @@ def test_the_canvas_gets_the_room_and_disabled_actions_look_disabled(make_window
         disabled = palette.color(QPalette.ColorGroup.Disabled, role).lightness()
         assert disabled - active >= 80, role
     window.set_theme("dark")
+
+
+def test_the_welcome_page_shows_cards_with_a_drawing_a_description_and_the_last_run(window):
+    browser = window.browser
+    browser.refresh()
+    assert browser.workflows.isHidden() and "none yet" in browser.workflows_caption.text()
+    cards = [browser.templates.item(i) for i in range(browser.templates.count())]
+    assert len(cards) >= 8
+    for card in cards:
+        name, description = card.text().split("\n")[:2]
+        assert description and not card.icon().isNull(), name
+    pixmap = cards[0].icon().pixmap(browser.templates.iconSize())
+    colours = {pixmap.toImage().pixelColor(x, y).name() for x in range(0, pixmap.width(), 4)
+               for y in range(0, pixmap.height(), 4)}
+    assert len(colours) > 3  # a drawing, not a blank
+    tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Square a number")
+    tab = window.workflows.new_from_template(tpl.id)
+    on_loop(window, lambda: window.runs.run_tab(tab))
+    window.tabs.setCurrentIndex(0)
+    [card] = browser.workflows.findItems("Square a number", Qt.MatchFlag.MatchStartsWith)
+    assert not browser.workflows.isHidden() and card.text().endswith("last run succeeded")

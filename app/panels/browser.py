@@ -1,11 +1,15 @@
-"""The welcome page: new, import, templates and recent workflows, with search by name and tag, and the trash
-(deleted workflows, restored with a double-click)."""
+"""The welcome page: new, import, and cards for recent workflows and templates (a drawing of the graph, name,
+description, last run), with search by name and tag, and the trash (deleted workflows, restored with a
+double-click)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from .cards import CARD, card_text, graph_pixmap
 
 __all__ = ["Browser"]
 
@@ -17,13 +21,15 @@ class Browser(QWidget):
     importRequested = Signal()
     restoreRequested = Signal(str)       # a deleted workflow's id
 
-    def __init__(self, store, parent=None):
+    def __init__(self, store, registry=None, parent=None):
         super().__init__(parent)
         self.setObjectName("browser")
         self.store = store
         self.search = QLineEdit(placeholderText="Search workflows by name, or tag:NAME", clearButtonEnabled=True)
-        self.workflows = QListWidget(objectName="workflowList")
-        self.templates = QListWidget(objectName="templates")
+        self.workflows = self._cards("workflowList")
+        self.templates = self._cards("templates")
+        self.registry = registry      # the blocks, for the colours of the drawings
+        self._drawings: dict[tuple, QIcon] = {}
         new = QPushButton("New workflow")
         imp = QPushButton("Import…")
         self.trash = QPushButton("Trash", objectName="showTrash", checkable=True)
@@ -37,24 +43,45 @@ class Browser(QWidget):
         top.addWidget(new)
         top.addWidget(imp)
         top.addWidget(self.trash)
-        lists = QHBoxLayout()
-        left, right = QVBoxLayout(), QVBoxLayout()
-        left.addWidget(self.workflows_caption)
-        left.addWidget(self.workflows)
-        right.addWidget(QLabel("<b>Templates</b> — double-click for a new workflow"))
-        right.addWidget(self.templates)
-        lists.addLayout(left, 3)
-        lists.addLayout(right, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.search)
-        layout.addLayout(lists)
+        layout.addWidget(self.workflows_caption)
+        layout.addWidget(self.workflows, 1)
+        layout.addWidget(QLabel("<b>Templates</b> — double-click one for a new workflow made from it"))
+        layout.addWidget(self.templates, 1)
         self.search.textChanged.connect(self.refresh)
         self.trash.toggled.connect(self.refresh)
         self.workflows.itemActivated.connect(lambda i: (self.restoreRequested if self.trash.isChecked()
                                                         else self.openRequested).emit(i.data(Qt.ItemDataRole.UserRole)))
         self.templates.itemActivated.connect(lambda i: self.newFromTemplate.emit(i.data(Qt.ItemDataRole.UserRole)))
         self.refresh()
+
+    @staticmethod
+    def _cards(name: str) -> QListWidget:
+        cards = QListWidget(objectName=name)
+        cards.setViewMode(QListView.ViewMode.IconMode)
+        cards.setIconSize(CARD)
+        cards.setGridSize(QSize(CARD.width() + 24, CARD.height() + 78))
+        cards.setResizeMode(QListView.ResizeMode.Adjust)
+        cards.setMovement(QListView.Movement.Static)
+        cards.setWordWrap(True)
+        cards.setUniformItemSizes(True)
+        cards.setSpacing(6)
+        return cards
+
+    def _drawing(self, info) -> QIcon:
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        key = (info.id, info.current_version, dark)
+        icon = self._drawings.get(key)
+        if icon is None:
+            try:
+                wf = self.store.workflows.document(info.id, info.current_version)
+                icon = QIcon(graph_pixmap(wf, self.registry, CARD, dark)) if self.registry is not None else QIcon()
+            except Exception:  # noqa: BLE001 - a document that cannot be drawn still gets its card
+                icon = QIcon()
+            self._drawings[key] = icon
+        return icon
 
     def refresh(self) -> None:
         text = self.search.text().strip()
@@ -63,12 +90,22 @@ class Browser(QWidget):
         deleted = self.trash.isChecked()
         self.workflows_caption.setText("<b>Trash</b> — double-click to restore" if deleted
                                        else "<b>Workflows</b> (recent first)")
+        self.workflows.show()
         for widget, templates in ((self.workflows, None if deleted else False), (self.templates, True)):
             widget.clear()
             for info in self.store.workflows.list(search=search, tag=tag, templates=templates,
                                                   deleted=deleted and widget is self.workflows, limit=200).items:
-                tags = f"   [{', '.join(info.tags)}]" if info.tags else ""
-                item = QListWidgetItem(f"{info.name}   v{info.current_version}{tags}")
+                last = next(iter(self.store.runs.list(info.id, limit=1)), None) if widget is self.workflows else None
+                item = QListWidgetItem(self._drawing(info), card_text(info, last) if widget is self.workflows
+                                       else card_text(info, None).rsplit("\n", 1)[0])
                 item.setData(Qt.ItemDataRole.UserRole, info.id)
-                item.setToolTip(info.description)
+                tags = f"\ntags: {', '.join(info.tags)}" if info.tags else ""
+                item.setToolTip(f"{info.name}\n{info.description}{tags}".strip())
+                item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
                 widget.addItem(item)
+        if self.workflows.count() == 0:  # no empty box: say what to do instead
+            self.workflows.hide()
+            self.workflows_caption.setText(
+                "<b>Trash</b> — empty" if deleted else "<b>Workflows</b> — none yet: start with <i>New workflow</i> "
+                "or double-click a template below" if not search and tag is None else
+                "<b>Workflows</b> — none match the search")
