@@ -33,6 +33,7 @@ from .panels.preview import PreviewPanel
 from .panels.profiler import ProfilerView
 from .panels.queue import QueuePanel
 from .panels.run_panel import RunPanel
+from .icons import app_icon
 from .popup import AddBlockPopup
 from .theme import apply_theme
 from .window.actions import build_actions
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.queue = QueueController(self)
         self.prefs = SettingsController(self)
         self.setWindowTitle("Nodeloom")
+        self.setWindowIcon(app_icon())
         self.resize(1400, 860)
         self.undo_group = QUndoGroup(self)
         self._build_docks()
@@ -238,6 +240,7 @@ class MainWindow(QMainWindow):
         self.theme = apply_theme(mode)
         for tab in self.editor_tabs():
             tab.scene.apply_palette()
+            tab.view.resetCachedContent()  # the dot grid is cached with the background
 
     def show_minimap(self, on: bool) -> None:
         self.settings.setValue("minimap", on)
@@ -340,6 +343,7 @@ def main(home: str | None = None) -> int:
         os.environ["NODELOOM_HOME"] = str(Path(home).expanduser().resolve())
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Nodeloom")
+    app.setWindowIcon(app_icon())
     window = create(home)
     window.show()
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:

@@ -1,4 +1,6 @@
-"""A node on the canvas: header in its category colour, typed ports painted as coloured dots.
+"""A node on the canvas: header in its category colour with the category's icon, typed ports painted as
+coloured dots, and its run status as a badge whose shape says it as well as its colour (a tick, a cross, a
+bang, a bar...), so it reads without telling green from red.
 
 Ports are painted, not child items, and found by position (:meth:`NodeItem.port_at`); the item is cached
 as a device-coordinate pixmap and drawn as a plain block when zoomed far out.
@@ -10,6 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from ..icons import pixmap as icon_pixmap
 from ..look import (DIFF_COLORS, HEADER, NODE_WIDTH, PORT_RADIUS, ROW, STATUS_COLORS, THUMB, category_color,
                     port_color)
 
@@ -22,6 +25,51 @@ _PORT_FONT = QFont()
 _PORT_FONT.setPointSizeF(8)
 _FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 _CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+#: body, border, port-name colours on the dark and the light canvas: bodies stand out from either
+_BODY = {False: (QColor(55, 58, 64), QColor(96, 100, 108), QColor(222, 222, 222)),
+         True: (QColor(252, 252, 253), QColor(160, 164, 172), QColor(45, 45, 45))}
+_WHITE = QColor("white")
+
+
+def _badge(painter: QPainter, status: str, center: QPointF) -> None:
+    """The status badge: a disc in the status colour with a white mark of its own shape."""
+    color = STATUS_COLORS.get(status, QColor("#8b949e"))
+    r = 8.0
+    if status == "queued":  # hollow: not started
+        painter.setPen(QPen(_WHITE, 1.6, Qt.PenStyle.DotLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(center, r - 1, r - 1)
+        return
+    painter.setPen(QPen(QColor(0, 0, 0, 90), 1))
+    painter.setBrush(color)
+    if status == "invalid":  # a warning triangle
+        path = QPainterPath(center + QPointF(0, -r - 1))
+        path.lineTo(center + QPointF(r + 1, r - 1))
+        path.lineTo(center + QPointF(-r - 1, r - 1))
+        path.closeSubpath()
+        painter.drawPath(path)
+    else:
+        painter.drawEllipse(center, r, r)
+    pen = QPen(_WHITE, 2.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    x, y = center.x(), center.y()
+    if status == "succeeded":
+        painter.drawPolyline([QPointF(x - 4, y), QPointF(x - 1, y + 3), QPointF(x + 4, y - 3)])
+    elif status == "cached":  # reused: two bars
+        painter.drawLine(QPointF(x - 4, y - 2), QPointF(x + 4, y - 2))
+        painter.drawLine(QPointF(x - 4, y + 2), QPointF(x + 4, y + 2))
+    elif status == "failed":
+        painter.drawLine(QPointF(x - 3.5, y - 3.5), QPointF(x + 3.5, y + 3.5))
+        painter.drawLine(QPointF(x - 3.5, y + 3.5), QPointF(x + 3.5, y - 3.5))
+    elif status == "invalid":
+        painter.drawLine(QPointF(x, y - 3.5), QPointF(x, y + 1.5))
+        painter.drawPoint(QPointF(x, y + 4.5))
+    elif status == "cancelled":
+        painter.setBrush(_WHITE)
+        painter.drawRect(QRectF(x - 2.5, y - 2.5, 5, 5))
+    elif status == "skipped":
+        painter.drawLine(QPointF(x - 4, y), QPointF(x + 4, y))
 
 
 class NodeItem(QGraphicsItem):
@@ -41,6 +89,8 @@ class NodeItem(QGraphicsItem):
         self.error: str | None = None
         self.thumbnail = None                # a small QPixmap of the node's image output
         self.pinned = False
+        self.category = category
+        self.light = False                   # drawn for the light canvas (the scene says)
         self._height = HEADER + ROW * max(len(inputs), len(outputs), 1) + 8
         self.setFlags(_FLAGS)
         self.setCacheMode(_CACHE)
@@ -82,6 +132,11 @@ class NodeItem(QGraphicsItem):
         self.pinned = pinned
         self.update()
 
+    def set_light(self, light: bool) -> None:
+        if light != self.light:
+            self.light = light
+            self.update()
+
     def set_diff_state(self, state: str | None) -> None:
         self.diff_state = state
         self.update()
@@ -100,10 +155,11 @@ class NodeItem(QGraphicsItem):
         return HEADER + ROW * index + ROW / 2 + 2
 
     def _paint_run_state(self, painter: QPainter) -> None:
-        """Duration (or status) at the right of the header; a progress ring while running."""
+        """A status badge at the right of the header with the duration (or status) beside it; a progress ring
+        while running."""
         if self.status is None:
             return
-        right = QRectF(NODE_WIDTH - 78, 0, 70, HEADER)
+        right = QRectF(NODE_WIDTH - 92, 0, 64, HEADER)
         if self.status == "running":
             ring = QRectF(NODE_WIDTH - 24, 5, 16, 16)
             painter.setPen(QPen(QColor(255, 255, 255, 70), 3))
@@ -114,7 +170,8 @@ class NodeItem(QGraphicsItem):
             return
         text = f"{self.duration_ms:.0f} ms" if self.duration_ms is not None and self.status in ("succeeded", "failed") \
             else self.status
-        painter.setPen(QColor("white"))
+        _badge(painter, self.status, QPointF(NODE_WIDTH - 16, HEADER / 2))
+        painter.setPen(_WHITE)
         painter.setFont(_PORT_FONT)
         painter.drawText(right, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
 
@@ -152,7 +209,8 @@ class NodeItem(QGraphicsItem):
             painter.fillRect(body, fill if not selected else fill.lighter(140))
             return
         status_color = STATUS_COLORS.get(self.status) if self.status else None
-        pen = QPen(outline or (QColor("#ffd866") if selected else status_color or QColor(20, 20, 20, 200)),
+        body_color, border, text_color = _BODY[self.light]
+        pen = QPen(outline or (QColor("#ffd866") if selected else status_color or border),
                    3 if (outline or selected or status_color) else 1)
         if self.status == "queued":
             pen.setStyle(Qt.PenStyle.DotLine)
@@ -160,22 +218,27 @@ class NodeItem(QGraphicsItem):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         faded = self.diff_state == "removed" or self.status == "skipped"
-        painter.setBrush(QBrush(QColor(43, 45, 49) if not faded else QColor(43, 45, 49, 120)))
+        painter.setBrush(QBrush(body_color if not faded else QColor(body_color.red(), body_color.green(),
+                                                                    body_color.blue(), 120)))
         painter.drawRoundedRect(body, 6, 6)
         header = QPainterPath()
         header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER), 6, 6)
         painter.fillPath(header, self.color)
-        painter.setPen(QColor("white"))
+        glyph = icon_pixmap(f"category-{self.category}", 32, "#ffffff")
+        painter.drawPixmap(QRectF(7, (HEADER - 15) / 2, 15, 15), glyph, QRectF(glyph.rect()))
+        painter.setPen(_WHITE)
         painter.setFont(_TITLE_FONT)
-        left = 8
+        left = 28
         if self.pinned:  # a drawn pin marker: no font is needed for it
             painter.setBrush(QColor("#ffd866"))
             painter.setPen(QPen(QColor(30, 30, 30), 1))
-            painter.drawEllipse(QPointF(13, HEADER / 2 - 2), 4.5, 4.5)
-            painter.drawLine(QPointF(13, HEADER / 2 + 2), QPointF(13, HEADER / 2 + 8))
-            painter.setPen(QColor("white"))
-            left = 24
-        painter.drawText(QRectF(left, 0, NODE_WIDTH - left - 8, HEADER), Qt.AlignmentFlag.AlignVCenter, self.title)
+            painter.drawEllipse(QPointF(left + 5, HEADER / 2 - 2), 4.5, 4.5)
+            painter.drawLine(QPointF(left + 5, HEADER / 2 + 2), QPointF(left + 5, HEADER / 2 + 8))
+            painter.setPen(_WHITE)
+            left += 16
+        title_width = NODE_WIDTH - left - (76 if self.status else 8)
+        painter.drawText(QRectF(left, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, int(title_width)))
         self._paint_run_state(painter)
         painter.setFont(_PORT_FONT)
         if self.thumbnail is not None:
@@ -192,7 +255,7 @@ class NodeItem(QGraphicsItem):
                 painter.drawEllipse(QPointF(x, y), PORT_RADIUS, PORT_RADIUS)
                 if lod < 0.5:
                     continue  # names are unreadable this small
-                painter.setPen(QColor(220, 220, 220))
+                painter.setPen(text_color)
                 text_rect = QRectF(10, y - ROW / 2, NODE_WIDTH / 2 - 12, ROW) if kind == "in" else \
                     QRectF(NODE_WIDTH / 2, y - ROW / 2, NODE_WIDTH / 2 - 10, ROW)
                 align = (Qt.AlignmentFlag.AlignLeft if kind == "in" else Qt.AlignmentFlag.AlignRight) | \

@@ -47,6 +47,8 @@ class WorkflowScene(QGraphicsScene):
         self.setBackgroundBrush(QColor(226, 228, 232) if self.light else QColor(30, 31, 34))
         for edge in self.edge_items.values():
             edge.set_theme(self.light)
+        for node in self.node_items.values():
+            node.set_light(self.light)
 
     # -- building -------------------------------------------------------------------------------------------
 
@@ -94,6 +96,7 @@ class WorkflowScene(QGraphicsScene):
         item = NodeItem(nid, self._title(nid), cls.category if cls else "unknown", self.doc.inputs(nid, connected),
                         self.doc.outputs(nid, False if connected is None and error_linked is None else error_linked))
         item.setPos(QPointF(*node.position))
+        item.light = self.light
         if node.pinned is not None:
             item.set_pinned(True)
         if self.doc.read_only:

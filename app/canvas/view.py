@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
 from .interactions import ConnectInteraction, PanInteraction
@@ -11,6 +11,8 @@ from ..look import BLOCK_MIME
 from .scene import WorkflowScene
 
 __all__ = ["CanvasView"]
+
+GRID = 24  # scene units between the dots of the canvas grid
 
 
 
@@ -41,6 +43,19 @@ class CanvasView(QGraphicsView):
         from .minimap import Minimap
 
         self.minimap = Minimap(self)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        """The canvas colour with a dot every GRID scene units (none when zoomed far out: they would be noise)."""
+        super().drawBackground(painter, rect)
+        zoom = self.zoom()
+        if zoom < 0.45:
+            return
+        light = self.scene().light
+        painter.setPen(QPen(QColor(0, 0, 0, 55) if light else QColor(255, 255, 255, 38), 1.6 / zoom))
+        left, top = int(rect.left() // GRID) * GRID, int(rect.top() // GRID) * GRID
+        xs = range(left, int(rect.right()) + GRID, GRID)
+        points = [QPointF(x, y) for y in range(top, int(rect.bottom()) + GRID, GRID) for x in xs]
+        painter.drawPoints(points)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

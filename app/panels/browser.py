@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from .cards import CARD, card_text, graph_pixmap
 
@@ -15,6 +15,8 @@ __all__ = ["Browser"]
 
 
 class Browser(QWidget):
+    EMPTY = ("No workflows yet. Start with <b>New workflow</b>, or double-click a template below for a workflow "
+             "made from it.")
     openRequested = Signal(str)          # workflow id
     newFromTemplate = Signal(str)        # template id
     newRequested = Signal()
@@ -47,7 +49,13 @@ class Browser(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.search)
         layout.addWidget(self.workflows_caption)
-        layout.addWidget(self.workflows, 1)
+        # no workflows yet: a hint in the list's place (a stack, so the page's minimum size does not change)
+        self.hint = QLabel(objectName="workflowsHint", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.hint.setText(self.EMPTY)
+        self.workflows_area = QStackedWidget()
+        self.workflows_area.addWidget(self.workflows)
+        self.workflows_area.addWidget(self.hint)
+        layout.addWidget(self.workflows_area, 1)
         layout.addWidget(QLabel("<b>Templates</b> — double-click one for a new workflow made from it"))
         layout.addWidget(self.templates, 1)
         self.search.textChanged.connect(self.refresh)
@@ -90,7 +98,7 @@ class Browser(QWidget):
         deleted = self.trash.isChecked()
         self.workflows_caption.setText("<b>Trash</b> — double-click to restore" if deleted
                                        else "<b>Workflows</b> (recent first)")
-        self.workflows.show()
+        self.workflows_area.setCurrentWidget(self.workflows)
         for widget, templates in ((self.workflows, None if deleted else False), (self.templates, True)):
             widget.clear()
             for info in self.store.workflows.list(search=search, tag=tag, templates=templates,
@@ -104,8 +112,6 @@ class Browser(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
                 widget.addItem(item)
         if self.workflows.count() == 0:  # no empty box: say what to do instead
-            self.workflows.hide()
-            self.workflows_caption.setText(
-                "<b>Trash</b> — empty" if deleted else "<b>Workflows</b> — none yet: start with <i>New workflow</i> "
-                "or double-click a template below" if not search and tag is None else
-                "<b>Workflows</b> — none match the search")
+            self.hint.setText("The trash is empty." if deleted else "No workflows match the search."
+                              if search or tag is not None else self.EMPTY)
+            self.workflows_area.setCurrentWidget(self.hint)

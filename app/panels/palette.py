@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from ..look import BLOCK_MIME
+from ..icons import icon
+from ..look import BLOCK_MIME, category_color
 from ..popup import plain
 
 __all__ = ["Palette"]
@@ -45,6 +46,7 @@ class Palette(QWidget):
             if cat is None:
                 cat = categories[block.category] = QTreeWidgetItem(self.tree, [block.category.title()])
                 cat.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                cat.setIcon(0, icon(f"category-{block.category}", category_color(block.category)))
             item = QTreeWidgetItem(cat, [d["title"]])
             item.setData(0, Qt.ItemDataRole.UserRole, block.type)
             item.setToolTip(0, f"{d['title']} ({block.type})\n{plain(d['description'])}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 __all__ = ["ACTIONS", "TOOLBAR", "build_actions", "keys", "shortcut_clashes"]
@@ -58,6 +59,8 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Run", None, "", (), None),
 ]
 TOOLBAR = ("actionNew", "actionSave", "actionUndo", "actionRedo", "actionRun", "actionEnqueue", "actionStop")
+ICON_OF = {"actionNew": "new", "actionSave": "save", "actionUndo": "undo", "actionRedo": "redo", "actionRun": "run",
+           "actionEnqueue": "queue", "actionStop": "stop"}
 
 
 def keys(*specs) -> list[QKeySequence]:
@@ -132,10 +135,16 @@ def build_actions(window) -> None:
     allow.setCheckable(True)
     allow.setChecked(window.code.allowed)
     window.actionStop.setEnabled(False)
+    from ..icons import icon
+
     toolbar = window.addToolBar("Main")
     toolbar.setObjectName("mainToolbar")
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)  # the text beside the icon
+    colors = {"actionRun": "#3fb950", "actionStop": "#f85149"}
     for name in TOOLBAR:
-        toolbar.addAction(getattr(window, name))
+        action = getattr(window, name)
+        action.setIcon(icon(ICON_OF[name], colors.get(name)))
+        toolbar.addAction(action)
 
 
 def shortcut_clashes(window) -> list[tuple[str, list[str]]]:
