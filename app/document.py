@@ -82,9 +82,10 @@ class EditorDocument(QObject):
         self._configs[node_id] = model
         return model
 
-    def _ports(self, cls, node_id: str, direction: str) -> list:
-        """A block's ports (a shared list: do not change it); computed once per class unless the block
-        derives them from its config."""
+    @staticmethod
+    def _static(cls, direction: str):
+        """The block's ports in that direction when every node of it has the same (a shared list: do not change
+        it), else False (they follow the node's config). Worked out once per class."""
         key = (cls, direction)
         ports = _STATIC_PORTS.get(key)
         if ports is None:
@@ -93,10 +94,18 @@ class EditorDocument(QObject):
             method = "input_ports" if direction == "in" else "output_ports"
             static = getattr(cls, method).__func__ is getattr(Block, method).__func__
             ports = _STATIC_PORTS[key] = list(getattr(cls, method)(None)) if static else False
+        return ports
+
+    def _ports(self, cls, node_id: str, direction: str) -> list:
+        ports = self._static(cls, direction)
         if ports is False:
             method = "input_ports" if direction == "in" else "output_ports"
             return list(getattr(cls, method)(self.config_model(node_id)))
         return ports
+
+    def static_ports(self, cls) -> bool:
+        """Whether the block's ports are the same for every node of it (not worked out from its config)."""
+        return self._static(cls, "in") is not False and self._static(cls, "out") is not False
 
     def inputs(self, node_id: str, connected: set[str] | None = None) -> list:
         """Input ports; a block with dynamic inputs also lists those its links use (``connected``, when the

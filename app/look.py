@@ -22,8 +22,11 @@ DIFF_COLORS = {"added": QColor("#3fb950"), "changed": QColor("#a371f7"), "moved"
                "removed": QColor("#f85149")}
 
 
+_OTHER = QColor("#7a7a7a")
+
+
 def category_color(category: str) -> QColor:
-    return CATEGORY_COLORS.get(category, QColor("#7a7a7a"))
+    return CATEGORY_COLORS.get(category, _OTHER)
 
 
 def port_color(kind: str) -> QColor:

@@ -6,15 +6,21 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
-from ..look import DIFF_COLORS, port_color
+from ..look import DIFF_COLORS, NODE_WIDTH, port_color
 
-__all__ = ["EdgeItem", "cubic"]
+__all__ = ["EdgeItem", "cubic", "cubic_xy"]
 
 
 def cubic(a: QPointF, b: QPointF) -> QPainterPath:
-    dx = max(40.0, abs(b.x() - a.x()) * 0.5)
-    path = QPainterPath(a)
-    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+    return cubic_xy(a.x(), a.y(), b.x(), b.y())
+
+
+def cubic_xy(ax: float, ay: float, bx: float, by: float) -> QPainterPath:
+    """The link's curve from plain numbers (no QPointF objects: building a large graph makes thousands)."""
+    dx = max(40.0, abs(bx - ax) * 0.5)
+    path = QPainterPath()
+    path.moveTo(ax, ay)
+    path.cubicTo(ax + dx, ay, bx - dx, by, bx, by)
     return path
 
 
@@ -25,11 +31,17 @@ _SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 _SELECTED = {False: QPen(QColor("#ffd866"), 3), True: QPen(QColor("#b07d00"), 3)}
 
 
+_LINK_COLORS: dict[tuple[str, bool], QColor] = {}
+
+
 def link_color(kind: str, light: bool) -> QColor:
     """A port type's colour as a link on the canvas: the port colours are made for the dark canvas, so on
     the light one links are drawn darker to stand out."""
-    color = port_color(kind)
-    return color.darker(170) if light else color
+    color = _LINK_COLORS.get((kind, light))
+    if color is None:
+        color = port_color(kind)
+        color = _LINK_COLORS[(kind, light)] = color.darker(170) if light else color
+    return color
 
 
 def _pen(kind: str, light: bool) -> QPen:
@@ -40,23 +52,36 @@ def _pen(kind: str, light: bool) -> QPen:
 
 
 class EdgeItem(QGraphicsPathItem):
+    # the state a link starts with (class attributes: an instance holds only what differs)
+    diff_state: str | None = None
+    active = False
+    selected_look = False
+    _shape: QPainterPath | None = None
+    ends = None  # (source item, its port's y in it, target item, its port's y): set by attach()
+
     def __init__(self, edge_id: str, kind: str, light: bool = False):
         super().__init__()
         self.edge_id = edge_id
-        self.setData(0, edge_id)
         self.kind = kind
         self.light = light
         self.color = link_color(kind, light)
-        self.diff_state: str | None = None
-        self.active = False
-        self.selected_look = False
-        self._shape: QPainterPath | None = None
         self.setPen(_pen(kind, light))
         self.setFlag(_SELECTABLE)
 
-    def set_ends(self, a: QPointF, b: QPointF) -> None:
+    def attach(self, source, source_port: str, target, target_port: str) -> None:
+        """Join two node items' ports (either may be missing: then the link is not drawn) and route it."""
+        if source is None or target is None:
+            self.ends = None
+            return
+        self.ends = (source, source.port_dy("out", source_port), target, target.port_dy("in", target_port))
+        self.reroute()
+
+    def reroute(self) -> None:
+        """Follow the nodes it joins (after they moved)."""
+        source, sy, target, ty = self.ends
+        a, b = source.pos(), target.pos()
         self._shape = None  # stroked when hit-testing asks for it, not on every move
-        self.setPath(cubic(a, b))
+        self.setPath(cubic_xy(a.x() + NODE_WIDTH, a.y() + sy, b.x(), b.y() + ty))
 
     def _restyle(self) -> None:
         """One pen from the link's state: selected, else its diff state, else lit by a run, else its type."""

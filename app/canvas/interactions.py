@@ -13,7 +13,7 @@ from ..document import new_id
 from .edge_item import cubic
 from .node_item import NodeItem
 
-__all__ = ["ConnectInteraction", "PanInteraction"]
+__all__ = ["ConnectInteraction", "PanInteraction", "MinimapInteraction"]
 
 
 class ConnectInteraction:
@@ -110,6 +110,20 @@ class PanInteraction:
         h, v = self.view.horizontalScrollBar(), self.view.verticalScrollBar()
         h.setValue(h.value() - int(delta.x()))
         v.setValue(v.value() - int(delta.y()))
+
+    def release(self, pos) -> None:
+        pass
+
+
+class MinimapInteraction:
+    """Press or drag in the minimap: the view centres on the point under the pointer."""
+
+    def __init__(self, minimap, pos):
+        self.minimap = minimap
+        minimap.go(pos)
+
+    def move(self, pos) -> None:
+        self.minimap.go(pos)
 
     def release(self, pos) -> None:
         pass

@@ -1,47 +1,73 @@
-"""The minimap: the whole graph in a corner of the canvas, with the visible area marked; click to go there.
+"""The minimap: the whole graph in a corner of the canvas, with the visible area marked; click or drag in it to
+go there.
 
-It draws a pixmap of the scene rendered once changes have settled (not on every frame), so a drag on a large
-graph does not paint it twice. The pixmap is opaque (its backdrop is mixed in when it is rendered): the minimap
-repaints with every canvas frame under it, and a plain copy costs a fraction of blending a translucent one.
+It is not a widget of its own: an overlapping child widget made every canvas frame under it a second paint
+(measured: half the cost of a drag frame). The view draws it last, in viewport coordinates
+(:meth:`CanvasView.drawForeground`), and hands it the mouse events that land in it. It draws a pixmap of the
+scene rendered once changes have settled (not on every frame); the pixmap is opaque, so drawing it is a copy.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QWidget
 
 __all__ = ["Minimap"]
 
+MARGIN = 8  # from the viewport's bottom-right corner
 
-class Minimap(QWidget):
+
+class Minimap(QObject):
     def __init__(self, view):
         super().__init__(view)
         self.setObjectName("minimap")
         self.view = view
-        self.resize(200, 130)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._size = (200, 130)
         self.pixmap = QPixmap()
         self.source = QRectF()
         self.enabled = True   # View ▸ Show minimap
+        self._shown = False
         self._timer = QTimer(self, singleShot=True, interval=400)
         self._timer.timeout.connect(self.refresh)
         view.scene().changed.connect(lambda _=None: self._timer.start())
-        view.horizontalScrollBar().valueChanged.connect(self.update)
-        view.verticalScrollBar().valueChanged.connect(self.update)
         self.refresh()
 
-    def place(self) -> None:
-        vp = self.view.viewport().geometry()
-        self.move(vp.right() - self.width() - 8, vp.bottom() - self.height() - 8)
+    # -- geometry (viewport coordinates) ------------------------------------------------------------------
+
+    def width(self) -> int:
+        return self._size[0]
+
+    def height(self) -> int:
+        return self._size[1]
+
+    def rect(self) -> QRect:
+        """Where it is drawn, in viewport coordinates."""
+        vp = self.view.viewport().rect()
+        return QRect(vp.right() - self.width() - MARGIN + 1, vp.bottom() - self.height() - MARGIN + 1,
+                     self.width(), self.height())
+
+    def geometry(self) -> QRect:
+        """Where it is, in the view's coordinates (like a child widget's geometry)."""
+        return self.rect().translated(self.view.viewport().pos())
+
+    def isVisible(self) -> bool:
+        return self._shown
+
+    def update(self) -> None:
+        if self._shown:
+            self.view.viewport().update(self.rect())
+
+    # -- content --------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         scene = self.view.scene()
+        if scene is None:  # the view is being torn down
+            return
         rect = QRectF()
         for item in scene.node_items.values():
             rect = rect.united(item.sceneBoundingRect())
         self.source = rect.adjusted(-60, -60, 60, 60)
-        self.pixmap = QPixmap(self.size())
+        self.pixmap = QPixmap(self.width(), self.height())
         bg = scene.backgroundBrush().color()
         self.pixmap.fill(bg.darker(135) if bg.lightness() < 128 else bg.darker(115))
         if not rect.isNull():
@@ -50,27 +76,36 @@ class Minimap(QWidget):
             painter = QPainter(self.pixmap)
             scene.render(painter, target, self.source, Qt.AspectRatioMode.IgnoreAspectRatio)
             painter.end()
-        self.setVisible(self.enabled and len(scene.node_items) > 0)
+        self._set_shown(self.enabled and len(scene.node_items) > 0)
         self.update()
+
+    def _set_shown(self, shown: bool) -> None:
+        if shown != self._shown:
+            self._shown = shown
+            self.view.viewport().update(self.rect())
 
     def set_enabled(self, on: bool) -> None:
         self.enabled = on
-        self.setVisible(on and len(self.view.scene().node_items) > 0)
+        scene = self.view.scene()
+        self._set_shown(on and scene is not None and len(scene.node_items) > 0)
 
     def corner(self) -> tuple[float, float]:
         """The room it takes in the viewport's corner (width, height, with its margin); none when hidden."""
-        if not (self.enabled and self.view.scene().node_items):
+        if not self._shown:
             return 0.0, 0.0
-        return self.width() + 16.0, self.height() + 16.0
+        return self.width() + 2.0 * MARGIN, self.height() + 2.0 * MARGIN
 
     def _scale(self) -> tuple[float, QPointF]:
         s = min(self.width() / max(self.source.width(), 1), self.height() / max(self.source.height(), 1))
         off = QPointF((self.width() - self.source.width() * s) / 2, (self.height() - self.source.height() * s) / 2)
         return s, off
 
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.drawPixmap(0, 0, self.pixmap)
+    def draw(self, painter: QPainter) -> None:
+        """Paint it (the painter in viewport coordinates)."""
+        if not self._shown or self.view.scene() is None:
+            return
+        box = self.rect()
+        painter.drawPixmap(box.topLeft(), self.pixmap)
         if self.source.isNull():
             return
         s, off = self._scale()
@@ -78,17 +113,24 @@ class Minimap(QWidget):
         frame = QRectF(off.x() + (seen.x() - self.source.x()) * s, off.y() + (seen.y() - self.source.y()) * s,
                        seen.width() * s, seen.height() * s)
         light = self.view.scene().backgroundBrush().color().lightness() >= 128
-        painter.setPen(QPen(QColor("#b07d00") if light else QColor("#ffd866"), 1.5))
-        painter.drawRect(frame.intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1)))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # a crisp 1 px frame, the cheap way
+        painter.setPen(QPen(QColor("#b07d00") if light else QColor("#ffd866"), 0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        inside = QRectF(0, 0, self.width(), self.height()).adjusted(1, 1, -2, -2)
+        painter.drawRect(frame.intersected(inside).translated(QPointF(box.topLeft())).toRect())
+
+    # -- the mouse ------------------------------------------------------------------------------------------
+
+    def contains(self, viewport_pos: QPoint) -> bool:
+        return self._shown and self.rect().contains(viewport_pos)
 
     def scene_point(self, pos: QPointF) -> QPointF:
+        """The scene point under ``pos`` (in the minimap's own coordinates)."""
         s, off = self._scale()
         return QPointF(self.source.x() + (pos.x() - off.x()) / s, self.source.y() + (pos.y() - off.y()) / s)
 
-    def mousePressEvent(self, event) -> None:
-        self.view.centerOn(self.scene_point(event.position()))
-        self.update()
-
-    def mouseMoveEvent(self, event) -> None:
-        if event.buttons() & Qt.MouseButton.LeftButton:
-            self.mousePressEvent(event)
+    def go(self, viewport_pos: QPointF) -> None:
+        """Centre the view on the point under ``viewport_pos``."""
+        corner = QPointF(self.rect().topLeft())
+        self.view.centerOn(self.scene_point(viewport_pos - corner))
+        self.view.viewport().update()

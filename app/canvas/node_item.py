@@ -73,32 +73,38 @@ def _badge(painter: QPainter, status: str, center: QPointF) -> None:
 
 
 class NodeItem(QGraphicsItem):
-    def __init__(self, node_id: str, title: str, category: str, inputs: list, outputs: list):
+    # the state a node starts with, as class attributes: an instance holds only what differs (building a
+    # thousand nodes sets a handful of attributes each, not fifteen)
+    diff_state: str | None = None   # added / changed / moved / removed, while showing a diff
+    status: str | None = None       # run status (live runs)
+    progress: float | None = None   # 0..1 while running, when the block reports it
+    duration_ms: float | None = None
+    error: str | None = None
+    thumbnail = None                # a small QPixmap of the node's image output
+    pinned = False
+    light = False                   # drawn for the light canvas (the scene says)
+
+    def __init__(self, node_id: str, title: str, category: str, inputs: list, outputs: list, light: bool = False):
         super().__init__()
         self.node_id = node_id
-        self.setData(0, node_id)
         self.title = title
+        self.category = category
         self.color = category_color(category)
         self.inputs = inputs        # list of Port
         self.outputs = outputs
         self._index()
-        self.diff_state: str | None = None   # added / changed / moved / removed, while showing a diff
-        self.status: str | None = None       # run status (live runs)
-        self.progress: float | None = None   # 0..1 while running, when the block reports it
-        self.duration_ms: float | None = None
-        self.error: str | None = None
-        self.thumbnail = None                # a small QPixmap of the node's image output
-        self.pinned = False
-        self.category = category
-        self.light = False                   # drawn for the light canvas (the scene says)
+        if light:
+            self.light = True
         self._height = HEADER + ROW * max(len(inputs), len(outputs), 1) + 8
         self.setFlags(_FLAGS)
         self.setCacheMode(_CACHE)
         self.setZValue(1)
 
     def _index(self) -> None:
-        self._ports = {("in", p.name): (i, p.type) for i, p in enumerate(self.inputs)}
-        self._ports.update({("out", p.name): (i, p.type) for i, p in enumerate(self.outputs)})
+        ports = {("in", p.name): (i, p.type) for i, p in enumerate(self.inputs)}
+        for i, p in enumerate(self.outputs):
+            ports[("out", p.name)] = (i, p.type)
+        self._ports = ports
 
     def _body_height(self) -> float:
         return HEADER + ROW * max(len(self.inputs), len(self.outputs), 1) + 8
@@ -184,6 +190,18 @@ class NodeItem(QGraphicsItem):
         found = self._ports.get((kind, name))  # node items are never rotated or scaled
         return QPointF(self.x() + (0 if kind == "in" else NODE_WIDTH),
                        self.y() + (HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2))
+
+    def port_dy(self, kind: str, name: str) -> float:
+        """How far below the node's top the port is."""
+        found = self._ports.get((kind, name))
+        return HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2
+
+    def port_xy(self, kind: str, name: str) -> tuple[float, float]:
+        """:meth:`port_scene_pos` as plain numbers."""
+        found = self._ports.get((kind, name))
+        pos = self.pos()
+        return (pos.x() + (0 if kind == "in" else NODE_WIDTH),
+                pos.y() + (HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2))
 
     def port_type(self, kind: str, name: str) -> str:
         found = self._ports.get((kind, name))

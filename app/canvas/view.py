@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
-from .interactions import ConnectInteraction, PanInteraction
+from .interactions import ConnectInteraction, MinimapInteraction, PanInteraction
 from ..look import BLOCK_MIME
 from .scene import WorkflowScene
 
@@ -32,6 +32,8 @@ class CanvasView(QGraphicsView):
         self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
                                   | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        # drawBackground covers every pixel: no fill of the viewport's palette colour under it first
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
@@ -57,9 +59,20 @@ class CanvasView(QGraphicsView):
         points = [QPointF(x, y) for y in range(top, int(rect.bottom()) + GRID, GRID) for x in xs]
         painter.drawPoints(points)
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.minimap.place()
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """The minimap, last, in viewport coordinates."""
+        if self.minimap.isVisible():
+            painter.save()
+            painter.resetTransform()
+            self.minimap.draw(painter)
+            painter.restore()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)  # may move the viewport's pixels, the minimap's among them
+        if self.minimap.isVisible():
+            box = self.minimap.rect()
+            self.viewport().update(box)
+            self.viewport().update(box.translated(dx, dy))
 
     def say(self, text: str) -> None:
         self.message.emit(text)
@@ -100,6 +113,9 @@ class CanvasView(QGraphicsView):
 
     def mousePressEvent(self, event) -> None:
         pos = self.mapToScene(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and self.minimap.contains(event.position().toPoint()):
+            self.interaction = MinimapInteraction(self.minimap, event.position())
+            return
         if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and self._space):
             self.interaction = PanInteraction(self, event.position())
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -113,7 +129,7 @@ class CanvasView(QGraphicsView):
 
     def mouseMoveEvent(self, event) -> None:
         if self.interaction is not None:
-            target = event.position() if isinstance(self.interaction, PanInteraction) else \
+            target = event.position() if isinstance(self.interaction, (PanInteraction, MinimapInteraction)) else \
                 self.mapToScene(event.position().toPoint())
             self.interaction.move(target)
             return
@@ -122,7 +138,7 @@ class CanvasView(QGraphicsView):
     def mouseReleaseEvent(self, event) -> None:
         if self.interaction is not None:
             interaction, self.interaction = self.interaction, None
-            target = event.position() if isinstance(interaction, PanInteraction) else \
+            target = event.position() if isinstance(interaction, (PanInteraction, MinimapInteraction)) else \
                 self.mapToScene(event.position().toPoint())
             interaction.release(target)
             self.viewport().unsetCursor()
