@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 __all__ = ["Minimap"]
 
 MARGIN = 8  # from the viewport's bottom-right corner
+_FRAME_PEN = {False: QPen(QColor("#ffd866"), 0), True: QPen(QColor("#b07d00"), 0)}  # dark, light canvas
 
 
 class Minimap(QObject):
@@ -24,6 +25,8 @@ class Minimap(QObject):
         self.view = view
         self._size = (200, 130)
         self.pixmap = QPixmap()
+        self._composed: QPixmap | None = None   # the pixmap with the visible area's frame on it
+        self._composed_frame: QRect | None = None
         self.source = QRectF()
         self.enabled = True   # View ▸ Show minimap
         self._shown = False
@@ -68,6 +71,7 @@ class Minimap(QObject):
             rect = rect.united(item.sceneBoundingRect())
         self.source = rect.adjusted(-60, -60, 60, 60)
         self.pixmap = QPixmap(self.width(), self.height())
+        self._composed = None
         bg = scene.backgroundBrush().color()
         self.pixmap.fill(bg.darker(135) if bg.lightness() < 128 else bg.darker(115))
         if not rect.isNull():
@@ -101,23 +105,31 @@ class Minimap(QObject):
         return s, off
 
     def draw(self, painter: QPainter) -> None:
-        """Paint it (the painter in viewport coordinates)."""
+        """Paint it (the painter in viewport coordinates): one copy of a pixmap that already holds the frame of
+        the visible area, redrawn only when that frame moves or the graph changed."""
         if not self._shown or self.view.scene() is None:
             return
-        box = self.rect()
-        painter.drawPixmap(box.topLeft(), self.pixmap)
+        frame = self._frame()
+        if self._composed is None or self._composed_frame != frame:
+            self._composed = QPixmap(self.pixmap)
+            self._composed_frame = frame
+            if frame is not None:
+                p = QPainter(self._composed)
+                light = self.view.scene().backgroundBrush().color().lightness() >= 128
+                p.setPen(_FRAME_PEN[light])
+                p.drawRect(frame)
+                p.end()
+        painter.drawPixmap(self.rect().topLeft(), self._composed)
+
+    def _frame(self) -> QRect | None:
+        """The visible area's outline in the minimap's own coordinates."""
         if self.source.isNull():
-            return
+            return None
         s, off = self._scale()
         seen = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
         frame = QRectF(off.x() + (seen.x() - self.source.x()) * s, off.y() + (seen.y() - self.source.y()) * s,
                        seen.width() * s, seen.height() * s)
-        light = self.view.scene().backgroundBrush().color().lightness() >= 128
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # a crisp 1 px frame, the cheap way
-        painter.setPen(QPen(QColor("#b07d00") if light else QColor("#ffd866"), 0))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        inside = QRectF(0, 0, self.width(), self.height()).adjusted(1, 1, -2, -2)
-        painter.drawRect(frame.intersected(inside).translated(QPointF(box.topLeft())).toRect())
+        return frame.intersected(QRectF(1, 1, self.width() - 3, self.height() - 3)).toRect()
 
     # -- the mouse ------------------------------------------------------------------------------------------
 
