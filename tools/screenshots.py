@@ -28,14 +28,80 @@ def shoot(out: Path, theme: str) -> Path:
     tab = window.workflows.new_from_template(tpl.id)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         runner.run(window.runs.run_tab(tab))
+        window.resizeDocks([window.run_dock], [150], qasync.QtCore.Qt.Orientation.Vertical)
+        QApplication.processEvents()
+        tab.view.frame(selection_only=False)
+        tab.scene.node_items["resize"].setSelected(True)
+        QApplication.processEvents()
+        path = out / f"screenshot-{theme}.png"
+        window.grab().save(str(path))
+        if theme == "dark":
+            shoot_menu(out, window, tab)
+            runner.run(shoot_settings(out, window))
         runner.run(window.aclose())
-    window.resizeDocks([window.run_dock], [150], qasync.QtCore.Qt.Orientation.Vertical)
-    tab.view.resetTransform()
-    tab.view.scale(0.6, 0.6)
-    tab.view.centerOn(QPointF(790, 20))
-    tab.scene.node_items["resize"].setSelected(True)
+    window.close()
+    return path
+
+
+def with_popup(window, popup) -> "QPixmap":
+    """The window with a popup (a menu, a dialog) painted where it shows on the screen: grab() of the window
+    alone leaves top-level popups out."""
+    from PySide6.QtGui import QPainter
+
+    shot = window.grab()
+    painter = QPainter(shot)
+    painter.drawPixmap(window.mapFromGlobal(popup.mapToGlobal(popup.rect().topLeft())), popup.grab())
+    painter.end()
+    return shot
+
+
+def shoot_menu(out: Path, window, tab) -> Path:
+    """A node's right-click menu."""
+    item = tab.scene.node_items["blur"]
+    at = tab.view.mapFromScene(item.mapToScene(QPointF(60, 12)))
+    menu = window.menus.open(tab, item.mapToScene(QPointF(60, 12)), tab.view.viewport().mapToGlobal(at))
     QApplication.processEvents()
-    path = out / f"screenshot-{theme}.png"
+    path = out / "context-menu.png"
+    with_popup(window, menu).save(str(path))
+    menu.close()
+    print(path)
+    return path
+
+
+async def shoot_settings(out: Path, window) -> Path:
+    dialog = window.prefs.open()
+    dialog.move(window.mapToGlobal(window.rect().center()) - dialog.rect().center())
+    await asyncio.sleep(0.5)  # the cache's use is measured off the GUI thread
+    QApplication.processEvents()
+    path = out / "settings.png"
+    with_popup(window, dialog).save(str(path))
+    dialog.close()
+    print(path)
+    return path
+
+
+def shoot_welcome(out: Path) -> Path:
+    """The welcome page of a data folder with a few workflows that have run."""
+    home = Path(tempfile.mkdtemp(prefix="nodeloom-shots-"))
+    window = create(home)
+    window.set_theme("dark")
+    window.resize(1500, 900)
+    window.show()
+    templates = {i.name: i.id for i in window.store.workflows.list(templates=True, limit=100).items}
+
+    async def go():
+        for name in ("Square a number", "Watermark an image", "Image pipeline"):
+            tab = window.workflows.new_from_template(templates[name])
+            await window.runs.run_tab(tab)
+            window.close_tab(window.tabs.indexOf(tab))
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(go())
+        runner.run(window.aclose())
+    window.tabs.setCurrentIndex(0)
+    window.browser.refresh()
+    QApplication.processEvents()
+    path = out / "welcome.png"
     window.grab().save(str(path))
     window.close()
     return path
@@ -74,9 +140,7 @@ def shoot_live(out: Path) -> list[Path]:
     tab = window.add_tab(EditorDocument(wf, registry=window.registry))
     window.resizeDocks([window.run_dock], [170], qasync.QtCore.Qt.Orientation.Vertical)
     QApplication.processEvents()
-    tab.view.resetTransform()
-    tab.view.scale(0.8, 0.8)
-    tab.view.centerOn(QPointF(470, 200))
+    tab.view.frame(selection_only=False)
     paths = []
 
     async def go():
@@ -105,6 +169,7 @@ def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs"
     out.mkdir(parents=True, exist_ok=True)
     QApplication.instance() or QApplication([])
+    print(shoot_welcome(out))
     for theme in ("dark", "light"):
         print(shoot(out, theme))
     for path in shoot_live(out):
