@@ -72,7 +72,7 @@ def test_a_links_menu_deletes_it_or_inserts_a_node_in_one_step(window):
 
     wf = (Flow("chain").node("a", "transform", expression="data + 1")
           .node("b", "transform", expression="data * 2").edge("a.result", "b.data").build())
-    wf.nodes[1].position = (500.0, 0.0)
+    wf.nodes[1].position = (230.0, 0.0)  # close: the link's middle is under the nodes
     tab = window.add_tab(EditorDocument(wf, registry=window.registry))
     window.show()
     tab.view.resetTransform()
@@ -88,6 +88,8 @@ def test_a_links_menu_deletes_it_or_inserts_a_node_in_one_step(window):
     assert len(tab.doc.nodes) == 3 and len(tab.doc.edges) == 2
     new = next(n for n in tab.doc.nodes if n not in ("a", "b"))
     assert {(e.source, e.target) for e in tab.doc.edges.values()} == {("a", new), (new, "b")}
+    placed = tab.scene.node_items[new].sceneBoundingRect()
+    assert not any(placed.intersects(tab.scene.node_items[n].sceneBoundingRect()) for n in ("a", "b"))
     window.actionUndo.trigger()  # one step
     assert set(tab.doc.nodes) == {"a", "b"} and [(e.source, e.target) for e in tab.doc.edges.values()] == [("a", "b")]
     [edge] = tab.scene.edge_items.values()

@@ -137,7 +137,7 @@ class Inspector(QScrollArea):
         self._show["label"] = lambda v: label.setText(v or "")
         general.addRow("Label", label)
         outer.addLayout(general)
-        if cls is not None:
+        if cls is not None and cls.config_schema().get("properties"):  # (no empty box for a block without config)
             box = QGroupBox("Config")
             form = QFormLayout(box)
             schema = cls.config_schema()

@@ -119,8 +119,7 @@ class ContextMenus:
         if edge is None or cls is None:
             return None
         nid = new_id(f"{block_type}_", doc.nodes)
-        node = Node(id=nid, type=block_type, position=(round(pos.x()) - 90, round(pos.y()) - 20),
-                    config=cls.starter_config(nid))
+        node = Node(id=nid, type=block_type, position=self._free_spot(tab, pos), config=cls.starter_config(nid))
         out_type = next((p.type for p in doc.outputs(edge.source, True) if p.name == edge.source_port), "any")
         in_type = next((p.type for p in doc.inputs(edge.target) if p.name == edge.target_port), "any")
         try:
@@ -145,6 +144,17 @@ class ContextMenus:
         tab.scene.clearSelection()
         tab.scene.node_items[nid].setSelected(True)
         return nid
+
+    @staticmethod
+    def _free_spot(tab: EditorTab, pos: QPointF) -> tuple[float, float]:
+        """Where a new node near ``pos`` covers no other node: at it, else below or above it, further each time."""
+        taken = [item.sceneBoundingRect().adjusted(-12, -12, 12, 12) for item in tab.scene.node_items.values()]
+        x, y = round(pos.x()) - 90, round(pos.y()) - 20
+        for step in range(12):
+            dy = (step + 1) // 2 * 110 * (1 if step % 2 else -1)
+            if not any(r.intersects(QRectF(x, y + dy, 190, 90)) for r in taken):
+                return float(x), float(y + dy)
+        return float(x), float(y)
 
     # -- the canvas ---------------------------------------------------------------------------------------
 
