@@ -42,15 +42,17 @@ def test_a_nodes_menu_runs_pins_shows_renames_duplicates_and_deletes(window):
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)
 
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(run_from_menu())
-        menu = right_click(tab, header_point(tab, "resize"))
-        acts = entries(menu)
+    async def pin_and_show():  # (menus act on the running loop, as in the app)
+        acts = entries(right_click(tab, header_point(tab, "resize")))
         assert acts["menuShowOutputs"].isEnabled() and acts["menuPin"].text() == "Pin outputs"
         acts["menuPin"].trigger()
         assert tab.doc.nodes["resize"].pinned is not None
         acts["menuShowOutputs"].trigger()
-        runner.run(asyncio.sleep(0.2))
+        await asyncio.sleep(0.2)
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(run_from_menu())
+        runner.run(pin_and_show())
         runner.run(window.aclose())
     assert window.preview_panel.info.text().startswith("Thumbnail")
     acts = entries(right_click(tab, header_point(tab, "resize")))

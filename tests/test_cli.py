@@ -154,12 +154,16 @@ def test_store_commands(tmp_path):
     fresh = json.loads(cli("run", new_id, "-i", "number=11", "--json", "-q", "--no-cache").stdout)
     assert fresh["nodes"]["double"]["status"] == "succeeded"
     assert cli("run", "Parallel squares", "--json", "-q").returncode == 0  # by its unique name
-    ambiguous = cli("run", "Big or small")  # the template and the imported copy share the name
-    assert ambiguous.returncode == 2 and "2 workflows are named 'Big or small'" in ambiguous.stderr
+    # the template and the imported copy share the name: the user's own copy is the one a name means
+    assert json.loads(cli("run", "Big or small", "--json", "-q").stdout)["status"] == "succeeded"
+    second_id = cli("import", str(TEMPLATES / "condition_merge.json")).stdout.strip()
+    ambiguous = cli("run", "Big or small")  # two of the user's own: which one is not guessed
+    assert ambiguous.returncode == 2 and "workflows are named 'Big or small'" in ambiguous.stderr
+    assert second_id in ambiguous.stderr
     history = json.loads(cli("history", new_id, "--json").stdout)
     assert [v["number"] for v in history["versions"]] == [1]
     runs = json.loads(cli("runs", new_id, "--json").stdout)
-    assert [r["status"] for r in runs] == ["succeeded"] * 3 and {r["trigger"] for r in runs} == {"cli"}
+    assert [r["status"] for r in runs] == ["succeeded"] * 4 and {r["trigger"] for r in runs} == {"cli"}
     assert "RUN" in cli("runs").stdout
     exported = tmp_path / "out.json"
     assert cli("export", new_id, str(exported)).returncode == 0

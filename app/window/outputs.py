@@ -96,6 +96,10 @@ class OutputsController:
         """A single selected node with outputs from this session shows them."""
         if len(node_ids) != 1 or self.of(tab, node_ids[0]) is None:
             return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop runs (a script or a test between its runs): nothing to show it with
+            return
         if self._showing is not None and not self._showing.done():
             self._showing.cancel()
         self._showing = asyncio.ensure_future(self.show(tab, node_ids[0]))

@@ -22,8 +22,6 @@ from .db import Database
 from .diff import WorkflowDiff, diff_workflows
 from .models import SettingRow, VersionRow, WorkflowRow
 
-_FIRST_TEMPLATES = ("condition_merge.json", "image_pipeline.json", "parallel_foreach.json")
-
 __all__ = ["WorkflowRepo", "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "NotFound", "document_hash"]
 
 
@@ -262,8 +260,9 @@ class WorkflowRepo:
                 s.add(row)
             elif isinstance(row.value, list):
                 done = list(row.value)
-            else:  # before this list was kept: the first three templates were installed at once
-                done = [*_FIRST_TEMPLATES]
+            else:  # before this list was kept (a timestamp): what was installed then is in the rows' sources
+                done = sorted(src.partition(":")[2] for src in s.scalars(
+                    select(WorkflowRow.source).where(WorkflowRow.source.like("resource:%"))))
             new = [p for p in sorted(Path(folder).glob("*.json")) if p.name not in done]
             row.value = done + [p.name for p in new]
         for path in new:
