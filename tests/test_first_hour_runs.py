@@ -128,3 +128,14 @@ def test_each_tab_has_its_own_log_and_preview(window):
     assert window.preview_panel.info.text().startswith("Thumbnail")
     window.close_tab(window.tabs.indexOf(b))
     assert id(b) not in window.run_panel._logs
+
+
+def test_the_log_has_no_empty_parts(window):
+    wf = Flow("no outputs").node("c", "constant", value=1).build()
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+    result = on_loop(window, lambda: window.runs.run_tab(tab))
+    assert result.status == "succeeded"
+    texts = [line.text() for line in log_lines(window)]
+    last = texts[-1]
+    assert last.startswith("■ succeeded in ") and not last.rstrip().endswith("—")
+    assert not any("— —" in t or t.rstrip().endswith("—") for t in texts), texts
