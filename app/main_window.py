@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         self.theme = apply_theme(mode)
         for tab in self.editor_tabs():
             tab.scene.apply_palette()
-            tab.view.resetCachedContent()  # the dot grid is cached with the background
+            tab.view.viewport().update()  # the dots and the canvas colour follow the theme
 
     def show_minimap(self, on: bool) -> None:
         self.settings.setValue("minimap", on)

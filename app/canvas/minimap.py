@@ -32,7 +32,7 @@ class Minimap(QObject):
         self._shown = False
         self._timer = QTimer(self, singleShot=True, interval=400)
         self._timer.timeout.connect(self.refresh)
-        view.scene().changed.connect(lambda _=None: self._timer.start())
+        view.scene().looksChanged.connect(self._timer.start)
         self.refresh()
 
     # -- geometry (viewport coordinates) ------------------------------------------------------------------

@@ -122,7 +122,14 @@ class NodeItem(QGraphicsItem):
                    progress: float | None = None) -> None:
         self.status, self.duration_ms, self.error, self.progress = status, duration_ms, error, progress
         self.setToolTip(error or "")
+        self._changed()
+
+    def _changed(self) -> None:
+        """Repaint, and tell the scene its look changed (the minimap follows)."""
         self.update()
+        scene = self.scene()
+        if scene is not None:
+            scene.looksChanged.emit()
 
     def set_progress(self, fraction: float | None) -> None:
         self.progress = fraction
@@ -132,11 +139,11 @@ class NodeItem(QGraphicsItem):
         self.prepareGeometryChange()
         self.thumbnail = pixmap
         self._height = self._body_height() + (THUMB + 6 if pixmap is not None else 0)
-        self.update()
+        self._changed()
 
     def set_pinned(self, pinned: bool) -> None:
         self.pinned = pinned
-        self.update()
+        self._changed()
 
     def set_light(self, light: bool) -> None:
         if light != self.light:
@@ -145,7 +152,7 @@ class NodeItem(QGraphicsItem):
 
     def set_diff_state(self, state: str | None) -> None:
         self.diff_state = state
-        self.update()
+        self._changed()
 
     def boundingRect(self) -> QRectF:
         return QRectF(-PORT_RADIUS - 1, -1, NODE_WIDTH + 2 * PORT_RADIUS + 2, self._height + 2)

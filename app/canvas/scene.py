@@ -22,6 +22,10 @@ __all__ = ["WorkflowScene"]
 
 class WorkflowScene(QGraphicsScene):
     message = Signal(str)
+    #: what the graph looks like changed (nodes, links, statuses, thumbnails, the theme). The minimap follows
+    #: this, not QGraphicsScene.changed: a connection to that one makes the scene track every updated
+    #: rectangle of every frame (a drag) and hand the list to Python.
+    looksChanged = Signal()
 
     def __init__(self, doc: EditorDocument, undo_stack: QUndoStack, parent=None):
         super().__init__(parent)
@@ -49,6 +53,7 @@ class WorkflowScene(QGraphicsScene):
             edge.set_theme(self.light)
         for node in self.node_items.values():
             node.set_light(self.light)
+        self.looksChanged.emit()
 
     # -- building -------------------------------------------------------------------------------------------
 
@@ -56,6 +61,8 @@ class WorkflowScene(QGraphicsScene):
         if self.doc is not None:
             for sig, slot in self._connections():
                 sig.disconnect(slot)
+            for sig in self._look_signals(self.doc):
+                sig.disconnect(self.looksChanged)
         self.clear()
         self.node_items.clear()
         self.edge_items.clear()
@@ -84,13 +91,20 @@ class WorkflowScene(QGraphicsScene):
         self._build_edges()
         for sig, slot in self._connections():
             sig.connect(slot)
+        for sig in self._look_signals(doc):
+            sig.connect(self.looksChanged)
         self.setSceneRect(self._extent())
+        self.looksChanged.emit()
 
     def _extent(self) -> QRectF:
         """Room around the nodes, from their positions (asking every item its bounding rect is slow)."""
         xs = [n.position[0] for n in self.doc.nodes.values()] or [0.0]
         ys = [n.position[1] for n in self.doc.nodes.values()] or [0.0]
         return QRectF(min(xs) - 2000, min(ys) - 2000, max(xs) - min(xs) + 4400, max(ys) - min(ys) + 4600)
+
+    @staticmethod
+    def _look_signals(doc):
+        return doc.nodeAdded, doc.nodeRemoved, doc.nodeMoved, doc.nodeChanged, doc.edgeAdded, doc.edgeRemoved
 
     def _connections(self):
         d = self.doc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
 from PySide6.QtWidgets import QGraphicsView
 
 from .interactions import ConnectInteraction, MinimapInteraction, PanInteraction
@@ -13,6 +13,20 @@ from .scene import WorkflowScene
 __all__ = ["CanvasView"]
 
 GRID = 24  # scene units between the dots of the canvas grid
+_DOT_PEN = {False: QPen(QColor(66, 68, 73), 0), True: QPen(QColor(165, 168, 175), 0)}  # dark, light canvas
+_GRIDS: dict[tuple[int, int, int], QPolygon] = {}
+
+
+def _grid(step: int, width: int, height: int) -> QPolygon:
+    """The dots of a viewport of that size, ``step`` pixels apart, with a spare row and column."""
+    key = (step, width, height)
+    grid = _GRIDS.get(key)
+    if grid is None:
+        if len(_GRIDS) > 16:
+            _GRIDS.clear()
+        grid = _GRIDS[key] = QPolygon([QPoint(x, y) for y in range(0, height + 2 * step, step)
+                                       for x in range(0, width + 2 * step, step)])
+    return grid
 
 
 
@@ -31,7 +45,7 @@ class CanvasView(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
                                   | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
-        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)  # the dots cost less than a cached copy
         # drawBackground covers every pixel: no fill of the viewport's palette colour under it first
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
@@ -47,17 +61,24 @@ class CanvasView(QGraphicsView):
         self.minimap = Minimap(self)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
-        """The canvas colour with a dot every GRID scene units (none when zoomed far out: they would be noise)."""
+        """The canvas colour with a dot every GRID scene units (none when zoomed far out: they would be noise).
+
+        The dots are one pixel each, drawn in viewport pixels from a grid of points made once per size and
+        spacing and shifted to follow the view: one C++ call a frame, no cached background to copy."""
         super().drawBackground(painter, rect)
         zoom = self.zoom()
         if zoom < 0.45:
             return
-        light = self.scene().light
-        painter.setPen(QPen(QColor(0, 0, 0, 55) if light else QColor(255, 255, 255, 38), 1.6 / zoom))
-        left, top = int(rect.left() // GRID) * GRID, int(rect.top() // GRID) * GRID
-        xs = range(left, int(rect.right()) + GRID, GRID)
-        points = [QPointF(x, y) for y in range(top, int(rect.bottom()) + GRID, GRID) for x in xs]
-        painter.drawPoints(points)
+        step = max(4, round(GRID * zoom))
+        origin = self.mapFromScene(QPointF(0, 0))
+        size = self.viewport().size()
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(_DOT_PEN[self.scene().light])
+        painter.translate(origin.x() % step - step, origin.y() % step - step)
+        painter.drawPoints(_grid(step, size.width(), size.height()))
+        painter.restore()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """The minimap, last, in viewport coordinates."""
