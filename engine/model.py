@@ -18,6 +18,7 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import DocumentError, Issue, WorkflowInvalid
+from .shapes import json_limits_error, shape_problems
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -159,8 +160,13 @@ def parse_document(data: str | bytes | dict) -> Workflow:
             raise DocumentError("document is nested too deeply to be a workflow") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise DocumentError(f"not valid JSON: {e}") from None
+        except ValueError as e:  # an integer too long for Python to read
+            raise DocumentError(f"not a readable document: {json_limits_error(e) or e}") from None
     if not isinstance(raw, dict):
         raise DocumentError(f"a workflow document is a JSON object, not {type(raw).__name__}")
+    problems = shape_problems(raw, "document")  # depth, huge integers, lone surrogates: before anything walks it
+    if problems:
+        raise DocumentError("; ".join(problems))
     if raw.get("format", FORMAT) != FORMAT:
         raise DocumentError(f"not a Nodeloom workflow (format is {raw.get('format')!r}, expected {FORMAT!r})")
     raw = _migrate(dict(raw))

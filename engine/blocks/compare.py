@@ -1,8 +1,12 @@
-"""The twelve comparison operators shared by ``condition`` and ``filter_list``."""
+"""The twelve comparison operators shared by ``condition`` and ``filter_list``.
+
+``matches`` runs on RE2 (``google-re2``): matching takes time linear in the text whatever the pattern, so a
+pattern from config or from run time (``compare_to``) cannot backtrack for ever (``^(a+)+$``). RE2 refuses what
+needs backtracking (backreferences, lookaround): that is a clear error naming the pattern.
+"""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -15,12 +19,25 @@ Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "contains
 OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "contains", "matches", "exists", "empty")
 
 
+MAX_PATTERN = 10_000  # characters
+_RE2_MEMORY = 8 << 20  # bytes an RE2 program may use; a pattern that needs more is refused
+
+
 @lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern:
+def _regex(pattern: str):
+    import re2
+
+    if len(pattern) > MAX_PATTERN:
+        raise BlockError(f"regular expression too long ({len(pattern)} characters, at most {MAX_PATTERN})")
+    options = re2.Options()
+    options.log_errors = False  # (RE2 would print each refused pattern on stderr)
+    options.max_mem = _RE2_MEMORY
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise BlockError(f"invalid regular expression {pattern!r}: {e}") from None
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        why = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+        raise BlockError(f"invalid regular expression {pattern!r}: {why} (patterns are RE2's syntax: no "
+                         "backreferences or lookaround)") from None
 
 
 def field_value(value: Any, field: str) -> Any:

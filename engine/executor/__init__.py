@@ -61,6 +61,7 @@ from ..values import from_json, to_json
 from .bus import Subscription
 from .events import RunFinished, RunQueued, RunStarted
 from ..errors import NodeFailed
+from ..shapes import shape_problems
 from .runner import LevelRun
 from .state import NodeRecord, RunState
 
@@ -93,6 +94,10 @@ def resolve_inputs(plan: Plan, inputs: Mapping[str, Any] | None) -> dict[str, An
     for name, node_id in plan.inputs.items():
         cfg = plan.nodes[node_id].config
         if name in given:
+            shape = shape_problems(given[name], f"input {name!r}", limit=3)
+            if shape:
+                problems += shape
+                continue
             try:
                 value = from_json(given[name])
             except NodeloomError as e:

@@ -5,8 +5,10 @@ dict literals, ``a.b`` as a key lookup in a dict (``loop.item``; never ``getattr
 of pure functions by their bare name. Refused before evaluation: methods and other calls, any name or field
 starting with ``_`` (so no dunders), imports, lambdas, comprehensions, assignments, keyword tricks, and anything
 not listed. Evaluation is bounded: integers are capped in size (``9**9**9`` fails fast), strings and lists
-in length (``'a'*10**10``, ``[0]*10**9``), and the expression itself in length and node count. Every failure
-is an :class:`ExpressionError` with a message that names the problem; nothing is ever executed as Python.
+in length (``'a'*10**10``, ``[0]*10**9``), the expression itself in length and node count, and the work it
+does by a budget of steps (:mod:`engine.expr.budget`: comparing, printing, sorting or repeating a large or
+deeply shared value is charged before it runs). Every failure is an :class:`ExpressionError` with a message
+that names the problem; nothing is ever executed as Python.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from ..errors import ExpressionError
+from .budget import MAX_STEPS, Budget, check_round
 
 __all__ = ["FUNCTIONS", "compile_expression", "evaluate", "MAX_SEQUENCE", "MAX_INT_BITS"]
 
@@ -145,7 +148,7 @@ FUNCTIONS: dict[str, Callable] = {
     "len": len,
     "min": min,
     "max": max,
-    "sum": lambda xs, start=0: _check_int(sum(xs, start)),
+    "sum": lambda xs, start=0: _check_int(sum(xs, start)),  # (evaluations use _sum: it is charged per step)
     "round": round,
     "abs": abs,
     "sorted": sorted,
@@ -212,12 +215,17 @@ def compile_expression(source: str) -> ast.Expression:
 
 
 class _Evaluator:
-    __slots__ = ("names",)
+    __slots__ = ("names", "budget")
 
-    def __init__(self, names: dict[str, Any]):
+    def __init__(self, names: dict[str, Any], budget: Budget):
         self.names = names
+        self.budget = budget
 
     def eval(self, node: ast.AST) -> Any:
+        budget = self.budget
+        budget.left -= 1
+        if budget.left < 0:
+            budget.charge(0)
         meth = getattr(self, "_" + type(node).__name__)
         return meth(node)
 
@@ -238,7 +246,15 @@ class _Evaluator:
         raise ExpressionError(f"unknown name {n.id!r}")
 
     def _BinOp(self, n: ast.BinOp) -> Any:
-        return _BINOPS[type(n.op)](self.eval(n.left), self.eval(n.right))
+        a, b = self.eval(n.left), self.eval(n.right)
+        if isinstance(n.op, ast.Add) and isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)):
+            self.budget.copy(len(a) + len(b), isinstance(a, str))
+        elif isinstance(n.op, ast.Mult):
+            for seq, k in ((a, b), (b, a)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(k, int):
+                    _check_len(len(seq) * max(k, 0))
+                    self.budget.copy(len(seq) * max(k, 0), isinstance(seq, str))
+        return _BINOPS[type(n.op)](a, b)
 
     def _UnaryOp(self, n: ast.UnaryOp) -> Any:
         return _UNARY[type(n.op)](self.eval(n.operand))
@@ -255,8 +271,13 @@ class _Evaluator:
 
     def _Compare(self, n: ast.Compare) -> Any:
         left = self.eval(n.left)
+        budget = self.budget
         for op, comp in zip(n.ops, n.comparators):
             right = self.eval(comp)
+            if isinstance(op, (ast.In, ast.NotIn)):
+                budget.contains(left, right)
+            else:
+                budget.compare(left, right)
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right
@@ -279,7 +300,10 @@ class _Evaluator:
         if not isinstance(target, (dict, list, tuple, str)):
             raise ExpressionError(f"cannot index a value of type {type(target).__name__}")
         key = self.eval(n.slice)
-        return target[key]
+        value = target[key]
+        if isinstance(key, slice):
+            self.budget.copy(len(value), isinstance(value, str))
+        return value
 
     def _Slice(self, n: ast.Slice) -> slice:
         parts = [self.eval(p) if p is not None else None for p in (n.lower, n.upper, n.step)]
@@ -297,18 +321,54 @@ class _Evaluator:
         return {self.eval(k): self.eval(v) for k, v in zip(n.keys, n.values)}
 
     def _Call(self, n: ast.Call) -> Any:
-        fn = FUNCTIONS[n.func.id]
+        name = n.func.id
         args = [self.eval(a) for a in n.args]
         kwargs = {kw.arg: self.eval(kw.value) for kw in n.keywords}
-        return _sized(fn(*args, **kwargs))
+        budget = self.budget
+        if name == "sum":
+            return _sized(_sum(budget, *args, **kwargs))
+        if name in ("sorted", "min", "max"):
+            if len(args) == 1:
+                budget.sort(args[0]) if name == "sorted" else budget.charge(2 * budget.weight(args[0]))
+            else:
+                budget.charge(sum(budget.weight(a) for a in args))
+        elif name == "str" and args:
+            budget.charge(budget.weight(args[0]))
+        elif name in ("keys", "values") and args and isinstance(args[0], dict):
+            budget.copy(len(args[0]))
+        elif name in ("lower", "upper") and args and isinstance(args[0], str):
+            budget.copy(len(args[0]), True)
+        elif name == "round":
+            check_round(tuple(args))
+        return _sized(FUNCTIONS[name](*args, **kwargs))
 
 
-def evaluate(source: str, names: dict[str, Any] | None = None) -> Any:
+def _sum(budget: Budget, xs: Any, start: Any = 0) -> Any:
+    """``sum``, charged for each addition: adding lists or strings copies the total so far every time."""
+    if not isinstance(xs, (list, tuple)):
+        raise ExpressionError(f"sum() needs a list, not {type(xs).__name__}")
+    acc = start
+    for x in xs:
+        if isinstance(acc, (str, list, tuple)) and isinstance(x, (str, list, tuple)):
+            budget.copy(len(acc) + len(x), isinstance(acc, str))
+        else:
+            budget.charge(1)
+        acc = _add(acc, x)
+    return acc
+
+
+def evaluate(source: str, names: dict[str, Any] | None = None, budget: Budget | None = None) -> Any:
     """Evaluate ``source`` with ``names`` in scope (typically ``data`` and ``loop``); keys of a dict ``data``
-    are also reachable by their bare name. Every failure is an :class:`ExpressionError`."""
+    are also reachable by their bare name. ``budget`` (default: :data:`MAX_STEPS` steps) bounds the work; the
+    result is charged too, as what receives it (a comparison, JSON output) walks it. Every failure is an
+    :class:`ExpressionError`."""
     tree = compile_expression(source)
+    budget = budget if budget is not None else Budget(MAX_STEPS)
     try:
-        return _Evaluator(names or {}).eval(tree)
+        result = _Evaluator(names or {}, budget).eval(tree)
+        if isinstance(result, (list, tuple, dict)):
+            budget.charge(budget.weight(result))
+        return result
     except ExpressionError:
         raise
     except RecursionError:

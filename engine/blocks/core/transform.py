@@ -3,7 +3,12 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from ...expr import compile_expression, evaluate
+from ...expr.budget import Budget, OverBudget
 from ..base import Block, BlockConfig, Port
+
+#: steps an expression may take on the event loop; one that needs more runs again on a worker thread, where
+#: the node's timeout can end the wait (and its full budget ends the work)
+INLINE_STEPS = 20_000
 
 
 class TransformBlock(Block):
@@ -25,4 +30,8 @@ class TransformBlock(Block):
             return v
 
     async def run(self, ctx, inputs, config):
-        return {"result": evaluate(config.expression, ctx.scope(inputs.get("data")))}
+        scope = ctx.scope(inputs.get("data"))
+        try:
+            return {"result": evaluate(config.expression, scope, Budget(INLINE_STEPS))}
+        except OverBudget:  # big work: not on the loop (expressions are pure, so running it again is safe)
+            return {"result": await ctx.run_blocking(evaluate, config.expression, scope)}
