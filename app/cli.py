@@ -37,7 +37,7 @@ async def _run(args) -> int:
     inputs = parse_inputs(args.input, args.inputs)
     store = open_store(args)
     try:
-        async with RunService(store, RunSettings.from_environ(), front="cli") as service:
+        async with RunService(store, RunSettings.from_store(store), front="cli") as service:
             handle = service.start(workflow, inputs, use_cache=not args.no_cache, **where)
             return await follow(args, handle)
     finally:

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from engine.runs import RunService, RunSettings
-from engine.store import MAX_CONCURRENT_RUNS
 
 from .cli_common import CliError, follow, interrupts, parse_inputs, run_target
 from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
@@ -40,7 +39,7 @@ async def enqueue(args) -> int:
     items = [{**base, **item} for item in read_inputs_list(args.inputs_list)] if args.inputs_list else [base]
     store = open_store(args)
     try:
-        service = RunService(store, RunSettings.from_environ(), front="cli")
+        service = RunService(store, RunSettings.from_store(store), front="cli")
         try:
             ids = await service.enqueue_many(workflow, items, copies=1 if args.copies is None else args.copies,
                                              priority=5 if args.priority is None else args.priority,
@@ -122,9 +121,9 @@ def _two(args, usage: str) -> tuple[str, str]:
 
 async def _worker(args) -> int:
     store = open_store(args)
-    at_once = args.max_concurrent if args.max_concurrent is not None else store.setting(MAX_CONCURRENT_RUNS)
+    at_once = args.max_concurrent
     try:
-        settings = RunSettings.from_environ(**({"max_concurrent_runs": at_once} if at_once is not None else {}))
+        settings = RunSettings.from_store(store, **({"max_concurrent_runs": at_once} if at_once is not None else {}))
     except ValueError as e:
         store.close()
         raise CliError(str(e)) from None
@@ -161,7 +160,7 @@ def cmd_worker(args) -> int:
 async def _replay(args) -> int:
     store = open_store(args)
     try:
-        async with RunService(store, RunSettings.from_environ(), front="cli") as service:
+        async with RunService(store, RunSettings.from_store(store), front="cli") as service:
             handle = service.replay(args.run_id, args.from_node, use_cache=not args.no_cache)
             return await follow(args, handle)
     finally:

@@ -23,9 +23,10 @@ class SettingsDialog(QDialog):
     clearCacheRequested = Signal()
     pythonAllowed = Signal(bool)
     runsAtOnceChosen = Signal(int)
+    imageLimitChosen = Signal(int)     # megapixels
 
     def __init__(self, *, theme: str, home: Path, configured: Path | None, cache_mb: int, python: bool,
-                 runs_at_once: int, home_overridden: bool = False, parent=None):
+                 runs_at_once: int, image_mp: int = 200, home_overridden: bool = False, parent=None):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -48,6 +49,10 @@ class SettingsDialog(QDialog):
         self.python = QCheckBox("Allow Python code blocks", objectName="settingsPython", checked=python)
         self.runs_at_once = QSpinBox(objectName="settingsRunsAtOnce", minimum=1, maximum=64, value=runs_at_once)
         self.runs_at_once.setToolTip("Queued runs this window starts at once (your own F5 runs go beside them)")
+        self.image_limit = QSpinBox(objectName="settingsImageLimit", minimum=1, maximum=1000, suffix=" MP",
+                                    value=image_mp)
+        self.image_limit.setToolTip("Larger pictures are refused before they are decoded (decoded, a picture takes "
+                                    "3 bytes a pixel: 200 MP is 600 MB)")
         look = QFormLayout()
         look.addRow("Theme", self.theme)
         folder_row = QHBoxLayout()
@@ -64,6 +69,7 @@ class SettingsDialog(QDialog):
         runs_form = QFormLayout(runs)
         runs_form.addRow(self.python)
         runs_form.addRow("Queued runs at once", self.runs_at_once)
+        runs_form.addRow("Largest image", self.image_limit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)
         layout.addLayout(look)
@@ -77,6 +83,7 @@ class SettingsDialog(QDialog):
         self.clear_cache.clicked.connect(self.clearCacheRequested)
         self.python.toggled.connect(self.pythonAllowed)
         self.runs_at_once.valueChanged.connect(self.runsAtOnceChosen)
+        self.image_limit.editingFinished.connect(lambda: self.imageLimitChosen.emit(self.image_limit.value()))
         buttons.rejected.connect(self.close)
 
     def show_cache_use(self, used: int | None, limit: int) -> None:

@@ -340,3 +340,16 @@ def test_the_welcome_page_shows_cards_with_a_drawing_a_description_and_the_last_
     window.tabs.setCurrentIndex(0)
     [card] = browser.workflows.findItems("Square a number", Qt.MatchFlag.MatchStartsWith)
     assert browser.workflows_area.currentWidget() is browser.workflows and card.text().endswith("last run succeeded")
+
+
+def test_the_largest_image_is_a_setting_of_the_data_folder(window):
+    from engine.runs import RunSettings
+    from engine.store import MAX_IMAGE_MEGAPIXELS
+
+    dialog = window.prefs.open()
+    assert dialog.image_limit.value() == 200
+    dialog.image_limit.setValue(120)
+    dialog.image_limit.editingFinished.emit()
+    assert window.store.setting(MAX_IMAGE_MEGAPIXELS) == 120
+    assert RunSettings.from_store(window.store).max_image_megapixels == 120  # the CLI and workers read it too
+    dialog.close()

@@ -48,7 +48,7 @@ def load_then_blur(run_flow, source, base=None):
 
 
 @pytest.mark.parametrize("name, data, message", [
-    ("bomb.png", png_bomb(), "image refused: too many pixels"),
+    ("bomb.png", png_bomb(), "image refused: 20000 × 20000 is 400.0 megapixels, over the limit of 200"),
     ("cut.jpg", truncated_jpeg(), "image could not be decoded"),
 ])
 def test_a_bomb_and_a_truncated_jpeg_fail_their_node_within_a_second(tmp_path, run_flow, name, data, message):
@@ -80,7 +80,7 @@ def test_an_http_image_response_is_guarded_too(run_flow):
     try:
         t0 = time.perf_counter()
         result, _ = run_flow(Flow().node("h", "http_request", url=server.url + "/bomb.png").build())
-        assert result.status == "failed" and "image refused: too many pixels" in result.error
+        assert result.status == "failed" and "image refused: 20000 × 20000" in result.error
         assert time.perf_counter() - t0 < 1
     finally:
         Handler.extra.pop("/bomb.png")
@@ -95,3 +95,35 @@ def test_the_guards_are_never_switched_off():
             assert "MAX_IMAGE_PIXELS = None" not in text and "MAX_IMAGE_PIXELS=None" not in text, path
             assert "LOAD_TRUNCATED_IMAGES = True" not in text, path
     assert Image.MAX_IMAGE_PIXELS is not None
+
+
+def test_a_90_megapixel_photo_is_processed_and_the_limit_is_a_setting(tmp_path):
+    """Pillow's own threshold (89.5 MP) refused ordinary big photos; the limit is ``max_image_megapixels``."""
+    import asyncio
+
+    from engine.blocks import default_registry
+    from engine.executor import Executor
+    from engine.runs import RunSettings
+
+    Image.new("L", (10_000, 9_000), 128).save(tmp_path / "big.png")  # 90 MP
+    (tmp_path / "sixty.png").write_bytes(png_bomb(8_000, 7_500))      # claims 60 MP
+    wf = (Flow().node("load", "image_load", source=str(tmp_path / "big.png")).node("info", "image_info")
+          .node("o", "output", name="o").chain("load.image", "info.image").chain("info.width", "o.value").build())
+
+    async def run(workflow, settings):
+        ex = Executor(default_registry(), policy=settings)
+        try:
+            return await ex.run(workflow)
+        finally:
+            ex.close()
+
+    result = asyncio.run(run(wf, RunSettings()))
+    assert result.status == "succeeded" and result.outputs == {"o": 10_000}
+    small = RunSettings(max_image_megapixels=50)
+    wf60 = Flow().node("load", "image_load", source=str(tmp_path / "sixty.png")).build()
+    t0 = time.perf_counter()
+    result = asyncio.run(run(wf60, small))
+    assert result.status == "failed" and "60.0 megapixels, over the limit of 50" in result.error
+    assert time.perf_counter() - t0 < 1  # refused from the header: nothing decoded
+    with pytest.raises(ValueError, match="max_image_megapixels must be from 1 to 1000"):
+        RunSettings(max_image_megapixels=0)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from engine import InputError, WorkflowInvalid
 from engine.runs import NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
-from engine.store import MAX_CONCURRENT_RUNS
 
 from ..canvas.live import LiveRun
 from ..editor_tab import EditorTab
@@ -51,9 +50,7 @@ class RunsController:
     # -- the service ---------------------------------------------------------------------------------------
 
     def _run_settings(self) -> RunSettings:
-        at_once = self.w.store.setting(MAX_CONCURRENT_RUNS)
-        return RunSettings.from_environ(allow_python_blocks=self.w.code.allowed,
-                                        **({"max_concurrent_runs": at_once} if at_once else {}))
+        return RunSettings.from_store(self.w.store, allow_python_blocks=self.w.code.allowed)
 
     async def open_service(self) -> RunService:
         """The window's run service, opened the first time (its lease, recorder and dispatcher start). Callers

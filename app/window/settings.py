@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from engine.folders import config_file, configure_home, configured_home
-from engine.store import CACHE_LIMIT_MB, MAX_CONCURRENT_RUNS
+from engine.store import CACHE_LIMIT_MB, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
 
 from ..settings_dialog import SettingsDialog
 
@@ -30,7 +30,7 @@ class SettingsController:
         limit = w.store.cache.size_limit // 2**20
         dialog = SettingsDialog(theme=str(w.settings.value("theme", "system")), home=w.home,
                                 configured=configured_home(self.config), cache_mb=limit, python=w.code.allowed,
-                                runs_at_once=self._runs_at_once(),
+                                runs_at_once=self._runs_at_once(), image_mp=self._image_limit(),
                                 home_overridden=bool(os.environ.get("NODELOOM_HOME")), parent=w)
         dialog.themeChosen.connect(self.set_theme)
         dialog.homeChosen.connect(self.set_home)
@@ -38,10 +38,14 @@ class SettingsController:
         dialog.clearCacheRequested.connect(lambda: asyncio.ensure_future(self.clear_cache()))
         dialog.pythonAllowed.connect(w.code.set_allowed)
         dialog.runsAtOnceChosen.connect(self.set_runs_at_once)
+        dialog.imageLimitChosen.connect(self.set_image_limit)
         self.dialog = dialog
         dialog.show()
         asyncio.ensure_future(self.show_cache_use())
         return dialog
+
+    def _image_limit(self) -> int:
+        return int(self.w.store.setting(MAX_IMAGE_MEGAPIXELS) or 200)
 
     def _runs_at_once(self) -> int:
         service = self.w.runs.service
@@ -64,6 +68,12 @@ class SettingsController:
         w.store.set_setting(CACHE_LIMIT_MB, mb)
         w.store.cache.set_size_limit(mb * 2**20)
         asyncio.ensure_future(self.show_cache_use())
+
+    def set_image_limit(self, megapixels: int) -> None:
+        w = self.w
+        w.store.set_setting(MAX_IMAGE_MEGAPIXELS, megapixels)
+        if w.runs.service is not None:
+            w.runs.service.configure(max_image_megapixels=megapixels)
 
     def set_runs_at_once(self, n: int) -> None:
         w = self.w

@@ -22,10 +22,14 @@ class Policy(Protocol):
     @property
     def allow_python_blocks(self) -> bool: ...
 
+    @property
+    def max_image_megapixels(self) -> float: ...
+
 
 @dataclass(frozen=True)
 class _Open:
     allow_python_blocks: bool = True
+    max_image_megapixels: float = 200
 
 
 #: the policy of an executor used on its own (tests, benchmarks): everything a block can do is allowed

@@ -30,6 +30,8 @@ class RunSettings:
     heartbeat_s: float = 2.0
     #: how often the dispatcher looks for runs other processes queued
     queue_poll_s: float = 0.5
+    #: pictures larger than this are refused before they are decoded (decoded RGB: 3 bytes a pixel)
+    max_image_megapixels: float = 200
 
     def __post_init__(self) -> None:
         problems = []
@@ -41,6 +43,9 @@ class RunSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.01 <= value <= 3600:
                 problems.append(f"{name} must be from 0.01 to 3600 seconds, not {value!r}")
+        mp = self.max_image_megapixels
+        if isinstance(mp, bool) or not isinstance(mp, (int, float)) or not 1 <= mp <= 1000:
+            problems.append(f"max_image_megapixels must be from 1 to 1000, not {mp!r}")
         if not problems and self.heartbeat_s * 2 > self.lease_ttl_s:
             problems.append(f"heartbeat_s ({self.heartbeat_s:g}) must be at most half of lease_ttl_s "
                             f"({self.lease_ttl_s:g}), or a busy moment would let the lease expire")
@@ -49,6 +54,16 @@ class RunSettings:
 
     def replace(self, **changes) -> "RunSettings":
         return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_store(cls, store, environ: Mapping[str, str] | None = None, **overrides) -> "RunSettings":
+        """:meth:`from_environ` with the data folder's own settings (Edit ▸ Settings… writes them): queued runs
+        at once and the largest image; ``overrides`` win over both."""
+        from ..store import MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
+
+        kept = {"max_concurrent_runs": store.setting(MAX_CONCURRENT_RUNS),
+                "max_image_megapixels": store.setting(MAX_IMAGE_MEGAPIXELS)}
+        return cls.from_environ(environ, **{**{k: v for k, v in kept.items() if v is not None}, **overrides})
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, **overrides) -> "RunSettings":

@@ -30,11 +30,12 @@ from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "WorkflowInfo", "VersionInfo",
            "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
            "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
-           "MAX_CONCURRENT_RUNS"]
+           "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS"]
 
 DB_NAME = "nodeloom.db"
 CACHE_LIMIT_MB = "cache.size_limit_mb"          # data-folder settings (the settings table)
 MAX_CONCURRENT_RUNS = "runs.max_concurrent_runs"
+MAX_IMAGE_MEGAPIXELS = "images.max_megapixels"
 
 
 class Store:

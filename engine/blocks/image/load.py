@@ -67,5 +67,5 @@ class ImageLoadBlock(Block):
                 data = await ctx.run_blocking(path.read_bytes)
             except OSError as e:
                 raise BlockError(f"cannot read {path}: {e.strerror or e}") from None
-        img = await ctx.run_blocking(open_image, data)
+        img = await ctx.run_blocking(open_image, data, max_megapixels=ctx.policy.max_image_megapixels)
         return {"image": img, "width": img.width, "height": img.height}

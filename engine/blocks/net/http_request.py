@@ -14,7 +14,7 @@ from ..base import Block, BlockConfig, Port
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
-def _decode(resp, kind: str, what: str) -> Any:
+def _decode(resp, kind: str, what: str, max_megapixels: float = 200) -> Any:
     text_like = resp.content_type.startswith("text/") or resp.content_type in (
         "application/xml", "application/javascript", "application/x-www-form-urlencoded")
     if kind == "auto":
@@ -29,7 +29,7 @@ def _decode(resp, kind: str, what: str) -> Any:
     if kind == "bytes":
         return resp.body
     if kind == "image":
-        return open_image(resp.body)
+        return open_image(resp.body, max_megapixels=max_megapixels)
     text = resp.body.decode(resp.encoding or "utf-8", errors="replace")
     if kind == "text":
         return text
@@ -100,5 +100,6 @@ class HttpRequestBlock(Block):
         if not resp.body and config.response_type in ("auto", "json"):
             value = None
         else:
-            value = await ctx.run_blocking(_decode, resp, config.response_type, what)
+            value = await ctx.run_blocking(_decode, resp, config.response_type, what,
+                                           ctx.policy.max_image_megapixels)
         return {"status": resp.status, "body": value, "headers": resp.headers}
