@@ -223,3 +223,50 @@ def test_an_integer_too_long_to_print_is_refused_everywhere_alike(tmp_path):
         assert done.returncode == 2 and b"more than 4,300 digits" in done.stderr, command
     with pytest.raises(DocumentError, match="4,300 digits"):
         parse_document(text)
+
+
+def test_in_the_editor_each_example_ends_cleanly_while_the_window_keeps_painting(window):
+    """The work bombs and a backtracking pattern, run from the real window: each ends at once (a failed node
+    naming the limit; the pattern simply does not match), and a 10 ms timer on the window's loop never waits
+    long meanwhile."""
+    import qasync
+    from PySide6.QtCore import QTimer
+
+    from app.document import EditorDocument
+
+    flows = [Flow(f"bomb {i}").node("t", "transform", expression=e).node("o", "output", name="o")
+             .edge("t.result", "o.value").build() for i, e in enumerate(WORK_BOMBS)]
+    flows.append(redos(True).build())
+
+    async def go():
+        gaps, last = [], [time.perf_counter()]
+
+        def tick():
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
+
+        timer = QTimer(interval=10)
+        timer.timeout.connect(tick)
+        timer.start()
+        outcomes = []
+        try:
+            for wf in flows:
+                tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+                if "text" in window.run_panel.inputs.fields:
+                    window.run_panel.inputs.fields["text"].setText("a" * 40 + "!")
+                t0 = time.perf_counter()
+                result = await window.runs.run_tab(tab)
+                outcomes.append((wf.name, result.status if result else None, time.perf_counter() - t0,
+                                 result.error if result else None))
+        finally:
+            timer.stop()
+            await window.aclose()
+        return outcomes, max(gaps)
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        outcomes, worst = runner.run(go())
+    for name, status, took, error in outcomes:
+        assert status == ("succeeded" if name == "redos" else "failed") and took < 2.0, (name, status, took)
+        assert name == "redos" or "too much work" in error or "out of range" in error, error
+    assert worst < 0.5
