@@ -270,3 +270,45 @@ def test_in_the_editor_each_example_ends_cleanly_while_the_window_keeps_painting
         assert status == ("succeeded" if name == "redos" else "failed") and took < 2.0, (name, status, took)
         assert name == "redos" or "too much work" in error or "out of range" in error, error
     assert worst < 0.5
+
+
+def test_in_the_editor_a_hostile_document_is_refused_with_a_message_and_nothing_stored(window, tmp_path):
+    before = window.store.workflows.list(limit=1000).total
+    for name, mutate in (("surrogate", SURROGATE_DOCS["label"]), ("deep", None), ("bigint", None)):
+        data = doc(Flow(name).node("c", "constant", value=0).node("o", "output", name="o").edge("c.value", "o.value"))
+        if mutate:
+            mutate(data)
+        text = json.dumps(data)
+        if name == "deep":
+            data["nodes"][0]["config"]["value"] = nested(300)
+            text = json.dumps(data)
+        elif name == "bigint":
+            text = text.replace('"value": 0', '"value": ' + "7" * 5000)
+        path = tmp_path / f"{name}.json"
+        path.write_text(text, encoding="ascii")
+        assert window.workflows.import_files([str(path)]) == []
+        message = window.workflows.import_refused.text()
+        assert {"surrogate": "lone surrogate", "deep": "nested deeper than 100", "bigint": "4,300 digits"}[name] \
+            in message
+        window.workflows.import_refused.close()
+    assert window.store.workflows.list(limit=1000).total == before
+
+
+def test_from_the_cli_timeout_ends_a_busy_transform_and_a_90_megapixel_photo_loads(tmp_path):
+    from PIL import Image
+
+    words = [f"{i * 7919 % 100003:07d}-{'x' * 20}" for i in range(400_000)]
+    busy = (Flow("busy").node("i", "input", name="words", type="list")
+            .node("t", "transform", expression="sorted(data)[0]", settings={"timeout_s": 0.2})
+            .node("o", "output", name="o").edge("i.value", "t.data").edge("t.result", "o.value"))
+    done, took = cli(tmp_path / "home", "run", write(tmp_path, "busy.json", doc(busy)),
+                     "--inputs", write(tmp_path, "words.json", {"words": words}), "--json", "-q")
+    clean(done)
+    run = json.loads(done.stdout)
+    assert done.returncode == 1 and "timed out after 0.2 s" in run["error"]
+    Image.new("L", (10_000, 9_000), 200).save(tmp_path / "big.png")
+    photo = (Flow("photo").node("load", "image_load", source=str(tmp_path / "big.png")).node("info", "image_info")
+             .node("o", "output", name="o").edge("load.image", "info.image").edge("info.height", "o.value"))
+    done, _ = cli(tmp_path / "home", "run", write(tmp_path, "photo.json", doc(photo)), "--json", "-q")
+    clean(done)
+    assert done.returncode == 0 and json.loads(done.stdout)["outputs"] == {"o": 9_000}
