@@ -312,3 +312,69 @@ def test_from_the_cli_timeout_ends_a_busy_transform_and_a_90_megapixel_photo_loa
     done, _ = cli(tmp_path / "home", "run", write(tmp_path, "photo.json", doc(photo)), "--json", "-q")
     clean(done)
     assert done.returncode == 0 and json.loads(done.stdout)["outputs"] == {"o": 9_000}
+
+
+def test_in_the_editor_timeouts_stop_and_big_or_odd_values_behave(window, tmp_path):
+    """A busy transform ends at its timeout and Stop ends another at once, the window ticking meanwhile; a deep
+    input is refused at its field; a lone surrogate made by a block shows in the log; a 90 MP photo loads."""
+    import qasync
+    from PIL import Image
+
+    from app.document import EditorDocument
+
+    words = [f"{i * 7919 % 100003:07d}-{'x' * 20}" for i in range(400_000)]
+    Image.new("L", (10_000, 9_000), 90).save(tmp_path / "big.png")
+
+    def busy(timeout):
+        settings = {"timeout_s": timeout} if timeout else {}
+        return (Flow("busy").node("c", "constant", value=words)
+                .node("t", "transform", expression="sorted(data)[0]", settings=settings)
+                .node("d", "transform", expression="sorted(data)[-1]").node("o", "output", name="o")
+                .edge("c.value", "t.data").edge("c.value", "d.data").edge("t.result", "o.value").build())
+
+    deep = Flow("deep").node("i", "input", name="x").node("o", "output", name="o").edge("i.value", "o.value").build()
+    odd = Flow("odd").node("t", "transform", expression="'a\\ud800b'").node("o", "output", name="o") \
+        .edge("t.result", "o.value").build()
+    photo = (Flow("photo").node("load", "image_load", source=str(tmp_path / "big.png")).node("info", "image_info")
+             .node("o", "output", name="o").edge("load.image", "info.image").edge("info.width", "o.value").build())
+
+    async def go():
+        out = {}
+        t0 = time.perf_counter()
+        out["timeout"] = (await window.runs.run_tab(window.add_tab(EditorDocument(busy(0.2), registry=window.registry))),
+                          time.perf_counter() - t0)
+        tab = window.add_tab(EditorDocument(busy(None), registry=window.registry))
+        task = asyncio.ensure_future(window.runs.run_tab(tab))
+        while window.runs.running is None:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        t0 = time.perf_counter()
+        window.actionStop.trigger()
+        out["stop"] = (await task, time.perf_counter() - t0)
+        tab = window.add_tab(EditorDocument(deep, registry=window.registry))
+        window.run_panel.inputs.fields["x"].setText(json.dumps(nested(600)))
+        out["deep"] = (await window.runs.run_tab(tab), window.run_panel.text())
+        tab = window.add_tab(EditorDocument(odd, registry=window.registry))
+        out["odd"] = (await window.runs.run_tab(tab), window.run_panel.text())
+        tab = window.add_tab(EditorDocument(photo, registry=window.registry))
+        out["photo"] = (await window.runs.run_tab(tab), None)
+        return out
+
+    async def session():
+        try:
+            return await go()
+        finally:
+            await window.aclose()
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        out = runner.run(session())
+    result, took = out["timeout"]
+    assert result.status == "failed" and "timed out after 0.2 s" in result.error
+    assert result.nodes["t"].duration_ms < 1200  # (the run as a whole also stores a 400,000-word document)
+    result, took = out["stop"]
+    assert result.status == "cancelled" and took < 1.5
+    result, log = out["deep"]
+    assert result is None and "nested deeper than 100 levels" in log
+    result, log = out["odd"]
+    assert result.status == "succeeded" and "succeeded" in log
+    assert out["photo"][0].status == "succeeded" and out["photo"][0].outputs == {"o": 10_000}
