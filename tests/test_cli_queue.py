@@ -140,14 +140,15 @@ def test_replay_diff_rollback_delete_restore(home):
     assert nodeloom(home, "run", "add one", "-i", "n=4", "-q").stdout.strip() == "r: 5"
 
 
-def test_a_lone_surrogate_in_queued_inputs_prints_escaped(tmp_path):
+def test_a_lone_surrogate_in_queued_inputs_is_refused_and_the_queue_stays_readable(tmp_path):
     store = Store(tmp_path, install_templates=False)
     store.workflows.create(Flow("echo").node("s", "input", name="s", type="string").node("o", "output", name="s")
                            .edge("s.value", "o.value").build())
     store.close()
     assert nodeloom(tmp_path, "queue", "pause").returncode == 0
-    assert nodeloom(tmp_path, "run", "echo", "--enqueue", "-i", 's="\\ud800"').returncode == 0
+    refused = nodeloom(tmp_path, "run", "echo", "--enqueue", "-i", 's="\\ud800"')
+    assert refused.returncode == 2 and "input 's': the text at the top has a lone surrogate" in refused.stderr
     listing = nodeloom(tmp_path, "queue")
-    assert listing.returncode == 0 and 's="\\ud800"' in listing.stdout
+    assert listing.returncode == 0
     as_json = nodeloom(tmp_path, "queue", "--json")
-    assert as_json.returncode == 0 and json.loads(as_json.stdout)["queued"][0]["inputs"] == {"s": "\ud800"}
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["queued"] == []

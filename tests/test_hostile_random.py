@@ -63,7 +63,14 @@ def hostile_documents(draw):
 
 
 def dumps(value) -> str:
-    return json.dumps(value)  # (ASCII, with \\u escapes: a lone surrogate is written into the file as JSON allows)
+    """JSON as another tool would send it: ASCII with \\u escapes (a lone surrogate written as JSON allows),
+    integers of any length (Python's own limit on printing them is lifted just for this)."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return json.dumps(value)
+    finally:
+        sys.set_int_max_str_digits(limit)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -41,8 +41,18 @@ class SettingsController:
         dialog.imageLimitChosen.connect(self.set_image_limit)
         self.dialog = dialog
         dialog.show()
-        asyncio.ensure_future(self.show_cache_use())
+        self._soon(self.show_cache_use())
         return dialog
+
+    @staticmethod
+    def _soon(coro) -> None:
+        """Run ``coro`` on the window's loop (none runs in a script or a test between its runs: then skip it)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            coro.close()
+            return
+        asyncio.ensure_future(coro)
 
     def _image_limit(self) -> int:
         return int(self.w.store.setting(MAX_IMAGE_MEGAPIXELS) or 200)
@@ -67,7 +77,7 @@ class SettingsController:
         w = self.w
         w.store.set_setting(CACHE_LIMIT_MB, mb)
         w.store.cache.set_size_limit(mb * 2**20)
-        asyncio.ensure_future(self.show_cache_use())
+        self._soon(self.show_cache_use())
 
     def set_image_limit(self, megapixels: int) -> None:
         w = self.w
