@@ -228,8 +228,11 @@ def transforms(ex):
         return ex.compile(Workflow.model_validate({"name": kind, "nodes": nodes, "edges": edges}))
 
     budgeted, free = chain_of("transform"), chain_of("bench_transform_free")
-    o = min(best(ours, ex, budgeted) for _ in range(2)) / N * 1e6
-    b = min(best(ours, ex, free) for _ in range(2)) / N * 1e6
+    times = {"ours": [], "free": []}
+    for _ in range(4):  # in turns: a slow moment of a shared machine weighs on both alike
+        times["ours"].append(best(ours, ex, budgeted))
+        times["free"].append(best(ours, ex, free))
+    o, b = min(times["ours"]) / N * 1e6, min(times["free"]) / N * 1e6
     print(json.dumps({"bench": "engine_overhead", "case": "transform_chain_10000_budget", "ours": round(o, 2),
                       "baseline": round(b, 2), "unit": "us/node", "ratio": round(o / b, 3), "target": "<= 1.2",
                       "baseline_is": "the same chain evaluated without the budget's accounting"}), flush=True)
