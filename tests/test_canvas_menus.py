@@ -164,3 +164,22 @@ def test_frame_all_leaves_the_minimap_clear_and_the_view_menu_toggles_it(window,
     assert window.settings.value("minimap") in (False, "false")
     window.actionMinimap.trigger()
     assert tab.view.minimap.isVisible()
+
+
+def test_the_minimap_follows_statuses_and_the_selection(window, qtbot):
+    from app.look import STATUS_COLORS
+
+    tab = window.workflows.new()
+    nid = tab.add_block("transform")
+    minimap = tab.view.minimap
+
+    def colours():
+        image = minimap.pixmap.toImage()
+        return {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
+
+    tab.scene.clearSelection()
+    qtbot.waitUntil(lambda: "#ffd866" not in colours(), timeout=3000)
+    tab.scene.node_items[nid].set_status("failed")  # its look changed: the minimap redraws by itself
+    qtbot.waitUntil(lambda: STATUS_COLORS["failed"].name() in colours(), timeout=3000)
+    tab.scene.node_items[nid].setSelected(True)
+    qtbot.waitUntil(lambda: "#ffd866" in colours(), timeout=3000)

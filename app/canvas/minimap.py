@@ -12,6 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
+from ..look import HEADER, NODE_WIDTH, STATUS_COLORS
+
 __all__ = ["Minimap"]
 
 MARGIN = 8  # from the viewport's bottom-right corner
@@ -75,13 +77,39 @@ class Minimap(QObject):
         bg = scene.backgroundBrush().color()
         self.pixmap.fill(bg.darker(135) if bg.lightness() < 128 else bg.darker(115))
         if not rect.isNull():
-            scale, off = self._scale()
-            target = QRectF(off.x(), off.y(), self.source.width() * scale, self.source.height() * scale)
-            painter = QPainter(self.pixmap)
-            scene.render(painter, target, self.source, Qt.AspectRatioMode.IgnoreAspectRatio)
-            painter.end()
+            self._draw_graph(scene)
         self._set_shown(self.enabled and len(scene.node_items) > 0)
         self.update()
+
+    def _draw_graph(self, scene) -> None:
+        """The graph in small: links as lines, nodes as blocks in their category colour with their run status
+        (or selection) as an outline. Drawn here rather than by ``scene.render``, which went through the
+        items' own pixmap caches — and could show a stale one (they are kept per paint device)."""
+        scale, off = self._scale()
+        painter = QPainter(self.pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(off)
+        painter.scale(scale, scale)
+        painter.translate(-self.source.topLeft())
+        light = scene.light
+        link = QPen(QColor(90, 94, 102) if light else QColor(140, 145, 155), 0)
+        painter.setPen(link)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for edge in scene.edge_items.values():
+            painter.drawPath(edge.path())
+        body = QColor(250, 250, 252) if light else QColor(58, 61, 67)
+        for item in scene.node_items.values():
+            box = QRectF(item.pos().x(), item.pos().y(), NODE_WIDTH, item.boundingRect().height() - 2)
+            outline = STATUS_COLORS.get(item.status) if item.status else None
+            if item.isSelected():
+                outline = QColor("#ffd866")
+            painter.setPen(QPen(outline, 6) if outline is not None else Qt.PenStyle.NoPen)
+            painter.setBrush(body)
+            painter.drawRoundedRect(box, 8, 8)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(item.color)
+            painter.drawRoundedRect(QRectF(box.x(), box.y(), box.width(), min(box.height(), HEADER)), 8, 8)
+        painter.end()
 
     def _set_shown(self, shown: bool) -> None:
         if shown != self._shown:

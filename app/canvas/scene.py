@@ -39,6 +39,7 @@ class WorkflowScene(QGraphicsScene):
         self._press_positions: dict[str, tuple] = {}
         self._selected_edges: set[str] = set()
         self.selectionChanged.connect(self._edge_selection)
+        self.selectionChanged.connect(self.looksChanged)  # (the minimap outlines the selection)
         self.set_document(doc)
 
     def apply_palette(self) -> None:
