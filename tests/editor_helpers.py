@@ -41,3 +41,19 @@ def drag(viewport, a: QPoint, b: QPoint, steps: int = 6) -> None:
 def header_point(tab, node_id: str) -> QPoint:
     item = tab.scene.node_items[node_id]
     return tab.view.mapFromScene(item.mapToScene(QPointF(60, 12)))
+
+
+def on_loop(window, coro_fn):
+    """Run ``coro_fn()`` on a qasync loop, as the app does, and close the window's run service afterwards."""
+    import asyncio
+
+    import qasync
+
+    async def session():
+        try:
+            return await coro_fn()
+        finally:
+            await window.aclose()
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(session())

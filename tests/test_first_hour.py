@@ -3,7 +3,6 @@ document, required inputs asked for, inputs kept with a draft and its crash jour
 
 import asyncio
 
-import qasync
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QMessageBox
@@ -12,17 +11,7 @@ from app.commands import Connect, UpdateNode
 from engine.model import Edge
 
 from .builder import Flow
-
-
-def on_loop(window, coro_fn):
-    async def session():
-        try:
-            return await coro_fn()
-        finally:
-            await window.aclose()
-
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(session())
+from .editor_helpers import on_loop
 
 
 def fields(window):

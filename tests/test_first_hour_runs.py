@@ -1,26 +1,14 @@
 """Issue 11, runs in the editor as a newcomer meets them: problems marked on their nodes, a preview that fills
 its dock, outputs shown on selection, stale results cleared by an edit, each tab with its own log."""
 
-import asyncio
 
-import qasync
 from PySide6.QtCore import QSize
 
 from app.commands import UpdateNode
 from app.document import EditorDocument
 
 from .builder import Flow
-
-
-def on_loop(window, coro_fn):
-    async def session():
-        try:
-            return await coro_fn()
-        finally:
-            await window.aclose()
-
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(session())
+from .editor_helpers import on_loop
 
 
 def template_tab(window, name="Image pipeline"):

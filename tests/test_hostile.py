@@ -15,6 +15,7 @@ from engine.expr import evaluate
 from engine.model import parse_document
 
 from .builder import Flow
+from .editor_helpers import on_loop
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -317,7 +318,6 @@ def test_from_the_cli_timeout_ends_a_busy_transform_and_a_90_megapixel_photo_loa
 def test_in_the_editor_timeouts_stop_and_big_or_odd_values_behave(window, tmp_path):
     """A busy transform ends at its timeout and Stop ends another at once, the window ticking meanwhile; a deep
     input is refused at its field; a lone surrogate made by a block shows in the log; a 90 MP photo loads."""
-    import qasync
     from PIL import Image
 
     from app.document import EditorDocument
@@ -360,14 +360,7 @@ def test_in_the_editor_timeouts_stop_and_big_or_odd_values_behave(window, tmp_pa
         out["photo"] = (await window.runs.run_tab(tab), None)
         return out
 
-    async def session():
-        try:
-            return await go()
-        finally:
-            await window.aclose()
-
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        out = runner.run(session())
+    out = on_loop(window, go)
     result, took = out["timeout"]
     assert result.status == "failed" and "timed out after 0.2 s" in result.error
     assert result.nodes["t"].duration_ms < 1200  # (the run as a whole also stores a 400,000-word document)

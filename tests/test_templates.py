@@ -1,17 +1,16 @@
 """Every template does something real and runs to `succeeded` — from the editor and from the command line
 (issue 11). The HTTP templates call a real loopback server; the folder ones write real files."""
 
-import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import qasync
 
 from engine.folders import templates_dir
 
+from .editor_helpers import on_loop
 from .http_server import Handler, LoopbackServer
 
 TODOS = [{"title": "write", "completed": True}, {"title": "test", "completed": False},
@@ -81,14 +80,7 @@ def test_every_template_runs_from_the_editor(window, server, tmp_path):
             results[name] = await window.runs.run_tab(tab)
         return results
 
-    async def session():
-        try:
-            return await run_all()
-        finally:
-            await window.aclose()
-
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        results = runner.run(session())
+    results = on_loop(window, run_all)
     for name, result in results.items():
         assert result is not None and result.status == "succeeded", (name, result and result.error)
         check_outputs(name, {k: read_value(v) for k, v in result.outputs.items()})
