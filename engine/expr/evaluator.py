@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from ..errors import ExpressionError
+from . import chunked
 from .budget import MAX_STEPS, Budget, check_round
 
 __all__ = ["FUNCTIONS", "compile_expression", "evaluate", "MAX_SEQUENCE", "MAX_INT_BITS"]
@@ -88,14 +89,14 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
 }
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 _COMPARE = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
+    ast.Eq: chunked.equal,  # (long lists a piece at a time: see engine.expr.chunked)
+    ast.NotEq: lambda a, b: not chunked.equal(a, b),
     ast.Lt: operator.lt,
     ast.LtE: operator.le,
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
+    ast.In: chunked.contains,
+    ast.NotIn: lambda a, b: not chunked.contains(a, b),
 }
 
 
@@ -119,11 +120,9 @@ def _str(v: Any = "") -> str:
     if isinstance(v, (str, int, float, bool)) or v is None:
         return _sized(str(v))
     if isinstance(v, (list, dict)):
-        import json
-
         from ..values import to_json
 
-        return _sized(json.dumps(to_json(v), ensure_ascii=False))
+        return _sized(chunked.dumps(to_json(v)))
     from ..values import summarize
 
     return summarize(v)
@@ -340,6 +339,11 @@ class _Evaluator:
             budget.copy(len(args[0]), True)
         elif name == "round":
             check_round(tuple(args))
+        if len(args) == 1 and chunked.long(args[0]):  # a long list: sorted, min and max a piece at a time
+            if name == "sorted":
+                return _sized(chunked.sorted_(args[0], **kwargs))
+            if name in ("min", "max"):
+                return _sized(chunked.extreme(FUNCTIONS[name], args[0], **kwargs))
         return _sized(FUNCTIONS[name](*args, **kwargs))
 
 
