@@ -188,27 +188,14 @@ class NodeItem(QGraphicsItem):
         painter.setFont(_PORT_FONT)
         painter.drawText(right, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
 
-    def port_local(self, kind: str, name: str) -> QPointF:
-        found = self._ports.get((kind, name))
-        y = HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2
-        return QPointF(0 if kind == "in" else NODE_WIDTH, y)
-
-    def port_scene_pos(self, kind: str, name: str) -> QPointF:
-        found = self._ports.get((kind, name))  # node items are never rotated or scaled
-        return QPointF(self.x() + (0 if kind == "in" else NODE_WIDTH),
-                       self.y() + (HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2))
-
     def port_dy(self, kind: str, name: str) -> float:
         """How far below the node's top the port is."""
         found = self._ports.get((kind, name))
         return HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2
 
-    def port_xy(self, kind: str, name: str) -> tuple[float, float]:
-        """:meth:`port_scene_pos` as plain numbers."""
-        found = self._ports.get((kind, name))
-        pos = self.pos()
-        return (pos.x() + (0 if kind == "in" else NODE_WIDTH),
-                pos.y() + (HEADER + ROW * found[0] + ROW / 2 + 2 if found else HEADER / 2))
+    def port_scene_pos(self, kind: str, name: str) -> QPointF:
+        # node items are never rotated or scaled
+        return QPointF(self.x() + (0 if kind == "in" else NODE_WIDTH), self.y() + self.port_dy(kind, name))
 
     def port_type(self, kind: str, name: str) -> str:
         found = self._ports.get((kind, name))

@@ -157,33 +157,28 @@ class WorkflowScene(QGraphicsScene):
                 item.reroute()  # its ends are known: only the positions changed
 
     def _build_edges(self) -> None:
-        """Every link of a new document at once: what :meth:`_add_edge` does, with the lookups done once (a
-        large graph opens in about half the time)."""
-        items, adjacent, light, add = self.node_items, self._adjacent, self.light, self.addItem
-        edge_items = self.edge_items
         for eid, e in self.doc.edges.items():
-            src, tgt = items.get(e.source), items.get(e.target)
-            out = src._ports.get(("out", e.source_port)) if src is not None else None
-            item = EdgeItem(eid, out[1] if out else "any", light)
-            item.source_end = (e.source, e.source_port)
-            edge_items[eid] = item
-            adjacent.setdefault(e.source, set()).add(eid)
-            adjacent.setdefault(e.target, set()).add(eid)
-            item.attach(src, e.source_port, tgt, e.target_port)
-            add(item)
+            self.addItem(self._edge_item(eid, e))
+
+    def _edge_item(self, eid: str, e) -> EdgeItem:
+        """A link's item, joined to its nodes' items and routed before it is indexed (the index sees its final
+        shape once)."""
+        src, tgt = self.node_items.get(e.source), self.node_items.get(e.target)
+        out = src._ports.get(("out", e.source_port)) if src is not None else None
+        item = EdgeItem(eid, out[1] if out else "any", self.light)
+        item.source_end = (e.source, e.source_port)
+        self.edge_items[eid] = item
+        self._adjacent.setdefault(e.source, set()).add(eid)
+        self._adjacent.setdefault(e.target, set()).add(eid)
+        item.attach(src, e.source_port, tgt, e.target_port)
+        return item
 
     def _add_edge(self, eid: str) -> None:
         e = self.doc.edges[eid]
         src = self.node_items.get(e.source)
         if src is not None and e.source_port == ERROR_PORT and src.port_type("out", ERROR_PORT) == "any":
             self._node_changed(e.source)  # (a pasted or restored link from a hidden error port shows it)
-        item = EdgeItem(eid, src.port_type("out", e.source_port) if src else "any", self.light)
-        item.source_end = (e.source, e.source_port)
-        self.edge_items[eid] = item
-        self._adjacent.setdefault(e.source, set()).add(eid)
-        self._adjacent.setdefault(e.target, set()).add(eid)
-        self._route(eid)  # before it is indexed: the index sees its final shape once
-        self.addItem(item)
+        self.addItem(self._edge_item(eid, e))
 
     def _remove_edge(self, eid: str) -> None:
         item = self.edge_items.pop(eid)
