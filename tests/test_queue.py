@@ -291,3 +291,22 @@ def test_settings_refuse_nonsense():
     with pytest.raises(ValueError, match="heartbeat_s .* must be at most half of lease_ttl_s"):
         RunSettings(heartbeat_s=6, lease_ttl_s=10)
     assert RunSettings.from_environ({"NODELOOM_PYTHON_BLOCKS": "off"}).allow_python_blocks is False
+
+
+def test_a_run_cancelled_before_its_first_step_is_recorded_as_cancelled(store):
+    """Cancel in the same moment as start (or as the dispatcher launches a queued run): the run still ends
+    as `cancelled`, with its events, and its record says so — it was left `running` for ever before."""
+    wid = numbered(store, seconds=30)
+
+    async def go():
+        async with RunService(store, FAST) as service:
+            handle = service.start(wid, {"n": 1})
+            assert service.cancel(handle.run_id) == "cancelling"
+            result = await asyncio.wait_for(handle.result(), 5)
+            queued = await service.enqueue(wid, {"n": 2})
+        return handle.run_id, result, queued
+
+    run_id, result, queued = asyncio.run(go())
+    assert result.status == "cancelled"
+    assert store.runs.get(run_id).status == "cancelled" and store.runs.get(run_id).finished_at is not None
+    assert store.runs.get(queued).status == "queued"

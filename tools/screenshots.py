@@ -165,6 +165,46 @@ def shoot_live(out: Path) -> list[Path]:
     return paths
 
 
+def shoot_queue(out: Path) -> Path:
+    """The Queue dock: runs queued at three priorities, two running at once, one of them followed on its canvas."""
+    from engine.model import Workflow
+
+    home = Path(tempfile.mkdtemp(prefix="nodeloom-shots-"))
+    window = create(home)
+    window.set_theme("dark")
+    window.resize(1500, 900)
+    window.show()
+    nodes = [{"id": "n", "type": "input", "config": {"name": "n", "type": "integer"}, "position": [0, 0], "label": "n"},
+             {"id": "d1", "type": "delay", "config": {"seconds": 3}, "position": [260, 0], "label": "Resize"},
+             {"id": "d2", "type": "delay", "config": {"seconds": 3}, "position": [520, 0], "label": "Upload"},
+             {"id": "o", "type": "output", "config": {"name": "o"}, "position": [780, 0], "label": "done"}]
+    edges = [{"id": f"e{i}", "source": a, "source_port": "value", "target": b, "target_port": "value"}
+             for i, (a, b) in enumerate([("n", "d1"), ("d1", "d2"), ("d2", "o")])]
+    wid = window.store.workflows.create(Workflow.model_validate(
+        {"name": "Slow thumbnails", "nodes": nodes, "edges": edges})).id
+    path = out / "queue.png"
+
+    async def go():
+        service = await window.runs.open_service()
+        first = await service.enqueue_many(wid, [{"n": 42}], priority=8, trigger="cli")
+        await service.enqueue_many(wid, [{"n": 1}, {"n": 2}, {"n": 3}], trigger="cli")
+        await service.enqueue_many(wid, [{"n": 7}, {"n": 8}, {"n": 9}], priority=3, trigger="cli")
+        await asyncio.sleep(0.3)
+        window.queue.open_run(first[0])
+        window.queue_dock.show()
+        window.queue_dock.raise_()
+        window.resizeDocks([window.queue_dock], [330], qasync.QtCore.Qt.Orientation.Vertical)
+        await asyncio.sleep(4.2)  # (the loop paints meanwhile: no processEvents inside a task)
+        window.grab().save(str(path))
+        service.clear_queue()  # (what is left is not run: the window closes)
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(go())
+        runner.run(window.aclose())
+    window.close()
+    return path
+
+
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs"
     out.mkdir(parents=True, exist_ok=True)
@@ -174,6 +214,7 @@ def main() -> None:
         print(shoot(out, theme))
     for path in shoot_live(out):
         print(path)
+    print(shoot_queue(out))
 
 
 if __name__ == "__main__":

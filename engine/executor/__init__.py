@@ -126,11 +126,19 @@ class Execution:
     """A run the executor started: await it for the :class:`RunResult`, or :meth:`cancel` it. (Fronts get
     :class:`engine.runs.RunHandle` from the run service instead, which also waits for the run's record.)"""
 
-    def __init__(self, run_id: str, task: asyncio.Task):
+    def __init__(self, run_id: str, task: asyncio.Task, state: RunState | None = None):
         self.run_id = run_id
         self.task = task
+        self._state = state
 
     def cancel(self) -> None:
+        """Cancel the run. One that has not taken its first step yet is told so and ends at once as
+        ``cancelled`` — with its events (cancelling the task before it started would skip its body, so
+        nothing would ever record the run as ended)."""
+        state = self._state
+        if state is not None and not state.started:
+            state.cancel_early = True
+            return
         self.task.cancel()
 
     def done(self) -> bool:
@@ -195,7 +203,7 @@ class Executor:
                          presets=presets, policy=policy or self.policy)
         state.children, state.lineage = self.children, tuple(lineage)
         state.emit(RunQueued, plan.workflow.name, dict(resolved))
-        handle = Execution(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"))
+        handle = Execution(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"), state)
         self.active[run_id] = handle
         return handle
 
@@ -203,10 +211,13 @@ class Executor:
         return await self.start(workflow, inputs, **kw)
 
     async def _execute(self, state: RunState) -> RunResult:
+        state.started = True
         state.emit(RunStarted, len(state.plan.nodes))
         t0 = perf_counter()
         error = None
         try:
+            if state.cancel_early:
+                raise asyncio.CancelledError
             await LevelRun(state, state.plan.root, {}, None, (), None).execute()
             status = "succeeded"
         except NodeFailed as e:

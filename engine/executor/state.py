@@ -58,6 +58,8 @@ class RunState:
                  loop, max_concurrency: int, rng: random.Random, use_pins: bool, cache=None, use_cache: bool = True,
                  presets: dict | None = None, policy=None):
         self.run_id = run_id
+        self.started = False        # its task took its first step (Execution.cancel before that: cancel_early)
+        self.cancel_early = False
         self.policy = policy        # what the run may do (engine.blocks.Policy)
         self.plan = plan
         self.inputs = inputs
