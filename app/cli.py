@@ -139,10 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     blocks.add_argument("--json", action="store_true", help="the catalogue with config JSON schemas")
     blocks.set_defaults(func=_cmd_blocks)
     from .cli_queue import add_queue_commands
+    from .cli_serve import add_serve_command
     from .cli_store import add_store_commands
 
     add_store_commands(sub)
     add_queue_commands(sub)
+    add_serve_command(sub)
     return parser
 
 

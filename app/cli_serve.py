@@ -1,0 +1,55 @@
+"""``nodeloom serve``: the HTTP server (SPEC §9) headless, on the run service, until Ctrl+C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from engine.runs import RunService, RunSettings
+
+from .cli_common import EXIT_FAILED, EXIT_OK, interrupts
+
+__all__ = ["add_serve_command"]
+
+
+async def _serve(args) -> int:
+    from engine.server import ServerSettings, load_token, serve
+    from engine.store import Store
+
+    try:
+        settings = ServerSettings(host=args.host, port=args.port)
+    except ValueError as e:
+        print(f"nodeloom serve: {e}", file=sys.stderr)
+        return 2
+    store = Store(args.home)
+    try:
+        async with RunService(store, RunSettings.from_store(store), front="server", trigger="http",
+                              dispatch=not args.no_dispatch) as service:
+            try:
+                server = await serve(service, settings, load_token(store.home))
+            except OSError as e:
+                print(f"nodeloom serve: {e}", file=sys.stderr)
+                return EXIT_FAILED
+            stop = asyncio.Event()
+            interrupts(stop.set)
+            print(f"Nodeloom serves {server.url}/api/v1 (token in {store.home / 'server-token'})", flush=True)
+            if not settings.loopback:
+                print(f"token: {load_token(store.home)}", flush=True)
+            await stop.wait()
+            await server.stop()
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    return asyncio.run(_serve(args))
+
+
+def add_serve_command(sub) -> None:
+    p = sub.add_parser("serve", help="the HTTP server on this data folder, until Ctrl+C or SIGTERM")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer "
+                                                       "only; another address prints the token and warns)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free one)")
+    p.add_argument("--no-dispatch", action="store_true", help="do not start queued runs here")
+    p.set_defaults(func=cmd_serve)

@@ -1,0 +1,90 @@
+"""uvicorn as a task on the running loop, never with its own signal handlers.
+
+``uvicorn.Server.serve()`` replaces SIGINT/SIGTERM handlers while it runs; a front that owns the loop (the
+editor, ``nodeloom serve``) installs its own with ``loop.add_signal_handler`` and stops the server itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+
+import uvicorn
+
+from .app import create_app
+from .settings import ServerSettings
+
+__all__ = ["Server", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+class _Uvicorn(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self):  # the front's handlers stay: it stops us
+        yield
+
+
+class Server:
+    """A running server: its address, and ``stop()``."""
+
+    def __init__(self, uv: _Uvicorn, task: asyncio.Task, settings: ServerSettings):
+        self._uv, self._task, self.settings = uv, task, settings
+
+    @property
+    def port(self) -> int:
+        for server in self._uv.servers:
+            for sock in server.sockets:
+                return sock.getsockname()[1]
+        return self.settings.port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.settings.host}]" if ":" in self.settings.host else self.settings.host
+        return f"http://{host}:{self.port}"
+
+    async def stop(self, timeout: float = 2.0) -> None:
+        """Stop accepting, end open connections, and return within ``timeout`` seconds."""
+        self._uv.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        except asyncio.TimeoutError:
+            self._uv.force_exit = True
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def wait(self) -> None:
+        await asyncio.shield(self._task)
+
+
+async def serve(service, settings: ServerSettings, token: str) -> Server:
+    """Start the server on the running loop; returns once it listens (or raises why it could not)."""
+    if not settings.loopback:
+        log.warning("the server listens on %s, beyond this computer: anyone who has the token can run workflows",
+                    settings.host)
+    config = uvicorn.Config(create_app(service, settings, token), host=settings.host, port=settings.port,
+                            lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=1)
+    sock = _bind(settings)  # here, not in uvicorn: it ends the process (SystemExit) when it cannot bind
+    uv = _Uvicorn(config)
+    task = asyncio.ensure_future(uv.serve(sockets=[sock]))
+    while not uv.started:
+        if task.done():
+            sock.close()
+            await task  # (raises what stopped it)
+            raise OSError(f"the server stopped while starting on {settings.host}:{settings.port}")
+        await asyncio.sleep(0.01)
+    return Server(uv, task, settings)
+
+
+def _bind(settings: ServerSettings) -> socket.socket:
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+    except OSError as e:
+        sock.close()
+        raise OSError(f"the server could not listen on {settings.host}:{settings.port}: {e.strerror or e}") from None
+    return sock

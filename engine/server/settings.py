@@ -1,0 +1,46 @@
+"""What the server allows: where it listens, which Host and Origin names it answers, its limits."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+__all__ = ["ServerSettings", "LOOPBACK"]
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    #: Host header names answered besides the bound address and localhost (DNS rebinding: all others get 403)
+    allowed_hosts: tuple[str, ...] = ()
+    #: browser origins allowed (exact match, e.g. "http://localhost:3000"); any other Origin gets 403
+    allowed_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 32 * 2**20
+    requests_per_minute: int = 60
+    runs_per_minute: int = 20
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            problems.append(f"port must be from 0 to 65535, not {self.port!r}")
+        if not isinstance(self.max_body_bytes, int) or self.max_body_bytes < 1024:
+            problems.append(f"max_body_bytes must be at least 1024, not {self.max_body_bytes!r}")
+        for name in ("requests_per_minute", "runs_per_minute"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1, not {getattr(self, name)!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in LOOPBACK
+
+    def hosts(self) -> frozenset[str]:
+        """Host header names answered (without ports)."""
+        return frozenset({self.host.lower(), "localhost", "127.0.0.1", "::1", *(h.lower() for h in self.allowed_hosts)})
+
+    def replace(self, **changes) -> "ServerSettings":
+        return dataclasses.replace(self, **changes)
