@@ -18,12 +18,17 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.main_window import create  # noqa: E402
 
 
-def shoot(out: Path, theme: str) -> Path:
-    home = Path(tempfile.mkdtemp(prefix="nodeloom-shots-"))
-    window = create(home)
+def fresh_window(theme: str):
+    """The real window on a new data folder, in ``theme``, at the size of the pictures."""
+    window = create(Path(tempfile.mkdtemp(prefix="nodeloom-shots-")))
     window.set_theme(theme)
     window.resize(1500, 900)
     window.show()
+    return window
+
+
+def shoot(out: Path, theme: str) -> Path:
+    window = fresh_window(theme)
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
     tab = window.workflows.new_from_template(tpl.id)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
@@ -43,7 +48,7 @@ def shoot(out: Path, theme: str) -> Path:
     return path
 
 
-def with_popup(window, popup) -> "QPixmap":
+def with_popup(window, popup):
     """The window with a popup (a menu, a dialog) painted where it shows on the screen: grab() of the window
     alone leaves top-level popups out."""
     from PySide6.QtGui import QPainter
@@ -82,11 +87,7 @@ async def shoot_settings(out: Path, window) -> Path:
 
 def shoot_welcome(out: Path) -> Path:
     """The welcome page of a data folder with a few workflows that have run."""
-    home = Path(tempfile.mkdtemp(prefix="nodeloom-shots-"))
-    window = create(home)
-    window.set_theme("dark")
-    window.resize(1500, 900)
-    window.show()
+    window = fresh_window("dark")
     templates = {i.name: i.id for i in window.store.workflows.list(templates=True, limit=100).items}
 
     async def go():
@@ -113,11 +114,7 @@ def shoot_live(out: Path) -> list[Path]:
     from engine.model import Workflow
     from engine.folders import resources_dir
 
-    home = Path(tempfile.mkdtemp(prefix="nodeloom-shots-"))
-    window = create(home)
-    window.set_theme("dark")
-    window.resize(1500, 900)
-    window.show()
+    window = fresh_window("dark")
     sample = str(resources_dir() / "samples" / "landscape.png")
     nodes = [
         {"id": "load", "type": "image_load", "config": {"source": sample}, "position": [0, 0], "label": "Load"},
@@ -169,11 +166,7 @@ def shoot_queue(out: Path) -> Path:
     """The Queue dock: runs queued at three priorities, two running at once, one of them followed on its canvas."""
     from engine.model import Workflow
 
-    home = Path(tempfile.mkdtemp(prefix="nodeloom-shots-"))
-    window = create(home)
-    window.set_theme("dark")
-    window.resize(1500, 900)
-    window.show()
+    window = fresh_window("dark")
     nodes = [{"id": "n", "type": "input", "config": {"name": "n", "type": "integer"}, "position": [0, 0], "label": "n"},
              {"id": "d1", "type": "delay", "config": {"seconds": 3}, "position": [260, 0], "label": "Resize"},
              {"id": "d2", "type": "delay", "config": {"seconds": 3}, "position": [520, 0], "label": "Upload"},
