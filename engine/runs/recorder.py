@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted
 from ..store.db import Database
+from ..store.events import MAX_STORED_EVENTS
 from ..store.models import RunRow
 from ..values import to_json
 
@@ -38,6 +39,18 @@ _NODE_FINISHED = ("UPDATE node_runs SET " + ", ".join(f"{c.strip()} = ?" for c i
                   + " WHERE id = ?")
 _NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FINISH_COLUMNS}) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_EVENT = "INSERT OR REPLACE INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)"
+_RUN_LEVEL = (RunQueued, RunStarted, RunFinished)
+
+
+def _event_json(ev, **known) -> str:
+    """The event's JSON form (:func:`event_to_json`), reusing what the record already encoded."""
+    d = ev._asdict()
+    d["kind"] = ev.kind
+    d.update(known)
+    if "iteration" in d:
+        d["iteration"] = list(d["iteration"])
+    return json.dumps(d, ensure_ascii=False, default=str)
 
 
 class RunRecorder:
@@ -47,6 +60,7 @@ class RunRecorder:
         self.db = db
         self._meta: dict[str, dict[str, Any]] = {}
         self._node_rows: dict[tuple, int] = {}
+        self._event_counts: dict[str, int] = {}  # events stored per running run (MAX_STORED_EVENTS)
         self._done: dict[str, asyncio.Future] = {}
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
         self._poke: asyncio.Future | None = None
@@ -123,8 +137,12 @@ class RunRecorder:
             conn = s.connection()
             cur = conn.connection.cursor()  # node events, the many, go straight to sqlite3
             try:
+                events = []
                 for ev in batch:
-                    self._apply(conn, cur, ev)
+                    data = self._apply(conn, cur, ev)
+                    if self._keep(ev):
+                        events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
+                cur.executemany(_EVENT, events)
             finally:
                 cur.close()
             hook = self.after_finish
@@ -136,8 +154,19 @@ class RunRecorder:
                     log.exception("after a run ended")
         return None
 
-    def _apply(self, conn, cur, ev) -> None:
-        """One event. Node events are plain SQL on the DBAPI cursor: building SQLAlchemy statements cost
+    def _keep(self, ev) -> bool:
+        """Whether to store the event (a run's first MAX_STORED_EVENTS, and its run events always)."""
+        n = self._event_counts.get(ev.run_id, 0) + 1
+        if isinstance(ev, RunFinished):
+            self._event_counts.pop(ev.run_id, None)
+            return True
+        self._event_counts[ev.run_id] = n
+        if n == MAX_STORED_EVENTS + 1:
+            log.warning("run %s: more than %d events; its later node events are not stored", ev.run_id, n - 1)
+        return n <= MAX_STORED_EVENTS or isinstance(ev, _RUN_LEVEL)
+
+    def _apply(self, conn, cur, ev) -> str | None:
+        """One event; returns its JSON form when it was encoded on the way. Node events are plain SQL on the DBAPI cursor: building SQLAlchemy statements cost
         ~1 ms of GIL per event, which the GUI thread felt; run events (a few per run) use Core."""
         runs = RunRow.__table__
         if isinstance(ev, NodeStarted):
@@ -147,36 +176,45 @@ class RunRecorder:
             summary = ev.summary()
             values = (ev.status, ev.attempts, ev.ts, ev.duration_ms, ev.status == "cached", ev.error,
                       ev.error_type, json.dumps(summary, ensure_ascii=False) if summary else None, ev.output_ref)
+            data = _event_json(ev, outputs=summary)
             rid = self._node_rows.pop((ev.run_id, ev.node_id, ev.iteration), None)
             if rid is None:
                 cur.execute(_NODE_FINISHED_NEW, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), *values))
             else:
                 cur.execute(_NODE_FINISHED, (*values, rid))
+            return data
         elif isinstance(ev, NodeRetrying):
             rid = self._node_rows.get((ev.run_id, ev.node_id, ev.iteration))
             if rid is not None:
                 cur.execute("UPDATE node_runs SET attempts = ? WHERE id = ?", (ev.attempt + 1, rid))
         elif isinstance(ev, RunQueued):
             meta = self._meta.pop(ev.run_id, {})
+            inputs = to_json(dict(ev.inputs))
+            data = _event_json(ev, inputs=inputs)
             if meta.get("claimed"):  # from the queue: the row is there, already `running`
+                cur.execute("DELETE FROM run_events WHERE run_id = ?", (ev.run_id,))  # of an earlier attempt
                 conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
-                    workflow_name=ev.workflow, inputs=to_json(dict(ev.inputs))))
-                return
+                    workflow_name=ev.workflow, inputs=inputs))
+                return data
             conn.execute(insert(runs).values(
                 id=ev.run_id, workflow_id=meta.get("workflow_id"), version=meta.get("version"),
                 workflow_name=ev.workflow, document=meta.get("document"), status="queued",
                 mode=meta.get("mode", "sync"), priority=meta.get("priority", 5),
-                trigger=meta.get("trigger", "cli"), inputs=to_json(dict(ev.inputs)), created_at=ev.ts,
+                trigger=meta.get("trigger", "cli"), inputs=inputs, created_at=ev.ts,
                 replay_of=meta.get("replay_of"), from_node=meta.get("from_node"),
                 parent_run_id=meta.get("parent_run_id"), owner=meta.get("owner"), draft_id=meta.get("draft_id"),
                 options=meta.get("options")))
+            return data
         elif isinstance(ev, RunStarted):
             conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
                 status="running", started_at=ev.ts, node_count=ev.node_count))
         elif isinstance(ev, RunFinished):
+            outputs = to_json(dict(ev.outputs))
             conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
-                status=ev.status, outputs=to_json(dict(ev.outputs)), error=ev.error, finished_at=ev.ts,
+                status=ev.status, outputs=outputs, error=ev.error, finished_at=ev.ts,
                 duration_ms=ev.duration_ms))
+            return _event_json(ev, outputs=outputs)
+        return None
 
     async def close(self) -> None:
         """Write what is buffered, then stop."""

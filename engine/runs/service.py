@@ -31,6 +31,7 @@ from ..store import DEFAULT_PRIORITY, QueueView, Recovered, RunInfo, Store
 from ..store.queue import check_priority
 from ..values import to_json
 from .accept import Acceptor
+from .callbacks import Callbacks
 from .children import ChildRuns, check_references
 from .dispatch import Dispatcher
 from .handle import RunHandle
@@ -47,7 +48,8 @@ EVENTS_BUFFER = 10_000  # a handle's own events; the oldest go first when nobody
 
 class RunService:
     def __init__(self, store: Store, settings: RunSettings | None = None, *, registry=None, front: str = "cli",
-                 trigger: str | None = None, dispatch: bool = False, cache: bool = True):
+                 trigger: str | None = None, dispatch: bool = False, cache: bool = True,
+                 callbacks: Callbacks | None = None):
         self.store = store
         self._settings = settings or RunSettings()
         self.targets = Targets(store, registry)
@@ -60,6 +62,7 @@ class RunService:
         self.lease: LeaseKeeper | None = None
         self.dispatcher: Dispatcher | None = None
         self.acceptor = Acceptor(store)
+        self.callbacks = callbacks or Callbacks()
         self.recovered = Recovered()
         self._handles: dict[str, RunHandle] = {}
         self._background: set[asyncio.Task] = set()
@@ -107,6 +110,7 @@ class RunService:
             h.cancel()
         if handles:
             await asyncio.gather(*(h.result() for h in handles), return_exceptions=True)
+        await self.callbacks.close()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.recorder.close()
@@ -145,7 +149,7 @@ class RunService:
               trigger: str | None = None, version: int | None = None, workflow_id: str | None = None,
               base_dir: str | Path | None = None, use_cache: bool = True, use_pins: bool = False,
               draft_id: str | None = None, priority: int = DEFAULT_PRIORITY, mode: str = "sync",
-              events: bool = True) -> RunHandle:
+              events: bool = True, callback_url: str | None = None) -> RunHandle:
         """Start a run now and return its handle at once. Raises WorkflowInvalid, InputError or NotFound before
         anything runs or is recorded."""
         self._require_open()
@@ -153,13 +157,14 @@ class RunService:
         meta = {"workflow_id": t.workflow_id, "version": t.version, "document": t.document, "mode": mode,
                 "priority": check_priority(priority), "trigger": trigger or self.trigger, "draft_id": draft_id,
                 "options": {"use_cache": use_cache, "use_pins": use_pins,
-                            **({"base_dir": str(t.base_dir)} if t.base_dir else {})}}
+                            **({"base_dir": str(t.base_dir)} if t.base_dir else {}),
+                            **({"callback_url": callback_url} if callback_url else {})}}
         return self._begin(t.plan, inputs, meta, base_dir=t.base_dir, use_cache=use_cache, use_pins=use_pins,
-                           run_id=run_id, events=events)
+                           run_id=run_id, events=events, callback=callback_url)
 
     def _begin(self, plan: Plan, inputs, meta: dict, *, base_dir=None, use_cache=True, use_pins=False, presets=None,
                run_id: str | None = None, events: bool = True, lineage: tuple[str, ...] | None = None,
-               policy=None) -> RunHandle:
+               policy=None, callback: str | None = None) -> RunHandle:
         """Record and start a run (every path comes here: starts, replays, claimed queued runs, children)."""
         run_id = run_id or uuid.uuid4().hex
         sub = self.executor.subscribe(EVENTS_BUFFER, run_id=run_id) if events else None
@@ -180,13 +185,25 @@ class RunService:
         handle = RunHandle(run_id, execution, sub, self.recorder)
         self._handles[run_id] = handle
 
-        def ended(_task, rid=run_id) -> None:
+        def ended(task, rid=run_id) -> None:
             self._handles.pop(rid, None)
             self._cancelled.discard(rid)
             self.recorder.poke()
+            if callback and not task.cancelled():
+                self._send_callback(rid, wid, callback, task)
 
         execution.task.add_done_callback(ended)
         return handle
+
+    def _send_callback(self, run_id: str, workflow_id: str | None, url: str, task: asyncio.Task) -> None:
+        async def payload() -> dict:
+            await self.recorder.recorded(run_id)
+            return await self.run_blocking(task.result().to_json)
+
+        async def secret() -> str:
+            return await asyncio.to_thread(self.store.hooks.secret, workflow_id) if workflow_id else ""
+
+        self.callbacks.send(run_id, url, payload, secret, self._settings.allow_private_callbacks)
 
     def _start_claimed(self, info: RunInfo) -> RunHandle:
         """A run the dispatcher took from the queue (its row exists, ``running``)."""
@@ -202,7 +219,8 @@ class RunService:
         meta = {"claimed": True, "workflow_id": info.workflow_id}
         return self._begin(plan, info.inputs, meta, base_dir=options.get("base_dir"),
                            use_cache=options.get("use_cache", True),
-                           use_pins=options.get("use_pins", False), run_id=info.id, events=False)
+                           use_pins=options.get("use_pins", False), run_id=info.id, events=False,
+                           callback=options.get("callback_url"))
 
     def replay(self, run_id: str, from_node: str | None = None, *, use_cache: bool = True,
                new_run_id: str | None = None, events: bool = True) -> RunHandle:
@@ -255,7 +273,8 @@ class RunService:
                            copies: int = 1, priority: int = DEFAULT_PRIORITY, trigger: str | None = None,
                            version: int | None = None, workflow_id: str | None = None,
                            base_dir: str | Path | None = None, use_cache: bool = True, use_pins: bool = False,
-                           draft_id: str | None = None, mode: str = "async") -> list[str]:
+                           draft_id: str | None = None, mode: str = "async",
+                           callback_url: str | None = None) -> list[str]:
         """One workflow over a list of inputs (each ``copies`` times), validated first, then stored in one
         transaction (or a few, shared with other requests arriving at once). Returns the run ids in order."""
         check_priority(priority)
@@ -263,6 +282,8 @@ class RunService:
             raise ValueError(f"copies must be from 1 to 100000, not {copies!r}")
         t = self.targets.resolve(workflow, version=version, workflow_id=workflow_id, base_dir=base_dir)
         options = {"use_cache": use_cache, "use_pins": use_pins}
+        if callback_url:
+            options["callback_url"] = callback_url
         if t.document is not None and t.base_dir is not None:
             options["base_dir"] = str(t.base_dir)
         rows, problems = [], []

@@ -30,8 +30,8 @@ class _Uvicorn(uvicorn.Server):
 class Server:
     """A running server: its address, and ``stop()``."""
 
-    def __init__(self, uv: _Uvicorn, task: asyncio.Task, settings: ServerSettings):
-        self._uv, self._task, self.settings = uv, task, settings
+    def __init__(self, uv: _Uvicorn, task: asyncio.Task, settings: ServerSettings, closing: asyncio.Event):
+        self._uv, self._task, self.settings, self._closing = uv, task, settings, closing
 
     @property
     def port(self) -> int:
@@ -46,7 +46,8 @@ class Server:
         return f"http://{host}:{self.port}"
 
     async def stop(self, timeout: float = 2.0) -> None:
-        """Stop accepting, end open connections, and return within ``timeout`` seconds."""
+        """Stop accepting, end open streams and connections, and return within ``timeout`` seconds."""
+        self._closing.set()
         self._uv.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(self._task), timeout)
@@ -64,7 +65,8 @@ async def serve(service, settings: ServerSettings, token: str) -> Server:
     if not settings.loopback:
         log.warning("the server listens on %s, beyond this computer: anyone who has the token can run workflows",
                     settings.host)
-    config = uvicorn.Config(create_app(service, settings, token), host=settings.host, port=settings.port,
+    app = create_app(service, settings, token)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port,
                             lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=1)
     sock = _bind(settings)  # here, not in uvicorn: it ends the process (SystemExit) when it cannot bind
     uv = _Uvicorn(config)
@@ -75,7 +77,7 @@ async def serve(service, settings: ServerSettings, token: str) -> Server:
             await task  # (raises what stopped it)
             raise OSError(f"the server stopped while starting on {settings.host}:{settings.port}")
         await asyncio.sleep(0.01)
-    return Server(uv, task, settings)
+    return Server(uv, task, settings, app.closing)
 
 
 def _bind(settings: ServerSettings) -> socket.socket:

@@ -21,6 +21,8 @@ class ServerSettings:
     max_body_bytes: int = 32 * 2**20
     requests_per_minute: int = 60
     runs_per_minute: int = 20
+    #: events a stream (SSE, WebSocket) may fall behind before its client is dropped
+    stream_buffer: int = 10_000
 
     def __post_init__(self) -> None:
         problems = []

@@ -8,6 +8,8 @@ is the run service's job, :mod:`engine.runs`).
     store.runs                          # RunRepo: run records, drafts' runs, recovery of dead processes' runs
     store.queue                         # QueueRepo: the persistent priority queue
     store.leases                        # LeaseRepo: which processes run workflows, and which dispatches
+    store.events                        # EventRepo: each run's events (for late subscribers)
+    store.hooks                         # HookRepo: webhook secrets and recent delivery ids
     store.cache                         # ResultCache under home/cache
 """
 
@@ -22,12 +24,14 @@ from ..folders import templates_dir
 from .db import Database, open_database
 from .diff import ConfigChange, NodeChange, WorkflowDiff, diff_workflows
 from ..errors import NotFound
+from .events import EventRepo
+from .hooks import HookRepo
 from .leases import LeaseInfo, LeaseRepo
 from .queue import DEFAULT_PRIORITY, QueueRepo, QueueView
 from .runs import NodeRunInfo, Recovered, RunInfo, RunRepo
 from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 
-__all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "WorkflowInfo", "VersionInfo",
+__all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo", "WorkflowInfo", "VersionInfo",
            "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
            "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
            "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS"]
@@ -46,6 +50,8 @@ class Store:
         self.runs = RunRepo(self.db)
         self.queue = QueueRepo(self.db)
         self.leases = LeaseRepo(self.db)
+        self.events = EventRepo(self.db)
+        self.hooks = HookRepo(self.db)
         if install_templates:
             self.workflows.install_templates(templates_dir())
         self._cache = None

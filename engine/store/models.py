@@ -123,3 +123,39 @@ class LeaseRow(Base):
     heartbeat_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float)
     dispatching: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RunEventRow(Base):
+    """One event of a run, as its JSON form (SPEC §9: late subscribers are sent these first)."""
+
+    __tablename__ = "run_events"
+
+    run_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # no foreign key: see migration 0003
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    data: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class HookRow(Base):
+    """A workflow's webhook secret."""
+
+    __tablename__ = "hooks"
+
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class HookDeliveryRow(Base):
+    """A webhook delivery id received lately (a repeat within 24 h is not run again)."""
+
+    __tablename__ = "hook_deliveries"
+
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[float] = mapped_column(Float)
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    __table_args__ = (Index("ix_hook_deliveries_time", "received_at"),)

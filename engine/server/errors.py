@@ -1,0 +1,88 @@
+"""Engine errors as HTTP answers (every one a :class:`Problem`), and the responses each route documents."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ..errors import DocumentError, InputError, NotFound, QueueError, QueueFull, WorkflowInvalid
+from .schemas import Problem
+
+__all__ = ["install_handlers", "answers", "GUARD_RESPONSES", "HTTPProblem"]
+
+log = logging.getLogger(__name__)
+
+_WHAT = {400: "a malformed request", 401: "no valid 'Authorization: Bearer <token>' header",
+         403: "a Host not served here, or a cross-site request", 404: "no such workflow, version or run",
+         408: "the sync run did not end within timeout_seconds (it is cancelled)",
+         409: "the run is not in a state that allows this", 413: "a body over the limit",
+         422: "the request, the document or the inputs have problems (each listed)",
+         429: "too many requests from this client, or the queue is full; see Retry-After"}
+
+#: what the guard answers before a route sees the request: every route documents it
+GUARD_RESPONSES = {code: {"model": Problem, "description": _WHAT[code]} for code in (400, 401, 403, 413, 429)}
+
+
+def answers(*codes: int, **described: dict) -> dict:
+    """A route's ``responses=``: the given error codes (as Problems) plus any described ones."""
+    out = {code: {"model": Problem, "description": _WHAT[code]} for code in (*codes, 422)}
+    for code, spec in described.items():
+        out[int(code.strip("_"))] = spec
+    return out
+
+
+class HTTPProblem(Exception):
+    def __init__(self, status: int, detail: str, **extra):
+        self.status, self.detail, self.extra = status, detail, extra
+
+
+def _problem(status: int, detail: str, headers: dict | None = None, **extra) -> JSONResponse:
+    body = {"detail": detail, **{k: v for k, v in extra.items() if v is not None}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_handlers(api: FastAPI) -> None:
+    @api.exception_handler(NotFound)
+    async def not_found(_r: Request, e: NotFound):
+        return _problem(404, str(e).strip("'\""))
+
+    @api.exception_handler(WorkflowInvalid)
+    async def invalid(_r: Request, e: WorkflowInvalid):
+        n = len(e.issues)
+        return _problem(422, f"the workflow has {n} problem{'s' * (n != 1)}", problems=[i.to_json() for i in e.issues])
+
+    @api.exception_handler(InputError)
+    async def bad_inputs(_r: Request, e: InputError):
+        return _problem(422, "the inputs do not fit the workflow", problems=list(getattr(e, "problems", [str(e)])))
+
+    @api.exception_handler(DocumentError)
+    async def bad_document(_r: Request, e: DocumentError):
+        return _problem(422, f"the document cannot be read: {e}")
+
+    @api.exception_handler(QueueFull)
+    async def full(_r: Request, e: QueueFull):
+        return _problem(429, str(e), headers={"Retry-After": "5"})
+
+    @api.exception_handler(QueueError)
+    async def queue_error(_r: Request, e: QueueError):
+        return _problem(409, str(e))
+
+    @api.exception_handler(HTTPProblem)
+    async def problem(_r: Request, e: HTTPProblem):
+        return _problem(e.status, e.detail, **e.extra)
+
+    @api.exception_handler(HTTPException)
+    async def http_error(_r: Request, e: HTTPException):
+        return _problem(e.status_code, str(e.detail), headers=getattr(e, "headers", None))
+
+    @api.exception_handler(RequestValidationError)
+    async def unreadable(_r: Request, e: RequestValidationError):
+        problems = []
+        for err in e.errors()[:50]:
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        return _problem(422, "the request has problems: " + "; ".join(problems[:3]), problems=problems)

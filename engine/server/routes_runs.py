@@ -1,0 +1,209 @@
+"""Run routes: run a workflow (sync, async, background), list and read runs, cancel, replay, reorder queued
+runs, the queue, and each run's events over SSE and WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from ..errors import NotFound
+from ..safenet import AddressPolicy, check_url
+from .errors import HTTPProblem, answers
+from .schemas import (Cancelled, Paused, QueueState, RunAccepted, RunObject, RunPage, RunPatch, RunRecord,
+                      RunRequest)
+from .stream import Closing, Overflow, check_run, run_events
+
+__all__ = ["run_routes", "record", "accepted"]
+
+R = "/api/v1/runs"
+RUN_ID = {"run_id": "$response.body#/run_id"}
+_RUN_LINKS = {"getRun": {"operationId": "getRun", "parameters": RUN_ID},
+              "runEvents": {"operationId": "runEvents", "parameters": RUN_ID},
+              "cancelRun": {"operationId": "cancelRun", "parameters": RUN_ID}}
+_ACCEPTED = {"model": RunAccepted, "description": "queued (async, background) or started (replay)",
+             "links": _RUN_LINKS}
+_SSE = {"description": "Server-Sent Events: `id:` is the event's seq, `event:` its kind, `data:` its JSON; "
+                       "ends after run_finished (or with `event: overflow` / `event: closing`)",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+
+
+def record(info, nodes=None) -> dict:
+    """A stored run as JSON: the run object of SPEC §10 and where it comes from (with node runs: one run)."""
+    d = {"run_id": info.id, "status": info.status, "duration_ms": info.duration_ms, "outputs": info.outputs,
+         "error": info.error, "workflow_id": info.workflow_id, "version": info.version,
+         "workflow_name": info.workflow_name, "mode": info.mode, "priority": info.priority, "trigger": info.trigger,
+         "inputs": info.inputs, "created_at": info.created_at, "started_at": info.started_at,
+         "finished_at": info.finished_at, "replay_of": info.replay_of, "from_node": info.from_node,
+         "parent_run_id": info.parent_run_id, "queue_position": info.queue_position, "nodes": {}}
+    if nodes is not None:
+        d["nodes"] = {n.node_id: {"status": n.status, "duration_ms": n.duration_ms, "attempts": n.attempts,
+                                  "error": n.error} for n in nodes if not n.iteration}
+        d["node_runs"] = [n.to_json() for n in nodes]
+    return d
+
+
+def accepted(request: Request, run_id: str, status: str) -> JSONResponse:
+    url = f"{R}/{run_id}"
+    return JSONResponse({"run_id": run_id, "status": status, "status_url": url, "events_url": url + "/events"},
+                        status_code=202, headers={"Location": url})
+
+
+def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> APIRouter:
+    r = APIRouter(tags=["runs"])
+    store = service.store
+    blocking = service.run_blocking
+
+    @r.post("/api/v1/workflows/{workflow_id}/run", operation_id="runWorkflow", tags=["workflows"],
+            responses=answers(404, 408, _200={"model": RunObject, "description": "sync: the ended run"},
+                              _202=_ACCEPTED))
+    async def run_workflow(workflow_id: str, body: RunRequest, request: Request):
+        """Run a stored workflow. ``sync`` answers with the run object when it ends (408 at ``timeout_seconds``,
+        the run then cancelled); ``async`` and ``background`` queue it and answer 202 at once (429 when the
+        queue is full)."""
+        if body.callback_url is not None:
+            why = check_url(body.callback_url, AddressPolicy(allow_private=service.settings.allow_private_callbacks))
+            if why:
+                raise HTTPProblem(422, f"callback_url refused: {why}")
+        common = dict(trigger="http", version=body.version, use_cache=body.use_cache, use_pins=body.use_pins,
+                      priority=body.priority, callback_url=body.callback_url)
+        if body.mode != "sync":
+            run_id = await service.enqueue(workflow_id, body.inputs, mode=body.mode, **common)
+            return accepted(request, run_id, "queued")
+        handle = service.start(workflow_id, body.inputs, mode="sync", events=False, **common)
+        try:
+            async with asyncio.timeout(body.timeout_seconds):
+                result = await handle.result()
+        except TimeoutError:
+            handle.cancel()
+            raise HTTPProblem(408, f"the run did not end within {body.timeout_seconds:g} s: it is cancelled",
+                              run_id=handle.run_id) from None
+        return JSONResponse(await blocking(result.to_json))
+
+    @r.get(R, operation_id="listRuns", response_model=RunPage, responses=answers())
+    async def list_runs(workflow_id: str | None = Query(None, max_length=64),
+                        status: str | None = Query(None, pattern="^(queued|running|succeeded|failed|cancelled|interrupted)$"),
+                        limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10**9)):
+        """Runs, newest first."""
+        runs = await blocking(lambda: store.runs.list(workflow_id, status=status, limit=limit, offset=offset))
+        return {"items": [record(i) for i in runs]}
+
+    @r.get(R + "/{run_id}", operation_id="getRun", response_model=RunRecord, responses=answers(404))
+    async def get_run(run_id: str):
+        """One run with its node runs."""
+        try:
+            info, nodes = await blocking(lambda: (store.runs.get(run_id), store.runs.nodes(run_id)))
+        except NotFound:
+            if service.handle(run_id) is None:
+                raise
+            return {"run_id": run_id, "status": "running", "duration_ms": None, "outputs": None, "error": None,
+                    "nodes": {}}  # started a moment ago: its record is being written
+        return record(info, nodes)
+
+    @r.patch(R + "/{run_id}", operation_id="reorderRun", response_model=RunRecord, responses=answers(404, 409))
+    async def patch_run(run_id: str, body: RunPatch):
+        """A queued run's priority, or its place: just ``before`` or ``after`` another queued run (taking its
+        priority). 409 when the run is not queued."""
+        given = [k for k in ("priority", "before", "after") if getattr(body, k) is not None]
+        if len(given) != 1:
+            raise HTTPProblem(422, "give exactly one of priority, before and after")
+        await blocking(store.runs.get, run_id)
+        if body.priority is not None:
+            await blocking(service.set_priority, run_id, body.priority)
+        else:
+            await blocking(lambda: service.move(run_id, before=body.before, after=body.after))
+        return record(await blocking(store.runs.get, run_id))
+
+    @r.post(R + "/{run_id}/cancel", operation_id="cancelRun", response_model=Cancelled, responses=answers(404))
+    async def cancel_run(run_id: str):
+        """Cancel a run: queued (``cancelled``), running here (``cancelling``: it ends within a second), running
+        in another process (``requested``), or already ended (``finished``)."""
+        if service.handle(run_id) is not None:
+            return {"run_id": run_id, "result": service.cancel(run_id)}
+        info = await blocking(store.runs.get, run_id)
+        if info.finished:
+            return {"run_id": run_id, "result": "finished"}
+        try:
+            return {"run_id": run_id, "result": await blocking(service.cancel, run_id)}
+        except Exception:  # noqa: BLE001 - it ended between the two reads
+            return {"run_id": run_id, "result": "finished"}
+
+    @r.post(R + "/{run_id}/replay", operation_id="replayRun", status_code=202, responses=answers(404, _202=_ACCEPTED))
+    async def replay_run(run_id: str, request: Request, from_node: str | None = Query(None, max_length=200)):
+        """Run a stored run again with its inputs; with ``from_node``, only that node and what follows it run
+        (the rest reuse the run's stored outputs)."""
+        await blocking(store.runs.get, run_id)
+        handle = service.replay(run_id, from_node, events=False)
+        return accepted(request, handle.run_id, "running")
+
+    @r.get("/api/v1/queue", operation_id="getQueue", tags=["queue"], response_model=QueueState, responses=answers())
+    async def get_queue(limit: int = Query(500, ge=1, le=5000)):
+        """Running and queued runs in start order, and whether the queue is paused."""
+        view = await blocking(service.queue, limit)
+        return {"paused": view.paused, "running": [record(i) for i in view.running],
+                "queued": [record(i) for i in view.queued]}
+
+    @r.post("/api/v1/queue/pause", operation_id="pauseQueue", tags=["queue"], response_model=Paused,
+            responses=answers())
+    async def pause_queue():
+        """Hold new starts of queued runs (running ones go on), in every process on this data folder."""
+        await blocking(service.pause)
+        return {"paused": True}
+
+    @r.post("/api/v1/queue/resume", operation_id="resumeQueue", tags=["queue"], response_model=Paused,
+            responses=answers())
+    async def resume_queue():
+        await blocking(service.resume)
+        return {"paused": False}
+
+    @r.get(R + "/{run_id}/events", operation_id="runEvents", responses=answers(404, _200=_SSE),
+           response_class=StreamingResponse)
+    async def events(run_id: str, after: int | None = Query(None, ge=0, le=2**62),
+                     last_event_id: str | None = Header(None, max_length=40)):
+        """The run's events as Server-Sent Events, from the first (or after ``Last-Event-ID`` / ``after``),
+        stored ones first, until it ends."""
+        start = after or 0
+        if last_event_id is not None:
+            if not last_event_id.strip().isdigit():
+                raise HTTPProblem(422, f"Last-Event-ID must be an event's seq number, not {last_event_id!r}")
+            start = int(last_event_id)
+        await check_run(service, run_id)
+        return StreamingResponse(_sse(run_events(service, run_id, start, closing, stream_buffer)),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @r.websocket(R + "/{run_id}/ws")
+    async def events_ws(websocket: WebSocket, run_id: str, after: int = 0):
+        """The same events over a WebSocket: each message is a JSON array of events (those that came together)."""
+        try:
+            await check_run(service, run_id)
+        except NotFound as e:
+            await websocket.close(code=4404, reason=str(e)[:120])
+            return
+        await websocket.accept()
+        code = 1000
+        try:
+            async for batch in run_events(service, run_id, max(0, after), closing, stream_buffer):
+                await websocket.send_text("[" + ",".join(text for _, _, text in batch) + "]")
+        except Overflow as e:
+            code = 1008
+            await websocket.send_text(json.dumps([{"kind": "overflow", "detail": str(e)}]))
+        except Closing:
+            code = 1001
+        except WebSocketDisconnect:
+            return
+        await websocket.close(code=code)
+
+    return r
+
+
+async def _sse(batches):
+    try:
+        async for batch in batches:
+            yield "".join(f"id: {seq}\nevent: {kind}\ndata: {text}\n\n" for seq, kind, text in batch)
+    except Overflow as e:
+        yield f"event: overflow\ndata: {json.dumps({'detail': str(e) + '; reconnect with Last-Event-ID'})}\n\n"
+    except Closing:
+        yield "event: closing\ndata: {}\n\n"

@@ -1,0 +1,195 @@
+"""The shapes of request and response bodies, for validation and for the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Problem", "WorkflowSummary", "WorkflowPage", "WorkflowDetail", "WorkflowBody", "Saved", "Version",
+           "RunRequest", "RunAccepted", "RunObject", "RunRecord", "RunPage", "QueueState", "RunPatch", "Cancelled",
+           "Hook", "NodeTest", "NodeTestResult", "ValidateBody", "Validation", "Deleted", "Paused", "HookAccepted"]
+
+MAX_NAME = 500
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Problem(BaseModel):
+    """Every error answer: what is wrong, and each problem when there are several."""
+
+    detail: str
+    problems: list[Any] | None = None
+    run_id: str | None = None
+
+
+class WorkflowSummary(_Out):
+    id: str
+    name: str
+    description: str
+    tags: list[str]
+    is_template: bool
+    created_at: float
+    updated_at: float
+    deleted_at: float | None
+    current_version: int
+    source: str
+
+
+class WorkflowPage(BaseModel):
+    total: int
+    items: list[WorkflowSummary]
+
+
+class WorkflowDetail(WorkflowSummary):
+    document: dict[str, Any] = Field(description="the current version's document (SPEC §2)")
+
+
+class WorkflowBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    document: dict[str, Any] = Field(description="a workflow document (SPEC §2)")
+    message: str | None = Field(None, max_length=2000, description="the version's message")
+    is_template: bool | None = None
+
+
+class Saved(BaseModel):
+    workflow_id: str
+    version: int
+    created: bool = Field(description="false when the document equals the current version (no new version)")
+
+
+class Version(BaseModel):
+    number: int
+    created_at: float
+    message: str | None
+    tag: str | None
+    content_hash: str
+
+
+class Deleted(BaseModel):
+    workflow_id: str
+    deleted: bool
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    inputs: dict[str, Any] = Field(default_factory=dict, description="input name → value (images as SPEC §10 JSON)")
+    mode: Literal["sync", "async", "background"] = "sync"
+    priority: int = Field(5, ge=1, le=10)
+    timeout_seconds: float = Field(300.0, gt=0, le=86_400, description="sync: answer 408 (and cancel) after this")
+    callback_url: str | None = Field(None, max_length=2000, description="receives the run object when it ends")
+    use_cache: bool = True
+    use_pins: bool = False
+    version: int | None = Field(None, ge=1, le=10**9)
+
+
+class RunAccepted(BaseModel):
+    run_id: str
+    status: str
+    status_url: str
+    events_url: str
+
+
+class NodeSummary(_Out):
+    status: str
+    duration_ms: float | None
+    attempts: int
+    error: str | None
+
+
+class RunObject(_Out):
+    """The run object of SPEC §10 (``nodeloom run --json``)."""
+
+    run_id: str
+    status: str
+    duration_ms: float | None
+    outputs: dict[str, Any] | None
+    nodes: dict[str, NodeSummary]
+    error: str | None
+
+
+class RunRecord(RunObject):
+    workflow_id: str | None
+    version: int | None
+    workflow_name: str
+    mode: str
+    priority: int
+    trigger: str
+    inputs: dict[str, Any]
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    replay_of: str | None
+    from_node: str | None
+    parent_run_id: str | None
+    queue_position: float | None
+    node_runs: list[dict[str, Any]] | None = None
+
+
+class RunPage(BaseModel):
+    items: list[RunRecord]
+
+
+class QueueState(BaseModel):
+    paused: bool
+    running: list[RunRecord]
+    queued: list[RunRecord]
+
+
+class Paused(BaseModel):
+    paused: bool
+
+
+class RunPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    priority: int | None = Field(None, ge=1, le=10)
+    before: str | None = Field(None, max_length=64, description="put the run just before this queued run")
+    after: str | None = Field(None, max_length=64, description="put the run just after this queued run")
+
+
+class Cancelled(BaseModel):
+    run_id: str
+    result: Literal["cancelling", "cancelled", "requested", "finished"]
+
+
+class Hook(BaseModel):
+    workflow_id: str
+    url: str
+    secret: str
+    signature_header: str = "X-Nodeloom-Signature"
+    delivery_header: str = "X-Nodeloom-Delivery"
+
+
+class HookAccepted(BaseModel):
+    run_id: str | None
+    status: Literal["queued", "duplicate"]
+    status_url: str | None = None
+
+
+class NodeTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    block: str = Field(max_length=200, description="a block type from GET /blocks")
+    config: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    timeout_seconds: float = Field(60.0, gt=0, le=3600)
+
+
+class NodeTestResult(BaseModel):
+    run_id: str
+    status: str
+    duration_ms: float
+    outputs: dict[str, Any]
+    error: str | None
+    preview: dict[str, Any] | None = Field(None, description="a thumbnail of the first image output (SPEC §10 image)")
+
+
+class ValidateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    document: dict[str, Any]
+
+
+class Validation(BaseModel):
+    valid: bool
+    problems: list[dict[str, Any]]
