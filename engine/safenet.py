@@ -66,9 +66,12 @@ class _Backend(httpcore.AsyncNetworkBackend):
 
     async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
-            addresses = await asyncio.wait_for(self.resolve(host, port), timeout or 10.0)
-        except (OSError, asyncio.TimeoutError) as e:
-            raise httpcore.ConnectError(f"cannot resolve {host!r}: {e}") from None
+            addresses = [str(ipaddress.ip_address(host.strip("[]")))]  # a literal address: nothing to resolve
+        except ValueError:
+            try:
+                addresses = await asyncio.wait_for(self.resolve(host, port), timeout or 10.0)
+            except Exception as e:  # noqa: BLE001 - whatever the resolver raised, it is not a connection
+                raise httpcore.ConnectError(f"cannot resolve {host!r}: {e or type(e).__name__}") from None
         if not addresses:
             raise httpcore.ConnectError(f"{host!r} resolves to no address")
         for address in dict.fromkeys(addresses):  # every one: no round-robin answer smuggles a bad one in

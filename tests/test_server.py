@@ -17,6 +17,8 @@ from engine.server import Guard, ServerSettings, load_token, serve
 from engine.server.serve import _Uvicorn
 from engine.store import Store
 
+from .server_helpers import with_server
+
 pytestmark = pytest.mark.timeout(120)
 
 
@@ -25,27 +27,6 @@ def store(tmp_path):
     s = Store(tmp_path)
     yield s
     s.close()
-
-
-async def started(store, **settings):
-    service = RunService(store, RunSettings(), front="server")
-    await service.open()
-    token = load_token(store.home)
-    server = await serve(service, ServerSettings(port=0, **settings), token)
-    return service, server, token
-
-
-def with_server(store, check, **settings):
-    async def go():
-        service, server, token = await started(store, **settings)
-        try:
-            async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
-                return await check(client, token, server)
-        finally:
-            await server.stop()
-            await service.close()
-
-    return asyncio.run(go())
 
 
 def test_every_route_but_health_needs_the_token(store):
