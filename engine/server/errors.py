@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -76,8 +77,14 @@ def install_handlers(api: FastAPI) -> None:
         return _problem(e.status, e.detail, **e.extra)
 
     @api.exception_handler(HTTPException)
-    async def http_error(_r: Request, e: HTTPException):
-        return _problem(e.status_code, str(e.detail), headers=getattr(e, "headers", None))
+    async def http_error(request: Request, e: HTTPException):
+        headers = getattr(e, "headers", None)
+        if e.status_code == 405:  # Allow: every method of the path (starlette names only the first route's)
+            path = request.url.path
+            methods = {m.upper() for template, ops in api.openapi()["paths"].items()
+                       if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path) for m in ops}
+            headers = {"Allow": ", ".join(sorted(methods))}
+        return _problem(e.status_code, str(e.detail), headers=headers)
 
     @api.exception_handler(RequestValidationError)
     async def unreadable(_r: Request, e: RequestValidationError):

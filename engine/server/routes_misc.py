@@ -6,9 +6,11 @@ import asyncio
 import hmac
 import json
 import re
+from typing import Literal
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field, create_model
 
 from ..errors import DocumentError, WorkflowInvalid
 from ..executor.single import single_block_workflow
@@ -48,13 +50,9 @@ def misc_routes(service) -> APIRouter:
         """The block catalogue: each block's ports and its config's JSON schema."""
         return {"blocks": registry.describe()}
 
-    @r.post("/api/v1/nodes/test", operation_id="testNode", tags=["blocks"], response_model=NodeTestResult,
-            responses=answers(408))
     async def test_node(body: NodeTest):
         """Run one block on the given inputs and config (images as SPEC §10 JSON): its outputs and a preview."""
         cls = registry.get(body.block)
-        if cls is None:
-            raise HTTPProblem(422, f"unknown block type {body.block!r} (GET /api/v1/blocks lists them)")
         outs = [p.name for p in cls.output_ports()]
         wf = single_block_workflow(body.block, list(body.inputs), body.config, outs)
         handle = service.start(wf, body.inputs, trigger="http", mode="sync", events=False)
@@ -70,6 +68,13 @@ def misc_routes(service) -> APIRouter:
         return {"run_id": result.run_id, "status": result.status, "duration_ms": result.duration_ms,
                 "outputs": await blocking(to_json, result.outputs), "preview": preview,
                 "error": (node.error if node is not None else None) or result.error}
+
+    # the block field names the catalogue's types, so the document says which blocks there are
+    kinds = tuple(sorted(b.type for b in registry)) or ("none",)
+    test_node.__annotations__["body"] = create_model("NodeTest", __base__=NodeTest, block=(
+        Literal[kinds], Field(description="a block type (GET /api/v1/blocks)")))
+    r.post("/api/v1/nodes/test", operation_id="testNode", tags=["blocks"], response_model=NodeTestResult,
+           responses=answers(408))(test_node)
 
     @r.post("/api/v1/validate", operation_id="validateWorkflow", tags=["workflows"], response_model=Validation,
             responses=answers())

@@ -22,12 +22,17 @@ R = "/api/v1/runs"
 RUN_ID = {"run_id": "$response.body#/run_id"}
 _RUN_LINKS = {"getRun": {"operationId": "getRun", "parameters": RUN_ID},
               "runEvents": {"operationId": "runEvents", "parameters": RUN_ID},
-              "cancelRun": {"operationId": "cancelRun", "parameters": RUN_ID}}
+              "cancelRun": {"operationId": "cancelRun", "parameters": RUN_ID},
+              "reorderRun": {"operationId": "reorderRun", "parameters": RUN_ID},
+              "replayRun": {"operationId": "replayRun", "parameters": RUN_ID}}
 _ACCEPTED = {"model": RunAccepted, "description": "queued (async, background) or started (replay)",
              "links": _RUN_LINKS}
 _SSE = {"description": "Server-Sent Events: `id:` is the event's seq, `event:` its kind, `data:` its JSON; "
                        "ends after run_finished (or with `event: overflow` / `event: closing`)",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+        "content": {"text/event-stream": {"schema": {  # (OpenAPI < 3.2: the schema of each event)
+            "type": "object", "required": ["event", "data"],
+            "properties": {"id": {"type": "string", "pattern": "^[0-9]+$"}, "event": {"type": "string"},
+                           "data": {"type": "string", "description": "the event as JSON"}}}}}}
 
 
 def record(info, nodes=None) -> dict:
@@ -106,14 +111,12 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
     async def patch_run(run_id: str, body: RunPatch):
         """A queued run's priority, or its place: just ``before`` or ``after`` another queued run (taking its
         priority). 409 when the run is not queued."""
-        given = [k for k in ("priority", "before", "after") if getattr(body, k) is not None]
-        if len(given) != 1:
-            raise HTTPProblem(422, "give exactly one of priority, before and after")
         await blocking(store.runs.get, run_id)
-        if body.priority is not None:
+        if getattr(body, "priority", None) is not None:
             await blocking(service.set_priority, run_id, body.priority)
         else:
-            await blocking(lambda: service.move(run_id, before=body.before, after=body.after))
+            await blocking(lambda: service.move(run_id, before=getattr(body, "before", None),
+                                                after=getattr(body, "after", None)))
         return record(await blocking(store.runs.get, run_id))
 
     @r.post(R + "/{run_id}/cancel", operation_id="cancelRun", response_model=Cancelled, responses=answers(404))

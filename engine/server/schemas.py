@@ -48,7 +48,7 @@ class WorkflowDetail(WorkflowSummary):
 
 
 class WorkflowBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     document: dict[str, Any] = Field(description="a workflow document (SPEC §2)")
     message: str | None = Field(None, max_length=2000, description="the version's message")
     is_template: bool | None = None
@@ -74,7 +74,7 @@ class Deleted(BaseModel):
 
 
 class RunRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     inputs: dict[str, Any] = Field(default_factory=dict, description="input name → value (images as SPEC §10 JSON)")
     mode: Literal["sync", "async", "background"] = "sync"
     priority: int = Field(5, ge=1, le=10)
@@ -142,11 +142,22 @@ class Paused(BaseModel):
     paused: bool
 
 
-class RunPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    priority: int | None = Field(None, ge=1, le=10)
-    before: str | None = Field(None, max_length=64, description="put the run just before this queued run")
-    after: str | None = Field(None, max_length=64, description="put the run just after this queued run")
+class NewPriority(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    priority: int = Field(ge=1, le=10)
+
+
+class MoveBefore(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    before: str = Field(min_length=1, max_length=64, description="put the run just before this queued run")
+
+
+class MoveAfter(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    after: str = Field(min_length=1, max_length=64, description="put the run just after this queued run")
+
+
+RunPatch = NewPriority | MoveBefore | MoveAfter
 
 
 class Cancelled(BaseModel):
@@ -169,7 +180,7 @@ class HookAccepted(BaseModel):
 
 
 class NodeTest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     block: str = Field(max_length=200, description="a block type from GET /blocks")
     config: dict[str, Any] = Field(default_factory=dict)
     inputs: dict[str, Any] = Field(default_factory=dict)
@@ -186,7 +197,7 @@ class NodeTestResult(BaseModel):
 
 
 class ValidateBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     document: dict[str, Any]
 
 
