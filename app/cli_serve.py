@@ -16,13 +16,14 @@ async def _serve(args) -> int:
     from engine.server import ServerSettings, load_token, serve
     from engine.store import Store
 
-    try:
-        settings = ServerSettings(host=args.host, port=args.port)
-    except ValueError as e:
-        print(f"nodeloom serve: {e}", file=sys.stderr)
-        return 2
     store = Store(args.home)
     try:
+        try:
+            given = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+            settings = ServerSettings.from_store(store, **given)
+        except (ValueError, TypeError) as e:
+            print(f"nodeloom serve: {e}", file=sys.stderr)
+            return 2
         async with RunService(store, RunSettings.from_store(store), front="server", trigger="http",
                               dispatch=not args.no_dispatch) as service:
             try:
@@ -48,8 +49,8 @@ def cmd_serve(args) -> int:
 
 def add_serve_command(sub) -> None:
     p = sub.add_parser("serve", help="the HTTP server on this data folder, until Ctrl+C or SIGTERM")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer "
-                                                       "only; another address prints the token and warns)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free one)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1: this computer only; another address "
+                                  "prints the token and warns)")
+    p.add_argument("--port", type=int, help="port (default 8765, or the data folder's setting; 0: any free one)")
     p.add_argument("--no-dispatch", action="store_true", help="do not start queued runs here")
     p.set_defaults(func=cmd_serve)

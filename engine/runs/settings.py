@@ -58,11 +58,13 @@ class RunSettings:
     @classmethod
     def from_store(cls, store, environ: Mapping[str, str] | None = None, **overrides) -> "RunSettings":
         """:meth:`from_environ` with the data folder's own settings (Edit ▸ Settings… writes them): queued runs
-        at once and the largest image; ``overrides`` win over both."""
-        from ..store import MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
+        at once, queued runs at most, the largest image, private callbacks; ``overrides`` win over both."""
+        from ..store import ALLOW_PRIVATE_CALLBACKS, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS, MAX_QUEUED_RUNS
 
         kept = {"max_concurrent_runs": store.setting(MAX_CONCURRENT_RUNS),
-                "max_image_megapixels": store.setting(MAX_IMAGE_MEGAPIXELS)}
+                "max_image_megapixels": store.setting(MAX_IMAGE_MEGAPIXELS),
+                "max_queued_runs": store.setting(MAX_QUEUED_RUNS),
+                "allow_private_callbacks": store.setting(ALLOW_PRIVATE_CALLBACKS)}
         return cls.from_environ(environ, **{**{k: v for k, v in kept.items() if v is not None}, **overrides})
 
     @classmethod

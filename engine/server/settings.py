@@ -46,3 +46,14 @@ class ServerSettings:
 
     def replace(self, **changes) -> "ServerSettings":
         return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_store(cls, store, **overrides) -> "ServerSettings":
+        """The data folder's server settings (keys ``server.<field>``, written by the settings dialog or
+        ``store.set_setting``); ``overrides`` (command-line options) win."""
+        kept = {}
+        for f in dataclasses.fields(cls):
+            value = store.setting(f"server.{f.name}")
+            if value is not None:
+                kept[f.name] = tuple(value) if isinstance(value, list) else value
+        return cls(**{**kept, **overrides})

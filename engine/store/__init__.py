@@ -31,15 +31,17 @@ from .queue import DEFAULT_PRIORITY, QueueRepo, QueueView
 from .runs import NodeRunInfo, Recovered, RunInfo, RunRepo
 from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 
-__all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo", "WorkflowInfo", "VersionInfo",
-           "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
+__all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo",
+           "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
            "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
-           "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS"]
+           "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS"]
 
 DB_NAME = "nodeloom.db"
 CACHE_LIMIT_MB = "cache.size_limit_mb"          # data-folder settings (the settings table)
 MAX_CONCURRENT_RUNS = "runs.max_concurrent_runs"
 MAX_IMAGE_MEGAPIXELS = "images.max_megapixels"
+MAX_QUEUED_RUNS = "runs.max_queued_runs"
+ALLOW_PRIVATE_CALLBACKS = "server.allow_private_callbacks"
 
 
 class Store:
