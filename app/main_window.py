@@ -43,6 +43,7 @@ from .window.menus import ContextMenus
 from .window.outputs import OutputsController
 from .window.queue import QueueController
 from .window.runs import RunsController
+from .window.server import ServerController
 from .window.settings import SettingsController
 from .window.versions import VersionsController
 from .window.workflows import WorkflowsController
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.menus = ContextMenus(self)
         self.queue = QueueController(self)
         self.prefs = SettingsController(self)
+        self.server = ServerController(self)
         self.setWindowTitle("Nodeloom")
         self.setWindowIcon(app_icon())
         self.resize(1400, 860)
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self.leaving: str | None = None
         self.unsaved_box: QMessageBox | None = None
         self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
+        self.server.show_state()
         self.recovery.offer()
 
     # -- building ------------------------------------------------------------------------------------------
@@ -294,6 +297,7 @@ class MainWindow(QMainWindow):
         return box
 
     async def aclose(self) -> None:
+        await self.server.stop()
         await self.runs.close()
         self.store.close()
 

@@ -26,7 +26,7 @@ class PropertiesDialog(QDialog):
 
     submitted = Signal(dict)
 
-    def __init__(self, doc, parent=None, *, first_save: bool = False):
+    def __init__(self, doc, parent=None, *, first_save: bool = False, extra=None):
         super().__init__(parent)
         self.setObjectName("propertiesDialog")
         self.doc = doc
@@ -51,6 +51,8 @@ class PropertiesDialog(QDialog):
         if first_save:
             layout.addWidget(QLabel("Give the workflow a name before its first version is stored."))
         layout.addLayout(form)
+        if extra is not None:  # (the webhook box of a stored workflow)
+            layout.addWidget(extra)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self._submit)

@@ -57,6 +57,10 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Run", "Run this &node", "actionRunNode", ("Ctrl+Return",), lambda w: w.runs.run_selected_node()),
     ("&Run", "&Pin / unpin outputs", "actionPin", ("Ctrl+Shift+P",), lambda w: w.outputs.pin_selected()),
     ("&Run", None, "", (), None),
+    ("&Server", "&Start server", "actionServerStart", (), lambda w: w.server.start_soon()),
+    ("&Server", "S&top server", "actionServerStop", (), lambda w: w.server.stop_soon()),
+    ("&Server", None, "", (), None),
+    ("&Server", "&Address, token and curl command…", "actionServerInfo", (), lambda w: w.server.show_dialog()),
 ]
 TOOLBAR = ("actionNew", "actionSave", "actionUndo", "actionRedo", "actionRun", "actionEnqueue", "actionStop")
 ICON_OF = {"actionNew": "new", "actionSave": "save", "actionUndo": "undo", "actionRedo": "redo", "actionRun": "run",

@@ -46,6 +46,7 @@ class RunsController:
         self.live_runs: dict[str, LiveRun] = {}   # run id → what shows it on a canvas
         self.followed: dict[str, EditorTab] = {}  # queued run id → the tab to show it on when it starts
         self.running: str | None = None           # the run Stop cancels
+        self._outside: set[str] = set()           # runs started over HTTP (…) being put on a tab
 
     # -- the service ---------------------------------------------------------------------------------------
 
@@ -91,7 +92,8 @@ class RunsController:
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
         if live is None:
-            tab = self.followed.pop(ev.run_id, None) if isinstance(ev, RunStarted) else None
+            tab = (self.followed.pop(ev.run_id, None) or self._started_elsewhere(ev)) if isinstance(ev, RunStarted) \
+                else None
             if tab is None or tab.closing:
                 return  # another run's (a sub-workflow's shows as progress on its node)
             live = self.follow_run(tab, ev.run_id)  # a queued run opened on the canvas: it starts now
@@ -108,11 +110,36 @@ class RunsController:
             self.w.run_panel.log(f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.message}", ev, tab=tab)
         elif isinstance(ev, RunFinished):
             self.live_runs.pop(ev.run_id, None)
+            if getattr(live, "from_outside", False):
+                asyncio.ensure_future(self._outside_finished(tab, ev.run_id, ev.status))
+
+    def _started_elsewhere(self, ev) -> EditorTab | None:
+        """The open tab of the workflow a run started over HTTP, by a webhook or a trigger is of: it lights up
+        there (only its stored workflow's tab, and not while another run shows on it)."""
+        if self.service is None:
+            return None
+        workflow_id, trigger = self.service.origin(ev.run_id)
+        if not workflow_id or trigger in (None, "editor", "replay", "sub_workflow"):
+            return None
+        for tab in self.w.editor_tabs():
+            if tab.doc.workflow_id == workflow_id and not tab.closing and not any(
+                    lv.tab is tab for lv in self.live_runs.values()):
+                self.w.run_panel.log(f"▶ {tab.doc.name} — started by {trigger} (run {ev.run_id[:8]})", tab=tab)
+                self._outside.add(ev.run_id)
+                return tab
+        return None
+
+    async def _outside_finished(self, tab: EditorTab, run_id: str, status: str) -> None:
+        self.w.run_panel.log(f"■ {status} (run {run_id[:8]})", tab=tab)
+        await self.service.recorder.recorded(run_id)
+        await self._show_finished(tab, run_id)
 
     def follow_run(self, tab: EditorTab, run_id: str) -> LiveRun:
         """Show a run of this process on ``tab``'s canvas as it goes on."""
         live = LiveRun(tab.scene, run_id, self.service.run_blocking)
         live.tab = tab
+        live.from_outside = run_id in self._outside
+        self._outside.discard(run_id)
         self.live_runs[run_id] = live
         return live
 

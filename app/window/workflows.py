@@ -103,7 +103,14 @@ class WorkflowsController:
             if first_save and self.w.current_tab() is tab:
                 self.save()
 
-        dialog = PropertiesDialog(tab.doc, self.w, first_save=first_save)
+        extra = None
+        if tab.doc.workflow_id and not first_save:
+            from ..server_dialog import HookBox
+
+            wid = tab.doc.workflow_id
+            url, secret = self.w.server.hook(wid)
+            extra = HookBox(url, secret, lambda: self.w.store.hooks.regenerate(wid))
+        dialog = PropertiesDialog(tab.doc, self.w, first_save=first_save, extra=extra)
         dialog.submitted.connect(submitted)
         self.properties_dialog = dialog
         dialog.open()

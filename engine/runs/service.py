@@ -43,6 +43,7 @@ from .targets import Targets
 __all__ = ["RunService"]
 
 log = logging.getLogger(__name__)
+ORIGINS = 1000  # runs whose origin is remembered (the editor reads it when their events arrive)
 EVENTS_BUFFER = 10_000  # a handle's own events; the oldest go first when nobody reads them
 
 
@@ -67,6 +68,7 @@ class RunService:
         self._handles: dict[str, RunHandle] = {}
         self._background: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._origins: dict[str, tuple] = {}  # run id → (workflow id, trigger): this process's latest runs
         self._cancelled: set[str] = set()  # runs someone cancelled here: a clean stop does not re-queue them
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -182,7 +184,10 @@ class RunService:
             if sub is not None:
                 sub.close()
             raise
-        handle = RunHandle(run_id, execution, sub, self.recorder)
+        handle = RunHandle(run_id, execution, sub, self.recorder, wid, meta.get("trigger"))
+        self._origins[run_id] = (wid, meta.get("trigger"))
+        if len(self._origins) > ORIGINS:
+            del self._origins[next(iter(self._origins))]
         self._handles[run_id] = handle
 
         def ended(task, rid=run_id) -> None:
@@ -216,7 +221,7 @@ class RunService:
                 raise NotFound(f"queued run {info.id} names no workflow")
             plan = self.targets.stored(info.workflow_id, info.version)
             check_references(self.store, plan.workflow, info.workflow_id)
-        meta = {"claimed": True, "workflow_id": info.workflow_id}
+        meta = {"claimed": True, "workflow_id": info.workflow_id, "trigger": info.trigger}
         return self._begin(plan, info.inputs, meta, base_dir=options.get("base_dir"),
                            use_cache=options.get("use_cache", True),
                            use_pins=options.get("use_pins", False), run_id=info.id, events=False,
@@ -364,6 +369,10 @@ class RunService:
         self.recovered = found
         if found.requeued:
             self._wake()
+
+    def origin(self, run_id: str) -> tuple[str | None, str | None]:
+        """(workflow id, trigger) of one of the latest runs started in this process, else (None, None)."""
+        return self._origins.get(run_id, (None, None))
 
     def handle(self, run_id: str) -> RunHandle | None:
         """The handle of a run running in this process."""

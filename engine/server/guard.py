@@ -54,10 +54,15 @@ class _Bucket:
 class Guard:
     def __init__(self, app, settings: ServerSettings, token: str):
         self.app, self.settings = app, settings
-        self._token = ("Bearer " + token).encode("ascii")
+        self.set_token(token)
         self._hosts = settings.hosts()
         self._origins = frozenset(settings.allowed_origins)
         self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def set_token(self, token: str) -> None:
+        if len(token) < 22:  # 128 bits in url-safe base64
+            raise ValueError("a server token must hold at least 128 bits")
+        self._token = ("Bearer " + token).encode("ascii")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):

@@ -30,8 +30,8 @@ class _Uvicorn(uvicorn.Server):
 class Server:
     """A running server: its address, and ``stop()``."""
 
-    def __init__(self, uv: _Uvicorn, task: asyncio.Task, settings: ServerSettings, closing: asyncio.Event):
-        self._uv, self._task, self.settings, self._closing = uv, task, settings, closing
+    def __init__(self, uv: _Uvicorn, task: asyncio.Task, settings: ServerSettings, app):
+        self._uv, self._task, self.settings, self._app = uv, task, settings, app
 
     @property
     def port(self) -> int:
@@ -47,7 +47,7 @@ class Server:
 
     async def stop(self, timeout: float = 2.0) -> None:
         """Stop accepting, end open streams and connections, and return within ``timeout`` seconds."""
-        self._closing.set()
+        self._app.closing.set()
         self._uv.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(self._task), timeout)
@@ -55,6 +55,10 @@ class Server:
             self._uv.force_exit = True
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    def set_token(self, token: str) -> None:
+        """Requests need ``token`` from now on (the old one gets 401)."""
+        self._app.set_token(token)
 
     async def wait(self) -> None:
         await asyncio.shield(self._task)
@@ -77,7 +81,7 @@ async def serve(service, settings: ServerSettings, token: str) -> Server:
             await task  # (raises what stopped it)
             raise OSError(f"the server stopped while starting on {settings.host}:{settings.port}")
         await asyncio.sleep(0.01)
-    return Server(uv, task, settings, app.closing)
+    return Server(uv, task, settings, app)
 
 
 def _bind(settings: ServerSettings) -> socket.socket:
