@@ -30,7 +30,8 @@ from ..values import to_json
 __all__ = ["RunRecorder", "COALESCE_S"]
 
 log = logging.getLogger(__name__)
-COALESCE_S = 0.02  # events arriving this soon after one another are written in one transaction
+COALESCE_S = 0.02
+WRITTEN = 10_000  # runs remembered as written, for recorded() called after the fact  # events arriving this soon after one another are written in one transaction
 
 _NODE_STARTED = ("INSERT INTO node_runs (run_id, node_id, iteration, status, attempts, started_at, cached) "
                  "VALUES (?, ?, ?, 'running', 1, ?, 0)")
@@ -61,7 +62,8 @@ class RunRecorder:
         self._meta: dict[str, dict[str, Any]] = {}
         self._node_rows: dict[tuple, int] = {}
         self._event_counts: dict[str, int] = {}  # events stored per running run (MAX_STORED_EVENTS)
-        self._done: dict[str, asyncio.Future] = {}
+        self._done: dict[str, asyncio.Future] = {}  # runs someone waits for, until they are written
+        self._written: dict[str, None] = {}  # the latest runs written (ordered: the oldest go first)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
         self._poke: asyncio.Future | None = None
         self.after_finish: Callable[[Session], Any] | None = None
@@ -86,14 +88,12 @@ class RunRecorder:
 
     async def recorded(self, run_id: str) -> None:
         """Wait until the run's ``run_finished`` is written."""
+        if run_id in self._written:
+            return
         fut = self._done.get(run_id)
         if fut is None:
             fut = self._done[run_id] = asyncio.get_running_loop().create_future()
-        try:
-            await asyncio.shield(fut)
-        finally:
-            if fut.done():
-                self._done.pop(run_id, None)
+        await asyncio.shield(fut)
 
     def poke(self) -> None:
         """A run ended: write what is buffered now rather than after the coalescing pause."""
@@ -123,14 +123,12 @@ class RunRecorder:
                 self.on_after_finish(extra)
             for ev in batch:
                 if isinstance(ev, RunFinished):
-                    fut = self._done.get(ev.run_id)
-                    if fut is None:
-                        fut = self._done[ev.run_id] = loop.create_future()
-                    if not fut.done():
+                    fut = self._done.pop(ev.run_id, None)
+                    if fut is not None and not fut.done():
                         fut.set_result(None)
-            if len(self._done) > 10_000:  # runs nobody waited for: forget their futures
-                for rid in [r for r, f in self._done.items() if f.done()]:
-                    del self._done[rid]
+                    self._written[ev.run_id] = None  # (a later recorded() returns at once)
+                    if len(self._written) > WRITTEN:
+                        del self._written[next(iter(self._written))]
 
     def _write(self, batch: list):
         with self.db.write() as s:

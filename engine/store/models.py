@@ -78,7 +78,9 @@ class RunRow(Base):
 
     __table_args__ = (Index("ix_runs_workflow", "workflow_id", "created_at"), Index("ix_runs_status", "status"),
                       Index("ix_runs_queue", "status", text("priority DESC"), "queue_position", "created_at"),
-                      Index("ix_runs_owner", "owner", "status"), Index("ix_runs_draft", "draft_id"))
+                      Index("ix_runs_owner", "owner", "status"), Index("ix_runs_draft", "draft_id"),
+                      Index("ix_runs_waiting", "queue_position",
+                            sqlite_where=text("status = 'queued' AND from_queue = 1")))
 
 
 class NodeRunRow(Base):

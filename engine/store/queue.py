@@ -30,6 +30,11 @@ __all__ = ["QueueRepo", "QueueView", "PRIORITIES", "DEFAULT_PRIORITY"]
 PRIORITIES = range(1, 11)
 DEFAULT_PRIORITY = 5
 _PAUSED = "queue.paused"
+_WAITING = "SELECT count(*) FROM runs INDEXED BY ix_runs_waiting WHERE status = 'queued' AND from_queue = 1"
+_LAST_POSITION = "SELECT max(queue_position) FROM runs INDEXED BY ix_runs_waiting WHERE status = 'queued' AND from_queue = 1"
+_INSERT = ("INSERT INTO runs (id, workflow_id, version, document, workflow_name, status, mode, priority, trigger, "
+           "inputs, created_at, from_queue, queue_position, requeued, cancel_requested, options, draft_id) "
+           "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, 1, ?, 0, 0, ?, ?)")
 _TINY = 1e-6  # positions closer than this are renumbered
 _NAMES = ("id", "workflow_id", "version", "workflow_name", "status", "mode", "priority", "trigger", "inputs", "error",
           "created_at", "started_at", "finished_at", "duration_ms", "replay_of", "from_node", "parent_run_id", "owner",
@@ -89,25 +94,32 @@ class QueueRepo:
 
     def add(self, rows: Iterable[dict], *, limit: int | None = None) -> list[str]:
         """Store queued runs, all in one transaction, after every run queued now. Each row holds ``runs``
-        columns (workflow_id, version, document, workflow_name, inputs, priority, trigger, options, …)."""
+        columns (workflow_id, version, document, workflow_name, inputs, priority, trigger, options, …).
+        Plain SQL on the DBAPI cursor: this is every accepted run's path (SQLAlchemy statements cost ~2 ms of
+        CPU a call)."""
         rows = list(rows)
         now = time.time()
         with self.db.write() as s:
-            if limit is not None:
-                waiting = s.scalar(select(func.count()).select_from(RunRow).where(_queued()))
-                if waiting + len(rows) > limit:
-                    raise QueueFull(f"the queue is full ({waiting} runs wait; at most {limit})")
-            last = s.scalar(select(func.max(RunRow.queue_position)).where(_queued())) or 0.0
-            ids = []
-            values = []
-            for i, row in enumerate(rows, 1):
-                rid = row.get("id") or uuid.uuid4().hex
-                ids.append(rid)
-                values.append({"mode": "async", "priority": DEFAULT_PRIORITY, "workflow_name": "", "inputs": {},
-                               "trigger": "cli", **row, "id": rid, "status": "queued", "from_queue": True, "created_at": now,
-                               "queue_position": last + i})
-            if values:
-                s.execute(RunRow.__table__.insert(), values)
+            cur = s.connection().connection.cursor()
+            try:
+                if limit is not None:
+                    waiting = cur.execute(_WAITING).fetchone()[0]
+                    if waiting + len(rows) > limit:
+                        raise QueueFull(f"the queue is full ({waiting} runs wait; at most {limit})")
+                last = cur.execute(_LAST_POSITION).fetchone()[0] or 0.0
+                ids, values = [], []
+                for i, row in enumerate(rows, 1):
+                    rid = row.get("id") or uuid.uuid4().hex
+                    ids.append(rid)
+                    options = row.get("options")
+                    values.append((rid, row.get("workflow_id"), row.get("version"), row.get("document"),
+                                   row.get("workflow_name", ""), row.get("mode", "async"),
+                                   row.get("priority", DEFAULT_PRIORITY), row.get("trigger", "cli"),
+                                   json.dumps(row.get("inputs") or {}), now, last + i,
+                                   None if options is None else json.dumps(options), row.get("draft_id")))
+                cur.executemany(_INSERT, values)
+            finally:
+                cur.close()
         return ids
 
     # -- reading -------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 run_events: every event a run emitted, in ``seq`` order, as its JSON form — what an SSE or WebSocket client
 that subscribes late (or reconnects with ``Last-Event-ID``) is sent first, whichever process ran the run.
 hooks: a workflow's webhook secret. hook_deliveries: the ``X-Nodeloom-Delivery`` ids received in the last
-24 hours (a repeated one is not run again).
+24 hours (a repeated one is not run again). ix_runs_waiting: the queued runs' places, for accepting runs.
 
 run_events has no foreign key on purpose: the recorder writes a run's events in the batch that inserts the run,
 and a constraint failing there would lose the batch's node records too.
@@ -44,9 +44,13 @@ def upgrade() -> None:
         sa.Column("run_id", sa.String(32), nullable=True),
     )
     op.create_index("ix_hook_deliveries_time", "hook_deliveries", ["received_at"])
+    # accepting a run reads how many wait and the last place: from this small index, not the runs table
+    op.create_index("ix_runs_waiting", "runs", ["queue_position"],
+                    sqlite_where=sa.text("status = 'queued' AND from_queue = 1"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_runs_waiting", "runs")
     op.drop_index("ix_hook_deliveries_time", "hook_deliveries")
     op.drop_table("hook_deliveries")
     op.drop_table("hooks")

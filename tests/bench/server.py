@@ -1,0 +1,193 @@
+"""The HTTP server (issue 13's figures), one JSON line per case, ours and the comparator in the same run.
+
+- sse_latency_p99: ~1,000 events of a real run (a ForEach of 250 items, each a short delay and a transform), from
+  the engine's timestamp to the client's receipt over SSE; baseline: a bare FastAPI SSE endpoint fed by a plain
+  asyncio queue on the same loop, sent the same number of events at the same pace. Target: p99 ≤ 2× the bare
+  p99 (and ≤ 10 ms absolute, printed as ``p99_ms``).
+- accept_1000_async: 1,000 ``POST /workflows/{id}/run`` (async: validated, stored in the persistent queue, 202)
+  from one client, 20 at a time; baseline: the same client posting to a bare FastAPI endpoint that does nothing.
+  Target: ≤ 1.5×.
+Both servers are real uvicorn on loopback ports on one loop; the client runs on its own thread and loop.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parents[2])
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.responses import JSONResponse, StreamingResponse  # noqa: E402
+
+from engine.runs import RunService, RunSettings  # noqa: E402
+from engine.server import ServerSettings, load_token, serve  # noqa: E402
+from engine.server.serve import _Uvicorn  # noqa: E402
+from engine.store import Store  # noqa: E402
+from tests.builder import Flow  # noqa: E402
+
+ITEMS, PACE_S, POSTS, AT_ONCE = 250, 0.0025, 1000, 20
+
+
+def line(case: str, ours: float, baseline: float, unit: str, target: str, **extra) -> None:
+    print(json.dumps({"bench": "server", "case": case, "ours": round(ours, 4), "baseline": round(baseline, 4),
+                      "unit": unit, "ratio": round(ours / baseline, 3), "target": target, **extra}), flush=True)
+
+
+def p99(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def bare_app(queue: asyncio.Queue) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/events")
+    async def events():
+        async def gen():
+            while True:
+                item = await queue.get()
+                if item is None:
+                    return
+                yield f"id: {item['seq']}\nevent: tick\ndata: {json.dumps(item)}\n\n"
+        return StreamingResponse(gen(), media_type="text/event-stream")
+
+    @app.post("/run")
+    async def run(body: dict):
+        return JSONResponse({"run_id": "x", "status": "queued"}, status_code=202)
+
+    return app
+
+
+async def client(*args: str):
+    """The client, in its own process (a thread would share our GIL and pace both servers by its switches)."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, __file__, "--client", *args,
+                                                stdout=asyncio.subprocess.PIPE)
+    ready = await proc.stdout.readline()
+    assert ready.strip() == b"ready", ready
+    return proc
+
+
+async def client_result(proc):
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0
+    return json.loads(out)
+
+
+async def read_sse(url: str, headers: dict) -> list[float]:
+    latencies = []
+    async with httpx.AsyncClient(timeout=60, headers=headers) as c:
+        async with c.stream("GET", url) as s:
+            print("ready", flush=True)
+            buf = ""
+            async for chunk in s.aiter_text():
+                now = time.time()
+                buf += chunk
+                while "\n\n" in buf:
+                    block, buf = buf.split("\n\n", 1)
+                    data = next((ln[6:] for ln in block.splitlines() if ln.startswith("data: ")), None)
+                    if data:
+                        d = json.loads(data)
+                        if d.get("kind") in ("node_started", "node_finished", None):
+                            latencies.append((now - d["ts"]) * 1000)
+    return latencies
+
+
+async def post_all(url: str, headers: dict, body: dict) -> float:
+    limits = httpx.Limits(max_connections=AT_ONCE)
+    async with httpx.AsyncClient(timeout=60, headers=headers, limits=limits) as c:
+        gate = asyncio.Semaphore(AT_ONCE)
+        await c.post(url, json=body)  # warm the connection pool
+        print("ready", flush=True)
+
+        async def one(i):
+            async with gate:
+                r = await c.post(url, json=body)
+                assert r.status_code == 202, r.text
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(POSTS)))
+        return time.perf_counter() - t0
+
+
+async def main() -> None:
+    store = Store(Path(tempfile.mkdtemp(prefix="nodeloom-bench-server-")), install_templates=False)
+    loop_wf = (Flow("Loop").node("items", "constant", value=list(range(ITEMS))).node("each", "foreach")
+               .node("wait", "delay", seconds=PACE_S).node("sq", "transform", expression="data * data")
+               .node("col", "collect").node("out", "output", name="out")
+               .edge("items.value", "each.items").edge("each.item", "wait.value").edge("wait.value", "sq.data")
+               .edge("sq.result", "col.value").edge("col.items", "out.value").build())
+    loop_id = store.workflows.create(loop_wf).id
+    one_id = store.workflows.create(Flow("One").node("i", "input", name="x").build()).id
+    service = RunService(store, RunSettings(max_queued_runs=10**6, queue_poll_s=0.05), front="server",
+                         trigger="http", dispatch=True)
+    await service.open()
+    token = load_token(store.home)
+    server = await serve(service, ServerSettings(port=0, requests_per_minute=10**7, runs_per_minute=10**7), token)
+    queue: asyncio.Queue = asyncio.Queue()
+    bare = _Uvicorn(uvicorn.Config(bare_app(queue), host="127.0.0.1", port=0, lifespan="off", log_level="warning"))
+    bare_task = asyncio.ensure_future(bare.serve())
+    while not bare.started:
+        await asyncio.sleep(0.01)
+    bare_url = f"http://127.0.0.1:{bare.servers[0].sockets[0].getsockname()[1]}"
+    try:
+        # SSE, ours: the client subscribes to a queued run, then the run starts (every event is live)
+        service.pause()
+        run_id = await service.enqueue(loop_id, {})
+        proc = await client("sse", f"{server.url}/api/v1/runs/{run_id}/events", token)
+        service.resume()
+        ours = await client_result(proc)
+        # the bare endpoint, sent as many events at the pace the run emitted them
+        proc = await client("sse", f"{bare_url}/events", "")
+        await asyncio.sleep(0.05)
+        for i in range(len(ours)):
+            queue.put_nowait({"seq": i + 1, "ts": time.time()})
+            if i % 4 == 3:
+                await asyncio.sleep(PACE_S)
+        queue.put_nowait(None)
+        theirs = await client_result(proc)
+        line("sse_latency_p99", p99(ours), p99(theirs), "ms", "<= 2", events=len(ours), p99_ms=round(p99(ours), 3),
+             p50_ms=round(sorted(ours)[len(ours) // 2], 3), bare_p50_ms=round(sorted(theirs)[len(theirs) // 2], 3))
+        # accepting 1,000 async runs (the queue held: what is measured is accepting, not running)
+        await service.recorder.recorded(run_id)
+        service.pause()
+        body = json.dumps({"inputs": {"x": 1}, "mode": "async"})
+        proc = await client("post", f"{server.url}/api/v1/workflows/{one_id}/run", token, body)
+        cpu = time.process_time()
+        ours_s = await client_result(proc)
+        ours_cpu = time.process_time() - cpu
+        proc = await client("post", f"{bare_url}/run", "", body)
+        cpu = time.process_time()
+        theirs_s = await client_result(proc)
+        theirs_cpu = time.process_time() - cpu
+        line("accept_1000_async", ours_s, theirs_s, "s", "<= 1.5", server_cpu_ms_per_request=round(ours_cpu, 3),
+             bare_cpu_ms_per_request=round(theirs_cpu, 3))
+    finally:
+        bare.should_exit = True
+        await bare_task
+        await server.stop()
+        await service.close()
+        store.close()
+
+
+def client_main(kind: str, url: str, token: str, body: str = "") -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if kind == "sse":
+        result = asyncio.run(read_sse(url, headers))
+    else:
+        result = asyncio.run(post_all(url, headers, json.loads(body)))
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--client"]:
+        client_main(*sys.argv[2:])
+    else:
+        asyncio.run(main())
