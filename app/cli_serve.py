@@ -34,8 +34,7 @@ async def _serve(args) -> int:
             stop = asyncio.Event()
             interrupts(stop.set)
             print(f"Nodeloom serves {server.url}/api/v1 (token in {store.home / 'server-token'})", flush=True)
-            if not settings.loopback:
-                print(f"token: {load_token(store.home)}", flush=True)
+            print(f"Authorization: Bearer {load_token(store.home)}", flush=True)
             await stop.wait()
             await server.stop()
     finally:

@@ -169,3 +169,52 @@ def test_the_server_imports_nothing_from_the_app_and_the_executor_nothing_from_t
                     [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
                 for name in names:
                     assert not any(name == b or name.startswith(b + ".") for b in banned), (path, name)
+
+
+def test_sigterm_leaves_queued_runs_queued_and_requeues_the_running_one(tmp_path):
+    from .builder import Flow
+
+    store = Store(tmp_path, install_templates=False)
+    wf = Flow("Slow").node("d", "delay", seconds=30).build()
+    wid = store.workflows.create(wf).id
+    store.close()
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(tmp_path), "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().split()[2]
+        assert proc.stdout.readline().startswith("Authorization: Bearer ")
+        auth = {"Authorization": f"Bearer {(tmp_path / 'server-token').read_text().strip()}"}
+        ids = [httpx.post(f"{url}/workflows/{wid}/run", json={"mode": "async"}, headers=auth).json()["run_id"]
+               for _ in range(3)]
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{url}/runs/{ids[0]}", headers=auth).json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    store = Store(tmp_path, install_templates=False)
+    try:
+        assert [store.runs.get(i).status for i in ids] == ["queued"] * 3
+    finally:
+        store.close()
+
+
+def test_cors_headers_only_for_an_exactly_allowed_origin(store):
+    async def check(client, token, server):
+        auth = {"Authorization": f"Bearer {token}"}
+        plain = await client.get("/api/v1/workflows", headers=auth)
+        assert plain.status_code == 200 and "access-control-allow-origin" not in plain.headers
+        ok = await client.get("/api/v1/workflows", headers={**auth, "Origin": "http://localhost:3000"})
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "http://localhost:3000"
+        pre = await client.options("/api/v1/workflows", headers={"Origin": "http://localhost:3000",
+                                                                 "Access-Control-Request-Method": "POST"})
+        assert pre.status_code == 204 and "Authorization" in pre.headers["access-control-allow-headers"]
+        for origin in ("http://localhost:3001", "http://localhost:3000.evil.example", "null"):
+            r = await client.options("/api/v1/workflows", headers={"Origin": origin,
+                                                                   "Access-Control-Request-Method": "POST"})
+            assert r.status_code == 403 and "access-control-allow-origin" not in r.headers, origin
+
+    with_server(store, check, allowed_origins=("http://localhost:3000",))

@@ -2,7 +2,8 @@
 
 1. Host must be the bound address, ``localhost``, loopback, or an allowed name — else 403 (DNS rebinding);
 2. a cross-site request — an ``Origin`` not in the exact allowlist (``Origin: null`` included), or
-   ``Sec-Fetch-Site: cross-site`` — gets 403, WebSocket handshakes included;
+   ``Sec-Fetch-Site: cross-site`` — gets 403, WebSocket handshakes included; an allowed origin gets CORS
+   headers naming it exactly (and its preflights an answer, before the token is asked for);
 3. ``Authorization: Bearer <token>`` on every route but ``/api/v1/health``, compared in constant time — else 401;
 4. a token bucket per client — else 429 with ``Retry-After``;
 5. a body over the limit gets 413 before it is buffered: by its declared length, or as a chunked body grows.
@@ -68,11 +69,18 @@ class Guard:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v for k, v in scope.get("headers", ())}
+        origin = headers.get("origin")
+        if (origin is not None and scope["type"] == "http" and scope["method"] == "OPTIONS"
+                and "access-control-request-method" in headers and self._host_ok(headers)
+                and origin.decode("latin-1") in self._origins):  # a preflight from an allowed origin
+            return await _preflight(send, origin)
         refusal = self._refusal(scope, headers)
         if refusal is not None:
             return await _deny(scope, send, *refusal)
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
+        if origin is not None:  # (allowed: the refusal above saw it) the exact origin, never *
+            send = _with_cors(send, origin)
         declared = headers.get("content-length")
         limit = self.settings.max_body_bytes
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -100,9 +108,12 @@ class Guard:
             if not started:
                 await _deny(scope, send, 413, f"the body is larger than {limit} bytes")
 
+    def _host_ok(self, headers: dict) -> bool:
+        return _hostname(headers.get("host", b"").decode("latin-1")) in self._hosts
+
     def _refusal(self, scope, headers: dict) -> tuple | None:
         host = headers.get("host", b"").decode("latin-1")
-        if _hostname(host) not in self._hosts:
+        if not self._host_ok(headers):
             return 403, f"host {host!r} is not served here"
         origin = headers.get("origin")
         if origin is not None and origin.decode("latin-1") not in self._origins:
@@ -126,6 +137,24 @@ class Guard:
             if wait:
                 return 429, f"too many {kind}: at most {rate} a minute", {"retry-after": str(max(1, round(wait)))}
         return None
+
+
+def _with_cors(send, origin: bytes):
+    async def cors_send(message):
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), (b"access-control-allow-origin", origin),
+                                               (b"vary", b"Origin")]}
+        await send(message)
+    return cors_send
+
+
+async def _preflight(send, origin: bytes) -> None:
+    await send({"type": "http.response.start", "status": 204, "headers": [
+        (b"access-control-allow-origin", origin), (b"vary", b"Origin"),
+        (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE"),
+        (b"access-control-allow-headers", b"Authorization, Content-Type, Last-Event-ID"),
+        (b"access-control-max-age", b"600")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _deny(scope, send, status: int, message: str, extra: dict | None = None) -> None:
