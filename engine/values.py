@@ -9,14 +9,16 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
 import math
 from typing import Any
 
 from PIL import Image
 
 from .errors import BlockError
+from .shapes import has_lone_surrogate
 
-__all__ = ["to_json", "from_json", "image_to_json", "image_from_png", "summarize"]
+__all__ = ["to_json", "from_json", "image_to_json", "image_from_png", "summarize", "json_text"]
 
 
 def image_to_json(img: Image.Image) -> dict:
@@ -73,6 +75,13 @@ def from_json(value: Any) -> Any:
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value
+
+
+def json_text(value: Any) -> str:
+    """JSON text of ``value`` that is valid UTF-8: non-ASCII text as is, unless it holds a lone surrogate (text a
+    run made, e.g. by slicing a string), which is then written as a ``\\u`` escape like everything else."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return json.dumps(value, default=str) if has_lone_surrogate(text) else text
 
 
 def summarize(value: Any, limit: int = 80) -> str:

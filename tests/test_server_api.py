@@ -285,3 +285,21 @@ def test_stopping_the_server_ends_open_streams_and_frees_the_port(store):
             await client.get("/api/v1/health")
 
     with_server(store, check, dispatch=True)
+
+
+def test_text_with_a_lone_surrogate_made_by_a_run_leaves_as_an_escape(store):
+    """A run can make text that is not valid Unicode (slicing, a \\ud800 in an expression): every answer, stored
+    event and stream stays valid UTF-8, with the surrogate as a JSON escape."""
+    async def check(c, service, server):
+        doc = Flow("made").node("t", "transform", expression="'a\\ud800b'").node("o", "output", name="o") \
+            .edge("t.result", "o.value").build().model_dump(mode="json")
+        wid = await create(c, doc)
+        run = await c.post(f"/workflows/{wid}/run", json={})
+        assert run.status_code == 200 and run.json()["outputs"] == {"o": "a\ud800b"}
+        rid = run.json()["run_id"]
+        assert (await c.get(f"/runs/{rid}")).json()["outputs"] == {"o": "a\ud800b"}
+        events = sse_events((await c.get(f"/runs/{rid}/events")).text)
+        assert json.loads(events[-1]["data"])["outputs"] == {"o": "a\ud800b"}
+        assert (await c.get("/runs")).status_code == 200
+
+    with_api(store, check)

@@ -25,7 +25,7 @@ from ..executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinish
 from ..store.db import Database
 from ..store.events import MAX_STORED_EVENTS
 from ..store.models import RunRow
-from ..values import to_json
+from ..values import json_text, to_json
 
 __all__ = ["RunRecorder", "COALESCE_S"]
 
@@ -51,7 +51,7 @@ def _event_json(ev, **known) -> str:
     d.update(known)
     if "iteration" in d:
         d["iteration"] = list(d["iteration"])
-    return json.dumps(d, ensure_ascii=False, default=str)
+    return json_text(d)
 
 
 class RunRecorder:

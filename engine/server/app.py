@@ -10,7 +10,7 @@ import asyncio
 
 from fastapi import FastAPI
 
-from .errors import GUARD_RESPONSES, install_handlers
+from .errors import GUARD_RESPONSES, JSON, install_handlers
 from .guard import HEALTH, Guard
 from .routes_misc import misc_routes
 from .routes_runs import run_routes
@@ -25,7 +25,7 @@ VERSION = "0.1"
 def create_app(service, settings: ServerSettings, token: str) -> Guard:
     """The ASGI app: the guard in front of a FastAPI app whose routes use ``service`` (a RunService)."""
     api = FastAPI(title="Nodeloom", version=VERSION, openapi_url="/api/v1/openapi.json", docs_url=None,
-                  redoc_url=None, responses=GUARD_RESPONSES,
+                  redoc_url=None, responses=GUARD_RESPONSES, default_response_class=JSON,
                   description="Run, queue and watch Nodeloom workflows. Every route but /api/v1/health needs "
                               "`Authorization: Bearer <token>` (the token is in the data folder's server-token).")
     install_handlers(api)

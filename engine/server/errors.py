@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ..errors import DocumentError, InputError, NotFound, QueueError, QueueFull, WorkflowInvalid
+from ..values import json_text
 from .schemas import Problem
 
-__all__ = ["install_handlers", "answers", "GUARD_RESPONSES", "HTTPProblem"]
+__all__ = ["install_handlers", "answers", "GUARD_RESPONSES", "HTTPProblem", "JSON"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,13 @@ def answers(*codes: int, **described: dict) -> dict:
     return out
 
 
+class JSON(JSONResponse):
+    """Every JSON answer: valid UTF-8 even when a run made text with a lone surrogate (then escaped)."""
+
+    def render(self, content) -> bytes:
+        return json_text(content).encode("utf-8")
+
+
 class HTTPProblem(Exception):
     def __init__(self, status: int, detail: str, **extra):
         self.status, self.detail, self.extra = status, detail, extra
@@ -43,7 +51,7 @@ class HTTPProblem(Exception):
 
 def _problem(status: int, detail: str, headers: dict | None = None, **extra) -> JSONResponse:
     body = {"detail": detail, **{k: v for k, v in extra.items() if v is not None}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSON(body, status_code=status, headers=headers)
 
 
 def install_handlers(api: FastAPI) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import re
 from typing import Literal
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
 from pydantic import Field, create_model
 
 from ..errors import DocumentError, WorkflowInvalid
@@ -18,8 +16,8 @@ from ..graph.validate import validate
 from ..model import parse_document
 from ..runs.callbacks import sign
 from ..values import image_to_json, to_json
-from .errors import HTTPProblem, answers
-from .routes_runs import accepted
+from .errors import JSON, HTTPProblem, answers
+from .routes_runs import accepted, ended
 from .schemas import HookAccepted, NodeTest, NodeTestResult, ValidateBody, Validation
 
 __all__ = ["misc_routes"]
@@ -56,13 +54,7 @@ def misc_routes(service) -> APIRouter:
         outs = [p.name for p in cls.output_ports()]
         wf = single_block_workflow(body.block, list(body.inputs), body.config, outs)
         handle = service.start(wf, body.inputs, trigger="http", mode="sync", events=False)
-        try:
-            async with asyncio.timeout(body.timeout_seconds):
-                result = await handle.result()
-        except TimeoutError:
-            handle.cancel()
-            raise HTTPProblem(408, f"the block did not end within {body.timeout_seconds:g} s: it is cancelled",
-                              run_id=handle.run_id) from None
+        result = await ended(handle, body.timeout_seconds, "the block")
         node = result.nodes.get("node")
         preview = await blocking(_preview, result.outputs)
         return {"run_id": result.run_id, "status": result.status, "duration_ms": result.duration_ms,
@@ -114,7 +106,7 @@ def misc_routes(service) -> APIRouter:
             raise HTTPProblem(422, "the body must be a JSON object of input name: value")
         if not await blocking(store.hooks.first_delivery, workflow_id, x_nodeloom_delivery):
             run_id = await blocking(store.hooks.run_of, workflow_id, x_nodeloom_delivery)
-            return JSONResponse({"run_id": run_id, "status": "duplicate"}, status_code=200)
+            return JSON({"run_id": run_id, "status": "duplicate"}, status_code=200)
         try:
             run_id = await service.enqueue(workflow_id, inputs, trigger="webhook", mode="async")
         except Exception:

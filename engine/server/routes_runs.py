@@ -7,16 +7,16 @@ import asyncio
 import json
 
 from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from ..errors import NotFound
 from ..safenet import AddressPolicy, check_url
-from .errors import HTTPProblem, answers
+from .errors import JSON, HTTPProblem, answers
 from .schemas import (Cancelled, Paused, QueueState, RunAccepted, RunObject, RunPage, RunPatch, RunRecord,
                       RunRequest)
 from .stream import Closing, Overflow, check_run, run_events
 
-__all__ = ["run_routes", "record", "accepted"]
+__all__ = ["run_routes", "record", "accepted", "ended"]
 
 R = "/api/v1/runs"
 RUN_ID = {"run_id": "$response.body#/run_id"}
@@ -50,9 +50,20 @@ def record(info, nodes=None) -> dict:
     return d
 
 
-def accepted(request: Request, run_id: str, status: str) -> JSONResponse:
+async def ended(handle, seconds: float, what: str):
+    """The run's result, or 408 after ``seconds`` (the run is then cancelled)."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await handle.result()
+    except TimeoutError:
+        handle.cancel()
+        raise HTTPProblem(408, f"{what} did not end within {seconds:g} s: it is cancelled",
+                          run_id=handle.run_id) from None
+
+
+def accepted(request: Request, run_id: str, status: str) -> JSON:
     url = f"{R}/{run_id}"
-    return JSONResponse({"run_id": run_id, "status": status, "status_url": url, "events_url": url + "/events"},
+    return JSON({"run_id": run_id, "status": status, "status_url": url, "events_url": url + "/events"},
                         status_code=202, headers={"Location": url})
 
 
@@ -78,14 +89,8 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
             run_id = await service.enqueue(workflow_id, body.inputs, mode=body.mode, **common)
             return accepted(request, run_id, "queued")
         handle = service.start(workflow_id, body.inputs, mode="sync", events=False, **common)
-        try:
-            async with asyncio.timeout(body.timeout_seconds):
-                result = await handle.result()
-        except TimeoutError:
-            handle.cancel()
-            raise HTTPProblem(408, f"the run did not end within {body.timeout_seconds:g} s: it is cancelled",
-                              run_id=handle.run_id) from None
-        return JSONResponse(await blocking(result.to_json))
+        result = await ended(handle, body.timeout_seconds, "the run")
+        return JSON(await blocking(result.to_json))
 
     @r.get(R, operation_id="listRuns", response_model=RunPage, responses=answers())
     async def list_runs(workflow_id: str | None = Query(None, max_length=64),

@@ -11,11 +11,11 @@ and it can come back with ``Last-Event-ID``. Every stream ends when the server i
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import AsyncIterator
 
 from ..executor.events import RunFinished, event_to_json
 from ..store.runs import RUN_FINISHED
+from ..values import json_text
 
 __all__ = ["run_events", "check_run", "Overflow", "Closing"]
 
@@ -33,11 +33,11 @@ class Closing(Exception):
 
 
 def _encode(ev) -> tuple[int, str, str]:
-    return ev.seq, ev.kind, json.dumps(event_to_json(ev), ensure_ascii=False, default=str)
+    return ev.seq, ev.kind, json_text(event_to_json(ev))
 
 
 def _stored(d: dict) -> tuple[int, str, str]:
-    return d["seq"], d["kind"], json.dumps(d, ensure_ascii=False)
+    return d["seq"], d["kind"], json_text(d)
 
 
 async def check_run(service, run_id: str) -> None:
@@ -135,7 +135,7 @@ def _final(info, seq: int) -> tuple[int, str, str]:
     d = {"run_id": info.id, "seq": seq, "ts": info.finished_at or info.created_at, "status": info.status,
          "outputs": info.outputs or {}, "error": info.error, "duration_ms": info.duration_ms or 0.0,
          "kind": "run_finished"}
-    return seq, "run_finished", json.dumps(d, ensure_ascii=False)
+    return seq, "run_finished", json_text(d)
 
 
 async def _wait_stored(service, run_id: str, last: int, upto: int) -> list:
