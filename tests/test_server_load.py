@@ -19,7 +19,7 @@ from engine.store import Store
 from .builder import Flow
 
 pytestmark = pytest.mark.timeout(300)
-BURST, LIMIT, CONCURRENT = 1000, 800, 2
+BURST, LIMIT, CONCURRENT = 1000, 400, 2
 
 
 def serve(home):
@@ -37,7 +37,7 @@ def counts(home) -> dict:
 
 def test_a_burst_of_async_runs_all_finish_across_a_sigkill(tmp_path):
     store = Store(tmp_path, install_templates=False)
-    wf = (Flow("Load").node("i", "input", name="x").node("d", "delay", seconds=0.01).node("o", "output", name="y")
+    wf = (Flow("Load").node("i", "input", name="x").node("d", "delay", seconds=0.002).node("o", "output", name="y")
           .edge("i.value", "d.value", "e1").edge("d.value", "o.value", "e2").build())
     wid = store.workflows.create(wf).id
     for key, value in (("server.requests_per_minute", 10**6), ("server.runs_per_minute", 10**6),

@@ -10,11 +10,10 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import httpx
-
-from ..safenet import AddressPolicy, Refused, Resolver, guarded_client
+if TYPE_CHECKING:  # pragma: no cover - httpx costs a sixth of a second at start-up: imported when a callback goes
+    from ..safenet import AddressPolicy, Resolver
 
 __all__ = ["Callbacks", "sign"]
 
@@ -46,6 +45,10 @@ class Callbacks:
         return task
 
     async def _deliver(self, run_id: str, url: str, payload, secret, allow_private: bool) -> None:
+        import httpx
+
+        from ..safenet import AddressPolicy, Refused, guarded_client
+
         try:
             body = json.dumps(await payload(), ensure_ascii=False).encode()
             headers = {"Content-Type": "application/json", "X-Nodeloom-Delivery": run_id,
