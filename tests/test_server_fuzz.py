@@ -23,11 +23,10 @@ pytestmark = pytest.mark.timeout(600)
 def live(tmp_path):
     """A server on its own loop in a thread (the fuzzer is a subprocess): (url, token, log records)."""
     store = Store(tmp_path / "home")
-    ready, stop = threading.Event(), None
+    ready = threading.Event()
     box = {}
 
     def run():
-        nonlocal stop
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
 

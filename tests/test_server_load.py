@@ -18,7 +18,7 @@ from engine.store import Store
 
 from .builder import Flow
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]  # (30 s: run with `pytest -m slow`)
 BURST, LIMIT, CONCURRENT = 1000, 400, 2
 
 
