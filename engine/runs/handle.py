@@ -21,12 +21,10 @@ class RunHandle:
     :class:`RunResult` once the run's record is written; waiting can be given up without stopping the run —
     only :meth:`cancel` stops it (within a second, SPEC §6)."""
 
-    __slots__ = ("run_id", "events", "workflow_id", "trigger", "_execution", "_recorder")
+    __slots__ = ("run_id", "events", "_execution", "_recorder")
 
-    def __init__(self, run_id: str, execution: Execution, events: Subscription | None, recorder: "RunRecorder",
-                 workflow_id: str | None = None, trigger: str | None = None):
+    def __init__(self, run_id: str, execution: Execution, events: Subscription | None, recorder: "RunRecorder"):
         self.run_id = run_id
-        self.workflow_id, self.trigger = workflow_id, trigger  # what it runs (a stored workflow) and who started it
         self.events = events
         self._execution = execution
         self._recorder = recorder

@@ -184,7 +184,7 @@ class RunService:
             if sub is not None:
                 sub.close()
             raise
-        handle = RunHandle(run_id, execution, sub, self.recorder, wid, meta.get("trigger"))
+        handle = RunHandle(run_id, execution, sub, self.recorder)
         self._origins[run_id] = (wid, meta.get("trigger"))
         if len(self._origins) > ORIGINS:
             del self._origins[next(iter(self._origins))]
