@@ -66,6 +66,9 @@ class Block:
     outputs: ClassVar[tuple[Port, ...]] = ()
     Config: ClassVar[type[BlockConfig]] = BlockConfig
     deterministic: ClassVar[bool] = True
+    #: config fields that are themselves code (an expression, a template, a program): they cannot hold a
+    #: ``$expr`` — a value read into them would be evaluated, and data is never code (SPEC §5a)
+    code_fields: ClassVar[tuple[str, ...]] = ()
     #: safe to start inline, before a Task exists: the block awaits only plain futures (sleep, run_blocking),
     #: never ``asyncio.timeout``/anyio cancel scopes, which bind to the current task.
     inline: ClassVar[bool] = False

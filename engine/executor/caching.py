@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..cache import content_key, materialize, node_key, port_key
 from .context import NodeContext
+from .fields import block_inputs
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph.plan import NodePlan
@@ -30,8 +31,8 @@ class CachingMixin:
 
     def _cache_key(self, np: NodePlan, inputs: dict) -> str | None:
         """The node's cache key, or None when it is not cacheable (non-deterministic, unknown input keys)."""
-        if not np.cls.deterministic:
-            return None
+        if not np.cls.deterministic or (np.exprs is not None and np.exprs.reads_run_id):
+            return None  # (a field reading run.id differs in every run)
         input_keys = []
         for port, skey in np.inputs.items():
             k = self.key_of(skey)
@@ -39,9 +40,11 @@ class CachingMixin:
                 return None
             input_keys.append((port, k))
         try:
-            real = {p: materialize(inputs[p]) for p in np.config_ports if p in inputs}
+            wanted = np.config_ports if np.exprs is None else [*np.config_ports, *(p for p, _ in np.exprs.ports)]
+            real = {p: materialize(inputs[p]) for p in wanted if p in inputs}
             config = self._config(np, {**inputs, **real})
-            salt = np.block.cache_salt(NodeContext(self.run, np.id, self.iteration, self.loop_vars), inputs, config)
+            salt = np.block.cache_salt(NodeContext(self.run, np.id, self.iteration, self.loop_vars),
+                                       block_inputs(np, inputs), config)
         except Exception:  # noqa: BLE001 - the node itself will report the problem when it runs
             return None
         if salt is None:
@@ -54,7 +57,7 @@ class CachingMixin:
         run.emit_progress(np.id, self.iteration, None, "cached result was unreadable; computing it again", None)
         inputs = await run.resolve_all(inputs)
         ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
-        out = await np.block.run(ctx, inputs, self._config(np, inputs))
+        out = await np.block.run(ctx, block_inputs(np, inputs), self._config(np, inputs))
         run.writes.append(run.cache.put_async(key, out))
         return out
 

@@ -26,6 +26,7 @@ from ..graph.plan import SINK, Level, NodePlan
 from .caching import CachingMixin
 from .context import NodeContext
 from .events import NodeRetrying, NodeStarted
+from .fields import block_inputs, resolved_config
 
 if TYPE_CHECKING:  # pragma: no cover
     from .state import RunState
@@ -197,9 +198,11 @@ class LevelRun(CachingMixin):
         return {p: (None if v is DEAD else v) for p, v in slot.items()}
 
     def _config(self, np: NodePlan, inputs: dict):
-        if not np.config_ports:
+        if not np.config_ports and np.exprs is None:
             return np.config
         overrides = {p: inputs[p] for p in np.config_ports if inputs.get(p) is not None}
+        if np.exprs is not None:
+            return resolved_config(np, inputs, self.run.run_id, self.loop_vars, overrides)
         if not overrides:
             return np.config
         return np.cls.Config.model_validate({**np.config.model_dump(), **overrides})
@@ -245,7 +248,7 @@ class LevelRun(CachingMixin):
         t0 = perf_counter()
         ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
         try:
-            coro = np.block.run(ctx, inputs, self._config(np, inputs))
+            coro = np.block.run(ctx, block_inputs(np, inputs), self._config(np, inputs))
             try:
                 first = coro.send(None)
             except StopIteration as stop:
@@ -294,11 +297,12 @@ class LevelRun(CachingMixin):
             ctx = NodeContext(run, np.id, it, self.loop_vars, attempt)
             try:
                 config = self._config(np, inputs)
+                given = block_inputs(np, inputs)
                 if timeout is None:
-                    value = await np.block.run(ctx, inputs, config)
+                    value = await np.block.run(ctx, given, config)
                 else:
                     async with asyncio.timeout(timeout):
-                        value = await np.block.run(ctx, inputs, config)
+                        value = await np.block.run(ctx, given, config)
                 return self._succeeded(np, value, t0, attempt, key)
             except asyncio.CancelledError:
                 run.finished(np.id, it, "cancelled", (perf_counter() - t0) * 1000, attempt)

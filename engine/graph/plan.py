@@ -17,6 +17,7 @@ from ..blocks.base import Block, BlockConfig
 from ..blocks.registry import BlockRegistry
 from .bodies import home_scope
 from ..model import NodeSettings, Workflow, canonical_json
+from .refs import NodeExprs
 from .validate import Analysis, check
 
 __all__ = ["NodePlan", "Level", "Plan", "compile_plan", "SINK"]
@@ -41,6 +42,8 @@ class NodePlan:
     config_json: str = ""                        # canonical config, for cache keys
     collects: list[str] = field(default_factory=list)   # for a foreach: the collects that close it
     child: "Level | None" = None                          # for a foreach: its body
+    exprs: NodeExprs | None = None                        # config fields holding expressions (SPEC §5a)
+    raw_config: dict | None = None                        # the config as written, when it has expressions
 
 
 @dataclass(slots=True, eq=False)
@@ -123,6 +126,8 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
         cls = a.blocks[node.id]
         cfg = a.configs[node.id]
         incoming = {port: (e.source, e.source_port) for port, e in a.incoming[node.id].items()}
+        for port, e in a.refs.get(node.id, {}).items():  # reference edges: hidden, optional ports
+            incoming[port] = (e.source, e.source_port)
         ports = a.in_ports[node.id]
         s = node.settings
         nodes[node.id] = NodePlan(
@@ -133,13 +138,14 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
             pinned=node.pinned,
             fast=cls.inline and s.timeout_s is None and (s.retry is None or s.retry.max_attempts == 1),
             is_loop=cls.role == "foreach",
-            config_json=canonical_json(cfg.model_dump(mode="json")),
+            config_json=canonical_json(node.config if node.id in a.exprs else cfg.model_dump(mode="json")),
+            exprs=a.exprs.get(node.id), raw_config=node.config if node.id in a.exprs else None,
         )
     for np in nodes.values():
         if np.cls.role == "collect":
             nodes[np.scope[-1]].collects.append(np.id)
     edges = [(e.source, e.source_port, e.target, e.target_port)
-             for nid in topo for e in a.incoming[nid].values()]
+             for nid in topo for e in (*a.incoming[nid].values(), *a.refs.get(nid, {}).values())]
     root = _build_level((), nodes, topo, edges)
     by_role = lambda t: {a.configs[n.id].name: n.id for n in wf.nodes if a.blocks[n.id].type == t}  # noqa: E731
     return Plan(workflow=wf, nodes=nodes, root=root, inputs=by_role("input"), outputs=by_role("output"), topo=topo)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import networkx as nx
-from pydantic import ValidationError
 
 from ..blocks.base import Block, BlockConfig, Port
 from ..blocks.registry import BlockRegistry, default_registry
 from ..errors import Issue, WorkflowInvalid
 from .bodies import loop_scopes
+from .refs import NodeExprs, add_reference_edges, check_reference_scopes, node_exprs, static_config
 from ..model import Edge, Workflow
 from ..types import can_feed
 
@@ -33,11 +33,13 @@ class Analysis:
     incoming: dict[str, dict[str, Edge]] = field(default_factory=dict)
     scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+    exprs: dict[str, NodeExprs] = field(default_factory=dict)        # nodes with expressions in their config
+    refs: dict[str, dict[str, Edge]] = field(default_factory=dict)   # node → hidden port → reference edge
 
 
-def _config_issues(node_id: str, err: ValidationError) -> list[Issue]:
+def _config_issues(node_id: str, errors: list) -> list[Issue]:
     out = []
-    for e in err.errors():
+    for e in errors:
         where = ".".join(str(p) for p in e["loc"]) or "config"
         if e["type"] == "missing":
             out.append(Issue("missing_config", f"required config {where!r} is missing", node_id))
@@ -60,9 +62,13 @@ def _check_nodes(wf: Workflow, reg: BlockRegistry, a: Analysis, issues: list[Iss
             continue
         a.blocks[node.id] = cls
         try:
-            a.configs[node.id] = cls.Config.model_validate(node.config)
-        except ValidationError as e:
-            issues.extend(_config_issues(node.id, e))
+            exprs = node_exprs(node.id, cls, node.config, issues)
+            if exprs is not None:
+                a.exprs[node.id] = exprs
+            cfg, errors = static_config(cls, node.config, exprs)
+            if cfg is not None:
+                a.configs[node.id] = cfg
+            issues.extend(_config_issues(node.id, errors))
         except RecursionError:
             issues.append(Issue("invalid_config", "config is nested too deeply", node.id))
         cfg = a.configs.get(node.id)
@@ -154,8 +160,12 @@ def analyze(wf: Workflow, registry: BlockRegistry | None = None) -> tuple[Analys
     _check_nodes(wf, reg, a, issues)
     _check_edges(wf, a, issues)
     _check_required_inputs(a, issues)
+    links = a.graph.copy() if a.exprs else a.graph
+    add_reference_edges(a, issues)
     cyclic = _check_cycles(a, issues)
-    a.scopes = loop_scopes(a, issues, a.graph.subgraph(set(a.graph) - cyclic) if cyclic else a.graph)
+    a.scopes = loop_scopes(a, issues, links.subgraph(set(links) - cyclic) if cyclic else links)
+    if a.exprs:
+        check_reference_scopes(a, issues, cyclic)
     return a, issues
 
 

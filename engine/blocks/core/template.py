@@ -10,6 +10,7 @@ class TemplateBlock(Block):
     """Fill ``{{path}}`` placeholders from ``data`` (and ``loop``); a lone placeholder keeps its type."""
 
     type = "template"
+    code_fields = ("template",)
     category = "data"
     inline = True
     inputs = (Port("data", "any", required=False),)
