@@ -198,11 +198,13 @@ class LevelRun(CachingMixin):
         return {p: (None if v is DEAD else v) for p, v in slot.items()}
 
     def _config(self, np: NodePlan, inputs: dict):
-        if not np.config_ports and np.exprs is None:
-            return np.config
-        overrides = {p: inputs[p] for p in np.config_ports if inputs.get(p) is not None}
+        ports = np.config_ports
         if np.exprs is not None:
+            overrides = {p: inputs[p] for p in ports if inputs.get(p) is not None} if ports else _EMPTY
             return resolved_config(np, inputs, self.run.run_id, self.loop_vars, overrides)
+        if not ports:
+            return np.config
+        overrides = {p: inputs[p] for p in ports if inputs.get(p) is not None}
         if not overrides:
             return np.config
         return np.cls.Config.model_validate({**np.config.model_dump(), **overrides})

@@ -24,7 +24,7 @@ from .budget import MAX_STEPS, Budget
 from .evaluator import _CONSTANT_NAMES, FUNCTIONS, _Evaluator, compile_expression
 from .templates import MAX_TEMPLATE_OUTPUT
 
-__all__ = ["EXPR", "is_expr", "find_exprs", "FieldTemplate", "compile_template", "Ref", "ROOTS"]
+__all__ = ["EXPR", "is_expr", "find_exprs", "FieldTemplate", "compile_template", "Ref", "ROOTS", "walk"]
 
 EXPR = "$expr"
 ROOTS = ("in", "nodes", "run", "loop")
@@ -129,13 +129,22 @@ class FieldTemplate:
     refs: frozenset[Ref]
 
     def render(self, names: dict[str, Any], budget: Budget | None = None) -> Any:
-        budget = budget if budget is not None else Budget(MAX_STEPS)
-        ev = _Evaluator(names, budget)
+        ev = None
         if self.whole:
-            return self._eval(ev, self.pieces[1])
+            piece = self.pieces[1]
+            if type(piece) is tuple:  # a plain reference: read, no evaluator
+                return _walk(names, piece)
+            return self._eval(_Evaluator(names, budget if budget is not None else Budget(MAX_STEPS)), piece)
         out, size = [], 0
         for i, piece in enumerate(self.pieces):
-            text = piece if i % 2 == 0 else _text(self._eval(ev, piece))
+            if i % 2 == 0:
+                text = piece
+            elif type(piece) is tuple:
+                text = _text(_walk(names, piece))
+            else:
+                if ev is None:
+                    ev = _Evaluator(names, budget if budget is not None else Budget(MAX_STEPS))
+                text = _text(self._eval(ev, piece))
             size += len(text)
             if size > MAX_TEMPLATE_OUTPUT:
                 raise ExpressionError(f"the text exceeds {MAX_TEMPLATE_OUTPUT} characters")
@@ -157,6 +166,27 @@ class FieldTemplate:
         return result
 
 
+def _walk(names: dict, chain: tuple) -> Any:
+    """A plain reference (``nodes.a.b``, ``run.inputs.x``, ``loop.item["k"]``), read as the evaluator would."""
+    return walk(names[chain[0]] if chain[0] in names else _CONSTANT_NAMES.get(chain[0]), chain[1:])
+
+
+def walk(value: Any, keys: tuple) -> Any:
+    """``value`` read along ``keys`` (dict keys, list indexes), as the evaluator reads ``a.b[0]``."""
+    for key in keys:
+        if isinstance(value, dict):
+            if key not in value:
+                raise ExpressionError(f"missing key: {key!r}")
+            value = value[key]
+        elif isinstance(value, (list, tuple, str)) and type(key) is int:
+            if not -len(value) <= key < len(value):
+                raise ExpressionError(f"index out of range: {key}")
+            value = value[key]
+        else:
+            raise ExpressionError(f"cannot read {key!r} of a value of type {type(value).__name__}")
+    return value
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -169,6 +199,13 @@ def _text(value: Any) -> str:
     from ..values import to_json
 
     return json.dumps(to_json(value), ensure_ascii=False)
+
+
+def _as_tree(chain: tuple) -> ast.AST:
+    node: ast.AST = ast.Name(chain[0], ast.Load())
+    for key in chain[1:]:
+        node = ast.Subscript(node, ast.Constant(key), ast.Load())
+    return node
 
 
 def _in_root(source: str) -> str:
@@ -208,7 +245,9 @@ def compile_template(source: str) -> FieldTemplate:
         inner = m.group(1)
         if "{{" in inner:
             raise ExpressionError("a placeholder cannot hold '{{'")
-        pieces.append(compile_expression(_in_root(inner.strip())))
+        tree = compile_expression(_in_root(inner.strip()))
+        chain = _chain(tree.body)
+        pieces.append(tree if chain is None or chain[0] not in ("in_", "nodes", "run", "loop") else tuple(chain))
         pos = m.end()
     tail = source[pos:]
     if "{{" in tail or "}}" in tail:
@@ -217,7 +256,7 @@ def compile_template(source: str) -> FieldTemplate:
     if len(pieces) == 1:
         raise ExpressionError("the template has no {{ }} placeholder (write the value itself instead)")
     whole = len(pieces) == 3 and not pieces[0].strip() and not pieces[2].strip()
-    refs = frozenset().union(*(_refs(p) for p in pieces[1::2]))
+    refs = frozenset().union(*(_refs(p) if type(p) is not tuple else _refs(_as_tree(p)) for p in pieces[1::2]))
     return FieldTemplate(source, tuple(pieces), whole, refs)
 
 

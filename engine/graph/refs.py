@@ -36,6 +36,31 @@ class NodeExprs:
     text_fields: frozenset[str]                       # top-level fields of type str (numbers become text)
     reads_run_id: bool
     ports: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hidden port → ("nodes", id, port) | ("run", name)
+    nested: bool = False                              # an expression inside an object or list field
+    roots: frozenset[str] = frozenset()               # what the templates read: in, nodes, run, loop
+    #: per field, a template that is one plain reference read straight from its port: (port, keys after it),
+    #: ("", keys) for loop.*, or None (rendered with every name in scope)
+    direct: tuple = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nested", any(len(path) > 1 for path, _ in self.fields))
+        object.__setattr__(self, "roots", frozenset(r.parts[0] for r in self.refs))
+        object.__setattr__(self, "direct", tuple(_direct(t) for _, t in self.fields))
+
+
+def _direct(t: FieldTemplate) -> tuple | None:
+    if not t.whole or type(t.pieces[1]) is not tuple:
+        return None
+    chain = t.pieces[1]
+    if chain[0] == "nodes" and len(chain) >= 3:
+        return f"{REF}nodes.{chain[1]}.{chain[2]}", chain[3:]
+    if chain[0] == "run" and len(chain) >= 3 and chain[1] == "inputs":
+        return f"{REF}run.inputs.{chain[2]}", chain[3:]
+    if chain[0] == "in_" and len(chain) >= 2 and type(chain[1]) is str:
+        return chain[1], chain[2:]
+    if chain[0] == "loop":
+        return "", chain[1:]
+    return None
 
 
 def _where(path: tuple) -> str:
