@@ -153,3 +153,16 @@ def test_escape_attempts_in_a_field_fail_cleanly(template):
     result, statuses = run(wf)
     assert result.status == "failed" and statuses["t"] == "failed"
     assert "config 'path'" in result.error
+
+
+def test_a_dead_reference_reads_null():
+    wf = (Flow("dead").node("c", "constant", value=0).node("cond", "condition", operator="eq", value=1)
+          .node("t", "get_field", path="x").node("say", "constant", value=E("<{{ nodes.t.value }}>"))
+          .node("whole", "constant", value=E("{{ nodes.t.value }}"))
+          .node("o1", "output", name="text").node("o2", "output", name="whole")
+          .edge("c.value", "cond.value").edge("cond.true_output", "t.data")
+          .edge("say.value", "o1.value").edge("whole.value", "o2.value").build())
+    assert validate(wf) == []
+    result, statuses = run(wf)
+    assert statuses["t"] == "skipped" and statuses["say"] == "succeeded"
+    assert result.outputs == {"text": "<>", "whole": None}

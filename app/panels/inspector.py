@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from shiboken6 import isValid
 
 from ..commands import UpdateNode
+from .expr_field import expression_field, expression_fields, expression_problem, is_expr
 
 __all__ = ["Inspector"]
 
@@ -219,6 +220,8 @@ class Inspector(QScrollArea):
         return w
 
     def _make_field(self, name: str, prop: dict, value: Any) -> QWidget:
+        if is_expr(value):
+            return expression_field(self, name, value)
         kind = prop.get("type")
         if "enum" in prop:
             w = QComboBox()
@@ -350,11 +353,18 @@ class Inspector(QScrollArea):
             return
         config = {**node.config, name: value}
         cls = self.doc.block(self.node_id)
+        exprs = expression_fields(config)
+        if name in exprs:
+            problem = expression_problem(value, cls, name)
+            if problem:
+                self._refuse(name, value, problem)
+                return
         if cls is not None:
             try:
-                cls.Config.model_validate(config)
+                cls.Config.model_validate({k: v for k, v in config.items() if k not in exprs} if exprs else config)
             except ValidationError as e:
-                mine = [sentence(err["msg"]) for err in e.errors() if err["loc"] and err["loc"][0] == name]
+                mine = [sentence(err["msg"]) for err in e.errors()
+                        if err["loc"] and err["loc"][0] == name and name not in exprs]
                 if mine:
                     self._refuse(name, value, " ".join(mine))
                     return

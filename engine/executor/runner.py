@@ -193,7 +193,13 @@ class LevelRun(CachingMixin):
         dead = [p for p, v in slot.items() if v is DEAD]
         if not dead:
             return slot
-        if len(dead) == len(slot) or any(p in np.required for p in dead):
+        if any(p in np.required for p in dead):
+            return None
+        if np.exprs is not None and np.exprs.ports:  # a dead reference reads null; links decide skipping
+            links = [p for p in slot if p[:1] != "$"]
+            if links and all(slot[p] is DEAD for p in links):
+                return None
+        elif len(dead) == len(slot):
             return None
         return {p: (None if v is DEAD else v) for p, v in slot.items()}
 
