@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import io
-import json
 import keyword
 import re
 import tokenize
@@ -22,7 +21,7 @@ from typing import Any, Iterator
 from ..errors import ExpressionError
 from .budget import MAX_STEPS, Budget
 from .evaluator import _CONSTANT_NAMES, FUNCTIONS, _Evaluator, compile_expression
-from .templates import MAX_TEMPLATE_OUTPUT
+from .templates import MAX_TEMPLATE_OUTPUT, as_text
 
 __all__ = ["EXPR", "is_expr", "find_exprs", "FieldTemplate", "compile_template", "Ref", "ROOTS", "walk"]
 
@@ -140,11 +139,11 @@ class FieldTemplate:
             if i % 2 == 0:
                 text = piece
             elif type(piece) is tuple:
-                text = _text(_walk(names, piece))
+                text = as_text(_walk(names, piece))
             else:
                 if ev is None:
                     ev = _Evaluator(names, budget if budget is not None else Budget(MAX_STEPS))
-                text = _text(self._eval(ev, piece))
+                text = as_text(self._eval(ev, piece))
             size += len(text)
             if size > MAX_TEMPLATE_OUTPUT:
                 raise ExpressionError(f"the text exceeds {MAX_TEMPLATE_OUTPUT} characters")
@@ -185,20 +184,6 @@ def walk(value: Any, keys: tuple) -> Any:
         else:
             raise ExpressionError(f"cannot read {key!r} of a value of type {type(value).__name__}")
     return value
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    from ..values import to_json
-
-    return json.dumps(to_json(value), ensure_ascii=False)
 
 
 def _as_tree(chain: tuple) -> ast.AST:

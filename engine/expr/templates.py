@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ExpressionError
 
-__all__ = ["MISSING", "parse_path", "resolve_path", "lookup", "render_template"]
+__all__ = ["MISSING", "parse_path", "resolve_path", "lookup", "render_template", "as_text"]
 
 MISSING = object()
 _TOKEN = re.compile(r"""\s*(?:\.?\s*([A-Za-z_$][\w$-]*)|\[\s*(-?\d+)\s*\]|\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\[\s*'([^']*)'\s*\])""")
@@ -80,7 +80,8 @@ def lookup(scope: dict, path: str, default: Any = None) -> Any:
     return resolve_path(scope.get("data"), parts, default)
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """How a value reads inside text: itself, true/false, numbers, JSON for lists and objects, a summary else."""
     if value is None or value is MISSING:
         return ""
     if isinstance(value, str):
@@ -108,7 +109,7 @@ def render_template(template: str, scope: dict) -> Any:
     size = 0
     pos = 0
     for m in _PLACEHOLDER.finditer(template):
-        piece = template[pos:m.start()] + _text(lookup(scope, m.group(1), MISSING))
+        piece = template[pos:m.start()] + as_text(lookup(scope, m.group(1), MISSING))
         size += len(piece)
         if size > MAX_TEMPLATE_OUTPUT:
             raise ExpressionError(f"template output exceeds {MAX_TEMPLATE_OUTPUT} characters")
