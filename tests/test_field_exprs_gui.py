@@ -40,3 +40,32 @@ def test_a_workflow_with_field_expressions_opens_shows_and_runs_in_the_editor(wi
     statuses = on_loop(window, go)
     assert statuses["pick"] == "succeeded" and statuses["key"] == "succeeded"
     assert tab.doc.nodes["pick"].config["path"] == {"$expr": "{{ nodes.key.value }}"}  # kept as written
+
+
+def test_references_are_drawn_as_dashed_links_that_follow_the_expression(window):
+    from PySide6.QtCore import Qt
+
+    wf = (Flow("refs").node("key", "constant", value="a").node("base", "constant", value={"a": 1})
+          .node("pick", "get_field", path=E("{{ nodes.key.value }}")).edge("base.value", "pick.data").build())
+    tab = window.workflows.open(window.store.workflows.create(wf).id)
+    scene = tab.scene
+    assert set(scene.ref_items) == {("key", "value", "pick")}
+    ref = scene.ref_items[("key", "value", "pick")]
+    assert ref.pen().style() == Qt.PenStyle.DashLine and not ref.path().isEmpty()
+    window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setText("{{ nodes.base.value }}")
+    field.editingFinished.emit()
+    assert set(scene.ref_items) == {("base", "value", "pick")}
+    tab.undo_stack.undo()
+    assert set(scene.ref_items) == {("key", "value", "pick")}
+    before = ref.path().boundingRect()
+    scene.node_items["key"].setPos(scene.node_items["key"].pos().x() + 100, scene.node_items["key"].pos().y())
+    scene._moved_live("key")
+    assert scene.ref_items[("key", "value", "pick")].path().boundingRect() != before
+    scene.clearSelection()
+    scene.node_items["key"].setSelected(True)
+    tab.delete_selection()
+    assert scene.ref_items == {}
+    tab.undo_stack.undo()
+    assert set(scene.ref_items) == {("key", "value", "pick")}

@@ -11,10 +11,12 @@ from PySide6.QtGui import QColor, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene
 
 from engine.blocks.base import ERROR_PORT
+from engine.expr.fields import find_exprs
 
 from ..commands import MoveNodes
 from ..document import EditorDocument
 from .edge_item import EdgeItem
+from .ref_item import RefItem, references
 from .node_item import NodeItem
 
 __all__ = ["WorkflowScene"]
@@ -34,6 +36,7 @@ class WorkflowScene(QGraphicsScene):
         self.doc: EditorDocument | None = None
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[str, EdgeItem] = {}
+        self.ref_items: dict[tuple[str, str, str], RefItem] = {}  # (source, port, reader) → its dashed line
         self.apply_palette()
         self._adjacent: dict[str, set[str]] = {}
         self._press_positions: dict[str, tuple] = {}
@@ -52,6 +55,8 @@ class WorkflowScene(QGraphicsScene):
         self.setBackgroundBrush(QColor(226, 228, 232) if self.light else QColor(30, 31, 34))
         for edge in self.edge_items.values():
             edge.set_theme(self.light)
+        for ref in getattr(self, "ref_items", {}).values():
+            ref.set_theme(self.light)
         for node in self.node_items.values():
             node.set_light(self.light)
         self.looksChanged.emit()
@@ -67,6 +72,7 @@ class WorkflowScene(QGraphicsScene):
         self.clear()
         self.node_items.clear()
         self.edge_items.clear()
+        self.ref_items.clear()
         self._adjacent.clear()
         self.doc = doc
         connected: dict[str, set[str]] = {}
@@ -90,6 +96,8 @@ class WorkflowScene(QGraphicsScene):
                     ports[key] = both
             self._add_node(nid, ports=both)
         self._build_edges()
+        for nid in doc.nodes:
+            self._sync_refs(nid)
         for sig, slot in self._connections():
             sig.connect(slot)
         for sig in self._look_signals(doc):
@@ -109,7 +117,7 @@ class WorkflowScene(QGraphicsScene):
 
     def _connections(self):
         d = self.doc
-        return ((d.nodeAdded, self._add_node), (d.nodeRemoved, self._remove_node), (d.nodeMoved, self._node_moved),
+        return ((d.nodeAdded, self._node_added), (d.nodeRemoved, self._remove_node), (d.nodeMoved, self._node_moved),
                 (d.nodeChanged, self._node_changed), (d.edgeAdded, self._add_edge), (d.edgeRemoved, self._remove_edge))
 
     def _title(self, nid: str) -> str:
@@ -130,10 +138,18 @@ class WorkflowScene(QGraphicsScene):
         self._adjacent.setdefault(nid, set())
         self.addItem(item)
 
+    def _node_added(self, nid: str) -> None:
+        self._add_node(nid)
+        for other, node in self.doc.nodes.items():  # (an undone delete: the nodes that read it draw it again)
+            if other == nid or any(True for _ in find_exprs(node.config)):
+                self._sync_refs(other)
+
     def _remove_node(self, nid: str) -> None:
         item = self.node_items.pop(nid)
         self._adjacent.pop(nid, None)
         self.removeItem(item)
+        for key in [k for k in self.ref_items if nid in (k[0], k[2])]:
+            self.removeItem(self.ref_items.pop(key))
 
     def _node_changed(self, nid: str) -> None:
         item = self.node_items[nid]
@@ -141,6 +157,17 @@ class WorkflowScene(QGraphicsScene):
         item.set_pinned(self.doc.nodes[nid].pinned is not None)
         for eid in self._adjacent.get(nid, ()):
             self._route(eid)
+        self._sync_refs(nid)
+
+    def _sync_refs(self, nid: str) -> None:
+        """The dashed lines into ``nid``: one for each node output its field expressions read."""
+        wanted = {(s, p, nid) for s, p in references(self.doc, nid)} if self.doc.nodes[nid].config else set()
+        for key in [k for k in self.ref_items if k[2] == nid and k not in wanted]:
+            self.removeItem(self.ref_items.pop(key))
+        for key in wanted - self.ref_items.keys():
+            item = self.ref_items[key] = RefItem(*key, self.light)
+            item.route(self.node_items.get(key[0]), self.node_items.get(nid))
+            self.addItem(item)
 
     def _node_moved(self, nid: str) -> None:
         item = self.node_items[nid]
@@ -155,6 +182,11 @@ class WorkflowScene(QGraphicsScene):
             item = edges.get(eid)
             if item is not None and item.ends is not None:
                 item.reroute()  # its ends are known: only the positions changed
+        if self.ref_items:
+            nodes = self.node_items
+            for (source, port, reader), ref in self.ref_items.items():
+                if nid in (source, reader):
+                    ref.route(nodes.get(source), nodes.get(reader))
 
     def _build_edges(self) -> None:
         for eid, e in self.doc.edges.items():
