@@ -69,3 +69,32 @@ def test_references_are_drawn_as_dashed_links_that_follow_the_expression(window)
     assert scene.ref_items == {}
     tab.undo_stack.undo()
     assert set(scene.ref_items) == {("key", "value", "pick")}
+
+
+def test_the_fixed_expression_switch_turns_a_field_into_an_expression_and_back(window):
+    from PySide6.QtWidgets import QToolButton
+
+    wf = (Flow("switch").node("size", "constant", value=40).node("img", "input", name="img", type="image")
+          .node("resize", "image_resize", width=100).node("t", "transform", expression="data")
+          .edge("img.value", "resize.image").build())
+    tab = window.workflows.open(window.store.workflows.create(wf).id)
+    inspector = window.inspector
+    inspector.show_node(tab.doc, tab.undo_stack, "resize")
+    inspector.findChild(QToolButton, "exprSwitch_width").click()
+    assert tab.doc.nodes["resize"].config["width"] == {"$expr": "{{ 100 }}"}  # the same value, as an expression
+    field = inspector.findChild(QLineEdit, "expr_width")
+    assert field.text() == "{{ 100 }}" and inspector.findChild(QToolButton, "exprSwitch_width").isChecked()
+    field.setText("{{ nodes.size.value }}")
+    field.editingFinished.emit()
+    assert set(tab.scene.ref_items) == {("size", "value", "resize")}
+    inspector.findChild(QToolButton, "exprSwitch_width").click()  # back to Fixed: not a literal, so the default
+    assert "width" not in tab.doc.nodes["resize"].config and tab.scene.ref_items == {}
+    assert inspector.findChild(QLineEdit, "expr_width") is None
+    tab.undo_stack.undo()
+    assert tab.doc.nodes["resize"].config["width"] == {"$expr": "{{ nodes.size.value }}"}
+    assert inspector.findChild(QLineEdit, "expr_width").text() == "{{ nodes.size.value }}"
+    tab.undo_stack.undo()
+    tab.undo_stack.undo()
+    assert tab.doc.nodes["resize"].config["width"] == 100
+    inspector.show_node(tab.doc, tab.undo_stack, "t")
+    assert inspector.findChild(QToolButton, "exprSwitch_expression") is None  # code fields have no switch

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from shiboken6 import isValid
 
 from ..commands import UpdateNode
-from .expr_field import expression_field, expression_fields, expression_problem, is_expr
+from .expr_field import expression_field, expression_fields, expression_problem, is_expr, switched, with_switch
 
 __all__ = ["Inspector"]
 
@@ -108,7 +108,7 @@ class Inspector(QScrollArea):
         label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         self.setWidget(label)
-        self.fields, self.problems, self._show = {}, {}, {}
+        self.fields, self.problems, self._show, self._defaults, self._exprs = {}, {}, {}, {}, set()
 
     def show_node(self, doc, stack, node_id: str | None) -> None:
         if self.doc is not None and self.doc is not doc:
@@ -124,7 +124,8 @@ class Inspector(QScrollArea):
             return
         node = doc.nodes[node_id]
         cls = doc.block(node_id)
-        self.fields, self.problems, self._show = {}, {}, {}
+        self.fields, self.problems, self._show, self._defaults = {}, {}, {}, {}
+        self._exprs = {n for n, v in node.config.items() if is_expr(v)}  # fields that are expressions now
         body = QWidget()
         outer = QVBoxLayout(body)
         title = QLabel(f"<b>{node.label or node.id}</b> · {node.type}" + (f"<br><small>{cls.describe()['description'].replace('``', '')}</small>" if cls else ""))
@@ -143,10 +144,12 @@ class Inspector(QScrollArea):
             form = QFormLayout(box)
             schema = cls.config_schema()
             for name, prop in schema.get("properties", {}).items():
-                widget = self._field(name, _resolve(schema, prop), node.config.get(name, prop.get("default")))
+                value = node.config.get(name, prop.get("default"))
+                widget = self._field(name, _resolve(schema, prop), value)
                 widget.setToolTip(prop.get("description", ""))
                 self.fields[name] = widget
-                form.addRow(prop.get("title", name), widget)
+                form.addRow(prop.get("title", name), with_switch(self, name, widget, value, cls))
+                self._defaults[name] = prop.get("default")
                 form.addRow("", self._problem_label(name))
             outer.addWidget(box)
         outer.addWidget(self._settings_box(node))
@@ -180,6 +183,8 @@ class Inspector(QScrollArea):
         if node_id != self.node_id or self.doc is None or node_id not in self.doc.nodes:
             return
         node = self.doc.nodes[node_id]
+        if any(is_expr(node.config.get(n)) != (n in self._exprs) for n in self._defaults):
+            return self.show_node(self.doc, self.stack, node_id)  # a field switched kind: its widget changes
         for name, show in self._show.items():
             if name == "label":
                 value = node.label
@@ -371,6 +376,15 @@ class Inspector(QScrollArea):
         self.pending.pop((id(self.doc), self.node_id, name), None)
         self._mark(name, None)
         self.stack.push(UpdateNode(self.doc, self.node_id, f"Set {name}", config=config))
+
+    def _switch_expression(self, name: str, on: bool) -> None:
+        """The field's Fixed / Expression switch: one undoable edit."""
+        node = self.doc.nodes.get(self.node_id) if self.doc else None
+        config = switched(node.config, name, on, self._defaults.get(name)) if node is not None else None
+        if config is not None:
+            self.pending.pop((id(self.doc), self.node_id, name), None)
+            self.stack.push(UpdateNode(self.doc, self.node_id, f"{'Expression' if on else 'Fixed value'} for {name}",
+                                       config=config))
 
     def _set_json(self, name: str, text: str) -> None:
         try:
