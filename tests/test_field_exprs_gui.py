@@ -98,3 +98,32 @@ def test_the_fixed_expression_switch_turns_a_field_into_an_expression_and_back(w
     assert tab.doc.nodes["resize"].config["width"] == 100
     inspector.show_node(tab.doc, tab.undo_stack, "t")
     assert inspector.findChild(QToolButton, "exprSwitch_expression") is None  # code fields have no switch
+
+
+def test_an_expression_field_shows_the_value_it_would_resolve_to_from_the_last_run(window):
+    from PySide6.QtWidgets import QLabel
+
+    wf = (Flow("preview").node("key", "constant", value="b").node("base", "constant", value={"a": 1, "b": 2})
+          .node("pick", "get_field", path=E("{{ nodes.key.value }}"))
+          .node("o", "output", name="o").edge("base.value", "pick.data").edge("pick.value", "o.value").build())
+    tab = window.workflows.open(window.store.workflows.create(wf).id)
+    window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
+    label = window.inspector.findChild(QLabel, "exprValue_path")
+    assert "run key once" in label.text()
+
+    async def go():
+        window.actionRun.trigger()
+        await until(lambda: tab.scene.node_items["o"].status == "succeeded", what="the run ended")
+
+    on_loop(window, go)
+    window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
+    label = window.inspector.findChild(QLabel, "exprValue_path")
+    assert label.text() == "= 'b'"
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setText("{{ nodes.key.value + nodes.key.value }}")
+    field.editingFinished.emit()
+    assert window.inspector.findChild(QLabel, "exprValue_path").text() == "= 'bb'"
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setText("{{ nodes.key.value * 10**9 }}")  # refused by the preview's budget, not computed
+    field.editingFinished.emit()
+    assert window.inspector.findChild(QLabel, "exprValue_path").text().startswith("⚠")

@@ -1,15 +1,16 @@
 """Config fields and expressions (SPEC §5a) in the inspector: each field's Fixed / Expression switch (ƒx, as
 in n8n: a fixed value becomes the expression giving it, and back), and a field holding an expression shown
-as its template's text, stored back as ``{"$expr": text}`` — every change one undoable edit. Completion and
-the live resolved value are still to come."""
+as its template's text, stored back as ``{"$expr": text}`` — every change one undoable edit — with the value it
+would resolve to now, from the last run's outputs (never running anything). Completion is still to come."""
 
 from __future__ import annotations
 
 import json
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from engine.errors import ExpressionError
+from engine.expr.budget import Budget
 from engine.expr.fields import EXPR, compile_template, find_exprs, is_expr
 
 __all__ = ["expression_field", "is_expr", "expression_fields", "expression_problem", "with_switch", "switched"]
@@ -86,14 +87,65 @@ def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
     return box
 
 
+PREVIEW_STEPS = 100_000  # a preview is computed on the GUI thread: a small budget
+
+
+def preview(inspector, source: str) -> str:
+    """What the template would give now, from the last run's outputs kept by the window (never runs anything)."""
+    doc, nid = inspector.doc, inspector.node_id
+    try:
+        template = compile_template(source)
+    except ExpressionError as e:
+        return f"⚠ {e}"
+    roots = {r.parts[0] for r in template.refs}
+    if "loop" in roots or ("run", "id") in {r.parts[:2] for r in template.refs}:
+        return "= (known when it runs: it reads the loop or the run)"
+    nodes: dict = {}
+    for ref in template.refs:
+        if ref.parts[0] == "nodes":
+            outputs = inspector.outputs_of(ref.parts[1])
+            if outputs is None:
+                return f"= (run {ref.parts[1]} once to see the value)"
+            nodes[ref.parts[1]] = outputs
+    own = {}
+    for edge in doc.edges.values() if "in" in roots else ():
+        if edge.target == nid:
+            outputs = inspector.outputs_of(edge.source) or {}
+            own[edge.target_port] = outputs.get(edge.source_port)
+    values = [v for outs in nodes.values() for v in outs.values()] + list(own.values())
+    if any(type(v).__name__ == "LazyValue" for v in values):
+        return "= (stored from an earlier run: run again to see it here)"
+    run_inputs = {n: None for n in inspector.run_inputs()} if "run" in roots else {}
+    try:
+        result = template.render({"nodes": nodes, "in_": own, "run": {"id": "", "inputs": run_inputs}},
+                                 Budget(PREVIEW_STEPS))
+    except ExpressionError as e:
+        return f"⚠ {e}"
+    from engine.values import summarize
+
+    return "= " + summarize(result, 120)
+
+
 def expression_field(inspector, name: str, value: dict) -> QWidget:
-    edit = QLineEdit(value[EXPR] if isinstance(value.get(EXPR), str) else "", objectName=f"expr_{name}")
+    text = value[EXPR] if isinstance(value.get(EXPR), str) else ""
+    edit = QLineEdit(text, objectName=f"expr_{name}")
     edit.setPlaceholderText("text with {{ nodes.<node>.<port> }} placeholders")
-    box = edit
+    shown = QLabel(preview(inspector, text), objectName=f"exprValue_{name}", wordWrap=True)
+    shown.setStyleSheet("color: #8b949e;")
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(edit)
+    column.addWidget(shown)
+    edit.editingFinished.connect(lambda: shown.setText(preview(inspector, edit.text())))
     def changed() -> None:
         inspector._set_config(name, {EXPR: edit.text()})
 
     edit.editingFinished.connect(changed)
-    inspector._show[name] = lambda v: edit.setText(v[EXPR] if is_expr(v) and isinstance(v[EXPR], str) else
-                                                   ("" if v is None else str(v)))
+
+    def show(v) -> None:
+        edit.setText(v[EXPR] if is_expr(v) and isinstance(v[EXPR], str) else ("" if v is None else str(v)))
+        shown.setText(preview(inspector, edit.text()))
+
+    inspector._show[name] = show
     return box

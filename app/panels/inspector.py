@@ -102,6 +102,8 @@ class Inspector(QScrollArea):
         #: refused text per (document, node, field): (the text, why, the stored value it did not replace)
         self.pending: dict[tuple[int, str, str], tuple[str, str, Any]] = {}
         self.workflow_names = lambda: []  # the stored workflows a sub_workflow may call (set by the window)
+        self.outputs_of = lambda node_id: None  # a node's outputs from the last run on this tab (set by the window)
+        self.run_inputs = lambda: []            # the workflow's input names
         self._show_empty()
 
     def _show_empty(self, text: str = "Select a node to edit it") -> None:
