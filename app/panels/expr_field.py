@@ -70,6 +70,18 @@ def to_fixed(value):
 _DEFAULT = object()
 
 
+def _switch(inspector, name: str, on: bool) -> None:
+    """The field's Fixed / Expression switch: one undoable edit."""
+    from ..commands import UpdateNode
+
+    node = inspector.doc.nodes.get(inspector.node_id) if inspector.doc else None
+    config = switched(node.config, name, on, inspector._defaults.get(name)) if node is not None else None
+    if config is not None:
+        inspector.pending.pop((id(inspector.doc), inspector.node_id, name), None)
+        inspector.stack.push(UpdateNode(inspector.doc, inspector.node_id,
+                                        f"{'Expression' if on else 'Fixed value'} for {name}", config=config))
+
+
 def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
     """The field with its Fixed / Expression switch (ƒx) beside it; code fields have none."""
     if cls is not None and name in getattr(cls, "code_fields", ()):
@@ -82,7 +94,7 @@ def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
     switch.setChecked(is_expr(value))
     switch.setToolTip("Expression: compute this field from other nodes' values ({{ nodes.<node>.<port> }}, "
                       "in.<port>, run.inputs.<name>, loop.*). Off: a fixed value.")
-    switch.toggled.connect(lambda on: inspector._switch_expression(name, on))
+    switch.toggled.connect(lambda on: _switch(inspector, name, on))
     row.addWidget(switch)
     return box
 

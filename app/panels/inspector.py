@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from shiboken6 import isValid
 
 from ..commands import UpdateNode
-from .expr_field import expression_field, expression_fields, expression_problem, is_expr, switched, with_switch
+from .expr_field import expression_field, expression_fields, expression_problem, is_expr, with_switch
 
 __all__ = ["Inspector"]
 
@@ -378,15 +378,6 @@ class Inspector(QScrollArea):
         self.pending.pop((id(self.doc), self.node_id, name), None)
         self._mark(name, None)
         self.stack.push(UpdateNode(self.doc, self.node_id, f"Set {name}", config=config))
-
-    def _switch_expression(self, name: str, on: bool) -> None:
-        """The field's Fixed / Expression switch: one undoable edit."""
-        node = self.doc.nodes.get(self.node_id) if self.doc else None
-        config = switched(node.config, name, on, self._defaults.get(name)) if node is not None else None
-        if config is not None:
-            self.pending.pop((id(self.doc), self.node_id, name), None)
-            self.stack.push(UpdateNode(self.doc, self.node_id, f"{'Expression' if on else 'Fixed value'} for {name}",
-                                       config=config))
 
     def _set_json(self, name: str, text: str) -> None:
         try:

@@ -44,6 +44,17 @@ class Callbacks:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def run_ended(self, service, run_id: str, workflow_id: str | None, url: str, task: asyncio.Task) -> None:
+        """A run of ``service`` with a callback ended: send its run object once it is recorded."""
+        async def payload() -> dict:
+            await service.recorder.recorded(run_id)
+            return await service.run_blocking(task.result().to_json)
+
+        async def secret() -> str:
+            return await asyncio.to_thread(service.store.hooks.secret, workflow_id) if workflow_id else ""
+
+        self.send(run_id, url, payload, secret, service.settings.allow_private_callbacks)
+
     async def _deliver(self, run_id: str, url: str, payload, secret, allow_private: bool) -> None:
         import httpx
 

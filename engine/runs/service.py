@@ -195,20 +195,10 @@ class RunService:
             self._cancelled.discard(rid)
             self.recorder.poke()
             if callback and not task.cancelled():
-                self._send_callback(rid, wid, callback, task)
+                self.callbacks.run_ended(self, rid, wid, callback, task)
 
         execution.task.add_done_callback(ended)
         return handle
-
-    def _send_callback(self, run_id: str, workflow_id: str | None, url: str, task: asyncio.Task) -> None:
-        async def payload() -> dict:
-            await self.recorder.recorded(run_id)
-            return await self.run_blocking(task.result().to_json)
-
-        async def secret() -> str:
-            return await asyncio.to_thread(self.store.hooks.secret, workflow_id) if workflow_id else ""
-
-        self.callbacks.send(run_id, url, payload, secret, self._settings.allow_private_callbacks)
 
     def _start_claimed(self, info: RunInfo) -> RunHandle:
         """A run the dispatcher took from the queue (its row exists, ``running``)."""
