@@ -127,3 +127,34 @@ def test_an_expression_field_shows_the_value_it_would_resolve_to_from_the_last_r
     field.setText("{{ nodes.key.value * 10**9 }}")  # refused by the preview's budget, not computed
     field.editingFinished.emit()
     assert window.inspector.findChild(QLabel, "exprValue_path").text().startswith("⚠")
+
+
+def test_a_preview_reads_values_the_run_only_stored_off_the_gui_thread(window):
+    """A second run takes ``key`` from the cache: its output is only stored; the preview reads it, then shows it."""
+    from PySide6.QtWidgets import QLabel
+
+    wf = (Flow("stored").node("key", "constant", value="b").node("base", "constant", value={"a": 1, "b": 2})
+          .node("pick", "get_field", path=E("{{ nodes.key.value }}"))
+          .node("o", "output", name="o").edge("base.value", "pick.data").edge("pick.value", "o.value").build())
+    tab = window.workflows.open(window.store.workflows.create(wf).id)
+
+    async def go():
+        for n in (1, 2):
+            window.actionRun.trigger()
+            await until(lambda: sum(r.finished for r in window.store.runs.list()) == n and window.runs.running is None,
+                        what=f"run {n} ended")
+        stored = window.outputs.of(tab, "key")["value"]
+        # the window has read it already (the node's thumbnail): the same value as one only stored on disk
+        from engine.cache.codec import encode
+        from engine.cache.lazy import CachedEntry, LazyValue
+
+        data = encode({"value": stored.get()})
+        window.outputs.keep(id(tab), "key", {"value": LazyValue(CachedEntry(lambda: data), "value", "k/value")})
+        window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
+        label = window.inspector.findChild(QLabel, "exprValue_path")
+        first = label.text()
+        await until(lambda: label.text() == "= 'b'", what="the stored value was read and shown")
+        return type(stored).__name__, first
+
+    kind, first = on_loop(window, go)
+    assert kind == "LazyValue" and first.startswith("= …")

@@ -5,9 +5,11 @@ would resolve to now, from the last run's outputs (never running anything). Comp
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from engine.errors import ExpressionError
 from engine.expr.budget import Budget
@@ -102,54 +104,87 @@ def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
 PREVIEW_STEPS = 100_000  # a preview is computed on the GUI thread: a small budget
 
 
-def preview(inspector, source: str) -> str:
-    """What the template would give now, from the last run's outputs kept by the window (never runs anything)."""
+def _lazy(value) -> bool:
+    return type(value).__name__ == "LazyValue"
+
+
+def preview(inspector, source: str) -> tuple[str, list]:
+    """What the template would give now, from the last run's outputs kept by the window (never runs anything),
+    and the stored values it waits for (read off the GUI thread, then the preview is worked out again)."""
     doc, nid = inspector.doc, inspector.node_id
     try:
         template = compile_template(source)
     except ExpressionError as e:
-        return f"⚠ {e}"
+        return f"⚠ {e}", []
     roots = {r.parts[0] for r in template.refs}
     if "loop" in roots or ("run", "id") in {r.parts[:2] for r in template.refs}:
-        return "= (known when it runs: it reads the loop or the run)"
+        return "= (known when it runs: it reads the loop or the run)", []
     nodes: dict = {}
     for ref in template.refs:
         if ref.parts[0] == "nodes":
             outputs = inspector.outputs_of(ref.parts[1])
             if outputs is None:
-                return f"= (run {ref.parts[1]} once to see the value)"
+                return f"= (run {ref.parts[1]} once to see the value)", []
             nodes[ref.parts[1]] = outputs
     own = {}
     for edge in doc.edges.values() if "in" in roots else ():
         if edge.target == nid:
             outputs = inspector.outputs_of(edge.source) or {}
             own[edge.target_port] = outputs.get(edge.source_port)
-    values = [v for outs in nodes.values() for v in outs.values()] + list(own.values())
-    if any(type(v).__name__ == "LazyValue" for v in values):
-        return "= (stored from an earlier run: run again to see it here)"
+    stored = [v for outs in (*nodes.values(), own) for v in outs.values() if _lazy(v) and not v.entry.loaded]
+    if stored:
+        return "= … (reading the stored value)", stored
+    nodes = {n: {p: v.get() if _lazy(v) else v for p, v in outs.items()} for n, outs in nodes.items()}
+    own = {p: v.get() if _lazy(v) else v for p, v in own.items()}
     run_inputs = {n: None for n in inspector.run_inputs()} if "run" in roots else {}
     try:
         result = template.render({"nodes": nodes, "in_": own, "run": {"id": "", "inputs": run_inputs}},
                                  Budget(PREVIEW_STEPS))
     except ExpressionError as e:
-        return f"⚠ {e}"
+        return f"⚠ {e}", []
     from engine.values import summarize
 
-    return "= " + summarize(result, 120)
+    return "= " + summarize(result, 120), []
+
+
+def show_preview(inspector, label: QLabel, source: str) -> None:
+    """The preview in ``label``; stored values it needs are read on the window's worker threads first."""
+    text, stored = preview(inspector, source)
+    label.setText(text)
+    if not stored:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop runs (a script, or a test between its runs): the preview stays as it is
+        return
+
+    async def read_then_show() -> None:
+        try:
+            for value in stored:
+                await inspector.read_value(value)
+        except Exception as e:  # noqa: BLE001 - an evicted or damaged entry: the preview says so
+            if isValid(label):
+                label.setText(f"= (the stored value cannot be read: {e}; run again)")
+            return
+        if isValid(label) and inspector.node_id is not None:
+            show_preview(inspector, label, source)
+
+    asyncio.ensure_future(read_then_show())
 
 
 def expression_field(inspector, name: str, value: dict) -> QWidget:
     text = value[EXPR] if isinstance(value.get(EXPR), str) else ""
     edit = QLineEdit(text, objectName=f"expr_{name}")
     edit.setPlaceholderText("text with {{ nodes.<node>.<port> }} placeholders")
-    shown = QLabel(preview(inspector, text), objectName=f"exprValue_{name}", wordWrap=True)
+    shown = QLabel(objectName=f"exprValue_{name}", wordWrap=True)
+    show_preview(inspector, shown, text)
     shown.setStyleSheet("color: #8b949e;")
     box = QWidget()
     column = QVBoxLayout(box)
     column.setContentsMargins(0, 0, 0, 0)
     column.addWidget(edit)
     column.addWidget(shown)
-    edit.editingFinished.connect(lambda: shown.setText(preview(inspector, edit.text())))
+    edit.editingFinished.connect(lambda: show_preview(inspector, shown, edit.text()))
     def changed() -> None:
         inspector._set_config(name, {EXPR: edit.text()})
 
@@ -157,7 +192,7 @@ def expression_field(inspector, name: str, value: dict) -> QWidget:
 
     def show(v) -> None:
         edit.setText(v[EXPR] if is_expr(v) and isinstance(v[EXPR], str) else ("" if v is None else str(v)))
-        shown.setText(preview(inspector, edit.text()))
+        show_preview(inspector, shown, edit.text())
 
     inspector._show[name] = show
     return box

@@ -51,11 +51,12 @@ class OutputsController:
             self.stale(tab, edge.target)
 
     def stale(self, tab: EditorTab, node_id: str) -> None:
-        """``node_id`` and everything downstream: no status, no thumbnail, no kept outputs."""
+        """``node_id`` and everything downstream (by links and by references): no status, no thumbnail, no kept outputs."""
         doc = tab.doc
         graph = nx.DiGraph()
         graph.add_nodes_from(doc.nodes)
         graph.add_edges_from((e.source, e.target) for e in doc.edges.values())
+        graph.add_edges_from((source, target) for source, _port, target in tab.scene.ref_items)  # references
         gone = ({node_id} | nx.descendants(graph, node_id)) if node_id in graph else {node_id}
         for nid in gone:
             self.last.pop((id(tab), nid), None)
@@ -80,17 +81,18 @@ class OutputsController:
         outputs = outputs if outputs is not None else self.of(tab, node_id)
         if outputs is None:
             return None
-        service = self.w.runs.service
-        if service is not None:
-            outputs = {k: await service.read(v) for k, v in outputs.items()}
-        else:
-            outputs = {k: read_value(v) for k, v in outputs.items()}
+        outputs = {k: await self.read(v) for k, v in outputs.items()}
         if tab is not self.w.current_tab():
             return outputs
         self.last_node_outputs = outputs
         self.previewed[id(tab)] = (node_id, outputs)
         self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id)
         return outputs
+
+    async def read(self, value):
+        """The value behind an output that may be stored only, read off the GUI thread when a service runs."""
+        service = self.w.runs.service
+        return await service.read(value) if service is not None else read_value(value)
 
     def selected(self, tab: EditorTab, node_ids: list[str]) -> None:
         """A single selected node with outputs from this session shows them."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import keyword
 import re
 import tokenize
@@ -23,7 +24,7 @@ from .budget import MAX_STEPS, Budget
 from .evaluator import _CONSTANT_NAMES, FUNCTIONS, _Evaluator, compile_expression
 from .templates import MAX_TEMPLATE_OUTPUT, as_text
 
-__all__ = ["EXPR", "is_expr", "find_exprs", "FieldTemplate", "compile_template", "Ref", "ROOTS", "walk"]
+__all__ = ["EXPR", "is_expr", "find_exprs", "FieldTemplate", "compile_template", "Ref", "ROOTS", "walk", "ref_text"]
 
 EXPR = "$expr"
 ROOTS = ("in", "nodes", "run", "loop")
@@ -246,3 +247,18 @@ def compile_template(source: str) -> FieldTemplate:
 
 
 assert all(name not in FUNCTIONS for name in ROOTS)
+
+
+def ref_text(parts: tuple) -> str:
+    """The expression reading ``parts`` (``("nodes", "size", "value", "a", 0)`` → ``nodes.size.value.a[0]``):
+    names as attributes where the language reads them so, anything else (a hyphen, a space, a leading
+    underscore, a keyword, a list index) subscripted."""
+    out = str(parts[0])
+    for part in parts[1:]:
+        if type(part) is int:
+            out += f"[{part}]"
+        elif part.isidentifier() and not keyword.iskeyword(part) and not part.startswith("_"):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
