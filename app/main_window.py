@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
             templates=False, sort="name", descending=False, limit=1000).items]
         self.inspector.outputs_of = lambda nid: self.outputs.of(tab, nid) if (tab := self.current_tab()) else None
         self.inspector.read_value = self.outputs.read
+        self.inspector.scene_refs = lambda: tab.scene.ref_items.keys() if (tab := self.current_tab()) else ()
         self.inspector.run_inputs = lambda: [n.config.get("name") for n in tab.doc.nodes.values()
                                              if n.type == "input"] if (tab := self.current_tab()) else []
         self.history = HistoryPanel()

@@ -158,3 +158,78 @@ def test_a_preview_reads_values_the_run_only_stored_off_the_gui_thread(window):
 
     kind, first = on_loop(window, go)
     assert kind == "LazyValue" and first.startswith("= …")
+
+
+def test_typing_nodes_dot_in_an_expression_field_offers_the_upstream_nodes_then_their_ports_and_keys(window, qtbot):
+    wf = (Flow("complete").node("key", "constant", value="a").node("base", "constant", value={"a": {"deep": 1}})
+          .node("pick", "get_field", path=E("")).node("after", "transform", expression="data")
+          .node("o", "output", name="o").edge("base.value", "pick.data").edge("pick.value", "after.data")
+          .edge("after.result", "o.value").build())
+    tab = window.workflows.open(window.store.workflows.create(wf).id)
+    window.show()
+    window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setFocus()
+    completer = field.findChild(QObject_completer())
+
+    def offered():
+        return completer.popup().isVisible(), [completer.completionModel().index(i, 0).data()
+                                               for i in range(completer.completionCount())]
+
+    qtbot.keyClicks(field, "{{nodes.")
+    visible, names = offered()
+    assert visible and names == ["base", "key"]  # upstream first; never itself or what comes after it
+    qtbot.keyClicks(field, "k")
+    assert offered()[1] == ["key"]
+    qtbot.keyClick(completer.popup(), Qt_key("Return"))
+    assert field.text() == "{{nodes.key"
+    qtbot.keyClicks(field, ".")
+    assert offered()[1] == ["value"]
+    qtbot.keyClick(completer.popup(), Qt_key("Return"))
+    qtbot.keyClicks(field, " }}")
+    qtbot.keyClick(field, Qt_key("Return"))
+    assert tab.doc.nodes["pick"].config["path"] == {"$expr": "{{nodes.key.value }}"}
+    assert tab.undo_stack.count() == 1  # choosing from the list did not store the half-typed text
+    assert set(tab.scene.ref_items) == {("key", "value", "pick")}
+
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setText("{{ ")
+    field.setCursorPosition(3)
+    completer = field.findChild(QObject_completer())
+    qtbot.keyClicks(field, "r")
+    assert offered()[1] == ["run"]  # no loop.* outside a ForEach body
+    qtbot.keyClicks(field, "un.")
+    assert offered()[1] == ["id", "inputs"]
+
+    field.setText("{{ nodes.key.value }}")
+    field.editingFinished.emit()
+
+    async def go():  # after a run: the keys of the value the run left
+        window.actionRun.trigger()
+        await until(lambda: tab.scene.node_items["o"].status == "succeeded", what="the run ended")
+
+    on_loop(window, go)
+    window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setText("")
+    completer = field.findChild(QObject_completer())
+    qtbot.keyClicks(field, "{{ nodes.base.value.")
+    assert offered() == (True, ["a"])
+    qtbot.keyClicks(field, "a.")
+    assert offered() == (True, ["deep"])
+    qtbot.keyClicks(field, "deep }} and {{ in.")
+    assert offered()[1] == ["data"]
+    qtbot.keyClicks(field, "data.")
+    assert offered() == (True, ["a"])  # what the link into ``data`` carried
+
+
+def QObject_completer():
+    from PySide6.QtWidgets import QCompleter
+
+    return QCompleter
+
+
+def Qt_key(name):
+    from PySide6.QtCore import Qt
+
+    return getattr(Qt.Key, f"Key_{name}")

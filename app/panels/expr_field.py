@@ -1,7 +1,7 @@
 """Config fields and expressions (SPEC §5a) in the inspector: each field's Fixed / Expression switch (ƒx, as
 in n8n: a fixed value becomes the expression giving it, and back), and a field holding an expression shown
 as its template's text, stored back as ``{"$expr": text}`` — every change one undoable edit — with the value it
-would resolve to now, from the last run's outputs (never running anything). Completion is still to come."""
+would resolve to now, from the last run's outputs (never running anything). Completion: expr_complete.py."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from shiboken6 import isValid
 from engine.errors import ExpressionError
 from engine.expr.budget import Budget
 from engine.expr.fields import EXPR, compile_template, find_exprs, is_expr
+
+from .expr_complete import attach_completer
 
 __all__ = ["expression_field", "is_expr", "expression_fields", "expression_problem", "with_switch", "switched"]
 
@@ -176,6 +178,7 @@ def expression_field(inspector, name: str, value: dict) -> QWidget:
     text = value[EXPR] if isinstance(value.get(EXPR), str) else ""
     edit = QLineEdit(text, objectName=f"expr_{name}")
     edit.setPlaceholderText("text with {{ nodes.<node>.<port> }} placeholders")
+    attach_completer(inspector, edit)
     shown = QLabel(objectName=f"exprValue_{name}", wordWrap=True)
     show_preview(inspector, shown, text)
     shown.setStyleSheet("color: #8b949e;")

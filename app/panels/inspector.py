@@ -105,6 +105,7 @@ class Inspector(QScrollArea):
         self.outputs_of = lambda node_id: None  # a node's outputs from the last run on this tab (set by the window)
         self.run_inputs = lambda: []            # the workflow's input names
         self.read_value = None                  # async: the value behind a stored output (set by the window)
+        self.scene_refs = lambda: ()            # the canvas's references: (source, port, target)
         self._show_empty()
 
     def _show_empty(self, text: str = "Select a node to edit it") -> None:
