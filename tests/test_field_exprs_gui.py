@@ -233,3 +233,73 @@ def Qt_key(name):
     from PySide6.QtCore import Qt
 
     return getattr(Qt.Key, f"Key_{name}")
+
+
+def _drag(tree, item, onto, at=None):
+    """What dropping ``item`` of the preview's tree on widget ``onto`` does (the events a drag sends)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = tree.mimeData([item])
+    pos = at or QPoint(5, 5)
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(onto, enter)
+    if not enter.isAccepted():
+        return False
+    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(onto, drop)
+    return drop.isAccepted()
+
+
+def test_dragging_a_value_from_the_preview_tree_onto_a_field_makes_it_read_that_value(window):
+    from PySide6.QtWidgets import QSpinBox
+
+    wf = (Flow("drag").node("sizes", "constant", value={"w": [30, 40], "my key": 5})
+          .node("img", "input", name="img", type="image").node("resize", "image_resize", width=100)
+          .node("t", "transform", expression="data").edge("img.value", "resize.image").build())
+    tab = window.workflows.open(window.store.workflows.create(wf).id)
+    window.show()
+    on_loop(window, lambda: window.runs.run_node(tab, "sizes"))
+    tree = window.preview_panel.tree
+    assert tree.isVisible() and tree.node_id == "sizes"
+    value = tree.topLevelItem(0)
+    under = {value.child(i).text(0): value.child(i) for i in range(value.childCount())}
+    w1 = under["w"].child(1)
+    assert (set(under), w1.text(0), w1.text(1)) == ({"w", "my key"}, "[1]", "40")
+    inspector = window.inspector
+    inspector.show_node(tab.doc, tab.undo_stack, "resize")
+    width = inspector.fields["width"]
+    assert isinstance(width, QSpinBox)
+    assert _drag(tree, w1, width.lineEdit())  # onto a fixed number field: it becomes the reference
+    assert tab.doc.nodes["resize"].config["width"] == {"$expr": "{{ nodes.sizes.value.w[1] }}"}
+    assert set(tab.scene.ref_items) == {("sizes", "value", "resize")}
+    field = inspector.findChild(QLineEdit, "expr_width")
+    assert field.text() == "{{ nodes.sizes.value.w[1] }}"
+    assert inspector.findChild(QLabel_(), "exprValue_width").text() == "= 40"
+    field.setText("{{ nodes.sizes.value.w[1] }} + ")
+    field.editingFinished.emit()
+    field.setCursorPosition(len(field.text()))
+    end = field.cursorRect().center()
+    key = under["my key"]
+    assert _drag(tree, key, field, end)  # onto an expression: the placeholder goes in where it is dropped
+    assert tab.doc.nodes["resize"].config["width"] == {
+        "$expr": '{{ nodes.sizes.value.w[1] }} + {{ nodes.sizes.value["my key"] }}'}
+    tab.undo_stack.undo()
+    tab.undo_stack.undo()
+    tab.undo_stack.undo()  # each drop one undo step
+    assert tab.doc.nodes["resize"].config["width"] == 100 and tab.scene.ref_items == {}
+    inspector.show_node(tab.doc, tab.undo_stack, "t")
+    assert not _drag(tree, w1, inspector.fields["expression"])  # code is not a template: refused
+    assert tab.doc.nodes["t"].config["expression"] == "data"
+    inspector.show_node(tab.doc, tab.undo_stack, "sizes")
+    assert not _drag(tree, w1, inspector.fields["value"])  # a node cannot read its own output
+    assert tab.undo_stack.count() == 3 and tab.undo_stack.index() == 0
+
+
+def QLabel_():
+    from PySide6.QtWidgets import QLabel
+
+    return QLabel

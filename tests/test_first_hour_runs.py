@@ -72,7 +72,12 @@ def test_json_outputs_show_without_an_empty_image_area(window):
     window.show()
     on_loop(window, lambda: window.runs.run_node(tab, "c"))
     panel = window.preview_panel
-    assert panel.text.isVisible() and not panel.image_view.isVisible()
+    assert panel.tree.isVisible() and not panel.image_view.isVisible()
+    top = panel.tree.topLevelItem(0)
+    assert (top.text(0), top.text(1), top.child(0).text(0)) == ("value", "{1 key}", "a")
+    assert panel.tree.topLevelItemCount() == 1  # no unused error port
+    panel.as_text.click()
+    assert panel.text.isVisible() and not panel.tree.isVisible()
     assert '"a"' in panel.text.toPlainText() and "error" not in panel.text.toPlainText()
 
 

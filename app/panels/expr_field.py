@@ -16,6 +16,7 @@ from engine.expr.budget import Budget
 from engine.expr.fields import EXPR, compile_template, find_exprs, is_expr
 
 from .expr_complete import attach_completer
+from .ref_drop import accept_refs
 
 __all__ = ["expression_field", "is_expr", "expression_fields", "expression_problem", "with_switch", "switched"]
 
@@ -87,8 +88,10 @@ def _switch(inspector, name: str, on: bool) -> None:
 
 
 def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
-    """The field with its Fixed / Expression switch (ƒx) beside it; code fields have none."""
+    """The field with its Fixed / Expression switch (ƒx) beside it (code fields have none),
+    taking references dropped on it from the preview's JSON tree."""
     if cls is not None and name in getattr(cls, "code_fields", ()):
+        accept_refs(inspector, name, widget, cls)
         return widget
     box = QWidget()
     row = QHBoxLayout(box)
@@ -100,6 +103,7 @@ def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
                       "in.<port>, run.inputs.<name>, loop.*). Off: a fixed value.")
     switch.toggled.connect(lambda on: _switch(inspector, name, on))
     row.addWidget(switch)
+    accept_refs(inspector, name, box, cls)
     return box
 
 

@@ -1,5 +1,6 @@
 """The preview dock: an image viewer (fit to the dock and refit as it resizes until the wheel zooms; drag to
-pan; pixel size; save) and a JSON/text viewer shown only when there is JSON to show."""
+pan; pixel size; save) and the other values, shown only when there are some: as a tree whose values can be dragged
+onto inspector fields (json_tree.py), or as JSON text to read and copy."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from engine.values import summarize, to_json
+
+from .json_tree import JsonTree
 
 __all__ = ["PreviewPanel"]
 
@@ -64,13 +67,21 @@ class PreviewPanel(QWidget):
         self.save_button = QPushButton("Save image…")
         self.save_button.setEnabled(False)
         self.text = QPlainTextEdit(readOnly=True)
+        self.tree = JsonTree()
+        self.values = QStackedWidget()  # the tree, or the same values as JSON text
+        self.values.addWidget(self.tree)
+        self.values.addWidget(self.text)
+        self.as_text = QPushButton("JSON", checkable=True, objectName="previewAsText")
+        self.as_text.setToolTip("Show the values as JSON text (to read or copy) instead of a tree")
+        self.as_text.toggled.connect(lambda on: self.values.setCurrentWidget(self.text if on else self.tree))
         self.image: Image.Image | None = None
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
+        top.addWidget(self.as_text)
         top.addWidget(self.save_button)
         self.split = QSplitter()
         self.split.addWidget(self.image_view)
-        self.split.addWidget(self.text)
+        self.split.addWidget(self.values)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -83,7 +94,9 @@ class PreviewPanel(QWidget):
         self.image_view.item.setPixmap(QPixmap())
         self.image_view.hide()
         self.text.clear()
-        self.text.hide()
+        self.tree.show_values(None, {})
+        self.values.hide()
+        self.as_text.hide()
         self.info.setText(self.EMPTY)
         self.info.setToolTip("")
         self.save_button.setEnabled(False)
@@ -94,8 +107,11 @@ class PreviewPanel(QWidget):
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
         others = {p: v for p, v in outputs.items()  # (an unused error port says nothing)
                   if not isinstance(v, Image.Image) and not (p == "error" and v is None)}
-        self.text.setPlainText(json.dumps(to_json(others), indent=2, ensure_ascii=False, default=str)[:200_000])
-        self.text.setVisible(bool(others))
+        shown = to_json(others)
+        self.text.setPlainText(json.dumps(shown, indent=2, ensure_ascii=False, default=str)[:200_000])
+        self.tree.show_values(node_id, shown if isinstance(shown, dict) else {})
+        self.values.setVisible(bool(others))
+        self.as_text.setVisible(bool(others))
         self.image_view.setVisible(bool(images))
         self.info.setToolTip(f"node id: {node_id}" if node_id else "")
         if images:
