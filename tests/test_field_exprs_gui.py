@@ -183,6 +183,7 @@ def test_typing_nodes_dot_in_an_expression_field_offers_the_upstream_nodes_then_
     assert offered()[1] == ["key"]
     qtbot.keyClick(completer.popup(), Qt_key("Return"))
     assert field.text() == "{{nodes.key"
+    assert window.inspector.pending == {}  # choosing did not also submit the half-typed text
     qtbot.keyClicks(field, ".")
     assert offered()[1] == ["value"]
     qtbot.keyClick(completer.popup(), Qt_key("Return"))
@@ -265,12 +266,19 @@ def test_dragging_a_value_from_the_preview_tree_onto_a_field_makes_it_read_that_
     on_loop(window, lambda: window.runs.run_node(tab, "sizes"))
     tree = window.preview_panel.tree
     assert tree.isVisible() and tree.node_id == "sizes"
-    value = tree.topLevelItem(0)
+    assert tree.topLevelItem(0).text(0) == "value"
+    tab.scene.clearSelection()
+    tab.scene.node_items["resize"].setSelected(True)  # it has not run: the tree offers what it may read
+    assert tree.node_id == "resize" and "not run yet" in window.preview_panel.info.text()
+    heads = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    assert heads == ["↑ sizes"]  # (img has not run: nothing of it to offer)
+    value = tree.topLevelItem(0).child(0)
     under = {value.child(i).text(0): value.child(i) for i in range(value.childCount())}
     w1 = under["w"].child(1)
     assert (set(under), w1.text(0), w1.text(1)) == ({"w", "my key"}, "[1]", "40")
+    assert tree.path_of(tree.topLevelItem(0)) is None  # a heading carries nothing
     inspector = window.inspector
-    inspector.show_node(tab.doc, tab.undo_stack, "resize")
+    assert inspector.node_id == "resize"
     width = inspector.fields["width"]
     assert isinstance(width, QSpinBox)
     assert _drag(tree, w1, width.lineEdit())  # onto a fixed number field: it becomes the reference

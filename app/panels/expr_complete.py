@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCompleter, QLineEdit
 
 from engine.expr.fields import walk
 
-__all__ = ["attach_completer", "candidates"]
+__all__ = ["attach_completer", "candidates", "ExprLineEdit"]
 
 _TOKEN = re.compile(r"([A-Za-z_][\w.-]*)$")
 LOOP_NAMES = ("item", "index", "total", "first", "last")
@@ -124,6 +124,24 @@ def _insert(edit: QLineEdit, partial: str, name: str) -> None:
     edit.setCursorPosition(start + len(name))
 
 
+class ExprLineEdit(QLineEdit):
+    """An expression's line edit: while the completion list is open, Return, Tab and Escape are the list's (they
+    choose or close it) and do not also submit the half-typed text. (The completer hands keys to the widget's
+    ``event()`` directly, past any event filter: only the widget itself can leave them alone.)"""
+
+    completer_popup = None
+
+    def keyPressEvent(self, event) -> None:
+        popup = self.completer_popup
+        if popup is not None and popup.isVisible() and event.key() in _LIST_KEYS:
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+
+_LIST_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Escape)
+
+
 class _Completion(QObject):
     def __init__(self, inspector, edit: QLineEdit):
         super().__init__(edit)
@@ -134,6 +152,8 @@ class _Completion(QObject):
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.completer.activated.connect(self.chosen)
+        if isinstance(edit, ExprLineEdit):
+            edit.completer_popup = self.completer.popup()
         self.partial = ""
         edit.textEdited.connect(lambda _text: self.offer(typed=True))
         QShortcut(QKeySequence("Ctrl+Space"), edit, activated=lambda: self.offer(typed=False),

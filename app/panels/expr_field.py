@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
 from engine.errors import ExpressionError
 from engine.expr.budget import Budget
 from engine.expr.fields import EXPR, compile_template, find_exprs, is_expr
 
-from .expr_complete import attach_completer
+from .expr_complete import ExprLineEdit, attach_completer
 from .ref_drop import accept_refs
 
 __all__ = ["expression_field", "is_expr", "expression_fields", "expression_problem", "with_switch", "switched"]
@@ -180,7 +180,7 @@ def show_preview(inspector, label: QLabel, source: str) -> None:
 
 def expression_field(inspector, name: str, value: dict) -> QWidget:
     text = value[EXPR] if isinstance(value.get(EXPR), str) else ""
-    edit = QLineEdit(text, objectName=f"expr_{name}")
+    edit = ExprLineEdit(text, objectName=f"expr_{name}")
     edit.setPlaceholderText("text with {{ nodes.<node>.<port> }} placeholders")
     attach_completer(inspector, edit)
     shown = QLabel(objectName=f"exprValue_{name}", wordWrap=True)

@@ -23,9 +23,9 @@ MAX_CHILDREN = 200    # children shown under one value
 def _shown(value: Any) -> str:
     if isinstance(value, dict):
         return f"{{{len(value)} key{'s' * (len(value) != 1)}}}"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return f"[{len(value)} item{'s' * (len(value) != 1)}]"
-    return summarize(value, 200)
+    return summarize(value, 200)  # (an image or bytes: their size, never their data)
 
 
 class JsonTree(QTreeWidget):
@@ -39,38 +39,57 @@ class JsonTree(QTreeWidget):
         self.setToolTip("Drag a value onto a field of the inspector to make the field read it")
         self.node_id: str | None = None
         self._left = 0
+        self.itemExpanded.connect(lambda _item: self._fit_keys())
 
-    def show_values(self, node_id: str | None, values: dict) -> None:
-        """``values`` (JSON-ready, by port) of node ``node_id``; without a node id nothing can be dragged."""
+    def _fit_keys(self) -> None:
+        self.resizeColumnToContents(0)
+        self.setColumnWidth(0, max(120, min(self.columnWidth(0), self.width() // 2)))
+
+    def show_values(self, node_id: str | None, values: dict, upstream=()) -> None:
+        """``values`` (by port) of node ``node_id``, then those of the nodes it may read (``upstream``: node id,
+        title, values by port): each value dragged carries its reference."""
         self.clear()
         self.node_id = node_id
         self._left = MAX_ITEMS
+        root = self.invisibleRootItem()
         for port, value in values.items():
-            self._add(self.invisibleRootItem(), str(port), value, (port,))
+            self._add(root, str(port), value, ("nodes", node_id, port) if node_id else None)
         self.expandToDepth(1)
-        self.resizeColumnToContents(0)
+        for n, (nid, title, outputs) in enumerate(upstream):
+            head = QTreeWidgetItem(root, [f"↑ {title}", "an earlier node"])
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            head.setToolTip(0, f"node id: {nid} — drag its values onto a field of the selected node")
+            for port, value in outputs.items():
+                self._add(head, str(port), value, ("nodes", nid, port))
+            if n == 0:  # the nearest: open, with its ports
+                head.setExpanded(True)
+                for i in range(head.childCount()):
+                    head.child(i).setExpanded(True)
+        self._fit_keys()
 
-    def _add(self, parent: QTreeWidgetItem, key: str, value: Any, path: tuple) -> None:
+    def _add(self, parent: QTreeWidgetItem, key: str, value: Any, path: tuple | None) -> None:
         if self._left <= 0:
             return
         self._left -= 1
         item = QTreeWidgetItem(parent, [key, _shown(value)])
-        item.setData(0, PATH, list(path))
-        item.setToolTip(1, _shown(value) if isinstance(value, (dict, list)) else summarize(value, 2000))
-        if self.node_id is None:
+        item.setData(0, PATH, list(path) if path else None)
+        item.setToolTip(1, _shown(value) if isinstance(value, (dict, list, tuple)) else summarize(value, 2000))
+        if path is None:
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
-        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        children = (value.items() if isinstance(value, dict)
+                    else enumerate(value) if isinstance(value, (list, tuple)) else ())
         for n, (k, v) in enumerate(children):
             if n == MAX_CHILDREN or self._left <= 0:
                 more = len(value) - n
                 QTreeWidgetItem(item, [f"… {more} more", ""]).setFlags(Qt.ItemFlag.ItemIsEnabled)
                 break
-            self._add(item, f"[{k}]" if isinstance(value, list) else str(k), v, (*path, k))
+            self._add(item, f"[{k}]" if isinstance(value, (list, tuple)) else str(k), v,
+                      (*path, k if isinstance(k, int) else str(k)) if path else None)
 
     def path_of(self, item: QTreeWidgetItem) -> tuple | None:
-        """The reference parts of an item: ("nodes", node, port, key…), or None (a "more" line, no node)."""
+        """The reference parts of an item: ("nodes", node, port, key…), or None (a heading, a "more" line)."""
         path = item.data(0, PATH)
-        return ("nodes", self.node_id, *path) if path and self.node_id else None
+        return tuple(path) if path else None
 
     def mimeTypes(self) -> list[str]:
         from .ref_drop import MIME

@@ -73,7 +73,8 @@ class PreviewPanel(QWidget):
         self.values.addWidget(self.text)
         self.as_text = QPushButton("JSON", checkable=True, objectName="previewAsText")
         self.as_text.setToolTip("Show the values as JSON text (to read or copy) instead of a tree")
-        self.as_text.toggled.connect(lambda on: self.values.setCurrentWidget(self.text if on else self.tree))
+        self.as_text.toggled.connect(self._text_or_tree)
+        self.others: dict = {}
         self.image: Image.Image | None = None
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
@@ -94,6 +95,7 @@ class PreviewPanel(QWidget):
         self.image_view.item.setPixmap(QPixmap())
         self.image_view.hide()
         self.text.clear()
+        self.others = {}
         self.tree.show_values(None, {})
         self.values.hide()
         self.as_text.hide()
@@ -101,16 +103,20 @@ class PreviewPanel(QWidget):
         self.info.setToolTip("")
         self.save_button.setEnabled(False)
 
-    def show_outputs(self, title: str, outputs: dict, *, node_id: str | None = None) -> None:
+    def show_outputs(self, title: str, outputs: dict, *, node_id: str | None = None, upstream=(),
+                     ran: bool = True) -> None:
         """``outputs`` of the node called ``title`` (its label; the id is in the tooltip): the first image fills
-        the dock; the other values show as JSON beside it, or alone, or not at all."""
+        the dock; the other values show beside it, or alone, or not at all — followed in the tree by the values
+        of the nodes it may read (``upstream``: node id, title, outputs), to drag onto its fields."""
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
         others = {p: v for p, v in outputs.items()  # (an unused error port says nothing)
                   if not isinstance(v, Image.Image) and not (p == "error" and v is None)}
-        shown = to_json(others)
-        self.text.setPlainText(json.dumps(shown, indent=2, ensure_ascii=False, default=str)[:200_000])
-        self.tree.show_values(node_id, shown if isinstance(shown, dict) else {})
-        self.values.setVisible(bool(others))
+        self.others = others
+        self.text.clear()
+        if self.as_text.isChecked():
+            self._fill_text()
+        self.tree.show_values(node_id, others, upstream)
+        self.values.setVisible(bool(others or upstream))
         self.as_text.setVisible(bool(others))
         self.image_view.setVisible(bool(images))
         self.info.setToolTip(f"node id: {node_id}" if node_id else "")
@@ -128,8 +134,21 @@ class PreviewPanel(QWidget):
             self.image = None
             self.image_view.item.setPixmap(QPixmap())
             self.info.setText(f"{title}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in others.items())
-                                              or "no outputs"))
+                                              or ("no outputs" if ran else "not run yet")))
+            if upstream and not others:
+                self.info.setText(self.info.text() + " · drag a value of an earlier node onto a field to use it")
             self.save_button.setEnabled(False)
+
+    def _text_or_tree(self, text: bool) -> None:
+        if text:
+            self._fill_text()
+        self.values.setCurrentWidget(self.text if text else self.tree)
+
+    def _fill_text(self) -> None:
+        """The values as JSON text, made only when asked for (images become base64 PNG: not on every show)."""
+        if not self.text.toPlainText() and self.others:
+            self.text.setPlainText(json.dumps(to_json(self.others), indent=2, ensure_ascii=False,
+                                              default=str)[:200_000])
 
     def _save(self) -> None:
         if self.image is None:

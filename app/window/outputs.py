@@ -15,6 +15,16 @@ from ..editor_tab import EditorTab
 
 __all__ = ["OutputsController", "label_of"]
 
+MAX_UPSTREAM = 30  # earlier nodes whose values the preview's tree offers to drag
+_STORED = object()
+
+
+def _at_hand(value):
+    """A kept value when it is in memory (read already), else _STORED: the preview never reads the disk here."""
+    if type(value).__name__ == "LazyValue":
+        return value.get() if value.entry.loaded else _STORED
+    return value
+
 
 def label_of(doc, node_id: str) -> str:
     """What the canvas calls a node: its label, or its id when it has none."""
@@ -52,11 +62,7 @@ class OutputsController:
 
     def stale(self, tab: EditorTab, node_id: str) -> None:
         """``node_id`` and everything downstream (by links and by references): no status, no thumbnail, no kept outputs."""
-        doc = tab.doc
-        graph = nx.DiGraph()
-        graph.add_nodes_from(doc.nodes)
-        graph.add_edges_from((e.source, e.target) for e in doc.edges.values())
-        graph.add_edges_from((source, target) for source, _port, target in tab.scene.ref_items)  # references
+        graph = self._graph(tab)
         gone = ({node_id} | nx.descendants(graph, node_id)) if node_id in graph else {node_id}
         for nid in gone:
             self.last.pop((id(tab), nid), None)
@@ -68,6 +74,15 @@ class OutputsController:
         if shown is not None and shown[0] in gone and tab is self.w.current_tab():
             self.previewed.pop(id(tab), None)
             self.w.preview_panel.clear()
+
+    @staticmethod
+    def _graph(tab: EditorTab) -> nx.DiGraph:
+        """The tab's nodes and what depends on what: links and references."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(tab.doc.nodes)
+        graph.add_edges_from((e.source, e.target) for e in tab.doc.edges.values())
+        graph.add_edges_from((source, target) for source, _port, target in tab.scene.ref_items)
+        return graph
 
     def forget(self, tab: EditorTab) -> None:
         key = id(tab)
@@ -86,8 +101,31 @@ class OutputsController:
             return outputs
         self.last_node_outputs = outputs
         self.previewed[id(tab)] = (node_id, outputs)
-        self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id)
+        self._show(tab, node_id, outputs)
         return outputs
+
+    def _show(self, tab: EditorTab, node_id: str, outputs: dict) -> None:
+        self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id,
+                                          upstream=self.upstream(tab, node_id))
+
+    def upstream(self, tab: EditorTab, node_id: str) -> list[tuple[str, str, dict]]:
+        """The nodes whose values ``node_id``'s fields may read (not itself, nothing downstream of it) that have
+        values at hand from this session: the nearest upstream first, then the others. Nothing is read here."""
+        graph = self._graph(tab)
+        if node_id not in graph:
+            return []
+        below = nx.descendants(graph, node_id) | {node_id}
+        distance = nx.single_source_shortest_path_length(graph.reverse(copy=False), node_id)
+        found = []
+        for nid in sorted((n for n in tab.doc.nodes if n not in below), key=lambda n: (distance.get(n, 1e9), n)):
+            kept = self.of(tab, nid)
+            at_hand = {p: _at_hand(v) for p, v in (kept or {}).items() if p != "error"}
+            at_hand = {p: v for p, v in at_hand.items() if v is not _STORED}
+            if at_hand:
+                found.append((nid, label_of(tab.doc, nid), at_hand))
+            if len(found) == MAX_UPSTREAM:
+                break
+        return found
 
     async def read(self, value):
         """The value behind an output that may be stored only, read off the GUI thread when a service runs."""
@@ -95,8 +133,16 @@ class OutputsController:
         return await service.read(value) if service is not None else read_value(value)
 
     def selected(self, tab: EditorTab, node_ids: list[str]) -> None:
-        """A single selected node with outputs from this session shows them."""
-        if len(node_ids) != 1 or self.of(tab, node_ids[0]) is None:
+        """A single selected node with outputs from this session shows them; one that has not run shows the
+        values of earlier nodes its fields may read (when there are any: else the preview stays as it was)."""
+        if len(node_ids) != 1:
+            return
+        if self.of(tab, node_ids[0]) is None:
+            upstream = self.upstream(tab, node_ids[0])
+            if upstream:
+                self.previewed.pop(id(tab), None)
+                self.w.preview_panel.show_outputs(label_of(tab.doc, node_ids[0]), {}, node_id=node_ids[0],
+                                                  upstream=upstream, ran=False)
             return
         try:
             asyncio.get_running_loop()
@@ -112,7 +158,7 @@ class OutputsController:
         if shown is None:
             self.w.preview_panel.clear()
         else:
-            self.w.preview_panel.show_outputs(label_of(tab.doc, shown[0]), shown[1], node_id=shown[0])
+            self._show(tab, shown[0], shown[1])
 
     # -- pins ---------------------------------------------------------------------------------------------
 
