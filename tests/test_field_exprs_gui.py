@@ -124,6 +124,16 @@ def test_an_expression_field_shows_the_value_it_would_resolve_to_from_the_last_r
     field.editingFinished.emit()
     assert window.inspector.findChild(QLabel, "exprValue_path").text() == "= 'bb'"
     field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setText("{{ nodes.base.value }}")  # an object where the field wants text: said before any run
+    field.editingFinished.emit()
+    shown = window.inspector.findChild(QLabel, "exprValue_path").text()
+    assert shown.startswith("⚠ object (2 keys) — but the field cannot take it: ") and "string" in shown
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setText("{{ 7 }}")  # a number becomes its text, as in a run; the block's own check still applies
+    field.editingFinished.emit()
+    assert window.inspector.findChild(QLabel, "exprValue_path").text() == (
+        "⚠ 7 — but the field cannot take it: invalid path '7' at position 0")
+    field = window.inspector.findChild(QLineEdit, "expr_path")
     field.setText("{{ nodes.key.value * 10**9 }}")  # refused by the preview's budget, not computed
     field.editingFinished.emit()
     assert window.inspector.findChild(QLabel, "exprValue_path").text().startswith("⚠")

@@ -9,6 +9,7 @@ import asyncio
 import json
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from pydantic import ValidationError
 from shiboken6 import isValid
 
 from engine.errors import ExpressionError
@@ -114,7 +115,7 @@ def _lazy(value) -> bool:
     return type(value).__name__ == "LazyValue"
 
 
-def preview(inspector, source: str) -> tuple[str, list]:
+def preview(inspector, source: str, name: str | None = None) -> tuple[str, list]:
     """What the template would give now, from the last run's outputs kept by the window (never runs anything),
     and the stored values it waits for (read off the GUI thread, then the preview is worked out again)."""
     doc, nid = inspector.doc, inspector.node_id
@@ -150,12 +151,32 @@ def preview(inspector, source: str) -> tuple[str, list]:
         return f"⚠ {e}", []
     from engine.values import summarize
 
-    return "= " + summarize(result, 120), []
+    shown = "= " + summarize(result, 120)
+    problem = _unfit(doc, nid, name, result)
+    return (f"⚠ {shown[2:]} — but {problem}" if problem else shown), []
 
 
-def show_preview(inspector, label: QLabel, source: str) -> None:
+def _unfit(doc, nid: str, name: str | None, value) -> str | None:
+    """Why the field could not take ``value`` when the node runs (as the engine checks it), or None."""
+    cls = doc.block(nid) if name else None
+    if cls is None:
+        return None
+    fixed = {k: v for k, v in doc.nodes[nid].config.items() if k != name and not find_exprs(v)}
+    for candidate in (value, *((json.dumps(value),) if isinstance(value, (int, float, bool)) else ())):
+        try:  # (a number or a boolean given to a text field becomes its JSON text, as in a run)
+            cls.Config.model_validate({**fixed, name: candidate})
+            return None
+        except ValidationError as e:
+            mine = [err["msg"].removeprefix("Value error, ") for err in e.errors() if err["loc"][:1] == (name,)]
+            if not mine:
+                return None
+            why = mine[0]
+    return f"the field cannot take it: {why[:1].lower()}{why[1:]}"
+
+
+def show_preview(inspector, label: QLabel, source: str, name: str | None = None) -> None:
     """The preview in ``label``; stored values it needs are read on the window's worker threads first."""
-    text, stored = preview(inspector, source)
+    text, stored = preview(inspector, source, name)
     label.setText(text)
     if not stored:
         return
@@ -173,7 +194,7 @@ def show_preview(inspector, label: QLabel, source: str) -> None:
                 label.setText(f"= (the stored value cannot be read: {e}; run again)")
             return
         if isValid(label) and inspector.node_id is not None:
-            show_preview(inspector, label, source)
+            show_preview(inspector, label, source, name)
 
     asyncio.ensure_future(read_then_show())
 
@@ -184,14 +205,14 @@ def expression_field(inspector, name: str, value: dict) -> QWidget:
     edit.setPlaceholderText("text with {{ nodes.<node>.<port> }} placeholders")
     attach_completer(inspector, edit)
     shown = QLabel(objectName=f"exprValue_{name}", wordWrap=True)
-    show_preview(inspector, shown, text)
+    show_preview(inspector, shown, text, name)
     shown.setStyleSheet("color: #8b949e;")
     box = QWidget()
     column = QVBoxLayout(box)
     column.setContentsMargins(0, 0, 0, 0)
     column.addWidget(edit)
     column.addWidget(shown)
-    edit.editingFinished.connect(lambda: show_preview(inspector, shown, edit.text()))
+    edit.editingFinished.connect(lambda: show_preview(inspector, shown, edit.text(), name))
     def changed() -> None:
         inspector._set_config(name, {EXPR: edit.text()})
 
@@ -199,7 +220,7 @@ def expression_field(inspector, name: str, value: dict) -> QWidget:
 
     def show(v) -> None:
         edit.setText(v[EXPR] if is_expr(v) and isinstance(v[EXPR], str) else ("" if v is None else str(v)))
-        show_preview(inspector, shown, edit.text())
+        show_preview(inspector, shown, edit.text(), name)
 
     inspector._show[name] = show
     return box
