@@ -244,6 +244,14 @@ def test_node_tests_and_validation(store):
         v = (await c.post("/validate", json={"document": {"name": "x", "nodes": [{"id": "a", "type": "nope"}]}})).json()
         assert not v["valid"] and v["problems"][0]["node_id"] == "a"
         assert (await c.post("/validate", json={"document": doubler()})).json() == {"valid": True, "problems": []}
+        refs = (Flow("refs").node("a", "get_field", path={"$expr": "{{ nodes.ghost.value }}"})
+                .node("b", "get_field", path={"$expr": "{{ nodes.a.value + }}"})
+                .node("c", "get_field", path={"$expr": "{{ nodes.d.value }}"}).node("d", "get_field", path="x")
+                .edge("c.value", "d.data").build().model_dump(mode="json"))
+        v = (await c.post("/validate", json={"document": refs})).json()  # field expressions (SPEC §5a)
+        found = {(p["node_id"], p["code"]) for p in v["problems"]}
+        assert not v["valid"] and ("a", "unknown_reference") in found and ("b", "invalid_expression") in found
+        assert {("c", "cycle"), ("d", "cycle")} <= found
         blocks = (await c.get("/blocks")).json()["blocks"]
         assert any(b["type"] == "image_resize" for b in blocks)
 
