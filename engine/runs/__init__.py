@@ -12,6 +12,9 @@ Public names::
     events            RunQueued, RunStarted, NodeStarted, NodeProgress, NodeRetrying, NodeFinished, RunFinished
     read_value        the value behind an output that may be stored only (blocking; off the GUI thread)
     check_references  sub-workflow references of a document, checked against the store
+    Triggers          service.triggers: add / change / remove schedules, folder watches, webhooks (checked)
+    Schedule          a cron expression in a time zone: next_after(), upcoming()
+    TriggerError      a trigger that cannot be stored as given (every problem)
 """
 
 from ..cache import materialize as read_value
@@ -21,10 +24,13 @@ from ..executor.events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, 
 from .children import MAX_DEPTH, check_references
 from .handle import RunHandle
 from .service import RunService
+from .schedule import Schedule, ScheduleError
 from .settings import RunSettings
+from .triggers import TriggerError, Triggers
 
 __all__ = [
     "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "check_references",
     "MAX_DEPTH", "Event", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
-    "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json",
+    "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "Triggers", "TriggerError",
+    "Schedule", "ScheduleError",
 ]

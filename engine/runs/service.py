@@ -6,8 +6,9 @@
         run_id = await service.enqueue("Thumbnails", {"folder": "/x"}, priority=7)
 
 A service owns an executor (with the store's result cache), the run recorder, sub-workflow child runs, this
-process's lease (heartbeat, recovery of dead processes' runs, cancel requests from other processes) and, with
-``dispatch=True``, a dispatcher that starts queued runs when this process holds the dispatcher lease. Its
+process's lease (heartbeat, recovery of dead processes' runs, cancel requests from other processes), the
+triggers (``service.triggers``) and, with ``dispatch=True``, a dispatcher that starts queued runs and fires the
+triggers when this process holds the dispatcher lease. Its
 policies are a :class:`RunSettings` object: a run keeps the settings it started with.
 """
 
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import networkx as nx
 
@@ -34,11 +36,13 @@ from .accept import Acceptor
 from .callbacks import Callbacks
 from .children import ChildRuns, check_references
 from .dispatch import Dispatcher
+from .firing import TriggerFirer
 from .handle import RunHandle
 from .ownership import LeaseKeeper
 from .recorder import RunRecorder
 from .settings import RunSettings
 from .targets import Targets
+from .triggers import Triggers
 
 __all__ = ["RunService"]
 
@@ -50,7 +54,7 @@ EVENTS_BUFFER = 10_000  # a handle's own events; the oldest go first when nobody
 class RunService:
     def __init__(self, store: Store, settings: RunSettings | None = None, *, registry=None, front: str = "cli",
                  trigger: str | None = None, dispatch: bool = False, cache: bool = True,
-                 callbacks: Callbacks | None = None):
+                 callbacks: Callbacks | None = None, clock: Callable[[], float] = time.time):
         self.store = store
         self._settings = settings or RunSettings()
         self.targets = Targets(store, registry)
@@ -62,6 +66,9 @@ class RunService:
         self.recorder: RunRecorder | None = None
         self.lease: LeaseKeeper | None = None
         self.dispatcher: Dispatcher | None = None
+        self.firer: TriggerFirer | None = None  # fires the triggers while this process dispatches
+        self.triggers = Triggers(store, self.targets, clock, on_change=lambda: self.firer and self.firer.wake())
+        self.clock = clock
         self.acceptor = Acceptor(store)
         self.callbacks = callbacks or Callbacks()
         self.recovered = Recovered()
@@ -89,6 +96,8 @@ class RunService:
         if self.dispatch:
             self.dispatcher = Dispatcher(self)
             self.dispatcher.start()
+            self.firer = TriggerFirer(self, self.clock)
+            self.firer.start()
         return self
 
     async def __aenter__(self) -> "RunService":
@@ -104,6 +113,8 @@ class RunService:
         if self.executor is None:
             self.acceptor.close()
             return
+        if self.firer is not None:
+            await self.firer.stop()
         if self.dispatcher is not None:
             await self.dispatcher.stop()
         dispatched = (set(self.dispatcher.running) if self.dispatcher else set()) - self._cancelled

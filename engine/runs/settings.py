@@ -30,6 +30,8 @@ class RunSettings:
     heartbeat_s: float = 2.0
     #: how often the dispatcher looks for runs other processes queued
     queue_poll_s: float = 0.5
+    #: the longest the trigger task sleeps before it looks at the triggers again (other processes' changes)
+    trigger_poll_s: float = 60.0
     #: pictures larger than this are refused before they are decoded (decoded RGB: 3 bytes a pixel)
     max_image_megapixels: float = 200
 
@@ -39,7 +41,7 @@ class RunSettings:
             problems.append(f"max_concurrent_runs must be from 1 to 1000, not {self.max_concurrent_runs!r}")
         if not isinstance(self.max_queued_runs, int) or self.max_queued_runs < 1:
             problems.append(f"max_queued_runs must be at least 1, not {self.max_queued_runs!r}")
-        for name in ("lease_ttl_s", "heartbeat_s", "queue_poll_s"):
+        for name in ("lease_ttl_s", "heartbeat_s", "queue_poll_s", "trigger_poll_s"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.01 <= value <= 3600:
                 problems.append(f"{name} must be from 0.01 to 3600 seconds, not {value!r}")

@@ -10,6 +10,7 @@ is the run service's job, :mod:`engine.runs`).
     store.leases                        # LeaseRepo: which processes run workflows, and which dispatches
     store.events                        # EventRepo: each run's events (for late subscribers)
     store.hooks                         # HookRepo: webhook secrets and recent delivery ids
+    store.triggers                      # TriggerRepo: schedules, folder watches, webhooks; files seen
     store.cache                         # ResultCache under home/cache
 """
 
@@ -29,9 +30,11 @@ from .hooks import HookRepo
 from .leases import LeaseInfo, LeaseRepo
 from .queue import DEFAULT_PRIORITY, QueueRepo, QueueView
 from .runs import NodeRunInfo, Recovered, RunInfo, RunRepo
+from .triggers import TRIGGER_KINDS, SeenFile, TriggerInfo, TriggerRepo
 from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 
 __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo",
+           "TriggerRepo", "TriggerInfo", "SeenFile", "TRIGGER_KINDS",
            "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
            "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
            "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS"]
@@ -54,6 +57,7 @@ class Store:
         self.leases = LeaseRepo(self.db)
         self.events = EventRepo(self.db)
         self.hooks = HookRepo(self.db)
+        self.triggers = TriggerRepo(self.db)
         if install_templates:
             self.workflows.install_templates(templates_dir())
         self._cache = None

@@ -75,6 +75,7 @@ class RunRow(Base):
     options: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # use_cache, use_pins, base_dir
     draft_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     node_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    trigger_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the trigger that queued it
 
     __table_args__ = (Index("ix_runs_workflow", "workflow_id", "created_at"), Index("ix_runs_status", "status"),
                       Index("ix_runs_queue", "status", text("priority DESC"), "queue_position", "created_at"),
@@ -161,3 +162,40 @@ class HookDeliveryRow(Base):
     run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (Index("ix_hook_deliveries_time", "received_at"),)
+
+
+class TriggerRow(Base):
+    """A schedule, folder watch or webhook that starts a workflow's runs (SPEC §7)."""
+
+    __tablename__ = "triggers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    inputs: Mapped[dict] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(Integer, default=5)
+    catch_up: Mapped[str] = mapped_column(String(10), default="once")
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    last_fired: Mapped[float | None] = mapped_column(Float, nullable=True)
+    next_due: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fired: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_triggers_workflow", "workflow_id"),)
+
+
+class TriggerFileRow(Base):
+    """A file a folder trigger has seen: fired once, known again after a rename or a restart."""
+
+    __tablename__ = "trigger_files"
+
+    trigger_id: Mapped[str] = mapped_column(ForeignKey("triggers.id", ondelete="CASCADE"), primary_key=True)
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
+    inode: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    mtime_ns: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[float] = mapped_column(Float)
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -33,13 +33,13 @@ _PAUSED = "queue.paused"
 _WAITING = "SELECT count(*) FROM runs INDEXED BY ix_runs_waiting WHERE status = 'queued' AND from_queue = 1"
 _LAST_POSITION = "SELECT max(queue_position) FROM runs INDEXED BY ix_runs_waiting WHERE status = 'queued' AND from_queue = 1"
 _INSERT = ("INSERT INTO runs (id, workflow_id, version, document, workflow_name, status, mode, priority, trigger, "
-           "inputs, created_at, from_queue, queue_position, requeued, cancel_requested, options, draft_id) "
-           "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, 1, ?, 0, 0, ?, ?)")
+           "inputs, created_at, from_queue, queue_position, requeued, cancel_requested, options, draft_id, trigger_id) "
+           "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, 1, ?, 0, 0, ?, ?, ?)")
 _TINY = 1e-6  # positions closer than this are renumbered
 _NAMES = ("id", "workflow_id", "version", "workflow_name", "status", "mode", "priority", "trigger", "inputs", "error",
           "created_at", "started_at", "finished_at", "duration_ms", "replay_of", "from_node", "parent_run_id", "owner",
           "from_queue", "queue_position", "requeued", "cancel_requested", "options", "draft_id", "node_count",
-          "has_document")
+          "trigger_id", "has_document")
 _COLUMNS = ", ".join(_NAMES[:-1]) + ", document IS NOT NULL"
 _QUEUED = "status = 'queued' AND from_queue"
 
@@ -53,6 +53,34 @@ def _runs(cur, where: str, params: tuple = ()) -> list[RunInfo]:
                  document=r["has_document"] or None)
         found.append(RunInfo.of(SimpleNamespace(**r)))
     return found
+
+
+def insert_queued(session, rows: list[dict], limit: int | None = None) -> list[str]:
+    """Queued runs stored in ``session``'s transaction, after every run queued now (see :meth:`QueueRepo.add`);
+    QueueFull when more than ``limit`` would wait."""
+    now = time.time()
+    cur = session.connection().connection.cursor()
+    try:
+        if limit is not None:
+            waiting = cur.execute(_WAITING).fetchone()[0]
+            if waiting + len(rows) > limit:
+                raise QueueFull(f"the queue is full ({waiting} runs wait; at most {limit})")
+        last = cur.execute(_LAST_POSITION).fetchone()[0] or 0.0
+        ids, values = [], []
+        for i, row in enumerate(rows, 1):
+            rid = row.get("id") or uuid.uuid4().hex
+            ids.append(rid)
+            options = row.get("options")
+            values.append((rid, row.get("workflow_id"), row.get("version"), row.get("document"),
+                           row.get("workflow_name", ""), row.get("mode", "async"),
+                           row.get("priority", DEFAULT_PRIORITY), row.get("trigger", "cli"),
+                           json.dumps(row.get("inputs") or {}), now, last + i,
+                           None if options is None else json.dumps(options), row.get("draft_id"),
+                           row.get("trigger_id")))
+        cur.executemany(_INSERT, values)
+    finally:
+        cur.close()
+    return ids
 
 
 @dataclass(frozen=True)
@@ -98,29 +126,8 @@ class QueueRepo:
         Plain SQL on the DBAPI cursor: this is every accepted run's path (SQLAlchemy statements cost ~2 ms of
         CPU a call)."""
         rows = list(rows)
-        now = time.time()
         with self.db.write() as s:
-            cur = s.connection().connection.cursor()
-            try:
-                if limit is not None:
-                    waiting = cur.execute(_WAITING).fetchone()[0]
-                    if waiting + len(rows) > limit:
-                        raise QueueFull(f"the queue is full ({waiting} runs wait; at most {limit})")
-                last = cur.execute(_LAST_POSITION).fetchone()[0] or 0.0
-                ids, values = [], []
-                for i, row in enumerate(rows, 1):
-                    rid = row.get("id") or uuid.uuid4().hex
-                    ids.append(rid)
-                    options = row.get("options")
-                    values.append((rid, row.get("workflow_id"), row.get("version"), row.get("document"),
-                                   row.get("workflow_name", ""), row.get("mode", "async"),
-                                   row.get("priority", DEFAULT_PRIORITY), row.get("trigger", "cli"),
-                                   json.dumps(row.get("inputs") or {}), now, last + i,
-                                   None if options is None else json.dumps(options), row.get("draft_id")))
-                cur.executemany(_INSERT, values)
-            finally:
-                cur.close()
-        return ids
+            return insert_queued(s, rows, limit)
 
     # -- reading -------------------------------------------------------------------------------------------
 

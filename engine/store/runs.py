@@ -69,6 +69,7 @@ class RunInfo:
     draft_id: str | None = None
     node_count: int | None = None
     has_document: bool = False
+    trigger_id: str | None = None
 
     @classmethod
     def of(cls, r, **changed) -> "RunInfo":
@@ -77,7 +78,7 @@ class RunInfo:
                    r.inputs or {}, r.outputs, r.error, r.created_at, r.started_at, r.finished_at, r.duration_ms,
                    r.replay_of, r.from_node, r.parent_run_id, r.owner, bool(r.from_queue), r.queue_position,
                    r.requeued or 0, bool(r.cancel_requested), dict(r.options or {}), r.draft_id, r.node_count,
-                   r.document is not None)
+                   r.document is not None, getattr(r, "trigger_id", None))
         return dataclasses.replace(info, **changed) if changed else info
 
     @property
