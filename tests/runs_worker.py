@@ -8,6 +8,8 @@ in about a second) and says what it does on stdout, one line at a time:
 - ``recover HOME SECONDS``: keep a service open for SECONDS; prints ``recovered RUN_ID TIME`` for every run
   it finds left behind by a dead process.
 - ``dispatch HOME MAX``: dispatch the queue, at most MAX runs at once; prints ``dispatching`` once it does.
+- ``triggers HOME CLOCK``: stand by to fire triggers, told the time by the file CLOCK (epoch seconds, written
+  by the test); prints ``ready`` once its service is open.
 """
 
 import asyncio
@@ -27,8 +29,11 @@ def say(*words) -> None:
 async def main(mode: str, home: str, arg: str) -> None:
     store = Store(home, install_templates=False)
     settings = SHORT.replace(max_concurrent_runs=int(arg)) if mode == "dispatch" else SHORT
-    service = RunService(store, settings, front="worker" if mode == "dispatch" else "cli",
-                         dispatch=mode == "dispatch")
+    clock = time.time
+    if mode == "triggers":
+        settings, clock = SHORT.replace(trigger_poll_s=0.05), lambda: float(open(arg).read())
+    service = RunService(store, settings, front="worker" if mode in ("dispatch", "triggers") else "cli",
+                         dispatch=mode in ("dispatch", "triggers"), clock=clock)
     await service.open()
     if mode == "run":
         handle = service.start(arg)
@@ -49,6 +54,9 @@ async def main(mode: str, home: str, arg: str) -> None:
     elif mode == "dispatch":
         await service.dispatcher.holding.wait()
         say("dispatching")
+        await asyncio.Event().wait()  # until killed
+    elif mode == "triggers":
+        say("ready")
         await asyncio.Event().wait()  # until killed
     await service.close()
     store.close()
