@@ -141,8 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_queue import add_queue_commands
     from .cli_serve import add_serve_command
     from .cli_store import add_store_commands
+    from .cli_triggers import add_trigger_commands
 
     add_store_commands(sub)
+    add_trigger_commands(sub)
     add_queue_commands(sub)
     add_serve_command(sub)
     return parser

@@ -152,3 +152,27 @@ def test_a_lone_surrogate_in_queued_inputs_is_refused_and_the_queue_stays_readab
     assert listing.returncode == 0
     as_json = nodeloom(tmp_path, "queue", "--json")
     assert as_json.returncode == 0 and json.loads(as_json.stdout)["queued"] == []
+
+
+def test_triggers_from_the_command_line(home, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    added = nodeloom(home, "triggers", "add", "add one", "--cron", "*/15 * * * *", "--tz", "Europe/Berlin",
+                     "-i", "n=3", "--priority", "8")
+    assert added.returncode == 0, added.stderr
+    tid = added.stdout.strip()
+    assert "next:" in added.stderr
+    listed = json.loads(nodeloom(home, "triggers", "list", "add one", "--json").stdout)
+    assert [(t["id"], t["kind"], t["config"], t["inputs"], t["priority"]) for t in listed] == [
+        (tid, "schedule", {"cron": "*/15 * * * *", "tz": "Europe/Berlin"}, {"n": 3}, 8)]
+    bad = nodeloom(home, "triggers", "add", "add one", "--cron", "* * *", "-i", "m=1", "--priority", "0")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "5 fields" in bad.stderr and "unknown input 'm'" in bad.stderr and "priority" in bad.stderr
+    folder = nodeloom(home, "triggers", "add", "add one", "--folder", inbox, "--webhook")
+    assert folder.returncode == 2 and "exactly one of" in folder.stderr
+    assert "is off" in nodeloom(home, "triggers", "disable", tid).stdout
+    table = nodeloom(home, "triggers").stdout
+    assert tid in table and "off" in table and "*/15 * * * * (Europe/Berlin)" in table
+    assert nodeloom(home, "triggers", "remove", tid).returncode == 0
+    gone = nodeloom(home, "triggers", "remove", tid)
+    assert gone.returncode == 2 and "no trigger with id" in gone.stderr

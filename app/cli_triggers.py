@@ -1,0 +1,126 @@
+"""``nodeloom triggers list | add | enable | disable | remove`` (SPEC §10): a workflow's schedules, folder watches
+and webhooks from the command line, through :mod:`engine.runs` like the editor and the server. Whichever process
+dispatches the queue (the editor, ``nodeloom serve`` or ``nodeloom worker``) fires them."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from engine.runs import RunService, TriggerError
+
+from .cli_common import CliError, parse_inputs
+from .cli_store import _emit, _when, open_store
+
+__all__ = ["add_trigger_commands", "describe"]
+
+
+def describe(t) -> str:
+    """A trigger in a few words: ``*/15 * * * * (Europe/Berlin)``, ``/photos/in: *.jpg``, ``webhook``."""
+    c = t.config
+    if t.kind == "schedule":
+        return f"{c.get('cron')} ({c.get('tz')})"
+    if t.kind == "folder":
+        return (f"{c.get('path')}: {', '.join(c.get('patterns') or ['*'])}"
+                + (" (recursive)" if c.get("recursive") else "") + (f", on {c['on']}" if c.get("on") != "created"
+                                                                     else ""))
+    return "webhook"
+
+
+def cmd_triggers(args) -> int:
+    store = open_store(args)
+    try:
+        service = RunService(store, front="cli")
+        action = args.action
+        try:
+            if action == "list":
+                return _list(args, store)
+            if action == "add":
+                return _add(args, service)
+            if len(args.args) != 1:
+                raise CliError(f"usage: nodeloom triggers {action} TRIGGER_ID")
+            tid = args.args[0]
+            if action == "remove":
+                service.triggers.remove(tid)
+                print(f"removed trigger {tid}")
+            else:
+                t = service.triggers.change(tid, enabled=action == "enable")
+                print(f"trigger {tid} is {'on' if t.enabled else 'off'}"
+                      + (f"; next at {_when(t.next_due)}" if t.next_due else ""))
+        except TriggerError as e:
+            raise CliError("the trigger cannot be stored:\n" + "\n".join(f"  - {p}" for p in e.problems)) from None
+    finally:
+        store.close()
+    return 0
+
+
+def _list(args, store) -> int:
+    if len(args.args) > 1:
+        raise CliError("usage: nodeloom triggers list [WORKFLOW]")
+    wid = store.workflows.latest(args.args[0])[0] if args.args else None
+    found = store.triggers.list(wid)
+    names = {}
+    rows = []
+    for t in found:
+        if t.workflow_id not in names:
+            names[t.workflow_id] = store.workflows.get(t.workflow_id).name
+        rows.append([t.id, "on" if t.enabled else "off", names[t.workflow_id], t.kind, describe(t),
+                     _when(t.next_due) if t.next_due else "—", _when(t.last_fired), str(t.fired),
+                     (t.last_error or "")[:60]])
+    return _emit(args, [t.to_json() for t in found], rows,
+                 ["TRIGGER", "ON", "WORKFLOW", "KIND", "WHAT", "NEXT", "LAST FIRED", "RUNS", "LAST ERROR"],
+                 "no triggers" + (" for this workflow" if wid else ""))
+
+
+def _add(args, service) -> int:
+    if len(args.args) != 1:
+        raise CliError("usage: nodeloom triggers add WORKFLOW (--cron EXPR [--tz ZONE] | --folder DIR "
+                       "[--pattern GLOB]... [--recursive] | --webhook)")
+    kinds = [k for k, given in (("schedule", args.cron), ("folder", args.folder), ("webhook", args.webhook)) if given]
+    if len(kinds) != 1:
+        raise CliError("give exactly one of --cron EXPR, --folder DIR and --webhook")
+    kind = kinds[0]
+    if args.tz and kind != "schedule" or (args.pattern or args.recursive or args.on) and kind != "folder":
+        raise CliError("--tz goes with --cron; --pattern, --recursive and --on go with --folder")
+    if kind == "schedule":
+        config = {"cron": args.cron, **({"tz": args.tz} if args.tz else {})}
+    elif kind == "folder":
+        config = {"path": args.folder, "patterns": args.pattern or ["*"], "recursive": args.recursive,
+                  "on": args.on or "created"}
+    else:
+        config = {}
+    t = service.triggers.add(args.args[0], kind, config, inputs=parse_inputs(args.input, None),
+                             priority=5 if args.priority is None else args.priority,
+                             catch_up=args.catch_up, enabled=not args.disabled)
+    print(t.id)
+    if t.next_due and not args.quiet:
+        soon = service.triggers.upcoming(t.id, 3)
+        print("next: " + ", ".join(time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(x)) for x in soon),
+              file=sys.stderr)
+    return 0
+
+
+def add_trigger_commands(sub) -> None:
+    p = sub.add_parser("triggers", help="a workflow's schedules, folder watches and webhooks: list [WORKFLOW], "
+                                        "add WORKFLOW …, enable | disable | remove TRIGGER_ID")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "add", "enable", "disable", "remove"])
+    p.add_argument("args", nargs="*", metavar="WORKFLOW|TRIGGER_ID")
+    p.add_argument("--cron", metavar="EXPR", help="add: a schedule, 5 cron fields or @hourly, @daily…")
+    p.add_argument("--tz", metavar="ZONE", help="add --cron: the time zone (default: the system's), e.g. "
+                                                "Europe/Berlin")
+    p.add_argument("--folder", metavar="DIR", help="add: run for each new file in DIR (the run gets the input "
+                                                   "'path')")
+    p.add_argument("--pattern", action="append", metavar="GLOB", help="add --folder: which files (default *)")
+    p.add_argument("--recursive", action="store_true", help="add --folder: and its subfolders")
+    p.add_argument("--on", choices=["created", "modified", "both"], help="add --folder: new files (default), "
+                                                                          "changed ones, or both")
+    p.add_argument("--webhook", action="store_true", help="add: runs started by POST /api/v1/hooks/WORKFLOW_ID")
+    p.add_argument("-i", "--input", action="append", default=[], metavar="NAME=VALUE",
+                   help="add: an input of the runs it starts")
+    p.add_argument("--priority", type=int, help="add: the runs' priority, 1 (low) .. 10 (high), default 5")
+    p.add_argument("--catch-up", choices=["once", "skip"], default="once",
+                   help="add: what missed fires do when a process starts again (default once)")
+    p.add_argument("--disabled", action="store_true", help="add: stored, but off")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_triggers)
