@@ -311,3 +311,35 @@ def test_text_with_a_lone_surrogate_made_by_a_run_leaves_as_an_escape(store):
         assert (await c.get("/runs")).status_code == 200
 
     with_api(store, check)
+
+
+def test_triggers_over_http(store, tmp_path):
+    async def check(c, service, server):
+        wid = await create(c, doubler())
+        r = await c.post(f"/workflows/{wid}/triggers", json={"kind": "schedule", "config": {
+            "cron": "0 9 * * 1-5", "tz": "Europe/Berlin"}, "inputs": {"x": 2}, "priority": 7})
+        assert r.status_code == 201, r.text
+        t = r.json()
+        assert (t["kind"], t["priority"], t["inputs"], len(t["upcoming"])) == ("schedule", 7, {"x": 2}, 5)
+        assert t["next_due"] == t["upcoming"][0]
+        bad = await c.post(f"/workflows/{wid}/triggers", json={"kind": "schedule", "config": {"cron": "99 * * *"},
+                                                               "inputs": {"y": 1}})
+        assert bad.status_code == 422
+        assert any("5 fields" in p for p in bad.json()["problems"]) and any("'y'" in p for p in bad.json()["problems"])
+        folder = await c.post(f"/workflows/{wid}/triggers", json={"kind": "folder", "config": {"path": str(tmp_path)}})
+        assert folder.status_code == 422 and "no input named 'path'" in folder.json()["detail"]
+        assert (await c.post(f"/workflows/{wid}/triggers", json={"kind": "email"})).status_code == 422
+        assert (await c.post("/workflows/nope/triggers", json={"kind": "webhook"})).status_code == 404
+        off = await c.put(f"/workflows/{wid}/triggers/{t['id']}", json={"enabled": False})
+        assert off.status_code == 200 and off.json()["enabled"] is False and off.json()["upcoming"] == []
+        assert (await c.put(f"/workflows/{wid}/triggers/{t['id']}", json={})).status_code == 422
+        assert (await c.put(f"/workflows/{wid}/triggers/{t['id']}", json={"enabled": 0})).status_code == 422
+        listed = (await c.get(f"/workflows/{wid}/triggers")).json()
+        assert [x["id"] for x in listed] == [t["id"]]
+        other = await create(c, doubler("Other"))
+        assert (await c.delete(f"/workflows/{other}/triggers/{t['id']}")).status_code == 404  # not its trigger
+        gone = await c.delete(f"/workflows/{wid}/triggers/{t['id']}")
+        assert gone.json() == {"trigger_id": t["id"], "deleted": True}
+        assert (await c.get(f"/workflows/{wid}/triggers")).json() == []
+
+    with_api(store, check)

@@ -94,6 +94,8 @@ def check_config(kind: str, config: Any) -> dict:
         folder = Path(os.path.realpath(os.path.expanduser(data["path"])))
         if not folder.is_dir():
             raise TriggerError([f"the folder {str(folder)!r} does not exist (or is not a folder)"])
+        if folder == Path(folder.anchor):
+            raise TriggerError([f"{str(folder)!r} is a whole drive: watch a folder in it"])
         data["path"] = str(folder)
     return data
 

@@ -14,6 +14,7 @@ from .errors import GUARD_RESPONSES, JSON, install_handlers
 from .guard import HEALTH, Guard
 from .routes_misc import misc_routes
 from .routes_runs import run_routes
+from .routes_triggers import trigger_routes
 from .routes_workflows import workflow_routes
 from .settings import ServerSettings
 
@@ -39,6 +40,7 @@ def create_app(service, settings: ServerSettings, token: str) -> Guard:
     api.include_router(workflow_routes(service))
     api.include_router(run_routes(service, closing, settings.stream_buffer))
     api.include_router(misc_routes(service))
+    api.include_router(trigger_routes(service))
     guard = Guard(api, settings, token)
     guard.closing = closing
     return guard

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ..errors import DocumentError, InputError, NotFound, QueueError, QueueFull, WorkflowInvalid
+from ..runs.triggers import TriggerError
 from ..values import json_text
 from .schemas import Problem
 
@@ -79,6 +80,10 @@ def install_handlers(api: FastAPI) -> None:
     @api.exception_handler(QueueError)
     async def queue_error(_r: Request, e: QueueError):
         return _problem(409, str(e))
+
+    @api.exception_handler(TriggerError)
+    async def bad_trigger(_r: Request, e: TriggerError):
+        return _problem(422, "the trigger has problems: " + "; ".join(e.problems[:3]), problems=list(e.problems))
 
     @api.exception_handler(HTTPProblem)
     async def problem(_r: Request, e: HTTPProblem):

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Problem", "WorkflowSummary", "WorkflowPage", "WorkflowDetail", "WorkflowBody", "Saved", "Version",
            "RunRequest", "RunAccepted", "RunObject", "RunRecord", "RunPage", "QueueState", "RunPatch", "Cancelled",
-           "Hook", "NodeTest", "NodeTestResult", "ValidateBody", "Validation", "Deleted", "Paused", "HookAccepted"]
+           "Hook", "NodeTest", "NodeTestResult", "ValidateBody", "Validation", "Deleted", "Paused", "HookAccepted",
+           "TriggerBody", "TriggerPatch", "TriggerObject", "TriggerDeleted"]
 
 MAX_NAME = 500
 
@@ -204,3 +205,48 @@ class ValidateBody(BaseModel):
 class Validation(BaseModel):
     valid: bool
     problems: list[dict[str, Any]]
+
+
+class TriggerBody(BaseModel):
+    """A new trigger (SPEC §7): ``config`` by kind — schedule {cron, tz}; folder {path, patterns, recursive, on,
+    debounce_s}; webhook {}."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    kind: Literal["schedule", "folder", "webhook"]
+    config: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict, description="inputs of the runs it starts")
+    priority: int = Field(5, ge=1, le=10)
+    catch_up: Literal["once", "skip"] = "once"
+    enabled: bool = True
+
+
+class TriggerPatch(BaseModel):
+    """The fields to change (at least one)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    config: dict[str, Any] | None = None
+    inputs: dict[str, Any] | None = None
+    priority: int | None = Field(None, ge=1, le=10)
+    catch_up: Literal["once", "skip"] | None = None
+    enabled: bool | None = None
+
+
+class TriggerObject(_Out):
+    id: str
+    workflow_id: str
+    kind: str
+    enabled: bool
+    config: dict[str, Any]
+    inputs: dict[str, Any]
+    priority: int
+    catch_up: str
+    last_fired: float | None
+    next_due: float | None
+    last_error: str | None
+    fired: int
+    upcoming: list[float] = Field(default_factory=list, description="a schedule's next five times (epoch s)")
+
+
+class TriggerDeleted(BaseModel):
+    trigger_id: str
+    deleted: bool
