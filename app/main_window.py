@@ -27,6 +27,7 @@ from .editor_tab import EditorTab
 from .journal import Journal
 from .panels.browser import Browser
 from .panels.history import HistoryPanel
+from .panels.triggers import TriggersPanel
 from .panels.inspector import Inspector
 from .panels.palette import Palette
 from .panels.preview import PreviewPanel
@@ -45,6 +46,7 @@ from .window.queue import QueueController
 from .window.runs import RunsController
 from .window.server import ServerController
 from .window.settings import SettingsController
+from .window.triggers import TriggersController
 from .window.versions import VersionsController
 from .window.workflows import WorkflowsController
 
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.undo_group = QUndoGroup(self)
         self._build_docks()
+        self.triggers = TriggersController(self)
         self.tabs = QTabWidget(documentMode=True, tabsClosable=True, movable=True)
         self.tabs.setObjectName("tabs")
         self.setCentralWidget(self.tabs)
@@ -139,14 +142,17 @@ class MainWindow(QMainWindow):
         self.profiler_dock = self._dock("Profiler", "profilerDock", profiler_scroll, bottom)
         self.queue_panel = QueuePanel(self.queue)
         self.queue_dock = self._dock("Queue", "queueDock", self.queue_panel, bottom)
+        self.triggers_panel = TriggersPanel()
+        self.triggers_dock = self._dock("Triggers", "triggersDock", self.triggers_panel, bottom)
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
         self.tabifyDockWidget(self.run_dock, self.preview_dock)
         self.tabifyDockWidget(self.preview_dock, self.profiler_dock)
         self.tabifyDockWidget(self.profiler_dock, self.queue_dock)
+        self.tabifyDockWidget(self.queue_dock, self.triggers_dock)
         self.run_dock.raise_()
         self.docks = (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock,
-                      self.profiler_dock, self.queue_dock)
+                      self.profiler_dock, self.queue_dock, self.triggers_dock)
 
     def _connect(self) -> None:
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -208,6 +214,7 @@ class MainWindow(QMainWindow):
         self.undo_group.setActiveStack(tab.undo_stack if tab else None)
         self.inspector.show_node(None, None, None)
         self.versions.refresh()
+        self.triggers.refresh()
         self.run_panel.show_tab(self.store, tab)
         self.outputs.tab_shown(tab)
         if tab is None:

@@ -74,6 +74,7 @@ class WorkflowsController:
         self.remember(doc.workflow_id)
         w.retitle(tab)
         w.versions.refresh()
+        w.triggers.refresh()
         w.statusBar().showMessage(f"Saved {doc.name} as version {doc.version}", 5000)
         return doc.version
 

@@ -62,6 +62,7 @@ class TriggerFirer:
     async def _run(self) -> None:
         holding = self.service.dispatcher.holding
         while True:
+            self._woken.clear()  # (a wake() during the work below is kept: the wait then returns at once)
             try:
                 if not holding.is_set():
                     await self._stop_watches(list(self.watches))
@@ -75,7 +76,6 @@ class TriggerFirer:
             except Exception:  # noqa: BLE001 - a busy database now and then must not stop the triggers
                 log.exception("firing triggers")
                 pause = 5.0
-            self._woken.clear()
             try:
                 await asyncio.wait_for(self._woken.wait(), pause)
             except asyncio.TimeoutError:

@@ -90,12 +90,17 @@ def misc_routes(service) -> APIRouter:
                       x_nodeloom_signature: str = Header(max_length=200, description="sha256=<hex HMAC of the body>"),
                       x_nodeloom_delivery: str = Header(max_length=200, description="the delivery's id")):
         """Start a run of the workflow with the JSON body as its inputs (as data, never a template). The body
-        must be signed with the workflow's hook secret; a delivery id seen in the last 24 hours is not run again."""
+        must be signed with the workflow's hook secret; a delivery id seen in the last 24 hours is not run again.
+        A webhook trigger of the workflow (SPEC §7) adds its inputs and priority; switched off, it refuses (403)."""
         raw = await request.body()
         secret = await blocking(store.hooks.secret, workflow_id)
         if not hmac.compare_digest(sign(secret, raw).encode(), x_nodeloom_signature.strip().encode("utf-8", "replace")):
             raise HTTPProblem(401, "the X-Nodeloom-Signature does not match the body (sha256=<hex HMAC-SHA256 of "
                                    "the raw body with the workflow's hook secret>)")
+        hooks = await blocking(store.triggers.list, workflow_id, kind="webhook")
+        on = [t for t in hooks if t.enabled]
+        if hooks and not on:
+            raise HTTPProblem(403, "the workflow's webhook is switched off (its trigger is off)")
         if not _DELIVERY.match(x_nodeloom_delivery):
             raise HTTPProblem(422, "X-Nodeloom-Delivery must be 1-200 letters, digits or . _ : -")
         try:
@@ -108,7 +113,8 @@ def misc_routes(service) -> APIRouter:
             run_id = await blocking(store.hooks.run_of, workflow_id, x_nodeloom_delivery)
             return JSON({"run_id": run_id, "status": "duplicate"}, status_code=200)
         try:
-            run_id = await service.enqueue(workflow_id, inputs, trigger="webhook", mode="async")
+            run_id = await service.enqueue(workflow_id, {**(on[0].inputs if on else {}), **inputs}, trigger="webhook",
+                                           mode="async", priority=on[0].priority if on else 5)
         except Exception:
             await blocking(store.hooks.forget, workflow_id, x_nodeloom_delivery)  # it may be sent again
             raise

@@ -1,0 +1,197 @@
+"""Adding or editing a schedule or a folder watch (SPEC §7, issue 15). A schedule shows its next five times in
+local time as the expression is typed, and a bad expression or zone is marked at its field with the reason; a
+folder shows the files it would pick up now. Nothing is stored until OK, and then only what the run service
+accepts (its refusal is shown, every problem at once)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from engine.runs import Schedule, ScheduleError, TriggerError
+from engine.runs.folders import matches
+from engine.runs.schedule import system_zone
+
+__all__ = ["TriggerDialog", "PREVIEW_FILES"]
+
+_BAD = "border: 2px solid #f85149;"
+PREVIEW_FILES = 12
+
+
+def _zones() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(available_timezones())
+
+
+class TriggerDialog(QDialog):
+    """``save(kind, config, inputs, priority, catch_up, enabled)`` stores it (raising TriggerError)."""
+
+    def __init__(self, kind: str, save: Callable[..., object], trigger=None, parent=None):
+        super().__init__(parent)
+        self.kind, self._save, self.saved = kind, save, None
+        self.setObjectName("triggerDialog")
+        self.setWindowTitle(("Edit " if trigger else "New ") + ("schedule" if kind == "schedule" else "folder watch"))
+        config = trigger.config if trigger else {}
+        form = QFormLayout()
+        if kind == "schedule":
+            self.cron = QLineEdit(config.get("cron", "0 9 * * 1-5"), objectName="triggerCron")
+            self.cron.setPlaceholderText("minute hour day month weekday, e.g. */15 * * * *, or @hourly, @daily")
+            self.tz = QComboBox(objectName="triggerTz", editable=True)
+            self.tz.addItems(_zones())
+            self.tz.setCurrentText(config.get("tz") or system_zone())
+            self.tz.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+            self.tz.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            self.upcoming = QLabel(objectName="triggerUpcoming", wordWrap=True)
+            form.addRow("Cron", self.cron)
+            form.addRow("Time zone", self.tz)
+            form.addRow("Next", self.upcoming)
+            self.cron.textChanged.connect(self._preview)
+            self.tz.currentTextChanged.connect(self._preview)
+        else:
+            self.folder = QLineEdit(config.get("path", ""), objectName="triggerFolder")
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(self._browse)
+            row = QWidget()
+            lay = QHBoxLayout(row)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.addWidget(self.folder, 1)
+            lay.addWidget(browse)
+            self.patterns = QLineEdit(", ".join(config.get("patterns") or ["*.png", "*.jpg", "*.jpeg"]),
+                                      objectName="triggerPatterns")
+            self.recursive = QCheckBox("and its subfolders", objectName="triggerRecursive")
+            self.recursive.setChecked(bool(config.get("recursive")))
+            self.on = QComboBox(objectName="triggerOn")
+            self.on.addItems(["created", "modified", "both"])
+            self.on.setCurrentText(config.get("on", "created"))
+            self.files = QLabel(objectName="triggerFiles", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+            form.addRow("Folder", row)
+            form.addRow("Files", self.patterns)
+            form.addRow("", self.recursive)
+            form.addRow("Run on", self.on)
+            form.addRow("There now", self.files)
+            for w in (self.folder, self.patterns):
+                w.textChanged.connect(self._preview)
+            self.recursive.toggled.connect(self._preview)
+        self.inputs = QLineEdit(json.dumps(trigger.inputs) if trigger and trigger.inputs else "",
+                                objectName="triggerInputs", placeholderText='the runs\' inputs as JSON, e.g. {"width": 200}')
+        self.priority = QSpinBox(objectName="triggerPriority", minimum=1, maximum=10)
+        self.priority.setValue(trigger.priority if trigger else 5)
+        self.catch_up = QComboBox(objectName="triggerCatchUp")
+        self.catch_up.addItems(["once", "skip"])
+        self.catch_up.setCurrentText(trigger.catch_up if trigger else "once")
+        self.catch_up.setToolTip("What was missed while no Nodeloom process ran: one run (once), or nothing (skip)")
+        self.enabled = QCheckBox("On", objectName="triggerEnabled")
+        self.enabled.setChecked(trigger.enabled if trigger else True)
+        form.addRow("Inputs", self.inputs)
+        form.addRow("Priority", self.priority)
+        form.addRow("Missed", self.catch_up)
+        form.addRow("", self.enabled)
+        self.problem = QLabel(objectName="triggerProblem", wordWrap=True)
+        self.problem.setStyleSheet("color: #f85149;")
+        self.problem.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+        self._timer = QTimer(self, singleShot=True, interval=150)  # a folder listing waits for typing to pause
+        self._timer.timeout.connect(self._list_files)
+        self._preview()
+
+    # -- what it would do ------------------------------------------------------------------------------------
+
+    def _preview(self) -> None:
+        if self.kind == "schedule":
+            self._schedule_preview()
+        else:
+            self._timer.start()
+
+    def _schedule_preview(self) -> None:
+        self.cron.setStyleSheet("")
+        self.tz.setStyleSheet("")
+        try:
+            schedule = Schedule(self.cron.text(), self.tz.currentText())
+        except ScheduleError as e:
+            bad = self.tz if "time zone" in str(e) else self.cron
+            bad.setStyleSheet(_BAD)
+            bad.setToolTip(str(e))
+            self.upcoming.setText(f"⚠ {e}")
+            self.ok.setEnabled(False)
+            return
+        self.cron.setToolTip("")
+        times = schedule.upcoming(time.time(), 5)
+        self.upcoming.setText("\n".join(time.strftime("%a %Y-%m-%d %H:%M %Z", time.localtime(t)) for t in times)
+                              + ("\n(your local time)" if schedule.tz_name != system_zone() else ""))
+        self.ok.setEnabled(True)
+
+    def patterns_list(self) -> list[str]:
+        return [p.strip() for p in self.patterns.text().split(",") if p.strip()] or ["*"]
+
+    def _list_files(self) -> None:
+        folder = Path(os.path.expanduser(self.folder.text().strip() or "."))
+        if not self.folder.text().strip() or not folder.is_dir():
+            self.files.setText("(choose a folder)" if not self.folder.text().strip() else "⚠ no such folder")
+            return
+        root = Path(os.path.realpath(folder))
+        found, more = [], 0
+        walker = root.rglob("*") if self.recursive.isChecked() else root.glob("*")
+        for n, p in enumerate(walker):
+            if n > 5000:
+                more = -1
+                break
+            if p.is_file() and matches(root, p, self.patterns_list(), self.recursive.isChecked()):
+                if len(found) < PREVIEW_FILES:
+                    found.append(str(p.relative_to(root)))
+                else:
+                    more += 1
+        text = "\n".join(found) if found else "no files match now"
+        if more:
+            text += f"\n… and {'more' if more < 0 else more} more"
+        self.files.setText(text + "\n(files there now are not run: only those that arrive from now on)")
+
+    def _browse(self) -> None:
+        dialog = QFileDialog(self, "Folder to watch", self.folder.text())
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.fileSelected.connect(self.folder.setText)
+        self.browse_dialog = dialog
+        dialog.open()
+
+    # -- storing -----------------------------------------------------------------------------------------------
+
+    def config(self) -> dict:
+        if self.kind == "schedule":
+            return {"cron": self.cron.text().strip(), "tz": self.tz.currentText().strip()}
+        return {"path": os.path.expanduser(self.folder.text().strip()), "patterns": self.patterns_list(),
+                "recursive": self.recursive.isChecked(), "on": self.on.currentText()}
+
+    def accept(self) -> None:
+        try:
+            inputs = json.loads(self.inputs.text()) if self.inputs.text().strip() else {}
+        except ValueError as e:
+            self._say([f"the inputs are not JSON: {e}"])
+            self.inputs.setStyleSheet(_BAD)
+            return
+        self.inputs.setStyleSheet("")
+        try:
+            self.saved = self._save(self.kind, self.config(), inputs, self.priority.value(),
+                                    self.catch_up.currentText(), self.enabled.isChecked())
+        except TriggerError as e:
+            self._say(e.problems)
+            return
+        super().accept()
+
+    def _say(self, problems: list[str]) -> None:
+        self.problem.setText("\n".join(f"• {p}" for p in problems))
+        self.problem.show()
