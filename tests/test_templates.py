@@ -28,6 +28,8 @@ def server():
 def inputs_for(name: str, server, tmp_path: Path, attempt: str) -> dict:
     return {
         "Thumbnail a folder": {"out": str(tmp_path / f"thumbs-{attempt}")},
+        "Thumbnail each new photo": {"path": str(templates_dir().parent / "samples" / "landscape.png"),
+                                     "file_name": "landscape.png", "out": str(tmp_path / f"each-{attempt}")},
         "Resize for the web in parallel": {"out": str(tmp_path / f"web-{attempt}")},
         "Fetch JSON and filter it": {"url": f"{server.url}/todos"},
         "Check a service, with retries": {"url": f"{server.url}/flaky/{attempt}/2"},  # fails twice, then answers
@@ -38,6 +40,8 @@ def check_outputs(name: str, outputs: dict) -> None:
     """What each template must have produced: not just `succeeded`."""
     if name == "Thumbnail a folder":
         assert outputs["count"] >= 1 and all(Path(p).is_file() for p in outputs["thumbnails"])
+    elif name == "Thumbnail each new photo":
+        assert Path(outputs["thumbnail"]).name == "thumb_landscape.png.png" and Path(outputs["thumbnail"]).is_file()
     elif name == "Resize for the web in parallel":
         assert all(Path(p).suffix == ".webp" and Path(p).is_file() for p in outputs["files"])
     elif name == "Fetch JSON and filter it":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import uuid
 from typing import TYPE_CHECKING, Callable
@@ -22,7 +23,7 @@ from ..store import SeenFile, TriggerInfo
 from ..values import to_json
 from .folders import FolderWatch
 from .schedule import Schedule, ScheduleError
-from .triggers import FILE_INPUT
+from .triggers import FILE_INPUT, FILE_NAME_INPUT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .service import RunService
@@ -119,10 +120,14 @@ class TriggerFirer:
             return []
         return self.store.triggers.fire(t.id, t.next_due, following, [row], now=now) or []
 
-    def _row(self, t: TriggerInfo, inputs: dict, extra: dict) -> dict:
-        """The queued run of a fire: the workflow's current version with the trigger's inputs (checked)."""
+    def _row(self, t: TriggerInfo, inputs: dict, extra: dict, file: str | None = None) -> dict:
+        """The queued run of a fire: the workflow's current version with the trigger's inputs (checked); a
+        file's path (and its name, when the workflow has an input ``file_name``)."""
         wid, version = self.store.workflows.latest(t.workflow_id)
         plan = self.service.targets.stored(wid, version)
+        if file is not None:
+            inputs = {**inputs, FILE_INPUT: file,
+                      **({FILE_NAME_INPUT: os.path.basename(file)} if FILE_NAME_INPUT in plan.inputs else {})}
         try:
             resolve_inputs(plan, inputs)
         except InputError as e:
@@ -161,7 +166,7 @@ class TriggerFirer:
             rows = []
             for f in fired:
                 try:
-                    rows.append((f, self._row(t, {**t.inputs, FILE_INPUT: f.path}, {"file": f.path})))
+                    rows.append((f, self._row(t, dict(t.inputs), {"file": f.path}, file=f.path)))
                 except (NodeloomError, ValueError) as e:
                     self.store.triggers.failed(t.id, f"could not queue a run for {f.path}: {e}")
                     quiet.append(f)

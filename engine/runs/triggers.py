@@ -4,7 +4,7 @@ config that parses, inputs the workflow accepts, and its next due time.
 
     schedule  {"cron": "*/15 * * * *", "tz": "Europe/Berlin"}         (tz: the system's by default)
     folder    {"path": "/photos/in", "patterns": ["*.jpg"], "recursive": false, "on": "created",
-               "debounce_s": 1.0}                                     (the run gets the input ``path``)
+               "debounce_s": 1.0}     (the run gets the input ``path``, and ``file_name`` when the workflow has it)
     webhook   {}                                                      (the workflow's hook secret signs it)
 """
 
@@ -24,10 +24,11 @@ from ..store.queue import check_priority
 from .schedule import Schedule, ScheduleError, system_zone
 from .targets import Targets
 
-__all__ = ["TriggerError", "Triggers", "check_config", "CATCH_UP", "FILE_INPUT"]
+__all__ = ["TriggerError", "Triggers", "check_config", "CATCH_UP", "FILE_INPUT", "FILE_NAME_INPUT"]
 
 CATCH_UP = ("once", "skip")
 FILE_INPUT = "path"  # the input a folder trigger's run gets: the file's absolute path
+FILE_NAME_INPUT = "file_name"  # and its name, when the workflow has an input of that name
 MAX_PATTERNS = 20
 
 
@@ -119,8 +120,9 @@ class Triggers:
             if FILE_INPUT not in plan.inputs:
                 return [f"a folder trigger gives its runs the input {FILE_INPUT!r} (the file's path), but the "
                         f"workflow has no input named {FILE_INPUT!r}: add one (type string)"]
-            if FILE_INPUT in given:
-                return [f"a folder trigger sets the input {FILE_INPUT!r} itself (the file's path)"]
+            for name in (FILE_INPUT, FILE_NAME_INPUT):
+                if name in given:
+                    return [f"a folder trigger sets the input {name!r} itself (the file's path, its name)"]
             given[FILE_INPUT] = "/example"
         try:
             resolve_inputs(plan, given)
