@@ -191,6 +191,27 @@ def dump_workflow(wf: Workflow) -> str:
     return json.dumps(wf.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux: /proc; elsewhere the usual 022)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def give_usual_mode(tmp: str | os.PathLike, target: Path) -> None:
+    """A temp file about to replace ``target`` gets the mode the user expects of a file they saved: the old
+    file's, or what the umask leaves of rw-rw-rw- (mkstemp makes it private)."""
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    os.chmod(tmp, mode)
+
+
 def save_workflow(wf: Workflow, path: str | os.PathLike) -> None:
     """Write atomically: a temp file in the same folder, fsync, then rename over the target."""
     p = Path(path)
@@ -200,6 +221,7 @@ def save_workflow(wf: Workflow, path: str | os.PathLike) -> None:
             f.write(dump_workflow(wf))
             f.flush()
             os.fsync(f.fileno())
+        give_usual_mode(tmp, p)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

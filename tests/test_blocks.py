@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import io
+import os
 
 import pytest
 from PIL import Image
@@ -156,6 +157,9 @@ def test_image_transforms(tmp_path):
     saved = ok("image_save", {"image": img}, path=str(tmp_path / "out" / "x.jpeg"), format="jpeg", quality=80)
     with Image.open(saved["path"]) as written:
         assert written.format == "JPEG"
+    from engine.model import _umask
+
+    assert os.stat(saved["path"]).st_mode & 0o777 == 0o666 & ~_umask()  # a file the user saved, not a private one
     assert "needs an image" in failure("image_grayscale", {"image": "nope"})
 
 

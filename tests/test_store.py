@@ -170,6 +170,9 @@ def test_import_export_import_round_trip(store, tmp_path):
     second = store.workflows.import_file(out)
     assert store.workflows.document(second.id) == store.workflows.document(first.id) == load_workflow(source)
     assert not list(tmp_path.glob(".exported.json.*"))  # the temp file was renamed into place
+    out.chmod(0o640)
+    store.workflows.export_file(first.id, out)
+    assert out.stat().st_mode & 0o777 == 0o640  # written again, it keeps its mode
 
 
 def _rows(store) -> tuple:

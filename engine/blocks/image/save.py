@@ -9,6 +9,7 @@ from PIL import Image
 from pydantic import Field
 
 from ...errors import BlockError
+from ...model import give_usual_mode
 from ..fence import confined
 from ..base import Block, BlockConfig, Port
 
@@ -23,6 +24,7 @@ def _write(img: Image.Image, path: Path, fmt: str, quality: int) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             img.save(f, format=_PIL_FORMAT[fmt], **({} if fmt == "png" else {"quality": quality}))
+        give_usual_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
