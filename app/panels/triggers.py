@@ -46,6 +46,8 @@ class TriggersPanel(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setColumnWidth(0, 40)
         self.list.setColumnWidth(2, 320)
+        for column in (3, 4):
+            self.list.setColumnWidth(column, 130)
         self.list.itemChanged.connect(self._checked)
         self.list.itemDoubleClicked.connect(lambda item, _c: self.editRequested.emit(item.data(0, TRIGGER_ID)))
         self.list.itemSelectionChanged.connect(self._selected)
