@@ -147,6 +147,9 @@ def test_every_problem_of_a_trigger_is_named_at_once(store):
         service.triggers.add(wid, "folder", {"path": str(store.home / "nowhere")})
     with pytest.raises(TriggerError, match="may not leave the folder"):
         service.triggers.add(wid, "folder", {"path": str(store.home), "patterns": ["../*"]})
+    for path, says in (("in/photos", "full path"), ("/tmp/a\x00b", "control characters"), ("/", "whole drive")):
+        with pytest.raises(TriggerError, match=says):
+            service.triggers.add(wid, "folder", {"path": path})
     with pytest.raises(TriggerError, match="unknown trigger kind"):
         service.triggers.add(wid, "email", {})
     assert store.triggers.list() == []
@@ -170,3 +173,30 @@ def test_triggers_are_changed_switched_and_removed_and_go_with_their_workflow(st
     store.workflows.restore(wid)
     service.triggers.remove(t.id)
     assert store.triggers.list() == []
+
+
+def test_any_cron_text_is_refused_with_a_message_or_fires_within_bounds():
+    """Hostile cron text (hypothesis): a ScheduleError naming it, or next times found quickly — never a hang or
+    another exception."""
+    import time
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    field = st.text(alphabet="0123456789*/,-?LW#@ abcdefghijklmnopqrstuvwxyz", min_size=0, max_size=12)
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(st.lists(field, min_size=1, max_size=7).map(" ".join), st.sampled_from(["UTC", "Europe/Berlin",
+                                                                                   "Pacific/Apia", "nope"]))
+    def check(text, tz):
+        t0 = time.perf_counter()
+        try:
+            times = Schedule(text, tz).upcoming(at(2026, 3, 28, 12, 0).timestamp(), 3)
+        except ScheduleError as e:
+            assert str(e)
+            return
+        finally:
+            assert time.perf_counter() - t0 < 2.0, text
+        assert times == sorted(set(times))
+
+    check()

@@ -56,10 +56,21 @@ class FolderSpec(_Spec):
     on: Literal["created", "modified", "both"] = "created"
     debounce_s: float = Field(1.0, ge=0.1, le=60)
 
+    @field_validator("path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        if any(ord(c) < 32 for c in path):
+            raise ValueError("a folder's path has no control characters (a NUL, a line break)")
+        if not os.path.isabs(os.path.expanduser(path)):
+            raise ValueError(f"give the folder's full path, not {path!r}")
+        return path
+
     @field_validator("patterns")
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
         for p in patterns:
+            if any(ord(c) < 32 for c in p):
+                raise ValueError(f"a pattern has no control characters: {p!r}")
             if not p.strip() or len(p) > 200:
                 raise ValueError(f"a pattern must be 1 to 200 characters, not {p!r}")
             if Path(p).is_absolute() or ".." in Path(p).parts:
