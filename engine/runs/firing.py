@@ -142,8 +142,11 @@ class TriggerFirer:
     async def sync_watches(self) -> None:
         """A watch for every enabled folder trigger (a changed one is watched again with its new config)."""
         wanted = {t.id: t for t in await asyncio.to_thread(self.store.triggers.list, kind="folder", enabled=True)}
+        for tid, w in self.watches.items():
+            if tid in wanted and w.error and wanted[tid].last_error != w.error:
+                await asyncio.to_thread(self.store.triggers.failed, tid, w.error)
         stale = [tid for tid, w in self.watches.items()
-                 if tid not in wanted or wanted[tid].updated_at != w.trigger.updated_at]
+                 if tid not in wanted or wanted[tid].updated_at != w.trigger.updated_at or not w.alive]
         await self._stop_watches(stale)
         for tid, t in wanted.items():
             if tid not in self.watches:
@@ -151,9 +154,6 @@ class TriggerFirer:
                 watch = FolderWatch(t, seen, self._settle, asyncio.get_running_loop(), self.clock)
                 self.watches[tid] = watch
                 watch.start()
-        for tid, w in self.watches.items():
-            if w.error and wanted[tid].last_error != w.error:
-                await asyncio.to_thread(self.store.triggers.failed, tid, w.error)
 
     async def _stop_watches(self, ids: list[str]) -> None:
         for tid in ids:

@@ -82,6 +82,11 @@ class FolderWatch:
         self._thread.start()
         self._task = self.loop.create_task(self._settling(), name=f"nodeloom-settle-{self.trigger.id[:8]}")
 
+    @property
+    def alive(self) -> bool:
+        """Whether the OS watch still runs (it ends when the folder goes away: the firer starts it again)."""
+        return self._thread is not None and self._thread.is_alive()
+
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
@@ -100,6 +105,8 @@ class FolderWatch:
             for changes in watch(self.root, watch_filter=None, debounce=400, step=50, stop_event=self._stop,
                                  rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False,
                                  recursive=self.recursive, ignore_permission_denied=True):
+                if not changes:
+                    continue
                 paths = [(kind, p) for kind, p in changes]
                 self._post(lambda paths=paths: self._changed(
                     [p for k, p in paths if k != Change.deleted], [p for k, p in paths if k == Change.deleted]))
@@ -109,14 +116,18 @@ class FolderWatch:
                 log.warning("%s", self.error)
 
     def _scan(self) -> None:
-        """On start: every file there now, to find those that arrived while nobody watched."""
+        """On start: every file there now, to find those that arrived while nobody watched. (A folder that is
+        not there — an unplugged drive — is an error, not a folder whose files all went away.)"""
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"the folder {self.root} is not there")
         found = []
         walker = self.root.rglob("*") if self.recursive else self.root.glob("*")
         for n, path in enumerate(walker):
             if n >= MAX_SCAN or self._stop.is_set():
                 break
             found.append(str(path))
-        self._post(lambda: self._changed(found, [], scanning=True))
+        missing = [p for p in list(self.seen) if not os.path.lexists(p)]  # what is no longer there
+        self._post(lambda: self._changed(found, missing, scanning=True))
 
     def _post(self, fn) -> None:
         try:
@@ -140,10 +151,6 @@ class FolderWatch:
             self.pending[p] = (None, now)
             if scanning:
                 self.scanned.add(p)
-        if scanning:
-            for p in self.seen:  # what is no longer there
-                if not os.path.lexists(p):
-                    self.gone.setdefault(p, now)
 
     async def _settling(self) -> None:
         tick = min(0.25, self.debounce / 4)
@@ -158,9 +165,23 @@ class FolderWatch:
 
     async def _settle_ready(self) -> None:
         now = time.monotonic()
+        waiting = list(self.pending)
+        due = [p for p, t in self.gone.items() if now - t >= self.debounce + GONE_AFTER_S]
+        by_sig = {(f.inode, f.size, f.mtime_ns): f.path for f in self.seen.values()}
+
+        def look():  # every file system call of this tick, off the loop
+            sigs = {p: self._check(p) for p in waiting}
+            moved_from = {}
+            for p, sig in sigs.items():
+                old = by_sig.get((sig.inode, sig.size, sig.mtime_ns)) if sig is not None else None
+                if old is not None and old != p and p not in self.seen and not os.path.lexists(old):
+                    moved_from[p] = old
+            return sigs, moved_from, [p for p in due if not os.path.lexists(p)]
+
+        sigs, moved_from, gone = await asyncio.to_thread(look)
         ready: list[SeenFile] = []
-        for p, (before, since) in list(self.pending.items()):
-            sig = await asyncio.to_thread(self._check, p)
+        for p, sig in sigs.items():
+            before, since = self.pending.get(p, (None, now))
             if sig is None:
                 self.pending.pop(p, None)
                 continue
@@ -170,14 +191,12 @@ class FolderWatch:
             elif now - since >= self.debounce:
                 self.pending.pop(p, None)
                 ready.append(sig)
-        fired, quiet = self._classify(ready)
-        gone = [p for p, t in self.gone.items()
-                if now - t >= self.debounce + GONE_AFTER_S and not os.path.lexists(p)]
-        for p in [p for p, t in self.gone.items() if now - t >= self.debounce + GONE_AFTER_S]:
+        fired, quiet = self._classify(ready, moved_from)
+        for p in due:
             self.gone.pop(p, None)
-        gone = [p for p in gone if p in self.seen]
+        gone = [p for p in gone if p in self.seen] + [old for old in moved_from.values() if old in self.seen]
         if fired or quiet or gone:
-            await self.settle(self.trigger, fired, quiet, gone)
+            await self.settle(self.trigger, fired, quiet, sorted(set(gone)))
             for p in gone:
                 self.seen.pop(p, None)
             for f in (*fired, *quiet):
@@ -191,7 +210,7 @@ class FolderWatch:
         sig = _signature(Path(os.path.realpath(path)))
         return None if sig is None else SeenFile(p, sig.inode, sig.size, sig.mtime_ns)
 
-    def _classify(self, ready: list[SeenFile]) -> tuple[list[SeenFile], list[SeenFile]]:
+    def _classify(self, ready: list[SeenFile], moved_from: dict[str, str]) -> tuple[list[SeenFile], list[SeenFile]]:
         """Which settled files start a run (new or, when watched for, changed) and which are only noted (a
         rename, a file older than the trigger, one left while nobody watched under ``catch_up: skip``)."""
         fired, quiet = [], []
@@ -206,8 +225,7 @@ class FolderWatch:
                 changed = self.on in ("modified", "both") and not (scanned and self.trigger.catch_up == "skip")
                 (fired if changed else quiet).append(f)
                 continue
-            renamed = any(s.inode == f.inode and (s.size, s.mtime_ns) == (f.size, f.mtime_ns)
-                          and not os.path.lexists(s.path) for s in self.seen.values())
+            renamed = f.path in moved_from
             missed = scanned and (f.mtime_ns < created_ns or self.trigger.catch_up == "skip")
             if renamed or missed or self.on == "modified":
                 quiet.append(f)

@@ -117,7 +117,9 @@ class RunService:
             await self.firer.stop()
         if self.dispatcher is not None:
             await self.dispatcher.stop()
-        dispatched = (set(self.dispatcher.running) if self.dispatcher else set()) - self._cancelled
+        # queued runs still running here, that nobody cancelled (a cancelled one may have ended already)
+        dispatched = {rid for rid in (self.dispatcher.running if self.dispatcher else ())
+                      if rid in self._handles} - self._cancelled
         handles = list(self._handles.values())
         for h in handles:
             h.cancel()

@@ -97,7 +97,7 @@ def misc_routes(service) -> APIRouter:
         if not hmac.compare_digest(sign(secret, raw).encode(), x_nodeloom_signature.strip().encode("utf-8", "replace")):
             raise HTTPProblem(401, "the X-Nodeloom-Signature does not match the body (sha256=<hex HMAC-SHA256 of "
                                    "the raw body with the workflow's hook secret>)")
-        hooks = await blocking(store.triggers.list, workflow_id, kind="webhook")
+        hooks = await blocking(lambda: store.triggers.list(workflow_id, kind="webhook"))
         on = [t for t in hooks if t.enabled]
         if hooks and not on:
             raise HTTPProblem(403, "the workflow's webhook is switched off (its trigger is off)")
