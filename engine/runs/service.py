@@ -21,8 +21,6 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import networkx as nx
-
 from .. import net
 from ..cache import LazyValue, materialize
 from ..errors import InputError, NotFound
@@ -40,6 +38,7 @@ from .firing import TriggerFirer
 from .handle import RunHandle
 from .ownership import LeaseKeeper
 from .recorder import RunRecorder
+from .replay import replay_presets
 from .settings import RunSettings
 from .targets import Targets
 from .triggers import Triggers
@@ -247,7 +246,7 @@ class RunService:
         if from_node is not None:
             if from_node not in {n.id for n in wf.nodes}:
                 raise NotFound(f"run {run_id!r} has no node {from_node!r}")
-            presets = self._presets(wf, run_id, from_node)
+            presets = replay_presets(self.store, self.stored_outputs, wf, run_id, from_node)
         plan = self.targets.compile(wf)
         check_references(self.store, wf, run.workflow_id)
         meta = {"workflow_id": run.workflow_id, "version": run.version, "replay_of": run_id, "from_node": from_node,
@@ -255,20 +254,6 @@ class RunService:
                 "document": dump_workflow(wf) if run.has_document else None}
         return self._begin(plan, run.inputs, meta, base_dir=base, use_cache=use_cache, presets=presets,
                            run_id=new_run_id, events=events)
-
-    def _presets(self, wf: Workflow, run_id: str, from_node: str) -> dict:
-        graph = nx.DiGraph()
-        graph.add_nodes_from(n.id for n in wf.nodes)
-        graph.add_edges_from((e.source, e.target) for e in wf.edges)
-        rerun = {from_node} | nx.descendants(graph, from_node)
-        presets = {}
-        for nr in self.store.runs.nodes(run_id):
-            if nr.node_id in rerun or nr.iteration or not nr.output_ref:
-                continue
-            outputs = self.stored_outputs(nr.output_ref)
-            if outputs is not None:
-                presets[nr.node_id] = (nr.output_ref, outputs)
-        return presets
 
     # -- queueing ----------------------------------------------------------------------------------------------
 
