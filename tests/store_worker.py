@@ -1,6 +1,7 @@
 """Helper processes for the crash tests (run as ``python -m tests.store_worker MODE HOME``)."""
 
 import asyncio
+import os
 import sys
 
 from engine.store import Store
@@ -14,13 +15,27 @@ def save_versions(home: str) -> None:
     page = store.workflows.list()
     wid = page.items[0].id if page.items else store.workflows.create(Flow("crash").node("c", "constant").build()).id
     n = store.workflows.get(wid).current_version
-    print("ready", flush=True)
+    print("ready", os.getpid(), flush=True)
     while True:
         n += 1
         f = Flow("crash")
         for i in range(n % 7 + 1):  # documents of varying size, so pages split differently
             f.node(f"c{i}", "constant", value={"n": n, "text": "x" * (n % 500)})
         store.workflows.save(wid, f.build(), message=f"save {n}")
+
+
+def save_forks(home: str) -> None:
+    """A zygote: imports done once, then for each line on stdin a forked child that saves versions until it
+    is killed (it prints ``ready PID``). Children are reaped by the OS; 50 kills cost 50 forks, not 50 starts."""
+    import signal
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    for _line in sys.stdin:
+        if os.fork() == 0:
+            try:
+                save_versions(home)
+            finally:
+                os._exit(1)
 
 
 async def long_run(home: str) -> None:
@@ -45,5 +60,7 @@ if __name__ == "__main__":
     mode, home = sys.argv[1], sys.argv[2]
     if mode == "save":
         save_versions(home)
+    elif mode == "save-forks":
+        save_forks(home)
     else:
         asyncio.run(long_run(home))
