@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -97,18 +98,18 @@ def test_bad_queue_arguments_are_clear_errors(home):
         (("rollback", "add one", "7"), "has no version 7"),
         (("delete", "nope"), "no workflow with id or name 'nope'"),
     ]
-    for args, message in cases:
-        proc = nodeloom(home, *args)
-        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
-    bad = home / "bad.jsonl"
-    for content, message in [(b'{"n": 1}\n[1]\n', "line 2 is not a JSON object"),
-                             (b'{"n": 1}\n{"n": \n', "line 2 is not valid JSON"),
-                             (b"\xff\xfe\x00", "is not UTF-8 text"),
-                             (b"[" * 100_000, "not a valid JSON array"),
-                             (b"", "no inputs yet")]:
+    for n, (content, message) in enumerate([(b'{"n": 1}\n[1]\n', "line 2 is not a JSON object"),
+                                            (b'{"n": 1}\n{"n": \n', "line 2 is not valid JSON"),
+                                            (b"\xff\xfe\x00", "is not UTF-8 text"),
+                                            (b"[" * 100_000, "not a valid JSON array"),
+                                            (b"", "no inputs yet")]):
+        bad = home / f"bad{n}.jsonl"
         bad.write_bytes(content)
-        proc = nodeloom(home, "run", "add one", "--enqueue", "--inputs-list", bad)
-        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        cases.append((("run", "add one", "--enqueue", "--inputs-list", bad), message))
+    with ThreadPoolExecutor(4) as pool:  # independent refusals: four processes at a time
+        done = list(pool.map(lambda case: nodeloom(home, *case[0]), cases))
+    for (args, message), proc in zip(cases, done):
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
     assert queued(home) == []  # nothing refused was queued
 
 
