@@ -163,3 +163,36 @@ def test_two_processes_with_the_same_schedule_make_one_run_per_fire(store, tmp_p
     runs = [r for r in store.runs.list(limit=100) if r.trigger == "schedule"]
     assert sorted(r.options["due_at"] for r in runs) == [start + n * 900 for n in range(1, 9)]
     assert store.triggers.get(t.id).fired == 8
+
+
+def test_a_folder_that_is_away_on_start_is_an_error_not_every_file_gone(store, tmp_path):
+    """An unplugged drive: the watch says so on the trigger, and once the folder is back only new files run."""
+    inbox, away = tmp_path / "inbox", tmp_path / "away"
+    inbox.mkdir()
+    wid = sizes_flow(store)
+
+    async def go(step):
+        async with RunService(store, FAST, dispatch=True) as service:
+            service.pause()
+            if step == "first":
+                t = service.triggers.add(wid, "folder", {"path": str(inbox), "debounce_s": 0.2})
+                await watching(service, t.id)
+                picture(inbox / "one.png", 1)
+                await until(lambda: len(folder_runs(store)) == 1, what="the first file fired")
+                return
+            [t] = store.triggers.list()
+            await until(lambda: store.triggers.get(t.id).last_error, what="the missing folder was reported")
+            assert "is not there" in store.triggers.get(t.id).last_error
+            inbox.parent.joinpath("away").rename(inbox)  # plugged in again: the watch starts again by itself
+            await until(lambda: t.id in service.firer.watches and service.firer.watches[t.id].alive,
+                        what="the watch started again")
+            await asyncio.sleep(1.0)
+            picture(inbox / "two.png", 2)
+            await until(lambda: len(folder_runs(store)) == 2, what="the new file fired")
+            await asyncio.sleep(1.0)
+
+    asyncio.run(go("first"))
+    inbox.rename(away)
+    asyncio.run(go("again"))
+    assert sorted(Path(r.inputs["path"]).name for r in folder_runs(store)) == ["one.png", "two.png"]
+    assert set(Path(p).name for p in store.triggers.seen(store.triggers.list()[0].id)) == {"one.png", "two.png"}
