@@ -8,23 +8,12 @@ import sys
 import time
 
 from engine.runs import RunService, TriggerError
+from engine.runs.triggers import describe
 
 from .cli_common import CliError, parse_inputs
 from .cli_store import _emit, _when, open_store
 
-__all__ = ["add_trigger_commands", "describe"]
-
-
-def describe(t) -> str:
-    """A trigger in a few words: ``*/15 * * * * (Europe/Berlin)``, ``/photos/in: *.jpg``, ``webhook``."""
-    c = t.config
-    if t.kind == "schedule":
-        return f"{c.get('cron')} ({c.get('tz')})"
-    if t.kind == "folder":
-        return (f"{c.get('path')}: {', '.join(c.get('patterns') or ['*'])}"
-                + (" (recursive)" if c.get("recursive") else "") + (f", on {c['on']}" if c.get("on") != "created"
-                                                                     else ""))
-    return "webhook"
+__all__ = ["add_trigger_commands"]
 
 
 def cmd_triggers(args) -> int:

@@ -15,6 +15,7 @@ from engine.runs import RunService, RunSettings
 from engine.store import Store
 
 from .builder import Flow
+from .test_queue import until
 
 FAST = RunSettings(max_concurrent_runs=4, heartbeat_s=0.2, lease_ttl_s=1.0, queue_poll_s=0.05, trigger_poll_s=0.2)
 
@@ -32,13 +33,6 @@ def sizes_flow(store):
           .node("w", "output", name="width").node("h", "output", name="height")
           .edge("path.value", "load.source").edge("load.width", "w.value").edge("load.height", "h.value").build())
     return store.workflows.create(wf).id
-
-
-async def until(condition, timeout=30.0, what="the condition"):
-    t0 = time.perf_counter()
-    while not condition():
-        assert time.perf_counter() - t0 < timeout, f"{what} did not happen within {timeout} s"
-        await asyncio.sleep(0.05)
 
 
 def folder_runs(store):

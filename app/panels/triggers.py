@@ -10,21 +10,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-__all__ = ["TriggersPanel", "describe"]
+from engine.runs.triggers import describe
+
+__all__ = ["TriggersPanel"]
 
 TRIGGER_ID = Qt.ItemDataRole.UserRole
 COLUMNS = ["On", "Kind", "What", "Next", "Last fired", "Runs", "Last error"]
-
-
-def describe(t) -> str:
-    c = t.config
-    if t.kind == "schedule":
-        return f"{c.get('cron')}  ({c.get('tz')})"
-    if t.kind == "folder":
-        return (f"{c.get('path')}: {', '.join(c.get('patterns') or ['*'])}"
-                + (" (and subfolders)" if c.get("recursive") else "")
-                + (f", on {c.get('on')}" if c.get("on", "created") != "created" else ""))
-    return "POST /api/v1/hooks/" + t.workflow_id
 
 
 def _when(ts) -> str:

@@ -24,7 +24,7 @@ from ..store.queue import check_priority
 from .schedule import Schedule, ScheduleError, system_zone
 from .targets import Targets
 
-__all__ = ["TriggerError", "Triggers", "check_config", "CATCH_UP", "FILE_INPUT", "FILE_NAME_INPUT"]
+__all__ = ["TriggerError", "Triggers", "check_config", "describe", "CATCH_UP", "FILE_INPUT", "FILE_NAME_INPUT"]
 
 CATCH_UP = ("once", "skip")
 FILE_INPUT = "path"  # the input a folder trigger's run gets: the file's absolute path
@@ -110,6 +110,18 @@ def check_config(kind: str, config: Any) -> dict:
             raise TriggerError([f"{str(folder)!r} is a whole drive: watch a folder in it"])
         data["path"] = str(folder)
     return data
+
+
+def describe(t: TriggerInfo) -> str:
+    """A trigger in a few words: ``*/15 * * * * (Europe/Berlin)``, ``/photos/in: *.jpg``, the webhook's path."""
+    c = t.config
+    if t.kind == "schedule":
+        return f"{c.get('cron')} ({c.get('tz')})"
+    if t.kind == "folder":
+        return (f"{c.get('path')}: {', '.join(c.get('patterns') or ['*'])}"
+                + (" and subfolders" if c.get("recursive") else "")
+                + (f", on {c.get('on')}" if c.get("on", "created") != "created" else ""))
+    return f"POST /api/v1/hooks/{t.workflow_id}"
 
 
 class Triggers:

@@ -82,12 +82,16 @@ class TriggerRepo:
             s.flush()
             return TriggerInfo.of(row)
 
+    @staticmethod
+    def _row(s, trigger_id: str) -> TriggerRow:
+        row = s.get(TriggerRow, trigger_id)
+        if row is None:
+            raise NotFound(f"no trigger with id {trigger_id!r}")
+        return row
+
     def get(self, trigger_id: str) -> TriggerInfo:
         with self.db.read() as s:
-            row = s.get(TriggerRow, trigger_id)
-            if row is None:
-                raise NotFound(f"no trigger with id {trigger_id!r}")
-            return TriggerInfo.of(row)
+            return TriggerInfo.of(self._row(s, trigger_id))
 
     def list(self, workflow_id: str | None = None, *, kind: str | None = None,
              enabled: bool | None = None) -> list[TriggerInfo]:
@@ -108,9 +112,7 @@ class TriggerRepo:
         if unknown:
             raise ValueError(f"a trigger has no field {sorted(unknown)[0]!r}")
         with self.db.write() as s:
-            row = s.get(TriggerRow, trigger_id)
-            if row is None:
-                raise NotFound(f"no trigger with id {trigger_id!r}")
+            row = self._row(s, trigger_id)
             for k, v in changes.items():
                 setattr(row, k, v)
             row.updated_at = time.time() if now is None else now
@@ -119,9 +121,7 @@ class TriggerRepo:
 
     def delete(self, trigger_id: str) -> None:
         with self.db.write() as s:
-            row = s.get(TriggerRow, trigger_id)
-            if row is None:
-                raise NotFound(f"no trigger with id {trigger_id!r}")
+            row = self._row(s, trigger_id)
             s.execute(delete(TriggerFileRow).where(TriggerFileRow.trigger_id == trigger_id))
             s.delete(row)
 
