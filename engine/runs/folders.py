@@ -194,7 +194,8 @@ class FolderWatch:
         fired, quiet = self._classify(ready, moved_from)
         for p in due:
             self.gone.pop(p, None)
-        gone = [p for p in gone if p in self.seen] + [old for old in moved_from.values() if old in self.seen]
+        renamed = [moved_from[f.path] for f in ready if f.path in moved_from]  # (settled renames only)
+        gone = [p for p in gone if p in self.seen] + [old for old in renamed if old in self.seen]
         if fired or quiet or gone:
             await self.settle(self.trigger, fired, quiet, sorted(set(gone)))
             for p in gone:
