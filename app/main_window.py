@@ -39,6 +39,7 @@ from .popup import AddBlockPopup
 from .theme import apply_theme
 from .window.actions import build_actions
 from .window.code import CodeController
+from .window.help import HelpController
 from .window.journal import JournalController
 from .window.menus import ContextMenus
 from .window.outputs import OutputsController
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.queue = QueueController(self)
         self.prefs = SettingsController(self)
         self.server = ServerController(self)
+        self.help = HelpController(self)
         self.setWindowTitle("Nodeloom")
         self.setWindowIcon(app_icon())
         self.resize(1400, 860)
@@ -312,6 +314,7 @@ class MainWindow(QMainWindow):
         await self.server.stop()
         await self.runs.close()
         self.store.close()
+        self.help.close()
 
     def closeEvent(self, event) -> None:
         dirty = [t for t in self.editor_tabs() if t.dirty and not t.doc.read_only]
@@ -361,6 +364,7 @@ def main(home: str | None = None) -> int:
     app.setApplicationName("Nodeloom")
     app.setWindowIcon(app_icon())
     window = create(home)
+    window.help.crash.install()  # a bug in a slot, a task or a thread: logged and shown; the window goes on
     window.show()
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         # one run_until_complete for the whole session: qasync ends each one by processing pending Qt events
@@ -374,6 +378,7 @@ async def _session(app, window: MainWindow) -> None:
     app.setQuitOnLastWindowClosed(False)  # the session ends the loop, after aclose(), not Qt on its own
     app.lastWindowClosed.connect(closed.set)
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(window.help.crash.loop_handler)
     for sig in (signal.SIGTERM, signal.SIGINT):  # logging out, `kill`, Ctrl+C in the terminal: close cleanly
         try:
             loop.add_signal_handler(sig, lambda: (setattr(window, "leaving", "keep"), window.close()))

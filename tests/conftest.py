@@ -101,6 +101,7 @@ def make_window(qtbot):
         w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
         w.close()
         w.store.close()
+        w.help.close()
 
 
 @pytest.fixture

@@ -61,6 +61,8 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Server", "S&top server", "actionServerStop", (), lambda w: w.server.stop_soon()),
     ("&Server", None, "", (), None),
     ("&Server", "&Address, token and curl command…", "actionServerInfo", (), lambda w: w.server.show_dialog()),
+    ("&Help", "Open &log folder", "actionOpenLogs", (), lambda w: w.help.open_logs()),
+    ("&Help", "&About Nodeloom", "actionAbout", (), lambda w: w.help.about()),
 ]
 TOOLBAR = ("actionNew", "actionSave", "actionUndo", "actionRedo", "actionRun", "actionEnqueue", "actionStop")
 ICON_OF = {"actionNew": "new", "actionSave": "save", "actionUndo": "undo", "actionRedo": "redo", "actionRun": "run",
