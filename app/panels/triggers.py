@@ -85,7 +85,8 @@ class TriggersPanel(QWidget):
         saved = workflow_id is not None
         self.title.setText(f"Triggers of <b>{name}</b>: they start runs by themselves (while Nodeloom runs: "
                            "this window, nodeloom serve or nodeloom worker)" if saved else
-                           "Save the workflow to give it triggers (schedules, folder watches, a webhook).")
+                           "Save the workflow to give it triggers (schedules, folder watches, a webhook)." if name
+                           else "Open a workflow to see its triggers (schedules, folder watches, a webhook).")
         for b in (self.add_schedule, self.add_folder, self.add_webhook):
             b.setEnabled(saved)
         self._selected()
