@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench sysdeps clean
+.PHONY: run test bench sysdeps clean install-desktop
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Nodeloom needs Python 3.11 or newer"'
@@ -30,10 +30,15 @@ run: $(STAMP)
 
 # two worker processes, each test file on one of them (a CI machine has 2 cores): ~6 minutes instead of ~10
 test: $(TESTSTAMP) sysdeps
+	@sh tools/sysdeps.sh desktop
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(TESTSTAMP) sysdeps
 	@for f in tests/bench/*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
+
+# the app in the desktop's launcher (this user: ~/.local/share)
+install-desktop: $(STAMP)
+	@sh tools/install-desktop.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

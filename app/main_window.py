@@ -332,12 +332,14 @@ class MainWindow(QMainWindow):
 
 
 GUI_SWITCH_INTERVAL = 0.001
+DESKTOP_ID = "io.github.nodeloom.Nodeloom"  # packaging/<this>.desktop, .metainfo.xml, the icons' name
 
 
 def create(home: str | Path | None = None) -> MainWindow:
     """The main window on the data folder ``home`` (default: NODELOOM_HOME or the user data folder)."""
     if QApplication.instance() is None:
         QApplication(sys.argv)
+    QApplication.setDesktopFileName(DESKTOP_ID)  # the launcher's entry and the window are one app (Wayland app id)
     # Worker threads (Pillow, the cache writer, the run recorder) hand the GIL back to the GUI thread after at
     # most this long, instead of Python's default 5 ms: repaints wait less behind them.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL)

@@ -3,7 +3,18 @@
 # ldd; when something is missing, install the packages (as root, with apt-get) or say what to install.
 #   tools/sysdeps.sh          offscreen (tests)
 #   tools/sysdeps.sh gui      also the X11 (xcb) platform, for `make run` on a desktop
+#   tools/sysdeps.sh desktop  the validators of the desktop files (desktop-file-validate, appstreamcli), as
+#                             root with apt-get; never fails (without them their test is skipped)
 set -u
+if [ "${1:-}" = "desktop" ]; then
+    command -v desktop-file-validate >/dev/null 2>&1 && command -v appstreamcli >/dev/null 2>&1 && exit 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "sysdeps: installing desktop-file-utils appstream (to validate packaging/)"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq desktop-file-utils appstream \
+            >/dev/null; } || echo "sysdeps: could not install them; their test is skipped" >&2
+    fi
+    exit 0
+fi
 VENV=${VENV:-.venv}
 QT=$(ls -d "$VENV"/lib/python3*/site-packages/PySide6/Qt 2>/dev/null | head -n 1)
 [ -n "$QT" ] || { echo "sysdeps: PySide6 is not installed in $VENV yet" >&2; exit 0; }
