@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench sysdeps clean install-desktop
+.PHONY: run test bench sysdeps clean install-desktop package
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Nodeloom needs Python 3.11 or newer"'
@@ -35,6 +35,17 @@ test: $(TESTSTAMP) sysdeps
 
 bench: $(TESTSTAMP) sysdeps
 	@for f in tests/bench/*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
+
+# the one-folder bundle dist/nodeloom/ (PyInstaller), then the tests of it (marked packaging)
+PKGSTAMP := $(VENV)/.installed-package
+$(PKGSTAMP): pyproject.toml $(TESTSTAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	touch $@
+
+package: $(PKGSTAMP) sysdeps
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/nodeloom.spec
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m packaging -s tests/test_package.py
 
 # the app in the desktop's launcher (this user: ~/.local/share)
 install-desktop: $(STAMP)

@@ -158,8 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.home:  # the data folder holds the plugins too: choose it before any block is loaded
         os.environ["NODELOOM_HOME"] = str(Path(args.home).expanduser().resolve())
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    stderr = logging.StreamHandler()  # (the window adds its log file beside this, at its own level)
+    stderr.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(stderr)
+    root.setLevel(min(stderr.level, root.level or logging.WARNING))
     func = getattr(args, "func", _cmd_gui)
     try:
         code = func(args)

@@ -54,12 +54,17 @@ def setup_logging(folder: Path, level: str = "INFO") -> logging.Handler:
                                                    encoding="utf-8", errors="backslashreplace")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     handler.setLevel(_level(level))
+    handler.addFilter(_ours_or_warnings)
     root.addHandler(handler)
-    for name in ("engine", "app", "nodeloom"):  # ours at the chosen level; other libraries' warnings and worse
-        ours = logging.getLogger(name)
-        if ours.level == logging.NOTSET or ours.level > handler.level:
-            ours.setLevel(handler.level)
+    if root.level == logging.NOTSET or root.level > handler.level:
+        root.setLevel(handler.level)
     return handler
+
+
+def _ours_or_warnings(record: logging.LogRecord) -> bool:
+    """The file gets Nodeloom's records at the chosen level, other libraries' (an HTTP client's every request)
+    from warnings up."""
+    return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in ("engine", "app", "nodeloom")
 
 
 def _level(name: str) -> int:

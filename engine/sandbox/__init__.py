@@ -27,13 +27,25 @@ from typing import Any, Callable
 
 from ..errors import CodeFailed
 
-__all__ = ["Sandbox", "shared", "CodeFailed", "clean_env", "MAX_LOG_BYTES", "IDLE_S"]
+__all__ = ["Sandbox", "shared", "CodeFailed", "clean_env", "worker_command", "SANDBOX_FLAG", "MAX_LOG_BYTES",
+           "IDLE_S"]
 
 WORKER = Path(__file__).with_name("worker.py")
 MAX_LOG_BYTES = 1024 * 1024  # per job
 MAX_REPLY_BYTES = 512 * 1024 * 1024
 IDLE_S = 5.0
 _END = b"\x00end "
+
+
+def worker_command() -> list[str]:
+    """How a worker starts: ``python -I worker.py``; from a bundle (PyInstaller), the bundle's own binary with
+    ``--sandbox-worker`` (its launcher runs the same worker, and nothing else, then)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, SANDBOX_FLAG]
+    return [sys.executable, "-I", str(WORKER)]
+
+
+SANDBOX_FLAG = "--sandbox-worker"
 
 
 def clean_env() -> dict[str, str]:
@@ -50,7 +62,7 @@ class _Worker:
 
     def __init__(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=clean_env(), cwd=os.path.abspath(os.sep),
             start_new_session=True, close_fds=True)
         self.reply: concurrent.futures.Future = concurrent.futures.Future()
