@@ -1,0 +1,145 @@
+"""The user guide (docs/guide.md), chapter by chapter, performed through the real main window: each test does
+what its chapter tells a person to do and checks they see what it says. With NODELOOM_GUIDE_SHOTS=FOLDER (see
+tools/guide_shots.sh) the same steps save the chapter's screenshots there: the pictures are of the tested steps."""
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from app.commands import Connect
+from engine.model import Edge
+
+from .test_queue_gui import on_loop, until
+
+SHOTS = os.environ.get("NODELOOM_GUIDE_SHOTS")
+
+
+def shot(window, name: str) -> None:
+    """The window as the guide shows it (only when screenshots are asked for)."""
+    if SHOTS:
+        window.resize(1400, 860)
+        QApplication.processEvents()
+        if window.current_tab() is not None:
+            window.current_tab().view.frame(selection_only=False)
+            QApplication.processEvents()
+        window.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+def build(window):
+    """Chapter 1's workflow: Input n → Transform (n × 10) → Output, named and saved."""
+    tab = window.workflows.new()
+    n, times, out = (tab.add_block(kind, QPointF(x, 0)) for kind, x in (("input", 0), ("transform", 300),
+                                                                          ("output", 600)))
+    tab.scene.clearSelection()
+    tab.scene.node_items[n].setSelected(True)
+    window.inspector.fields["name"].setText("n")  # the input's name: what the run panel asks for
+    window.inspector.fields["name"].editingFinished.emit()
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=n, source_port="value", target=times,
+                                              target_port="data")))
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e2", source=times, source_port="result", target=out,
+                                              target_port="value")))
+    tab.scene.clearSelection()
+    tab.scene.node_items[times].setSelected(True)  # the inspector shows the transform
+    field = window.inspector.fields["expression"]
+    field.setPlainText("data * 10")
+    field._apply()  # (what leaving the field does)
+    window.actionProperties.trigger()
+    dialog = window.workflows.properties_dialog
+    dialog.name.setText("Times ten")
+    dialog.ok.click()
+    window.actionSave.trigger()
+    tab.view.frame(selection_only=False)
+    return tab, n, times, out
+
+
+def test_chapter_1_build_a_workflow_give_it_inputs_and_run_it(window):
+    tab, n, times, out = build(window)
+    assert tab.doc.workflow_id and window.store.workflows.get(tab.doc.workflow_id).name == "Times ten"
+    assert tab.doc.nodes[times].config["expression"] == "data * 10"
+    window.run_panel.inputs.fields[tab.doc.nodes[n].config["name"]].setText("4")
+
+    async def go():
+        window.actionRun.trigger()
+        await until(lambda: tab.scene.node_items[out].status == "succeeded", what="the run")
+        await until(lambda: window.run_panel.runs.count() == 1, what="the run in past runs")
+
+    on_loop(window, go)
+    [run] = window.store.runs.list(tab.doc.workflow_id)
+    assert run.status == "succeeded" and window.store.runs.get(run.id).outputs == {out: 40}
+    assert "succeeded" in window.run_panel.text()
+    shot(window, "1-run")
+
+
+def test_chapter_2_test_one_node_and_pin_its_outputs(window):
+    tab, n, times, out = build(window)
+    window.run_panel.inputs.fields[tab.doc.nodes[n].config["name"]].setText("5")
+    tab.scene.clearSelection()
+    tab.scene.node_items[times].setSelected(True)
+
+    async def go():
+        window.actionRunNode.trigger()  # Ctrl+Enter: this node and what it needs
+        await until(lambda: tab.scene.node_items[times].status == "succeeded", what="the node ran")
+        await until(lambda: "= 50" in window.preview_panel.info.text(), what="its outputs in the preview")
+
+    on_loop(window, go)
+    assert tab.scene.node_items[out].status is None  # only what the node needed ran
+    window.actionPin.trigger()  # Ctrl+Shift+P
+    assert tab.doc.nodes[times].pinned == {"result": 50}
+    shot(window, "2-pinned")
+    window.actionUndo.trigger()
+    assert tab.doc.nodes[times].pinned is None
+
+
+def test_chapter_3_read_past_runs_and_replay_one(window):
+    tab, n, times, out = build(window)
+    window.run_panel.inputs.fields[tab.doc.nodes[n].config["name"]].setText("6")
+
+    async def go():
+        window.actionRun.trigger()
+        await until(lambda: window.run_panel.runs.count() == 1, what="the first run in past runs")
+        window.run_panel.runs.setCurrentRow(0)
+        window.run_panel.findChild(QPushButton, "replayRun").click()
+        await until(lambda: window.run_panel.runs.count() == 2, what="the replay in past runs")
+
+    on_loop(window, go)
+    runs = window.store.runs.list(tab.doc.workflow_id)
+    assert [r.trigger for r in runs] == ["replay", "editor"] and runs[0].inputs == runs[1].inputs == {
+        tab.doc.nodes[n].config["name"]: 6}
+    assert window.store.runs.get(runs[0].id).outputs == {out: 60}
+    shot(window, "3-replay")
+
+
+def test_chapter_4_compare_two_versions_and_restore_one(window):
+    tab, n, times, out = build(window)
+    tab.scene.clearSelection()
+    tab.scene.node_items[times].setSelected(True)
+    field = window.inspector.fields["expression"]
+    field.setPlainText("data * 100")
+    field._apply()
+    window.actionSave.trigger()  # version 2
+    wid = tab.doc.workflow_id
+    assert [v.number for v in window.store.workflows.versions(wid)] == [1, 2]
+    window.history_dock.raise_()  # the History tab beside the inspector
+    history = window.history
+    history.list.selectAll()
+    history.compare_button.click()  # version 2 opened read-only, what changed marked
+    compared = window.current_tab()
+    assert compared.doc.read_only and compared.diff_of == (1, 2)
+    assert "data * 100" in history.details.toPlainText()
+    shot(window, "4-compare")
+    history.list.clearSelection()
+    history.list.item(history.list.count() - 1).setSelected(True)  # version 1 (the list is newest first)
+    history.restore_button.click()
+    assert [v.number for v in window.store.workflows.versions(wid)] == [1, 2, 3]
+    assert window.store.workflows.document(wid, 3).nodes == window.store.workflows.document(wid, 1).nodes
+    assert not window.current_tab().doc.read_only and window.current_tab().doc.nodes[times].config == {
+        "expression": "data * 10"}
+
+
+def test_the_guide_names_every_screenshot_its_chapters_take():
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
+    for name in ("1-run", "2-pinned", "3-replay", "4-compare"):
+        assert f"guide/{name}.png" in guide
+        assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()
