@@ -5,8 +5,8 @@ tools/guide_shots.sh) the same steps save the chapter's screenshots there: the p
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication, QCompleter, QLineEdit, QPushButton
 
 from app.commands import Connect
 from engine.model import Edge
@@ -138,8 +138,51 @@ def test_chapter_4_compare_two_versions_and_restore_one(window):
         "expression": "data * 10"}
 
 
+def test_chapter_5_make_a_field_read_another_nodes_value(window, qtbot):
+    from PySide6.QtWidgets import QLabel, QToolButton
+
+    tab = window.workflows.new()
+    key, base, pick, out = (tab.add_block(kind, QPointF(x, y)) for kind, x, y in (
+        ("constant", 0, 0), ("constant", 0, 200), ("get_field", 300, 200), ("output", 600, 200)))
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=base, source_port="value", target=pick,
+                                              target_port="data")))
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e2", source=pick, source_port="value", target=out,
+                                              target_port="value")))
+    for node, value in ((key, '"b"'), (base, '{"a": 1, "b": 2}')):
+        tab.scene.clearSelection()
+        tab.scene.node_items[node].setSelected(True)
+        window.inspector.fields["value"].setText(value)
+        window.inspector.fields["value"].editingFinished.emit()
+    tab.scene.clearSelection()
+    tab.scene.node_items[pick].setSelected(True)
+    window.inspector.findChild(QToolButton, "exprSwitch_path").click()  # ƒx: the field becomes an expression
+    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "{{ nodes.")  # completion offers the nodes the field may read
+    completer = field.findChild(QCompleter)
+    offered = [completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())]
+    assert key in offered and base in offered and out not in offered
+    qtbot.keyClicks(field, f"{key}.value }}}}")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert tab.doc.nodes[pick].config["path"] == {"$expr": f"{{{{ nodes.{key}.value }}}}"}
+    assert set(tab.scene.ref_items) == {(key, "value", pick)}  # the dashed line: a dependency without a link
+
+    async def go():
+        window.actionRun.trigger()
+        await until(lambda: tab.scene.node_items[out].status == "succeeded", what="the run")
+
+    on_loop(window, go)
+    tab.scene.clearSelection()
+    tab.scene.node_items[pick].setSelected(True)
+    assert window.inspector.findChild(QLabel, "exprValue_path").text() == "= 'b'"
+    [run] = window.store.runs.list(draft_id=tab.journal_key)
+    assert window.store.runs.get(run.id).outputs == {out: 2}
+    shot(window, "5-expression")
+
+
 def test_the_guide_names_every_screenshot_its_chapters_take():
     guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
-    for name in ("1-run", "2-pinned", "3-replay", "4-compare"):
+    for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression"):
         assert f"guide/{name}.png" in guide
         assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()
