@@ -2,6 +2,7 @@
 what its chapter tells a person to do and checks they see what it says. With NODELOOM_GUIDE_SHOTS=FOLDER (see
 tools/guide_shots.sh) the same steps save the chapter's screenshots there: the pictures are of the tested steps."""
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -181,8 +182,41 @@ def test_chapter_5_make_a_field_read_another_nodes_value(window, qtbot):
     shot(window, "5-expression")
 
 
+def test_chapter_6_queue_runs_reorder_them_and_let_them_go(window):
+    from engine.runs import RunStarted
+
+    tab, n, times, out = build(window)
+    panel = window.queue_panel
+    window.queue_dock.raise_()
+
+    async def go():
+        service = await window.runs.open_service()
+        service.configure(max_concurrent_runs=1)  # (one at a time: the order is plain to see)
+        panel.pause_button.click()  # Pause: queued runs wait
+        await until(lambda: window.store.queue.paused(), what="the queue paused")
+        window.actionRunList.trigger()  # Run ▸ Run over a list of inputs…
+        dialog = window.queue.batch_dialog
+        dialog.text.setPlainText('{"n": 1}\n{"n": 2}\n{"n": 3}\n')
+        dialog.queue_button.click()
+        await until(lambda: len(panel.order()) == 3, what="three runs in the Queue dock")
+        ids = panel.order()
+        panel.select(ids[2])
+        panel.next_button.click()  # Run next: the last one goes first
+        await until(lambda: panel.order() == [ids[2], ids[0], ids[1]], what="the new order")
+        shot(window, "6-queue")
+        sub = service.subscribe()
+        panel.pause_button.click()  # Resume
+        await until(lambda: not window.store.queue.view().runs, what="the queue to drain")
+        await asyncio.sleep(0.1)
+        return ids, [e.run_id for e in sub.drain() if isinstance(e, RunStarted)]
+
+    ids, started = on_loop(window, go)
+    assert started == [ids[2], ids[0], ids[1]]
+    assert [window.store.runs.get(i).outputs for i in ids] == [{out: 10}, {out: 20}, {out: 30}]
+
+
 def test_the_guide_names_every_screenshot_its_chapters_take():
     guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
-    for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression"):
+    for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue"):
         assert f"guide/{name}.png" in guide
         assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()
