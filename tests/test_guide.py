@@ -215,8 +215,41 @@ def test_chapter_6_queue_runs_reorder_them_and_let_them_go(window):
     assert [window.store.runs.get(i).outputs for i in ids] == [{out: 10}, {out: 20}, {out: 30}]
 
 
+def test_chapter_7_a_thumbnail_of_every_photo_dropped_in_a_folder(window, tmp_path):
+    from PIL import Image
+
+    inbox, thumbs = tmp_path / "in", tmp_path / "thumbs"
+    inbox.mkdir()
+    template = next(i for i in window.store.workflows.list(templates=True).items
+                    if i.name == "Thumbnail each new photo")
+    tab = window.workflows.new_from_template(template.id)
+    window.actionSave.trigger()
+    window.triggers_dock.raise_()
+
+    async def go():
+        service = await window.runs.open_service()
+        await until(service.dispatcher.holding.is_set, what="the window dispatches")
+        window.triggers_panel.add_folder.click()  # Triggers ▸ Add folder watch…
+        dialog = window.triggers.dialog
+        dialog.folder.setText(str(inbox))
+        dialog.inputs.setText('{"out": "%s"}' % thumbs)
+        dialog.ok.click()
+        [t] = window.store.triggers.list(tab.doc.workflow_id)
+        await until(lambda: t.id in service.firer.watches, what="the watch started")
+        await asyncio.sleep(0.5)
+        Image.new("RGB", (800, 600), "orange").save(inbox / "cat.jpg")  # a photo dropped in
+        await until(lambda: tab.scene.node_items["o"].status == "succeeded", timeout=20, what="the run lit up")
+        await until(lambda: window.triggers_panel.list.topLevelItemCount() == 1
+                    and window.triggers_panel.list.topLevelItem(0).text(5) == "1", what="the dock counted it")
+
+    on_loop(window, go)
+    shot(window, "7-triggers")  # (after the loop: Qt's events are processed for the picture)
+    with Image.open(thumbs / "thumb_cat.jpg.png") as made:
+        assert made.size == (200, 150)
+
+
 def test_the_guide_names_every_screenshot_its_chapters_take():
     guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
-    for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue"):
+    for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue", "7-triggers"):
         assert f"guide/{name}.png" in guide
         assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()
