@@ -248,8 +248,42 @@ def test_chapter_7_a_thumbnail_of_every_photo_dropped_in_a_folder(window, tmp_pa
         assert made.size == (200, 150)
 
 
+def test_chapter_8_the_same_workflow_from_the_command_line_and_over_http(window):
+    import json
+    import subprocess
+    import sys
+
+    import httpx
+
+    tab, n, times, out = build(window)
+    name = tab.doc.nodes[n].config["name"]
+    done = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(window.home), "run", "Times ten", "-i",
+                           f"{name}=4", "--json", "-q"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outputs"] == {out: 40}  # nodeloom run "Times ten" -i n=4 --json
+    window.store.set_setting("server.port", 0)  # (any free port: 8765 may be taken where the tests run)
+
+    async def go():
+        window.actionServerStart.trigger()  # Server ▸ Start server
+        await until(lambda: window.server.server is not None, what="the server started")
+        dialog = window.server.show_dialog()  # Server ▸ Address, token and curl command…
+        token = dialog.token.text()
+        assert f"/api/v1/workflows/{tab.doc.workflow_id}/run" in dialog.curl.toPlainText()
+        async with httpx.AsyncClient(base_url=window.server.url + "/api/v1", timeout=30,
+                                     headers={"Authorization": f"Bearer {token}"}) as c:  # what curl sends
+            r = await c.post(f"/workflows/{tab.doc.workflow_id}/run", json={"inputs": {name: 5}})
+        await until(lambda: tab.scene.node_items[out].status == "succeeded", what="the HTTP run lit up")
+        return r.json()
+
+    run = on_loop(window, go)
+    assert run["status"] == "succeeded" and run["outputs"] == {out: 50}
+    shot(window, "8-server")
+    assert {r.trigger for r in window.store.runs.list(tab.doc.workflow_id)} == {"cli", "http"}
+
+
 def test_the_guide_names_every_screenshot_its_chapters_take():
     guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
-    for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue", "7-triggers"):
+    for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue", "7-triggers",
+                 "8-server"):
         assert f"guide/{name}.png" in guide
         assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()
