@@ -9,7 +9,6 @@ number a spin box had to bring into its range says so.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,31 +20,13 @@ from shiboken6 import isValid
 
 from ..commands import UpdateNode
 from .expr_field import expression_field, expression_fields, expression_problem, is_expr, with_switch
+from .schema import resolve as _resolve
+from .schema import sentence
 
 __all__ = ["Inspector"]
 
 _INVALID = "border: 2px solid #f85149;"
 _MISSING = object()
-
-
-def sentence(message: str) -> str:
-    """A validation message as a sentence: no "Value error," prefix, a capital first letter, a full stop."""
-    text = re.sub(r"^(Value|Assertion) error,\s*", "", message.strip())
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _resolve(schema: dict, prop: dict) -> dict:
-    """Follow $ref and pick the non-null branch of an Optional."""
-    if "$ref" in prop:
-        prop = schema.get("$defs", {}).get(prop["$ref"].split("/")[-1], prop)
-    if "anyOf" in prop:
-        branches = [b for b in prop["anyOf"] if b.get("type") != "null"]
-        merged = {**prop, **(branches[0] if branches else {})}
-        merged["nullable"] = len(branches) < len(prop["anyOf"])
-        merged.pop("anyOf", None)
-        return merged
-    return prop
 
 
 class _TextEdit(QPlainTextEdit):
