@@ -49,6 +49,8 @@ def setup_logging(folder: Path, level: str = "INFO") -> logging.Handler:
     for h in root.handlers:
         if isinstance(h, logging.handlers.RotatingFileHandler) and Path(h.baseFilename) == path:
             h.setLevel(_level(level))
+            if root.level > h.level:
+                root.setLevel(h.level)
             return h
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_FILES,
                                                    encoding="utf-8", errors="backslashreplace")

@@ -24,9 +24,11 @@ class SettingsDialog(QDialog):
     pythonAllowed = Signal(bool)
     runsAtOnceChosen = Signal(int)
     imageLimitChosen = Signal(int)     # megapixels
+    logLevelChosen = Signal(str)       # DEBUG, INFO, WARNING, ERROR
 
     def __init__(self, *, theme: str, home: Path, configured: Path | None, cache_mb: int, python: bool,
-                 runs_at_once: int, image_mp: int = 200, home_overridden: bool = False, parent=None):
+                 runs_at_once: int, image_mp: int = 200, home_overridden: bool = False, log_level: str = "INFO",
+                 parent=None):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -53,6 +55,11 @@ class SettingsDialog(QDialog):
                                     value=image_mp)
         self.image_limit.setToolTip("Larger pictures are refused before they are decoded (decoded, a picture takes "
                                     "3 bytes a pixel: 200 MP is 600 MB)")
+        self.log_level = QComboBox(objectName="settingsLogLevel")
+        for level in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            self.log_level.addItem(level.title(), level)
+        self.log_level.setCurrentIndex(max(0, self.log_level.findData(log_level)))
+        self.log_level.setToolTip("What Nodeloom writes to its log file (Help ▸ Open log folder); errors always")
         look = QFormLayout()
         look.addRow("Theme", self.theme)
         folder_row = QHBoxLayout()
@@ -60,6 +67,7 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(choose)
         look.addRow("Data folder", folder_row)
         look.addRow("", self.home_note)
+        look.addRow("Log level", self.log_level)
         cache = QGroupBox("Result cache")
         cache_form = QFormLayout(cache)
         cache_form.addRow("In use", self.cache_use)
@@ -84,6 +92,7 @@ class SettingsDialog(QDialog):
         self.python.toggled.connect(self.pythonAllowed)
         self.runs_at_once.valueChanged.connect(self.runsAtOnceChosen)
         self.image_limit.editingFinished.connect(lambda: self.imageLimitChosen.emit(self.image_limit.value()))
+        self.log_level.currentIndexChanged.connect(lambda _i: self.logLevelChosen.emit(self.log_level.currentData()))
         buttons.rejected.connect(self.close)
 
     def show_cache_use(self, used: int | None, limit: int) -> None:

@@ -71,3 +71,20 @@ def test_about_names_the_versions_and_folders(window):
     text = box.text()
     assert "Nodeloom 0.1.0" in text and "Qt 6." in text and "Python 3." in text and str(window.home) in text
     assert str(window.help.folder) in text and window.help.folder.is_relative_to(window.home)
+
+
+def test_the_log_level_is_chosen_in_the_settings(window):
+    import logging
+
+    dialog = window.prefs.open()
+    log = window.help.folder / "nodeloom.log"
+    dialog.log_level.setCurrentIndex(dialog.log_level.findData("DEBUG"))
+    assert window.settings.value("log_level") == "DEBUG"
+    logging.getLogger("engine.guide").debug("a debug line")
+    dialog.log_level.setCurrentIndex(dialog.log_level.findData("ERROR"))
+    logging.getLogger("engine.guide").warning("a warning line")
+    logging.getLogger("engine.guide").error("an error line")
+    window.help.handler.flush()
+    text = log.read_text(encoding="utf-8")
+    assert "a debug line" in text and "a warning line" not in text and "an error line" in text
+    dialog.close()

@@ -27,6 +27,10 @@ class HelpController:
         self.errors: ErrorDialog | None = None
         self.about_box: QMessageBox | None = None
 
+    def set_level(self, level: str) -> None:
+        if self.handler is not None:
+            self.handler = setup_logging(self.folder, level)
+
     def close(self) -> None:
         """The log file is let go (the window's last step)."""
         if self.handler is not None:

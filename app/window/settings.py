@@ -31,7 +31,8 @@ class SettingsController:
         dialog = SettingsDialog(theme=str(w.settings.value("theme", "system")), home=w.home,
                                 configured=configured_home(self.config), cache_mb=limit, python=w.code.allowed,
                                 runs_at_once=self._runs_at_once(), image_mp=self._image_limit(),
-                                home_overridden=bool(os.environ.get("NODELOOM_HOME")), parent=w)
+                                home_overridden=bool(os.environ.get("NODELOOM_HOME")),
+                                log_level=str(w.settings.value("log_level", "INFO")), parent=w)
         dialog.themeChosen.connect(self.set_theme)
         dialog.homeChosen.connect(self.set_home)
         dialog.cacheLimitChosen.connect(self.set_cache_limit)
@@ -39,6 +40,7 @@ class SettingsController:
         dialog.pythonAllowed.connect(w.code.set_allowed)
         dialog.runsAtOnceChosen.connect(self.set_runs_at_once)
         dialog.imageLimitChosen.connect(self.set_image_limit)
+        dialog.logLevelChosen.connect(self.set_log_level)
         self.dialog = dialog
         dialog.show()
         self._soon(self.show_cache_use())
@@ -67,6 +69,11 @@ class SettingsController:
         w = self.w
         w.set_theme(mode)
         getattr(w, f"actionTheme{mode.title()}").setChecked(True)
+
+    def set_log_level(self, level: str) -> None:
+        """What the log file takes from now on (and at the next start)."""
+        self.w.settings.setValue("log_level", level)
+        self.w.help.set_level(level)
 
     def set_home(self, folder: str) -> None:
         configure_home(folder or None, self.config)
