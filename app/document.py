@@ -137,6 +137,15 @@ class EditorDocument(QObject):
             error_linked = any(e.source == node_id and e.source_port == ERROR_PORT for e in self.edges.values())
         return ports if error_linked else [p for p in ports if p.name != ERROR_PORT]
 
+    def dependency_graph(self, refs=()):
+        """Nodes and what depends on what: the links and ``refs``, references as (source, port, target) — the
+        canvas keeps them (its ``ref_items``)."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes)
+        graph.add_edges_from((e.source, e.target) for e in self.edges.values())
+        graph.add_edges_from((source, target) for source, _port, target in refs)
+        return graph
+
     def edges_of(self, node_id: str) -> list[str]:
         return [i for i, e in self.edges.items() if node_id in (e.source, e.target)]
 

@@ -12,7 +12,9 @@ from PySide6.QtCore import QObject, QStringListModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCompleter, QLineEdit
 
+from engine.runs import in_memory
 from engine.expr.fields import walk
+
 
 __all__ = ["attach_completer", "candidates", "ExprLineEdit"]
 
@@ -25,24 +27,9 @@ def _open_placeholder(before: str) -> bool:
     return before.rfind("{{") > before.rfind("}}")
 
 
-def _graph(doc, refs) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(doc.nodes)
-    graph.add_edges_from((e.source, e.target) for e in doc.edges.values())
-    graph.add_edges_from((source, target) for source, _port, target in refs)
-    return graph
-
-
-def _stored(value):
-    """A kept output's value when it is at hand (read already), else None: completion never reads the disk."""
-    if type(value).__name__ == "LazyValue":
-        return value.get() if value.entry.loaded else None
-    return value
-
-
 def _keys(value, keys: list[str]) -> list[str]:
     try:
-        value = walk(_stored(value), tuple(int(k) if k.isdigit() else k for k in keys))
+        value = walk(in_memory(value, None), tuple(int(k) if k.isdigit() else k for k in keys))
     except Exception:  # noqa: BLE001 - nothing there (yet): nothing to offer
         return []
     return [str(k) for k in list(value)[:MAX_KEYS]] if isinstance(value, dict) else []
@@ -79,7 +66,7 @@ def candidates(inspector, before: str, refs=()) -> tuple[str, list[str]] | None:
     root, rest = path[0], path[1:]
     if root == "nodes":
         if not rest:
-            graph = _graph(doc, refs)
+            graph = doc.dependency_graph(refs)
             below = nx.descendants(graph, nid) | {nid}
             above = nx.ancestors(graph, nid)
             free = [n for n in doc.nodes if n not in below]

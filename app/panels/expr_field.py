@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 from pydantic import ValidationError
 from shiboken6 import isValid
 
+from engine.runs import NOT_READ, in_memory
 from engine.errors import ExpressionError
 from engine.expr.budget import Budget
 from engine.expr.fields import EXPR, compile_template, find_exprs, is_expr
@@ -111,10 +112,6 @@ def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
 PREVIEW_STEPS = 100_000  # a preview is computed on the GUI thread: a small budget
 
 
-def _lazy(value) -> bool:
-    return type(value).__name__ == "LazyValue"
-
-
 def preview(inspector, source: str, name: str | None = None) -> tuple[str, list]:
     """What the template would give now, from the last run's outputs kept by the window (never runs anything),
     and the stored values it waits for (read off the GUI thread, then the preview is worked out again)."""
@@ -138,11 +135,11 @@ def preview(inspector, source: str, name: str | None = None) -> tuple[str, list]
         if edge.target == nid:
             outputs = inspector.outputs_of(edge.source) or {}
             own[edge.target_port] = outputs.get(edge.source_port)
-    stored = [v for outs in (*nodes.values(), own) for v in outs.values() if _lazy(v) and not v.entry.loaded]
+    stored = [v for outs in (*nodes.values(), own) for v in outs.values() if in_memory(v) is NOT_READ]
     if stored:
         return "= … (reading the stored value)", stored
-    nodes = {n: {p: v.get() if _lazy(v) else v for p, v in outs.items()} for n, outs in nodes.items()}
-    own = {p: v.get() if _lazy(v) else v for p, v in own.items()}
+    nodes = {n: {p: in_memory(v) for p, v in outs.items()} for n, outs in nodes.items()}
+    own = {p: in_memory(v) for p, v in own.items()}
     run_inputs = {n: None for n in inspector.run_inputs()} if "run" in roots else {}
     try:
         result = template.render({"nodes": nodes, "in_": own, "run": {"id": "", "inputs": run_inputs}},

@@ -9,21 +9,13 @@ import asyncio
 
 import networkx as nx
 
-from engine.runs import read_value
+from engine.runs import NOT_READ, in_memory, read_value
 
 from ..editor_tab import EditorTab
 
 __all__ = ["OutputsController", "label_of"]
 
 MAX_UPSTREAM = 30  # earlier nodes whose values the preview's tree offers to drag
-_STORED = object()
-
-
-def _at_hand(value):
-    """A kept value when it is in memory (read already), else _STORED: the preview never reads the disk here."""
-    if type(value).__name__ == "LazyValue":
-        return value.get() if value.entry.loaded else _STORED
-    return value
 
 
 def label_of(doc, node_id: str) -> str:
@@ -77,12 +69,7 @@ class OutputsController:
 
     @staticmethod
     def _graph(tab: EditorTab) -> nx.DiGraph:
-        """The tab's nodes and what depends on what: links and references."""
-        graph = nx.DiGraph()
-        graph.add_nodes_from(tab.doc.nodes)
-        graph.add_edges_from((e.source, e.target) for e in tab.doc.edges.values())
-        graph.add_edges_from((source, target) for source, _port, target in tab.scene.ref_items)
-        return graph
+        return tab.doc.dependency_graph(tab.scene.ref_items)
 
     def forget(self, tab: EditorTab) -> None:
         key = id(tab)
@@ -119,8 +106,8 @@ class OutputsController:
         found = []
         for nid in sorted((n for n in tab.doc.nodes if n not in below), key=lambda n: (distance.get(n, 1e9), n)):
             kept = self.of(tab, nid)
-            at_hand = {p: _at_hand(v) for p, v in (kept or {}).items() if p != "error"}
-            at_hand = {p: v for p, v in at_hand.items() if v is not _STORED}
+            at_hand = {p: in_memory(v) for p, v in (kept or {}).items() if p != "error"}
+            at_hand = {p: v for p, v in at_hand.items() if v is not NOT_READ}
             if at_hand:
                 found.append((nid, label_of(tab.doc, nid), at_hand))
             if len(found) == MAX_UPSTREAM:

@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable
 
 from .codec import CorruptEntry, decode
 
-__all__ = ["CachedEntry", "LazyValue", "materialize", "has_lazy"]
+__all__ = ["CachedEntry", "LazyValue", "materialize", "has_lazy", "in_memory", "NOT_READ"]
 
 
 class CachedEntry:
@@ -52,6 +52,17 @@ class LazyValue:
 
     def __repr__(self) -> str:
         return f"<cached {self.port}>"
+
+
+NOT_READ = object()
+
+
+def in_memory(value: Any, missing: Any = NOT_READ) -> Any:
+    """The value when it is at hand without reading the disk (any value, or a cached one already read), else
+    ``missing``: what the GUI thread may look at."""
+    if type(value) is LazyValue:
+        return value.get() if value.entry.loaded else missing
+    return value
 
 
 def has_lazy(values: dict) -> bool:

@@ -11,12 +11,14 @@ Public names::
     Subscription      an async iterator of events, bounded
     events            RunQueued, RunStarted, NodeStarted, NodeProgress, NodeRetrying, NodeFinished, RunFinished
     read_value        the value behind an output that may be stored only (blocking; off the GUI thread)
+    in_memory         that value when it is at hand without reading the disk, else NOT_READ
     check_references  sub-workflow references of a document, checked against the store
     Triggers          service.triggers: add / change / remove schedules, folder watches, webhooks (checked)
     Schedule          a cron expression in a time zone: next_after(), upcoming()
     TriggerError      a trigger that cannot be stored as given (every problem)
 """
 
+from ..cache import NOT_READ, in_memory
 from ..cache import materialize as read_value
 from ..executor import RunResult, Subscription
 from ..executor.events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinished, NodeProgress,
@@ -29,7 +31,7 @@ from .settings import RunSettings
 from .triggers import TriggerError, Triggers
 
 __all__ = [
-    "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "check_references",
+    "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "in_memory", "NOT_READ", "check_references",
     "MAX_DEPTH", "Event", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
     "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "Triggers", "TriggerError",
     "Schedule", "ScheduleError",
