@@ -7,9 +7,7 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
-from pathlib import Path
 from typing import Sequence
 
 from engine import DocumentError, InputError, NotFound, WorkflowInvalid, validate
@@ -57,7 +55,7 @@ def _cmd_run(args) -> int:
 
 def _cmd_validate(args) -> int:
     wf = load_file(args.file)
-    issues = validate(wf)
+    issues = validate(wf, default_registry(home=args.home))
     if not issues and any(n.type == "sub_workflow" for n in wf.nodes):  # its references live in the store
         from engine.runs import check_references
 
@@ -82,7 +80,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_blocks(args) -> int:
-    reg = default_registry()
+    reg = default_registry(home=args.home)
     if args.json:
         print(json.dumps({"blocks": reg.describe(),
                           "problems": [{"source": p.source, "error": p.message} for p in reg.problems]}))
@@ -97,7 +95,7 @@ def _cmd_blocks(args) -> int:
         print(f"  {block.type:<18} ({ins or '—'}) → ({outs or '—'})")
     from engine.blocks.registry import plugins_folder
 
-    print(f"\nplugins folder: {plugins_folder()}")
+    print(f"\nplugins folder: {plugins_folder(args.home)}")
     if reg.problems:
         print("\nplugins that failed to load:")
         for p in reg.problems:
@@ -109,6 +107,14 @@ def _cmd_gui(args) -> int:
     from .main_window import main as gui_main
 
     return gui_main(home=args.home)
+
+
+def gui(argv: Sequence[str] | None = None) -> int:
+    """``nodeloom-gui`` (``[project.gui-scripts]``): only the window, started with no terminal on Windows — where
+    there is no stdout or stderr then, so what goes wrong goes to the log file and the error dialog only."""
+    parser = argparse.ArgumentParser(prog="nodeloom-gui", description="The Nodeloom window")
+    parser.add_argument("--home", help="data folder (default: NODELOOM_HOME or the user data folder)")
+    return _cmd_gui(parser.parse_args(argv))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,8 +162,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.home:  # the data folder holds the plugins too: choose it before any block is loaded
-        os.environ["NODELOOM_HOME"] = str(Path(args.home).expanduser().resolve())
     stderr = logging.StreamHandler()  # (the window adds its log file beside this, at its own level)
     stderr.setLevel(logging.INFO if args.verbose else logging.WARNING)
     stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

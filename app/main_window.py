@@ -61,7 +61,8 @@ class MainWindow(QMainWindow):
 
         self.store = Store(home)
         self.home = self.store.home
-        self.registry = default_registry()
+        self.home_overridden = home is not None or bool(os.environ.get("NODELOOM_HOME"))  # not the settings' one
+        self.registry = default_registry(home=self.home)
         self.settings = QSettings(str(self.home / "settings.ini"), QSettings.Format.IniFormat)
         self.journal = Journal(self.home)
         self.workflows = WorkflowsController(self)
@@ -360,8 +361,6 @@ def main(home: str | None = None) -> int:
         print("nodeloom: no display to open the window on (DISPLAY is not set). Use the command line "
               "(nodeloom run FILE) or set QT_QPA_PLATFORM=offscreen.", file=sys.stderr)
         return 2
-    if home:  # plugins are found in the data folder: choose it before any block is loaded
-        os.environ["NODELOOM_HOME"] = str(Path(home).expanduser().resolve())
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Nodeloom")
     app.setWindowIcon(app_icon())

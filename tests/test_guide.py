@@ -281,9 +281,68 @@ def test_chapter_8_the_same_workflow_from_the_command_line_and_over_http(window)
     assert {r.trigger for r in window.store.runs.list(tab.doc.workflow_id)} == {"cli", "http"}
 
 
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide.md"
+
+
+def test_chapter_9_write_a_plugin_block(make_window, tmp_path, monkeypatch):
+    import re
+    import subprocess
+    import sys
+
+    import app.crash
+
+    chapter = GUIDE.read_text(encoding="utf-8").split("## 9.")[1].split("\n## ")[0]
+    code = re.search(r"```python\n(.*?)```", chapter, re.S).group(1)
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "greet.py").write_text("\n".join(line[3:] for line in code.splitlines()) + "\n")  # as the guide has it
+    (plugins / "typo.py").write_text("from engine.blocks import Blok\n")  # a plugin that fails to load
+    window = make_window(tmp_path)  # "Start Nodeloom again"
+    opened = []
+    monkeypatch.setattr(app.crash.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.actionOpenPlugins.trigger()  # Help ▸ Open plugins folder
+    assert opened == [str(plugins.resolve())]
+    palette = window.palette_panel
+    assert palette.items["greet"].text(0) == "Greet" and palette.items["greet"].parent().text(0) == "Text"
+    [bad] = [palette.tree.topLevelItem(i) for i in range(palette.tree.topLevelItemCount())
+             if palette.tree.topLevelItem(i).text(0).startswith("⚠")]
+    assert bad.text(0) == "⚠ plugins/typo.py" and "Blok" in bad.toolTip(0)
+    listed = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(tmp_path), "blocks"],
+                            capture_output=True, text=True, timeout=120)
+    assert "greet" in listed.stdout and "plugins/typo.py" in listed.stdout, listed.stderr
+
+    tab = window.workflows.new()
+    name, greet, out = (tab.add_block(kind, QPointF(x, 0)) for kind, x in (("input", 0), ("greet", 300),
+                                                                          ("output", 600)))
+    tab.scene.clearSelection()
+    tab.scene.node_items[name].setSelected(True)
+    window.inspector.fields["name"].setText("name")
+    window.inspector.fields["name"].editingFinished.emit()
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=name, source_port="value", target=greet,
+                                              target_port="name")))
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e2", source=greet, source_port="text", target=out,
+                                              target_port="value")))
+    tab.scene.clearSelection()
+    tab.scene.node_items[greet].setSelected(True)
+    window.inspector.fields["greeting"].setText("Hi")
+    window.inspector.fields["greeting"].editingFinished.emit()
+    assert tab.doc.nodes[greet].config == {"greeting": "Hi"}
+    window.run_panel.inputs.fields["name"].setText("Ada")
+
+    async def go():
+        window.actionRun.trigger()
+        await until(lambda: tab.scene.node_items[out].status == "succeeded", what="the run")
+
+    on_loop(window, go)
+    [run] = window.store.runs.list(tab.doc.workflow_id)
+    assert window.store.runs.get(run.id).outputs == {out: "Hi, Ada!"}
+    palette.tree.scrollToItem(bad)  # (the palette's end: Text ▸ Greet and the plugin that failed)
+    shot(window, "9-plugin")
+
+
 def test_the_guide_names_every_screenshot_its_chapters_take():
-    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text(encoding="utf-8")
+    guide = GUIDE.read_text(encoding="utf-8")
     for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue", "7-triggers",
-                 "8-server"):
+                 "8-server", "9-plugin"):
         assert f"guide/{name}.png" in guide
         assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()

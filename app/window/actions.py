@@ -62,6 +62,7 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Server", None, "", (), None),
     ("&Server", "&Address, token and curl command…", "actionServerInfo", (), lambda w: w.server.show_dialog()),
     ("&Help", "Open &log folder", "actionOpenLogs", (), lambda w: w.help.open_logs()),
+    ("&Help", "Open &plugins folder", "actionOpenPlugins", (), lambda w: w.help.open_plugins()),
     ("&Help", "&About Nodeloom", "actionAbout", (), lambda w: w.help.about()),
 ]
 TOOLBAR = ("actionNew", "actionSave", "actionUndo", "actionRedo", "actionRun", "actionEnqueue", "actionStop")

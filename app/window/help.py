@@ -1,16 +1,18 @@
-"""Help ▸ Open log folder and About, and the error dialog that uncaught exceptions land in (app/crash.py)."""
+"""Help ▸ Open log folder, Open plugins folder and About, and the error dialog that uncaught exceptions land in (app/crash.py)."""
 
 from __future__ import annotations
 
 import logging
 import platform
 import sys
+from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QMessageBox
 
 from engine import __version__
+from engine.blocks.registry import plugins_folder
 
 from ..crash import CrashReporter, ErrorDialog, log_folder, open_folder, setup_logging
 
@@ -46,6 +48,13 @@ class HelpController:
     def open_logs(self) -> None:
         if not open_folder(self.folder):
             self.w.statusBar().showMessage(f"The log folder is {self.folder}", 10000)
+
+    def open_plugins(self) -> Path:
+        """The data folder's ``plugins/``, where a block plugin goes (read when Nodeloom starts)."""
+        folder = plugins_folder(self.w.home)
+        if not open_folder(folder):
+            self.w.statusBar().showMessage(f"The plugins folder is {folder}", 10000)
+        return folder
 
     def about_text(self) -> str:
         return (f"<b>Nodeloom {__version__}</b><br>A desktop visual workflow builder.<br><br>"

@@ -5,7 +5,6 @@ the user's config file (for the next start)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 from engine.folders import config_file, configure_home, configured_home
@@ -31,7 +30,7 @@ class SettingsController:
         dialog = SettingsDialog(theme=str(w.settings.value("theme", "system")), home=w.home,
                                 configured=configured_home(self.config), cache_mb=limit, python=w.code.allowed,
                                 runs_at_once=self._runs_at_once(), image_mp=self._image_limit(),
-                                home_overridden=bool(os.environ.get("NODELOOM_HOME")),
+                                home_overridden=w.home_overridden,
                                 log_level=str(w.settings.value("log_level", "INFO")), parent=w)
         dialog.themeChosen.connect(self.set_theme)
         dialog.homeChosen.connect(self.set_home)

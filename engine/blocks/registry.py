@@ -158,15 +158,15 @@ def _import_file(module_name: str, path: Path, package: bool):
     return module
 
 
-_default: BlockRegistry | None = None
+_defaults: dict[tuple[Path, bool], BlockRegistry] = {}
 
 
-def plugins_folder() -> Path:
-    """``plugins/`` in the data folder (NODELOOM_HOME or the user data folder), made if missing so that
-    users find where to put their plugins."""
-    from ..folders import home
+def plugins_folder(home: str | Path | None = None) -> Path:
+    """``plugins/`` in the data folder ``home`` (default: NODELOOM_HOME or the user data folder), made if
+    missing so that users find where to put their plugins."""
+    from ..folders import home as data_folder
 
-    folder = home() / "plugins"
+    folder = data_folder(home) / "plugins"
     try:
         folder.mkdir(exist_ok=True)
     except OSError:
@@ -174,15 +174,17 @@ def plugins_folder() -> Path:
     return folder
 
 
-def default_registry(*, plugins: bool = True) -> BlockRegistry:
-    """The built-in blocks plus installed plugins and the plugins folder, loaded once per process."""
-    global _default
-    if _default is None:
+def default_registry(*, plugins: bool = True, home: str | Path | None = None) -> BlockRegistry:
+    """The built-in blocks plus installed plugins and the plugins folder of the data folder ``home``
+    (default: NODELOOM_HOME or the user data folder), loaded once per process and folder."""
+    folder = plugins_folder(home) if plugins else Path()
+    reg = _defaults.get((folder, plugins))
+    if reg is None:
         from .builtin import BUILTIN_BLOCKS
 
         reg = BlockRegistry(BUILTIN_BLOCKS)
         if plugins:
             reg.load_entry_points()
-            reg.load_folder(plugins_folder())
-        _default = reg
-    return _default
+            reg.load_folder(folder)
+        _defaults[(folder, plugins)] = reg
+    return reg

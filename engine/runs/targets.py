@@ -41,7 +41,7 @@ class Targets:
         if self._registry is None:
             from ..blocks import default_registry
 
-            self._registry = default_registry()
+            self._registry = default_registry(home=self.store.home)
         return self._registry
 
     def compile(self, wf: Workflow) -> Plan:
