@@ -14,7 +14,8 @@ from engine import DocumentError, InputError, NotFound, WorkflowInvalid, validat
 from engine.blocks import default_registry
 from engine.errors import QueueError
 
-from .cli_common import EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError, follow, load_file, parse_inputs, run_target
+from .cli_common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError, add_executor_option, follow, load_file,
+                         parse_inputs, run_settings, run_target)
 
 __all__ = ["main", "build_parser"]
 
@@ -27,7 +28,7 @@ def _print_issues(path: str, exc: WorkflowInvalid) -> None:
 
 
 async def _run(args) -> int:
-    from engine.runs import RunService, RunSettings
+    from engine.runs import RunService
 
     from .cli_store import open_store
 
@@ -35,7 +36,7 @@ async def _run(args) -> int:
     inputs = parse_inputs(args.input, args.inputs)
     store = open_store(args)
     try:
-        async with RunService(store, RunSettings.from_store(store), front="cli") as service:
+        async with RunService(store, run_settings(store, args), front="cli") as service:
             handle = service.start(workflow, inputs, use_cache=not args.no_cache, **where)
             return await follow(args, handle)
     finally:
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--copies", type=int, help="with --enqueue: queue this many runs of each inputs")
     run.add_argument("--inputs-list", metavar="FILE.jsonl", help="with --enqueue: one run per line, each a "
                      "JSON object of inputs (a JSON array of objects works too)")
+    add_executor_option(run)
     run.set_defaults(func=_cmd_run)
     val = sub.add_parser("validate", help="check a workflow file and list every problem")
     val.add_argument("file")
@@ -154,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_queue_commands(sub)
     add_serve_command(sub)
     return parser
+
+
+from engine.distributed import ClusterError  # noqa: E402 - (Dask itself is imported only when a cluster is named)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (NotFound, DocumentError, QueueError) as e:
         print(f"nodeloom: {e}", file=sys.stderr)
         code = EXIT_INVALID
+    except ClusterError as e:
+        print(f"nodeloom: {e}", file=sys.stderr)
+        code = EXIT_FAILED
     except KeyboardInterrupt:
         print("nodeloom: interrupted", file=sys.stderr)
         code = EXIT_FAILED

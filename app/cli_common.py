@@ -13,13 +13,30 @@ from engine import DocumentError, load_workflow
 from engine.values import summarize, to_json
 
 __all__ = ["CliError", "EXIT_OK", "EXIT_FAILED", "EXIT_INVALID", "parse_inputs", "load_file", "show", "follow",
-           "run_target", "interrupts"]
+           "run_target", "interrupts", "add_executor_option", "run_settings"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 class CliError(Exception):
     """Bad arguments or an unreadable document: printed, exit code 2."""
+
+
+def add_executor_option(parser) -> None:
+    parser.add_argument("--executor", metavar="WHERE",
+                        help="where ForEach bodies of portable blocks run: local (here; the default, or the data "
+                             "folder's setting), local:N (a Dask LocalCluster of N worker processes), "
+                             "dask://HOST:PORT (a running Dask scheduler); needs nodeloom[dask]")
+
+
+def run_settings(store, args, **overrides):
+    """The run service's settings for a command: the data folder's, ``--executor`` and ``overrides`` on top."""
+    from engine.runs import RunSettings
+
+    try:
+        return RunSettings.from_store(store, executor=getattr(args, "executor", None), **overrides)
+    except ValueError as e:
+        raise CliError(str(e)) from None
 
 
 def _parse_value(text: str) -> Any:

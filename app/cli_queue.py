@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine.runs import RunService, RunSettings
 
-from .cli_common import CliError, follow, interrupts, parse_inputs, run_target
+from .cli_common import CliError, add_executor_option, follow, interrupts, parse_inputs, run_settings, run_target
 from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
 from .cli_store import _emit, _when, open_store
 
@@ -123,10 +123,10 @@ async def _worker(args) -> int:
     store = open_store(args)
     at_once = args.max_concurrent
     try:
-        settings = RunSettings.from_store(store, **({"max_concurrent_runs": at_once} if at_once is not None else {}))
-    except ValueError as e:
+        settings = run_settings(store, args, max_concurrent_runs=at_once)
+    except CliError:
         store.close()
-        raise CliError(str(e)) from None
+        raise
     stop = asyncio.Event()
     interrupts(stop.set)
     service = RunService(store, settings, front="worker", trigger="cli", dispatch=True)
@@ -184,6 +184,7 @@ def add_queue_commands(sub) -> None:
     p = sub.add_parser("worker", help="start queued runs here, headless, until Ctrl+C or SIGTERM")
     p.add_argument("--max-concurrent", type=int, metavar="N",
                    help="queued runs at once (default: the data folder's setting, else 2)")
+    add_executor_option(p)
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("replay", help="run a stored run again with its inputs (from a node: the rest reused)")
     p.add_argument("run_id")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from engine.runs import RunService, RunSettings
+from engine.runs import RunService
 
-from .cli_common import EXIT_FAILED, EXIT_OK, interrupts
+from .cli_common import EXIT_FAILED, EXIT_OK, add_executor_option, interrupts, run_settings
 
 __all__ = ["add_serve_command"]
 
@@ -24,7 +24,7 @@ async def _serve(args) -> int:
         except (ValueError, TypeError) as e:
             print(f"nodeloom serve: {e}", file=sys.stderr)
             return 2
-        async with RunService(store, RunSettings.from_store(store), front="server", trigger="http",
+        async with RunService(store, run_settings(store, args), front="server", trigger="http",
                               dispatch=not args.no_dispatch) as service:
             try:
                 server = await serve(service, settings, load_token(store.home))
@@ -52,4 +52,5 @@ def add_serve_command(sub) -> None:
                                   "prints the token and warns)")
     p.add_argument("--port", type=int, help="port (default 8765, or the data folder's setting; 0: any free one)")
     p.add_argument("--no-dispatch", action="store_true", help="do not start queued runs here")
+    add_executor_option(p)
     p.set_defaults(func=cmd_serve)

@@ -128,6 +128,7 @@ class NodeFailed(Exception):
     def __init__(self, node_id: str, iteration: tuple[int, ...], message: str):
         self.node_id = node_id
         self.iteration = iteration
+        self.message = message
         where = f"{node_id!r}" + (f" (iteration {'/'.join(map(str, iteration))})" if iteration else "")
         super().__init__(f"node {where} failed: {message}")
 

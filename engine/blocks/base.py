@@ -66,6 +66,9 @@ class Block:
     outputs: ClassVar[tuple[Port, ...]] = ()
     Config: ClassVar[type[BlockConfig]] = BlockConfig
     deterministic: ClassVar[bool] = True
+    #: a pure function of its inputs and config (no files of this machine, no store, no side effects): a
+    #: ForEach body made only of portable blocks may run on a cluster (SPEC §6b, engine/distributed)
+    portable: ClassVar[bool] = False
     #: config fields that are themselves code (an expression, a template, a program): they cannot hold a
     #: ``$expr`` — a value read into them would be evaluated, and data is never code (SPEC §5a)
     code_fields: ClassVar[tuple[str, ...]] = ()
@@ -130,5 +133,6 @@ class Block:
             "dynamic_inputs": cls.dynamic_inputs,
             "config_schema": cls.config_schema(),
             "deterministic": cls.deterministic,
+            "portable": cls.portable,
             "legacy_types": list(cls.legacy_types),
         }

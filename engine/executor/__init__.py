@@ -151,11 +151,14 @@ class Execution:
 class Executor:
     def __init__(self, registry: BlockRegistry | None = None, *, max_concurrency: int | None = None,
                  pool: PoolExecutor | None = None, rng: random.Random | None = None, cache=None,
-                 policy: Policy = OPEN_POLICY):
+                 policy: Policy = OPEN_POLICY, remote=None):
         self.registry = registry or default_registry()
         #: what runs may do (python blocks, …); a run keeps the policy it started with
         self.policy = policy
         self.cache = cache
+        #: where ForEach bodies of portable blocks run (a :class:`~engine.executor.remote.RemoteBackend`), or
+        #: None: everything runs here
+        self.remote = remote
         self.max_concurrency = max_concurrency
         self._own_pool = pool is None
         self.pool = pool or ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
@@ -201,7 +204,7 @@ class Executor:
                          max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
                          rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
                          presets=presets, policy=policy or self.policy)
-        state.children, state.lineage = self.children, tuple(lineage)
+        state.children, state.lineage, state.remote = self.children, tuple(lineage), self.remote
         state.emit(RunQueued, plan.workflow.name, dict(resolved))
         handle = Execution(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"), state)
         self.active[run_id] = handle

@@ -11,6 +11,7 @@ foreach and the run, cancelling the iterations still running.
 from __future__ import annotations
 
 import asyncio
+import logging
 from time import perf_counter
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,9 @@ from .runner import DEAD, LevelRun
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph.plan import NodePlan
 
-__all__ = ["run_loop"]
+__all__ = ["run_loop", "body_run"]
+
+log = logging.getLogger(__name__)
 
 
 def _skip_loop(level: LevelRun, np: "NodePlan") -> dict:
@@ -36,8 +39,24 @@ def _skip_loop(level: LevelRun, np: "NodePlan") -> dict:
     return {np.id: {}, **{c: {} for c in np.collects}}
 
 
+def body_run(level: LevelRun, np: "NodePlan", gathered: dict, item, i: int, n: int, items_key: str | None,
+             sink: dict, run=None) -> LevelRun:
+    """Iteration ``i`` of ``n`` of the loop ``np`` as a level run (here, or on a cluster's worker); ``run``
+    stands in for the level's run (a :class:`~engine.executor.state.Recording`)."""
+    fid, run = np.id, run or level.run
+    env = dict(gathered)
+    env[(fid, "item")] = item
+    env[(fid, "index")] = i
+    loop_vars = {"item": item, "index": i, "total": n, "first": i == 0, "last": i == n - 1,
+                 "parent": level.loop_vars}
+    keys = {(fid, "item"): derive(items_key, "item", str(i)), (fid, "index"): derive("index", str(i))} \
+        if items_key else {}
+    return LevelRun(run, np.child, env, loop_vars, level.iteration + (i,), sink, parent=level, keys=keys,
+                    loop_key=derive(level.loop_key, items_key or "?", str(i), str(n)) if run.cache is not None else "")
+
+
 async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list) -> dict[str, list]:
-    run, child, fid = level.run, np.child, np.id
+    run, fid = level.run, np.id
     n = len(items)
     results = {c: [None] * n for c in np.collects}
     result_keys: dict[str, list] = {c: [None] * n for c in np.collects}
@@ -47,16 +66,8 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
 
     async def one(i: int) -> None:
         nonlocal done
-        env = dict(gathered)
-        env[(fid, "item")] = items[i]
-        env[(fid, "index")] = i
-        loop_vars = {"item": items[i], "index": i, "total": n, "first": i == 0, "last": i == n - 1,
-                     "parent": level.loop_vars}
         sink: dict = {}
-        keys = {(fid, "item"): derive(items_key, "item", str(i)), (fid, "index"): derive("index", str(i))} \
-            if items_key else {}
-        body = LevelRun(run, child, env, loop_vars, level.iteration + (i,), sink, parent=level, keys=keys,
-                        loop_key=derive(level.loop_key, items_key or "?", str(i), str(n)) if caching else "")
+        body = body_run(level, np, gathered, items[i], i, n, items_key, sink)
         await body.execute()
         for c, v in sink.items():
             results[c][i] = None if v is DEAD else v
@@ -90,6 +101,17 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
     return results, result_keys
 
 
+def _to_cluster(run, np: "NodePlan", it: tuple) -> bool:
+    from .shipping import why_local
+
+    reason = why_local(run, np)
+    if reason is not None:
+        message = f"runs on this machine, not on {run.remote.name}: {reason}"
+        log.info("run %s: loop %s %s", run.run_id[:8], np.id, message)
+        run.emit_progress(np.id, it, None, message, None)
+    return reason is None
+
+
 async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str, dict]:
     """Run one loop unit; returns the outputs of the foreach and of each of its collects."""
     run, it = level.run, level.iteration
@@ -106,7 +128,12 @@ async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str,
         outputs[np.id] = level._failed(np, exc, t0, 1)  # raises NodeFailed unless on_error: continue
         items = []
     try:
-        results, result_keys = await _iterate(level, np, gathered, items)
+        if run.remote is not None and items and _to_cluster(run, np, it):
+            from .shipping import ship_loop
+
+            results, result_keys = await ship_loop(level, np, gathered, items)
+        else:
+            results, result_keys = await _iterate(level, np, gathered, items)
     except NodeFailed as exc:
         run.finished(np.id, it, "failed", (perf_counter() - t0) * 1000, 1, error=str(exc), error_type="NodeFailed")
         raise

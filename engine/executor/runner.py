@@ -27,6 +27,7 @@ from .caching import CachingMixin
 from .context import NodeContext
 from .events import NodeRetrying, NodeStarted
 from .fields import block_inputs, resolved_config
+from .state import ProbeMiss
 
 if TYPE_CHECKING:  # pragma: no cover
     from .state import RunState
@@ -250,6 +251,8 @@ class LevelRun(CachingMixin):
             key = self._cache_key(np, inputs)
             if key is not None and run.use_cache:
                 return self._cached_or_run(np, inputs, key)
+        if run.probing:
+            raise ProbeMiss(np.id)
         run.emit(NodeStarted, np.id, self.iteration)
         if not np.fast or (run.cache is not None and has_lazy(inputs)):
             return self._run_node(np, inputs, key)
@@ -280,6 +283,8 @@ class LevelRun(CachingMixin):
             self._set_keys(np, out, key)
             run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, ref=key)
             return out
+        if run.probing:
+            raise ProbeMiss(np.id)
         run.emit(NodeStarted, np.id, self.iteration)
         return await self._run_node(np, inputs, key)
 

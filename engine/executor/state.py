@@ -16,10 +16,10 @@ from ..cache import LazyValue, has_lazy
 from ..cache.codec import CorruptEntry
 from ..errors import BlockError
 from ..values import from_json
-from .events import NodeFinished, NodeProgress
+from .events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted
 
 
-__all__ = ["RunState", "NodeRecord"]
+__all__ = ["RunState", "NodeRecord", "Recording", "ProbeMiss", "replay"]
 
 
 _RANK = {"skipped": 1, "cached": 2, "succeeded": 3, "cancelled": 4, "failed": 5}
@@ -54,6 +54,8 @@ class NodeRecord:
 
 
 class RunState:
+    probing = False  # a Recording that only looks results up (see engine.executor.shipping)
+
     def __init__(self, run_id: str, plan, inputs: dict, subscriptions: list, *, base_dir: Path, pool: PoolExecutor,
                  loop, max_concurrency: int, rng: random.Random, use_pins: bool, cache=None, use_cache: bool = True,
                  presets: dict | None = None, policy=None):
@@ -81,6 +83,7 @@ class RunState:
         self.outputs: dict[str, Any] = {}
         self.records: dict[str, NodeRecord] = {}
         self.previews: dict[str, Any] = _Recent(MAX_PREVIEWS)  # preview key → image
+        self.remote = None  # where portable ForEach bodies run (engine.executor.remote.RemoteBackend), or None
 
     def emit(self, cls, *fields):
         self.seq += 1
@@ -159,3 +162,57 @@ class RunState:
 
     def pinned_outputs(self, np) -> dict:
         return {port: from_json(v) for port, v in (np.pinned or {}).items()}
+
+
+class Recording(RunState):
+    """A run's stand-in that keeps what it would report (``calls``) instead of reporting it, and the refs of
+    the results it would store: for a look-up-only pass over a loop iteration (``probing``: a node that would
+    have to run raises :class:`ProbeMiss`), and for iterations run on a cluster's worker, whose calls are
+    replayed on the run they belong to (:func:`replay`)."""
+
+    @classmethod
+    def of(cls, run: RunState, *, probing: bool) -> "Recording":
+        rec = object.__new__(cls)
+        rec.__dict__.update(run.__dict__)
+        rec.probing = probing
+        rec.remote = None  # (a loop nested in the iteration runs where the iteration does)
+        rec.calls, rec.stored, rec.records, rec.writes, rec.subs = [], set(), {}, [], []
+        return rec
+
+    def emit(self, cls, *fields):
+        self.calls.append(("emit", cls.__name__, *fields))
+
+    def finished(self, node_id: str, iteration: tuple, status: str, duration_ms: float, attempts: int,
+                 **kw: Any) -> None:
+        self.calls.append(("finished", node_id, iteration, status, duration_ms, attempts, kw))
+
+    def store(self, ref: str, outputs: dict) -> None:
+        if outputs:
+            self.stored.add(ref)
+
+
+class ProbeMiss(Exception):
+    """A probing pass met a node that would have to run."""
+
+
+_EVENTS = {c.__name__: c for c in (NodeStarted, NodeProgress, NodeRetrying)}
+
+
+def replay(run: RunState, calls: list, stored: bool = False) -> None:
+    """Report recorded ``calls`` on ``run``, in their order; with ``stored``, the results a finished call
+    names as stored (``stored=True`` in its keywords) are stored on ``run`` too."""
+    for call in calls:
+        if call[0] == "emit":
+            cls = _EVENTS[call[1]]
+            fields = list(call[2:])
+            fields[1] = tuple(fields[1])
+            if cls is NodeProgress:
+                fields[-1] = None  # (a preview offered on another machine is not here to show)
+            run.emit(cls, *fields)
+        else:
+            _, node_id, iteration, status, duration_ms, attempts, kw = call
+            kw = dict(kw)
+            keep = kw.pop("stored", False)
+            run.finished(node_id, tuple(iteration), status, duration_ms, attempts, **kw)
+            if stored and keep and kw.get("ref"):
+                run.store(kw["ref"], kw.get("outputs") or {})

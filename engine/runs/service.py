@@ -33,6 +33,7 @@ from ..values import to_json
 from .accept import Acceptor
 from .callbacks import Callbacks
 from .children import ChildRuns, check_references
+from .cluster import close_cluster, open_cluster
 from .dispatch import Dispatcher
 from .firing import TriggerFirer
 from .handle import RunHandle
@@ -62,6 +63,7 @@ class RunService:
         self.dispatch = dispatch
         self.use_cache_store = cache
         self.executor: Executor | None = None
+        self.cluster = None  # where portable ForEach bodies run (engine.distributed), or None
         self.recorder: RunRecorder | None = None
         self.lease: LeaseKeeper | None = None
         self.dispatcher: Dispatcher | None = None
@@ -85,7 +87,8 @@ class RunService:
             return self
         loop = self._loop = asyncio.get_running_loop()
         cache = await asyncio.to_thread(lambda: self.store.cache) if self.use_cache_store else None
-        self.executor = Executor(self.targets.registry, cache=cache, policy=self._settings)
+        self.cluster = await open_cluster(self._settings)  # (None: everything runs here)
+        self.executor = Executor(self.targets.registry, cache=cache, policy=self._settings, remote=self.cluster)
         self.executor.children = ChildRuns(self)
         self.recorder = RunRecorder(self.store.db, self.executor)
         s = self._settings
@@ -134,6 +137,8 @@ class RunService:
             await asyncio.to_thread(self.lease.stop)
         self.acceptor.close()
         self.executor.close()
+        await close_cluster(self.cluster)
+        self.cluster = None
         await net.aclose()  # the shared HTTP client of this loop
         self.executor = None
 

@@ -34,9 +34,20 @@ class RunSettings:
     trigger_poll_s: float = 60.0
     #: pictures larger than this are refused before they are decoded (decoded RGB: 3 bytes a pixel)
     max_image_megapixels: float = 200
+    #: where ForEach bodies of portable blocks run (SPEC §6b): ``local`` (here), ``local:N`` (a LocalCluster of N
+    #: worker processes), ``dask://HOST:PORT`` (a running Dask scheduler)
+    executor: str = "local"
+    #: ``http_request`` blocks may run on the cluster's machines (off: a loop with one runs here)
+    cluster_network: bool = False
 
     def __post_init__(self) -> None:
+        from ..distributed import ClusterError, parse_executor
+
         problems = []
+        try:
+            parse_executor(self.executor)
+        except (ClusterError, TypeError, AttributeError) as e:
+            problems.append(str(e) if isinstance(e, ClusterError) else f"executor must be text, not {self.executor!r}")
         if not isinstance(self.max_concurrent_runs, int) or not 1 <= self.max_concurrent_runs <= 1000:
             problems.append(f"max_concurrent_runs must be from 1 to 1000, not {self.max_concurrent_runs!r}")
         if not isinstance(self.max_queued_runs, int) or self.max_queued_runs < 1:
@@ -60,14 +71,18 @@ class RunSettings:
     @classmethod
     def from_store(cls, store, environ: Mapping[str, str] | None = None, **overrides) -> "RunSettings":
         """:meth:`from_environ` with the data folder's own settings (Edit ▸ Settings… writes them): queued runs
-        at once, queued runs at most, the largest image, private callbacks; ``overrides`` win over both."""
-        from ..store import ALLOW_PRIVATE_CALLBACKS, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS, MAX_QUEUED_RUNS
+        at once, queued runs at most, the largest image, private callbacks, the cluster; ``overrides`` (None
+        values left out) win over both."""
+        from ..store import (ALLOW_PRIVATE_CALLBACKS, CLUSTER_EXECUTOR, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS,
+                             MAX_QUEUED_RUNS)
 
         kept = {"max_concurrent_runs": store.setting(MAX_CONCURRENT_RUNS),
                 "max_image_megapixels": store.setting(MAX_IMAGE_MEGAPIXELS),
                 "max_queued_runs": store.setting(MAX_QUEUED_RUNS),
-                "allow_private_callbacks": store.setting(ALLOW_PRIVATE_CALLBACKS)}
-        return cls.from_environ(environ, **{**{k: v for k, v in kept.items() if v is not None}, **overrides})
+                "allow_private_callbacks": store.setting(ALLOW_PRIVATE_CALLBACKS),
+                "executor": store.setting(CLUSTER_EXECUTOR)}
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return cls.from_environ(environ, **{**{k: v for k, v in kept.items() if v is not None}, **given})
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, **overrides) -> "RunSettings":

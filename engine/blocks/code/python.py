@@ -16,6 +16,7 @@ class PythonBlock(Block):
     """Run your own Python: ``def main(data): ...`` in a separate, killable process (JSON in and out)."""
 
     type = "python"
+    portable = True
     code_fields = ("code",)
     category = "code"
     deterministic = False  # user code may read the clock, files or the network

@@ -12,6 +12,7 @@ class CollectBlock(Block):
     """Gather one value per ForEach iteration, in item order."""
 
     type = "collect"
+    portable = True
     category = "flow"
     role = "collect"
     inline = True

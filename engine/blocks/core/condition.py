@@ -10,6 +10,7 @@ class ConditionBlock(Block):
     """Route the value to ``true_output`` or ``false_output``; the other branch is skipped."""
 
     type = "condition"
+    portable = True
     category = "flow"
     inline = True
     config_inputs = ()  # the ``value`` input is what is tested; ``compare_to`` overrides config ``value``

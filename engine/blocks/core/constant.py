@@ -10,6 +10,7 @@ class ConstantBlock(Block):
     """A fixed value (JSON; images and bytes in their ``$type`` form)."""
 
     type = "constant"
+    portable = True
     category = "data"
     inline = True
     outputs = (Port("value", "any"),)

@@ -11,6 +11,7 @@ class FilterListBlock(Block):
     """Keep the items whose field passes the comparison (operators as in ``condition``)."""
 
     type = "filter_list"
+    portable = True
     category = "data"
     inline = True
     inputs = (Port("items", "list"),)

@@ -10,6 +10,7 @@ class ForEachBlock(Block):
     """Run the nodes between this and a ``collect`` once per item (see engine.executor.foreach)."""
 
     type = "foreach"
+    portable = True
     category = "flow"
     role = "foreach"
     inline = True

@@ -9,6 +9,7 @@ class GetFieldBlock(Block):
     """The value at a path like ``a.b[0].c`` (null when it does not exist)."""
 
     type = "get_field"
+    portable = True
     category = "data"
     inline = True
     inputs = (Port("data", "any"),)

@@ -10,6 +10,7 @@ class JsonParseBlock(Block):
     """Parse JSON text into a value."""
 
     type = "json_parse"
+    portable = True
     category = "data"
     inline = True
     inputs = (Port("text", "string"),)

@@ -17,6 +17,7 @@ class MergeBlock(Block):
     """
 
     type = "merge"
+    portable = True
     category = "flow"
     inline = True
     dynamic_inputs = True

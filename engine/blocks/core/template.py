@@ -10,6 +10,7 @@ class TemplateBlock(Block):
     """Fill ``{{path}}`` placeholders from ``data`` (and ``loop``); a lone placeholder keeps its type."""
 
     type = "template"
+    portable = True
     code_fields = ("template",)
     category = "data"
     inline = True

@@ -15,6 +15,7 @@ class TransformBlock(Block):
     """Compute a value with a safe expression over ``data`` (and ``loop`` inside a ForEach)."""
 
     type = "transform"
+    portable = True
     code_fields = ("expression",)
     category = "data"
     inline = True

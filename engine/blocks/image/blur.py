@@ -11,6 +11,7 @@ class ImageBlurBlock(Block):
     """Gaussian blur."""
 
     type = "image_blur"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)

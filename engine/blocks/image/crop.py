@@ -11,6 +11,7 @@ class ImageCropBlock(Block):
     """Cut out the box left, top, right, bottom (pixels); a ``box`` object input overrides the config."""
 
     type = "image_crop"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"), Port("box", "object", required=False))
     outputs = (Port("image", "image"),)

@@ -42,6 +42,7 @@ class ImageDrawBoxesBlock(Block):
     """Draw rectangles (and their labels) on a copy of the image."""
 
     type = "image_draw_boxes"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"), Port("boxes", "list"))
     outputs = (Port("image", "image"),)

@@ -8,6 +8,7 @@ class ImageGrayscaleBlock(Block):
     """Convert to 8-bit grayscale."""
 
     type = "image_grayscale"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)

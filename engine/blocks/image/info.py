@@ -8,6 +8,7 @@ class ImageInfoBlock(Block):
     """Size, mode, format and histogram of an image."""
 
     type = "image_info"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"),)
     outputs = (Port("width", "integer"), Port("height", "integer"), Port("mode", "string"),

@@ -27,6 +27,7 @@ class ImageResizeBlock(Block):
     """Resize; with ``keep_aspect`` the image fits inside width × height."""
 
     type = "image_resize"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)

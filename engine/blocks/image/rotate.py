@@ -10,6 +10,7 @@ class ImageRotateBlock(Block):
     """Rotate counter-clockwise by ``degrees``; ``expand`` grows the canvas to fit."""
 
     type = "image_rotate"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)

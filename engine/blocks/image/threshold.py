@@ -16,6 +16,7 @@ class ImageThresholdBlock(Block):
     """Black and white at ``level``: pixels at or above it become white. ``mask`` is the 8-bit mask."""
 
     type = "image_threshold"
+    portable = True
     category = "image"
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"), Port("mask", "image"))

@@ -43,6 +43,7 @@ class HttpRequestBlock(Block):
     """Call an HTTP(S) endpoint; the response body is read as JSON, text, bytes or an image."""
 
     type = "http_request"
+    portable = True
     category = "network"
     inputs = (Port("url", "string"), Port("body", "any", required=False))
     outputs = (Port("status", "integer"), Port("body", "any"), Port("headers", "object"))
