@@ -81,7 +81,9 @@ class DaskBackend:
             if kind == "local":
                 cluster = LocalCluster(n_workers=arg, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", silence_logs=logging.ERROR)
-                client = Client(cluster, set_as_default=False, timeout=timeout)
+                # data straight between this process and the workers: the scheduler (in this process too) only
+                # hears where it is, instead of passing every picture on itself
+                client = Client(cluster, set_as_default=False, timeout=timeout, direct_to_workers=True)
             else:
                 client = Client(arg, set_as_default=False, timeout=timeout)
         except Exception as e:  # noqa: BLE001 - an unreachable scheduler, a port taken: said in words
@@ -162,10 +164,11 @@ class DaskBackend:
         workers = []
         for address, w in sorted(info.get("workers", {}).items()):
             metrics = w.get("metrics", {})
+            counts = metrics.get("task_counts") or {}
             workers.append({"address": address, "threads": w.get("nthreads", 0),
                             "memory_mb": round(metrics.get("memory", 0) / 2**20),
-                            "cpu": metrics.get("cpu", 0.0), "tasks": metrics.get("executing", 0)
-                            + metrics.get("ready", 0) if isinstance(metrics.get("executing"), int) else 0})
+                            "cpu": round(float(metrics.get("cpu", 0.0)), 1),
+                            "tasks": int(counts.get("executing", 0)) + int(counts.get("ready", 0))})
         return {"name": self.name, "scheduler": info.get("address", ""), "dashboard": self.dashboard(),
                 "workers": workers}
 

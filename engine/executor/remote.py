@@ -105,6 +105,18 @@ async def _watch(task: asyncio.Task, should_stop: Callable[[], bool]) -> None:
         await asyncio.sleep(0.25)
 
 
+def _carried(calls: list, value) -> list | None:
+    """[call index, port] of a finished call whose outputs hold ``value`` itself (an image, a list), or None."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return None
+    for n, call in enumerate(calls):
+        if call[0] == "finished":
+            for port, out in (call[6].get("outputs") or {}).items():
+                if out is value:
+                    return [n, port]
+    return None
+
+
 async def _run_batch(s: dict, b: dict, should_stop) -> bytes:
     from .foreach import body_run
     from .runner import DEAD, LevelRun
@@ -138,8 +150,14 @@ async def _run_batch(s: dict, b: dict, should_stop) -> bytes:
             for call in rec.calls:  # which results the run is to store (it has the cache, not this worker)
                 if call[0] == "finished" and call[6].get("ref") in rec.stored:
                     call[6]["stored"] = True
-            answer["items"].append({"index": i, "calls": rec.calls,
-                                    "sink": {c: (None if v is DEAD else v) for c, v in sink.items()},
+            values, same = {}, {}
+            for c, v in sink.items():  # a node's output the call already carries is not sent twice
+                where = _carried(rec.calls, v)
+                if where is None:
+                    values[c] = None if v is DEAD else v
+                else:
+                    same[c] = where
+            answer["items"].append({"index": i, "calls": rec.calls, "sink": values, "same": same,
                                     "sink_keys": dict(body.sink_keys)})
             if answer["failed"]:
                 return
@@ -154,4 +172,4 @@ async def _run_batch(s: dict, b: dict, should_stop) -> bytes:
         if watcher is not None:
             watcher.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
-    return codec.encode(answer)
+    return codec.encode(answer, compress=False)

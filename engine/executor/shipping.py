@@ -66,7 +66,7 @@ async def _probe(level: "LevelRun", np: "NodePlan", gathered: dict, item, i: int
 
 def _shared(run, level: "LevelRun", np: "NodePlan", gathered: dict, n: int, items_key: str | None) -> bytes:
     policy = run.policy
-    return codec.encode({
+    return _wire({
         "workflow": run.plan.workflow.model_dump_json(), "foreach": np.id, "run_id": run.run_id, "total": n,
         "gathered": [[a, p, v] for (a, p), v in gathered.items()],
         "keys": [[a, p, k] for (a, p) in gathered if (k := level.key_of((a, p))) is not None],
@@ -75,6 +75,10 @@ def _shared(run, level: "LevelRun", np: "NodePlan", gathered: dict, n: int, item
         "max_concurrency": run.max_concurrency,
         "policy": {"allow_python_blocks": bool(getattr(policy, "allow_python_blocks", True)),
                    "max_image_megapixels": float(getattr(policy, "max_image_megapixels", 200))}})
+
+
+def _wire(value: dict) -> bytes:
+    return codec.encode(value, compress=False)
 
 
 async def ship_loop(level: "LevelRun", np: "NodePlan", gathered: dict, items: list):
@@ -95,7 +99,9 @@ async def ship_loop(level: "LevelRun", np: "NodePlan", gathered: dict, items: li
             result_keys[c][i] = sink_keys.get(c)
         done += 1
 
-    gathered = await run.resolve_all(gathered)  # (values read from the cache go as values)
+    # what the body reads from outside (the loop's own items list only when a body node reads it too)
+    wanted = {skey for _, _, skey in np.child.prefill} | {skey for _, skey in np.child.sink_prefill}
+    gathered = await run.resolve_all({k: v for k, v in gathered.items() if k in wanted})  # (cached ones as values)
     todo = list(range(n))
     if run.cache is not None and run.use_cache:
         todo = []
@@ -132,8 +138,8 @@ async def ship_loop(level: "LevelRun", np: "NodePlan", gathered: dict, items: li
                                       math.ceil(left / workers)))
                 indexes = todo[pos:pos + size]
                 pos += size
-                batch = await loop.run_in_executor(
-                    run.pool, codec.encode, {"indexes": indexes, "items": [items[i] for i in indexes]})
+                batch = await loop.run_in_executor(run.pool, _wire, {"indexes": indexes,
+                                                                     "items": [items[i] for i in indexes]})
                 outstanding[await backend.submit(shared, batch, stop)] = indexes
             finished, _ = await asyncio.wait(list(outstanding), return_when=asyncio.FIRST_COMPLETED)
             for fut in sorted(finished, key=lambda f: outstanding[f][0]):
@@ -146,8 +152,12 @@ async def ship_loop(level: "LevelRun", np: "NodePlan", gathered: dict, items: li
                     raise NodeFailed(fid, it, f"the cluster ({backend.name}) could not run items "
                                               f"{indexes[0]}–{indexes[-1]}: {type(e).__name__}: {e}") from None
                 for entry in answer["items"]:
-                    replay(run, entry["calls"], stored=run.cache is not None)
-                    took(entry["index"], entry["sink"], entry["sink_keys"])
+                    calls = entry["calls"]
+                    replay(run, calls, stored=run.cache is not None)
+                    sink = dict(entry["sink"])
+                    for c, (call, port) in entry["same"].items():
+                        sink[c] = calls[call][6]["outputs"][port]
+                    took(entry["index"], sink, entry["sink_keys"])
                 if answer["items"]:
                     measured = answer["seconds"] / len(answer["items"])
                     per_item = measured if per_item is None else 0.5 * per_item + 0.5 * measured

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ..distributed import parse_executor
 from .settings import RunSettings
 
-__all__ = ["open_cluster", "close_cluster"]
+__all__ = ["open_cluster", "close_cluster", "switch_cluster", "describe_cluster"]
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +34,37 @@ async def close_cluster(backend) -> None:
             await backend.aclose()
         except Exception:  # noqa: BLE001 - a cluster already gone
             log.warning("closing the cluster %s failed", backend.name, exc_info=True)
+
+
+async def switch_cluster(service, executor: str) -> None:
+    """Runs that start from now on use the cluster ``executor`` names (``local``: none); the data folder keeps
+    the choice. Runs under way finish where they are; the cluster they used closes after them. Raises
+    :class:`engine.distributed.ClusterError` (or ValueError) with the reason, and then nothing changes."""
+    settings = service.settings.replace(executor=executor)  # (validates it)
+    new = await open_cluster(settings)
+    old, service.cluster = service.cluster, new
+    if service.executor is not None:
+        service.executor.remote = new
+    service.configure(executor=executor)
+    from ..store import CLUSTER_EXECUTOR
+
+    await asyncio.to_thread(service.store.set_setting, CLUSTER_EXECUTOR, executor)
+    if old is not None:
+        task = asyncio.ensure_future(_retire(service, old))
+        service._background.add(task)
+        task.add_done_callback(service._background.discard)
+
+
+async def _retire(service, backend) -> None:
+    while service.executor is not None and any(
+            getattr(getattr(h, "_state", None), "remote", None) is backend for h in service.executor.active.values()):
+        await asyncio.sleep(0.5)
+    await close_cluster(backend)
+
+
+async def describe_cluster(service) -> dict | None:
+    """The service's cluster now — address, dashboard, workers with their load — or None when runs run here."""
+    backend = service.cluster
+    if backend is None:
+        return None
+    return await asyncio.to_thread(backend.describe)
