@@ -9,6 +9,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout)
 
+from .cluster_box import ClusterBox
+
 __all__ = ["SettingsDialog"]
 
 
@@ -28,7 +30,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, *, theme: str, home: Path, configured: Path | None, cache_mb: int, python: bool,
                  runs_at_once: int, image_mp: int = 200, home_overridden: bool = False, log_level: str = "INFO",
-                 parent=None):
+                 cluster: str = "local", parent=None):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -78,11 +80,13 @@ class SettingsDialog(QDialog):
         runs_form.addRow(self.python)
         runs_form.addRow("Queued runs at once", self.runs_at_once)
         runs_form.addRow("Largest image", self.image_limit)
+        self.cluster = ClusterBox(cluster)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)
         layout.addLayout(look)
         layout.addWidget(cache)
         layout.addWidget(runs)
+        layout.addWidget(self.cluster)
         layout.addWidget(buttons)
         self.theme.currentIndexChanged.connect(lambda _i: self.themeChosen.emit(self.theme.currentData()))
         self.home.editingFinished.connect(lambda: self.homeChosen.emit(self.home.text().strip()))

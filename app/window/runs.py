@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 from engine import InputError, WorkflowInvalid
-from engine.runs import NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
+from engine.runs import ClusterError, NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
 
 from ..canvas.live import LiveRun
 from ..editor_tab import EditorTab
@@ -65,10 +65,19 @@ class RunsController:
     async def _open_service(self) -> RunService:
         from ..bridge import RunBridge
 
-        self.service = service = RunService(self.w.store, self._run_settings(), registry=self.w.registry,
+        settings = self._run_settings()
+        self.service = service = RunService(self.w.store, settings, registry=self.w.registry,
                                             front="editor", trigger="editor", dispatch=True)
         try:
-            await service.open()
+            try:
+                await service.open()
+            except ClusterError as e:  # the data folder's cluster is away: runs run here, and the window says so
+                self.w.statusBar().showMessage(f"{e} — loops run on this computer (Edit ▸ Settings ▸ Cluster)", 15000)
+                await service.close()
+                self.service = service = RunService(self.w.store, settings.replace(executor="local"),
+                                                    registry=self.w.registry, front="editor", trigger="editor",
+                                                    dispatch=True)
+                await service.open()
         except BaseException:
             self.service = None
             await service.close()

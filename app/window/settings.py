@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+
 from engine.folders import config_file, configure_home, configured_home
-from engine.store import CACHE_LIMIT_MB, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
+from engine.runs import ClusterError, describe_cluster, switch_cluster
+from engine.store import CACHE_LIMIT_MB, CLUSTER_EXECUTOR, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
 
 from ..settings_dialog import SettingsDialog
 
@@ -20,6 +23,8 @@ class SettingsController:
         self.w = window
         self.config = config or config_file()  # where the data folder choice is written (tests pass their own)
         self.dialog: SettingsDialog | None = None
+        self.cluster_timer = QTimer(window, interval=2000)  # the cluster's workers and load, while the dialog shows
+        self.cluster_timer.timeout.connect(lambda: self._soon(self.show_cluster()))
 
     def open(self) -> SettingsDialog:
         w = self.w
@@ -31,7 +36,8 @@ class SettingsController:
                                 configured=configured_home(self.config), cache_mb=limit, python=w.code.allowed,
                                 runs_at_once=self._runs_at_once(), image_mp=self._image_limit(),
                                 home_overridden=w.home_overridden,
-                                log_level=str(w.settings.value("log_level", "INFO")), parent=w)
+                                log_level=str(w.settings.value("log_level", "INFO")),
+                                cluster=self._executor(), parent=w)
         dialog.themeChosen.connect(self.set_theme)
         dialog.homeChosen.connect(self.set_home)
         dialog.cacheLimitChosen.connect(self.set_cache_limit)
@@ -40,9 +46,12 @@ class SettingsController:
         dialog.runsAtOnceChosen.connect(self.set_runs_at_once)
         dialog.imageLimitChosen.connect(self.set_image_limit)
         dialog.logLevelChosen.connect(self.set_log_level)
+        dialog.cluster.chosen.connect(lambda spec: self._soon(self.set_cluster(spec)))
+        self.cluster_timer.start()
         self.dialog = dialog
         dialog.show()
         self._soon(self.show_cache_use())
+        self._soon(self.show_cluster())
         return dialog
 
     @staticmethod
@@ -96,6 +105,45 @@ class SettingsController:
         w.store.set_setting(MAX_CONCURRENT_RUNS, n)
         if w.runs.service is not None:
             w.runs.service.configure(max_concurrent_runs=n)
+
+    def _executor(self) -> str:
+        service = self.w.runs.service
+        if service is not None:
+            return service.settings.executor
+        return str(self.w.store.setting(CLUSTER_EXECUTOR) or "local")
+
+    async def set_cluster(self, spec: str) -> None:
+        """Loops run on ``spec`` from the next run on (a LocalCluster starts, a scheduler is joined), or the
+        dialog says why not and nothing changes."""
+        try:
+            service = await self.w.runs.open_service()
+            await switch_cluster(service, spec)
+        except (ClusterError, ValueError) as e:
+            if self.dialog is not None:
+                self.dialog.cluster.show_cluster(None, str(e))
+            return
+        self.w.statusBar().showMessage(f"Loops of portable blocks run on {spec} from the next run", 8000)
+        if self.dialog is not None:
+            self.dialog.cluster.use.setEnabled(True)
+        await self.show_cluster()
+
+    async def show_cluster(self) -> None:
+        dialog = self.dialog
+        if dialog is None or not dialog.isVisible():
+            self.cluster_timer.stop()
+            return
+        service = self.w.runs.service
+        try:
+            info = await describe_cluster(service) if service is not None else None
+        except Exception as e:  # noqa: BLE001 - a cluster gone away: said in the box
+            info, error = None, f"the cluster does not answer: {e}"
+        else:
+            error = None
+        try:
+            if dialog.cluster.use.isEnabled():  # (not while a new choice connects)
+                dialog.cluster.show_cluster(info, error)
+        except RuntimeError:  # closed meanwhile
+            pass
 
     async def clear_cache(self) -> None:
         cache = self.w.store.cache

@@ -67,7 +67,7 @@ class DaskBackend:
         self._refresh()
 
     @classmethod
-    def open(cls, spec: str, *, allow_network: bool = False, timeout: float = 20) -> "DaskBackend":
+    def open(cls, spec: str, *, allow_network: bool = False, timeout: float = 10) -> "DaskBackend":
         """Connect (blocking; call it from a thread when a loop is running)."""
         kind, arg = parse_executor(spec)
         if kind == "here":

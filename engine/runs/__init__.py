@@ -16,6 +16,9 @@ Public names::
     Triggers          service.triggers: add / change / remove schedules, folder watches, webhooks (checked)
     Schedule          a cron expression in a time zone: next_after(), upcoming()
     TriggerError      a trigger that cannot be stored as given (every problem)
+    switch_cluster    runs from now on use another cluster (``local``, ``local:N``, ``dask://HOST:PORT``)
+    describe_cluster  the service's cluster now: address, dashboard, workers and their load
+    ClusterError      a cluster that cannot be used (the reason in words)
 """
 
 from ..cache import NOT_READ, in_memory
@@ -23,7 +26,9 @@ from ..cache import materialize as read_value
 from ..executor import RunResult, Subscription
 from ..executor.events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinished, NodeProgress,
                                NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted, event_to_json)
+from ..distributed import ClusterError
 from .children import MAX_DEPTH, check_references
+from .cluster import describe_cluster, switch_cluster
 from .handle import RunHandle
 from .service import RunService
 from .schedule import Schedule, ScheduleError
@@ -34,5 +39,5 @@ __all__ = [
     "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "in_memory", "NOT_READ", "check_references",
     "MAX_DEPTH", "Event", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
     "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "Triggers", "TriggerError",
-    "Schedule", "ScheduleError",
+    "Schedule", "ScheduleError", "switch_cluster", "describe_cluster", "ClusterError",
 ]
