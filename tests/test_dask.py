@@ -167,18 +167,26 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_body_that_is_not_portable_runs_here_and_says_so(backend, tmp_path, caplog):
+    import base64
+    import io
+
+    uris = []
+    for p in pictures(3):
+        buf = io.BytesIO()
+        p.save(buf, "PNG")
+        uris.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
     wf = (Flow().node("xs", "input", name="xs", type="list").node("each", "foreach")
-          .node("make", "transform", expression="str(data)")
-          .node("wait", "delay", seconds=0)
+          .node("load", "image_load")  # (it may read this machine's files: not portable)
+          .node("info", "image_info")
           .node("gather", "collect").node("out", "output", name="out")
-          .chain("xs.value", "each.items").edge("each.item", "make.data").edge("make.result", "wait.value")
-          .edge("wait.value", "gather.value").edge("gather.items", "out.value").build())
+          .chain("xs.value", "each.items").edge("each.item", "load.source").edge("load.image", "info.image")
+          .edge("info.width", "gather.value").edge("gather.items", "out.value").build())
     before = transitions(backend)
     with caplog.at_level(logging.INFO, logger="engine.executor"):
-        result, events = run(Executor(remote=backend), wf, {"xs": [1, 2, 3]})
-    assert result.status == "succeeded" and result.outputs["out"] == ["1", "2", "3"]
+        result, events = run(Executor(remote=backend), wf, {"xs": uris})
+    assert result.status == "succeeded" and result.outputs["out"] == [64, 64, 64]
     said = [ev.message for ev in events if isinstance(ev, NodeProgress) and ev.node_id == "each" and ev.message]
-    assert any("runs on this machine" in m and "'delay'" in m for m in said), said
+    assert any("runs on this machine" in m and "'image_load'" in m for m in said), said
     assert any("runs on this machine" in r.getMessage() for r in caplog.records)
     assert transitions(backend) == before
 

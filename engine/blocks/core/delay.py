@@ -11,6 +11,7 @@ class DelayBlock(Block):
     """Wait, then pass the value on."""
 
     type = "delay"
+    portable = True
     category = "flow"
     inline = True
     deterministic = False
