@@ -30,7 +30,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, *, theme: str, home: Path, configured: Path | None, cache_mb: int, python: bool,
                  runs_at_once: int, image_mp: int = 200, home_overridden: bool = False, log_level: str = "INFO",
-                 cluster: str = "local", parent=None):
+                 cluster: str = "local", cluster_network: bool = False, parent=None):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -80,7 +80,7 @@ class SettingsDialog(QDialog):
         runs_form.addRow(self.python)
         runs_form.addRow("Queued runs at once", self.runs_at_once)
         runs_form.addRow("Largest image", self.image_limit)
-        self.cluster = ClusterBox(cluster)
+        self.cluster = ClusterBox(cluster, cluster_network)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)
         layout.addLayout(look)
@@ -98,6 +98,8 @@ class SettingsDialog(QDialog):
         self.image_limit.editingFinished.connect(lambda: self.imageLimitChosen.emit(self.image_limit.value()))
         self.log_level.currentIndexChanged.connect(lambda _i: self.logLevelChosen.emit(self.log_level.currentData()))
         buttons.rejected.connect(self.close)
+        for button in (choose, self.clear_cache, self.cluster.use):  # Return in a field only ends its edit
+            button.setAutoDefault(False)
 
     def show_cache_use(self, used: int | None, limit: int) -> None:
         self.cache_use.setText("…" if used is None else f"{_mb(used)} of {_mb(limit)}")

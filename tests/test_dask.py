@@ -204,3 +204,20 @@ def test_nodeloom_run_with_a_local_cluster(tmp_path):
     assert run_json["status"] == "succeeded" and len(run_json["outputs"]["out"]) == 12
     assert run_json["outputs"]["out"][0]["width"] == 32
     assert "sends 12 of 12 items to local:2" in done.stderr
+
+
+def test_http_requests_stay_here_unless_the_settings_let_them_out(backend):
+    from engine.runs import RunSettings
+
+    wf = (Flow().node("xs", "input", name="xs", type="list").node("each", "foreach")
+          .node("get", "http_request", url="http://127.0.0.1:9/", settings={"on_error": "continue"})
+          .node("gather", "collect").node("out", "output", name="out")
+          .chain("xs.value", "each.items").edge("each.item", "get.body").edge("get.status", "gather.value")
+          .edge("gather.items", "out.value").build())
+    result, events = run(Executor(remote=backend), wf, {"xs": [1]})
+    said = [ev.message for ev in events if isinstance(ev, NodeProgress) and ev.node_id == "each" and ev.message]
+    assert result.status == "succeeded" and any("network only from here" in m for m in said), said
+    result, events = run(Executor(remote=backend, policy=RunSettings(cluster_network=True)), wf, {"xs": [1]})
+    said = [ev.message for ev in events if isinstance(ev, NodeProgress) and ev.node_id == "each" and ev.message]
+    assert result.status == "succeeded" and any("go to the cluster" in m for m in said), said
+    assert finished(events, "get") == {(0,): "failed"}  # (nothing listens on port 9: failed there, and continued)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 
 from engine.folders import config_file, configure_home, configured_home
 from engine.runs import ClusterError, describe_cluster, switch_cluster
-from engine.store import CACHE_LIMIT_MB, CLUSTER_EXECUTOR, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
+from engine.store import CACHE_LIMIT_MB, CLUSTER_EXECUTOR, CLUSTER_NETWORK, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
 
 from ..settings_dialog import SettingsDialog
 
@@ -37,7 +37,8 @@ class SettingsController:
                                 runs_at_once=self._runs_at_once(), image_mp=self._image_limit(),
                                 home_overridden=w.home_overridden,
                                 log_level=str(w.settings.value("log_level", "INFO")),
-                                cluster=self._executor(), parent=w)
+                                cluster=self._executor(), cluster_network=bool(w.store.setting(CLUSTER_NETWORK)),
+                                parent=w)
         dialog.themeChosen.connect(self.set_theme)
         dialog.homeChosen.connect(self.set_home)
         dialog.cacheLimitChosen.connect(self.set_cache_limit)
@@ -47,6 +48,7 @@ class SettingsController:
         dialog.imageLimitChosen.connect(self.set_image_limit)
         dialog.logLevelChosen.connect(self.set_log_level)
         dialog.cluster.chosen.connect(lambda spec: self._soon(self.set_cluster(spec)))
+        dialog.cluster.networkAllowed.connect(self.set_cluster_network)
         self.cluster_timer.start()
         self.dialog = dialog
         dialog.show()
@@ -111,6 +113,12 @@ class SettingsController:
         if service is not None:
             return service.settings.executor
         return str(self.w.store.setting(CLUSTER_EXECUTOR) or "local")
+
+    def set_cluster_network(self, allowed: bool) -> None:
+        w = self.w
+        w.store.set_setting(CLUSTER_NETWORK, allowed)
+        if w.runs.service is not None:
+            w.runs.service.configure(cluster_network=allowed)
 
     async def set_cluster(self, spec: str) -> None:
         """Loops run on ``spec`` from the next run on (a LocalCluster starts, a scheduler is joined), or the

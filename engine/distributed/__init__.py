@@ -58,16 +58,15 @@ def _task(shared: bytes, batch: bytes, stop: str) -> bytes:
 
 
 class DaskBackend:
-    def __init__(self, client, cluster=None, *, name: str, allow_network: bool = False):
+    def __init__(self, client, cluster=None, *, name: str):
         self.client, self.cluster, self.name = client, cluster, name
-        self.allow_network = allow_network
         self._threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="nodeloom-dask")
         self._count, self._counted = 0, 0.0
         self._lock = threading.Lock()
         self._refresh()
 
     @classmethod
-    def open(cls, spec: str, *, allow_network: bool = False, timeout: float = 10) -> "DaskBackend":
+    def open(cls, spec: str, *, timeout: float = 10) -> "DaskBackend":
         """Connect (blocking; call it from a thread when a loop is running)."""
         kind, arg = parse_executor(spec)
         if kind == "here":
@@ -90,7 +89,7 @@ class DaskBackend:
             if cluster is not None:
                 cluster.close()
             raise ClusterError(f"cannot use the cluster {spec!r}: {type(e).__name__}: {e}") from None
-        return cls(client, cluster, name=spec, allow_network=allow_network)
+        return cls(client, cluster, name=spec)
 
     @classmethod
     async def start(cls, spec: str, **kw: Any) -> "DaskBackend":

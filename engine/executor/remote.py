@@ -40,8 +40,6 @@ class RemoteBackend(Protocol):
 
     #: what to say in logs: ``dask://10.0.0.5:8786``, ``local:2``
     name: str
-    #: whether an ``http_request`` block may run there (the settings allow the cluster to reach the network)
-    allow_network: bool
 
     def workers(self) -> int:
         """How many workers there are now (for sizing batches)."""

@@ -37,15 +37,15 @@ BATCH_SECONDS = 0.1  # the work a batch aims to hold: a task's own cost (a few m
 
 def why_local(run, np: "NodePlan") -> str | None:
     """Why the loop ``np`` cannot run on the run's cluster (None: it can)."""
-    backend = run.remote
     for nid in run.plan.topo:
         other = run.plan.nodes[nid]
         if np.id not in other.scope:
             continue
         if not other.cls.portable:
             return f"block {other.cls.type!r} ({nid}) is not portable"
-        if other.cls.category == "network" and not backend.allow_network:
-            return f"block {other.cls.type!r} ({nid}) may reach the network only from here (see the settings)"
+        if other.cls.category == "network" and not getattr(run.policy, "cluster_network", False):
+            return (f"block {other.cls.type!r} ({nid}) may reach the network only from here (Settings ▸ Cluster: "
+                    "let HTTP requests run on the cluster)")
     return None
 
 
@@ -121,6 +121,7 @@ async def ship_loop(level: "LevelRun", np: "NodePlan", gathered: dict, items: li
         await loop.run_in_executor(run.pool, _shared, run, level, np, gathered, n, items_key))
     stop = f"nodeloom-stop-{run.run_id}-{fid}-{uuid.uuid4().hex[:8]}"
     log.info("run %s: loop %s sends %d of %d items to %s", run.run_id[:8], fid, len(todo), n, backend.name)
+    run.emit_progress(fid, it, done / n, f"{len(todo)} of {n} items go to the cluster {backend.name}", None)
     outstanding: dict[asyncio.Future, list[int]] = {}
     per_item: float | None = None  # seconds of work an item takes on a worker, once measured
     pos = 0

@@ -22,7 +22,7 @@ async def open_cluster(settings: RunSettings):
         return None
     from ..distributed import DaskBackend
 
-    backend = await DaskBackend.start(settings.executor, allow_network=settings.cluster_network)
+    backend = await DaskBackend.start(settings.executor)
     log.info("ForEach bodies of portable blocks run on %s (%d workers; dashboard %s)", backend.name,
              backend.workers(), backend.dashboard() or "none")
     return backend

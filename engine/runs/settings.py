@@ -73,14 +73,14 @@ class RunSettings:
         """:meth:`from_environ` with the data folder's own settings (Edit ▸ Settings… writes them): queued runs
         at once, queued runs at most, the largest image, private callbacks, the cluster; ``overrides`` (None
         values left out) win over both."""
-        from ..store import (ALLOW_PRIVATE_CALLBACKS, CLUSTER_EXECUTOR, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS,
-                             MAX_QUEUED_RUNS)
+        from ..store import (ALLOW_PRIVATE_CALLBACKS, CLUSTER_EXECUTOR, CLUSTER_NETWORK, MAX_CONCURRENT_RUNS,
+                             MAX_IMAGE_MEGAPIXELS, MAX_QUEUED_RUNS)
 
         kept = {"max_concurrent_runs": store.setting(MAX_CONCURRENT_RUNS),
                 "max_image_megapixels": store.setting(MAX_IMAGE_MEGAPIXELS),
                 "max_queued_runs": store.setting(MAX_QUEUED_RUNS),
                 "allow_private_callbacks": store.setting(ALLOW_PRIVATE_CALLBACKS),
-                "executor": store.setting(CLUSTER_EXECUTOR)}
+                "executor": store.setting(CLUSTER_EXECUTOR), "cluster_network": store.setting(CLUSTER_NETWORK)}
         given = {k: v for k, v in overrides.items() if v is not None}
         return cls.from_environ(environ, **{**{k: v for k, v in kept.items() if v is not None}, **given})
 

@@ -37,7 +37,8 @@ __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRe
            "TriggerRepo", "TriggerInfo", "SeenFile", "TRIGGER_KINDS",
            "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
            "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
-           "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS", "CLUSTER_EXECUTOR"]
+           "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS", "CLUSTER_EXECUTOR",
+           "CLUSTER_NETWORK"]
 
 DB_NAME = "nodeloom.db"
 CACHE_LIMIT_MB = "cache.size_limit_mb"          # data-folder settings (the settings table)
@@ -45,6 +46,7 @@ MAX_CONCURRENT_RUNS = "runs.max_concurrent_runs"
 MAX_IMAGE_MEGAPIXELS = "images.max_megapixels"
 MAX_QUEUED_RUNS = "runs.max_queued_runs"
 ALLOW_PRIVATE_CALLBACKS = "server.allow_private_callbacks"
+CLUSTER_NETWORK = "cluster.network"  # http_request blocks may run on the cluster's machines
 CLUSTER_EXECUTOR = "cluster.executor"  # where ForEach bodies run: local, local:N, dask://HOST:PORT (SPEC §6b)
 
 
