@@ -57,28 +57,10 @@ def test_the_window_names_itself_by_the_desktop_id_and_has_its_icon(window):
 def test_the_gui_script_opens_the_window_and_closes_it_cleanly(tmp_path):
     """`nodeloom-gui` ([project.gui-scripts]; without a console on Windows, which is not tested here) is the
     window alone, on the data folder --home names."""
-    import signal
     import sys
-    import time
+
+    from .window_process import open_and_close
 
     script = Path(sys.executable).parent / "nodeloom-gui"
     assert script.is_file(), "pip install -e . makes it (make test does)"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("NODELOOM_HOME", None)
-    proc = subprocess.Popen([str(script), "--home", str(tmp_path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    log = tmp_path / "logs" / "nodeloom.log"
-    try:
-        deadline = time.monotonic() + 60
-        while not (log.is_file() and "dispatches the queue" in log.read_text()):  # the window and its service
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "the window did not start"
-            time.sleep(0.1)
-        assert (tmp_path / "nodeloom.db").is_file() and (tmp_path / "plugins").is_dir()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    err = proc.stderr.read()
-    assert "Traceback" not in err and "Traceback" not in log.read_text(), err
+    open_and_close([str(script), "--home", str(tmp_path)], tmp_path, {"NODELOOM_HOME": ""})

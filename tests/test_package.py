@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -68,19 +67,6 @@ def test_the_bundle_serves_http_and_stops_on_sigterm(binary, tmp_path):
 
 
 def test_the_bundle_opens_the_window_and_closes_it_cleanly(binary, tmp_path):
-    env = {**os.environ, "NODELOOM_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.Popen([str(binary)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    log = tmp_path / "logs" / "nodeloom.log"
-    try:
-        deadline = time.monotonic() + 60
-        while not (log.is_file() and "dispatches the queue" in log.read_text()):  # the window and its service
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "the window did not start"
-            time.sleep(0.1)
-        proc.send_signal(signal.SIGTERM)  # as a logout does
-        assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    err = proc.stderr.read()
-    assert "Traceback" not in err and "Traceback" not in log.read_text(), err
+    from .window_process import open_and_close
+
+    open_and_close([str(binary)], tmp_path, {"NODELOOM_HOME": str(tmp_path)})
