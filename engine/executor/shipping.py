@@ -165,6 +165,9 @@ async def ship_loop(level: "LevelRun", np: "NodePlan", gathered: dict, items: li
                 if answer["failed"]:
                     node, iteration, message = answer["failed"]
                     raise NodeFailed(node, tuple(iteration), message)
+                if len(answer["items"]) != len(indexes):  # (a batch stopped without being asked to)
+                    raise NodeFailed(fid, it, f"the cluster ({backend.name}) answered {len(answer['items'])} of "
+                                              f"the {len(indexes)} items it was sent")
                 run.emit_progress(fid, it, done / n, f"{done}/{n}", None)
     except BaseException:
         backend.stop(stop, list(outstanding))  # (also any batch still on its way out)
