@@ -33,16 +33,17 @@ class ClusterError(Exception):
 def parse_executor(spec: str) -> tuple[str, Any]:
     """``local`` → ("here", None); ``local:N`` → ("local", N); ``dask://HOST:PORT`` → ("dask", "tcp://HOST:PORT")."""
     text = (spec or "").strip()
+    shown = repr(text if len(text) <= 80 else text[:77] + "...")
     if text in ("", "local", "here"):
         return "here", None
     if text.startswith("local:"):
         count = text[6:]
         if not count.isdigit() or not 1 <= int(count) <= 64:
-            raise ClusterError(f"--executor {spec!r}: local:N wants N worker processes, 1 to 64")
+            raise ClusterError(f"--executor {shown}: local:N wants N worker processes, 1 to 64")
         return "local", int(count)
     m = _ADDRESS.match(text)
     if m is None or not 0 < int(m.group(2)) < 65536:
-        raise ClusterError(f"--executor {spec!r}: use local, local:N (N worker processes here) or "
+        raise ClusterError(f"--executor {shown}: use local, local:N (N worker processes here) or "
                            "dask://HOST:PORT (a running Dask scheduler)")
     return "dask", f"tcp://{m.group(1)}:{m.group(2)}"
 

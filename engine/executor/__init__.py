@@ -144,6 +144,11 @@ class Execution:
     def done(self) -> bool:
         return self.task.done()
 
+    @property
+    def remote(self):
+        """The cluster this run's loops go to (it keeps the one it started with), or None."""
+        return self._state.remote if self._state is not None else None
+
     def __await__(self):
         return self.task.__await__()
 

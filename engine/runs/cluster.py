@@ -56,8 +56,7 @@ async def switch_cluster(service, executor: str) -> None:
 
 
 async def _retire(service, backend) -> None:
-    while service.executor is not None and any(
-            getattr(getattr(h, "_state", None), "remote", None) is backend for h in service.executor.active.values()):
+    while service.executor is not None and any(h.remote is backend for h in service.executor.active.values()):
         await asyncio.sleep(0.5)
     await close_cluster(backend)
 
