@@ -41,20 +41,37 @@ class TriggerFirer:
         self.watches: dict[str, FolderWatch] = {}
         self._task: asyncio.Task | None = None
         self._woken: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._woken = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="nodeloom-triggers")
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        self._task = self._loop.create_task(self._run(), name="nodeloom-triggers")
 
     def wake(self) -> None:
-        """Look at the triggers now (one was added or changed in this process)."""
-        if self._woken is not None:
+        """Look at the triggers now (one was added or changed in this process — from any thread)."""
+        if self._woken is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
             self._woken.set()
+        else:
+            try:
+                self._loop.call_soon_threadsafe(self._woken.set)
+            except RuntimeError:  # the loop is closed: nothing to wake
+                pass
 
     async def stop(self) -> None:
+        self._stopping = True  # (the loop ends even if a cancellation were lost on the way)
         if self._task is not None:
+            self._woken.set()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
@@ -62,12 +79,12 @@ class TriggerFirer:
 
     async def _run(self) -> None:
         holding = self.service.dispatcher.holding
-        while True:
+        while not self._stopping:
             self._woken.clear()  # (a wake() during the work below is kept: the wait then returns at once)
             try:
                 if not holding.is_set():
                     await self._stop_watches(list(self.watches))
-                    await asyncio.wait_for(holding.wait(), self.service.settings.trigger_poll_s)
+                    await _until(holding, self.service.settings.trigger_poll_s)
                     continue
                 await self.tick()
                 await self.sync_watches()
@@ -77,10 +94,7 @@ class TriggerFirer:
             except Exception:  # noqa: BLE001 - a busy database now and then must not stop the triggers
                 log.exception("firing triggers")
                 pause = 5.0
-            try:
-                await asyncio.wait_for(self._woken.wait(), pause)
-            except asyncio.TimeoutError:
-                pass
+            await _until(self._woken, pause)
 
     def _pause(self) -> float:
         """Until the next schedule is due, at most ``trigger_poll_s``."""
@@ -174,3 +188,13 @@ class TriggerFirer:
 
         if await asyncio.to_thread(store):
             self.service._wake()
+
+
+async def _until(event: asyncio.Event, seconds: float) -> None:
+    """Until ``event`` is set or ``seconds`` have passed. (Not ``asyncio.wait_for``: on Python 3.11 it can
+    swallow a cancellation that arrives as its wait ends — the CI once hung for good in ``stop()`` that way.)"""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        pass
