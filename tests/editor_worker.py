@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.commands import Connect, UpdateNode  # noqa: E402
+from app.document.commands import Connect, UpdateNode  # noqa: E402
 from app.main_window import create  # noqa: E402
 from engine.model import Edge  # noqa: E402
 

@@ -68,7 +68,7 @@ def test_a_nodes_menu_runs_pins_shows_renames_duplicates_and_deletes(window):
 
 
 def test_a_links_menu_deletes_it_or_inserts_a_node_in_one_step(window):
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
 
     from .builder import Flow
 

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from app.document import EditorDocument
+from app.document.model import EditorDocument
 from engine.store import CLUSTER_EXECUTOR
 
 from .builder import Flow

@@ -145,7 +145,7 @@ def test_a_drag_starts_quietly_and_a_link_dropped_on_a_connected_input_replaces_
 
 
 def _edit(window, tab, node_id, **config):
-    from app.commands import UpdateNode
+    from app.document.commands import UpdateNode
 
     tab.undo_stack.push(UpdateNode(tab.doc, node_id, "edit", config={**tab.doc.nodes[node_id].config, **config}))
 
@@ -238,8 +238,8 @@ def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
 
 
 def test_the_error_port_shows_only_when_it_is_used(window):
-    from app.commands import UpdateNode
-    from app.document import EditorDocument
+    from app.document.commands import UpdateNode
+    from app.document.model import EditorDocument
     from engine.model import NodeSettings
 
     from .builder import Flow
@@ -280,7 +280,7 @@ def test_auto_layout_spaces_nodes_by_their_real_sizes(window):
 
 
 def test_the_diff_text_names_nodes_and_links_by_their_labels(window):
-    from app.commands import UpdateNode
+    from app.document.commands import UpdateNode
 
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
     tab = window.workflows.new_from_template(tpl.id)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QMessageBox
 
-from app.commands import Connect, UpdateNode
+from app.document.commands import Connect, UpdateNode
 from engine.model import Edge
 
 from .builder import Flow
@@ -33,7 +33,7 @@ def test_a_new_input_node_shows_its_field_at_once_and_follows_renames(window):
 
 
 def test_a_required_input_without_a_value_is_asked_for_instead_of_running(window):
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
 
     wf = (Flow("double").node("n", "input", name="n", type="integer", required=True)
           .node("t", "transform", expression="data * 2").node("o", "output", name="o")
@@ -57,7 +57,7 @@ def test_a_required_input_without_a_value_is_asked_for_instead_of_running(window
 
 
 def test_a_wrong_value_is_marked_at_its_field(window):
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
 
     wf = Flow("typed").node("n", "input", name="n", type="integer").node("o", "output", name="o") \
         .edge("n.value", "o.value").build()

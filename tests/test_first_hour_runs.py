@@ -4,8 +4,8 @@ its dock, outputs shown on selection, stale results cleared by an edit, each tab
 
 from PySide6.QtCore import QSize
 
-from app.commands import UpdateNode
-from app.document import EditorDocument
+from app.document.commands import UpdateNode
+from app.document.model import EditorDocument
 
 from .builder import Flow
 from .editor_helpers import on_loop

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QCompleter, QLineEdit, QPushButton
 
-from app.commands import Connect
+from app.document.commands import Connect
 from engine.model import Edge
 
 from .test_queue_gui import on_loop, until
@@ -289,7 +289,7 @@ def test_chapter_9_write_a_plugin_block(make_window, tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    import app.crash
+    import app.window.crash
 
     chapter = GUIDE.read_text(encoding="utf-8").split("## 9.")[1].split("\n## ")[0]
     code = re.search(r"```python\n(.*?)```", chapter, re.S).group(1)
@@ -299,7 +299,7 @@ def test_chapter_9_write_a_plugin_block(make_window, tmp_path, monkeypatch):
     (plugins / "typo.py").write_text("from engine.blocks import Blok\n")  # a plugin that fails to load
     window = make_window(tmp_path)  # "Start Nodeloom again"
     opened = []
-    monkeypatch.setattr(app.crash.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr(app.window.crash.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     window.actionOpenPlugins.trigger()  # Help ▸ Open plugins folder
     assert opened == [str(plugins.resolve())]
     palette = window.palette_panel

@@ -235,7 +235,7 @@ def test_in_the_editor_each_example_ends_cleanly_while_the_window_keeps_painting
     import qasync
     from PySide6.QtCore import QTimer
 
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
 
     flows = [Flow(f"bomb {i}").node("t", "transform", expression=e).node("o", "output", name="o")
              .edge("t.result", "o.value").build() for i, e in enumerate(WORK_BOMBS)]
@@ -322,7 +322,7 @@ def test_in_the_editor_timeouts_stop_and_big_or_odd_values_behave(window, tmp_pa
     input is refused at its field; a lone surrogate made by a block shows in the log; a 90 MP photo loads."""
     from PIL import Image
 
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
 
     words = [f"{i * 7919 % 100003:07d}-{'x' * 20}" for i in range(400_000)]
     Image.new("L", (10_000, 9_000), 90).save(tmp_path / "big.png")

@@ -21,7 +21,7 @@ def on_loop(window, coro_fn):
 
 
 def open_flow(window, wf):
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
 
     return window.add_tab(EditorDocument(wf, registry=window.registry))
 

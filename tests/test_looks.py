@@ -6,7 +6,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
 from app.canvas.node_item import NodeItem
-from app.icons import ICONS
+from app.look.icons import ICONS
 from app.look import HEADER, NODE_WIDTH
 
 

@@ -90,7 +90,7 @@ def test_f5_on_a_template_is_its_past_run_shown_on_the_canvas_and_replayed_from_
 
 
 def test_a_never_saved_tabs_runs_become_the_workflows_when_it_is_saved(window):
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
 
     wf = Flow("draft").node("c", "constant", value=1).node("o", "output", name="o").edge("c.value", "o.value").build()
     tab = window.add_tab(EditorDocument(wf, registry=window.registry))

@@ -9,7 +9,7 @@ import socket
 import httpx
 from PySide6.QtWidgets import QLineEdit
 
-from app.server_dialog import HookBox
+from app.dialogs.server import HookBox
 
 from .builder import Flow
 from .test_queue_gui import on_loop, past_run_ids, until

@@ -110,7 +110,7 @@ def shoot_welcome(out: Path) -> Path:
 
 def shoot_live(out: Path) -> list[Path]:
     """A run in progress (thumbnails, a progress ring) and the profiler after it, in the dark theme."""
-    from app.document import EditorDocument
+    from app.document.model import EditorDocument
     from engine.model import Workflow
     from engine.folders import resources_dir
 

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsSimpleTextItem
 
 from engine.model import Edge
 
-from ..commands import Connect, RemoveItems
-from ..document import new_id
+from ..document.commands import Connect, RemoveItems
+from ..document.model import new_id
 from .edge_item import cubic
 from .node_item import NodeItem
 

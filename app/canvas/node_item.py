@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from ..icons import pixmap as icon_pixmap
+from ..look.icons import pixmap as icon_pixmap
 from ..look import (DIFF_COLORS, HEADER, NODE_WIDTH, PORT_RADIUS, ROW, STATUS_COLORS, THUMB, category_color,
                     port_color)
 

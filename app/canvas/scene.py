@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QGraphicsScene
 from engine.blocks.base import ERROR_PORT
 from engine.expr.fields import find_exprs
 
-from ..commands import MoveNodes
-from ..document import EditorDocument
+from ..document.commands import MoveNodes
+from ..document.model import EditorDocument
 from .edge_item import EdgeItem
 from .ref_item import RefItem, references
 from .node_item import NodeItem

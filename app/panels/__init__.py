@@ -1,1 +1,2 @@
-"""Docked panels: palette, inspector, version history, workflow browser."""
+"""Docked panels: palette, inspector, history, run panel, preview, profiler, queue, triggers, the welcome
+page (browser), and the "add block" popup."""

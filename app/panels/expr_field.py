@@ -79,7 +79,7 @@ _DEFAULT = object()
 
 def _switch(inspector, name: str, on: bool) -> None:
     """The field's Fixed / Expression switch: one undoable edit."""
-    from ..commands import UpdateNode
+    from ..document.commands import UpdateNode
 
     node = inspector.doc.nodes.get(inspector.node_id) if inspector.doc else None
     config = switched(node.config, name, on, inspector._defaults.get(name)) if node is not None else None

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 from pydantic import ValidationError
 from shiboken6 import isValid
 
-from ..commands import UpdateNode
+from ..document.commands import UpdateNode
 from .expr_field import expression_field, expression_fields, expression_problem, is_expr, with_switch
 from .schema import resolve as _resolve
 from .schema import sentence

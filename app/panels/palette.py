@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from ..icons import icon
+from ..look.icons import icon
 from ..look import BLOCK_MIME, category_color
-from ..popup import plain
+from .popup import plain
 
 __all__ = ["Palette"]
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton,
                                QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from ..inputs_list import short_inputs
+from ..cli.inputs_list import short_inputs
 
 __all__ = ["QueuePanel", "QueueList", "SHOWN"]
 

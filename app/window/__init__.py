@@ -8,6 +8,7 @@
     queue       Queue run, runs over a list, the Queue dock, open any run (queue.py)
     prefs       Edit ▸ Settings…: theme, data folder, cache, runs        (settings.py)
 
-The window (``app.main_window.MainWindow``) builds the docks and tabs, declares its actions as data
-(``actions.py``) and wires the controllers to them; controllers reach the window's widgets through it.
+The window (``shell.MainWindow``, created by ``app.main_window.create``) builds the docks and tabs, declares its
+actions as data (``actions.py``) and wires the controllers to them; controllers reach the window's widgets
+through it. Nothing in the canvas, the panels, the dialogs or the document imports this room.
 """

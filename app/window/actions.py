@@ -142,7 +142,7 @@ def build_actions(window) -> None:
     allow.setCheckable(True)
     allow.setChecked(window.code.allowed)
     window.actionStop.setEnabled(False)
-    from ..icons import icon
+    from ..look.icons import icon
 
     toolbar = window.addToolBar("Main")
     toolbar.setObjectName("mainToolbar")

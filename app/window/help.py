@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from engine import __version__
 from engine.blocks.registry import plugins_folder
 
-from ..crash import CrashReporter, ErrorDialog, log_folder, open_folder, setup_logging
+from .crash import CrashReporter, ErrorDialog, log_folder, open_folder, setup_logging
 
 __all__ = ["HelpController"]
 

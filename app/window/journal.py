@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.model import Workflow
 
-from ..document import EditorDocument
-from ..editor_tab import EditorTab
+from ..document.model import EditorDocument
+from .editor_tab import EditorTab
 
 __all__ = ["JournalController"]
 
@@ -59,7 +59,7 @@ class JournalController:
 
     def _replace_content(self, tab: EditorTab, wf: Workflow) -> None:
         """Put a restored document in a tab as one undoable, unsaved edit."""
-        from ..commands import AddItems
+        from ..document.commands import AddItems
 
         tab.doc.set_properties(**{k: getattr(wf, k) for k in ("name", "description", "tags", "max_concurrency", "meta")})
         tab.undo_stack.push(AddItems(tab.doc, list(wf.nodes), list(wf.edges), "Restore unsaved work"))

@@ -17,9 +17,9 @@ from engine.model import Edge, Node
 from engine.types import can_feed
 
 from ..canvas.edge_item import EdgeItem
-from ..commands import AddNode, Connect, RemoveItems
-from ..document import new_id
-from ..editor_tab import EditorTab
+from ..document.commands import AddNode, Connect, RemoveItems
+from ..document.model import new_id
+from .editor_tab import EditorTab
 
 __all__ = ["ContextMenus"]
 

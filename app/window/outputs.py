@@ -11,7 +11,7 @@ import networkx as nx
 
 from engine.runs import NOT_READ, in_memory, read_value
 
-from ..editor_tab import EditorTab
+from .editor_tab import EditorTab
 
 __all__ = ["OutputsController", "label_of"]
 
@@ -159,7 +159,7 @@ class OutputsController:
     def toggle_pin(self, tab: EditorTab, node_id: str) -> None:
         from engine.values import to_json
 
-        from ..commands import UpdateNode
+        from ..document.commands import UpdateNode
 
         if tab.doc.nodes[node_id].pinned is not None:
             tab.undo_stack.push(UpdateNode(tab.doc, node_id, "Unpin", pinned=None))

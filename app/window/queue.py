@@ -72,7 +72,7 @@ class QueueController:
 
     def run_over_list(self) -> None:
         """Run ▸ Run over a list of inputs…"""
-        from ..batch_dialog import BatchDialog
+        from ..dialogs.batch import BatchDialog
 
         tab = self.w.current_tab()
         if tab is None:

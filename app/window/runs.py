@@ -18,7 +18,7 @@ from engine import InputError, WorkflowInvalid
 from engine.runs import ClusterError, NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
 
 from ..canvas.live import LiveRun
-from ..editor_tab import EditorTab
+from .editor_tab import EditorTab
 from .outputs import label_of
 
 __all__ = ["RunsController", "upstream_workflow"]
@@ -63,7 +63,7 @@ class RunsController:
         return await asyncio.shield(self._opening)
 
     async def _open_service(self) -> RunService:
-        from ..bridge import RunBridge
+        from .bridge import RunBridge
 
         settings = self._run_settings()
         self.service = service = RunService(self.w.store, settings, registry=self.w.registry,

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel
 
 from engine.server import ServerSettings, load_token, new_token, serve
 
-from ..server_dialog import ServerDialog, curl_command
+from ..dialogs.server import ServerDialog, curl_command
 
 __all__ = ["ServerController"]
 

@@ -13,7 +13,7 @@ from engine.folders import config_file, configure_home, configured_home
 from engine.runs import ClusterError, describe_cluster, switch_cluster
 from engine.store import CACHE_LIMIT_MB, CLUSTER_EXECUTOR, CLUSTER_NETWORK, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
 
-from ..settings_dialog import SettingsDialog
+from ..dialogs.settings import SettingsDialog
 
 __all__ = ["SettingsController"]
 

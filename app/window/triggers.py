@@ -14,8 +14,8 @@ from engine import NodeloomError
 from engine.runs import Triggers
 from engine.runs.targets import Targets
 
-from ..server_dialog import HookBox
-from ..trigger_dialog import TriggerDialog
+from ..dialogs.server import HookBox
+from ..dialogs.trigger import TriggerDialog
 
 __all__ = ["TriggersController"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..document import EditorDocument
-from ..editor_tab import EditorTab
+from ..document.model import EditorDocument
+from .editor_tab import EditorTab
 
 __all__ = ["VersionsController"]
 

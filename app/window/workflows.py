@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from engine import NotFound
 from engine.model import Workflow
 
-from ..document import EditorDocument
-from ..editor_tab import EditorTab
+from ..document.model import EditorDocument
+from .editor_tab import EditorTab
 
 __all__ = ["WorkflowsController"]
 
@@ -91,8 +91,8 @@ class WorkflowsController:
     def properties(self, first_save: bool = False) -> None:
         """File ▸ Workflow properties…: name, description and tags, one undoable edit (then saved, on a first
         save)."""
-        from ..commands import SetProperties
-        from ..properties_dialog import PropertiesDialog
+        from ..document.commands import SetProperties
+        from ..dialogs.properties import PropertiesDialog
 
         tab = self.w.current_tab()
         if tab is None or tab.doc.read_only:
@@ -106,7 +106,7 @@ class WorkflowsController:
 
         extra = None
         if tab.doc.workflow_id and not first_save:
-            from ..server_dialog import HookBox
+            from ..dialogs.server import HookBox
 
             wid = tab.doc.workflow_id
             url, secret = self.w.server.hook(wid)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsPathItem, Q
 
 from app.canvas.scene import WorkflowScene  # noqa: E402
 from app.canvas.view import CanvasView  # noqa: E402
-from app.document import EditorDocument  # noqa: E402
+from app.document.model import EditorDocument  # noqa: E402
 from engine.model import Workflow  # noqa: E402
 from engine.store import Store  # noqa: E402
 

@@ -39,7 +39,7 @@ from PySide6.QtGui import QColor  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsScene, QGraphicsView  # noqa: E402
 
 from app.canvas.node_item import NodeItem  # noqa: E402
-from app.document import EditorDocument  # noqa: E402
+from app.document.model import EditorDocument  # noqa: E402
 from app.main_window import create  # noqa: E402
 from engine.model import Workflow  # noqa: E402
 

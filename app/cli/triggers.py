@@ -10,8 +10,8 @@ import time
 from engine.runs import RunService, TriggerError
 from engine.runs.triggers import describe
 
-from .cli_common import CliError, parse_inputs
-from .cli_store import _emit, _when, open_store
+from .common import CliError, parse_inputs
+from .store import _emit, _when, open_store
 
 __all__ = ["add_trigger_commands"]
 

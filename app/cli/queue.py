@@ -13,9 +13,9 @@ from pathlib import Path
 
 from engine.runs import RunService, RunSettings
 
-from .cli_common import CliError, add_executor_option, follow, interrupts, parse_inputs, run_settings, run_target
+from .common import CliError, add_executor_option, follow, interrupts, parse_inputs, run_settings, run_target
 from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
-from .cli_store import _emit, _when, open_store
+from .store import _emit, _when, open_store
 
 __all__ = ["add_queue_commands", "enqueue", "read_inputs_list"]
 

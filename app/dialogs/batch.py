@@ -13,7 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout)
 
-from .inputs_list import parse_inputs_list
+from ..cli.inputs_list import parse_inputs_list
 
 __all__ = ["BatchDialog"]
 

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.model import Edge, Node
 
-from .canvas.scene import WorkflowScene
-from .canvas.view import CanvasView
-from .commands import AddItems, AddNode, MoveNodes, RemoveItems
-from .document import EditorDocument, new_id
+from ..canvas.scene import WorkflowScene
+from ..canvas.view import CanvasView
+from ..document.commands import AddItems, AddNode, MoveNodes, RemoveItems
+from ..document.model import EditorDocument, new_id
 
 __all__ = ["EditorTab", "CLIPBOARD_KEY"]
 

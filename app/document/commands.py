@@ -12,7 +12,7 @@ from PySide6.QtGui import QUndoCommand
 
 from engine.model import Edge, Node
 
-from .document import EditorDocument
+from .model import EditorDocument
 
 __all__ = ["AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems", "SetProperties"]
 

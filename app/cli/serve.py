@@ -7,7 +7,7 @@ import sys
 
 from engine.runs import RunService
 
-from .cli_common import EXIT_FAILED, EXIT_OK, add_executor_option, interrupts, run_settings
+from .common import EXIT_FAILED, EXIT_OK, add_executor_option, interrupts, run_settings
 
 __all__ = ["add_serve_command"]
 

@@ -14,7 +14,7 @@ from engine import DocumentError, InputError, NotFound, WorkflowInvalid, validat
 from engine.blocks import default_registry
 from engine.errors import QueueError
 
-from .cli_common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError, add_executor_option, follow, load_file,
+from .common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError, add_executor_option, follow, load_file,
                          parse_inputs, run_settings, run_target)
 
 __all__ = ["main", "build_parser"]
@@ -30,7 +30,7 @@ def _print_issues(path: str, exc: WorkflowInvalid) -> None:
 async def _run(args) -> int:
     from engine.runs import RunService
 
-    from .cli_store import open_store
+    from .store import open_store
 
     workflow, where = run_target(args)
     inputs = parse_inputs(args.input, args.inputs)
@@ -45,7 +45,7 @@ async def _run(args) -> int:
 
 def _cmd_run(args) -> int:
     if args.enqueue:
-        from .cli_queue import enqueue
+        from .queue import enqueue
 
         return asyncio.run(enqueue(args))
     for flag in ("priority", "copies", "inputs_list"):
@@ -60,7 +60,7 @@ def _cmd_validate(args) -> int:
     if not issues and any(n.type == "sub_workflow" for n in wf.nodes):  # its references live in the store
         from engine.runs import check_references
 
-        from .cli_store import open_store
+        from .store import open_store
 
         store = open_store(args)
         try:
@@ -105,7 +105,7 @@ def _cmd_blocks(args) -> int:
 
 
 def _cmd_gui(args) -> int:
-    from .main_window import main as gui_main
+    from ..main_window import main as gui_main
 
     return gui_main(home=args.home)
 
@@ -146,10 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     blocks = sub.add_parser("blocks", help="list the available blocks")
     blocks.add_argument("--json", action="store_true", help="the catalogue with config JSON schemas")
     blocks.set_defaults(func=_cmd_blocks)
-    from .cli_queue import add_queue_commands
-    from .cli_serve import add_serve_command
-    from .cli_store import add_store_commands
-    from .cli_triggers import add_trigger_commands
+    from .queue import add_queue_commands
+    from .serve import add_serve_command
+    from .store import add_store_commands
+    from .triggers import add_trigger_commands
 
     add_store_commands(sub)
     add_trigger_commands(sub)

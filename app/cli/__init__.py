@@ -1,0 +1,9 @@
+"""The command line (SPEC §10): ``nodeloom run | validate | blocks`` (``commands.py``), the store's commands
+(``store.py``), the queue (``queue.py``), triggers (``triggers.py``), ``serve`` and ``worker`` (``serve.py``), and
+the progress bar on stderr (``progress.py``). It never imports Qt: ``nodeloom`` with no command hands over to
+``app.main_window`` at that moment (the one import the contract in pyproject.toml allows).
+"""
+
+from .commands import build_parser, gui, main
+
+__all__ = ["build_parser", "gui", "main"]

@@ -1,0 +1,325 @@
+"""The main window (SPEC §8): a shell that builds the docks and tabs, declares its actions as data
+(``actions.py``) and wires the controllers that do the work (this folder): workflows, versions, journal, code,
+runs, queue. Actions carry the objectNames SPEC §8 lists. ``app.main_window`` creates it and runs the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QUndoGroup
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QScrollArea, QTabWidget
+
+from engine.store import Store
+
+from ..document.model import EditorDocument
+from .editor_tab import EditorTab
+from ..document.journal import Journal
+from ..panels.browser import Browser
+from ..panels.history import HistoryPanel
+from ..panels.triggers import TriggersPanel
+from ..panels.inspector import Inspector
+from ..panels.palette import Palette
+from ..panels.preview import PreviewPanel
+from ..panels.profiler import ProfilerView
+from ..panels.queue import QueuePanel
+from ..panels.run_panel import RunPanel
+from ..look.icons import app_icon
+from ..panels.popup import AddBlockPopup
+from ..look.theme import apply_theme
+from .actions import build_actions
+from .code import CodeController
+from .help import HelpController
+from .journal import JournalController
+from .menus import ContextMenus
+from .outputs import OutputsController
+from .queue import QueueController
+from .runs import RunsController
+from .server import ServerController
+from .settings import SettingsController
+from .triggers import TriggersController
+from .versions import VersionsController
+from .workflows import WorkflowsController
+
+__all__ = ["MainWindow"]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, home: str | Path | None = None):
+        super().__init__()
+        from engine.blocks import default_registry
+
+        self.store = Store(home)
+        self.home = self.store.home
+        self.home_overridden = home is not None or bool(os.environ.get("NODELOOM_HOME"))  # not the settings' one
+        self.registry = default_registry(home=self.home)
+        self.settings = QSettings(str(self.home / "settings.ini"), QSettings.Format.IniFormat)
+        self.journal = Journal(self.home)
+        self.workflows = WorkflowsController(self)
+        self.versions = VersionsController(self)
+        self.recovery = JournalController(self)
+        self.code = CodeController(self)
+        self.runs = RunsController(self)
+        self.outputs = OutputsController(self)
+        self.menus = ContextMenus(self)
+        self.queue = QueueController(self)
+        self.prefs = SettingsController(self)
+        self.server = ServerController(self)
+        self.help = HelpController(self)
+        self.setWindowTitle("Nodeloom")
+        self.setWindowIcon(app_icon())
+        self.resize(1400, 860)
+        self.undo_group = QUndoGroup(self)
+        self._build_docks()
+        self.triggers = TriggersController(self)
+        self.tabs = QTabWidget(documentMode=True, tabsClosable=True, movable=True)
+        self.tabs.setObjectName("tabs")
+        self.setCentralWidget(self.tabs)
+        self.browser = Browser(self.store, self.registry)
+        self.tabs.addTab(self.browser, "Welcome")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.popup = AddBlockPopup(self.registry, self)
+        self.popup.chosen.connect(lambda kind, pos: self.current_tab() and self.current_tab().add_block(kind, pos))
+        build_actions(self)
+        self._connect()
+        self.theme = apply_theme(str(self.settings.value("theme", "system")))
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        else:  # first start: the canvas gets the room; the bottom docks a strip under it
+            self.resizeDocks([self.run_dock], [220], Qt.Orientation.Vertical)
+            self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 320], Qt.Orientation.Horizontal)
+        #: how this window is being left: None (ask about unsaved changes), "keep" (their journals stay, offered at
+        #: the next start: logging out, SIGTERM), "saved" or "discarded" (asked and answered)
+        self.leaving: str | None = None
+        self.unsaved_box: QMessageBox | None = None
+        self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
+        self.server.show_state()
+        self.recovery.offer()
+
+    # -- building ------------------------------------------------------------------------------------------
+
+    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.palette_panel = Palette(self.registry)
+        self.inspector = Inspector()
+        self.inspector.workflow_names = lambda: [i.name for i in self.store.workflows.list(
+            templates=False, sort="name", descending=False, limit=1000).items]
+        self.inspector.outputs_of = lambda nid: self.outputs.of(tab, nid) if (tab := self.current_tab()) else None
+        self.inspector.read_value = self.outputs.read
+        self.inspector.scene_refs = lambda: tab.scene.ref_items.keys() if (tab := self.current_tab()) else ()
+        self.inspector.run_inputs = lambda: [n.config.get("name") for n in tab.doc.nodes.values()
+                                             if n.type == "input"] if (tab := self.current_tab()) else []
+        self.history = HistoryPanel()
+        self.run_panel = RunPanel(self.settings)
+        self.preview_panel = PreviewPanel()
+        self.profiler = ProfilerView()
+        profiler_scroll = QScrollArea(widgetResizable=True)
+        profiler_scroll.setWidget(self.profiler)
+        self.palette_dock = self._dock("Blocks", "palette", self.palette_panel, left)
+        self.inspector_dock = self._dock("Inspector", "inspector", self.inspector, right)
+        self.history_dock = self._dock("History", "historyDock", self.history, right)
+        self.run_dock = self._dock("Run", "runPanel", self.run_panel, bottom)
+        self.preview_dock = self._dock("Preview", "previewDock", self.preview_panel, bottom)
+        self.profiler_dock = self._dock("Profiler", "profilerDock", profiler_scroll, bottom)
+        self.queue_panel = QueuePanel(self.queue)
+        self.queue_dock = self._dock("Queue", "queueDock", self.queue_panel, bottom)
+        self.triggers_panel = TriggersPanel()
+        self.triggers_dock = self._dock("Triggers", "triggersDock", self.triggers_panel, bottom)
+        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.inspector_dock.raise_()
+        self.tabifyDockWidget(self.run_dock, self.preview_dock)
+        self.tabifyDockWidget(self.preview_dock, self.profiler_dock)
+        self.tabifyDockWidget(self.profiler_dock, self.queue_dock)
+        self.tabifyDockWidget(self.queue_dock, self.triggers_dock)
+        self.run_dock.raise_()
+        self.docks = (self.palette_dock, self.inspector_dock, self.history_dock, self.run_dock, self.preview_dock,
+                      self.profiler_dock, self.queue_dock, self.triggers_dock)
+
+    def _connect(self) -> None:
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.palette_panel.blockActivated.connect(lambda kind: self.current_tab() and self.current_tab().add_block(kind))
+        self.browser.openRequested.connect(self.workflows.open)
+        self.browser.newFromTemplate.connect(self.workflows.new_from_template)
+        self.browser.newRequested.connect(self.workflows.new)
+        self.browser.importRequested.connect(self.workflows.import_dialog)
+        self.browser.restoreRequested.connect(self.workflows.restore)
+        self.history.openRequested.connect(lambda wid, n: self.workflows.open(wid, version=n, read_only=True))
+        self.history.compareRequested.connect(self.versions.compare)
+        self.history.restoreRequested.connect(self.versions.restore)
+        self.run_panel.nodeClicked.connect(self.select_node)
+        self.run_panel.showRun.connect(self.runs.show_past_run)
+        self.run_panel.replayRun.connect(lambda rid, node: asyncio.ensure_future(self.runs.replay(rid, node)))
+        self.queue_panel.openRun.connect(self.queue.open_run)
+        self.setAcceptDrops(True)
+
+    # -- tabs ------------------------------------------------------------------------------------------------
+
+    def current_tab(self) -> EditorTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, EditorTab) else None
+
+    def editor_tabs(self) -> list[EditorTab]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count()) if isinstance(self.tabs.widget(i), EditorTab)]
+
+    def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None) -> EditorTab:
+        tab = EditorTab(doc)
+        tab.journal_key = journal_key or self.journal.key()
+        self.undo_group.addStack(tab.undo_stack)
+        index = self.tabs.addTab(tab, tab.title())
+        tab.titleChanged.connect(lambda t=tab: self.retitle(t))
+        tab.undo_stack.indexChanged.connect(lambda _=0, t=tab: self.recovery.changed(t))
+        tab.scene.selectionChanged.connect(lambda t=tab: self._selection_changed(t))
+        tab.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        tab.view.addBlockRequested.connect(lambda pos, t=tab: self.popup.show_at(
+            t.view.mapToGlobal(t.view.mapFromScene(pos)), pos))
+        tab.view.filesDropped.connect(self.workflows.import_files)
+        tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
+        self.outputs.watch(tab)
+        tab.view.minimap.set_enabled(self.actionMinimap.isChecked())
+        tab.view.menuRequested.connect(lambda scene_pos, global_pos, t=tab: self.menus.open(t, scene_pos, global_pos))
+        self.tabs.setCurrentIndex(index)
+        tab.view.frame(selection_only=False)
+        return tab
+
+    def retitle(self, tab: EditorTab) -> None:
+        try:
+            i = self.tabs.indexOf(tab)
+            if i >= 0:
+                self.tabs.setTabText(i, tab.title())
+        except RuntimeError:  # torn down
+            pass
+
+    def _tab_changed(self, _index: int) -> None:
+        tab = self.current_tab()
+        self.undo_group.setActiveStack(tab.undo_stack if tab else None)
+        self.inspector.show_node(None, None, None)
+        self.versions.refresh()
+        self.triggers.refresh()
+        self.run_panel.show_tab(self.store, tab)
+        self.outputs.tab_shown(tab)
+        if tab is None:
+            self.browser.refresh()
+
+    def _selection_changed(self, tab: EditorTab) -> None:
+        try:
+            if tab is not self.current_tab():
+                return
+        except RuntimeError:  # the window is being torn down
+            return
+        ids = tab.scene.selected_node_ids()
+        self.inspector.show_node(tab.doc, tab.undo_stack, ids[0] if len(ids) == 1 and not tab.doc.read_only else None)
+        self.outputs.selected(tab, ids)
+
+    def close_tab(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        if not isinstance(tab, EditorTab):
+            return
+        if not tab.dirty:
+            self.journal.drop(tab.journal_key)  # a dirty tab keeps its journal: nothing unsaved is lost
+        tab.closing = True
+        tab.undo_stack.blockSignals(True)  # its destructor clears it, emitting into a half-deleted tab
+        self.undo_group.removeStack(tab.undo_stack)
+        self.tabs.removeTab(index)
+        self.run_panel.forget(id(tab))
+        self.outputs.forget(tab)
+        tab.deleteLater()
+
+    def close_current_tab(self) -> None:
+        if self.current_tab() is not None:
+            self.close_tab(self.tabs.currentIndex())
+
+    # -- window ------------------------------------------------------------------------------------------------
+
+    def set_theme(self, mode: str) -> None:
+        self.settings.setValue("theme", mode)
+        self.theme = apply_theme(mode)
+        for tab in self.editor_tabs():
+            tab.scene.apply_palette()
+            tab.view.viewport().update()  # the dots and the canvas colour follow the theme
+
+    def show_minimap(self, on: bool) -> None:
+        self.settings.setValue("minimap", on)
+        for tab in self.editor_tabs():
+            tab.view.minimap.set_enabled(on)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        self.workflows.import_files([u.toLocalFile() for u in event.mimeData().urls()
+                                     if u.toLocalFile().endswith(".json")])
+
+    def select_node(self, node_id: str) -> None:
+        tab = self.current_tab()
+        item = tab.scene.node_items.get(node_id) if tab else None
+        if item is not None:
+            tab.scene.clearSelection()
+            item.setSelected(True)
+            tab.view.centerOn(item)
+
+    def ask_unsaved(self, dirty: list[EditorTab]) -> QMessageBox:
+        """Quitting with unsaved changes: Save all, Discard or Cancel (asked without blocking the loop). Saved or
+        discarded, nothing is left in the journal, so the next start does not offer it as lost work."""
+        names = "\n".join(f"• {t.doc.name}" for t in dirty)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"Save the changes to:\n{names}",
+                          QMessageBox.StandardButton.SaveAll | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsavedChanges")
+        box.setDefaultButton(QMessageBox.StandardButton.SaveAll)
+
+        def answered(_code) -> None:
+            button = box.standardButton(box.clickedButton()) if box.clickedButton() else None
+            if button == QMessageBox.StandardButton.SaveAll:
+                for tab in dirty:
+                    self.tabs.setCurrentWidget(tab)
+                    self.workflows.save()
+                self.leaving = "saved"
+            elif button == QMessageBox.StandardButton.Discard:
+                for tab in dirty:
+                    self.journal.drop(tab.journal_key)
+                self.leaving = "discarded"
+            else:
+                return
+            self.close()
+
+        box.finished.connect(answered)
+        self.unsaved_box = box
+        box.open()
+        return box
+
+    async def aclose(self) -> None:
+        await self.server.stop()
+        await self.runs.close()
+        self.store.close()
+        self.help.close()
+
+    def closeEvent(self, event) -> None:
+        dirty = [t for t in self.editor_tabs() if t.dirty and not t.doc.read_only]
+        if dirty and self.leaving is None:
+            event.ignore()
+            self.ask_unsaved(dirty)
+            return
+        for tab in self.editor_tabs():
+            tab.closing = True
+            tab.undo_stack.blockSignals(True)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
+        super().closeEvent(event)  # aclose() then stops the run service (its runs are cancelled or re-queued)
