@@ -209,7 +209,7 @@ def test_no_two_actions_share_a_shortcut_and_ctrl_w_closes_a_tab(window, qtbot):
     from app.window.actions import shortcut_clashes
 
     assert shortcut_clashes(window) == []
-    assert QKeySequence("Ctrl+W") in window.actionClose.shortcuts()
+    assert QKeySequence("Ctrl+W") in window.actionCloseTab.shortcuts()
     assert QKeySequence("Ctrl+Q") in window.actionQuit.shortcuts()
     window.workflows.new()
     window.activateWindow()

@@ -159,7 +159,7 @@ def test_a_preview_reads_values_the_run_only_stored_off_the_gui_thread(window):
         from engine.cache.lazy import CachedEntry, LazyValue
 
         data = encode({"value": stored.get()})
-        window.outputs.keep(id(tab), "key", {"value": LazyValue(CachedEntry(lambda: data), "value", "k/value")})
+        window.outputs.keep(tab, "key", {"value": LazyValue(CachedEntry(lambda: data), "value", "k/value")})
         window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
         label = window.inspector.findChild(QLabel, "exprValue_path")
         first = label.text()

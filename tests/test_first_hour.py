@@ -68,15 +68,17 @@ def test_a_wrong_value_is_marked_at_its_field(window):
     assert "input 'n' must be of type integer" in window.run_panel.text()
 
 
-def test_inputs_stay_with_a_draft_through_its_crash_journal_and_move_to_it_on_save(window):
+def test_inputs_stay_with_a_draft_through_its_crash_journal_and_move_to_it_on_save(make_window, tmp_path):
+    window = make_window(tmp_path)
     tab = window.workflows.new()
     nid = tab.add_block("input")
     key = tab.journal_key
     fields(window)[nid].setText("[1, 2, 3]")
     fields(window)[nid].editingFinished.emit()
     assert window.journal.entries()  # the unsaved draft is journaled
-    window.close_tab(window.tabs.indexOf(tab))  # dirty: its journal stays, as after a crash
-    window.recovery.offer()
+    window.leaving = "keep"          # the session ends unasked (logging out, a crash): the draft stays journaled
+    window.close()
+    window = make_window(tmp_path)
     window.recovery.offer_box.button(QMessageBox.StandardButton.Yes).click()
     [restored] = window.editor_tabs()
     assert restored.journal_key == key and fields(window)[nid].text() == "[1, 2, 3]"
@@ -212,11 +214,11 @@ def test_quitting_with_unsaved_changes_asks_and_the_answer_is_not_called_a_crash
 
     w, tab = dirty_window()
     w.close()
-    assert w.isVisible() and w.unsaved_box.isVisible() and "• Untitled" in w.unsaved_box.text()
-    w.unsaved_box.button(QMessageBox.StandardButton.Cancel).click()
+    assert w.isVisible() and w.closing.box.isVisible() and "Untitled" in w.closing.box.text()
+    w.closing.box.button(QMessageBox.StandardButton.Cancel).click()
     assert w.isVisible()  # cancelled: still open, still unsaved
     w.close()
-    w.unsaved_box.button(QMessageBox.StandardButton.Discard).click()
+    w.closing.box.button(QMessageBox.StandardButton.Discard).click()
     assert not w.isVisible()
     w.store.close()
     again = create(home=tmp_path)
@@ -226,7 +228,7 @@ def test_quitting_with_unsaved_changes_asks_and_the_answer_is_not_called_a_crash
 
     w, tab = dirty_window()
     w.close()
-    w.unsaved_box.button(QMessageBox.StandardButton.SaveAll).click()
+    w.closing.box.button(QMessageBox.StandardButton.Save).click()
     assert not w.isVisible()
     [info] = w.store.workflows.list(templates=False).items
     assert info.name == "Untitled" and w.store.workflows.document(info.id).nodes[0].type == "constant"

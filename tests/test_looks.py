@@ -67,7 +67,7 @@ def test_node_bodies_stand_out_from_the_canvas_in_both_themes(window):
         image = render(item)
         body = QColor(image.pixel(int(NODE_WIDTH / 2 - item.boundingRect().left()), int(HEADER + 3)))
         assert abs(body.lightness() - canvas.lightness()) >= 20, theme
-        window.close_tab(window.tabs.indexOf(tab))
+        window.closing.discard(tab)
     window.set_theme("dark")
 
 

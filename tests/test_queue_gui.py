@@ -52,6 +52,13 @@ def past_run_ids(window):
     return [runs.item(i).data(Qt.ItemDataRole.UserRole) for i in range(runs.count())]
 
 
+def past_runs_done(window, count):
+    """The past-runs list (which follows the store live) shows ``count`` runs, all finished."""
+    runs = window.run_panel.runs
+    texts = [runs.item(i).text() for i in range(runs.count())]
+    return len(texts) == count and not any(" queued " in t or " running " in t for t in texts)
+
+
 def click(window, name):
     window.findChild(QPushButton, name).click()
 
@@ -63,7 +70,7 @@ def test_f5_on_a_template_is_its_past_run_shown_on_the_canvas_and_replayed_from_
     async def go():
         sub = (await window.runs.open_service()).subscribe()
         window.actionRun.trigger()  # F5
-        await until(lambda: past_run_ids(window), what="the run listed as a past run")
+        await until(lambda: past_runs_done(window, 1), what="the run listed as a finished past run")
         [run_id] = past_run_ids(window)
         for item in tab.scene.node_items.values():
             item.set_status(None)
@@ -73,7 +80,7 @@ def test_f5_on_a_template_is_its_past_run_shown_on_the_canvas_and_replayed_from_
         tab.scene.clearSelection()
         tab.scene.node_items["blur"].setSelected(True)
         click(window, "replayFromNode")
-        await until(lambda: len(past_run_ids(window)) == 2, what="the replay listed")
+        await until(lambda: past_runs_done(window, 2), what="the replay listed, finished")
         return run_id, shown, sub.drain()
 
     run_id, shown, events = on_loop(window, go)

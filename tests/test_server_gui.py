@@ -44,6 +44,7 @@ def test_the_server_menu_serves_the_open_editor_and_stop_frees_the_port(window):
             assert r.status_code == 202
             run_id = r.json()["run_id"]
             await until(lambda: statuses().get("d") == "running", what="the delay node lit up as running")
+            await until(lambda: statuses().get("o") == "succeeded", what="the run's end lit up")
             await until(lambda: run_id in past_run_ids(window), what="the HTTP run in the tab's past runs")
             assert statuses() == {"i": "succeeded", "t": "succeeded", "d": "succeeded", "o": "succeeded"}
             assert (await c.get(f"/runs/{run_id}")).json()["outputs"] == {"y": 8}

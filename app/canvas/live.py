@@ -1,4 +1,10 @@
-"""A run on the canvas: engine events become node colours, progress rings, durations, thumbnails and lit links.
+"""How a run's state is painted on the canvas — the canvas owns it; the window only says what to show:
+
+- :class:`LiveRun`: one run's engine events become node colours, progress rings, durations, thumbnails and lit
+  links as they arrive;
+- :func:`show_node_runs`: a stored run's node runs (a past run, or a run of another process read from the
+  store) shown the same way;
+- :func:`clear` and :func:`mark_problems`: statuses taken off, and problems found before a run marked.
 
 Thumbnails are made off the GUI thread (decoding a cached image and scaling it can take tens of ms for a
 large picture); only the final small QImage → QPixmap step happens on the GUI thread.
@@ -15,7 +21,7 @@ from engine.runs import NodeFinished, NodeProgress, NodeRetrying, NodeStarted, R
 
 from ..look import NODE_WIDTH, THUMB
 
-__all__ = ["LiveRun", "thumbnail_image"]
+__all__ = ["LiveRun", "thumbnail_image", "show_node_runs", "clear", "mark_problems"]
 
 
 def thumbnail_image(value) -> QImage | None:
@@ -30,15 +36,69 @@ def thumbnail_image(value) -> QImage | None:
     return QImage(rgba.tobytes(), rgba.width, rgba.height, QImage.Format.Format_RGBA8888).copy()
 
 
+def clear(scene, node_ids=None, thumbnails: bool = False) -> None:
+    """No run status on these nodes (default: all), and no thumbnail when ``thumbnails``."""
+    for nid, item in scene.node_items.items():
+        if node_ids is None or nid in node_ids:
+            if item.status is not None:
+                item.set_status(None)
+            if thumbnails and item.thumbnail is not None:
+                item.set_thumbnail(None)
+
+
+def mark_problems(scene, by_node: dict[str, list[str]]) -> None:
+    """Problems found before a run: a warning badge on each node named, its messages in the tooltip."""
+    for nid, messages in by_node.items():
+        item = scene.node_items.get(nid)
+        if item is not None:
+            item.set_status("invalid", error="\n".join(messages))
+
+
+def show_node_runs(scene, node_runs, blocking, outputs_of=None, *, thumbnails: bool = True) -> list:
+    """A stored run on the canvas: each node's status, duration and error from its latest top-level node run
+    (nodes without one show nothing), and — with ``outputs_of(output_ref)`` giving stored outputs — a thumbnail
+    of its image output. Returns the thumbnail futures."""
+    latest = {}
+    for nr in node_runs:
+        if not nr.iteration:
+            latest[nr.node_id] = nr
+    pending = []
+    for nid, item in scene.node_items.items():
+        nr = latest.get(nid)
+        status = nr.status if nr else None
+        if (item.status, item.duration_ms, item.error) != (status, nr.duration_ms if nr else None,
+                                                           nr.error if nr else None):
+            item.set_status(status, duration_ms=nr.duration_ms if nr else None, error=nr.error if nr else None)
+        if not thumbnails:
+            continue
+        if item.thumbnail is not None:
+            item.set_thumbnail(None)
+        if nr and nr.output_ref and outputs_of is not None:
+            outputs = outputs_of(nr.output_ref) or {}
+            port = next((p for p in outputs if item.port_type("out", p) == "image"), None)
+            if port is not None:
+                pending.append(asyncio.ensure_future(_thumbnail(scene, blocking, nid, outputs[port])))
+    return pending
+
+
+async def _thumbnail(scene, blocking, node_id: str, value) -> None:
+    image = await blocking(thumbnail_image, value)
+    item = scene.node_items.get(node_id)
+    if image is not None and item is not None:
+        item.set_thumbnail(QPixmap.fromImage(image))
+
+
 class LiveRun:
     """Applies one run's events to a scene."""
 
-    def __init__(self, scene, run_id: str | None = None, blocking=None):
+    def __init__(self, scene, run_id: str, blocking, *, tab=None, from_outside: bool = False):
         self.scene = scene
         #: runs a function off the GUI thread: the run service's pool (never the loop's default executor,
         #: which quitting would wait for)
         self.blocking = blocking
         self.run_id = run_id
+        self.tab = tab                    # what the run shows on (the window's tab holding ``scene``)
+        self.from_outside = from_outside  # started elsewhere (HTTP, the queue, a trigger): its end is said
         self.done = asyncio.get_running_loop().create_future()
         self.pending: list[asyncio.Future] = []   # thumbnails being made
 
@@ -78,7 +138,8 @@ class LiveRun:
                 image = next((v for p, v in ev.outputs.items() if isinstance(v, Image.Image) or
                               (item is not None and item.port_type("out", p) == "image")), None)
                 if image is not None:
-                    self.pending.append(asyncio.ensure_future(self._thumbnail(ev.node_id, image)))
+                    self.pending.append(asyncio.ensure_future(_thumbnail(self.scene, self.blocking, ev.node_id,
+                                                                         image)))
         elif isinstance(ev, RunFinished):
             for nid, item in self.scene.node_items.items():
                 if item.status == "queued":  # never reached (the run failed or was stopped first)
@@ -91,10 +152,4 @@ class LiveRun:
         await self.done
         if self.pending:
             await asyncio.gather(*self.pending, return_exceptions=True)
-
-    async def _thumbnail(self, node_id: str, value) -> None:
-        image = await self.blocking(thumbnail_image, value)
-        item = self.scene.node_items.get(node_id)
-        if image is not None and item is not None:
-            item.set_thumbnail(QPixmap.fromImage(image))
 

@@ -99,6 +99,7 @@ class NodeItem(QGraphicsItem):
         self.setFlags(_FLAGS)
         self.setCacheMode(_CACHE)
         self.setZValue(1)
+        self.setData(0, node_id)  # SPEC §8: automation and accessibility tools find a node by its id
 
     def _index(self) -> None:
         ports = {("in", p.name): (i, p.type) for i, p in enumerate(self.inputs)}
@@ -121,6 +122,7 @@ class NodeItem(QGraphicsItem):
     def set_status(self, status: str | None, *, duration_ms: float | None = None, error: str | None = None,
                    progress: float | None = None) -> None:
         self.status, self.duration_ms, self.error, self.progress = status, duration_ms, error, progress
+        self.setData(1, status)  # SPEC §8: the status on screen, for automation and accessibility tools
         self.setToolTip(error or "")
         self._changed()
 

@@ -14,7 +14,7 @@ from engine.model import Edge, Node
 
 from .model import EditorDocument
 
-__all__ = ["AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems", "SetProperties"]
+__all__ = ["AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems", "SetProperties", "ReplaceContent"]
 
 
 class AddNode(QUndoCommand):
@@ -131,3 +131,31 @@ class SetProperties(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.set_properties(**self.old)
+
+
+class ReplaceContent(QUndoCommand):
+    """The whole graph and the workflow's properties at once (a restored draft): one step, undone back to what
+    the document held before."""
+
+    def __init__(self, doc: EditorDocument, workflow, text: str = "Restore unsaved work"):
+        super().__init__(text)
+        self.doc = doc
+        self.old, self.new = doc.workflow(), workflow.model_copy(deep=True)
+
+    def redo(self) -> None:
+        self._put(self.new)
+
+    def undo(self) -> None:
+        self._put(self.old)
+
+    def _put(self, wf) -> None:
+        doc = self.doc
+        for eid in list(doc.edges):
+            doc.remove_edge(eid)
+        for nid in list(doc.nodes):
+            doc.remove_node(nid)
+        doc.set_properties(**{k: getattr(wf, k) for k in ("name", "description", "tags", "max_concurrency", "meta")})
+        for node in wf.nodes:
+            doc.add_node(node.model_copy(deep=True))
+        for edge in wf.edges:
+            doc.add_edge(edge.model_copy(deep=True))

@@ -9,8 +9,8 @@ import json
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
+                               QLabel, QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from engine.values import summarize, to_json
 
@@ -76,8 +76,14 @@ class PreviewPanel(QWidget):
         self.as_text.toggled.connect(self._text_or_tree)
         self.others: dict = {}
         self.image: Image.Image | None = None
+        self.images: dict[str, Image.Image] = {}  # the shown node's image outputs, by port
+        self.title = ""
+        self.port = QComboBox(objectName="previewPort")  # which image output to show, when there are several
+        self.port.setToolTip("The node's image output shown")
+        self.port.currentTextChanged.connect(self._show_port)
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
+        top.addWidget(self.port)
         top.addWidget(self.as_text)
         top.addWidget(self.save_button)
         self.split = QSplitter()
@@ -92,6 +98,8 @@ class PreviewPanel(QWidget):
 
     def clear(self) -> None:
         self.image = None
+        self.images = {}
+        self._ports([])
         self.image_view.item.setPixmap(QPixmap())
         self.image_view.hide()
         self.text.clear()
@@ -109,6 +117,9 @@ class PreviewPanel(QWidget):
         the dock; the other values show beside it, or alone, or not at all — followed in the tree by the values
         of the nodes it may read (``upstream``: node id, title, outputs), to drag onto its fields."""
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
+        shown_port = self.port.currentText() if self.title == title else ""
+        self.title = title
+        self.images = dict(images)
         others = {p: v for p, v in outputs.items()  # (an unused error port says nothing)
                   if not isinstance(v, Image.Image) and not (p == "error" and v is None)}
         self.others = others
@@ -120,14 +131,9 @@ class PreviewPanel(QWidget):
         self.as_text.setVisible(bool(others))
         self.image_view.setVisible(bool(images))
         self.info.setToolTip(f"node id: {node_id}" if node_id else "")
+        self._ports([p for p, _ in images], shown_port)
         if images:
-            port, image = images[0]
-            self.image = image
-            rgba = image.convert("RGBA")
-            self.qimage = QImage(rgba.tobytes(), rgba.width, rgba.height, QImage.Format.Format_RGBA8888).copy()
-            self.image_view.show_image(self.qimage)
-            self.info.setText(f"{title} · {port}: {image.width} × {image.height} px, {image.mode}")
-            self.save_button.setEnabled(True)
+            self._show_port(self.port.currentText() or images[0][0])
             if others:  # the picture gets most of the room
                 self.split.setSizes([3 * max(self.split.width(), 4) // 4, max(self.split.width(), 4) // 4])
         else:
@@ -138,6 +144,28 @@ class PreviewPanel(QWidget):
             if upstream and not others:
                 self.info.setText(self.info.text() + " · drag a value of an earlier node onto a field to use it")
             self.save_button.setEnabled(False)
+
+    def _ports(self, ports: list[str], keep: str = "") -> None:
+        """The image ports to choose from (shown only when there are several); ``keep`` stays chosen if there."""
+        self.port.blockSignals(True)
+        self.port.clear()
+        self.port.addItems(ports)
+        if keep in ports:
+            self.port.setCurrentText(keep)
+        self.port.blockSignals(False)
+        self.port.setVisible(len(ports) > 1)
+
+    def _show_port(self, port: str) -> None:
+        """One of the node's image outputs in the viewer (the threshold's image or its mask, say)."""
+        image = self.images.get(port)
+        if image is None:
+            return
+        self.image = image
+        rgba = image.convert("RGBA")
+        self.qimage = QImage(rgba.tobytes(), rgba.width, rgba.height, QImage.Format.Format_RGBA8888).copy()
+        self.image_view.show_image(self.qimage)
+        self.info.setText(f"{self.title} · {port}: {image.width} × {image.height} px, {image.mode}")
+        self.save_button.setEnabled(True)
 
     def _text_or_tree(self, text: bool) -> None:
         if text:

@@ -162,19 +162,30 @@ class RunPanel(QWidget):
 
     def refresh_runs(self, tab) -> None:
         """The tab's workflow's runs (a never-saved tab: its own runs so far), newest first."""
-        self.runs.clear()
         if self.store is None or tab is None:
+            self.runs.clear()
             return
         if tab.doc.workflow_id:
             runs = self.store.runs.list(tab.doc.workflow_id, limit=100)
         else:
             runs = self.store.runs.list(draft_id=tab.journal_key, limit=100)
+        self.show_runs(tab, runs)
+
+    def show_runs(self, tab, runs) -> None:
+        """``runs`` (read already, newest first) as ``tab``'s past runs, keeping the selected one selected."""
+        if tab is None or id(tab) != self._shown:
+            return
+        current = self.runs.currentItem()
+        keep = current.data(Qt.ItemDataRole.UserRole) if current is not None else None
+        self.runs.clear()
         for run in runs:
             when = time.strftime("%H:%M:%S", time.localtime(run.created_at))
             took = f"{run.duration_ms:.0f} ms" if run.duration_ms is not None else "—"
             item = QListWidgetItem(f"{when}  {run.status:<11} {run.trigger:<7} {took}")
             item.setData(Qt.ItemDataRole.UserRole, run.id)
             self.runs.addItem(item)
+            if run.id == keep:
+                self.runs.setCurrentItem(item)
 
     def _run_action(self, act) -> None:
         item = self.runs.currentItem()

@@ -37,7 +37,7 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&File", "D&uplicate workflow", "actionDuplicateWorkflow", (), lambda w: w.workflows.duplicate()),
     ("&File", "Dele&te workflow…", "actionDeleteWorkflow", (), lambda w: w.workflows.delete()),
     ("&File", None, "", (), None),
-    ("&File", "&Close tab", "actionClose", (S.Close, "Ctrl+W"), lambda w: w.close_current_tab()),
+    ("&File", "&Close tab", "actionCloseTab", (S.Close, "Ctrl+W"), lambda w: w.close_current_tab()),
     ("&File", None, "", (), None),
     ("&File", "&Quit", "actionQuit", (S.Quit, "Ctrl+Q"), lambda w: w.close()),
     ("&Edit", "&Copy", "actionCopy", (S.Copy,), _tab(lambda t: t.copy_selection())),

@@ -25,9 +25,10 @@ LAYOUT_GAP_X, LAYOUT_GAP_Y = 70.0, 36.0  # between layers, between nodes of one 
 class EditorTab(QWidget):
     titleChanged = Signal()
 
-    def __init__(self, doc: EditorDocument, parent=None):
+    def __init__(self, doc: EditorDocument, journal_key: str, parent=None):
         super().__init__(parent)
         self.doc = doc
+        self.journal_key = journal_key  # its unsaved edits' file in the crash journal; a draft's id for its runs
         self.undo_stack = QUndoStack(self)
         self.scene = WorkflowScene(doc, self.undo_stack, self)
         self.view = CanvasView(self.scene, self)
@@ -37,18 +38,27 @@ class EditorTab(QWidget):
         self.view.blockDropped.connect(self.add_block)
         self.undo_stack.cleanChanged.connect(lambda _: self.titleChanged.emit())
         doc.propertiesChanged.connect(self.titleChanged.emit)  # a rename shows on the tab at once
-        self.diff_of: tuple[int, int] | None = None
+        self.diff_of: tuple[int, int] | None = None  # a compare tab: the two versions it shows
+        self.snapshot = False  # an old version opened read-only from the history
+        self.behind: int | None = None  # a restored draft based on an older version: the newest version then
         self.closing = False
 
     @property
     def dirty(self) -> bool:
         return not self.undo_stack.isClean()
 
+    @property
+    def shows_runs(self) -> bool:
+        """Whether live runs show here: not on a compare tab or an old version opened read-only."""
+        return not self.diff_of and not self.snapshot
+
     def title(self) -> str:
         doc = self.doc
         text = doc.name
         if doc.read_only and doc.version:
             text += f" (v{doc.version}, read-only)" if not self.diff_of else f" (v{self.diff_of[0]} → v{self.diff_of[1]})"
+        elif self.behind and self.dirty:
+            text += f" (edits on v{doc.version}; newest v{self.behind})"
         return text + (" *" if self.dirty else "")
 
     # -- edits ------------------------------------------------------------------------------------------

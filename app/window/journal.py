@@ -1,11 +1,20 @@
-"""The crash journal in the editor: unsaved edits written on every change, offered after a crash."""
+"""The crash journal in the editor: unsaved edits written on every change, offered after a crash.
+
+A restored draft is put back on the version it was edited from (its undo goes back to that version as stored),
+and the tab says so when newer versions were saved since. It never doubles a tab: a workflow already open in an
+unmodified tab gets the draft there; when its tab holds other unsaved edits, or several drafts of one workflow
+were left (the newest goes to its tab), the others open as copies of their own, named so — nothing is dropped.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from engine import NotFound
 from engine.model import Workflow
 
+from ..document.commands import ReplaceContent
+from ..document.journal import JournalEntry
 from ..document.model import EditorDocument
 from .editor_tab import EditorTab
 
@@ -31,11 +40,32 @@ class JournalController:
         else:
             journal.drop(tab.journal_key)
 
+    # -- after a crash --------------------------------------------------------------------------------------
+
+    def _newest(self, entry: JournalEntry) -> int | None:
+        """The newest stored version of the entry's workflow (None: a draft, or a workflow gone since)."""
+        if not entry.workflow_id:
+            return None
+        try:
+            return self.w.store.workflows.get(entry.workflow_id).current_version
+        except NotFound:
+            return None
+
+    def _line(self, entry: JournalEntry) -> str:
+        name = entry.document.name
+        if not entry.workflow_id:
+            return f"• {name} (never saved)"
+        newest = self._newest(entry)
+        if newest is None:
+            return f"• {name} (its workflow was deleted: restored as a copy)"
+        said = f"• {name}, edited from version {entry.version}"
+        return said + (f" (the newest is version {newest})" if newest != entry.version else "")
+
     def offer(self) -> None:
         entries = self.w.journal.entries()
         if not entries:
             return
-        names = "\n".join(f"• {e.document.name}" for e in entries)
+        names = "\n".join(self._line(e) for e in entries)
         box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
                           f"Nodeloom closed with unsaved changes in:\n{names}\n\nRestore them?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.w)
@@ -44,24 +74,58 @@ class JournalController:
         self.offer_box = box
         box.open()
 
-    def _answer(self, entries, restore: bool) -> None:
-        w = self.w
-        for entry in entries:
-            key = entry.path.stem
-            if restore:
-                doc = EditorDocument(Workflow(name=entry.document.name), workflow_id=entry.workflow_id,
-                                     version=entry.version, registry=w.registry)
-                tab = w.add_tab(doc, journal_key=key)
-                self._replace_content(tab, entry.document)
-            else:
-                w.journal.drop(key)
+    def _answer(self, entries: list[JournalEntry], restore: bool) -> None:
         self.offer_box = None
+        if not restore:
+            for entry in entries:
+                self.w.journal.drop(entry.path.stem)
+            return
+        placed: set[str] = set()  # workflows whose own tab got a draft
+        for entry in sorted(entries, key=lambda e: -e.saved_at):  # the newest draft of a workflow goes to its tab
+            tab = None
+            if entry.workflow_id and entry.workflow_id not in placed and self._newest(entry) is not None:
+                tab = self._restore_on_version(entry)
+                if tab is not None:
+                    placed.add(entry.workflow_id)
+            if tab is None:
+                self._restore_as_copy(entry, copy=bool(entry.workflow_id))
+
+    def _restore_on_version(self, entry: JournalEntry) -> EditorTab | None:
+        """The draft on its workflow's tab (opened, or the open one when it is unmodified), based on the version
+        it was edited from. None when that tab holds other unsaved edits."""
+        w = self.w
+        key = entry.path.stem
+        try:
+            base = w.store.workflows.document(entry.workflow_id, entry.version)
+        except NotFound:
+            return None
+        open_tab = next((t for t in w.editor_tabs() if t.doc.workflow_id == entry.workflow_id
+                         and not t.doc.read_only and not t.closing), None)
+        doc = EditorDocument(base, workflow_id=entry.workflow_id, version=entry.version, registry=w.registry)
+        if open_tab is not None:
+            if open_tab.dirty:
+                return None
+            w.closing.close(open_tab)  # unmodified: the restored draft takes its place
+        tab = w.add_tab(doc, journal_key=key)
+        w.workflows.remember(entry.workflow_id)
+        newest = self._newest(entry)
+        tab.behind = newest if newest is not None and newest != entry.version else None
+        self._replace_content(tab, entry.document)
+        if tab.behind:
+            w.statusBar().showMessage(f"Restored unsaved edits of {entry.document.name} made on version "
+                                      f"{entry.version}; the newest version is {tab.behind}", 15000)
+        return tab
+
+    def _restore_as_copy(self, entry: JournalEntry, copy: bool) -> EditorTab:
+        """A draft of its own: a never-saved tab's draft as it was, or another workflow's draft as a copy."""
+        name = f"{entry.document.name} (recovered copy)" if copy else entry.document.name
+        doc = EditorDocument(Workflow(name=name), registry=self.w.registry)
+        tab = self.w.add_tab(doc, journal_key=entry.path.stem)
+        self._replace_content(tab, entry.document.model_copy(update={"name": name}))
+        return tab
 
     def _replace_content(self, tab: EditorTab, wf: Workflow) -> None:
         """Put a restored document in a tab as one undoable, unsaved edit."""
-        from ..document.commands import AddItems
-
-        tab.doc.set_properties(**{k: getattr(wf, k) for k in ("name", "description", "tags", "max_concurrency", "meta")})
-        tab.undo_stack.push(AddItems(tab.doc, list(wf.nodes), list(wf.edges), "Restore unsaved work"))
+        tab.undo_stack.push(ReplaceContent(tab.doc, wf))
         self.w.retitle(tab)
         tab.view.frame(selection_only=False)

@@ -34,8 +34,11 @@ class OutputsController:
 
     # -- keeping ------------------------------------------------------------------------------------------
 
-    def keep(self, tab_key: int, node_id: str, outputs: dict) -> None:
-        self.last[(tab_key, node_id)] = dict(outputs)
+    def keep(self, tab: EditorTab, node_id: str, outputs: dict) -> None:
+        """A node's new outputs; when it is the node selected on the tab on show, the preview shows them."""
+        self.last[(id(tab), node_id)] = dict(outputs)
+        if tab is self.w.current_tab() and tab.scene.selected_node_ids() == [node_id]:
+            self.selected(tab, [node_id])
 
     def of(self, tab: EditorTab, node_id: str) -> dict | None:
         return self.last.get((id(tab), node_id))

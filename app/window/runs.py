@@ -2,9 +2,11 @@
 through the window's :class:`engine.runs.RunService`, which this controller opens and closes.
 
 A RunBridge turns the service's events into Qt signals; each run shows on the canvas of the tab it came from
-(a LiveRun per run id). A stored workflow's runs are recorded with its id and version (and the document, when
-the tab has unsaved edits), so they are its past runs; a never-saved tab's runs carry its draft id and become
-the workflow's runs when it is first saved.
+(a LiveRun per run id), and a run this process starts any other way (HTTP, the queue, a trigger) on the editable
+tab of its workflow — never on a compare tab or an old version opened read-only (``EditorTab.shows_runs``).
+Runs of other processes are followed through the store (runs_watch.py). A stored workflow's runs are recorded
+with its id and version (and the document, when the tab has unsaved edits), so they are its past runs; a
+never-saved tab's runs carry its draft id and become the workflow's runs when it is first saved.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from engine import InputError, WorkflowInvalid
 from engine.runs import ClusterError, NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
 
-from ..canvas.live import LiveRun
+from ..canvas.live import LiveRun, clear, mark_problems, show_node_runs
 from .editor_tab import EditorTab
 from .outputs import label_of
 
@@ -46,7 +48,6 @@ class RunsController:
         self.live_runs: dict[str, LiveRun] = {}   # run id → what shows it on a canvas
         self.followed: dict[str, EditorTab] = {}  # queued run id → the tab to show it on when it starts
         self.running: str | None = None           # the run Stop cancels
-        self._outside: set[str] = set()           # runs started over HTTP (…) being put on a tab
 
     # -- the service ---------------------------------------------------------------------------------------
 
@@ -101,40 +102,51 @@ class RunsController:
     def _on_event(self, ev) -> None:
         live = self.live_runs.get(ev.run_id)
         if live is None:
-            tab = (self.followed.pop(ev.run_id, None) or self._started_elsewhere(ev)) if isinstance(ev, RunStarted) \
-                else None
-            if tab is None or tab.closing:
+            if not isinstance(ev, RunStarted):
                 return  # another run's (a sub-workflow's shows as progress on its node)
-            live = self.follow_run(tab, ev.run_id)  # a queued run opened on the canvas: it starts now
-        live.apply(ev)
+            live = self._follow_started(ev.run_id)
+            if live is None:
+                return
         tab = live.tab
+        if tab.closing:
+            self.live_runs.pop(ev.run_id, None)
+            return
+        live.apply(ev)
         if isinstance(ev, NodeFinished):
             where = "".join(f"[{i}]" for i in ev.iteration)
             line = f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
             self.w.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev, tab=tab)
             if ev.outputs:
-                self.w.outputs.keep(id(tab), ev.node_id, ev.outputs)
+                self.w.outputs.keep(tab, ev.node_id, ev.outputs)
         elif isinstance(ev, NodeProgress) and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
             self.w.run_panel.log(f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.message}", ev, tab=tab)
         elif isinstance(ev, RunFinished):
             self.live_runs.pop(ev.run_id, None)
-            if getattr(live, "from_outside", False):
+            if live.from_outside:
                 asyncio.ensure_future(self._outside_finished(tab, ev.run_id, ev.status))
 
-    def _started_elsewhere(self, ev) -> EditorTab | None:
-        """The open tab of the workflow a run started over HTTP, by a webhook or a trigger is of: it lights up
-        there (only its stored workflow's tab, and not while another run shows on it)."""
-        if self.service is None:
+    def _follow_started(self, run_id: str) -> LiveRun | None:
+        """A run this process started without a tab waiting for it (HTTP, a webhook, a trigger, the queue — a
+        Shift+F5 run among them): it lights up the tab that asked for it, else its workflow's tab that shows runs
+        (while no other run shows there)."""
+        tab = self.followed.pop(run_id, None)
+        origin = self.service.origin(run_id) if self.service is not None else None
+        if tab is None and origin is not None and origin.trigger != "sub_workflow":
+            tab = self.tab_of(origin.workflow_id, origin.draft_id)
+        if tab is None or tab.closing or any(lv.tab is tab for lv in self.live_runs.values()):
             return None
-        workflow_id, trigger = self.service.origin(ev.run_id)
-        if not workflow_id or trigger in (None, "editor", "replay", "sub_workflow"):
-            return None
+        how = f"started by {origin.trigger}" if origin and origin.trigger not in (None, "editor") else "from the queue"
+        self.w.run_panel.log(f"▶ {tab.doc.name} — {how} (run {run_id[:8]})", tab=tab)
+        return self.follow_run(tab, run_id, from_outside=True)
+
+    def tab_of(self, workflow_id: str | None, draft_id: str | None = None) -> EditorTab | None:
+        """The tab where runs of that workflow (or of that never-saved draft) show: its editable tab, or its
+        template's tab — never a compare tab or an old version opened read-only."""
         for tab in self.w.editor_tabs():
-            if tab.doc.workflow_id == workflow_id and not tab.closing and not any(
-                    lv.tab is tab for lv in self.live_runs.values()):
-                self.w.run_panel.log(f"▶ {tab.doc.name} — started by {trigger} (run {ev.run_id[:8]})", tab=tab)
-                self._outside.add(ev.run_id)
+            if tab.closing or not tab.shows_runs:
+                continue
+            if (workflow_id and tab.doc.workflow_id == workflow_id) or (draft_id and tab.journal_key == draft_id):
                 return tab
         return None
 
@@ -143,14 +155,18 @@ class RunsController:
         await self.service.recorder.recorded(run_id)
         await self._show_finished(tab, run_id)
 
-    def follow_run(self, tab: EditorTab, run_id: str) -> LiveRun:
+    def follow_run(self, tab: EditorTab, run_id: str, from_outside: bool = False) -> LiveRun:
         """Show a run of this process on ``tab``'s canvas as it goes on."""
-        live = LiveRun(tab.scene, run_id, self.service.run_blocking)
-        live.tab = tab
-        live.from_outside = run_id in self._outside
-        self._outside.discard(run_id)
+        live = LiveRun(tab.scene, run_id, self.service.run_blocking, tab=tab, from_outside=from_outside)
         self.live_runs[run_id] = live
         return live
+
+    def forget(self, tab: EditorTab) -> None:
+        """A closed tab: the runs it showed go on unseen."""
+        for run_id in [r for r, live in self.live_runs.items() if live.tab is tab]:
+            self.live_runs.pop(run_id)
+        for run_id in [r for r, t in self.followed.items() if t is tab]:
+            self.followed.pop(run_id)
 
     def run_target(self, tab: EditorTab, wf=None) -> tuple[object, dict]:
         """What to start for ``tab``: its stored version when the tab shows exactly that, else its document
@@ -166,7 +182,17 @@ class RunsController:
 
     # -- running -------------------------------------------------------------------------------------------
 
+    def runs_here(self, tab: EditorTab) -> bool:
+        """False (and why, in the status bar) on a compare tab or an old version: they never show runs."""
+        if tab.shows_runs:
+            return True
+        self.w.statusBar().showMessage("This tab shows an old version read-only: runs show on the workflow's own "
+                                       "tab (open it from the welcome page, or Restore this version)", 8000)
+        return False
+
     async def _run(self, tab: EditorTab, wf=None, node_ids=None):
+        if not self.runs_here(tab):
+            return None
         if not await self.w.code.approve(tab, wf or tab.doc.workflow()):
             self.w.run_panel.log("■ not run: its Python code was not approved", tab=tab)
             self.w.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
@@ -198,10 +224,8 @@ class RunsController:
         profiler updated. None when it could not start (an invalid graph, bad inputs): that is logged."""
         service = await self.open_service()
         run_id = uuid.uuid4().hex
-        live = LiveRun(tab.scene, run_id, service.run_blocking)
-        live.tab = tab
+        live = self.follow_run(tab, run_id)
         live.start(node_ids)
-        self.live_runs[run_id] = live
         self.running = run_id
         self.w.actionStop.setEnabled(True)
         try:
@@ -212,9 +236,7 @@ class RunsController:
                 named = {m.group(1) for p in e.problems for m in [re.search(r"input '([^']*)'", p)] if m}
                 self.w.run_panel.inputs.mark(sorted(named))
             self.live_runs.pop(run_id, None)
-            for nid in (node_ids or tab.scene.node_items):
-                if nid in tab.scene.node_items:
-                    tab.scene.node_items[nid].set_status(None)
+            clear(tab.scene, node_ids)
             if isinstance(e, WorkflowInvalid):
                 self.show_problems(tab, e)
             else:
@@ -244,10 +266,7 @@ class RunsController:
                 f"link {issue.edge_id}" if issue.edge_id else "workflow")
             self.w.run_panel.log(f"  {where}: {issue.message}", SimpleNamespace(
                 node_id=issue.node_id, error=issue.message, traceback=None), tab=tab)
-        for nid, messages in by_node.items():
-            item = tab.scene.node_items.get(nid)
-            if item is not None:
-                item.set_status("invalid", error="\n".join(messages))
+        mark_problems(tab.scene, by_node)
         first = invalid.issues[0]
         where = f"{label_of(tab.doc, first.node_id)}: " if first.node_id else ""
         self.w.statusBar().showMessage(f"Not run: {where}{first.message}" + (
@@ -259,8 +278,9 @@ class RunsController:
         """The past-runs list and the profiler, after a run (its rows read off the GUI thread)."""
         runs = self.w.store.runs
         run, nodes = await asyncio.to_thread(lambda: (runs.get(run_id), runs.nodes(run_id)))
-        self.w.run_panel.refresh_runs(tab)
-        self.w.profiler.show_run(run, nodes)
+        await self.w.watch.refresh()
+        if tab is self.w.current_tab():
+            self.w.profiler.show_run(run, nodes)
 
     # -- actions -----------------------------------------------------------------------------------------
 
@@ -314,27 +334,16 @@ class RunsController:
         tab = self.w.current_tab()
         if tab is None:
             return
-        latest = {}
-        for nr in self.w.store.runs.nodes(run_id):
-            if not nr.iteration:
-                latest[nr.node_id] = nr
-        for nid, item in tab.scene.node_items.items():
-            nr = latest.get(nid)
-            item.set_status(nr.status if nr else None, duration_ms=nr.duration_ms if nr else None,
-                            error=nr.error if nr else None)
-            item.set_thumbnail(None)
-            if nr and nr.output_ref and self.service is not None:
-                outputs = self.service.stored_outputs(nr.output_ref) or {}
-                port = next((p for p in outputs if item.port_type("out", p) == "image"), None)
-                if port is not None:
-                    asyncio.ensure_future(LiveRun(tab.scene, blocking=self.service.run_blocking)._thumbnail(
-                        nid, outputs[port]))
-        self.w.profiler.show_run(self.w.store.runs.get(run_id), self.w.store.runs.nodes(run_id))
+        nodes = self.w.store.runs.nodes(run_id)
+        service = self.service
+        show_node_runs(tab.scene, nodes, service.run_blocking if service else None,
+                       service.stored_outputs if service else None)
+        self.w.profiler.show_run(self.w.store.runs.get(run_id), nodes)
 
     async def replay(self, run_id: str, from_node=None):
         """Replay a stored run (from the selected node when asked) on the current canvas."""
         tab = self.w.current_tab()
-        if tab is None:
+        if tab is None or not self.runs_here(tab):
             return None
         if from_node == "selected":
             ids = tab.scene.selected_node_ids()

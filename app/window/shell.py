@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QUndoGroup
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QScrollArea, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabWidget
 
 from engine.store import Store
 
@@ -31,6 +31,7 @@ from ..look.icons import app_icon
 from ..panels.popup import AddBlockPopup
 from ..look.theme import apply_theme
 from .actions import build_actions
+from .closing import ClosingController
 from .code import CodeController
 from .help import HelpController
 from .journal import JournalController
@@ -38,6 +39,7 @@ from .menus import ContextMenus
 from .outputs import OutputsController
 from .queue import QueueController
 from .runs import RunsController
+from .runs_watch import RunsWatch
 from .server import ServerController
 from .settings import SettingsController
 from .triggers import TriggersController
@@ -58,11 +60,13 @@ class MainWindow(QMainWindow):
         self.registry = default_registry(home=self.home)
         self.settings = QSettings(str(self.home / "settings.ini"), QSettings.Format.IniFormat)
         self.journal = Journal(self.home)
+        self.closing = ClosingController(self)
         self.workflows = WorkflowsController(self)
         self.versions = VersionsController(self)
         self.recovery = JournalController(self)
         self.code = CodeController(self)
         self.runs = RunsController(self)
+        self.watch = RunsWatch(self)
         self.outputs = OutputsController(self)
         self.menus = ContextMenus(self)
         self.queue = QueueController(self)
@@ -98,9 +102,9 @@ class MainWindow(QMainWindow):
         #: how this window is being left: None (ask about unsaved changes), "keep" (their journals stay, offered at
         #: the next start: logging out, SIGTERM), "saved" or "discarded" (asked and answered)
         self.leaving: str | None = None
-        self.unsaved_box: QMessageBox | None = None
         self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
         self.server.show_state()
+        self.watch.start()
         self.recovery.offer()
 
     # -- building ------------------------------------------------------------------------------------------
@@ -178,8 +182,7 @@ class MainWindow(QMainWindow):
         return [self.tabs.widget(i) for i in range(self.tabs.count()) if isinstance(self.tabs.widget(i), EditorTab)]
 
     def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None) -> EditorTab:
-        tab = EditorTab(doc)
-        tab.journal_key = journal_key or self.journal.key()
+        tab = EditorTab(doc, journal_key or self.journal.key())
         self.undo_group.addStack(tab.undo_stack)
         index = self.tabs.addTab(tab, tab.title())
         tab.titleChanged.connect(lambda t=tab: self.retitle(t))
@@ -227,18 +230,10 @@ class MainWindow(QMainWindow):
         self.outputs.selected(tab, ids)
 
     def close_tab(self, index: int) -> None:
+        """The tab's × (and Ctrl+W, File ▸ Close through close_current_tab): asked first when it is modified."""
         tab = self.tabs.widget(index)
-        if not isinstance(tab, EditorTab):
-            return
-        if not tab.dirty:
-            self.journal.drop(tab.journal_key)  # a dirty tab keeps its journal: nothing unsaved is lost
-        tab.closing = True
-        tab.undo_stack.blockSignals(True)  # its destructor clears it, emitting into a half-deleted tab
-        self.undo_group.removeStack(tab.undo_stack)
-        self.tabs.removeTab(index)
-        self.run_panel.forget(id(tab))
-        self.outputs.forget(tab)
-        tab.deleteLater()
+        if isinstance(tab, EditorTab):
+            self.closing.request(tab)
 
     def close_current_tab(self) -> None:
         if self.current_tab() is not None:
@@ -274,47 +269,16 @@ class MainWindow(QMainWindow):
             item.setSelected(True)
             tab.view.centerOn(item)
 
-    def ask_unsaved(self, dirty: list[EditorTab]) -> QMessageBox:
-        """Quitting with unsaved changes: Save all, Discard or Cancel (asked without blocking the loop). Saved or
-        discarded, nothing is left in the journal, so the next start does not offer it as lost work."""
-        names = "\n".join(f"• {t.doc.name}" for t in dirty)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"Save the changes to:\n{names}",
-                          QMessageBox.StandardButton.SaveAll | QMessageBox.StandardButton.Discard
-                          | QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("unsavedChanges")
-        box.setDefaultButton(QMessageBox.StandardButton.SaveAll)
-
-        def answered(_code) -> None:
-            button = box.standardButton(box.clickedButton()) if box.clickedButton() else None
-            if button == QMessageBox.StandardButton.SaveAll:
-                for tab in dirty:
-                    self.tabs.setCurrentWidget(tab)
-                    self.workflows.save()
-                self.leaving = "saved"
-            elif button == QMessageBox.StandardButton.Discard:
-                for tab in dirty:
-                    self.journal.drop(tab.journal_key)
-                self.leaving = "discarded"
-            else:
-                return
-            self.close()
-
-        box.finished.connect(answered)
-        self.unsaved_box = box
-        box.open()
-        return box
-
     async def aclose(self) -> None:
+        self.watch.stop()
         await self.server.stop()
         await self.runs.close()
         self.store.close()
         self.help.close()
 
     def closeEvent(self, event) -> None:
-        dirty = [t for t in self.editor_tabs() if t.dirty and not t.doc.read_only]
-        if dirty and self.leaving is None:
+        if not self.closing.quitting():  # unsaved tabs: asked first (the window closes again once answered)
             event.ignore()
-            self.ask_unsaved(dirty)
             return
         for tab in self.editor_tabs():
             tab.closing = True

@@ -43,7 +43,7 @@ class VersionsController:
         result = w.store.workflows.rollback(workflow_id, number)
         for tab in w.editor_tabs():
             if tab.doc.workflow_id == workflow_id and not tab.doc.read_only and not tab.dirty:
-                w.close_tab(w.tabs.indexOf(tab))
+                w.closing.close(tab)
         w.workflows.open(workflow_id)
         self.refresh()
         w.statusBar().showMessage(f"Restored version {number} as version {result.version}", 5000)

@@ -46,17 +46,19 @@ class WorkflowsController:
         doc = EditorDocument(w.store.workflows.document(workflow_id, number), workflow_id=workflow_id,
                              version=number, read_only=read_only or info.is_template, registry=w.registry)
         self.remember(workflow_id)
-        return w.add_tab(doc)
+        tab = w.add_tab(doc)
+        tab.snapshot = read_only  # an old version asked for read-only: it never shows live runs
+        return tab
 
     def new_from_template(self, template_id: str) -> EditorTab:
         info = self.w.store.workflows.new_from_template(template_id)
         self.w.browser.refresh()
         return self.open(info.id)
 
-    def save(self, message: str | None = None, tag: str | None = None) -> int | None:
-        """Store the current tab; a new version when it changed. Returns the version number."""
+    def save(self, message: str | None = None, tag: str | None = None, *, tab: EditorTab | None = None) -> int | None:
+        """Store ``tab`` (default: the current one); a new version when it changed. Returns the version number."""
         w = self.w
-        tab = w.current_tab()
+        tab = tab or w.current_tab()
         if tab is None or tab.doc.read_only:
             return None
         doc = tab.doc
@@ -69,6 +71,7 @@ class WorkflowsController:
         else:
             result = w.store.workflows.save(doc.workflow_id, wf, message=message, tag=tag)
             doc.version = result.version
+        tab.behind = None
         tab.undo_stack.setClean()
         w.journal.drop(tab.journal_key)
         self.remember(doc.workflow_id)
@@ -176,8 +179,7 @@ class WorkflowsController:
         w.store.workflows.delete(workflow_id)
         for tab in w.editor_tabs():
             if tab.doc.workflow_id == workflow_id:
-                tab.undo_stack.setClean()  # nothing of it is kept as unsaved work
-                w.close_tab(w.tabs.indexOf(tab))
+                w.closing.close(tab)  # nothing of it is kept as unsaved work
         w.browser.refresh()
         w.statusBar().showMessage(f"Deleted “{info.name}” — restore it from the welcome page's trash", 8000)
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..executor import Execution, RunResult, Subscription
 
 if TYPE_CHECKING:  # pragma: no cover
     from .recorder import RunRecorder
 
-__all__ = ["RunHandle"]
+__all__ = ["RunHandle", "Origin", "NO_ORIGIN"]
+
+
+class Origin(NamedTuple):
+    """Where a run of this process comes from: its stored workflow, trigger, and a never-saved tab's draft id."""
+
+    workflow_id: str | None
+    trigger: str | None
+    draft_id: str | None
+
+
+NO_ORIGIN = Origin(None, None, None)
 
 
 class RunHandle:

@@ -36,7 +36,7 @@ from .children import ChildRuns, check_references
 from .cluster import close_cluster, open_cluster
 from .dispatch import Dispatcher
 from .firing import TriggerFirer
-from .handle import RunHandle
+from .handle import NO_ORIGIN, Origin, RunHandle
 from .ownership import LeaseKeeper
 from .recorder import RunRecorder
 from .replay import replay_presets
@@ -48,6 +48,7 @@ __all__ = ["RunService"]
 
 log = logging.getLogger(__name__)
 ORIGINS = 1000  # runs whose origin is remembered (the editor reads it when their events arrive)
+
 EVENTS_BUFFER = 10_000  # a handle's own events; the oldest go first when nobody reads them
 
 
@@ -76,7 +77,7 @@ class RunService:
         self._handles: dict[str, RunHandle] = {}
         self._background: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._origins: dict[str, tuple] = {}  # run id → (workflow id, trigger): this process's latest runs
+        self._origins: dict[str, Origin] = {}  # run id → where it comes from: this process's latest runs
         self._cancelled: set[str] = set()  # runs someone cancelled here: a clean stop does not re-queue them
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -202,7 +203,7 @@ class RunService:
                 sub.close()
             raise
         handle = RunHandle(run_id, execution, sub, self.recorder)
-        self._origins[run_id] = (wid, meta.get("trigger"))
+        self._origins[run_id] = Origin(wid, meta.get("trigger"), meta.get("draft_id"))
         if len(self._origins) > ORIGINS:
             del self._origins[next(iter(self._origins))]
         self._handles[run_id] = handle
@@ -363,9 +364,9 @@ class RunService:
         if found.requeued:
             self._wake()
 
-    def origin(self, run_id: str) -> tuple[str | None, str | None]:
-        """(workflow id, trigger) of one of the latest runs started in this process, else (None, None)."""
-        return self._origins.get(run_id, (None, None))
+    def origin(self, run_id: str) -> "Origin":
+        """Where one of the latest runs started in this process comes from (all None for any other run)."""
+        return self._origins.get(run_id, NO_ORIGIN)
 
     def handle(self, run_id: str) -> RunHandle | None:
         """The handle of a run running in this process."""
