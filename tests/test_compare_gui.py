@@ -60,7 +60,7 @@ def test_compare_v1_with_v3_names_and_draws_the_links_by_their_endpoints(window,
     assert compare.isEnabled()
     QTest.mouseClick(compare, Qt.MouseButton.LeftButton)
     hint = window.findChild(QLabel, "historyHint")
-    assert hint.isVisible() and "second" in hint.text()
+    assert hint.isVisible() and "Pick a second version to compare with v1" in hint.text()
     assert window.current_tab() is editing
 
     click_version(history, 3, Qt.KeyboardModifier.ControlModifier)
@@ -68,6 +68,7 @@ def test_compare_v1_with_v3_names_and_draws_the_links_by_their_endpoints(window,
     QTest.mouseClick(compare, Qt.MouseButton.LeftButton)
     tab = window.current_tab()
     assert tab is not editing and tab.diff_of == (1, 3) and tab.doc.read_only
+    assert sorted(i.text().split()[0] for i in history.selectedItems()) == ["v1", "v3"]  # still picked
 
     details = window.findChild(QPlainTextEdit, "historyDetails").toPlainText().splitlines()
     assert "− link blur.image → save.image" in details

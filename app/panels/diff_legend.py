@@ -11,8 +11,8 @@ from ..look import DIFF_COLORS
 
 __all__ = ["DiffLegend"]
 
-NODE_STATES = (("added", "node added"), ("changed", "changed"), ("moved", "moved"), ("removed", "removed"))
-LINK_STATES = (("added", "link added"), ("removed", "link removed"))
+NODE_STATES = ("added", "changed", "moved", "removed")
+LINK_STATES = ("added", "removed")
 
 
 class Swatch(QWidget):
@@ -55,13 +55,13 @@ class DiffLegend(QWidget):
         title.setToolTip(f"Version {b}, with what changed since version {a} highlighted (read-only)")
         row.addWidget(title)
         row.addSpacing(10)
-        for group in ((NODE_STATES, False), (LINK_STATES, True)):
-            states, link = group
-            for state, text in states:
+        for heading, states, link in (("Nodes:", NODE_STATES, False), ("Links:", LINK_STATES, True)):
+            row.addWidget(QLabel(heading))
+            for state in states:
                 row.addWidget(Swatch(state, link))
-                row.addWidget(QLabel(text))
-                row.addSpacing(6)
-            row.addSpacing(8)
+                row.addWidget(QLabel(state))
+                row.addSpacing(4)
+            row.addSpacing(12)
         self.summary = QLabel(summary)
         self.summary.setObjectName("diffSummary")
         self.summary.setForegroundRole(QPalette.ColorRole.PlaceholderText)

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
 
 __all__ = ["HistoryPanel"]
 
-NUMBER = Qt.ItemDataRole.UserRole
+NUMBER = Qt.ItemDataRole.UserRole      # an item's version number
+HEAD = Qt.ItemDataRole.UserRole + 1    # its first line: number, time, tag, message
 PENDING = "…"
 
 
@@ -43,7 +44,9 @@ class HistoryPanel(QWidget):
         self.hint = QLabel()
         self.hint.setObjectName("historyHint")
         self.hint.setWordWrap(True)
-        self.hint.hide()
+        # room for two lines kept always: the buttons above stay where they are whatever the hint says
+        self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing() + 4)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         buttons = QHBoxLayout()
         for b in (self.open_button, self.compare_button, self.restore_button):
             buttons.addWidget(b)
@@ -63,7 +66,9 @@ class HistoryPanel(QWidget):
 
     def show_versions(self, workflow_id: str | None, name: str, versions, summaries: dict[int, str] | None = None) -> None:
         """List ``versions`` (newest first) with the change summaries known so far (the rest say "…")."""
+        kept = set(self.selected()) if workflow_id == self.workflow_id else set()  # (the same history again)
         self.workflow_id = workflow_id
+        self.list.blockSignals(True)
         self.list.clear()
         self.caption.setText(f"Versions of {name}" if workflow_id else "Save the workflow to start its history")
         for v in reversed(versions):
@@ -71,9 +76,11 @@ class HistoryPanel(QWidget):
             head = f"v{v.number}  {when}" + (f"  [{v.tag}]" if v.tag else "") + (f"  {v.message}" if v.message else "")
             item = QListWidgetItem()
             item.setData(NUMBER, v.number)
-            item.setData(Qt.ItemDataRole.UserRole + 1, head)
+            item.setData(HEAD, head)
             self._set_summary(item, (summaries or {}).get(v.number, PENDING))
             self.list.addItem(item)
+            item.setSelected(v.number in kept)
+        self.list.blockSignals(False)
         self._buttons()
 
     def set_summaries(self, workflow_id: str, summaries: dict[int, str]) -> None:
@@ -87,7 +94,7 @@ class HistoryPanel(QWidget):
 
     @staticmethod
     def _set_summary(item: QListWidgetItem, summary: str) -> None:
-        item.setText(f"{item.data(Qt.ItemDataRole.UserRole + 1)}\n    {summary}")
+        item.setText(f"{item.data(HEAD)}\n    {summary}")
         item.setToolTip(summary if summary != PENDING else "")
 
     def selected(self) -> list[int]:
@@ -99,10 +106,20 @@ class HistoryPanel(QWidget):
         self.restore_button.setEnabled(len(chosen) == 1)
         # Compare stays enabled while there is a history: pressed with the wrong selection, it says what to do
         self.compare_button.setEnabled(self.workflow_id is not None and self.list.count() > 0)
-        if len(chosen) == 1 and self.list.count() > 1:
-            self._say(f"Ctrl+click a second version to compare it with v{chosen[0]}", urgent=False)
+        if not self.workflow_id or not self.list.count():
+            self._say("", urgent=False)
+        elif self.list.count() == 1:
+            self._say("Click the version to open or restore it; save a change to have two to compare.",
+                      urgent=False)
+        elif len(chosen) == 1:
+            self._say(f"Ctrl+click a second version to compare it with v{chosen[0]}.", urgent=False)
+        elif len(chosen) == 2:
+            self._say(f"Press Compare to see what changed from v{chosen[0]} to v{chosen[1]}.", urgent=False)
+        elif len(chosen) > 2:
+            self._say("Select just two versions to compare them.", urgent=False)
         else:
-            self._say("")
+            self._say("Click a version to open or restore it; Ctrl+click a second one to compare the two.",
+                      urgent=False)
 
     def _say(self, text: str, urgent: bool = True) -> None:
         self.hint.setText(text)
@@ -110,7 +127,6 @@ class HistoryPanel(QWidget):
         font = self.hint.font()
         font.setBold(urgent)
         self.hint.setFont(font)
-        self.hint.setVisible(bool(text))
 
     def _open(self) -> None:
         if self.workflow_id and len(self.selected()) == 1:
@@ -121,7 +137,6 @@ class HistoryPanel(QWidget):
         if not self.workflow_id:
             return
         if len(chosen) == 2:
-            self._say("")
             self.compareRequested.emit(self.workflow_id, *chosen)
         elif self.list.count() < 2:
             self._say("This workflow has only one version: save a change to have two to compare.")
