@@ -8,7 +8,7 @@ import pytest
 from engine import WorkflowInvalid, load_workflow
 from engine.model import Edge, Workflow
 from engine.folders import templates_dir
-from engine.store import ConfigChange, NodeChange, NotFound, Store, WorkflowDiff
+from engine.store import ConfigChange, Link, NodeChange, NotFound, Store, WorkflowDiff
 from engine.store.db import open_database
 from engine.store.migrations.versions import HEAD
 
@@ -124,8 +124,8 @@ def test_diff_of_two_versions(store):
                                                      ConfigChange("width", 100, 200)),
                                   settings=(default_settings, {**default_settings, "timeout_s": 5.0})),),
         nodes_moved=("load",),
-        edges_added=("e4", "e5"),
-        edges_removed=("e2", "e3"),
+        edges_added=(Link("e4", "resize", "image", "blur", "image"), Link("e5", "blur", "image", "out", "value")),
+        edges_removed=(Link("e2", "resize", "image", "gone", "image"), Link("e3", "gone", "image", "out", "value")),
     )
     assert store.workflows.diff(info.id, 2, 2).empty
     assert json.loads(json.dumps(d.to_json()))["nodes_changed"][0]["config"][1] == {"key": "width", "old": 100, "new": 200}

@@ -16,8 +16,9 @@ from engine.expr.fields import find_exprs
 from ..document.commands import MoveNodes
 from ..document.model import EditorDocument
 from .edge_item import EdgeItem
-from .ref_item import RefItem, references
 from .node_item import NodeItem
+from .ref_item import RefItem, references
+from .removed_link import RemovedLinkItem
 
 __all__ = ["WorkflowScene"]
 
@@ -37,6 +38,7 @@ class WorkflowScene(QGraphicsScene):
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[str, EdgeItem] = {}
         self.ref_items: dict[tuple[str, str, str], RefItem] = {}  # (source, port, reader) → its dashed line
+        self.removed_links: list[RemovedLinkItem] = []  # while showing a diff: the older version's links gone
         self.apply_palette()
         self._adjacent: dict[str, set[str]] = {}
         self._press_positions: dict[str, tuple] = {}
@@ -73,6 +75,7 @@ class WorkflowScene(QGraphicsScene):
         self.node_items.clear()
         self.edge_items.clear()
         self.ref_items.clear()
+        self.removed_links = []
         self._adjacent.clear()
         self.doc = doc
         connected: dict[str, set[str]] = {}
@@ -187,6 +190,9 @@ class WorkflowScene(QGraphicsScene):
             for (source, port, reader), ref in self.ref_items.items():
                 if nid in (source, reader):
                     ref.route(nodes.get(source), nodes.get(reader))
+        for removed in self.removed_links:
+            if removed.joins(nid):
+                removed.reroute()
 
     def _build_edges(self) -> None:
         for eid, e in self.doc.edges.items():
@@ -260,11 +266,21 @@ class WorkflowScene(QGraphicsScene):
     def selected_edge_ids(self) -> list[str]:
         return [i.edge_id for i in self.selectedItems() if isinstance(i, EdgeItem)]
 
-    def set_diff(self, states: dict[str, str], edge_states: dict[str, str] | None = None) -> None:
+    def set_diff(self, states: dict[str, str], edge_states: dict[str, str] | None = None,
+                 removed_links=()) -> None:
+        """Show a diff: each node's and link's state by id, and ``removed_links`` (engine.store.Link, named by
+        their endpoints) drawn dashed between the nodes they joined, outside the document."""
         for nid, item in self.node_items.items():
             item.set_diff_state(states.get(nid))
         for eid, item in self.edge_items.items():
             item.set_diff_state((edge_states or {}).get(eid))
+        for item in self.removed_links:
+            self.removeItem(item)
+        self.removed_links = [RemovedLinkItem(link) for link in removed_links]
+        for item in self.removed_links:
+            item.attach(self.node_items.get(item.link.source), self.node_items.get(item.link.target))
+            self.addItem(item)
+        self.looksChanged.emit()
 
     # -- a drag is one undo step -----------------------------------------------------------------------------
 

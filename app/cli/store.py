@@ -84,18 +84,21 @@ def _short(value) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
+def _link(link) -> str:
+    return f"{link.source}.{link.source_port} → {link.target}.{link.target_port} ({link.id})"
+
+
 def cmd_diff(args) -> int:
     store = open_store(args)
     info = store.workflows.resolve(args.id)
     d = store.workflows.diff(info.id, args.a, args.b)
     if args.json:
-        print(json.dumps({"workflow": info.id, "a": args.a, "b": args.b, **d.to_json()}, ensure_ascii=False,
-                         default=str))
+        print(json.dumps(d.report(info.id, args.a, args.b), ensure_ascii=False, default=str))
         return 0
     if d.empty:
         print(f"v{args.a} and v{args.b} of {info.name!r} are the same")
         return 0
-    print(f"{info.name!r}: v{args.a} → v{args.b}")
+    print(f"{info.name!r}: v{args.a} → v{args.b} ({d.summary()})")
     for key, (old, new) in d.properties.items():
         print(f"  ~ {key}: {_short(old)} → {_short(new)}")
     for nid in d.nodes_added:
@@ -114,10 +117,10 @@ def cmd_diff(args) -> int:
             print("      pinned outputs changed")
     for nid in d.nodes_moved:
         print(f"  ↔ node {nid} moved")
-    for eid in d.edges_added:
-        print(f"  + edge {eid}")
-    for eid in d.edges_removed:
-        print(f"  - edge {eid}")
+    for link in d.edges_added:  # each named by its own endpoints, from the diff (an id may name another link
+        print(f"  + link {_link(link)}")  # in the other version)
+    for link in d.edges_removed:
+        print(f"  - link {_link(link)}")
     return 0
 
 

@@ -1,14 +1,23 @@
-"""The version history of the workflow in the current tab: open, compare on the canvas, restore."""
+"""The version history of the workflow in the current tab: open, compare on the canvas, restore.
+
+Each version is listed with its message and a one-line summary of what it changed against the version before
+it; the summaries are handed in (worked out off the GUI thread by the window) and may arrive after the list.
+"""
 
 from __future__ import annotations
 
 import time
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
 __all__ = ["HistoryPanel"]
+
+NUMBER = Qt.ItemDataRole.UserRole      # an item's version number
+HEAD = Qt.ItemDataRole.UserRole + 1    # its first line: number, time, tag, message
+PENDING = "…"
 
 
 class HistoryPanel(QWidget):
@@ -20,12 +29,24 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self.workflow_id: str | None = None
         self.list = QListWidget()
+        self.list.setObjectName("historyList")
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.list.setToolTip("Click a version to open or restore it; Ctrl+click a second one to compare the two")
         self.details = QPlainTextEdit(readOnly=True)
+        self.details.setObjectName("historyDetails")
         self.details.setMaximumHeight(140)
         self.open_button = QPushButton("Open")
         self.compare_button = QPushButton("Compare")
         self.restore_button = QPushButton("Restore")
+        for button, name in ((self.open_button, "openVersion"), (self.compare_button, "compareVersions"),
+                             (self.restore_button, "restoreVersion")):
+            button.setObjectName(name)
+        self.hint = QLabel()
+        self.hint.setObjectName("historyHint")
+        self.hint.setWordWrap(True)
+        # room for two lines kept always: the buttons above stay where they are whatever the hint says
+        self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing() + 4)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         buttons = QHBoxLayout()
         for b in (self.open_button, self.compare_button, self.restore_button):
             buttons.addWidget(b)
@@ -35,6 +56,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.list)
         layout.addLayout(buttons)
+        layout.addWidget(self.hint)
         layout.addWidget(self.details)
         self.open_button.clicked.connect(self._open)
         self.compare_button.clicked.connect(self._compare)
@@ -42,35 +64,89 @@ class HistoryPanel(QWidget):
         self.list.itemSelectionChanged.connect(self._buttons)
         self._buttons()
 
-    def show_versions(self, workflow_id: str | None, name: str, versions) -> None:
+    def show_versions(self, workflow_id: str | None, name: str, versions, summaries: dict[int, str] | None = None) -> None:
+        """List ``versions`` (newest first) with the change summaries known so far (the rest say "…")."""
+        kept = set(self.selected()) if workflow_id == self.workflow_id else set()  # (the same history again)
         self.workflow_id = workflow_id
+        self.list.blockSignals(True)
         self.list.clear()
         self.caption.setText(f"Versions of {name}" if workflow_id else "Save the workflow to start its history")
         for v in reversed(versions):
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v.created_at))
-            text = f"v{v.number}  {when}" + (f"  [{v.tag}]" if v.tag else "") + (f"  {v.message}" if v.message else "")
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, v.number)
+            head = f"v{v.number}  {when}" + (f"  [{v.tag}]" if v.tag else "") + (f"  {v.message}" if v.message else "")
+            item = QListWidgetItem()
+            item.setData(NUMBER, v.number)
+            item.setData(HEAD, head)
+            self._set_summary(item, (summaries or {}).get(v.number, PENDING))
             self.list.addItem(item)
+            item.setSelected(v.number in kept)
+        self.list.blockSignals(False)
         self._buttons()
 
+    def set_summaries(self, workflow_id: str, summaries: dict[int, str]) -> None:
+        """Fill in summaries worked out since the list was shown (ignored if another workflow is shown now)."""
+        if workflow_id != self.workflow_id:
+            return
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(NUMBER) in summaries:
+                self._set_summary(item, summaries[item.data(NUMBER)])
+
+    @staticmethod
+    def _set_summary(item: QListWidgetItem, summary: str) -> None:
+        item.setText(f"{item.data(HEAD)}\n    {summary}")
+        item.setToolTip(summary if summary != PENDING else "")
+
     def selected(self) -> list[int]:
-        return sorted(i.data(Qt.ItemDataRole.UserRole) for i in self.list.selectedItems())
+        return sorted(i.data(NUMBER) for i in self.list.selectedItems())
 
     def _buttons(self) -> None:
-        n = len(self.selected())
-        self.open_button.setEnabled(n == 1)
-        self.restore_button.setEnabled(n == 1)
-        self.compare_button.setEnabled(n == 2)
+        chosen = self.selected()
+        self.open_button.setEnabled(len(chosen) == 1)
+        self.restore_button.setEnabled(len(chosen) == 1)
+        # Compare stays enabled while there is a history: pressed with the wrong selection, it says what to do
+        self.compare_button.setEnabled(self.workflow_id is not None and self.list.count() > 0)
+        if not self.workflow_id or not self.list.count():
+            self._say("", urgent=False)
+        elif self.list.count() == 1:
+            self._say("Click the version to open or restore it; save a change to have two to compare.",
+                      urgent=False)
+        elif len(chosen) == 1:
+            self._say(f"Ctrl+click a second version to compare it with v{chosen[0]}.", urgent=False)
+        elif len(chosen) == 2:
+            self._say(f"Press Compare to see what changed from v{chosen[0]} to v{chosen[1]}.", urgent=False)
+        elif len(chosen) > 2:
+            self._say("Select just two versions to compare them.", urgent=False)
+        else:
+            self._say("Click a version to open or restore it; Ctrl+click a second one to compare the two.",
+                      urgent=False)
+
+    def _say(self, text: str, urgent: bool = True) -> None:
+        self.hint.setText(text)
+        self.hint.setForegroundRole(QPalette.ColorRole.WindowText if urgent else QPalette.ColorRole.PlaceholderText)
+        font = self.hint.font()
+        font.setBold(urgent)
+        self.hint.setFont(font)
 
     def _open(self) -> None:
         if self.workflow_id and len(self.selected()) == 1:
             self.openRequested.emit(self.workflow_id, self.selected()[0])
 
     def _compare(self) -> None:
-        if self.workflow_id and len(self.selected()) == 2:
-            a, b = self.selected()
-            self.compareRequested.emit(self.workflow_id, a, b)
+        chosen = self.selected()
+        if not self.workflow_id:
+            return
+        if len(chosen) == 2:
+            self.compareRequested.emit(self.workflow_id, *chosen)
+        elif self.list.count() < 2:
+            self._say("This workflow has only one version: save a change to have two to compare.")
+        elif len(chosen) == 1:
+            self._say(f"Pick a second version to compare with v{chosen[0]}: Ctrl+click it in the list, then "
+                      "press Compare.")
+        elif not chosen:
+            self._say("Pick two versions to compare: click one, Ctrl+click the other, then press Compare.")
+        else:
+            self._say(f"Pick exactly two versions to compare ({len(chosen)} are selected).")
 
     def _restore(self) -> None:
         if self.workflow_id and len(self.selected()) == 1:
@@ -78,20 +154,21 @@ class HistoryPanel(QWidget):
 
     def show_diff(self, a: int, b: int, diff, old=None, new=None) -> None:
         """What changed from version a to b, naming nodes by their labels (the ids are in the tooltip) and
-        links by the nodes they join."""
-        nodes = {n.id: n for n in (old.nodes if old else [])} | {n.id: n for n in (new.nodes if new else [])}
-        edges = {e.id: e for e in (old.edges if old else [])} | {e.id: e for e in (new.edges if new else [])}
+        links by the nodes they join — each as it is in the version that has it, taken from the diff itself
+        (an edge id may name another link in the other version)."""
+        in_old = {n.id: n for n in (old.nodes if old else [])}
+        in_new = {n.id: n for n in (new.nodes if new else [])}
+        nodes = in_old | in_new
 
-        def name(nid: str) -> str:
-            node = nodes.get(nid)
+        def name(nid: str, where: dict | None = None) -> str:
+            node = (where or nodes).get(nid) or nodes.get(nid)
             return (node.label or nid) if node is not None else nid
 
-        def link(eid: str) -> str:
-            e = edges.get(eid)
-            return f"{name(e.source)}.{e.source_port} → {name(e.target)}.{e.target_port}" if e else eid
+        def link(e, where: dict) -> str:
+            return f"{name(e.source, where)}.{e.source_port} → {name(e.target, where)}.{e.target_port}"
 
-        lines = [f"v{a} → v{b}"]
-        lines += [f"+ {name(n)}" for n in diff.nodes_added] + [f"− {name(n)}" for n in diff.nodes_removed]
+        lines = [f"v{a} → v{b}: {diff.summary()}"]
+        lines += [f"+ {name(n)}" for n in diff.nodes_added] + [f"− {name(n, in_old)}" for n in diff.nodes_removed]
         for change in diff.nodes_changed:
             lines.append(f"~ {name(change.node_id)}")
             lines += [f"    {c.key}: {c.old!r} → {c.new!r}" for c in change.config]
@@ -100,7 +177,8 @@ class HistoryPanel(QWidget):
             if change.type:
                 lines.append(f"    type: {change.type[0]} → {change.type[1]}")
         lines += [f"↔ {name(n)} moved" for n in diff.nodes_moved]
-        lines += [f"+ link {link(e)}" for e in diff.edges_added] + [f"− link {link(e)}" for e in diff.edges_removed]
+        lines += [f"+ link {link(e, in_new)}" for e in diff.edges_added]
+        lines += [f"− link {link(e, in_old)}" for e in diff.edges_removed]
         self.details.setPlainText("\n".join(lines))
         named = sorted((name(n), n) for n in nodes if name(n) != n)
         self.details.setToolTip("\n".join(f"{label} = node id {nid}" for label, nid in named))

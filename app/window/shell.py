@@ -286,4 +286,5 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.settings.sync()
+        self.versions.close()  # (its reader thread reads the store)
         super().closeEvent(event)  # aclose() then stops the run service (its runs are cancelled or re-queued)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from ..model import parse_document
 from .errors import HTTPProblem, answers
-from .schemas import Deleted, Hook, Saved, Version, WorkflowBody, WorkflowDetail, WorkflowPage, WorkflowSummary
+from .schemas import Comparison, Deleted, Hook, Saved, Version, WorkflowBody, WorkflowDetail, WorkflowPage, WorkflowSummary
 
 __all__ = ["workflow_routes"]
 
@@ -86,11 +86,13 @@ def workflow_routes(service) -> APIRouter:
         """The workflow's versions, oldest first."""
         return [v.to_json() for v in await blocking(store.workflows.versions, workflow_id)]
 
-    @r.get(W + "/{workflow_id}/versions/compare", operation_id="compareVersions", responses=answers(404))
-    async def compare_versions(workflow_id: str, a: int = Query(ge=1, le=10**9), b: int = Query(ge=1, le=10**9)) -> dict:
+    @r.get(W + "/{workflow_id}/versions/compare", operation_id="compareVersions", response_model=Comparison,
+           responses=answers(404))
+    async def compare_versions(workflow_id: str, a: int = Query(ge=1, le=10**9), b: int = Query(ge=1, le=10**9)):
         """What changed from version ``a`` to version ``b``: nodes added, removed, changed (config old → new),
-        moved; edges added and removed; properties."""
-        return (await blocking(store.workflows.diff, workflow_id, a, b)).to_json()
+        moved; links added and removed, each named by its endpoints; properties. The same JSON as
+        ``nodeloom diff ID A B --json``."""
+        return (await blocking(store.workflows.diff, workflow_id, a, b)).report(workflow_id, a, b)
 
     @r.get(W + "/{workflow_id}/versions/{number}", operation_id="getVersion", responses=answers(404))
     async def get_version(workflow_id: str, number: int) -> dict:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Problem", "WorkflowSummary", "WorkflowPage", "WorkflowDetail", "WorkflowBody", "Saved", "Version",
+           "Link", "ConfigChange", "NodeChange", "Comparison",
            "RunRequest", "RunAccepted", "RunObject", "RunRecord", "RunPage", "QueueState", "RunPatch", "Cancelled",
            "Hook", "NodeTest", "NodeTestResult", "ValidateBody", "Validation", "Deleted", "Paused", "HookAccepted",
            "TriggerBody", "TriggerPatch", "TriggerObject", "TriggerDeleted"]
@@ -67,6 +68,48 @@ class Version(BaseModel):
     message: str | None
     tag: str | None
     content_hash: str
+
+
+class Link(BaseModel):
+    """A link added or removed, named by its endpoints as they are in the version that has it."""
+
+    id: str = Field(description="its edge id in that version (the other version may use the id for another link)")
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+
+class ConfigChange(BaseModel):
+    key: str
+    old: Any = Field(description='the old value, or "<missing>"')
+    new: Any = Field(description='the new value, or "<missing>"')
+
+
+class NodeChange(BaseModel):
+    node_id: str
+    config: list[ConfigChange]
+    type: tuple[str, str] | None = Field(description="old block type, new block type")
+    settings: tuple[dict[str, Any], dict[str, Any]] | None
+    pinned: tuple[Any, Any] | None
+
+
+class Comparison(BaseModel):
+    """What changed from version ``a`` to version ``b`` (also what ``nodeloom diff --json`` prints). Links
+    are matched by their endpoints: an id reused for another link is a removal plus an addition."""
+
+    workflow_id: str
+    a: int
+    b: int
+    summary: str = Field(description='one line, e.g. "2 nodes changed, 1 link removed", or "no change"')
+    nodes_added: list[str]
+    nodes_removed: list[str]
+    nodes_changed: list[NodeChange]
+    nodes_moved: list[str] = Field(description="nodes whose position or label changed")
+    edges_added: list[Link]
+    edges_removed: list[Link]
+    properties: dict[str, tuple[Any, Any]] = Field(description="name, description, tags, max_concurrency: "
+                                                               "[old, new]")
 
 
 class Deleted(BaseModel):

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..folders import home as data_home
 from ..folders import templates_dir
 from .db import Database, open_database
-from .diff import ConfigChange, NodeChange, WorkflowDiff, diff_workflows
+from .diff import ConfigChange, Link, NodeChange, WorkflowDiff, diff_workflows
 from ..errors import NotFound
 from .events import EventRepo
 from .hooks import HookRepo
@@ -36,7 +36,7 @@ from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo",
            "TriggerRepo", "TriggerInfo", "SeenFile", "TRIGGER_KINDS",
            "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
-           "WorkflowDiff", "NodeChange", "ConfigChange", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
+           "WorkflowDiff", "NodeChange", "ConfigChange", "Link", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
            "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS", "CLUSTER_EXECUTOR",
            "CLUSTER_NETWORK"]
 

@@ -1,18 +1,21 @@
 """The difference between two workflow documents, as typed data the GUI can draw.
 
-Nodes are matched by id and edges by id. A node is *changed* when what it computes changed (type, config,
-settings, pins) and *moved* when only its layout changed (position, label). An edge whose endpoints changed
-under the same id counts as removed and added.
+Nodes are matched by id. A node is *changed* when what it computes changed (type, config, settings, pins) and
+*moved* when only its layout changed (position, label). Links are matched by their endpoints (source,
+source_port, target, target_port), never by their ids: an edge id reused for another link is the old link
+removed plus the new one added, each carried with its own endpoints, and a link whose id changed on the same
+endpoints is no change.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..model import Edge, Node, Workflow
 
-__all__ = ["ConfigChange", "NodeChange", "WorkflowDiff", "diff_workflows"]
+__all__ = ["ConfigChange", "Link", "NodeChange", "WorkflowDiff", "diff_workflows"]
 
 _MISSING = "<missing>"
 
@@ -34,13 +37,36 @@ class NodeChange:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link added or removed, as it was in the version that has it: its id there and its endpoints."""
+
+    id: str
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+    @classmethod
+    def of(cls, e: Edge) -> "Link":
+        return cls(e.id, e.source, e.source_port, e.target, e.target_port)
+
+    @property
+    def ends(self) -> tuple[str, str, str, str]:
+        return self.source, self.source_port, self.target, self.target_port
+
+
+def _count(n: int, what: str, verb: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''} {verb}"
+
+
+@dataclass(frozen=True)
 class WorkflowDiff:
     nodes_added: tuple[str, ...] = ()
     nodes_removed: tuple[str, ...] = ()
     nodes_changed: tuple[NodeChange, ...] = ()
     nodes_moved: tuple[str, ...] = ()
-    edges_added: tuple[str, ...] = ()
-    edges_removed: tuple[str, ...] = ()
+    edges_added: tuple[Link, ...] = ()
+    edges_removed: tuple[Link, ...] = ()
     properties: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # name, description, tags, …
 
     @property
@@ -48,8 +74,22 @@ class WorkflowDiff:
         return not any((self.nodes_added, self.nodes_removed, self.nodes_changed, self.nodes_moved,
                         self.edges_added, self.edges_removed, self.properties))
 
+    def summary(self) -> str:
+        """One line: "2 nodes changed, 1 link removed", or "no change"."""
+        parts = [_count(len(items), what, verb) for items, what, verb in (
+            (self.nodes_added, "node", "added"), (self.nodes_removed, "node", "removed"),
+            (self.nodes_changed, "node", "changed"), (self.nodes_moved, "node", "moved"),
+            (self.edges_added, "link", "added"), (self.edges_removed, "link", "removed")) if items]
+        if self.properties:
+            parts.append(", ".join(self.properties) + " changed")
+        return ", ".join(parts) or "no change"
+
     def to_json(self) -> dict:
         return asdict(self)
+
+    def report(self, workflow_id: str, a: int, b: int) -> dict:
+        """The one JSON answer of a comparison, for ``nodeloom diff --json`` and the HTTP compare alike."""
+        return {"workflow_id": workflow_id, "a": a, "b": b, "summary": self.summary(), **self.to_json()}
 
 
 def _config_changes(old: dict, new: dict) -> tuple[ConfigChange, ...]:
@@ -70,13 +110,22 @@ def _node_change(a: Node, b: Node) -> NodeChange | None:
     return change if (change.config or change.type or change.settings or change.pinned is not None) else None
 
 
-def _ends(e: Edge) -> tuple:
-    return e.source, e.source_port, e.target, e.target_port
+def _links_only_in(edges: list[Edge], other: list[Edge]) -> tuple[Link, ...]:
+    """The links of ``edges`` whose endpoints ``other`` has not (counted, should a document join two ports
+    twice), in document order."""
+    left = Counter(Link.of(e).ends for e in other)
+    out = []
+    for e in edges:
+        link = Link.of(e)
+        if left[link.ends]:
+            left[link.ends] -= 1
+        else:
+            out.append(link)
+    return tuple(out)
 
 
 def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
     na, nb = {n.id: n for n in a.nodes}, {n.id: n for n in b.nodes}
-    ea, eb = {e.id: e for e in a.edges}, {e.id: e for e in b.edges}
     changed, moved = [], []
     for nid in (n for n in nb if n in na):
         change = _node_change(na[nid], nb[nid])
@@ -84,8 +133,6 @@ def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
             changed.append(change)
         if tuple(na[nid].position) != tuple(nb[nid].position) or na[nid].label != nb[nid].label:
             moved.append(nid)
-    edges_removed = [i for i in ea if i not in eb or _ends(ea[i]) != _ends(eb[i])]
-    edges_added = [i for i in eb if i not in ea or _ends(ea[i]) != _ends(eb[i])]
     props = {k: (getattr(a, k), getattr(b, k)) for k in ("name", "description", "tags", "max_concurrency")
              if getattr(a, k) != getattr(b, k)}
     return WorkflowDiff(
@@ -93,7 +140,7 @@ def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
         nodes_removed=tuple(n for n in na if n not in nb),
         nodes_changed=tuple(changed),
         nodes_moved=tuple(moved),
-        edges_added=tuple(edges_added),
-        edges_removed=tuple(edges_removed),
+        edges_added=_links_only_in(b.edges, a.edges),
+        edges_removed=_links_only_in(a.edges, b.edges),
         properties=props,
     )

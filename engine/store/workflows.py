@@ -222,6 +222,21 @@ class WorkflowRepo:
     def diff(self, workflow_id: str, a: int, b: int) -> WorkflowDiff:
         return diff_workflows(self.document(workflow_id, a), self.document(workflow_id, b))
 
+    def change_summaries(self, workflow_id: str, numbers) -> dict[int, str]:
+        """For each version number, one line on what it changed against the version before it ("created" for
+        the first): read in one query, each document parsed once."""
+        numbers = sorted(set(numbers))
+        wanted = set(numbers) | {n - 1 for n in numbers if n > 1}
+        with self.db.read() as s:
+            self._row(s, workflow_id, include_deleted=True)
+            texts = dict(s.execute(select(VersionRow.number, VersionRow.document).where(
+                VersionRow.workflow_id == workflow_id, VersionRow.number.in_(wanted))).all())
+        missing = sorted(wanted - texts.keys())
+        if missing:
+            raise NotFound(f"workflow {workflow_id!r} has no version {missing[0]}")
+        docs = {n: parse_document(text) for n, text in texts.items()}
+        return {n: diff_workflows(docs[n - 1], docs[n]).summary() if n > 1 else "created" for n in numbers}
+
     def rollback(self, workflow_id: str, number: int, message: str | None = None) -> SaveResult:
         """A new version equal to version ``number`` (always new, so the rollback itself is in the history)."""
         old = self.document(workflow_id, number)
