@@ -19,7 +19,7 @@ def test_a_workflow_with_field_expressions_opens_shows_and_runs_in_the_editor(wi
         window.inspector.show_node(tab.doc, tab.undo_stack, nid)
         assert window.inspector.node_id == nid
     window.inspector.show_node(tab.doc, tab.undo_stack, "resize")
-    width = window.inspector.findChild(QLineEdit, "expr_width")
+    width = window.inspector.findChild(QLineEdit, "field.width")
     assert width.text() == "{{ nodes.size.value }}"
     width.setText("{{ nodes.size.value * 2 }}")
     width.editingFinished.emit()
@@ -53,7 +53,7 @@ def test_references_are_drawn_as_dashed_links_that_follow_the_expression(window)
     ref = scene.ref_items[("key", "value", "pick")]
     assert ref.pen().style() == Qt.PenStyle.DashLine and not ref.path().isEmpty()
     window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setText("{{ nodes.base.value }}")
     field.editingFinished.emit()
     assert set(scene.ref_items) == {("base", "value", "pick")}
@@ -82,17 +82,17 @@ def test_the_fixed_expression_switch_turns_a_field_into_an_expression_and_back(w
     inspector.show_node(tab.doc, tab.undo_stack, "resize")
     inspector.findChild(QToolButton, "exprSwitch_width").click()
     assert tab.doc.nodes["resize"].config["width"] == {"$expr": "{{ 100 }}"}  # the same value, as an expression
-    field = inspector.findChild(QLineEdit, "expr_width")
+    field = inspector.findChild(QLineEdit, "field.width")
     assert field.text() == "{{ 100 }}" and inspector.findChild(QToolButton, "exprSwitch_width").isChecked()
     field.setText("{{ nodes.size.value }}")
     field.editingFinished.emit()
     assert set(tab.scene.ref_items) == {("size", "value", "resize")}
     inspector.findChild(QToolButton, "exprSwitch_width").click()  # back to Fixed: not a literal, so the default
     assert "width" not in tab.doc.nodes["resize"].config and tab.scene.ref_items == {}
-    assert inspector.findChild(QLineEdit, "expr_width") is None
+    assert inspector.findChild(QLineEdit, "field.width") is None
     tab.undo_stack.undo()
     assert tab.doc.nodes["resize"].config["width"] == {"$expr": "{{ nodes.size.value }}"}
-    assert inspector.findChild(QLineEdit, "expr_width").text() == "{{ nodes.size.value }}"
+    assert inspector.findChild(QLineEdit, "field.width").text() == "{{ nodes.size.value }}"
     tab.undo_stack.undo()
     tab.undo_stack.undo()
     assert tab.doc.nodes["resize"].config["width"] == 100
@@ -119,21 +119,21 @@ def test_an_expression_field_shows_the_value_it_would_resolve_to_from_the_last_r
     window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
     label = window.inspector.findChild(QLabel, "exprValue_path")
     assert label.text() == "= 'b'"
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setText("{{ nodes.key.value + nodes.key.value }}")
     field.editingFinished.emit()
     assert window.inspector.findChild(QLabel, "exprValue_path").text() == "= 'bb'"
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setText("{{ nodes.base.value }}")  # an object where the field wants text: said before any run
     field.editingFinished.emit()
     shown = window.inspector.findChild(QLabel, "exprValue_path").text()
     assert shown.startswith("⚠ object (2 keys) — but the field cannot take it: ") and "string" in shown
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setText("{{ 7 }}")  # a number becomes its text, as in a run; the block's own check still applies
     field.editingFinished.emit()
     assert window.inspector.findChild(QLabel, "exprValue_path").text() == (
         "⚠ 7 — but the field cannot take it: invalid path '7' at position 0")
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setText("{{ nodes.key.value * 10**9 }}")  # refused by the preview's budget, not computed
     field.editingFinished.emit()
     assert window.inspector.findChild(QLabel, "exprValue_path").text().startswith("⚠")
@@ -178,7 +178,7 @@ def test_typing_nodes_dot_in_an_expression_field_offers_the_upstream_nodes_then_
     tab = window.workflows.open(window.store.workflows.create(wf).id)
     window.show()
     window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setFocus()
     completer = field.findChild(QObject_completer())
 
@@ -203,7 +203,7 @@ def test_typing_nodes_dot_in_an_expression_field_offers_the_upstream_nodes_then_
     assert tab.undo_stack.count() == 1  # choosing from the list did not store the half-typed text
     assert set(tab.scene.ref_items) == {("key", "value", "pick")}
 
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setText("{{ ")
     field.setCursorPosition(3)
     completer = field.findChild(QObject_completer())
@@ -221,7 +221,7 @@ def test_typing_nodes_dot_in_an_expression_field_offers_the_upstream_nodes_then_
 
     on_loop(window, go)
     window.inspector.show_node(tab.doc, tab.undo_stack, "pick")
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setText("")
     completer = field.findChild(QObject_completer())
     qtbot.keyClicks(field, "{{ nodes.base.value.")
@@ -294,7 +294,7 @@ def test_dragging_a_value_from_the_preview_tree_onto_a_field_makes_it_read_that_
     assert _drag(tree, w1, width.lineEdit())  # onto a fixed number field: it becomes the reference
     assert tab.doc.nodes["resize"].config["width"] == {"$expr": "{{ nodes.sizes.value.w[1] }}"}
     assert set(tab.scene.ref_items) == {("sizes", "value", "resize")}
-    field = inspector.findChild(QLineEdit, "expr_width")
+    field = inspector.findChild(QLineEdit, "field.width")
     assert field.text() == "{{ nodes.sizes.value.w[1] }}"
     assert inspector.findChild(QLabel_(), "exprValue_width").text() == "= 40"
     field.setText("{{ nodes.sizes.value.w[1] }} + ")

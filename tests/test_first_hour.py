@@ -282,11 +282,11 @@ def test_a_number_a_spin_box_had_to_clamp_says_so(window):
     tab = window.workflows.new()
     t = tab.add_block("transform")
     window.inspector.show_node(tab.doc, tab.undo_stack, t)
-    attempts = window.inspector.fields["settings.Attempts"]
+    attempts = window.inspector.fields["settings.attempts"]
     attempts.lineEdit().selectAll()
     QTest.keyClicks(attempts.lineEdit(), "500")  # Qt alone would refuse the last 0 without a word
     QTest.keyClick(attempts, Qt.Key.Key_Return)
-    note = window.inspector.problems["settings.Attempts"]
+    note = window.inspector.problems["settings.attempts"]
     assert not note.isHidden() and "500" in note.text() and "100" in note.text()
     assert tab.doc.nodes[t].settings.retry.max_attempts == 100
 

@@ -157,7 +157,7 @@ def test_chapter_5_make_a_field_read_another_nodes_value(window, qtbot):
     tab.scene.clearSelection()
     tab.scene.node_items[pick].setSelected(True)
     window.inspector.findChild(QToolButton, "exprSwitch_path").click()  # ƒx: the field becomes an expression
-    field = window.inspector.findChild(QLineEdit, "expr_path")
+    field = window.inspector.findChild(QLineEdit, "field.path")
     field.setFocus()
     field.selectAll()
     qtbot.keyClicks(field, "{{ nodes.")  # completion offers the nodes the field may read

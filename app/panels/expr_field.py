@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 from pydantic import ValidationError
 from shiboken6 import isValid
@@ -82,7 +83,7 @@ def _switch(inspector, name: str, on: bool) -> None:
     from ..document.commands import UpdateNode
 
     node = inspector.doc.nodes.get(inspector.node_id) if inspector.doc else None
-    config = switched(node.config, name, on, inspector._defaults.get(name)) if node is not None else None
+    config = switched(node.config, name, on, inspector.values().get(name)) if node is not None else None
     if config is not None:
         inspector.pending.pop((id(inspector.doc), inspector.node_id, name), None)
         inspector.stack.push(UpdateNode(inspector.doc, inspector.node_id,
@@ -100,6 +101,7 @@ def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
     row.setContentsMargins(0, 0, 0, 0)
     row.addWidget(widget, 1)
     switch = QToolButton(objectName=f"exprSwitch_{name}", text="ƒx", checkable=True)
+    switch.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, not through the switches
     switch.setChecked(is_expr(value))
     switch.setToolTip("Expression: compute this field from other nodes' values ({{ nodes.<node>.<port> }}, "
                       "in.<port>, run.inputs.<name>, loop.*). Off: a fixed value.")
@@ -198,13 +200,13 @@ def show_preview(inspector, label: QLabel, source: str, name: str | None = None)
 
 def expression_field(inspector, name: str, value: dict) -> QWidget:
     text = value[EXPR] if isinstance(value.get(EXPR), str) else ""
-    edit = ExprLineEdit(text, objectName=f"expr_{name}")
+    edit = ExprLineEdit(text, objectName=f"field.{name}")
     edit.setPlaceholderText("text with {{ nodes.<node>.<port> }} placeholders")
     attach_completer(inspector, edit)
     shown = QLabel(objectName=f"exprValue_{name}", wordWrap=True)
     show_preview(inspector, shown, text, name)
     shown.setStyleSheet("color: #8b949e;")
-    box = QWidget()
+    box = QWidget(objectName=f"exprField_{name}")
     column = QVBoxLayout(box)
     column.setContentsMargins(0, 0, 0, 0)
     column.addWidget(edit)

@@ -84,7 +84,7 @@ class _Drops(QObject):
             return
         current = node.config.get(self.name)
         text = at = None
-        if isinstance(widget, QLineEdit) and widget.objectName() == f"expr_{self.name}":
+        if isinstance(widget, QLineEdit) and widget.objectName() == f"field.{self.name}":
             text, at = widget.text(), widget.cursorPositionAt(pos)
         inspector._set_config(self.name, drop_value(current, parts, text, at))
 

@@ -1,11 +1,37 @@
-"""What the inspector's form reads from a block's config JSON schema: a field's resolved property (a $ref
-followed, an Optional's non-null branch), and a validation message as a sentence."""
+"""What the inspector's form reads from a block's config: a field's resolved property in the JSON schema (a $ref
+followed, an Optional's non-null branch), the config as a run reads it, and a validation message as a
+sentence."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["resolve", "sentence"]
+from pydantic import ValidationError
+
+from engine.expr.fields import find_exprs
+
+__all__ = ["resolve", "sentence", "as_run_reads"]
+
+
+def as_run_reads(cls, config: dict) -> dict[str, Any]:
+    """Each field of ``cls.Config`` as a run reads it from the stored ``config``: the validated value — a key
+    left out reads the field's default, as ``cls.Config.model_validate(config)`` says — and a field holding an
+    expression, the expression as stored. A config that does not validate (a required field nobody filled in
+    yet, a value from a file the Config refuses): each field's stored value, else its default; a required
+    field with neither is left out."""
+    exprs = {path[0] for path, _ in find_exprs(config)}
+    fixed = {k: v for k, v in config.items() if k not in exprs}
+    try:
+        values = cls.Config.model_validate(fixed).model_dump(mode="json")
+    except ValidationError:
+        values = {}
+        for name, info in cls.Config.model_fields.items():
+            if name in fixed:
+                values[name] = fixed[name]
+            elif not info.is_required():
+                values[name] = info.get_default(call_default_factory=True)
+    return {**values, **{k: config[k] for k in exprs}}
 
 
 def sentence(message: str) -> str:

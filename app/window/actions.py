@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 
 __all__ = ["ACTIONS", "TOOLBAR", "build_actions", "keys", "shortcut_clashes"]
 
@@ -23,6 +24,19 @@ Slot = Callable[[object], object]
 def _tab(fn: Callable) -> Slot:
     """A slot acting on the current tab (nothing when the welcome page is shown)."""
     return lambda w: (tab := w.current_tab()) is not None and fn(tab)
+
+
+def _select_all(window) -> None:
+    """Select all: the text of the focused text field (an inspector field, a search box), else every node on the
+    canvas. (A focused text field takes the Ctrl+A key itself; this is for the menu item.)"""
+    focused = QApplication.focusWidget()
+    if isinstance(focused, QComboBox) and focused.isEditable():
+        focused = focused.lineEdit()
+    if isinstance(focused, (QLineEdit, QAbstractSpinBox, QPlainTextEdit, QTextEdit)) and focused.window() is window:
+        focused.selectAll()
+    elif (tab := window.current_tab()) is not None:
+        for item in tab.scene.node_items.values():
+            item.setSelected(True)
 
 
 ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
@@ -44,8 +58,7 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Edit", "&Paste", "actionPaste", (S.Paste,), _tab(lambda t: t.paste())),
     ("&Edit", "&Duplicate", "actionDuplicate", ("Ctrl+D",), _tab(lambda t: t.duplicate())),
     ("&Edit", "&Delete", "actionDelete", (S.Delete, "Backspace"), _tab(lambda t: t.delete_selection())),
-    ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,),
-     _tab(lambda t: [i.setSelected(True) for i in t.scene.node_items.values()])),
+    ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,), lambda w: _select_all(w)),
     ("&Edit", None, "", (), None),
     ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),
     ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),
