@@ -28,6 +28,8 @@ def _click_node(view: QGraphicsView, item) -> None:
 def test_the_window_walked_by_its_stable_names_only(window, qtbot):
     wf = Flow("Named").node("c", "constant", value=2).node("t", "transform", expression="data * 10") \
         .node("o", "output", name="out").edge("c.value", "t.data", "e1").edge("t.result", "o.value", "e2").build()
+    for i, node in enumerate(wf.nodes):
+        node.position = (i * 260.0, 0.0)
     wid = window.store.workflows.create(wf).id
     window.workflows.open(wid)
 

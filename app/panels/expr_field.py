@@ -17,6 +17,7 @@ from engine.runs import NOT_READ, in_memory
 from engine.errors import ExpressionError
 from engine.expr.budget import Budget
 from engine.expr.fields import EXPR, compile_template, find_exprs, is_expr
+from engine.graph.refs import takes_expressions
 
 from .expr_complete import ExprLineEdit, attach_completer
 from .ref_drop import accept_refs
@@ -91,9 +92,10 @@ def _switch(inspector, name: str, on: bool) -> None:
 
 
 def with_switch(inspector, name: str, widget: QWidget, value, cls) -> QWidget:
-    """The field with its Fixed / Expression switch (ƒx) beside it (code fields have none),
-    taking references dropped on it from the preview's JSON tree."""
-    if cls is not None and name in getattr(cls, "code_fields", ()):
+    """The field with its Fixed / Expression switch (ƒx) beside it, taking references dropped on it from the
+    preview's JSON tree. Code fields have no switch and refuse drops; neither has a block whose fields cannot
+    hold expressions (an input, an output, a loop's ends: SPEC §5a)."""
+    if cls is not None and (name in getattr(cls, "code_fields", ()) or not takes_expressions(cls)):
         accept_refs(inspector, name, widget, cls)
         return widget
     box = QWidget()

@@ -20,8 +20,8 @@ MARK = "QLineEdit { border: 2px solid #d9534f; }"
 
 def _spec(node) -> tuple:
     c = node.config
-    return (c.get("name"), c.get("type", "any"), bool(c.get("required")), json.dumps(c.get("default")),
-            c.get("description") or "")
+    return (c.get("name"), str(c.get("type", "any")), bool(c.get("required")),
+            json.dumps(c.get("default"), default=str), str(c.get("description") or ""))
 
 
 class InputsBar(QGroupBox):
@@ -61,8 +61,9 @@ class InputsBar(QGroupBox):
     def _wanted(self) -> dict[str, tuple]:
         found = {}
         for node in self.tab.doc.nodes.values():
-            if node.type == "input" and node.config.get("name"):
-                found[node.config["name"]] = _spec(node)
+            name = node.config.get("name") if node.type == "input" else None
+            if name and isinstance(name, str):  # (a name that is not text is the validator's to report)
+                found[name] = _spec(node)
         return found
 
     def _rebuild(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QMimeData, QObject
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from engine.expr.fields import EXPR, is_expr, ref_text
+from engine.graph.refs import takes_expressions
 
 __all__ = ["MIME", "ref_mime", "parts_of", "accept_refs", "drop_value"]
 
@@ -90,8 +91,10 @@ class _Drops(QObject):
 
 
 def accept_refs(inspector, name: str, widget: QWidget, cls) -> None:
-    """``widget`` (and everything in it) takes dropped references for field ``name``; code fields refuse them."""
-    drops = _Drops(inspector, name, widget, cls is not None and name in getattr(cls, "code_fields", ()))
+    """``widget`` (and everything in it) takes dropped references for field ``name``; code fields, and the fields
+    of a block that cannot hold expressions, refuse them."""
+    refused = cls is not None and (name in getattr(cls, "code_fields", ()) or not takes_expressions(cls))
+    drops = _Drops(inspector, name, widget, refused)
     for w in (widget, *widget.findChildren(QWidget)):
         w.setAcceptDrops(True)
         w.installEventFilter(drops)

@@ -23,7 +23,7 @@ from ..model import Edge
 if TYPE_CHECKING:  # pragma: no cover
     from .validate import Analysis
 
-__all__ = ["NodeExprs", "node_exprs", "static_config", "add_reference_edges", "check_reference_scopes", "REF"]
+__all__ = ["NodeExprs", "node_exprs", "takes_expressions", "static_config", "add_reference_edges", "check_reference_scopes", "REF"]
 
 REF = "$"  # hidden ports' names start with it (no block port can: port names are identifiers)
 
@@ -67,12 +67,18 @@ def _where(path: tuple) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
+def takes_expressions(cls: type[Block]) -> bool:
+    """Whether a block's config fields may hold expressions: not a loop's ends, an input or an output (their
+    fields shape the run itself)."""
+    return not (cls.role in ("foreach", "collect") or cls.type in ("input", "output"))
+
+
 def node_exprs(node_id: str, cls: type[Block], config: dict, issues: list[Issue]) -> NodeExprs | None:
     """The node's compiled field templates, or None when it has none (problems go to ``issues``)."""
     found = list(find_exprs(config))
     if not found:
         return None
-    if cls.role in ("foreach", "collect") or cls.type in ("input", "output"):
+    if not takes_expressions(cls):
         issues.append(Issue("invalid_expression", f"a {cls.type}'s config cannot hold expressions (its fields "
                             "shape the run itself)", node_id))
         return None
