@@ -83,6 +83,7 @@ class ClosingController:
             button = box.standardButton(clicked) if clicked is not None else Button.Cancel
             self.box = None
             box.deleteLater()
+            self.w.activateWindow()  # the keys go back to the window (without a window manager too)
             if button in (Button.Save, Button.SaveAll):
                 then("saved" if self._save(tabs) else "cancel")
             elif button == Button.Discard:

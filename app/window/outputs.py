@@ -11,6 +11,7 @@ import networkx as nx
 
 from engine.runs import NOT_READ, in_memory, read_value
 
+from ..canvas.live import clear
 from .editor_tab import EditorTab
 
 __all__ = ["OutputsController", "label_of"]
@@ -61,10 +62,7 @@ class OutputsController:
         gone = ({node_id} | nx.descendants(graph, node_id)) if node_id in graph else {node_id}
         for nid in gone:
             self.last.pop((id(tab), nid), None)
-            item = tab.scene.node_items.get(nid)
-            if item is not None and (item.status is not None or item.thumbnail is not None):
-                item.set_status(None)
-                item.set_thumbnail(None)
+        clear(tab.scene, gone, thumbnails=True)
         shown = self.previewed.get(id(tab))
         if shown is not None and shown[0] in gone and tab is self.w.current_tab():
             self.previewed.pop(id(tab), None)
