@@ -133,7 +133,7 @@ class ContextMenus:
                 f"{cls.describe()['title']} cannot go on this link: it does not take {out_type} or give {in_type}", 8000)
             return None
         stack = tab.undo_stack
-        stack.beginMacro(f"Insert {block_type}")
+        stack.beginMacro(f"Insert {cls.display_title()}")
         stack.push(RemoveItems(doc, [], [edge_id]))
         stack.push(AddNode(doc, node))
         stack.push(Connect(doc, Edge(id=new_id("e", doc.edges), source=edge.source, source_port=edge.source_port,
