@@ -48,6 +48,7 @@ def test_a_nodes_header_shows_its_blocks_title_and_its_id_is_in_the_tooltip(wind
     item.set_status("failed", duration_ms=3.0, error="ValueError: radius too large")
     assert nid in item.toolTip() and "radius too large" in item.toolTip()
     assert label_of(tab.doc, nid) == "Image Blur"  # the run log and the preview call it what the canvas does
+    assert window.inspector.fields["label"].placeholderText() == "Image Blur"  # what an empty label shows
     tab.undo_stack.push(UpdateNode(tab.doc, nid, "Rename", label="Soften"))
     assert item.title == "Soften" and label_of(tab.doc, nid) == "Soften"  # a label, when given, wins
     assert nid in item.toolTip()

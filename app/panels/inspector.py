@@ -8,6 +8,7 @@ number a spin box had to bring into its range says so.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -113,11 +114,11 @@ class Inspector(QScrollArea):
         self._exprs = {n for n, v in node.config.items() if is_expr(v)}  # fields that are expressions now
         body = QWidget()
         outer = QVBoxLayout(body)
-        title = QLabel(f"<b>{node.label or node.id}</b> · {node.type}" + (f"<br><small>{cls.describe()['description'].replace('``', '')}</small>" if cls else ""))
+        title = QLabel(f"<b>{html.escape(doc.title_of(node_id))}</b> · {node.id} ({node.type})" + (f"<br><small>{cls.describe()['description'].replace('``', '')}</small>" if cls else ""))
         title.setWordWrap(True)
         outer.addWidget(title)
         general = QFormLayout()
-        label = QLineEdit(node.label or "", placeholderText=node.id)
+        label = QLineEdit(node.label or "", placeholderText=doc.default_title(node_id))  # (what shows without one)
         label.editingFinished.connect(lambda: self._set_label(label.text()))
         label.setToolTip(f"node id: {node.id}")
         self.fields["label"] = label
