@@ -95,6 +95,8 @@ def test_an_input_nodes_title_follows_its_name_as_it_is_edited(window):
     assert tab.doc.nodes[nid].config["name"] == "photo"
     assert item.title == "Input: photo"
     assert label_of(tab.doc, nid) == "Input: photo"
+    assert "Input: photo" in window.inspector.heading.text()  # the inspector names it as the canvas does
+    assert window.inspector.fields["label"].placeholderText() == "Input: photo"
     window.actionUndo.trigger()
     assert item.title == f"Input: {nid}"
 
@@ -195,3 +197,41 @@ def test_insert_a_node_offers_only_blocks_that_fit_both_ends_and_places_it_clear
     assert not any(placed.intersects(tab.scene.node_items[n].sceneBoundingRect()) for n in ("load", "blur"))
     assert not tab.view.mapFromScene(placed).boundingRect().intersects(minimap.rect())
     assert window.actionUndo.text().replace("&", "") == "Undo Insert Image Grayscale"
+
+
+def test_a_drag_that_begins_as_a_double_click_moves_the_node_its_links_and_the_document(window):
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from .editor_helpers import header_point
+
+    tab = window.workflows.new()
+    tab.view.resetTransform()
+    a = tab.add_block("constant", tab.view.mapToScene(QPoint(80, 80)))
+    b = tab.add_block("transform", tab.view.mapToScene(QPoint(420, 80)))
+    from app.document.commands import Connect
+    from engine.model import Edge
+
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=a, source_port="value", target=b, target_port="data")))
+    viewport = tab.view.viewport()
+    at = header_point(tab, b)
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    # a second press soon after the click is a double-click for Qt; the pointer then moves with the button held
+    item = tab.scene.node_items[b]
+    before = item.pos()
+
+    def send(kind, point, button, buttons):
+        QApplication.sendEvent(viewport, QMouseEvent(kind, QPointF(point), viewport.mapToGlobal(QPointF(point)), button,
+                                                     buttons, Qt.KeyboardModifier.NoModifier))
+
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    send(QEvent.Type.MouseButtonDblClick, at, left, left)
+    for i in range(1, 7):
+        send(QEvent.Type.MouseMove, at + QPoint(10 * i, 20 * i), none, left)
+    send(QEvent.Type.MouseButtonRelease, at + QPoint(60, 120), left, none)
+    assert item.pos() != before  # it moved on the screen…
+    assert tuple(tab.doc.nodes[b].position) == (item.x(), item.y())  # …and in the document
+    end = tab.scene.edge_items["e1"].path().elementAt(tab.scene.edge_items["e1"].path().elementCount() - 1)
+    assert (end.x, end.y) == (item.port_scene_pos("in", "data").x(), item.port_scene_pos("in", "data").y())
+    assert window.actionUndo.text().replace("&", "") == "Undo Move"

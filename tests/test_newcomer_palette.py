@@ -73,6 +73,12 @@ def test_ctrl_v_of_text_that_holds_no_nodes_says_so(window, qtbot):
     QTest.keyClick(tab.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert len(tab.doc.nodes) == 2 and nid in tab.doc.nodes  # real nodes still paste
     assert "no Nodeloom nodes" not in window.statusBar().currentMessage()
+    from .builder import Flow
+
+    exported = Flow("two").node("a", "constant", value=1).node("b", "transform", expression="data")
+    QGuiApplication.clipboard().setText(exported.edge("a.value", "b.data").build().model_dump_json())
+    QTest.keyClick(tab.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # a workflow's JSON pastes too
+    assert len(tab.doc.nodes) == 4 and len(tab.doc.edges) == 1
 
 
 def _toolbar_button(window, word: str) -> QToolButton:

@@ -274,6 +274,11 @@ class WorkflowScene(QGraphicsScene):
         super().mousePressEvent(event)
         self._press_positions = {nid: tuple(self.doc.nodes[nid].position) for nid in self.selected_node_ids()}
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        """A press soon after a click comes as a double-click, and may begin a drag like any press."""
+        super().mouseDoubleClickEvent(event)
+        self._press_positions = {nid: tuple(self.doc.nodes[nid].position) for nid in self.selected_node_ids()}
+
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)  # moves the selected items; their links follow
         for nid in self._press_positions:
