@@ -49,7 +49,7 @@ def test_imported_python_code_asks_once_before_it_runs(window, tmp_path):
         runner.run(window.aclose())
     log = window.run_panel.text()
     assert "not run: its Python code was not approved" in log
-    assert "  p: thinking hard" in log  # the code's prints are in the run log
+    assert "  Python: thinking hard" in log  # (named as on the canvas) the code's prints are in the run log
 
 
 def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window):

@@ -281,7 +281,7 @@ def test_dragging_a_value_from_the_preview_tree_onto_a_field_makes_it_read_that_
     tab.scene.node_items["resize"].setSelected(True)  # it has not run: the tree offers what it may read
     assert tree.node_id == "resize" and "not run yet" in window.preview_panel.info.text()
     heads = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
-    assert heads == ["↑ sizes"]  # (img has not run: nothing of it to offer)
+    assert heads == ["↑ Constant"]  # called what the canvas calls it (img has not run: nothing of it to offer)
     value = tree.topLevelItem(0).child(0)
     under = {value.child(i).text(0): value.child(i) for i in range(value.childCount())}
     w1 = under["w"].child(1)

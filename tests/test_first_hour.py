@@ -151,12 +151,13 @@ def test_export_duplicate_delete_and_restore_from_the_trash(window, tmp_path):
     assert not window.store.workflows.list(deleted=True).items
 
 
-def test_undo_and_redo_keep_their_text_so_toolbar_buttons_do_not_move(window):
+def test_undo_and_redo_toolbar_buttons_keep_their_text_so_they_do_not_move(window):
     tab = window.workflows.new()
     tab.add_block("transform")
-    assert (window.actionUndo.text(), window.actionUndo.toolTip()) == ("&Undo", "Undo Add transform")
+    assert (window.toolbarUndo.text(), window.toolbarUndo.toolTip()) == ("Undo", "Undo Add Transform")
+    assert window.actionUndo.text() == "&Undo Add Transform"  # the Edit menu names it
     window.actionUndo.trigger()
-    assert (window.actionRedo.text(), window.actionRedo.toolTip()) == ("&Redo", "Redo Add transform")
+    assert (window.toolbarRedo.text(), window.toolbarRedo.toolTip()) == ("Redo", "Redo Add Transform")
 
 
 def test_settings_apply_as_they_are_made_and_the_data_folder_waits_for_a_restart(window, tmp_path):

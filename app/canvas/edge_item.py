@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
-from ..look import DIFF_COLORS, NODE_WIDTH, port_color
+from ..look import DIFF_COLORS, port_color
 
 __all__ = ["EdgeItem", "cubic", "cubic_xy"]
 
@@ -81,7 +81,7 @@ class EdgeItem(QGraphicsPathItem):
         source, sy, target, ty = self.ends
         a, b = source.pos(), target.pos()
         self._shape = None  # stroked when hit-testing asks for it, not on every move
-        self.setPath(cubic_xy(a.x() + NODE_WIDTH, a.y() + sy, b.x(), b.y() + ty))
+        self.setPath(cubic_xy(a.x() + source.width, a.y() + sy, b.x(), b.y() + ty))
 
     def _restyle(self) -> None:
         """One pen from the link's state: selected, else its diff state, else lit by a run, else its type."""

@@ -126,7 +126,7 @@ class LiveRun:
         elif isinstance(ev, NodeRetrying):
             item = self.scene.node_items.get(ev.node_id)
             if item is not None:
-                item.setToolTip(f"attempt {ev.attempt} failed: {ev.error}; retrying")
+                item.set_note(f"attempt {ev.attempt} failed: {ev.error}; retrying")
         elif isinstance(ev, NodeFinished):
             self._show(ev.node_id, ev.status, duration_ms=ev.duration_ms, error=ev.error)
             if ev.status in ("succeeded", "cached"):

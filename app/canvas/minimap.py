@@ -1,5 +1,7 @@
 """The minimap: the whole graph in a corner of the canvas, with the visible area marked; click or drag in it to
-go there.
+go there. Its own small button (in its corner nearest the canvas's middle) opens a menu that moves it to another
+corner or hides it; it says so by ``placeChosen`` and ``hideRequested`` (the window remembers the choice for
+every tab and the next session, and View ▸ Show minimap brings it back).
 
 It is not a widget of its own: an overlapping child widget made every canvas frame under it a second paint
 (measured: half the cost of a drag frame). The view draws it last, in viewport coordinates
@@ -9,22 +11,32 @@ scene rendered once changes have settled (not on every frame); the pixmap is opa
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QActionGroup, QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QMenu
 
-from ..look import HEADER, NODE_WIDTH, STATUS_COLORS
+from ..look import HEADER, STATUS_COLORS
 
-__all__ = ["Minimap"]
+__all__ = ["Minimap", "PLACES"]
 
-MARGIN = 8  # from the viewport's bottom-right corner
+MARGIN = 8  # from the viewport's corner
+BUTTON = 16  # the side of its menu button
+#: the corners it may sit in: (setting, menu text, action objectName)
+PLACES = (("top-left", "Top left", "minimapTopLeft"), ("top-right", "Top right", "minimapTopRight"),
+          ("bottom-left", "Bottom left", "minimapBottomLeft"), ("bottom-right", "Bottom right", "minimapBottomRight"))
 _FRAME_PEN = {False: QPen(QColor("#ffd866"), 0), True: QPen(QColor("#b07d00"), 0)}  # dark, light canvas
 
 
 class Minimap(QObject):
+    placeChosen = Signal(str)   # a corner picked from its menu ("top-left", …)
+    hideRequested = Signal()    # "Hide minimap" picked from its menu
+
     def __init__(self, view):
         super().__init__(view)
         self.setObjectName("minimap")
         self.view = view
+        self.place = "bottom-right"
+        self.menu: QMenu | None = None  # its menu, while open
         self._size = (200, 130)
         self.pixmap = QPixmap()
         self._composed: QPixmap | None = None   # the pixmap with the visible area's frame on it
@@ -48,8 +60,32 @@ class Minimap(QObject):
     def rect(self) -> QRect:
         """Where it is drawn, in viewport coordinates."""
         vp = self.view.viewport().rect()
-        return QRect(vp.right() - self.width() - MARGIN + 1, vp.bottom() - self.height() - MARGIN + 1,
-                     self.width(), self.height())
+        sx, sy = self.side()
+        x = vp.right() - self.width() - MARGIN + 1 if sx > 0 else vp.left() + MARGIN
+        y = vp.bottom() - self.height() - MARGIN + 1 if sy > 0 else vp.top() + MARGIN
+        return QRect(x, y, self.width(), self.height())
+
+    def side(self) -> tuple[int, int]:
+        """Which way its corner lies from the middle: (-1 left or 1 right, -1 top or 1 bottom)."""
+        vertical, horizontal = self.place.split("-")
+        return (1 if horizontal == "right" else -1), (1 if vertical == "bottom" else -1)
+
+    def button_rect(self) -> QRect:
+        """Its menu button, in viewport coordinates: in its corner nearest the middle of the canvas."""
+        box = self.rect()
+        sx, sy = self.side()
+        x = box.left() + 3 if sx > 0 else box.right() - BUTTON - 2
+        y = box.top() + 3 if sy > 0 else box.bottom() - BUTTON - 2
+        return QRect(x, y, BUTTON, BUTTON)
+
+    def set_place(self, place: str) -> None:
+        """Move it to a corner ("top-left", "top-right", "bottom-left", "bottom-right"; anything else: the
+        bottom right)."""
+        place = place if place in {p[0] for p in PLACES} else "bottom-right"
+        if place != self.place:
+            self.view.viewport().update(self.rect())
+            self.place = place
+            self.view.viewport().update(self.rect())
 
     def geometry(self) -> QRect:
         """Where it is, in the view's coordinates (like a child widget's geometry)."""
@@ -99,7 +135,7 @@ class Minimap(QObject):
             painter.drawPath(edge.path())
         body = QColor(250, 250, 252) if light else QColor(58, 61, 67)
         for item in scene.node_items.values():
-            box = QRectF(item.pos().x(), item.pos().y(), NODE_WIDTH, item.boundingRect().height() - 2)
+            box = QRectF(item.pos().x(), item.pos().y(), item.width, item.boundingRect().height() - 2)
             outline = STATUS_COLORS.get(item.status) if item.status else None
             if item.isSelected():
                 outline = QColor("#ffd866")
@@ -122,7 +158,8 @@ class Minimap(QObject):
         self._set_shown(on and scene is not None and len(scene.node_items) > 0)
 
     def corner(self) -> tuple[float, float]:
-        """The room it takes in the viewport's corner (width, height, with its margin); none when hidden."""
+        """The room it takes in its corner of the viewport (width, height, with its margin; which corner:
+        :meth:`side`); none when hidden."""
         if not self._shown:
             return 0.0, 0.0
         return self.width() + 2.0 * MARGIN, self.height() + 2.0 * MARGIN
@@ -148,6 +185,42 @@ class Minimap(QObject):
                 p.drawRect(frame)
                 p.end()
         painter.drawPixmap(self.rect().topLeft(), self._composed)
+        self._draw_button(painter)
+
+    def _draw_button(self, painter: QPainter) -> None:
+        """Its menu button: a small dark square with three dots."""
+        button = QRectF(self.button_rect())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(255, 255, 255, 120), 1))
+        painter.setBrush(QColor(20, 20, 24, 190))
+        painter.drawRoundedRect(button.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("white"))
+        c = button.center()
+        for dx in (-4.0, 0.0, 4.0):
+            painter.drawEllipse(QPointF(c.x() + dx, c.y()), 1.3, 1.3)
+
+    def open_menu(self, global_pos: QPoint) -> QMenu:
+        """Its menu: the four corners (the current one checked) and Hide."""
+        menu = QMenu(self.view)
+        menu.setObjectName("minimapMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        group = QActionGroup(menu)
+        for place, text, name in PLACES:
+            action = menu.addAction(text)
+            action.setObjectName(name)
+            action.setCheckable(True)
+            action.setChecked(place == self.place)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, p=place: self.placeChosen.emit(p))
+        menu.addSeparator()
+        hide = menu.addAction("Hide minimap")
+        hide.setObjectName("minimapHide")
+        hide.setToolTip("View ▸ Show minimap brings it back")
+        hide.triggered.connect(lambda _=False: self.hideRequested.emit())
+        self.menu = menu
+        menu.popup(global_pos)
+        return menu
 
     def _frame(self) -> QRect | None:
         """The visible area's outline in the minimap's own coordinates."""

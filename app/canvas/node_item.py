@@ -1,6 +1,11 @@
-"""A node on the canvas: header in its category colour with the category's icon, typed ports painted as
-coloured dots, and its run status as a badge whose shape says it as well as its colour (a tick, a cross, a
-bang, a bar...), so it reads without telling green from red.
+"""A node on the canvas: header in its category colour with the category's icon and the node's title (its label,
+else its block's title: the scene says which), typed ports painted as coloured dots, and its run status as a
+badge whose shape says it as well as its colour (a tick, a cross, a bang, a bar...), so it reads without
+telling green from red. The node's id is in its tooltip, with its error when it has one.
+
+A node is NODE_WIDTH wide, or wider (up to MAX_NODE_WIDTH) when its title needs it: the header keeps room for
+the title beside the widest status text, so a status appearing never cuts the title. Links and ports use
+``item.width``.
 
 Ports are painted, not child items, and found by position (:meth:`NodeItem.port_at`); the item is cached
 as a device-coordinate pixmap and drawn as a plain block when zoomed far out.
@@ -9,14 +14,16 @@ as a device-coordinate pixmap and drawn as a plain block when zoomed far out.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from ..look.icons import pixmap as icon_pixmap
 from ..look import (DIFF_COLORS, HEADER, NODE_WIDTH, PORT_RADIUS, ROW, STATUS_COLORS, THUMB, category_color,
                     port_color)
 
-__all__ = ["NodeItem"]
+__all__ = ["NodeItem", "MAX_NODE_WIDTH", "node_width"]
+
+MAX_NODE_WIDTH = NODE_WIDTH + 50  # (templates put nodes 260 apart: a widest node still leaves a gap)
 
 _TITLE_FONT = QFont()
 _TITLE_FONT.setBold(True)
@@ -29,6 +36,41 @@ _CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 _BODY = {False: (QColor(55, 58, 64), QColor(96, 100, 108), QColor(222, 222, 222)),
          True: (QColor(252, 252, 253), QColor(160, 164, 172), QColor(45, 45, 45))}
 _WHITE = QColor("white")
+_TITLE_LEFT = 28      # after the category icon
+_PIN_ROOM = 16        # the pin marker before the title
+_STATUS_RIGHT = 28    # a status text ends this far from the right edge (the badge is beyond it)
+_TITLE_GAP = 6        # between the title and the status text
+#: the widest a status text gets (durations of 10 s and more are shown in seconds)
+_STATUS_TEXTS = ("9999 ms", "99.9 s", "queued", "cached", "skipped", "cancelled", "invalid")
+_WIDTHS: dict[tuple[str, bool], float] = {}
+_metrics: dict[str, QFontMetricsF] = {}
+
+
+def _advance(font_name: str, text: str) -> float:
+    metrics = _metrics.get(font_name)
+    if metrics is None:
+        metrics = _metrics[font_name] = QFontMetricsF(_TITLE_FONT if font_name == "title" else _PORT_FONT)
+    return metrics.horizontalAdvance(text)
+
+
+def node_width(title: str, pinned: bool = False) -> float:
+    """How wide a node with this title is drawn: room for the title and the widest status text beside it."""
+    key = (title, pinned)
+    width = _WIDTHS.get(key)
+    if width is None:
+        if len(_WIDTHS) > 4096:
+            _WIDTHS.clear()
+        status = max(_advance("port", t) for t in _STATUS_TEXTS)
+        need = _TITLE_LEFT + (_PIN_ROOM if pinned else 0) + _advance("title", title) + _TITLE_GAP + status + _STATUS_RIGHT
+        width = _WIDTHS[key] = float(min(MAX_NODE_WIDTH, max(NODE_WIDTH, -(-need // 10) * 10)))
+    return width
+
+
+def duration_text(ms: float) -> str:
+    """A node's run time as its badge shows it: "812 ms", "4031 ms", "12.5 s", "340 s"."""
+    if ms < 9999.5:
+        return f"{ms:.0f} ms"
+    return f"{ms / 1000:.1f} s" if ms < 99950 else f"{ms / 1000:.0f} s"
 
 
 def _badge(painter: QPainter, status: str, center: QPointF) -> None:
@@ -83,11 +125,16 @@ class NodeItem(QGraphicsItem):
     thumbnail = None                # a small QPixmap of the node's image output
     pinned = False
     light = False                   # drawn for the light canvas (the scene says)
+    width: float = NODE_WIDTH       # wider when its title needs it (node_width)
+    note: str | None = None         # a passing remark for the tooltip (a retry)
 
     def __init__(self, node_id: str, title: str, category: str, inputs: list, outputs: list, light: bool = False):
         super().__init__()
         self.node_id = node_id
         self.title = title
+        width = node_width(title)
+        if width != NODE_WIDTH:
+            self.width = width
         self.category = category
         self.color = category_color(category)
         self.inputs = inputs        # list of Port
@@ -100,6 +147,7 @@ class NodeItem(QGraphicsItem):
         self.setCacheMode(_CACHE)
         self.setZValue(1)
         self.setData(0, node_id)  # SPEC §8: automation and accessibility tools find a node by its id
+        self._tip()
 
     def _index(self) -> None:
         ports = {("in", p.name): (i, p.type) for i, p in enumerate(self.inputs)}
@@ -112,10 +160,30 @@ class NodeItem(QGraphicsItem):
 
     def set_ports(self, title: str, inputs: list, outputs: list) -> None:
         self.prepareGeometryChange()
+        retitled = title != self.title
         self.title, self.inputs, self.outputs = title, inputs, outputs
         self._index()
         self._height = self._body_height() + (THUMB + 6 if self.thumbnail is not None else 0)
+        if retitled:
+            self._resize()
+            self._tip()
         self.update()
+
+    def _resize(self) -> None:
+        """The width its title (and pin marker) need; the scene re-routes its links after a change."""
+        width = node_width(self.title, self.pinned)
+        if width != self.width:
+            self.prepareGeometryChange()
+            self.width = width
+
+    def _tip(self) -> None:
+        """The tooltip: the title (it may be cut short on the node), the id, and the error or a remark."""
+        extra = self.error or self.note
+        self.setToolTip(f"{self.title}\nid: {self.node_id}" + (f"\n{extra}" if extra else ""))
+
+    def set_note(self, note: str | None) -> None:
+        self.note = note
+        self._tip()
 
     # -- live runs ---------------------------------------------------------------------------------------
 
@@ -123,7 +191,8 @@ class NodeItem(QGraphicsItem):
                    progress: float | None = None) -> None:
         self.status, self.duration_ms, self.error, self.progress = status, duration_ms, error, progress
         self.setData(1, status)  # SPEC §8: the status on screen, for automation and accessibility tools
-        self.setToolTip(error or "")
+        self.note = None
+        self._tip()
         self._changed()
 
     def _changed(self) -> None:
@@ -144,8 +213,10 @@ class NodeItem(QGraphicsItem):
         self._changed()
 
     def set_pinned(self, pinned: bool) -> None:
-        self.pinned = pinned
-        self._changed()
+        if pinned != self.pinned:
+            self.pinned = pinned
+            self._resize()
+            self._changed()
 
     def set_light(self, light: bool) -> None:
         if light != self.light:
@@ -157,11 +228,11 @@ class NodeItem(QGraphicsItem):
         self._changed()
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-PORT_RADIUS - 1, -1, NODE_WIDTH + 2 * PORT_RADIUS + 2, self._height + 2)
+        return QRectF(-PORT_RADIUS - 1, -1, self.width + 2 * PORT_RADIUS + 2, self._height + 2)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
-        path.addRect(QRectF(-PORT_RADIUS, 0, NODE_WIDTH + 2 * PORT_RADIUS, self._height))
+        path.addRect(QRectF(-PORT_RADIUS, 0, self.width + 2 * PORT_RADIUS, self._height))
         return path
 
     # -- ports -------------------------------------------------------------------------------------------
@@ -169,26 +240,42 @@ class NodeItem(QGraphicsItem):
     def _port_y(self, index: int) -> float:
         return HEADER + ROW * index + ROW / 2 + 2
 
+    def _status_text(self) -> str | None:
+        """What the header says beside the badge: the duration of a finished run, else the status word."""
+        if self.status is None or self.status == "running":
+            return None
+        if self.duration_ms is not None and self.status in ("succeeded", "failed"):
+            return duration_text(self.duration_ms)
+        return self.status
+
+    def _status_room(self) -> float:
+        """How much of the header's right the status takes (badge and text, with the gap before them)."""
+        if self.status is None:
+            return 8.0
+        text = self._status_text()
+        return _STATUS_RIGHT + _TITLE_GAP + (_advance("port", text) if text else 0.0)
+
     def _paint_run_state(self, painter: QPainter) -> None:
         """A status badge at the right of the header with the duration (or status) beside it; a progress ring
         while running."""
         if self.status is None:
             return
-        right = QRectF(NODE_WIDTH - 92, 0, 64, HEADER)
+        w = self.width
         if self.status == "running":
-            ring = QRectF(NODE_WIDTH - 24, 5, 16, 16)
+            ring = QRectF(w - 24, 5, 16, 16)
             painter.setPen(QPen(QColor(255, 255, 255, 70), 3))
             painter.drawEllipse(ring)
             painter.setPen(QPen(QColor("white"), 3))
             span = int(360 * 16 * (self.progress if self.progress is not None else 0.25))
             painter.drawArc(ring, 90 * 16, -span)
             return
-        text = f"{self.duration_ms:.0f} ms" if self.duration_ms is not None and self.status in ("succeeded", "failed") \
-            else self.status
-        _badge(painter, self.status, QPointF(NODE_WIDTH - 16, HEADER / 2))
+        text = self._status_text()
+        _badge(painter, self.status, QPointF(w - 16, HEADER / 2))
         painter.setPen(_WHITE)
         painter.setFont(_PORT_FONT)
-        painter.drawText(right, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
+        room = _advance("port", text) + 2
+        painter.drawText(QRectF(w - _STATUS_RIGHT - room, 0, room, HEADER),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
 
     def port_dy(self, kind: str, name: str) -> float:
         """How far below the node's top the port is."""
@@ -197,7 +284,7 @@ class NodeItem(QGraphicsItem):
 
     def port_scene_pos(self, kind: str, name: str) -> QPointF:
         # node items are never rotated or scaled
-        return QPointF(self.x() + (0 if kind == "in" else NODE_WIDTH), self.y() + self.port_dy(kind, name))
+        return QPointF(self.x() + (0 if kind == "in" else self.width), self.y() + self.port_dy(kind, name))
 
     def port_type(self, kind: str, name: str) -> str:
         found = self._ports.get((kind, name))
@@ -205,7 +292,7 @@ class NodeItem(QGraphicsItem):
 
     def port_at(self, local: QPointF, slack: float = 9.0) -> tuple[str, str] | None:
         """("in" | "out", port name) under ``local`` (item coordinates), if any."""
-        for kind, ports, x in (("in", self.inputs, 0.0), ("out", self.outputs, float(NODE_WIDTH))):
+        for kind, ports, x in (("in", self.inputs, 0.0), ("out", self.outputs, float(self.width))):
             for i, p in enumerate(ports):
                 if abs(local.x() - x) <= slack and abs(local.y() - self._port_y(i)) <= ROW / 2:
                     return kind, p.name
@@ -215,7 +302,8 @@ class NodeItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        body = QRectF(0, 0, NODE_WIDTH, self._height)
+        width = self.width
+        body = QRectF(0, 0, width, self._height)
         selected = self.isSelected()
         outline = DIFF_COLORS.get(self.diff_state) if self.diff_state else None
         if lod < 0.35:  # zoomed far out: a block is all one can see, in its run status colour if it has one
@@ -236,21 +324,21 @@ class NodeItem(QGraphicsItem):
                                                                     body_color.blue(), 120)))
         painter.drawRoundedRect(body, 6, 6)
         header = QPainterPath()
-        header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER), 6, 6)
+        header.addRoundedRect(QRectF(0, 0, width, HEADER), 6, 6)
         painter.fillPath(header, self.color)
         glyph = icon_pixmap(f"category-{self.category}", 32, "#ffffff")
         painter.drawPixmap(QRectF(7, (HEADER - 15) / 2, 15, 15), glyph, QRectF(glyph.rect()))
         painter.setPen(_WHITE)
         painter.setFont(_TITLE_FONT)
-        left = 28
+        left = _TITLE_LEFT
         if self.pinned:  # a drawn pin marker: no font is needed for it
             painter.setBrush(QColor("#ffd866"))
             painter.setPen(QPen(QColor(30, 30, 30), 1))
             painter.drawEllipse(QPointF(left + 5, HEADER / 2 - 2), 4.5, 4.5)
             painter.drawLine(QPointF(left + 5, HEADER / 2 + 2), QPointF(left + 5, HEADER / 2 + 8))
             painter.setPen(_WHITE)
-            left += 16
-        title_width = NODE_WIDTH - left - (76 if self.status else 8)
+            left += _PIN_ROOM
+        title_width = width - left - self._status_room()
         painter.drawText(QRectF(left, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, int(title_width)))
         self._paint_run_state(painter)
@@ -258,20 +346,20 @@ class NodeItem(QGraphicsItem):
         if self.thumbnail is not None:
             thumb = self.thumbnail
             top = self._body_height()
-            w = min(NODE_WIDTH - 12, thumb.width())
-            painter.drawPixmap(QRectF((NODE_WIDTH - w) / 2, top, w, THUMB), thumb, QRectF(thumb.rect()))
+            w = min(width - 12, thumb.width())
+            painter.drawPixmap(QRectF((width - w) / 2, top, w, THUMB), thumb, QRectF(thumb.rect()))
         for kind, ports in (("in", self.inputs), ("out", self.outputs)):
             for i, p in enumerate(ports):
                 y = self._port_y(i)
-                x = 0 if kind == "in" else NODE_WIDTH
+                x = 0 if kind == "in" else width
                 painter.setPen(QPen(QColor(15, 15, 15), 1))
                 painter.setBrush(port_color(p.type) if p.required or kind == "out" else port_color(p.type).darker(150))
                 painter.drawEllipse(QPointF(x, y), PORT_RADIUS, PORT_RADIUS)
                 if lod < 0.5:
                     continue  # names are unreadable this small
                 painter.setPen(text_color)
-                text_rect = QRectF(10, y - ROW / 2, NODE_WIDTH / 2 - 12, ROW) if kind == "in" else \
-                    QRectF(NODE_WIDTH / 2, y - ROW / 2, NODE_WIDTH / 2 - 10, ROW)
+                text_rect = QRectF(10, y - ROW / 2, width / 2 - 12, ROW) if kind == "in" else \
+                    QRectF(width / 2, y - ROW / 2, width / 2 - 10, ROW)
                 align = (Qt.AlignmentFlag.AlignLeft if kind == "in" else Qt.AlignmentFlag.AlignRight) | \
                     Qt.AlignmentFlag.AlignVCenter
                 painter.drawText(text_rect, align, p.name)

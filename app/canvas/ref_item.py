@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsPathItem
 from engine.errors import ExpressionError
 from engine.expr.fields import compile_template, find_exprs
 
-from ..look import HEADER, NODE_WIDTH
+from ..look import HEADER
 from .edge_item import cubic_xy
 
 __all__ = ["RefItem", "references"]
@@ -56,4 +56,5 @@ class RefItem(QGraphicsPathItem):
         self.setVisible(True)
         a, b = source_item.pos(), target_item.pos()
         port = self.key[1]
-        self.setPath(cubic_xy(a.x() + NODE_WIDTH, a.y() + source_item.port_dy("out", port), b.x(), b.y() + HEADER / 2))
+        self.setPath(cubic_xy(a.x() + source_item.width, a.y() + source_item.port_dy("out", port), b.x(),
+                             b.y() + HEADER / 2))

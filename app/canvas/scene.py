@@ -124,14 +124,13 @@ class WorkflowScene(QGraphicsScene):
                 (d.nodeChanged, self._node_changed), (d.edgeAdded, self._add_edge), (d.edgeRemoved, self._remove_edge))
 
     def _title(self, nid: str) -> str:
-        node = self.doc.nodes[nid]
-        return node.label or node.id
+        return self.doc.title_of(nid)
 
     def _add_node(self, nid: str, ports: tuple[list, list] | None = None) -> None:
         node = self.doc.nodes[nid]
         cls = self.doc.block(nid)
         inputs, outputs = ports if ports is not None else (self.doc.inputs(nid), self.doc.outputs(nid, False))
-        item = NodeItem(nid, node.label or nid, cls.category if cls else "unknown", inputs, outputs, self.light)
+        item = NodeItem(nid, self._title(nid), cls.category if cls else "unknown", inputs, outputs, self.light)
         item.setPos(*node.position)
         if node.pinned is not None:
             item.set_pinned(True)
@@ -161,6 +160,9 @@ class WorkflowScene(QGraphicsScene):
         for eid in self._adjacent.get(nid, ()):
             self._route(eid)
         self._sync_refs(nid)
+        for (source, _port, reader), ref in self.ref_items.items():  # (its width may have changed)
+            if source == nid:
+                ref.route(item, self.node_items.get(reader))
 
     def _sync_refs(self, nid: str) -> None:
         """The dashed lines into ``nid``: one for each node output its field expressions read."""
@@ -286,6 +288,11 @@ class WorkflowScene(QGraphicsScene):
 
     def mousePressEvent(self, event) -> None:
         super().mousePressEvent(event)
+        self._press_positions = {nid: tuple(self.doc.nodes[nid].position) for nid in self.selected_node_ids()}
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        """A press soon after a click comes as a double-click, and may begin a drag like any press."""
+        super().mouseDoubleClickEvent(event)
         self._press_positions = {nid: tuple(self.doc.nodes[nid].position) for nid in self.selected_node_ids()}
 
     def mouseMoveEvent(self, event) -> None:

@@ -121,13 +121,14 @@ class CanvasView(QGraphicsView):
         rect = rect.adjusted(-40, -40, 40, 40)
         vp = self.viewport().rect()
         mw, mh = self.minimap.corner()
-        # the graph fits the viewport without the minimap's corner: beside it or above it, whichever is larger
+        sx, sy = self.minimap.side()
+        # the graph fits the viewport without the minimap's corner: beside it or above/below it, whichever is larger
         above = min(vp.width() / rect.width(), max(vp.height() - mh, 1) / rect.height())
         beside = min(max(vp.width() - mw, 1) / rect.width(), vp.height() / rect.height())
         zoom = min(max(above, beside), 1.5)
         self.resetTransform()
         self.scale(zoom, zoom)
-        shift = QPointF(0, mh / 2) if above >= beside else QPointF(mw / 2, 0)
+        shift = QPointF(0, sy * mh / 2) if above >= beside else QPointF(sx * mw / 2, 0)
         self.centerOn(rect.center() + shift / zoom)
 
     # -- mouse: interactions first, then the default (select, move, rubber band) ----------------------------
@@ -135,6 +136,9 @@ class CanvasView(QGraphicsView):
     def mousePressEvent(self, event) -> None:
         pos = self.mapToScene(event.position().toPoint())
         if event.button() == Qt.MouseButton.LeftButton and self.minimap.contains(event.position().toPoint()):
+            if self.minimap.button_rect().contains(event.position().toPoint()):
+                self.minimap.open_menu(self.viewport().mapToGlobal(self.minimap.button_rect().bottomLeft()))
+                return
             self.interaction = MinimapInteraction(self.minimap, event.position())
             return
         if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton and self._space):

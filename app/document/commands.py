@@ -14,12 +14,19 @@ from engine.model import Edge, Node
 
 from .model import EditorDocument
 
-__all__ = ["AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems", "SetProperties", "ReplaceContent"]
+__all__ = ["block_title", "AddNode", "RemoveItems", "MoveNodes", "Connect", "UpdateNode", "AddItems", "SetProperties",
+           "ReplaceContent"]
+
+
+def block_title(doc: EditorDocument, block_type: str) -> str:
+    """A block's name for people, for a command's text ("Add Image Blur"); its type when it is unknown."""
+    cls = doc.registry.get(block_type)
+    return cls.display_title() if cls is not None else block_type
 
 
 class AddNode(QUndoCommand):
     def __init__(self, doc: EditorDocument, node: Node):
-        super().__init__(f"Add {node.type}")
+        super().__init__(f"Add {block_title(doc, node.type)}")
         self.doc, self.node = doc, node
 
     def redo(self) -> None:

@@ -22,6 +22,7 @@ from engine.types import can_feed
 __all__ = ["EditorDocument", "new_id"]
 
 _STATIC_PORTS: dict = {}
+_NAMED = ("input", "output")  # blocks whose config ``name`` names the node
 
 
 def new_id(prefix: str, taken) -> str:
@@ -70,6 +71,23 @@ class EditorDocument(QObject):
 
     def block(self, node_id: str):
         return self.registry.get(self.nodes[node_id].type)
+
+    def title_of(self, node_id: str) -> str:
+        """What the editor calls a node (its header on the canvas, the run log, the preview): its label; else an
+        input or output by its name ("Input: photo"); else its block's title ("Image Blur"); its id when its
+        block is unknown."""
+        node = self.nodes[node_id]
+        return node.label or self.default_title(node_id)
+
+    def default_title(self, node_id: str) -> str:
+        """What the editor calls a node that has no label (see :meth:`title_of`)."""
+        node = self.nodes[node_id]
+        cls = self.registry.get(node.type)
+        if cls is None:
+            return node_id
+        title = cls.display_title()
+        name = node.config.get("name") if node.type in _NAMED else None
+        return f"{title}: {name}" if isinstance(name, str) and name else title
 
     def config_model(self, node_id: str):
         if node_id in self._configs:

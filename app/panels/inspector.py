@@ -21,6 +21,7 @@ Stable names (objectName) of the editors, for tests and automation:
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -96,11 +97,12 @@ class Inspector(QScrollArea):
         self._exprs = {n for n, v in node.config.items() if is_expr(v)}  # fields that are expressions now
         body = QWidget()
         outer = QVBoxLayout(body)
-        title = QLabel(f"<b>{node.label or node.id}</b> · {node.type}" + (f"<br><small>{cls.describe()['description'].replace('``', '')}</small>" if cls else ""))
-        title.setWordWrap(True)
-        outer.addWidget(title)
+        about = f"<br><small>{cls.describe()['description'].replace('``', '')}</small>" if cls else ""
+        self._heading = lambda: f"<b>{html.escape(doc.title_of(node_id))}</b> · {node_id} ({node.type}){about}"
+        self.heading = QLabel(self._heading(), wordWrap=True)  # named as the canvas names it, kept in step
+        outer.addWidget(self.heading)
         general = QFormLayout()
-        label = QLineEdit(placeholderText=node.id)
+        label = QLineEdit(placeholderText=doc.default_title(node_id))  # (what shows without one)
         label.editingFinished.connect(lambda: self._set_label(label.text()))
         label.setToolTip(f"node id: {node.id}")
         self._register("label", label, lambda v: label.setText(v or ""))
@@ -173,6 +175,8 @@ class Inspector(QScrollArea):
         node = self.doc.nodes[node_id]
         if any(is_expr(node.config.get(n)) != (n in self._exprs) for n in self._config_keys):
             return self.show_node(self.doc, self.stack, node_id)  # a field switched kind: its editor changes
+        self.heading.setText(self._heading())
+        self.fields["label"].setPlaceholderText(self.doc.default_title(node_id))
         values = self.values()
         for name, show in self._show.items():
             key = (id(self.doc), node_id, name)

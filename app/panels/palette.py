@@ -1,13 +1,15 @@
-"""The block palette: search box and categories; drag a block onto the canvas, or double-click it."""
+"""The block palette: search box and categories; drag a block onto the canvas, or double-click it. The search
+looks through titles, types, descriptions and keywords (as the add-block popup's does) and says when nothing
+matches."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QMimeData, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ..look.icons import icon
 from ..look import BLOCK_MIME, category_color
-from .popup import plain
+from .popup import NO_MATCH, matches, plain, search_text
 
 __all__ = ["Palette"]
 
@@ -34,11 +36,16 @@ class Palette(QWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QTreeWidget.DragDropMode.DragOnly)
+        self.no_match = QLabel(NO_MATCH, objectName="paletteNoMatch", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.no_match.setEnabled(False)  # drawn in the disabled text colour: a remark, not a block
+        self.no_match.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.tree)
         self.items: dict[str, QTreeWidgetItem] = {}
+        self._search: dict[str, str] = {}  # block type → the text its search looks through
         categories: dict[str, QTreeWidgetItem] = {}
         for block in registry:
             d = block.describe()
@@ -51,6 +58,7 @@ class Palette(QWidget):
             item.setData(0, Qt.ItemDataRole.UserRole, block.type)
             item.setToolTip(0, f"{d['title']} ({block.type})\n{plain(d['description'])}")
             self.items[block.type] = item
+            self._search[block.type] = search_text(d)
         for problem in registry.problems:
             bad = QTreeWidgetItem(self.tree, [f"⚠ {problem.source}"])
             bad.setToolTip(0, problem.message)
@@ -65,14 +73,16 @@ class Palette(QWidget):
             self.blockActivated.emit(kind)
 
     def _filter(self, text: str) -> None:
-        """Blocks whose title or type holds the text; a category with none of them hides too."""
-        text = text.strip().lower()
+        """Blocks that match every word typed; a category with none of them hides too."""
+        shown = 0
         for kind, item in self.items.items():
-            item.setHidden(bool(text) and text not in kind and text not in item.text(0).lower())
+            item.setHidden(not matches(self._search[kind], text))
+            shown += not item.isHidden()
         for i in range(self.tree.topLevelItemCount()):
             cat = self.tree.topLevelItem(i)
             if cat.childCount():
                 cat.setHidden(all(cat.child(j).isHidden() for j in range(cat.childCount())))
+        self.no_match.setVisible(shown == 0)
 
     def mime_for(self, block_type: str) -> QMimeData:
         """What dragging that block out of the palette carries."""

@@ -1,19 +1,37 @@
 """The searchable "add block" popup (Tab, double-click or right-click on the canvas): the palette's titles,
-with the category beside them; the search matches the title and the block's type."""
+with the category beside them. The search matches what the palette's does (:func:`search_text`): the title,
+the type, the category, the description and the block's keywords; every word typed must match. When nothing
+matches, it says so.
+
+Inserting a node into a link opens it with only the blocks that fit the link (``only``)."""
 
 from __future__ import annotations
 
 import re
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-__all__ = ["AddBlockPopup", "plain"]
+__all__ = ["AddBlockPopup", "NO_MATCH", "matches", "plain", "search_text"]
+
+NO_MATCH = "No blocks match"
+_SEARCH = Qt.ItemDataRole.UserRole + 1
 
 
 def plain(text: str) -> str:
     """A block's description as readable text: no ``code`` or *emphasis* markers."""
     return re.sub(r"\*\*?([^*]+)\*\*?", r"\1", text.replace("``", "").replace("`", ""))
+
+
+def search_text(description: dict) -> str:
+    """What a search looks through for a block (from its ``describe()``), in lower case."""
+    d = description
+    return " ".join([d["title"], d["type"], d["category"], plain(d["description"]), *d.get("keywords", ())]).lower()
+
+
+def matches(haystack: str, query: str) -> bool:
+    """Every word of ``query`` is found in ``haystack`` (an empty query matches everything)."""
+    return all(word in haystack for word in query.lower().split())
 
 
 class AddBlockPopup(QWidget):
@@ -24,30 +42,38 @@ class AddBlockPopup(QWidget):
         self.setObjectName("addBlockPopup")
         self.search = QLineEdit(placeholderText="Add block…")
         self.list = QListWidget()
+        self.no_match = QLabel(NO_MATCH, objectName="popupNoMatch", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.no_match.setEnabled(False)  # drawn in the disabled text colour: a remark, not an entry
+        self.no_match.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.search)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.list)
         for block in registry:
             d = block.describe()
             item = QListWidgetItem(f"{d['title']}   ·  {block.category}")
             item.setData(Qt.ItemDataRole.UserRole, block.type)
-            item.setData(Qt.ItemDataRole.UserRole + 1, f"{d['title']} {block.type} {block.category}".lower())
+            item.setData(_SEARCH, search_text(d))
             item.setToolTip(plain(d["description"]))
             self.list.addItem(item)
         self.scene_pos = QPointF()
         self.on_chosen = None
+        self.only: set[str] | None = None
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._choose_current)
         self.list.itemActivated.connect(self._choose)
         self.resize(260, 320)
 
-    def show_at(self, global_pos, scene_pos: QPointF, on_chosen=None) -> None:
+    def show_at(self, global_pos, scene_pos: QPointF, on_chosen=None, only: set[str] | None = None) -> None:
         """Open at ``global_pos``; the block chosen is added at ``scene_pos`` (``chosen``), or given to
-        ``on_chosen(type, scene_pos)`` instead (inserting into a link)."""
+        ``on_chosen(type, scene_pos)`` instead (inserting into a link). ``only``: the block types offered
+        (all when None)."""
         self.scene_pos = scene_pos
         self.on_chosen = on_chosen
+        self.only = only
         self.search.clear()
+        self._filter("")
         self.move(global_pos)
         self.show()
         self.search.setFocus()
@@ -56,16 +82,19 @@ class AddBlockPopup(QWidget):
         first = None
         for i in range(self.list.count()):
             item = self.list.item(i)
-            hidden = text.strip().lower() not in item.data(Qt.ItemDataRole.UserRole + 1)
+            hidden = (self.only is not None and item.data(Qt.ItemDataRole.UserRole) not in self.only) \
+                or not matches(item.data(_SEARCH), text)
             item.setHidden(hidden)
             if not hidden and first is None:
                 first = item
-        if first is not None:
-            self.list.setCurrentItem(first)
+        self.list.setCurrentItem(first)
+        self.no_match.setText("No block fits this link" if self.only is not None and not self.only else NO_MATCH)
+        self.no_match.setVisible(first is None)
 
     def _choose_current(self) -> None:
-        if self.list.currentItem() is not None:
-            self._choose(self.list.currentItem())
+        item = self.list.currentItem()
+        if item is not None and not item.isHidden():
+            self._choose(item)
 
     def _choose(self, item: QListWidgetItem) -> None:
         self.hide()

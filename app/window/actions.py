@@ -78,9 +78,9 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Help", "Open &plugins folder", "actionOpenPlugins", (), lambda w: w.help.open_plugins()),
     ("&Help", "&About Nodeloom", "actionAbout", (), lambda w: w.help.about()),
 ]
-TOOLBAR = ("actionNew", "actionSave", "actionUndo", "actionRedo", "actionRun", "actionEnqueue", "actionStop")
-ICON_OF = {"actionNew": "new", "actionSave": "save", "actionUndo": "undo", "actionRedo": "redo", "actionRun": "run",
-           "actionEnqueue": "queue", "actionStop": "stop"}
+TOOLBAR = ("actionNew", "actionSave", "toolbarUndo", "toolbarRedo", "actionRun", "actionEnqueue", "actionStop")
+ICON_OF = {"actionNew": "new", "actionSave": "save", "toolbarUndo": "undo", "toolbarRedo": "redo", "actionRun": "run",
+           "actionEnqueue": "queue", "actionStop": "stop", "actionUndo": "undo", "actionRedo": "redo"}
 
 
 def keys(*specs) -> list[QKeySequence]:
@@ -118,18 +118,26 @@ def build_actions(window) -> None:
     edit = menus["&Edit"]
     first = edit.actions()[0]
     group = window.undo_group
-    for name, text, create, said, shortcuts in (
-            ("actionUndo", "&Undo", group.createUndoAction, group.undoTextChanged, (S.Undo,)),
-            ("actionRedo", "&Redo", group.createRedoAction, group.redoTextChanged, (S.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))):
-        action = create(window, text)
-        action.setObjectName(name)
-        # a fixed text, so toolbar buttons do not move as the command changes; what it undoes is in the tooltip
-        said.connect(lambda command, a=action, t=text: (a.setText(t), a.setToolTip(
-            f"{t.replace('&', '')} {command}" if command else t.replace("&", ""))))
+    for word, create, can, said, shortcuts in (
+            ("Undo", group.createUndoAction, group.canUndoChanged, group.undoTextChanged, (S.Undo,)),
+            ("Redo", group.createRedoAction, group.canRedoChanged, group.redoTextChanged,
+             (S.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))):
+        # the menu entry names what it undoes ("&Undo Move 2 nodes": Qt keeps the text in step)
+        action = create(window, f"&{word}")
+        action.setObjectName(f"action{word}")
         action.setShortcuts(keys(*shortcuts))
         edit.insertAction(first, action)
         window.addAction(action)
-        setattr(window, name, action)
+        setattr(window, action.objectName(), action)
+        # the toolbar's button is an action of its own with a fixed short word, so the buttons after it do not
+        # move with every edit; its tooltip names the command
+        button = QAction(word, window)
+        button.setObjectName(f"toolbar{word}")
+        button.setEnabled(action.isEnabled())
+        button.triggered.connect(action.trigger)
+        can.connect(button.setEnabled)
+        said.connect(lambda command, b=button, w=word: b.setToolTip(f"{w} {command}" if command else w))
+        setattr(window, button.objectName(), button)
     edit.insertSeparator(first)
     view = menus["&View"]
     themes = view.addMenu("&Theme")
@@ -161,10 +169,10 @@ def build_actions(window) -> None:
     toolbar.setObjectName("mainToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)  # the text beside the icon
     colors = {"actionRun": "#3fb950", "actionStop": "#f85149"}
+    for name, kind in ICON_OF.items():
+        getattr(window, name).setIcon(icon(kind, colors.get(name)))
     for name in TOOLBAR:
-        action = getattr(window, name)
-        action.setIcon(icon(ICON_OF[name], colors.get(name)))
-        toolbar.addAction(action)
+        toolbar.addAction(getattr(window, name))
 
 
 def shortcut_clashes(window) -> list[tuple[str, list[str]]]:

@@ -8,8 +8,9 @@ import networkx as nx
 from PySide6.QtCore import QPointF, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+from pydantic import ValidationError
 
-from engine.model import Edge, Node
+from engine.model import FORMAT, Edge, Node  # (FORMAT: an exported workflow pastes its nodes too)
 
 from ..canvas.scene import WorkflowScene
 from ..canvas.view import CanvasView
@@ -91,20 +92,28 @@ class EditorTab(QWidget):
         return text
 
     def paste(self, text: str | None = None, offset: float = 40.0, at: QPointF | None = None) -> list[str]:
-        """Paste nodes copied from any tab or window (the clipboard holds JSON); new ids, shifted a little (or
-        with their top-left corner ``at`` a scene position)."""
+        """Paste nodes copied from any tab or window (the clipboard holds JSON: nodes copied in Nodeloom, or a
+        whole exported workflow); new ids, shifted a little (or with their top-left corner ``at`` a scene
+        position). Anything else on the clipboard changes nothing and the status bar says so."""
         if self.doc.read_only:
+            self.view.say("This version is read-only: nothing pasted")
             return []
         try:
             data = json.loads(text if text is not None else QGuiApplication.clipboard().text())
         except ValueError:
+            data = None
+        if not isinstance(data, dict) or not (CLIPBOARD_KEY in data or data.get("format") == FORMAT):
+            self.view.say("The clipboard holds no Nodeloom nodes: copy nodes (Ctrl+C) or a workflow's JSON first")
             return []
-        if not isinstance(data, dict) or CLIPBOARD_KEY not in data:
+        try:
+            raws = [Node.model_validate(raw) for raw in data.get("nodes", [])]
+            raw_edges = [Edge.model_validate(raw) for raw in data.get("edges", [])]
+        except (ValidationError, TypeError) as e:
+            self.view.say(f"The clipboard's Nodeloom nodes could not be read: {str(e).splitlines()[0]}")
             return []
         renamed: dict[str, str] = {}
         taken = set(self.doc.nodes)
         nodes = []
-        raws = [Node.model_validate(raw) for raw in data.get("nodes", [])]
         dx = dy = offset
         if at is not None and raws:
             dx = at.x() - min(n.position[0] for n in raws)
@@ -117,8 +126,9 @@ class EditorTab(QWidget):
                                                                            node.position[1] + dy)}))
         edge_taken = set(self.doc.edges)
         edges = []
-        for raw in data.get("edges", []):
-            e = Edge.model_validate(raw)
+        for e in raw_edges:
+            if e.source not in renamed or e.target not in renamed:
+                continue  # a link to a node that was not copied
             eid = new_id("e", edge_taken)
             edge_taken.add(eid)
             edges.append(e.model_copy(update={"id": eid, "source": renamed[e.source], "target": renamed[e.target]}))

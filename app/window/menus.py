@@ -17,8 +17,10 @@ from engine.model import Edge, Node
 from engine.types import can_feed
 
 from ..canvas.edge_item import EdgeItem
+from ..canvas.node_item import node_width
 from ..document.commands import AddNode, Connect, RemoveItems
 from ..document.model import new_id
+from ..look import HEADER, ROW
 from .editor_tab import EditorTab
 
 __all__ = ["ContextMenus"]
@@ -108,8 +110,39 @@ class ContextMenus:
         self._add(menu, "Delete link", "menuDeleteLink",
                   lambda: tab.undo_stack.push(RemoveItems(tab.doc, [], [edge_id])), editable)
         self._add(menu, "Insert a node…", "menuInsertNode", lambda: self.w.popup.show_at(
-            global_pos, scene_pos, lambda kind, pos: self.insert_node(tab, edge_id, kind, pos)), editable)
+            global_pos, scene_pos, lambda kind, pos: self.insert_node(tab, edge_id, kind, pos),
+            only=self.fitting_blocks(tab, edge_id)), editable)
         return menu
+
+    @staticmethod
+    def _link_types(doc, edge) -> tuple[str, str]:
+        """The type the link's source gives and the type its target takes."""
+        out_type = next((p.type for p in doc.outputs(edge.source, True) if p.name == edge.source_port), "any")
+        in_type = next((p.type for p in doc.inputs(edge.target) if p.name == edge.target_port), "any")
+        return out_type, in_type
+
+    @staticmethod
+    def _ports_on_link(cls, node_id: str, out_type: str, in_type: str) -> tuple[str | None, str | None]:
+        """The first input of a new ``cls`` node that takes ``out_type`` and its first output that can feed
+        ``in_type`` (None where there is none)."""
+        try:
+            model = cls.Config.model_validate(cls.starter_config(node_id))
+        except Exception:  # noqa: BLE001 - the starter config may need filling in; ports then from the class
+            model = None
+        into = next((p.name for p in cls.input_ports(model) if can_feed(out_type, p.type)), None)
+        out = next((p.name for p in cls.output_ports(model) if p.name != "error" and can_feed(p.type, in_type)), None)
+        return into, out
+
+    def fitting_blocks(self, tab: EditorTab, edge_id: str) -> set[str]:
+        """The block types a node inserted into the link can be: they take what it carries and give what its
+        target takes."""
+        doc = tab.doc
+        edge = doc.edges.get(edge_id)
+        if edge is None:
+            return set()
+        out_type, in_type = self._link_types(doc, edge)
+        return {cls.type for cls in doc.registry
+                if None not in self._ports_on_link(cls, f"{cls.type}_1", out_type, in_type)}
 
     def insert_node(self, tab: EditorTab, edge_id: str, block_type: str, pos: QPointF) -> str | None:
         """A new ``block_type`` node on the link: source → its first fitting input, its first fitting output →
@@ -119,21 +152,17 @@ class ContextMenus:
         if edge is None or cls is None:
             return None
         nid = new_id(f"{block_type}_", doc.nodes)
-        node = Node(id=nid, type=block_type, position=self._free_spot(tab, pos), config=cls.starter_config(nid))
-        out_type = next((p.type for p in doc.outputs(edge.source, True) if p.name == edge.source_port), "any")
-        in_type = next((p.type for p in doc.inputs(edge.target) if p.name == edge.target_port), "any")
-        try:
-            model = cls.Config.model_validate(node.config)
-        except Exception:  # noqa: BLE001 - the starter config may need filling in; ports then from the class
-            model = None
-        into = next((p.name for p in cls.input_ports(model) if can_feed(out_type, p.type)), None)
-        out = next((p.name for p in cls.output_ports(model) if p.name != "error" and can_feed(p.type, in_type)), None)
+        out_type, in_type = self._link_types(doc, edge)
+        into, out = self._ports_on_link(cls, nid, out_type, in_type)
         if into is None or out is None:
             self.w.statusBar().showMessage(
-                f"{cls.describe()['title']} cannot go on this link: it does not take {out_type} or give {in_type}", 8000)
+                f"{cls.display_title()} cannot go on this link: it does not take {out_type} or give {in_type}", 8000)
             return None
+        node = Node(id=nid, type=block_type, config=cls.starter_config(nid),
+                    position=self._free_spot(tab, pos, node_width(cls.display_title()),
+                                             HEADER + ROW * max(len(cls.inputs), len(cls.outputs), 1) + 8))
         stack = tab.undo_stack
-        stack.beginMacro(f"Insert {block_type}")
+        stack.beginMacro(f"Insert {cls.display_title()}")
         stack.push(RemoveItems(doc, [], [edge_id]))
         stack.push(AddNode(doc, node))
         stack.push(Connect(doc, Edge(id=new_id("e", doc.edges), source=edge.source, source_port=edge.source_port,
@@ -146,13 +175,17 @@ class ContextMenus:
         return nid
 
     @staticmethod
-    def _free_spot(tab: EditorTab, pos: QPointF) -> tuple[float, float]:
-        """Where a new node near ``pos`` covers no other node: at it, else below or above it, further each time."""
+    def _free_spot(tab: EditorTab, pos: QPointF, width: float, height: float) -> tuple[float, float]:
+        """Where a new node near ``pos`` covers no other node and is not under the minimap: at it, else below or
+        above it, further each time."""
         taken = [item.sceneBoundingRect().adjusted(-12, -12, 12, 12) for item in tab.scene.node_items.values()]
-        x, y = round(pos.x()) - 90, round(pos.y()) - 20
-        for step in range(12):
+        minimap = tab.view.minimap
+        if minimap.isVisible():
+            taken.append(tab.view.mapToScene(minimap.rect().adjusted(-12, -12, 12, 12)).boundingRect())
+        x, y = round(pos.x() - width / 2), round(pos.y()) - 20
+        for step in range(16):
             dy = (step + 1) // 2 * 110 * (1 if step % 2 else -1)
-            if not any(r.intersects(QRectF(x, y + dy, 190, 90)) for r in taken):
+            if not any(r.intersects(QRectF(x, y + dy, width, height)) for r in taken):
                 return float(x), float(y + dy)
         return float(x), float(y)
 

@@ -20,9 +20,8 @@ MAX_UPSTREAM = 30  # earlier nodes whose values the preview's tree offers to dra
 
 
 def label_of(doc, node_id: str) -> str:
-    """What the canvas calls a node: its label, or its id when it has none."""
-    node = doc.nodes.get(node_id)
-    return (node.label or node_id) if node is not None else node_id
+    """What the canvas calls a node (``EditorDocument.title_of``); its id once it is gone from the document."""
+    return doc.title_of(node_id) if node_id in doc.nodes else node_id
 
 
 class OutputsController:

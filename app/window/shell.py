@@ -194,7 +194,11 @@ class MainWindow(QMainWindow):
         tab.view.filesDropped.connect(self.workflows.import_files)
         tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
         self.outputs.watch(tab)
-        tab.view.minimap.set_enabled(self.actionMinimap.isChecked())
+        minimap = tab.view.minimap
+        minimap.set_place(str(self.settings.value("minimapCorner", "bottom-right")))
+        minimap.set_enabled(self.actionMinimap.isChecked())
+        minimap.placeChosen.connect(self.set_minimap_corner)
+        minimap.hideRequested.connect(lambda: self.actionMinimap.isChecked() and self.actionMinimap.trigger())
         tab.view.menuRequested.connect(lambda scene_pos, global_pos, t=tab: self.menus.open(t, scene_pos, global_pos))
         self.tabs.setCurrentIndex(index)
         tab.view.frame(selection_only=False)
@@ -252,6 +256,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("minimap", on)
         for tab in self.editor_tabs():
             tab.view.minimap.set_enabled(on)
+
+    def set_minimap_corner(self, place: str) -> None:
+        """Every tab's minimap to that corner of the canvas ("top-left", …), this session and the next."""
+        self.settings.setValue("minimapCorner", place)
+        for tab in self.editor_tabs():
+            tab.view.minimap.set_place(place)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -62,6 +62,8 @@ class Block:
     category: ClassVar[str] = "general"
     title: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: more words a person may search the palette for ("grey" for a grayscale block, "png" for loading images)
+    keywords: ClassVar[tuple[str, ...]] = ()
     inputs: ClassVar[tuple[Port, ...]] = ()
     outputs: ClassVar[tuple[Port, ...]] = ()
     Config: ClassVar[type[BlockConfig]] = BlockConfig
@@ -117,6 +119,11 @@ class Block:
         return cls.outputs + (Port(ERROR_PORT, "object", description="the error, with on_error: continue"),)
 
     @classmethod
+    def display_title(cls) -> str:
+        """The block's name for people: its ``title``, else its type in words ("image_blur" → "Image Blur")."""
+        return cls.title or cls.type.replace("_", " ").title()
+
+    @classmethod
     def config_schema(cls) -> dict:
         return cls.Config.model_json_schema()
 
@@ -126,8 +133,9 @@ class Block:
             "type": cls.type,
             "version": cls.version,
             "category": cls.category,
-            "title": cls.title or cls.type.replace("_", " ").title(),
+            "title": cls.display_title(),
             "description": cls.description or (cls.__doc__ or "").strip().split("\n")[0],
+            "keywords": list(cls.keywords),
             "inputs": [p.to_json() for p in cls.input_ports()],
             "outputs": [p.to_json() for p in cls.output_ports()],
             "dynamic_inputs": cls.dynamic_inputs,

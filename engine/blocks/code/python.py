@@ -19,6 +19,7 @@ class PythonBlock(Block):
     portable = True
     code_fields = ("code",)
     category = "code"
+    keywords = ("script", "code", "program", "function", "custom")
     deterministic = False  # user code may read the clock, files or the network
     inputs = (Port("data", "any", required=False),)
     outputs = (Port("result", "any"),)

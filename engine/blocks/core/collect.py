@@ -14,6 +14,7 @@ class CollectBlock(Block):
     type = "collect"
     portable = True
     category = "flow"
+    keywords = ("gather", "loop", "list", "join", "end of loop")
     role = "collect"
     inline = True
     inputs = (Port("value", "any"),)

@@ -12,6 +12,7 @@ class ConditionBlock(Block):
     type = "condition"
     portable = True
     category = "flow"
+    keywords = ("if", "else", "branch", "compare", "switch", "test")
     inline = True
     config_inputs = ()  # the ``value`` input is what is tested; ``compare_to`` overrides config ``value``
     inputs = (Port("value", "any"), Port("compare_to", "any", required=False))

@@ -12,6 +12,7 @@ class ConstantBlock(Block):
     type = "constant"
     portable = True
     category = "data"
+    keywords = ("value", "fixed", "literal", "json", "number", "text")
     inline = True
     outputs = (Port("value", "any"),)
 

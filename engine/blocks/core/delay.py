@@ -13,6 +13,7 @@ class DelayBlock(Block):
     type = "delay"
     portable = True
     category = "flow"
+    keywords = ("wait", "sleep", "pause", "timer")
     inline = True
     deterministic = False
     inputs = (Port("value", "any", required=False),)

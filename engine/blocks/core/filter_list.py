@@ -13,6 +13,7 @@ class FilterListBlock(Block):
     type = "filter_list"
     portable = True
     category = "data"
+    keywords = ("where", "select", "keep", "remove", "list")
     inline = True
     inputs = (Port("items", "list"),)
     outputs = (Port("items", "list"), Port("count", "integer"))

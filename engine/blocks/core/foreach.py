@@ -12,6 +12,7 @@ class ForEachBlock(Block):
     type = "foreach"
     portable = True
     category = "flow"
+    keywords = ("loop", "for each", "iterate", "repeat", "map", "each item")
     role = "foreach"
     inline = True
     inputs = (Port("items", "list"),)

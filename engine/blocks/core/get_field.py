@@ -11,6 +11,7 @@ class GetFieldBlock(Block):
     type = "get_field"
     portable = True
     category = "data"
+    keywords = ("path", "key", "pick", "extract", "property", "lookup")
     inline = True
     inputs = (Port("data", "any"),)
     outputs = (Port("value", "any"),)

@@ -14,6 +14,7 @@ class InputBlock(Block):
 
     type = "input"
     category = "workflow"
+    keywords = ("parameter", "argument", "start", "variable")
     inline = True
     deterministic = False  # its value comes from the run, so it is keyed by content
     outputs = (Port("value", "any"),)

@@ -12,6 +12,7 @@ class JsonParseBlock(Block):
     type = "json_parse"
     portable = True
     category = "data"
+    keywords = ("decode", "load json", "text to object")
     inline = True
     inputs = (Port("text", "string"),)
     outputs = (Port("value", "any"),)

@@ -19,6 +19,7 @@ class MergeBlock(Block):
     type = "merge"
     portable = True
     category = "flow"
+    keywords = ("join", "combine", "branches", "first", "union")
     inline = True
     dynamic_inputs = True
     inputs = tuple(Port(n, "any", required=False) for n in "abcd")

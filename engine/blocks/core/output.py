@@ -10,6 +10,7 @@ class OutputBlock(Block):
 
     type = "output"
     category = "workflow"
+    keywords = ("result", "return", "end")
     inline = True
     deterministic = False
     role = "output"  # with a cached input it is "cached" too: the executor passes the value through

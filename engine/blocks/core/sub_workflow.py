@@ -13,6 +13,7 @@ class SubWorkflowBlock(Block):
 
     type = "sub_workflow"
     category = "flow"
+    keywords = ("call", "nested", "reuse", "subflow", "child workflow")
     deterministic = False  # "latest" changes with every save, and the child run is recorded each time
     inputs = (Port("input_data", "object", required=False),)
     outputs = (Port("output_data", "object"), Port("run_id", "string"), Port("duration_ms", "number"))

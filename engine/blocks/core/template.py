@@ -13,6 +13,7 @@ class TemplateBlock(Block):
     portable = True
     code_fields = ("template",)
     category = "data"
+    keywords = ("format", "string", "text", "placeholder", "interpolate", "message")
     inline = True
     inputs = (Port("data", "any", required=False),)
     outputs = (Port("text", "string"),)

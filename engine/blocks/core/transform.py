@@ -18,6 +18,7 @@ class TransformBlock(Block):
     portable = True
     code_fields = ("expression",)
     category = "data"
+    keywords = ("expression", "compute", "calculate", "formula", "math", "map")
     inline = True
     inputs = (Port("data", "any", required=False),)
     outputs = (Port("result", "any"),)

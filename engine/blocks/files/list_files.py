@@ -32,6 +32,7 @@ class ListFilesBlock(Block):
 
     type = "list_files"
     category = "files"
+    keywords = ("folder", "directory", "glob", "find files", "scan")
     deterministic = False  # the folder's contents change under us
     inputs = (Port("folder", "string"),)
     outputs = (Port("paths", "list"), Port("count", "integer"))

@@ -13,6 +13,7 @@ class ImageBlurBlock(Block):
     type = "image_blur"
     portable = True
     category = "image"
+    keywords = ("gaussian", "soften", "smooth", "filter")
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)
 

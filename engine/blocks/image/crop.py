@@ -13,6 +13,7 @@ class ImageCropBlock(Block):
     type = "image_crop"
     portable = True
     category = "image"
+    keywords = ("cut", "trim", "box", "region", "clip")
     inputs = (Port("image", "image"), Port("box", "object", required=False))
     outputs = (Port("image", "image"),)
 

@@ -44,6 +44,7 @@ class ImageDrawBoxesBlock(Block):
     type = "image_draw_boxes"
     portable = True
     category = "image"
+    keywords = ("rectangle", "annotate", "bounding box", "label", "overlay", "detections")
     inputs = (Port("image", "image"), Port("boxes", "list"))
     outputs = (Port("image", "image"),)
 

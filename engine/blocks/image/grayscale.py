@@ -10,6 +10,7 @@ class ImageGrayscaleBlock(Block):
     type = "image_grayscale"
     portable = True
     category = "image"
+    keywords = ("grey", "gray", "greyscale", "monochrome", "black and white", "desaturate")
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)
     Config = BlockConfig

@@ -10,6 +10,7 @@ class ImageInfoBlock(Block):
     type = "image_info"
     portable = True
     category = "image"
+    keywords = ("size", "dimensions", "width", "height", "histogram", "metadata")
     inputs = (Port("image", "image"),)
     outputs = (Port("width", "integer"), Port("height", "integer"), Port("mode", "string"),
                Port("format", "string"), Port("histogram", "list"))

@@ -32,6 +32,7 @@ class ImageLoadBlock(Block):
 
     type = "image_load"
     category = "image"
+    keywords = ("open", "read", "file", "url", "png", "jpeg", "jpg", "webp", "picture", "photo")
     inputs = (Port("source", "string"),)
     outputs = (Port("image", "image"), Port("width", "integer"), Port("height", "integer"))
 

@@ -29,6 +29,7 @@ class ImageResizeBlock(Block):
     type = "image_resize"
     portable = True
     category = "image"
+    keywords = ("scale", "thumbnail", "shrink", "enlarge", "fit", "dimensions")
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)
 

@@ -12,6 +12,7 @@ class ImageRotateBlock(Block):
     type = "image_rotate"
     portable = True
     category = "image"
+    keywords = ("turn", "angle", "degrees", "orientation")
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"),)
 

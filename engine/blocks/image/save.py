@@ -37,6 +37,7 @@ class ImageSaveBlock(Block):
 
     type = "image_save"
     category = "image"
+    keywords = ("write", "export", "store", "file", "png", "jpeg", "jpg", "webp")
     deterministic = False
     inputs = (Port("image", "image"), Port("path", "string"))
     outputs = (Port("path", "string"),)

@@ -18,6 +18,7 @@ class ImageThresholdBlock(Block):
     type = "image_threshold"
     portable = True
     category = "image"
+    keywords = ("binarize", "mask", "black and white", "cutoff", "level")
     inputs = (Port("image", "image"),)
     outputs = (Port("image", "image"), Port("mask", "image"))
 

@@ -45,6 +45,7 @@ class HttpRequestBlock(Block):
     type = "http_request"
     portable = True
     category = "network"
+    keywords = ("http", "api", "rest", "web", "fetch", "download", "url", "get", "post", "request")
     inputs = (Port("url", "string"), Port("body", "any", required=False))
     outputs = (Port("status", "integer"), Port("body", "any"), Port("headers", "object"))
 
