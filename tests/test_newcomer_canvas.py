@@ -235,3 +235,12 @@ def test_a_drag_that_begins_as_a_double_click_moves_the_node_its_links_and_the_d
     end = tab.scene.edge_items["e1"].path().elementAt(tab.scene.edge_items["e1"].path().elementCount() - 1)
     assert (end.x, end.y) == (item.port_scene_pos("in", "data").x(), item.port_scene_pos("in", "data").y())
     assert window.actionUndo.text().replace("&", "") == "Undo Move"
+
+
+def test_the_run_log_tells_two_nodes_of_one_title_apart_by_their_ids(window):
+    tab = window.workflows.new()
+    a, b, c = tab.add_block("transform"), tab.add_block("transform"), tab.add_block("constant")
+    assert label_of(tab.doc, a) == f"Transform ({a})" and label_of(tab.doc, b) == f"Transform ({b})"
+    assert label_of(tab.doc, c) == "Constant"  # the only one: its title alone
+    tab.undo_stack.push(UpdateNode(tab.doc, b, "Rename", label="Double"))
+    assert label_of(tab.doc, a) == "Transform" and label_of(tab.doc, b) == "Double"

@@ -8,6 +8,7 @@ editor refuses is exactly what validation would refuse.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 import uuid
 from typing import Any
 
@@ -57,6 +58,7 @@ class EditorDocument(QObject):
         self.nodes: dict[str, Node] = {n.id: n for n in wf.nodes}
         self.edges: dict[str, Edge] = {e.id: e for e in wf.edges}
         self._configs: dict[str, Any] = {}  # validated config per node, dropped when the node changes
+        self._titles: Counter | None = None  # how many nodes go by each title (worked out when asked)
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -78,6 +80,12 @@ class EditorDocument(QObject):
         block is unknown."""
         node = self.nodes[node_id]
         return node.label or self.default_title(node_id)
+
+    def title_shared(self, node_id: str) -> bool:
+        """Whether another node goes by the same title (two unlabelled Transforms): then the log names its id."""
+        if self._titles is None:
+            self._titles = Counter(self.title_of(n) for n in self.nodes)
+        return self._titles[self.title_of(node_id)] > 1
 
     def default_title(self, node_id: str) -> str:
         """What the editor calls a node that has no label (see :meth:`title_of`)."""
@@ -195,11 +203,13 @@ class EditorDocument(QObject):
     # -- changing (for undo commands only) --------------------------------------------------------------------
 
     def add_node(self, node: Node) -> None:
+        self._titles = None
         self.nodes[node.id] = node
         self.nodeAdded.emit(node.id)
 
     def remove_node(self, node_id: str) -> Node:
         self._configs.pop(node_id, None)
+        self._titles = None
         node = self.nodes.pop(node_id)
         self.nodeRemoved.emit(node_id)
         return node
@@ -214,6 +224,7 @@ class EditorDocument(QObject):
         for key, value in fields.items():
             setattr(node, key, copy.deepcopy(value))
         self._configs.pop(node_id, None)
+        self._titles = None
         self.nodeChanged.emit(node_id)
         if "config" in fields or "settings" in fields:
             self.nodeEdited.emit(node_id)

@@ -20,8 +20,12 @@ MAX_UPSTREAM = 30  # earlier nodes whose values the preview's tree offers to dra
 
 
 def label_of(doc, node_id: str) -> str:
-    """What the canvas calls a node (``EditorDocument.title_of``); its id once it is gone from the document."""
-    return doc.title_of(node_id) if node_id in doc.nodes else node_id
+    """What the canvas calls a node (``EditorDocument.title_of``), with its id when another node goes by the same
+    title ("Transform (transform_2)"); its id once it is gone from the document."""
+    if node_id not in doc.nodes:
+        return node_id
+    title = doc.title_of(node_id)
+    return f"{title} ({node_id})" if doc.title_shared(node_id) else title
 
 
 class OutputsController:
