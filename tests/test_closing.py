@@ -150,3 +150,28 @@ def test_a_restored_draft_is_based_on_its_version_says_so_and_never_doubles_a_ta
     assert "v1" in again.tabs.tabText(again.tabs.indexOf(restored))  # the tab says what it is based on
     restored.undo_stack.undo()                                          # undo: version 1 as it was stored
     assert restored.doc.workflow() == again.store.workflows.document(wid, 1)
+
+
+def test_another_open_windows_unsaved_work_is_not_offered_until_its_process_is_gone(make_window, tmp_path):
+    """Two processes on one data folder: the second start must not offer (nor, on No, drop) the first's drafts."""
+    import json
+    import subprocess
+    import sys
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        w = make_window(tmp_path)
+        tab = w.workflows.open(_stored(w))
+        _edit(tab)
+        w.leaving = "keep"
+        w.close()
+        [path] = (tmp_path / "journal").glob("*.json")
+        data = json.loads(path.read_text())
+        data["pid"] = other.pid  # as if that live process had written it
+        path.write_text(json.dumps(data))
+        assert make_window(tmp_path).recovery.offer_box is None
+        assert path.exists()
+    finally:
+        other.kill()
+        other.wait()
+    assert make_window(tmp_path).recovery.offer_box is not None  # its process is gone: offered now

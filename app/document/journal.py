@@ -1,13 +1,15 @@
 """The crash journal: unsaved edits of each tab, written on every change, dropped on save.
 
 Files live in ``<data folder>/journal/``; each is written atomically (temp file + rename), so a crash leaves
-either the previous or the new journal, never half of one. On start, the window offers to restore them.
+either the previous or the new journal, never half of one. On start, the window offers to restore them — only
+those whose writer is gone: another window open on the same data folder keeps its own unsaved work.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -24,7 +26,32 @@ class JournalEntry:
         self.workflow_id: str | None = data.get("workflow_id")
         self.version: int | None = data.get("version")
         self.saved_at: float = data.get("saved_at", 0)
+        self.pid: int | None = data.get("pid") if isinstance(data.get("pid"), int) else None
         self.document = Workflow.model_validate(data["document"])
+
+    @property
+    def orphaned(self) -> bool:
+        """Whether the process that wrote it is gone (a crash, a session ended): only then is it offered."""
+        return self.pid is None or self.pid == os.getpid() or not _alive(self.pid)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with that id runs (on this computer: the data folder is local)."""
+    if sys.platform == "win32":  # pragma: no cover - not testable here
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 class Journal:
@@ -37,7 +64,7 @@ class Journal:
 
     def write(self, key: str, workflow: Workflow, workflow_id: str | None, version: int | None) -> Path:
         path = self.folder / f"{key}.json"
-        data = {"workflow_id": workflow_id, "version": version, "saved_at": time.time(),
+        data = {"workflow_id": workflow_id, "version": version, "saved_at": time.time(), "pid": os.getpid(),
                 "document": workflow.model_dump(mode="json")}
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -50,11 +77,12 @@ class Journal:
     def drop(self, key: str) -> None:
         (self.folder / f"{key}.json").unlink(missing_ok=True)
 
-    def entries(self) -> list[JournalEntry]:
+    def entries(self, orphaned_only: bool = False) -> list[JournalEntry]:
+        """The journaled drafts (``orphaned_only``: those whose window is gone)."""
         found = []
         for path in sorted(self.folder.glob("*.json")):
             try:
                 found.append(JournalEntry(path, json.loads(path.read_text(encoding="utf-8"))))
             except (ValueError, KeyError, OSError):
                 path.unlink(missing_ok=True)  # a journal that cannot be read cannot be offered
-        return found
+        return [e for e in found if e.orphaned] if orphaned_only else found

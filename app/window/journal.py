@@ -62,7 +62,7 @@ class JournalController:
         return said + (f" (the newest is version {newest})" if newest != entry.version else "")
 
     def offer(self) -> None:
-        entries = self.w.journal.entries()
+        entries = self.w.journal.entries(orphaned_only=True)  # (another open window keeps its own)
         if not entries:
             return
         names = "\n".join(self._line(e) for e in entries)
