@@ -32,6 +32,7 @@ from ..panels.popup import AddBlockPopup
 from ..look.theme import apply_theme
 from .actions import build_actions
 from .code import CodeController
+from .geometry import fit_window
 from .help import HelpController
 from .journal import JournalController
 from .menus import ContextMenus
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         #: the next start: logging out, SIGTERM), "saved" or "discarded" (asked and answered)
         self.leaving: str | None = None
         self.unsaved_box: QMessageBox | None = None
+        self._fitted = False  # into the screen, on the first show (its frame is known then)
         self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
         self.server.show_state()
         self.recovery.offer()
@@ -257,6 +259,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("minimap", on)
         for tab in self.editor_tabs():
             tab.view.minimap.set_enabled(on)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            fit_window(self)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
