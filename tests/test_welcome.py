@@ -29,6 +29,7 @@ def test_template_cards_fill_the_pages_width_and_flow_again_when_it_changes(wind
         qtbot.waitUntil(lambda: per_row(cards)[0] == min(across, cards.count()))  # (laid out again on a timer)
         rows = per_row(cards)
         assert sum(rows) == cards.count() and all(n == rows[0] for n in rows[:-1])
+        assert cards.viewport().width() - rows[0] * cards.gridSize().width() < 40  # no empty strip at the right
         fit[width] = rows[0]
     assert fit[1000] < fit[1500] < fit[2000], fit
 

@@ -12,7 +12,9 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QListW
 
 from .cards import CARD, card_text, graph_pixmap
 
-__all__ = ["Browser"]
+__all__ = ["Browser", "GRID"]
+
+GRID = QSize(CARD.width() + 24, CARD.height() + 78)  # a card's cell at its narrowest
 
 
 class Browser(QWidget):
@@ -70,7 +72,7 @@ class Browser(QWidget):
         cards = QListWidget(objectName=name)
         cards.setViewMode(QListView.ViewMode.IconMode)
         cards.setIconSize(CARD)
-        cards.setGridSize(QSize(CARD.width() + 24, CARD.height() + 78))
+        cards.setGridSize(GRID)
         cards.setResizeMode(QListView.ResizeMode.Adjust)
         cards.setMovement(QListView.Movement.Static)
         cards.setWordWrap(True)
@@ -118,14 +120,25 @@ class Browser(QWidget):
         self.hint.setVisible(empty)
         self._fit_workflows()
 
+    @staticmethod
+    def _spread(cards: QListWidget) -> int:
+        """As many cards across as the list's width holds, the width left over shared among them (not a strip
+        left empty at the right); the room for a scroll bar is kept either way. Returns how many across."""
+        width = cards.width() - 2 * cards.frameWidth() - cards.style().pixelMetric(
+            cards.style().PixelMetric.PM_ScrollBarExtent) - 1
+        across = max(1, width // GRID.width())
+        grid = QSize(max(GRID.width(), width // across), GRID.height())
+        if cards.gridSize() != grid:
+            cards.setGridSize(grid)
+        return across
+
     def _fit_workflows(self) -> None:
         """The workflows' list no taller than its rows of cards at the page's width (the templates get the rest)."""
+        self._spread(self.templates)
         cards = self.workflows
-        frame = 2 * cards.frameWidth()
-        grid = cards.gridSize()
-        across = max(1, (cards.width() - frame) // grid.width())
+        across = self._spread(cards)
         rows = max(1, -(-cards.count() // across))
-        cards.setMaximumHeight(rows * grid.height() + 2 * cards.spacing() + frame)
+        cards.setMaximumHeight(rows * GRID.height() + 2 * cards.spacing() + 2 * cards.frameWidth())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
