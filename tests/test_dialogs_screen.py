@@ -31,6 +31,10 @@ def folder_dialog(window, qtbot):
     qtbot.mouseClick(window.triggers_panel.add_folder, Qt.MouseButton.LeftButton)
     dialog = window.triggers.dialog
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: not dialog._timer.isActive())  # (what is in the folder, shown after a pause)
+    QApplication.processEvents()
+    offset = dialog.frameGeometry().center() - window.frameGeometry().center()
+    assert abs(offset.x()) <= 2 and abs(offset.y()) <= 2, offset  # opened whole, over the middle of the window
     return dialog
 
 

@@ -138,7 +138,7 @@ class TriggerDialog(QDialog):
         self._timer = QTimer(self, singleShot=True, interval=150)  # a folder listing waits for typing to pause
         self._timer.timeout.connect(self._list_files)
         self._preview()
-        self.resize(max(560, self.minimumWidth()), self.minimumHeight())
+        self.resize(max(560, self.minimumWidth()), max(self.minimumHeight(), self.sizeHint().height()))
 
     def _note(self, form: QFormLayout, field: QWidget, after: QWidget | None = None) -> None:
         """A line under ``field`` (or its row ``after``) that says what is wrong with it, hidden while nothing is."""
@@ -164,7 +164,7 @@ class TriggerDialog(QDialog):
         layout.invalidate()
         layout.activate()
         width = max(MIN_WIDTH, layout.totalMinimumSize().width())
-        self.setMinimumSize(width, layout.totalHeightForWidth(width))
+        self.setMinimumSize(width, max(layout.totalHeightForWidth(width), layout.totalMinimumSize().height()))
 
     # -- what it would do ------------------------------------------------------------------------------------
 
