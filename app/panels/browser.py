@@ -55,11 +55,11 @@ class Browser(QWidget):
         # no workflows yet: a line saying what to do in the list's place, and the templates get the page
         self.hint = QLabel(objectName="workflowsHint", wordWrap=True)
         self.hint.setText(self.EMPTY)
-        layout.addWidget(self.workflows, 1)
+        layout.addWidget(self.workflows, 2)  # (your own first, when the page is short)
         layout.addWidget(self.hint)
         layout.addSpacing(6)
         layout.addWidget(QLabel("<b>Templates</b> — double-click one for a new workflow made from it"))
-        layout.addWidget(self.templates, 2)
+        layout.addWidget(self.templates, 1)
         self.search.textChanged.connect(self.refresh)
         self.trash.toggled.connect(self.refresh)
         self.workflows.itemActivated.connect(lambda i: (self.restoreRequested if self.trash.isChecked()
