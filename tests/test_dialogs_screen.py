@@ -5,7 +5,7 @@ size; the server dialog's curl command masks the token as the token field does, 
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from .test_queue_gui import on_loop, until
 from .test_triggers_gui import sizes
@@ -70,10 +70,10 @@ def test_the_folder_watch_dialog_marks_each_bad_field_with_its_reason_as_it_is_t
 def overlaps(dialog) -> list[str]:
     """Visible widgets of ``dialog`` that overlap another, and wrapped labels cut short."""
     leaves = [w for w in dialog.findChildren(QWidget) if w.isVisible() and w.parent() is not None
-              and (isinstance(w, (QLabel, QLineEdit, QPushButton)) or w.metaObject().className() in
+              and (isinstance(w, (QLabel, QLineEdit, QPushButton, QPlainTextEdit)) or w.metaObject().className() in
                    ("QComboBox", "QCheckBox", "QSpinBox"))
-              and not any(isinstance(a, (QLineEdit,)) or a.metaObject().className() in ("QComboBox", "QSpinBox")
-                          for a in ancestors(w, dialog))]
+              and not any(isinstance(a, (QLineEdit, QPlainTextEdit)) or a.metaObject().className() in
+                          ("QComboBox", "QSpinBox") for a in ancestors(w, dialog))]
     rects = {w: QRect(w.mapTo(dialog, w.rect().topLeft()), w.size()) for w in leaves}
     found = []
     for i, a in enumerate(leaves):
@@ -105,14 +105,16 @@ def test_the_folder_watch_dialogs_text_does_not_overlap_at_its_minimum_size(wind
         (inbox / f"a_rather_long_file_name_for_a_photo_taken_on_holiday_number_{i}_{'x' * 60}.png").touch()
     dialog = folder_dialog(window, qtbot)
     for folder, inputs in ((str(tmp_path / "not-there"), "[1]"), (str(inbox), "{"), (str(tmp_path), "")):
+        type_into(qtbot, dialog.patterns, "*.png, /etc/*" if inputs else "*.png")
         type_into(qtbot, dialog.folder, folder)
         type_into(qtbot, dialog.inputs, inputs)
         qtbot.waitUntil(lambda: not dialog._timer.isActive())  # the listing of the folder is in
         QApplication.processEvents()
         dialog.resize(dialog.minimumSize())
         QApplication.processEvents()
-        screen = dialog.screen().availableGeometry()
-        assert dialog.width() <= screen.width(), (folder, dialog.minimumSize())  # a long file name does not widen it
+        # a long file name does not widen it, a long listing does not make it taller than a 1280×720 screen
+        assert dialog.minimumWidth() <= 600 and dialog.minimumHeight() <= 600, (folder, dialog.minimumSize())
+        assert dialog.screen().availableGeometry().contains(dialog.frameGeometry()), dialog.frameGeometry()
         assert overlaps(dialog) == [], (folder, inputs, dialog.size())
     dialog.reject()
 

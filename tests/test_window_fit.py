@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect
 
-from app.window.geometry import fit_into
+from app.look.screen import fit_into
 
 ROOT = Path(__file__).resolve().parents[1]
 

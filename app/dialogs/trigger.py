@@ -15,26 +15,22 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from engine.runs import Schedule, ScheduleError, TriggerError
 from engine.runs.folders import matches
 from engine.runs.schedule import system_zone
 from engine.runs.triggers import check_config
 
+from ..look.screen import fit_window
+
 __all__ = ["TriggerDialog", "PREVIEW_FILES", "MIN_WIDTH"]
 
 _BAD = "border: 2px solid #f85149;"
 PREVIEW_FILES = 12
+FILE_LINES = 5         # the listing's height in lines (it scrolls): the dialog keeps its size whatever is there
 MIN_WIDTH = 440        # narrower, every wrapped label is a tall column
-NAME_CHARS = 60        # a longer file name in the listing is cut in its middle (it would widen the dialog)
-
-
-def _elide(name: str, limit: int = NAME_CHARS) -> str:
-    if len(name) <= limit:
-        return name
-    keep = (limit - 1) // 2
-    return name[:keep] + "…" + name[-(limit - 1 - keep):]
 
 
 def _problems(kind: str, config: dict) -> list[tuple[str, str]]:
@@ -97,12 +93,17 @@ class TriggerDialog(QDialog):
             self.on = QComboBox(objectName="triggerOn")
             self.on.addItems(["created", "modified", "both"])
             self.on.setCurrentText(config.get("on", "created"))
-            self.files = QLabel(objectName="triggerFiles", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+            self.files = QPlainTextEdit(objectName="triggerFiles", readOnly=True, placeholderText="(choose a folder)",
+                                        lineWrapMode=QPlainTextEdit.LineWrapMode.NoWrap)
+            self.files.setFixedHeight(self.files.fontMetrics().lineSpacing() * FILE_LINES
+                                      + 2 * (self.files.frameWidth() + int(self.files.document().documentMargin())))
+            files_note = QLabel("Files there now are not run: only those that arrive from now on.", wordWrap=True)
             form.addRow("Folder", row)
             form.addRow("Files", self.patterns)
             form.addRow("", self.recursive)
             form.addRow("Run on", self.on)
             form.addRow("There now", self.files)
+            form.addRow("", files_note)
             self._note(form, self.folder, after=row)
             self._note(form, self.patterns)
             for w in (self.folder, self.patterns):
@@ -134,6 +135,7 @@ class TriggerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
+        layout.addStretch(1)  # (room to spare goes under the form, not between its rows)
         layout.addWidget(buttons)
         self._timer = QTimer(self, singleShot=True, interval=150)  # a folder listing waits for typing to pause
         self._timer.timeout.connect(self._list_files)
@@ -144,18 +146,19 @@ class TriggerDialog(QDialog):
         """A line under ``field`` (or its row ``after``) that says what is wrong with it, hidden while nothing is."""
         note = QLabel(objectName=field.objectName() + "Problem", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         note.setStyleSheet("color: #f85149;")
-        note.hide()
         row, _role = form.getWidgetPosition(after or field)
         form.insertRow(row + 1, "", note)
+        form.setRowVisible(note, False)  # (the whole row: no gap where there is nothing to say)
         self._notes = getattr(self, "_notes", {})
         self._notes[field] = note
+        self._form = form
 
     def _mark(self, field: QWidget, problem: str) -> None:
         note = self._notes[field]
         field.setStyleSheet(_BAD if problem else "")
         field.setToolTip(problem)
         note.setText(problem)
-        note.setVisible(bool(problem))
+        self._form.setRowVisible(note, bool(problem))
 
     def _fit(self) -> None:
         """Never smaller than its text: wrapped labels need more height the narrower the dialog, so the minimum
@@ -165,6 +168,8 @@ class TriggerDialog(QDialog):
         layout.activate()
         width = max(MIN_WIDTH, layout.totalMinimumSize().width())
         self.setMinimumSize(width, max(layout.totalHeightForWidth(width), layout.totalMinimumSize().height()))
+        if self.isVisible():  # grown (a reason shown): still all on the screen
+            fit_window(self)
 
     # -- what it would do ------------------------------------------------------------------------------------
 
@@ -228,8 +233,7 @@ class TriggerDialog(QDialog):
     def _list_files(self) -> None:
         folder = Path(os.path.expanduser(self.folder.text().strip() or "."))
         if not self.folder.text().strip() or not folder.is_dir():
-            self.files.setText("(choose a folder)" if not self.folder.text().strip() else "")
-            self._fit()
+            self.files.setPlainText("")  # (the folder's field says why)
             return
         root = Path(os.path.realpath(folder))
         found, more = [], 0
@@ -240,14 +244,13 @@ class TriggerDialog(QDialog):
                 break
             if p.is_file() and matches(root, p, self.patterns_list(), self.recursive.isChecked()):
                 if len(found) < PREVIEW_FILES:
-                    found.append(_elide(str(p.relative_to(root))))
+                    found.append(str(p.relative_to(root)))
                 else:
                     more += 1
         text = "\n".join(found) if found else "no files match now"
         if more:
             text += f"\n… and {'more' if more < 0 else more} more"
-        self.files.setText(text + "\n(files there now are not run: only those that arrive from now on)")
-        self._fit()
+        self.files.setPlainText(text)
 
     def _browse(self) -> None:
         dialog = QFileDialog(self, "Folder to watch", self.folder.text())

@@ -29,10 +29,10 @@ from ..panels.queue import QueuePanel
 from ..panels.run_panel import RunPanel
 from ..look.icons import app_icon
 from ..panels.popup import AddBlockPopup
+from ..look.screen import fit_window
 from ..look.theme import apply_theme
 from .actions import build_actions
 from .code import CodeController
-from .geometry import fit_window
 from .help import HelpController
 from .journal import JournalController
 from .menus import ContextMenus

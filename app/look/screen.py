@@ -1,5 +1,6 @@
-"""The window on its screen: never wider or taller than the screen's available area (the screen less its panels),
-whether it opens at its first-start size or at a geometry saved on a bigger monitor."""
+"""Windows on their screen: never wider or taller than the screen's available area (the screen less its panels) —
+the main window, whether it opens at its first-start size or at a geometry saved on a bigger monitor, and a
+dialog that grows as its content does."""
 
 from __future__ import annotations
 
