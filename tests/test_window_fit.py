@@ -25,7 +25,8 @@ if len(sys.argv) > 2:  # the user makes it big on this (big) screen; closing sav
     w.setGeometry(*map(int, sys.argv[2].split(",")))
     QApplication.processEvents()
 r, a = w.frameGeometry(), w.screen().availableGeometry()
-print(json.dumps({"frame": [r.x(), r.y(), r.width(), r.height()], "available": [a.x(), a.y(), a.width(), a.height()]}))
+print(json.dumps({"frame": [r.x(), r.y(), r.width(), r.height()], "available": [a.x(), a.y(), a.width(), a.height()],
+                  "size": [w.width(), w.height()]}))
 w.leaving = "keep"
 w.close()
 w.store.close()
@@ -60,6 +61,15 @@ def test_a_geometry_saved_on_a_bigger_monitor_is_brought_into_the_small_one(tmp_
     assert big["frame"][2] >= 2300 and inside(big["frame"], big["available"]), big
     small = show_window(tmp_path, home, 1280, 720)
     assert inside(small["frame"], small["available"]), small
+
+
+def test_on_a_big_screen_the_first_start_is_its_own_size_and_a_smaller_saved_size_comes_back(tmp_path):
+    home = tmp_path / "home"
+    first = show_window(tmp_path, home, 2560, 1440)
+    assert first["size"] == [1400, 860], first
+    show_window(tmp_path, home, 2560, 1440, geometry="50,60,1100,700")  # made smaller, then closed
+    again = show_window(tmp_path, home, 2560, 1440)
+    assert again["size"] == [1100, 700], again
 
 
 def test_the_real_window_fits_the_screen_it_is_on(window):

@@ -72,7 +72,6 @@ class MainWindow(QMainWindow):
         self.help = HelpController(self)
         self.setWindowTitle("Nodeloom")
         self.setWindowIcon(app_icon())
-        self.resize(1400, 860)
         self.undo_group = QUndoGroup(self)
         self._build_docks()
         self.triggers = TriggersController(self)
@@ -87,9 +86,13 @@ class MainWindow(QMainWindow):
         build_actions(self)
         self._connect()
         self.theme = apply_theme(str(self.settings.value("theme", "system")))
+        # the minimum size the docks need as they are now, tabified (while they were being tabified it was all of
+        # them side by side, 1618 px wide, and the window had grown to that)
+        self.layout().invalidate()
+        self.layout().activate()
         geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1400, 860)
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
