@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 
-__all__ = ["BASE_LIBRARIES", "XCB_LIBRARIES", "missing_libraries", "window_blocker"]
+__all__ = ["BASE_LIBRARIES", "XCB_LIBRARIES", "load", "missing_libraries", "window_blocker"]
 
 #: what QtGui and QtWidgets load on any platform (offscreen too): soname → Debian/Ubuntu package
 BASE_LIBRARIES = {
@@ -50,7 +50,19 @@ XCB_LIBRARIES = {
 Loader = Callable[[str], object]
 
 
-def missing_libraries(libraries: Mapping[str, str], load: Loader = ctypes.CDLL) -> dict[str, str]:
+def load(soname: str) -> object:
+    """Load ``soname`` as Qt would find it: from the system's library path, or — in the PyInstaller bundle, which
+    ships some of these libraries beside Qt — from the bundle's folder."""
+    try:
+        return ctypes.CDLL(soname)
+    except OSError:
+        bundled = os.path.join(getattr(sys, "_MEIPASS", ""), soname)
+        if getattr(sys, "frozen", False) and os.path.isfile(bundled):
+            return ctypes.CDLL(bundled)
+        raise
+
+
+def missing_libraries(libraries: Mapping[str, str], load: Loader = load) -> dict[str, str]:
     """The sonames of ``libraries`` that ``load`` cannot load (it raises OSError), with their packages."""
     missing = {}
     for soname, package in libraries.items():
@@ -71,7 +83,7 @@ def _platforms(environ: Mapping[str, str]) -> list[str]:
     return ["wayland", "xcb"] if wayland else ["xcb"]
 
 
-def window_blocker(environ: Mapping[str, str] | None = None, load: Loader = ctypes.CDLL, *,
+def window_blocker(environ: Mapping[str, str] | None = None, load: Loader = load, *,
                    platform: str | None = None) -> str | None:
     """Why the window cannot open here (a message for the terminal), or None. Only Linux is checked."""
     environ = os.environ if environ is None else environ

@@ -110,3 +110,14 @@ def test_nodeloom_on_a_display_without_a_library_of_qts_xcb_plugin_names_its_pac
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     assert "libxcb-icccm.so.4" in proc.stderr and "sudo apt-get install libxcb-icccm4" in proc.stderr
     assert "Could not load the Qt platform plugin" not in proc.stderr
+
+
+def test_in_the_bundle_a_library_it_ships_beside_qt_counts_as_there(tmp_path, monkeypatch):
+    """PyInstaller puts some of these libraries in the bundle's folder (sys._MEIPASS), where Qt finds them."""
+    shutil.copy(real_path("libz.so.1"), tmp_path / "libnodeloom-bundled.so.3")
+    libraries = {"libnodeloom-bundled.so.3": "nodeloom-bundled3"}
+    assert missing_libraries(libraries) == libraries  # not a bundle: only the system's libraries count
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert missing_libraries(libraries) == {}
+    assert missing_libraries({ABSENT: "nodeloom-absent7"}) == {ABSENT: "nodeloom-absent7"}
