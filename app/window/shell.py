@@ -86,10 +86,10 @@ class MainWindow(QMainWindow):
         build_actions(self)
         self._connect()
         self.theme = apply_theme(str(self.settings.value("theme", "system")))
-        # the minimum size the docks need as they are now, tabified (while they were being tabified it was all of
-        # them side by side, 1618 px wide, and the window had grown to that)
-        self.layout().invalidate()
-        self.layout().activate()
+        # no minimum yet: the one the layout set while the docks were being tabified was theirs side by side (1618 px
+        # wide; the window had grown to it). The layout sets the docks' real one when the window is shown, after
+        # the saved geometry and docks are back.
+        self.setMinimumSize(0, 0)
         geometry = self.settings.value("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1400, 860)
