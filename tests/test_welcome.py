@@ -57,3 +57,15 @@ def test_the_workflows_list_comes_back_when_there_is_one_and_is_as_tall_as_its_c
     grid = browser.workflows.gridSize().height()
     assert grid <= browser.workflows.height() <= 1.5 * grid, (browser.workflows.height(), grid)  # its one row
     assert tab.doc.workflow_id == browser.workflows.item(0).data(256)
+
+
+def test_the_first_workflow_does_not_change_the_pages_minimum_size(window):
+    """(Else a window at its smallest would grow when the list takes the hint's place, or not come back at its
+    saved size.)"""
+    browser = window.browser
+    before = browser.minimumSizeHint()
+    window.workflows.new()
+    window.workflows.save()
+    window.tabs.setCurrentIndex(0)
+    QApplication.processEvents()
+    assert not browser.workflows.isHidden() and browser.minimumSizeHint() == before

@@ -55,6 +55,11 @@ class Browser(QWidget):
         # no workflows yet: a line saying what to do in the list's place, and the templates get the page
         self.hint = QLabel(objectName="workflowsHint", wordWrap=True)
         self.hint.setText(self.EMPTY)
+        # the same least height for the list and the hint in its place: the first workflow does not change the
+        # page's minimum size (a window at its smallest would grow, or not come back at its saved size)
+        least = 2 * self.fontMetrics().lineSpacing()
+        self.workflows.setMinimumHeight(least)
+        self.hint.setMinimumHeight(least)
         layout.addWidget(self.workflows, 2)  # (your own first, when the page is short)
         layout.addWidget(self.hint)
         layout.addSpacing(6)
