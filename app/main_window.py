@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from .look.icons import app_icon
+from .cli.syslibs import window_blocker
 from .window.shell import MainWindow
 
 __all__ = ["MainWindow", "create", "main"]
@@ -44,10 +44,9 @@ def create(home: str | Path | None = None) -> MainWindow:
 def main(home: str | None = None) -> int:
     import qasync
 
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                                 or os.environ.get("QT_QPA_PLATFORM")):
-        print("nodeloom: no display to open the window on (DISPLAY is not set). Use the command line "
-              "(nodeloom run FILE) or set QT_QPA_PLATFORM=offscreen.", file=sys.stderr)
+    blocker = window_blocker()  # (`nodeloom` asked this already, before PySide6 was imported)
+    if blocker:
+        print(blocker, file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Nodeloom")

@@ -30,7 +30,8 @@ def test_the_server_menu_serves_the_open_editor_and_stop_frees_the_port(window):
         assert window.actionServerStop.isEnabled() and window.server.label.text().startswith("● serving http://")
         dialog = window.server.show_dialog()
         token = dialog.token.text()
-        assert f"/api/v1/workflows/{wid}/run" in dialog.curl.toPlainText() and token in dialog.curl.toPlainText()
+        assert f"/api/v1/workflows/{wid}/run" in dialog.curl.toPlainText() and token in window.server.curl()
+        assert token not in dialog.curl.toPlainText()  # masked until Show
         url, port = window.server.url, window.server.server.port
         seen = []
 

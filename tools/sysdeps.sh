@@ -19,9 +19,11 @@ VENV=${VENV:-.venv}
 QT=$(ls -d "$VENV"/lib/python3*/site-packages/PySide6/Qt 2>/dev/null | head -n 1)
 [ -n "$QT" ] || { echo "sysdeps: PySide6 is not installed in $VENV yet" >&2; exit 0; }
 
-BASE="libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0"
+# (app/cli/syslibs.py names the same packages when the window cannot start: a test keeps the two in step)
+BASE="libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0 libx11-6"
 XCB="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-image0 \
-libxcb-render-util0 libxcb-randr0 libxkbcommon-x11-0 libx11-xcb1"
+libxcb-render-util0 libxcb-randr0 libxkbcommon-x11-0 libx11-xcb1 libxcb1 libxcb-render0 libxcb-shm0 libxcb-sync1 \
+libxcb-util1 libxcb-xfixes0 libxcb-xkb1"
 
 libs="$QT/lib/libQt6Widgets.so.6 $QT/plugins/platforms/libqoffscreen.so"
 pkgs=$BASE

@@ -105,6 +105,12 @@ def _cmd_blocks(args) -> int:
 
 
 def _cmd_gui(args) -> int:
+    from .syslibs import window_blocker
+
+    blocker = window_blocker()  # before Qt is loaded: a missing library would abort it, or its import
+    if blocker:
+        print(blocker, file=sys.stderr)
+        return 2
     from ..main_window import main as gui_main
 
     return gui_main(home=args.home)

@@ -1,5 +1,6 @@
 """Server ▸ Address and token… (the running server's address, its token — copy, regenerate — and a ready-made
-curl command for the open workflow), and the webhook box of a workflow's properties (its URL and secret)."""
+curl command for the open workflow, its token masked like the token field until Show reveals both; Copy copies
+the real command), and the webhook box of a workflow's properties (its URL and secret)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
-__all__ = ["ServerDialog", "HookBox", "curl_command"]
+__all__ = ["ServerDialog", "HookBox", "curl_command", "MASK"]
+
+MASK = "●" * 8  # the token in the shown curl command while it is hidden (of any length: it tells nothing)
 
 
 def curl_command(url: str, token: str, workflow_id: str | None, inputs: dict | None = None) -> str:
@@ -54,12 +57,17 @@ class ServerDialog(QDialog):
         self.address = QLineEdit(objectName="serverAddress", readOnly=True)
         self.token = QLineEdit(objectName="serverToken")
         token_row, self.copy_token, self.regenerate_button = _secret_row(self.token, "Regenerate")
+        self.show_token = QPushButton("Show", objectName="serverShowToken", checkable=True)
+        self.show_token.setToolTip("Show the token, here and in the curl command")
+        self.show_token.toggled.connect(self._reveal)
+        token_row.layout().insertWidget(1, self.show_token)
+        self._command = ""  # the curl command as it is copied, with the real token
         self.regenerate_button.setToolTip("A new token: programs using the old one get 401 from now on")
         self.regenerate_button.clicked.connect(self.regenerate)
         self.curl = QPlainTextEdit(objectName="serverCurl", readOnly=True)
         self.curl.setMaximumHeight(90)
-        copy_curl = QPushButton("Copy command")
-        copy_curl.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.curl.toPlainText()))
+        copy_curl = QPushButton("Copy command", objectName="copyCurl")
+        copy_curl.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._command))
         form = QFormLayout()
         form.addRow("Address", self.address)
         form.addRow("Token", token_row)
@@ -83,8 +91,16 @@ class ServerDialog(QDialog):
                                      "The server is stopped. Start it to run workflows from curl, scripts or n8n."))
         self.address.setText(f"{url}/api/v1" if running else "")
         self.token.setText(token)
-        self.curl.setPlainText(curl if running else "")
+        self._command = curl if running else ""
+        self._reveal(self.show_token.isChecked())
         self.start_stop.setText("Stop server" if running else "Start server")
+
+    def _reveal(self, shown: bool) -> None:
+        """The token in clear, in its field and the command, or masked in both."""
+        self.show_token.setText("Hide" if shown else "Show")
+        self.token.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.PasswordEchoOnEdit)
+        token = self.token.text()
+        self.curl.setPlainText(self._command if shown or not token else self._command.replace(token, MASK))
 
 
 class HookBox(QGroupBox):

@@ -1,7 +1,9 @@
 """Adding or editing a schedule or a folder watch (SPEC §7, issue 15). A schedule shows its next five times in
 local time as the expression is typed, and a bad expression or zone is marked at its field with the reason; a
-folder shows the files it would pick up now. Nothing is stored until OK, and then only what the run service
-accepts (its refusal is shown, every problem at once)."""
+folder shows the files it would pick up now, and a folder that is not there, a pattern that would leave it or
+inputs that are not a JSON object are marked at their field with the reason as they are typed (OK is off while
+any is). Labels wrap and the dialog is never smaller than its text. Nothing is stored until OK, and then only
+what the run service accepts (its refusal is shown, every problem at once)."""
 
 from __future__ import annotations
 
@@ -13,16 +15,36 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from engine.runs import Schedule, ScheduleError, TriggerError
 from engine.runs.folders import matches
 from engine.runs.schedule import system_zone
+from engine.runs.triggers import check_config
 
-__all__ = ["TriggerDialog", "PREVIEW_FILES"]
+from ..look.screen import fit_window
+
+__all__ = ["TriggerDialog", "PREVIEW_FILES", "MIN_WIDTH"]
 
 _BAD = "border: 2px solid #f85149;"
 PREVIEW_FILES = 12
+FILE_LINES = 5         # the listing's height in lines (it scrolls): the dialog keeps its size whatever is there
+MIN_WIDTH = 440        # narrower, every wrapped label is a tall column
+
+
+def _problems(kind: str, config: dict) -> list[tuple[str, str]]:
+    """The run service's own check of a trigger's config: (the field, or "" for the whole, and the problem)."""
+    try:
+        check_config(kind, config)
+    except TriggerError as e:
+        found = []
+        for p in e.problems:
+            where, _, said = p.partition(": ")
+            field = where.split(".")[0]
+            found.append((field, said) if said and field in config else ("", p))
+        return found
+    return []
 
 
 def _zones() -> list[str]:
@@ -71,12 +93,19 @@ class TriggerDialog(QDialog):
             self.on = QComboBox(objectName="triggerOn")
             self.on.addItems(["created", "modified", "both"])
             self.on.setCurrentText(config.get("on", "created"))
-            self.files = QLabel(objectName="triggerFiles", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+            self.files = QPlainTextEdit(objectName="triggerFiles", readOnly=True, placeholderText="(choose a folder)",
+                                        lineWrapMode=QPlainTextEdit.LineWrapMode.NoWrap)
+            self.files.setFixedHeight(self.files.fontMetrics().lineSpacing() * FILE_LINES
+                                      + 2 * (self.files.frameWidth() + int(self.files.document().documentMargin())))
+            files_note = QLabel("Files there now are not run: only those that arrive from now on.", wordWrap=True)
             form.addRow("Folder", row)
             form.addRow("Files", self.patterns)
             form.addRow("", self.recursive)
             form.addRow("Run on", self.on)
             form.addRow("There now", self.files)
+            form.addRow("", files_note)
+            self._note(form, self.folder, after=row)
+            self._note(form, self.patterns)
             for w in (self.folder, self.patterns):
                 w.textChanged.connect(self._preview)
             self.recursive.toggled.connect(self._preview)
@@ -91,6 +120,8 @@ class TriggerDialog(QDialog):
         self.enabled = QCheckBox("On", objectName="triggerEnabled")
         self.enabled.setChecked(trigger.enabled if trigger else True)
         form.addRow("Inputs", self.inputs)
+        self._note(form, self.inputs)
+        self.inputs.textChanged.connect(self._check)
         form.addRow("Priority", self.priority)
         form.addRow("Missed", self.catch_up)
         form.addRow("", self.enabled)
@@ -104,11 +135,41 @@ class TriggerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
+        layout.addStretch(1)  # (room to spare goes under the form, not between its rows)
         layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
         self._timer = QTimer(self, singleShot=True, interval=150)  # a folder listing waits for typing to pause
         self._timer.timeout.connect(self._list_files)
         self._preview()
+        self.resize(max(560, self.minimumWidth()), max(self.minimumHeight(), self.sizeHint().height()))
+
+    def _note(self, form: QFormLayout, field: QWidget, after: QWidget | None = None) -> None:
+        """A line under ``field`` (or its row ``after``) that says what is wrong with it, hidden while nothing is."""
+        note = QLabel(objectName=field.objectName() + "Problem", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        note.setStyleSheet("color: #f85149;")
+        row, _role = form.getWidgetPosition(after or field)
+        form.insertRow(row + 1, "", note)
+        form.setRowVisible(note, False)  # (the whole row: no gap where there is nothing to say)
+        self._notes = getattr(self, "_notes", {})
+        self._notes[field] = note
+        self._form = form
+
+    def _mark(self, field: QWidget, problem: str) -> None:
+        note = self._notes[field]
+        field.setStyleSheet(_BAD if problem else "")
+        field.setToolTip(problem)
+        note.setText(problem)
+        self._form.setRowVisible(note, bool(problem))
+
+    def _fit(self) -> None:
+        """Never smaller than its text: wrapped labels need more height the narrower the dialog, so the minimum
+        height is the one the layout needs at the minimum width (Qt's own minimum ignores wrapping)."""
+        layout = self.layout()
+        layout.invalidate()
+        layout.activate()
+        width = max(MIN_WIDTH, layout.totalMinimumSize().width())
+        self.setMinimumSize(width, max(layout.totalHeightForWidth(width), layout.totalMinimumSize().height()))
+        if self.isVisible():  # grown (a reason shown): still all on the screen
+            fit_window(self)
 
     # -- what it would do ------------------------------------------------------------------------------------
 
@@ -117,6 +178,38 @@ class TriggerDialog(QDialog):
             self._schedule_preview()
         else:
             self._timer.start()
+        self._check()
+
+    def _check(self) -> None:
+        """Each field's problem at the field; OK only when there is none (the schedule says its own)."""
+        bad = False
+        if self.kind == "folder":
+            path = self.folder.text().strip()
+            folder = [p for _f, p in _problems("folder", {"path": os.path.expanduser(path)})] if path else []
+            self._mark(self.folder, "\n".join(folder))
+            patterns = [p for f, p in _problems("folder", {"path": path, "patterns": self.patterns_list()})
+                        if f == "patterns"]
+            self._mark(self.patterns, "\n".join(patterns))
+            bad = not path or bool(folder or patterns)
+        else:
+            bad = "border" in self.cron.styleSheet() + self.tz.styleSheet()
+        inputs = self._inputs_problem()
+        self._mark(self.inputs, inputs)
+        self.ok.setEnabled(not (bad or inputs))
+        self._fit()
+
+    def _inputs_problem(self) -> str:
+        text = self.inputs.text().strip()
+        if not text:
+            return ""
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            return f"not JSON: {e}"
+        if not isinstance(value, dict):
+            return (f"the inputs are a JSON object of input names and values, like {{\"width\": 200}}, "
+                    f"not {type(value).__name__ if value is not None else 'null'}")
+        return ""
 
     def _schedule_preview(self) -> None:
         self.cron.setStyleSheet("")
@@ -128,13 +221,11 @@ class TriggerDialog(QDialog):
             bad.setStyleSheet(_BAD)
             bad.setToolTip(str(e))
             self.upcoming.setText(f"⚠ {e}")
-            self.ok.setEnabled(False)
             return
         self.cron.setToolTip("")
         times = schedule.upcoming(time.time(), 5)
         self.upcoming.setText("\n".join(time.strftime("%a %Y-%m-%d %H:%M %Z", time.localtime(t)) for t in times)
                               + ("\n(your local time)" if schedule.tz_name != system_zone() else ""))
-        self.ok.setEnabled(True)
 
     def patterns_list(self) -> list[str]:
         return [p.strip() for p in self.patterns.text().split(",") if p.strip()] or ["*"]
@@ -142,7 +233,7 @@ class TriggerDialog(QDialog):
     def _list_files(self) -> None:
         folder = Path(os.path.expanduser(self.folder.text().strip() or "."))
         if not self.folder.text().strip() or not folder.is_dir():
-            self.files.setText("(choose a folder)" if not self.folder.text().strip() else "⚠ no such folder")
+            self.files.setPlainText("")  # (the folder's field says why)
             return
         root = Path(os.path.realpath(folder))
         found, more = [], 0
@@ -159,7 +250,7 @@ class TriggerDialog(QDialog):
         text = "\n".join(found) if found else "no files match now"
         if more:
             text += f"\n… and {'more' if more < 0 else more} more"
-        self.files.setText(text + "\n(files there now are not run: only those that arrive from now on)")
+        self.files.setPlainText(text)
 
     def _browse(self) -> None:
         dialog = QFileDialog(self, "Folder to watch", self.folder.text())
@@ -177,13 +268,10 @@ class TriggerDialog(QDialog):
                 "recursive": self.recursive.isChecked(), "on": self.on.currentText()}
 
     def accept(self) -> None:
-        try:
-            inputs = json.loads(self.inputs.text()) if self.inputs.text().strip() else {}
-        except ValueError as e:
-            self._say([f"the inputs are not JSON: {e}"])
-            self.inputs.setStyleSheet(_BAD)
+        self._check()
+        if not self.ok.isEnabled():
             return
-        self.inputs.setStyleSheet("")
+        inputs = json.loads(self.inputs.text()) if self.inputs.text().strip() else {}
         try:
             self.saved = self._save(self.kind, self.config(), inputs, self.priority.value(),
                                     self.catch_up.currentText(), self.enabled.isChecked())
@@ -195,3 +283,4 @@ class TriggerDialog(QDialog):
     def _say(self, problems: list[str]) -> None:
         self.problem.setText("\n".join(f"• {p}" for p in problems))
         self.problem.show()
+        self._fit()

@@ -1,17 +1,20 @@
 """The welcome page: new, import, and cards for recent workflows and templates (a drawing of the graph, name,
 description, last run), with search by name and tag, and the trash (deleted workflows, restored with a
-double-click)."""
+double-click). Cards flow to the page's width; the workflows' list is as tall as its rows of cards (a one-line
+hint when there are none) and the templates get the rest of the page."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem, QPushButton,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from .cards import CARD, card_text, graph_pixmap
 
-__all__ = ["Browser"]
+__all__ = ["Browser", "GRID"]
+
+GRID = QSize(CARD.width() + 24, CARD.height() + 78)  # a card's cell at its narrowest
 
 
 class Browser(QWidget):
@@ -49,13 +52,17 @@ class Browser(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.search)
         layout.addWidget(self.workflows_caption)
-        # no workflows yet: a hint in the list's place (a stack, so the page's minimum size does not change)
-        self.hint = QLabel(objectName="workflowsHint", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        # no workflows yet: a line saying what to do in the list's place, and the templates get the page
+        self.hint = QLabel(objectName="workflowsHint", wordWrap=True)
         self.hint.setText(self.EMPTY)
-        self.workflows_area = QStackedWidget()
-        self.workflows_area.addWidget(self.workflows)
-        self.workflows_area.addWidget(self.hint)
-        layout.addWidget(self.workflows_area, 1)
+        # the same least height for the list and the hint in its place: the first workflow does not change the
+        # page's minimum size (a window at its smallest would grow, or not come back at its saved size)
+        least = 2 * self.fontMetrics().lineSpacing()
+        self.workflows.setMinimumHeight(least)
+        self.hint.setMinimumHeight(least)
+        layout.addWidget(self.workflows, 2)  # (your own first, when the page is short)
+        layout.addWidget(self.hint)
+        layout.addSpacing(6)
         layout.addWidget(QLabel("<b>Templates</b> — double-click one for a new workflow made from it"))
         layout.addWidget(self.templates, 1)
         self.search.textChanged.connect(self.refresh)
@@ -70,7 +77,7 @@ class Browser(QWidget):
         cards = QListWidget(objectName=name)
         cards.setViewMode(QListView.ViewMode.IconMode)
         cards.setIconSize(CARD)
-        cards.setGridSize(QSize(CARD.width() + 24, CARD.height() + 78))
+        cards.setGridSize(GRID)
         cards.setResizeMode(QListView.ResizeMode.Adjust)
         cards.setMovement(QListView.Movement.Static)
         cards.setWordWrap(True)
@@ -98,7 +105,6 @@ class Browser(QWidget):
         deleted = self.trash.isChecked()
         self.workflows_caption.setText("<b>Trash</b> — double-click to restore" if deleted
                                        else "<b>Workflows</b> (recent first)")
-        self.workflows_area.setCurrentWidget(self.workflows)
         for widget, templates in ((self.workflows, None if deleted else False), (self.templates, True)):
             widget.clear()
             for info in self.store.workflows.list(search=search, tag=tag, templates=templates,
@@ -111,7 +117,34 @@ class Browser(QWidget):
                 item.setToolTip(f"{info.name}\n{info.description}{tags}".strip())
                 item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
                 widget.addItem(item)
-        if self.workflows.count() == 0:  # no empty box: say what to do instead
+        empty = self.workflows.count() == 0
+        if empty:  # no empty box: say what to do instead
             self.hint.setText("The trash is empty." if deleted else "No workflows match the search."
                               if search or tag is not None else self.EMPTY)
-            self.workflows_area.setCurrentWidget(self.hint)
+        self.workflows.setVisible(not empty)
+        self.hint.setVisible(empty)
+        self._fit_workflows()
+
+    @staticmethod
+    def _spread(cards: QListWidget) -> int:
+        """As many cards across as the list's width holds, the width left over shared among them (not a strip
+        left empty at the right); the room for a scroll bar is kept either way. Returns how many across."""
+        width = cards.width() - 2 * cards.frameWidth() - cards.style().pixelMetric(
+            cards.style().PixelMetric.PM_ScrollBarExtent) - 1
+        across = max(1, width // GRID.width())
+        grid = QSize(max(GRID.width(), width // across), GRID.height())
+        if cards.gridSize() != grid:
+            cards.setGridSize(grid)
+        return across
+
+    def _fit_workflows(self) -> None:
+        """The workflows' list no taller than its rows of cards at the page's width (the templates get the rest)."""
+        self._spread(self.templates)
+        cards = self.workflows
+        across = self._spread(cards)
+        rows = max(1, -(-cards.count() // across))
+        cards.setMaximumHeight(rows * GRID.height() + 2 * cards.spacing() + 2 * cards.frameWidth())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_workflows()

@@ -12,9 +12,13 @@ from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetI
 
 from .inputs_bar import InputsBar
 
-__all__ = ["RunPanel"]
+__all__ = ["RunPanel", "MARKS", "STARTED", "ENDED", "QUEUED"]
 
 MAX_LOG_LINES = 20_000
+#: the marks the log's lines start with: glyphs of WGL4, the set every common font covers (a mark outside it
+#: showed as a box with Debian's default fonts)
+MARKS = {"started": "►", "ended": "■", "queued": "○"}
+STARTED, ENDED, QUEUED = MARKS["started"], MARKS["ended"], MARKS["queued"]
 
 
 class RunPanel(QWidget):

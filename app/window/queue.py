@@ -8,6 +8,7 @@ import asyncio
 from engine import NodeloomError
 
 from ..panels.queue import SHOWN
+from ..panels.run_panel import ENDED, QUEUED
 
 __all__ = ["QueueController"]
 
@@ -59,11 +60,11 @@ class QueueController:
                                              copies=copies, priority=priority, use_pins=True, trigger="editor",
                                              **where)
         except (NodeloomError, ValueError) as e:
-            self.w.run_panel.log(f"■ not queued: {e}")
+            self.w.run_panel.log(f"{ENDED} not queued: {e}")
             self.w.statusBar().showMessage(f"Not queued: {e}", 8000)
             return []
         what = f"run {ids[0][:8]}" if len(ids) == 1 else f"{len(ids)} runs"
-        self.w.run_panel.log(f"⏵ queued {what} of {tab.doc.name}")
+        self.w.run_panel.log(f"{QUEUED} queued {what} of {tab.doc.name}")
         self.w.statusBar().showMessage(f"Queued {what} of {tab.doc.name}", 5000)
         self.w.queue_dock.show()
         self.w.queue_dock.raise_()

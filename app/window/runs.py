@@ -20,6 +20,7 @@ from engine import InputError, WorkflowInvalid
 from engine.runs import ClusterError, NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
 
 from ..canvas.live import LiveRun, clear, mark_problems, show_node_runs
+from ..panels.run_panel import ENDED, STARTED
 from .editor_tab import EditorTab
 from .outputs import label_of
 
@@ -137,7 +138,7 @@ class RunsController:
         if tab is None or tab.closing or any(lv.tab is tab for lv in self.live_runs.values()):
             return None
         how = f"started by {origin.trigger}" if origin and origin.trigger not in (None, "editor") else "from the queue"
-        self.w.run_panel.log(f"▶ {tab.doc.name} — {how} (run {run_id[:8]})", tab=tab)
+        self.w.run_panel.log(f"{STARTED} {tab.doc.name} — {how} (run {run_id[:8]})", tab=tab)
         return self.follow_run(tab, run_id, from_outside=True)
 
     def tab_of(self, workflow_id: str | None, draft_id: str | None = None) -> EditorTab | None:
@@ -151,7 +152,7 @@ class RunsController:
         return None
 
     async def _outside_finished(self, tab: EditorTab, run_id: str, status: str) -> None:
-        self.w.run_panel.log(f"■ {status} (run {run_id[:8]})", tab=tab)
+        self.w.run_panel.log(f"{ENDED} {status} (run {run_id[:8]})", tab=tab)
         await self.service.recorder.recorded(run_id)
         await self._show_finished(tab, run_id)
 
@@ -194,7 +195,7 @@ class RunsController:
         if not self.runs_here(tab):
             return None
         if not await self.w.code.approve(tab, wf or tab.doc.workflow()):
-            self.w.run_panel.log("■ not run: its Python code was not approved", tab=tab)
+            self.w.run_panel.log(f"{ENDED} not run: its Python code was not approved", tab=tab)
             self.w.statusBar().showMessage("Not run: the workflow's Python code was not approved", 8000)
             return None
         if not self.inputs_given(tab, wf):
@@ -213,7 +214,7 @@ class RunsController:
             return True
         said = ", ".join(repr(n) for n in missing)
         plural = "s" if len(missing) > 1 else ""
-        self.w.run_panel.log(f"■ not run: give a value for the required input{plural} {said}", tab=tab)
+        self.w.run_panel.log(f"{ENDED} not run: give a value for the required input{plural} {said}", tab=tab)
         self.w.statusBar().showMessage(f"Give a value for {said} in the run panel's inputs, then run again", 8000)
         self.w.run_dock.show()
         self.w.run_dock.raise_()
@@ -240,7 +241,7 @@ class RunsController:
             if isinstance(e, WorkflowInvalid):
                 self.show_problems(tab, e)
             else:
-                self.w.run_panel.log(f"■ not run: {e}", tab=tab)
+                self.w.run_panel.log(f"{ENDED} not run: {e}", tab=tab)
                 self.w.statusBar().showMessage(f"Not run: {e}", 8000)
             return None
         finally:
@@ -260,7 +261,7 @@ class RunsController:
             if issue.node_id:
                 by_node.setdefault(issue.node_id, []).append(issue.message)
         count = len(invalid.issues)
-        self.w.run_panel.log(f"■ not run: {count} problem{'s' if count != 1 else ''} to fix first", tab=tab)
+        self.w.run_panel.log(f"{ENDED} not run: {count} problem{'s' if count != 1 else ''} to fix first", tab=tab)
         for issue in invalid.issues:
             where = label_of(tab.doc, issue.node_id) if issue.node_id else (
                 f"link {issue.edge_id}" if issue.edge_id else "workflow")
@@ -293,11 +294,11 @@ class RunsController:
         """Run the whole workflow of ``tab``; its nodes show what they do as they do it."""
         from engine.values import summarize
 
-        self.w.run_panel.log(f"▶ {tab.doc.name}", tab=tab)
+        self.w.run_panel.log(f"{STARTED} {tab.doc.name}", tab=tab)
         result = await self._run(tab)
         if result is not None:
             outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
-            parts = [f"■ {result.status} in {result.duration_ms:.0f} ms", outs, result.error or ""]
+            parts = [f"{ENDED} {result.status} in {result.duration_ms:.0f} ms", outs, result.error or ""]
             self.w.run_panel.log(" — ".join(p for p in parts if p), tab=tab)
         return result
 
@@ -315,18 +316,19 @@ class RunsController:
 
         wf = upstream_workflow(tab.doc, node_id)
         label = label_of(tab.doc, node_id)
-        self.w.run_panel.log(f"▶ {label} (with what it depends on)", tab=tab)
+        self.w.run_panel.log(f"{STARTED} {label} (with what it depends on)", tab=tab)
         result = await self._run(tab, wf, {n.id for n in wf.nodes})
         if result is None:
             return None
         outputs = await self.w.outputs.show(tab, node_id)
         if outputs is None:
-            self.w.run_panel.log(f"■ {result.status}: {result.error or 'the node did not run'}", tab=tab)
+            self.w.run_panel.log(f"{ENDED} {result.status}: {result.error or 'the node did not run'}", tab=tab)
             return result
         self.w.preview_dock.show()
         self.w.preview_dock.raise_()
-        self.w.run_panel.log(f"■ {label}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items()
-                                                         if not (k == "error" and v is None)) or "no outputs"), tab=tab)
+        self.w.run_panel.log(f"{ENDED} {label}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items()
+                                                               if not (k == "error" and v is None)) or "no outputs"),
+                             tab=tab)
         return result
 
     def show_past_run(self, run_id: str) -> None:
@@ -352,9 +354,9 @@ class RunsController:
                 return None
             from_node = ids[0]
         if not await self.w.code.approve(tab, tab.doc.workflow()):  # past runs listed are this tab's workflow's
-            self.w.run_panel.log("■ not replayed: its Python code was not approved", tab=tab)
+            self.w.run_panel.log(f"{ENDED} not replayed: its Python code was not approved", tab=tab)
             return None
-        self.w.run_panel.log(f"▶ replay of {run_id[:8]}" + (f" from {label_of(tab.doc, from_node)}"
+        self.w.run_panel.log(f"{STARTED} replay of {run_id[:8]}" + (f" from {label_of(tab.doc, from_node)}"
                                                            if from_node else ""), tab=tab)
         return await self._followed(tab, lambda service, new_id: service.replay(run_id, from_node, new_run_id=new_id))
 

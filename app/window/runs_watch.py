@@ -16,6 +16,7 @@ import time
 from PySide6.QtCore import QTimer
 
 from ..canvas.live import show_node_runs
+from ..panels.run_panel import ENDED, STARTED
 from .editor_tab import EditorTab
 
 __all__ = ["RunsWatch"]
@@ -118,7 +119,7 @@ class RunsWatch:
             return
         if run.id not in self.outside:
             self.outside[run.id] = tab
-            self.w.run_panel.log(f"▶ {tab.doc.name} — running in another process (run {run.id[:8]})", tab=tab)
+            self.w.run_panel.log(f"{STARTED} {tab.doc.name} — running in another process (run {run.id[:8]})", tab=tab)
         show_node_runs(tab.scene, node_runs, None, thumbnails=False)
 
     def _show_ended(self, run, node_runs: list) -> None:
@@ -150,6 +151,6 @@ class RunsWatch:
             for nr in node_runs:
                 if not nr.iteration and nr.output_ref and (outputs := outputs_of(nr.output_ref)):
                     self.w.outputs.keep(tab, nr.node_id, outputs)
-        self.w.run_panel.log(f"■ {run.status} (run {run.id[:8]}, another process)", tab=tab)
+        self.w.run_panel.log(f"{ENDED} {run.status} (run {run.id[:8]}, another process)", tab=tab)
         if tab is self.w.current_tab():
             self.w.profiler.show_run(run, node_runs)

@@ -29,6 +29,7 @@ from ..panels.queue import QueuePanel
 from ..panels.run_panel import RunPanel
 from ..look.icons import app_icon
 from ..panels.popup import AddBlockPopup
+from ..look.screen import fit_window
 from ..look.theme import apply_theme
 from .actions import build_actions
 from .closing import ClosingController
@@ -75,7 +76,6 @@ class MainWindow(QMainWindow):
         self.help = HelpController(self)
         self.setWindowTitle("Nodeloom")
         self.setWindowIcon(app_icon())
-        self.resize(1400, 860)
         self.undo_group = QUndoGroup(self)
         self._build_docks()
         self.triggers = TriggersController(self)
@@ -90,9 +90,13 @@ class MainWindow(QMainWindow):
         build_actions(self)
         self._connect()
         self.theme = apply_theme(str(self.settings.value("theme", "system")))
+        # no minimum yet: the one the layout set while the docks were being tabified was theirs side by side (1618 px
+        # wide; the window had grown to it). The layout sets the docks' real one when the window is shown, after
+        # the saved geometry and docks are back.
+        self.setMinimumSize(0, 0)
         geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1400, 860)
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
@@ -102,6 +106,7 @@ class MainWindow(QMainWindow):
         #: how this window is being left: None (ask about unsaved changes), "keep" (their journals stay, offered at
         #: the next start: logging out, SIGTERM), "saved" or "discarded" (asked and answered)
         self.leaving: str | None = None
+        self._fitted = False  # into the screen, on the first show (its frame is known then)
         self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
         self.server.show_state()
         self.watch.start()
@@ -262,6 +267,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("minimapCorner", place)
         for tab in self.editor_tabs():
             tab.view.minimap.set_place(place)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            fit_window(self)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
