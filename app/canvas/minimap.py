@@ -175,21 +175,21 @@ class Minimap(QObject):
         if not self._shown or self.view.scene() is None:
             return
         frame = self._frame()
-        if self._composed is None or self._composed_frame != frame:
+        if self._composed is None or self._composed_frame != (frame, self.place):
             self._composed = QPixmap(self.pixmap)
-            self._composed_frame = frame
+            self._composed_frame = (frame, self.place)
+            p = QPainter(self._composed)
             if frame is not None:
-                p = QPainter(self._composed)
                 light = self.view.scene().backgroundBrush().color().lightness() >= 128
                 p.setPen(_FRAME_PEN[light])
                 p.drawRect(frame)
-                p.end()
+            self._draw_button(p)  # (in the pixmap: drawn once, not on every frame of a drag)
+            p.end()
         painter.drawPixmap(self.rect().topLeft(), self._composed)
-        self._draw_button(painter)
 
     def _draw_button(self, painter: QPainter) -> None:
-        """Its menu button: a small dark square with three dots."""
-        button = QRectF(self.button_rect())
+        """Its menu button: a small dark square with three dots (the painter in the minimap's coordinates)."""
+        button = QRectF(self.button_rect().translated(-self.rect().topLeft()))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(QColor(255, 255, 255, 120), 1))
         painter.setBrush(QColor(20, 20, 24, 190))

@@ -147,7 +147,6 @@ class NodeItem(QGraphicsItem):
         self.setCacheMode(_CACHE)
         self.setZValue(1)
         self.setData(0, node_id)  # SPEC §8: automation and accessibility tools find a node by its id
-        self._tip()
 
     def _index(self) -> None:
         ports = {("in", p.name): (i, p.type) for i, p in enumerate(self.inputs)}
@@ -166,7 +165,6 @@ class NodeItem(QGraphicsItem):
         self._height = self._body_height() + (THUMB + 6 if self.thumbnail is not None else 0)
         if retitled:
             self._resize()
-            self._tip()
         self.update()
 
     def _resize(self) -> None:
@@ -176,14 +174,14 @@ class NodeItem(QGraphicsItem):
             self.prepareGeometryChange()
             self.width = width
 
-    def _tip(self) -> None:
-        """The tooltip: the title (it may be cut short on the node), the id, and the error or a remark."""
+    def toolTip(self) -> str:  # noqa: N802 - Qt's name
+        """The tooltip: the title (it may be cut short on the node), the id, and the error or a remark. Made when
+        asked (the scene's helpEvent asks), not on every status change or for every node of a large graph."""
         extra = self.error or self.note
-        self.setToolTip(f"{self.title}\nid: {self.node_id}" + (f"\n{extra}" if extra else ""))
+        return f"{self.title}\nid: {self.node_id}" + (f"\n{extra}" if extra else "")
 
     def set_note(self, note: str | None) -> None:
         self.note = note
-        self._tip()
 
     # -- live runs ---------------------------------------------------------------------------------------
 
@@ -192,7 +190,6 @@ class NodeItem(QGraphicsItem):
         self.status, self.duration_ms, self.error, self.progress = status, duration_ms, error, progress
         self.setData(1, status)  # SPEC §8: the status on screen, for automation and accessibility tools
         self.note = None
-        self._tip()
         self._changed()
 
     def _changed(self) -> None:

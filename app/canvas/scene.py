@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QColor, QUndoStack
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from engine.blocks.base import ERROR_PORT
 from engine.expr.fields import find_exprs
@@ -289,6 +289,15 @@ class WorkflowScene(QGraphicsScene):
     def mousePressEvent(self, event) -> None:
         super().mousePressEvent(event)
         self._press_positions = {nid: tuple(self.doc.nodes[nid].position) for nid in self.selected_node_ids()}
+
+    def helpEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """A node's tooltip is made when it is asked for (NodeItem.toolTip); other items have theirs set."""
+        top = next(iter(self.items(event.scenePos())), None)
+        if not isinstance(top, NodeItem):
+            super().helpEvent(event)
+            return
+        QToolTip.showText(event.screenPos(), top.toolTip(), event.widget())
+        event.setAccepted(True)
 
     def mouseDoubleClickEvent(self, event) -> None:
         """A press soon after a click comes as a double-click, and may begin a drag like any press."""

@@ -59,6 +59,7 @@ class EditorDocument(QObject):
         self.edges: dict[str, Edge] = {e.id: e for e in wf.edges}
         self._configs: dict[str, Any] = {}  # validated config per node, dropped when the node changes
         self._titles: Counter | None = None  # how many nodes go by each title (worked out when asked)
+        self._block_titles: dict[str, str] = {}  # block type → its title, as the registry gives it
 
     # -- reading ------------------------------------------------------------------------------------------
 
@@ -79,7 +80,17 @@ class EditorDocument(QObject):
         input or output by its name ("Input: photo"); else its block's title ("Image Blur"); its id when its
         block is unknown."""
         node = self.nodes[node_id]
-        return node.label or self.default_title(node_id)
+        if node.label:
+            return node.label
+        if node.type not in _NAMED:  # (the common case, quick: a large graph names every node as it opens)
+            title = self._block_titles.get(node.type)
+            if title is None:
+                cls = self.registry.get(node.type)
+                if cls is None:
+                    return node_id
+                title = self._block_titles[node.type] = cls.display_title()
+            return title
+        return self.default_title(node_id)
 
     def title_shared(self, node_id: str) -> bool:
         """Whether another node goes by the same title (two unlabelled Transforms): then the log names its id."""
