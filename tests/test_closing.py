@@ -167,7 +167,10 @@ def test_another_open_windows_unsaved_work_is_not_offered_until_its_process_is_g
         w.close()
         [path] = (tmp_path / "journal").glob("*.json")
         data = json.loads(path.read_text())
-        data["pid"] = other.pid  # as if that live process had written it
+        from engine.store.leases import process_identity
+
+        host, _pid, _started = process_identity()
+        data["writer"] = [host, other.pid, None]  # as if that live process had written it
         path.write_text(json.dumps(data))
         assert make_window(tmp_path).recovery.offer_box is None
         assert path.exists()

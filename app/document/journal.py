@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from engine.model import Workflow
+from engine.store.leases import process_alive, process_identity
 
 __all__ = ["Journal", "JournalEntry"]
 
@@ -26,32 +26,19 @@ class JournalEntry:
         self.workflow_id: str | None = data.get("workflow_id")
         self.version: int | None = data.get("version")
         self.saved_at: float = data.get("saved_at", 0)
-        self.pid: int | None = data.get("pid") if isinstance(data.get("pid"), int) else None
+        writer = data.get("writer")  # (host, pid, process start) of the window that wrote it
+        ok = (isinstance(writer, list) and len(writer) == 3 and isinstance(writer[0], str)
+              and type(writer[1]) is int and (writer[2] is None or isinstance(writer[2], str)))
+        self.writer = tuple(writer) if ok else None
         self.document = Workflow.model_validate(data["document"])
 
     @property
     def orphaned(self) -> bool:
         """Whether the process that wrote it is gone (a crash, a session ended): only then is it offered."""
-        return self.pid is None or self.pid == os.getpid() or not _alive(self.pid)
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process with that id runs (on this computer: the data folder is local)."""
-    if sys.platform == "win32":  # pragma: no cover - not testable here
-        import ctypes
-
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        ctypes.windll.kernel32.CloseHandle(handle)
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
+        if self.writer is None:
+            return True
+        host, pid, started = self.writer
+        return (host, pid, started) == process_identity() or process_alive(host, pid, started) is False
 
 
 class Journal:
@@ -64,7 +51,8 @@ class Journal:
 
     def write(self, key: str, workflow: Workflow, workflow_id: str | None, version: int | None) -> Path:
         path = self.folder / f"{key}.json"
-        data = {"workflow_id": workflow_id, "version": version, "saved_at": time.time(), "pid": os.getpid(),
+        data = {"workflow_id": workflow_id, "version": version, "saved_at": time.time(),
+                "writer": list(process_identity()),
                 "document": workflow.model_dump(mode="json")}
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
