@@ -9,8 +9,12 @@
     │   └── CodeFailed           a python block's code raised, or its process died or was killed
     ├── PluginError              a block plugin that could not be loaded (reported, never fatal)
     ├── NotFound                 no such workflow, version or run
-    └── QueueError               a queue operation that cannot be done (the run is not queued, the queue is full)
-        └── QueueFull            the queue holds as many runs as the settings allow
+    ├── QueueError               a queue operation that cannot be done (the run is not queued, the queue is full)
+    │   └── QueueFull            the queue holds as many runs as the settings allow
+    ├── RunsLimited              a requester started more runs a minute than the launcher allows (``retry_after``)
+    └── StreamEnded              a run's event stream stopped before the run's end
+        ├── Overflow             its reader fell further behind than its buffer (it may resume with Last-Event-ID)
+        └── Closing              the program is closing
 
 Inside the engine only (never reach a front):
 
@@ -36,6 +40,10 @@ __all__ = [
     "NotFound",
     "QueueError",
     "QueueFull",
+    "RunsLimited",
+    "StreamEnded",
+    "Overflow",
+    "Closing",
     "NodeFailed",
     "CorruptEntry",
     "Unserializable",
@@ -120,6 +128,27 @@ class QueueError(NodeloomError):
 
 class QueueFull(QueueError):
     """The queue already holds ``max_queued_runs`` runs."""
+
+
+class RunsLimited(NodeloomError):
+    """A requester (an HTTP client) started more runs a minute than allowed; ``retry_after`` seconds until one may
+    start again."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StreamEnded(NodeloomError):
+    """A run's event stream stopped before the run's end."""
+
+
+class Overflow(StreamEnded):
+    """The reader fell further behind than its buffer: it is dropped (it may resume with Last-Event-ID)."""
+
+
+class Closing(StreamEnded):
+    """The program (the server) is closing."""
 
 
 class NodeFailed(Exception):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.executor.events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted, RunFinished
+from engine.events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted, RunFinished
 from engine.model import Workflow
 
 

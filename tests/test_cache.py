@@ -13,7 +13,7 @@ import pytest
 
 from engine import Executor
 from engine.cache import ResultCache
-from engine.executor.events import NodeFinished
+from engine.events import NodeFinished
 from engine.folders import resources_dir
 
 from .builder import Flow
@@ -77,7 +77,7 @@ def test_the_cache_works_from_a_new_process(cache, tmp_path):
         "import asyncio, json, sys\n"
         "sys.path.insert(0, '.')\n"
         "from engine import Executor\nfrom engine.cache import ResultCache\n"
-        "from engine.executor.events import NodeFinished\n"
+        "from engine.events import NodeFinished\n"
         "from tests.test_cache import image_chain\n"
         f"cache = ResultCache({str(tmp_path / 'cache')!r})\n"
         "async def go():\n"

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from engine.cache import ResultCache
 from engine.executor import Executor
-from engine.executor.events import NodeFinished, NodeProgress
+from engine.events import NodeFinished, NodeProgress
 from engine.values import to_json
 
 from .builder import Flow

@@ -7,7 +7,7 @@ import pytest
 
 from engine import Executor, InputError
 from engine.blocks import Block, Port
-from engine.executor.events import NodeFinished, NodeStarted
+from engine.events import NodeFinished, NodeStarted
 
 from .builder import Flow, brief
 

@@ -12,7 +12,7 @@ from engine import net
 from engine.blocks import default_registry
 from engine.cache import ResultCache
 from engine.executor import Executor
-from engine.executor.events import NodeFinished
+from engine.events import NodeFinished
 from engine.graph.validate import validate
 
 from .builder import Flow

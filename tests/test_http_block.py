@@ -8,7 +8,7 @@ from PIL import Image
 
 from engine import Executor
 from engine.cache import ResultCache
-from engine.executor.events import NodeFinished
+from engine.events import NodeFinished
 
 from .builder import Flow, brief
 from .http_server import Handler, LoopbackServer

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from engine import Executor
-from engine.executor.events import NodeFinished, NodeProgress
+from engine.events import NodeFinished, NodeProgress
 from engine.folders import resources_dir
 
 from .builder import Flow, brief

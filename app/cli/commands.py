@@ -38,7 +38,7 @@ async def _run(args) -> int:
     try:
         async with RunService(store, run_settings(store, args), front="cli") as service:
             handle = service.start(workflow, inputs, use_cache=not args.no_cache, **where)
-            return await follow(args, handle)
+            return await follow(args, service, handle)
     finally:
         store.close()
 

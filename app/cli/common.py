@@ -103,8 +103,11 @@ def interrupts(on_interrupt) -> None:
             pass
 
 
-async def follow(args, handle) -> int:
-    """Show a started run's progress on stderr, then its outputs (or its JSON object) on stdout."""
+async def follow(args, service, handle) -> int:
+    """Show a started run's progress on stderr, then its outputs (or its run object, as every front shows a run:
+    engine.runs.run_json) on stdout."""
+    from engine.runs import recorded_run_json
+
     from .progress import ProgressBar
 
     interrupts(handle.cancel)
@@ -113,7 +116,7 @@ async def follow(args, handle) -> int:
     if progress is not None:
         await progress
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(json.dumps(await recorded_run_json(service, result.run_id), ensure_ascii=False))
     else:
         for name, value in result.outputs.items():
             print(f"{name}: {show(value)}")

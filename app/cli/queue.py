@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from engine.runs import RunService, RunSettings
+from engine.runs import RunService, RunSettings, run_json
 
 from .common import CliError, add_executor_option, follow, interrupts, parse_inputs, run_settings, run_target
 from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
@@ -96,8 +96,8 @@ def cmd_queue(args) -> int:
             view = service.queue()
             rows = [[r.id, r.status, str(r.priority), r.workflow_name, short_inputs(r.inputs, 30), r.trigger,
                      _when(r.started_at or r.created_at), _progress(r, view.progress)] for r in view.runs]
-            data = {"paused": view.paused, "running": [r.to_json() for r in view.running],
-                    "queued": [r.to_json() for r in view.queued]}
+            data = {"paused": view.paused, "running": [run_json(r) for r in view.running],
+                    "queued": [run_json(r) for r in view.queued]}
             if view.paused and not args.json:
                 print("(paused: queued runs wait; nodeloom queue resume)")
             return _emit(args, data, rows, ["RUN", "STATE", "PRIO", "WORKFLOW", "INPUTS", "TRIGGER", "SINCE", "NODES"],
@@ -162,7 +162,7 @@ async def _replay(args) -> int:
     try:
         async with RunService(store, RunSettings.from_store(store), front="cli") as service:
             handle = service.replay(args.run_id, args.from_node, use_cache=not args.no_cache)
-            return await follow(args, handle)
+            return await follow(args, service, handle)
     finally:
         store.close()
 

@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from engine.store import Store
+from engine.store import Store, run_json
 
 __all__ = ["add_store_commands", "open_store"]
 
@@ -75,7 +75,7 @@ def cmd_runs(args) -> int:
     runs = store.runs.list(workflow_id, limit=args.limit)
     rows = [[r.id, r.status, r.trigger, r.workflow_name, _when(r.started_at or r.created_at),
              f"{r.duration_ms:.0f} ms" if r.duration_ms is not None else "—"] for r in runs]
-    return _emit(args, [r.to_json() for r in runs], rows,
+    return _emit(args, [run_json(r) for r in runs], rows,
                  ["RUN", "STATUS", "TRIGGER", "WORKFLOW", "STARTED", "DURATION"], "no runs")
 
 

@@ -26,7 +26,7 @@ Semantics (SPEC §6):
   ``cancelled``, and the run ends ``cancelled``.
 - **Pins.** With ``use_pins``, a node with ``pinned`` values is not executed; its pinned values flow
   downstream and it reports ``cached`` with ``pinned=True``.
-- **Events.** ``run_queued``, ``run_started``, ``node_started``, ``node_progress``, ``node_retrying``,
+- **Events.** (``run_restarted``, on an attempt after the first,) ``run_queued``, ``run_started``, ``node_started``, ``node_progress``, ``node_retrying``,
   ``node_finished`` (exactly one per node and iteration) and ``run_finished``, each with ``run_id``, a per-run
   ``seq`` and a timestamp, pushed to every :class:`Subscription` without ever waiting on one (bounded buffers).
 - **Caching.** With a :class:`~engine.cache.ResultCache`, every value carries a key: a deterministic node's
@@ -57,9 +57,9 @@ from ..errors import InputError, NodeloomError
 from ..model import Workflow
 from ..graph.plan import Plan, compile_plan
 from ..types import check_value
-from ..values import from_json, to_json
+from ..values import from_json
 from .bus import Subscription
-from .events import RunFinished, RunQueued, RunStarted
+from ..events import RunFinished, RunQueued, RunRestarted, RunStarted, attempt_base
 from ..errors import NodeFailed
 from ..shapes import shape_problems
 from .runner import LevelRun
@@ -77,12 +77,7 @@ class RunResult:
     error: str | None
     duration_ms: float
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        """The ``nodeloom run --json`` object of SPEC §10."""
-        return {"run_id": self.run_id, "status": self.status, "duration_ms": round(self.duration_ms, 3),
-                "outputs": to_json(self.outputs), "nodes": {k: r.to_json() for k, r in self.nodes.items()},
-                "error": self.error}
+    # (as JSON, a run is what its record says: engine.store.run_json, the one shape every front shows)
 
 
 def resolve_inputs(plan: Plan, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -192,14 +187,17 @@ class Executor:
               run_id: str | None = None, base_dir: str | os.PathLike | None = None,
               use_pins: bool = False, use_cache: bool = True,
               presets: dict[str, tuple[str | None, dict]] | None = None,
-              lineage: tuple[str, ...] = (), policy: Policy | None = None) -> Execution:
+              lineage: tuple[str, ...] = (), policy: Policy | None = None, attempt: int = 1,
+              restart_reason: str = "") -> Execution:
         """Validate, emit ``run_queued`` and start the run on the running loop. Raises
         :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs.
 
         ``presets`` maps top-level node ids to ``(output_ref, outputs)`` used instead of running those nodes
         (they report ``cached``): how a replay from a node reuses a past run's results. ``lineage`` names the
         stored workflows the run is nested in (sub-workflows), for the depth limit and recursion checks.
-        ``policy`` overrides the executor's for this run (a child run keeps its parent's)."""
+        ``policy`` overrides the executor's for this run (a child run keeps its parent's). ``attempt`` > 1: the
+        run starts again (from the queue, its first process gone): its events are numbered after every earlier
+        attempt's (:func:`engine.events.attempt_base`), the first one ``run_restarted`` with ``restart_reason``."""
         plan = self.compile(workflow)
         resolved = resolve_inputs(plan, inputs)
         run_id = run_id or uuid.uuid4().hex
@@ -210,6 +208,9 @@ class Executor:
                          rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
                          presets=presets, policy=policy or self.policy)
         state.children, state.lineage, state.remote = self.children, tuple(lineage), self.remote
+        state.seq = attempt_base(attempt)
+        if attempt > 1:
+            state.emit(RunRestarted, attempt, restart_reason or "the run starts again")
         state.emit(RunQueued, plan.workflow.name, dict(resolved))
         handle = Execution(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"), state)
         self.active[run_id] = handle

@@ -12,7 +12,7 @@ import asyncio
 from collections import deque
 from typing import Callable
 
-from .events import Event, NodeProgress
+from ..events import Event, NodeProgress
 
 __all__ = ["Subscription"]
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..cache import derive
 from .context import NodeContext
-from .events import NodeStarted
+from ..events import NodeStarted
 from ..errors import NodeFailed
 from .runner import DEAD, LevelRun
 

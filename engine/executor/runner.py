@@ -25,7 +25,7 @@ from ..errors import BlockError, ExpressionError, NodeFailed, NodeloomError
 from ..graph.plan import SINK, Level, NodePlan
 from .caching import CachingMixin
 from .context import NodeContext
-from .events import NodeRetrying, NodeStarted
+from ..events import NodeRetrying, NodeStarted
 from .fields import block_inputs, resolved_config
 from .state import ProbeMiss
 

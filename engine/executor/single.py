@@ -5,24 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Issue, WorkflowInvalid
-from ..model import Workflow
+from ..graph.single import single_block_workflow
 
-__all__ = ["single_block_workflow", "run_block"]
-
-
-def single_block_workflow(block_type: str, input_names: list[str], config: dict, output_names: list[str],
-                          settings: dict | None = None) -> Workflow:
-    nodes: list[dict] = [{"id": "node", "type": block_type, "config": config, "settings": settings or {}}]
-    edges: list[dict] = []
-    for name in input_names:
-        nodes.append({"id": f"in_{name}", "type": "input", "config": {"name": name}})
-        edges.append({"id": f"e_in_{name}", "source": f"in_{name}", "source_port": "value",
-                      "target": "node", "target_port": name})
-    for name in output_names:
-        nodes.append({"id": f"out_{name}", "type": "output", "config": {"name": name}})
-        edges.append({"id": f"e_out_{name}", "source": "node", "source_port": name,
-                      "target": f"out_{name}", "target_port": "value"})
-    return Workflow.model_validate({"name": f"test {block_type}", "nodes": nodes, "edges": edges})
+__all__ = ["run_block"]
 
 
 async def run_block(executor, block_type: str, inputs: dict[str, Any] | None = None,

@@ -16,7 +16,7 @@ from ..cache import LazyValue, has_lazy
 from ..cache.codec import CorruptEntry
 from ..errors import BlockError
 from ..values import from_json
-from .events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted
+from ..events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted
 
 
 __all__ = ["RunState", "NodeRecord", "Recording", "ProbeMiss", "replay"]

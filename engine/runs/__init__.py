@@ -7,7 +7,9 @@ Public names::
                       (queue(), pause(), resume(), set_priority(), move(), run_next()); configure()
     RunSettings       the policies a service is given (allow python blocks, max concurrent queued runs, …)
     RunHandle         run_id, events, await result(), cancel()
-    RunResult         a finished run (to_json() is the `nodeloom run --json` object)
+    RunResult         a finished run as the executor saw it (its outputs as values)
+    run_json          a run as JSON, the one shape every front shows (recorded_run_json: once it is written)
+    Launcher          the one door every run comes through (service.launcher): limits, queued rows, attempts
     Subscription      an async iterator of events, bounded
     events            RunQueued, RunStarted, NodeStarted, NodeProgress, NodeRetrying, NodeFinished, RunFinished
     read_value        the value behind an output that may be stored only (blocking; off the GUI thread)
@@ -24,12 +26,15 @@ Public names::
 from ..cache import NOT_READ, in_memory
 from ..cache import materialize as read_value
 from ..executor import RunResult, Subscription
-from ..executor.events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinished, NodeProgress,
-                               NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted, event_to_json)
+from ..events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinished, NodeProgress, NodeRetrying,
+                      NodeStarted, RunFinished, RunQueued, RunRestarted, RunStarted, event_to_json)
 from ..distributed import ClusterError
 from .children import MAX_DEPTH, check_references
 from .cluster import describe_cluster, switch_cluster
 from .handle import RunHandle
+from .launcher import Launcher
+from ..store import run_json
+from .objects import recorded_run_json
 from .service import RunService
 from .schedule import Schedule, ScheduleError
 from .settings import RunSettings
@@ -39,5 +44,6 @@ __all__ = [
     "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "in_memory", "NOT_READ", "check_references",
     "MAX_DEPTH", "Event", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
     "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "Triggers", "TriggerError",
-    "Schedule", "ScheduleError", "switch_cluster", "describe_cluster", "ClusterError",
+    "Schedule", "ScheduleError", "switch_cluster", "describe_cluster", "ClusterError", "Launcher", "run_json",
+    "recorded_run_json", "RunRestarted",
 ]

@@ -47,8 +47,9 @@ class Callbacks:
     def run_ended(self, service, run_id: str, workflow_id: str | None, url: str, task: asyncio.Task) -> None:
         """A run of ``service`` with a callback ended: send its run object once it is recorded."""
         async def payload() -> dict:
-            await service.recorder.recorded(run_id)
-            return await service.run_blocking(task.result().to_json)
+            from .objects import recorded_run_json
+
+            return await recorded_run_json(service, run_id)
 
         async def secret() -> str:
             return await asyncio.to_thread(service.store.hooks.secret, workflow_id) if workflow_id else ""

@@ -13,7 +13,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BlockError, InputError, Issue, NodeloomError, NotFound, WorkflowInvalid
-from ..executor.events import NodeFinished
+from ..events import NodeFinished
 from ..model import Workflow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,11 +95,9 @@ class ChildRuns:
             raise BlockError(f"sub_workflow: {wf.name!r} is already running above this node (recursion)")
         if len(lineage) >= MAX_DEPTH:
             raise BlockError(f"sub_workflow: nesting deeper than {MAX_DEPTH} workflows")
-        meta = {"workflow_id": info.id, "version": number, "trigger": "sub_workflow", "mode": mode,
-                "parent_run_id": ctx.run_id}
         try:
-            handle = service._begin(service.targets.stored(info.id, number), data, meta,
-                                    base_dir=service.targets.base_dir(info.id), lineage=(*lineage, info.id), policy=ctx.policy)
+            handle = service.launcher.child(info.id, number, data, parent_run_id=ctx.run_id, mode=mode,
+                                            lineage=(*lineage, info.id), policy=ctx.policy)
         except InputError as e:
             raise BlockError(f"sub_workflow {wf.name!r} refused its inputs: {e}") from None
         except WorkflowInvalid as e:

@@ -50,9 +50,7 @@ async def switch_cluster(service, executor: str) -> None:
 
     await asyncio.to_thread(service.store.set_setting, CLUSTER_EXECUTOR, executor)
     if old is not None:
-        task = asyncio.ensure_future(_retire(service, old))
-        service._background.add(task)
-        task.add_done_callback(service._background.discard)
+        service.keep(_retire(service, old))
 
 
 async def _retire(service, backend) -> None:

@@ -92,16 +92,14 @@ class Dispatcher:
     def _launch(self, info) -> None:
         svc = self.service
         try:
-            handle = svc._start_claimed(info)
+            handle = svc.launcher.claimed(info)
         except (NodeloomError, ValueError) as e:
             log.warning("queued run %s could not start: %s", info.id, e)
             svc.store.runs.end_unstarted(info.id, "failed", f"could not start: {e}")
             self.wake()
             return
         self.running.add(info.id)
-        task = self.loop.create_task(self._follow(handle))
-        svc._background.add(task)
-        task.add_done_callback(svc._background.discard)
+        svc.keep(self._follow(handle))
 
     async def _follow(self, handle) -> None:
         try:

@@ -14,13 +14,10 @@ import asyncio
 import logging
 import os
 import time
-import uuid
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import InputError, NodeloomError
-from ..executor import resolve_inputs
 from ..store import SeenFile, TriggerInfo
-from ..values import to_json
 from .folders import FolderWatch
 from .schedule import Schedule, ScheduleError
 from .triggers import FILE_INPUT, FILE_NAME_INPUT
@@ -115,7 +112,7 @@ class TriggerFirer:
         for t in due:
             queued += await asyncio.to_thread(self._fire_schedule, t, now)
         if queued:
-            self.service._wake()
+            self.service.wake()
         return queued
 
     def _fire_schedule(self, t: TriggerInfo, now: float) -> list[str]:
@@ -143,13 +140,11 @@ class TriggerFirer:
             inputs = {**inputs, FILE_INPUT: file,
                       **({FILE_NAME_INPUT: os.path.basename(file)} if FILE_NAME_INPUT in plan.inputs else {})}
         try:
-            resolve_inputs(plan, inputs)
+            return self.service.launcher.queued_row(plan, inputs, workflow_id=wid, version=version, document=None,
+                                                    priority=t.priority, trigger=t.kind, options=extra,
+                                                    trigger_id=t.id)
         except InputError as e:
             raise NodeloomError("; ".join(e.problems)) from None
-        return {"id": uuid.uuid4().hex, "workflow_id": wid, "version": version, "document": None,
-                "workflow_name": plan.workflow.name, "inputs": to_json(inputs), "priority": t.priority,
-                "trigger": t.kind, "mode": "async", "trigger_id": t.id,
-                "options": {"use_cache": True, "use_pins": False, **extra}}
 
     # -- folders -----------------------------------------------------------------------------------------------
 
@@ -187,7 +182,7 @@ class TriggerFirer:
             return self.store.triggers.note_files(t.id, fired=rows, quiet=quiet, gone=gone, now=self.clock())
 
         if await asyncio.to_thread(store):
-            self.service._wake()
+            self.service.wake()
 
 
 async def _until(event: asyncio.Event, seconds: float) -> None:

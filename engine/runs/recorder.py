@@ -21,7 +21,8 @@ from typing import Any, Callable
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from ..executor.events import NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunStarted
+from ..events import (NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunRestarted, RunStarted,
+                      event_to_json)
 from ..store.db import Database
 from ..store.events import MAX_STORED_EVENTS
 from ..store.models import RunRow
@@ -41,17 +42,12 @@ _NODE_FINISHED = ("UPDATE node_runs SET " + ", ".join(f"{c.strip()} = ?" for c i
 _NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FINISH_COLUMNS}) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _EVENT = "INSERT OR REPLACE INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)"
-_RUN_LEVEL = (RunQueued, RunStarted, RunFinished)
+_RUN_LEVEL = (RunRestarted, RunQueued, RunStarted, RunFinished)
 
 
-def _event_json(ev, **known) -> str:
-    """The event's JSON form (:func:`event_to_json`), reusing what the record already encoded."""
-    d = ev._asdict()
-    d["kind"] = ev.kind
-    d.update(known)
-    if "iteration" in d:
-        d["iteration"] = list(d["iteration"])
-    return json_text(d)
+def _event_json(ev, **encoded) -> str:
+    """The event's stored JSON (:func:`engine.events.event_to_json`, reusing what the record already encoded)."""
+    return json_text(event_to_json(ev, **encoded))
 
 
 class RunRecorder:
@@ -64,6 +60,7 @@ class RunRecorder:
         self._event_counts: dict[str, int] = {}  # events stored per running run (MAX_STORED_EVENTS)
         self._done: dict[str, asyncio.Future] = {}  # runs someone waits for, until they are written
         self._written: dict[str, None] = {}  # the latest runs written (ordered: the oldest go first)
+        self._requeueing: set[str] = set()  # runs stopped to go back to the queue: their end is not recorded
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
         self._poke: asyncio.Future | None = None
         self.after_finish: Callable[[Session], Any] | None = None
@@ -81,6 +78,11 @@ class RunRecorder:
         """``fn(*args)`` on the recorder's writer thread: the service's other writes (claiming queued runs) queue
         behind the run records instead of fighting them for SQLite's write lock."""
         return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+
+    def requeueing(self, run_ids) -> None:
+        """These runs are stopped only to go back to the queue (a clean stop of the process running them): their
+        ``run_finished`` is neither stored nor written on their row — they have not ended, they start again."""
+        self._requeueing.update(run_ids)
 
     def forget(self, run_id: str) -> None:
         """A run that was expected but did not start (refused inputs, an invalid graph)."""
@@ -153,11 +155,12 @@ class RunRecorder:
         return None
 
     def _keep(self, ev) -> bool:
-        """Whether to store the event (a run's first MAX_STORED_EVENTS, and its run events always)."""
+        """Whether to store the event (a run's first MAX_STORED_EVENTS, and its run events always — but the end
+        of a run that goes back to the queue)."""
         n = self._event_counts.get(ev.run_id, 0) + 1
         if isinstance(ev, RunFinished):
             self._event_counts.pop(ev.run_id, None)
-            return True
+            return ev.run_id not in self._requeueing
         self._event_counts[ev.run_id] = n
         if n == MAX_STORED_EVENTS + 1:
             log.warning("run %s: more than %d events; its later node events are not stored", ev.run_id, n - 1)
@@ -189,9 +192,8 @@ class RunRecorder:
             meta = self._meta.pop(ev.run_id, {})
             inputs = to_json(dict(ev.inputs))
             data = _event_json(ev, inputs=inputs)
-            if meta.get("claimed"):  # from the queue: the row is there, already `running`
-                cur.execute("DELETE FROM run_events WHERE run_id = ?", (ev.run_id,))  # of an earlier attempt
-                conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
+            if meta.get("claimed"):  # from the queue: the row is there, already `running` (an earlier attempt's
+                conn.execute(update(runs).where(runs.c.id == ev.run_id).values(  # events stay: seq goes on)
                     workflow_name=ev.workflow, inputs=inputs))
                 return data
             conn.execute(insert(runs).values(
@@ -201,12 +203,14 @@ class RunRecorder:
                 trigger=meta.get("trigger", "cli"), inputs=inputs, created_at=ev.ts,
                 replay_of=meta.get("replay_of"), from_node=meta.get("from_node"),
                 parent_run_id=meta.get("parent_run_id"), owner=meta.get("owner"), draft_id=meta.get("draft_id"),
-                options=meta.get("options")))
+                options=meta.get("options"), attempt=1))
             return data
         elif isinstance(ev, RunStarted):
             conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
                 status="running", started_at=ev.ts, node_count=ev.node_count))
         elif isinstance(ev, RunFinished):
+            if ev.run_id in self._requeueing:
+                return None  # (the queue takes its row back: QueueRepo.put_back)
             outputs = to_json(dict(ev.outputs))
             conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
                 status=ev.status, outputs=outputs, error=ev.error, finished_at=ev.ts,

@@ -31,6 +31,7 @@ def create_app(service, settings: ServerSettings, token: str) -> Guard:
                               "`Authorization: Bearer <token>` (the token is in the data folder's server-token).")
     install_handlers(api)
     closing = asyncio.Event()
+    service.launcher.limit_runs(settings.runs_per_minute)  # on every route that starts a run
 
     @api.get(HEALTH, operation_id="health", tags=["server"])
     async def health() -> dict:

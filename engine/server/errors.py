@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ..errors import DocumentError, InputError, NotFound, QueueError, QueueFull, WorkflowInvalid
+from ..errors import DocumentError, InputError, NotFound, QueueError, QueueFull, RunsLimited, WorkflowInvalid
 from ..runs.triggers import TriggerError
 from ..values import json_text
 from .schemas import Problem
@@ -72,6 +72,10 @@ def install_handlers(api: FastAPI) -> None:
     @api.exception_handler(DocumentError)
     async def bad_document(_r: Request, e: DocumentError):
         return _problem(422, f"the document cannot be read: {e}")
+
+    @api.exception_handler(RunsLimited)
+    async def runs_limited(_r: Request, e: RunsLimited):
+        return _problem(429, str(e), headers={"Retry-After": str(max(1, round(e.retry_after)))})
 
     @api.exception_handler(QueueFull)
     async def full(_r: Request, e: QueueFull):

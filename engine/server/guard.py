@@ -5,7 +5,8 @@
    ``Sec-Fetch-Site: cross-site`` — gets 403, WebSocket handshakes included; an allowed origin gets CORS
    headers naming it exactly (and its preflights an answer, before the token is asked for);
 3. ``Authorization: Bearer <token>`` on every route but ``/api/v1/health``, compared in constant time — else 401;
-4. a token bucket per client — else 429 with ``Retry-After``;
+4. a token bucket of requests per client — else 429 with ``Retry-After`` (runs a minute are counted by the run
+   service's launcher, on every route that starts a run: run, replay, node test, webhook);
 5. a body over the limit gets 413 before it is buffered: by its declared length, or as a chunked body grows.
 """
 
@@ -58,7 +59,7 @@ class Guard:
         self.set_token(token)
         self._hosts = settings.hosts()
         self._origins = frozenset(settings.allowed_origins)
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[str, _Bucket] = {}
 
     def set_token(self, token: str) -> None:
         if len(token) < 22:  # 128 bits in url-safe base64
@@ -125,17 +126,15 @@ class Guard:
             if not hmac.compare_digest(given, self._token):
                 return 401, "a valid 'Authorization: Bearer <token>' header is needed", {"www-authenticate": "Bearer"}
         client = (scope.get("client") or ("?", 0))[0]
-        is_run = scope["type"] == "http" and scope.get("method") == "POST" and scope["path"].endswith("/run")
-        for kind, rate in (("requests", self.settings.requests_per_minute),) + (
-                (("runs", self.settings.runs_per_minute),) if is_run else ()):
-            bucket = self._buckets.get((client, kind))
-            if bucket is None:
-                if len(self._buckets) > 10_000:
-                    self._buckets.clear()
-                bucket = self._buckets[(client, kind)] = _Bucket(rate)
-            wait = bucket.take()
-            if wait:
-                return 429, f"too many {kind}: at most {rate} a minute", {"retry-after": str(max(1, round(wait)))}
+        bucket = self._buckets.get(client)  # (runs a minute: the launcher counts them, on every route that starts one)
+        if bucket is None:
+            if len(self._buckets) > 10_000:
+                self._buckets.clear()
+            bucket = self._buckets[client] = _Bucket(self.settings.requests_per_minute)
+        wait = bucket.take()
+        if wait:
+            return (429, f"too many requests: at most {self.settings.requests_per_minute} a minute",
+                    {"retry-after": str(max(1, round(wait)))})
         return None
 
 

@@ -11,13 +11,12 @@ from fastapi import APIRouter, Header, Request
 from pydantic import Field, create_model
 
 from ..errors import DocumentError, WorkflowInvalid
-from ..executor.single import single_block_workflow
-from ..graph.validate import validate
+from ..graph import validate
 from ..model import parse_document
 from ..runs.callbacks import sign
 from ..values import image_to_json, to_json
 from .errors import JSON, HTTPProblem, answers
-from .routes_runs import accepted, ended
+from .routes_runs import accepted, ended, requester
 from .schemas import HookAccepted, NodeTest, NodeTestResult, ValidateBody, Validation
 
 __all__ = ["misc_routes"]
@@ -48,12 +47,9 @@ def misc_routes(service) -> APIRouter:
         """The block catalogue: each block's ports and its config's JSON schema."""
         return {"blocks": registry.describe()}
 
-    async def test_node(body: NodeTest):
+    async def test_node(body: NodeTest, request: Request):
         """Run one block on the given inputs and config (images as SPEC §10 JSON): its outputs and a preview."""
-        cls = registry.get(body.block)
-        outs = [p.name for p in cls.output_ports()]
-        wf = single_block_workflow(body.block, list(body.inputs), body.config, outs)
-        handle = service.start(wf, body.inputs, trigger="http", mode="sync", events=False)
+        handle = service.launcher.test_node(body.block, body.inputs, body.config, requester=requester(request))
         result = await ended(handle, body.timeout_seconds, "the block")
         node = result.nodes.get("node")
         preview = await blocking(_preview, result.outputs)
@@ -114,7 +110,8 @@ def misc_routes(service) -> APIRouter:
             return JSON({"run_id": run_id, "status": "duplicate"}, status_code=200)
         try:
             run_id = await service.enqueue(workflow_id, {**(on[0].inputs if on else {}), **inputs}, trigger="webhook",
-                                           mode="async", priority=on[0].priority if on else 5)
+                                           mode="async", priority=on[0].priority if on else 5,
+                                           requester=requester(request))
         except Exception:
             await blocking(store.hooks.forget, workflow_id, x_nodeloom_delivery)  # it may be sent again
             raise

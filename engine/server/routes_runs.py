@@ -9,14 +9,14 @@ import json
 from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
-from ..errors import NotFound
+from ..errors import Closing, NotFound, Overflow
+from ..runs import recorded_run_json, run_json
 from ..safenet import AddressPolicy, check_url
+from ..store import RunInfo
 from .errors import JSON, HTTPProblem, answers
-from .schemas import (Cancelled, Paused, QueueState, RunAccepted, RunObject, RunPage, RunPatch, RunRecord,
-                      RunRequest)
-from .stream import Closing, Overflow, check_run, run_events
+from .schemas import Cancelled, Paused, QueueState, Run, RunAccepted, RunPage, RunPatch, RunRequest
 
-__all__ = ["run_routes", "record", "accepted", "ended"]
+__all__ = ["run_routes", "accepted", "ended", "requester"]
 
 R = "/api/v1/runs"
 RUN_ID = {"run_id": "$response.body#/run_id"}
@@ -35,19 +35,9 @@ _SSE = {"description": "Server-Sent Events: `id:` is the event's seq, `event:` i
                            "data": {"type": "string", "description": "the event as JSON"}}}}}}
 
 
-def record(info, nodes=None) -> dict:
-    """A stored run as JSON: the run object of SPEC §10 and where it comes from (with node runs: one run)."""
-    d = {"run_id": info.id, "status": info.status, "duration_ms": info.duration_ms, "outputs": info.outputs,
-         "error": info.error, "workflow_id": info.workflow_id, "version": info.version,
-         "workflow_name": info.workflow_name, "mode": info.mode, "priority": info.priority, "trigger": info.trigger,
-         "inputs": info.inputs, "created_at": info.created_at, "started_at": info.started_at,
-         "finished_at": info.finished_at, "replay_of": info.replay_of, "from_node": info.from_node,
-         "parent_run_id": info.parent_run_id, "queue_position": info.queue_position, "nodes": {}}
-    if nodes is not None:
-        d["nodes"] = {n.node_id: {"status": n.status, "duration_ms": n.duration_ms, "attempts": n.attempts,
-                                  "error": n.error} for n in nodes if not n.iteration}
-        d["node_runs"] = [n.to_json() for n in nodes]
-    return d
+def requester(request: Request) -> str:
+    """Who asks, for the runs limit the launcher applies to every route that starts a run: the client's address."""
+    return "http:" + (request.client.host if request.client else "?")
 
 
 async def ended(handle, seconds: float, what: str):
@@ -73,7 +63,7 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
     blocking = service.run_blocking
 
     @r.post("/api/v1/workflows/{workflow_id}/run", operation_id="runWorkflow", tags=["workflows"],
-            responses=answers(404, 408, _200={"model": RunObject, "description": "sync: the ended run"},
+            responses=answers(404, 408, _200={"model": Run, "description": "sync: the ended run"},
                               _202=_ACCEPTED))
     async def run_workflow(workflow_id: str, body: RunRequest, request: Request):
         """Run a stored workflow. ``sync`` answers with the run object when it ends (408 at ``timeout_seconds``,
@@ -84,13 +74,13 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
             if why:
                 raise HTTPProblem(422, f"callback_url refused: {why}")
         common = dict(trigger="http", version=body.version, use_cache=body.use_cache, use_pins=body.use_pins,
-                      priority=body.priority, callback_url=body.callback_url)
+                      priority=body.priority, callback_url=body.callback_url, requester=requester(request))
         if body.mode != "sync":
             run_id = await service.enqueue(workflow_id, body.inputs, mode=body.mode, **common)
             return accepted(request, run_id, "queued")
         handle = service.start(workflow_id, body.inputs, mode="sync", events=False, **common)
         result = await ended(handle, body.timeout_seconds, "the run")
-        return JSON(await blocking(result.to_json))
+        return JSON(await recorded_run_json(service, result.run_id))
 
     @r.get(R, operation_id="listRuns", response_model=RunPage, responses=answers())
     async def list_runs(workflow_id: str | None = Query(None, max_length=64),
@@ -98,21 +88,26 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
                         limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10**9)):
         """Runs, newest first."""
         runs = await blocking(lambda: store.runs.list(workflow_id, status=status, limit=limit, offset=offset))
-        return {"items": [record(i) for i in runs]}
+        return {"items": [run_json(i) for i in runs]}
 
-    @r.get(R + "/{run_id}", operation_id="getRun", response_model=RunRecord, responses=answers(404))
+    @r.get(R + "/{run_id}", operation_id="getRun", response_model=Run, responses=answers(404))
     async def get_run(run_id: str):
         """One run with its node runs."""
-        try:
-            info, nodes = await blocking(lambda: (store.runs.get(run_id), store.runs.nodes(run_id)))
-        except NotFound:
-            if service.handle(run_id) is None:
-                raise
-            return {"run_id": run_id, "status": "running", "duration_ms": None, "outputs": None, "error": None,
-                    "nodes": {}}  # started a moment ago: its record is being written
-        return record(info, nodes)
+        for _ in range(25):
+            try:
+                info, nodes = await blocking(lambda: (store.runs.get(run_id), store.runs.nodes(run_id)))
+            except NotFound:
+                if service.handle(run_id) is None:
+                    raise
+                await asyncio.sleep(0.02)  # started a moment ago: its record is being written (within ~20 ms)
+                continue
+            return run_json(info, nodes)
+        origin = service.origin(run_id)  # (a record that long in coming: the run as far as it is known)
+        return run_json(RunInfo(run_id, origin.workflow_id, None, "", "running", "sync", 5, origin.trigger or "",
+                                {}, None, None, 0.0, None, None, None, None, None, None, draft_id=origin.draft_id),
+                        [])
 
-    @r.patch(R + "/{run_id}", operation_id="reorderRun", response_model=RunRecord, responses=answers(404, 409))
+    @r.patch(R + "/{run_id}", operation_id="reorderRun", response_model=Run, responses=answers(404, 409))
     async def patch_run(run_id: str, body: RunPatch):
         """A queued run's priority, or its place: just ``before`` or ``after`` another queued run (taking its
         priority). 409 when the run is not queued."""
@@ -122,7 +117,7 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
         else:
             await blocking(lambda: service.move(run_id, before=getattr(body, "before", None),
                                                 after=getattr(body, "after", None)))
-        return record(await blocking(store.runs.get, run_id))
+        return run_json(await blocking(store.runs.get, run_id))
 
     @r.post(R + "/{run_id}/cancel", operation_id="cancelRun", response_model=Cancelled, responses=answers(404))
     async def cancel_run(run_id: str):
@@ -143,15 +138,15 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
         """Run a stored run again with its inputs; with ``from_node``, only that node and what follows it run
         (the rest reuse the run's stored outputs)."""
         await blocking(store.runs.get, run_id)
-        handle = service.replay(run_id, from_node, events=False)
+        handle = service.replay(run_id, from_node, events=False, requester=requester(request))
         return accepted(request, handle.run_id, "running")
 
     @r.get("/api/v1/queue", operation_id="getQueue", tags=["queue"], response_model=QueueState, responses=answers())
     async def get_queue(limit: int = Query(500, ge=1, le=5000)):
         """Running and queued runs in start order, and whether the queue is paused."""
         view = await blocking(service.queue, limit)
-        return {"paused": view.paused, "running": [record(i) for i in view.running],
-                "queued": [record(i) for i in view.queued]}
+        return {"paused": view.paused, "running": [run_json(i) for i in view.running],
+                "queued": [run_json(i) for i in view.queued]}
 
     @r.post("/api/v1/queue/pause", operation_id="pauseQueue", tags=["queue"], response_model=Paused,
             responses=answers())
@@ -171,14 +166,16 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
     async def events(run_id: str, after: int | None = Query(None, ge=0, le=2**62),
                      last_event_id: str | None = Header(None, max_length=40)):
         """The run's events as Server-Sent Events, from the first (or after ``Last-Event-ID`` / ``after``),
-        stored ones first, until it ends."""
+        stored ones first, until it ends. ``seq`` never repeats, across a run's attempts too (a run started
+        again from the queue begins its attempt with ``run_restarted``); resumed at or past a finished run's end,
+        the stream ends at once."""
         start = after or 0
         if last_event_id is not None:
             if not last_event_id.strip().isdigit():
                 raise HTTPProblem(422, f"Last-Event-ID must be an event's seq number, not {last_event_id!r}")
             start = int(last_event_id)
-        await check_run(service, run_id)
-        return StreamingResponse(_sse(run_events(service, run_id, start, closing, stream_buffer)),
+        await service.check_run(run_id)
+        return StreamingResponse(_sse(service.events(run_id, start, closing, stream_buffer)),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -186,14 +183,14 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
     async def events_ws(websocket: WebSocket, run_id: str, after: int = 0):
         """The same events over a WebSocket: each message is a JSON array of events (those that came together)."""
         try:
-            await check_run(service, run_id)
+            await service.check_run(run_id)
         except NotFound as e:
             await websocket.close(code=4404, reason=str(e)[:120])
             return
         await websocket.accept()
         code = 1000
         try:
-            async for batch in run_events(service, run_id, max(0, after), closing, stream_buffer):
+            async for batch in service.events(run_id, max(0, after), closing, stream_buffer):
                 await websocket.send_text("[" + ",".join(text for _, _, text in batch) + "]")
         except Overflow as e:
             code = 1008

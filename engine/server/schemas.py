@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Problem", "WorkflowSummary", "WorkflowPage", "WorkflowDetail", "WorkflowBody", "Saved", "Version",
            "Link", "ConfigChange", "NodeChange", "Comparison",
-           "RunRequest", "RunAccepted", "RunObject", "RunRecord", "RunPage", "QueueState", "RunPatch", "Cancelled",
+           "RunRequest", "RunAccepted", "Run", "RunPage", "QueueState", "RunPatch", "Cancelled",
            "Hook", "NodeTest", "NodeTestResult", "ValidateBody", "Validation", "Deleted", "Paused", "HookAccepted",
            "TriggerBody", "TriggerPatch", "TriggerObject", "TriggerDeleted"]
 
@@ -143,18 +143,17 @@ class NodeSummary(_Out):
     error: str | None
 
 
-class RunObject(_Out):
-    """The run object of SPEC §10 (``nodeloom run --json``)."""
+class Run(_Out):
+    """A run — the one shape every front shows (``nodeloom run --json``, ``runs --json``, ``queue list --json``, every
+    route, a callback's body): the run object of SPEC §10, ``id`` beside ``run_id``, and where it comes from."""
 
+    id: str
     run_id: str
     status: str
     duration_ms: float | None
     outputs: dict[str, Any] | None
     nodes: dict[str, NodeSummary]
     error: str | None
-
-
-class RunRecord(RunObject):
     workflow_id: str | None
     version: int | None
     workflow_name: str
@@ -169,17 +168,21 @@ class RunRecord(RunObject):
     from_node: str | None
     parent_run_id: str | None
     queue_position: float | None
+    trigger_id: str | None
+    draft_id: str | None
+    attempt: int = Field(description="times the run was started: 2 when it started again from the queue")
+    callback: dict[str, Any] | None = Field(description="its callback_url's delivery (attempts, last error, when)")
     node_runs: list[dict[str, Any]] | None = None
 
 
 class RunPage(BaseModel):
-    items: list[RunRecord]
+    items: list[Run]
 
 
 class QueueState(BaseModel):
     paused: bool
-    running: list[RunRecord]
-    queued: list[RunRecord]
+    running: list[Run]
+    queued: list[Run]
 
 
 class Paused(BaseModel):

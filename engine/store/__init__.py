@@ -29,13 +29,13 @@ from .events import EventRepo
 from .hooks import HookRepo
 from .leases import LeaseInfo, LeaseRepo
 from .queue import DEFAULT_PRIORITY, QueueRepo, QueueView
-from .runs import NodeRunInfo, Recovered, RunInfo, RunRepo
+from .runs import NodeRunInfo, Recovered, RunInfo, RunRepo, run_json
 from .triggers import TRIGGER_KINDS, SeenFile, TriggerInfo, TriggerRepo
 from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 
 __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo",
            "TriggerRepo", "TriggerInfo", "SeenFile", "TRIGGER_KINDS",
-           "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "QueueView", "LeaseInfo", "Recovered", "NotFound",
+           "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "run_json", "QueueView", "LeaseInfo", "Recovered", "NotFound",
            "WorkflowDiff", "NodeChange", "ConfigChange", "Link", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
            "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS", "CLUSTER_EXECUTOR",
            "CLUSTER_NETWORK"]

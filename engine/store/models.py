@@ -76,6 +76,8 @@ class RunRow(Base):
     draft_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     node_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     trigger_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the trigger that queued it
+    attempt: Mapped[int] = mapped_column(Integer, default=0)  # times it was started (its events' seq base)
+    callback: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # its callback's delivery state
 
     __table_args__ = (Index("ix_runs_workflow", "workflow_id", "created_at"), Index("ix_runs_status", "status"),
                       Index("ix_runs_queue", "status", text("priority DESC"), "queue_position", "created_at"),

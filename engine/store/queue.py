@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 
 from ..errors import QueueError, QueueFull
 from .db import Database
+from .events import store_ended
 from .models import NodeRunRow, RunRow, SettingRow
 from .runs import RunInfo
 
@@ -39,7 +40,7 @@ _TINY = 1e-6  # positions closer than this are renumbered
 _NAMES = ("id", "workflow_id", "version", "workflow_name", "status", "mode", "priority", "trigger", "inputs", "error",
           "created_at", "started_at", "finished_at", "duration_ms", "replay_of", "from_node", "parent_run_id", "owner",
           "from_queue", "queue_position", "requeued", "cancel_requested", "options", "draft_id", "node_count",
-          "trigger_id", "has_document")
+          "trigger_id", "attempt", "callback", "has_document")
 _COLUMNS = ", ".join(_NAMES[:-1]) + ", document IS NOT NULL"
 _QUEUED = "status = 'queued' AND from_queue"
 
@@ -50,7 +51,7 @@ def _runs(cur, where: str, params: tuple = ()) -> list[RunInfo]:
     for values in cur.execute(f"SELECT {_COLUMNS} FROM runs WHERE {where}", params).fetchall():
         r = dict(zip(_NAMES, values))
         r.update(inputs=json.loads(r["inputs"] or "{}"), options=json.loads(r["options"] or "{}"), outputs=None,
-                 document=r["has_document"] or None)
+                 document=r["has_document"] or None, callback=json.loads(r["callback"]) if r["callback"] else None)
         found.append(RunInfo.of(SimpleNamespace(**r)))
     return found
 
@@ -262,11 +263,12 @@ class QueueRepo:
                 return []
             rows = _runs(cur, _QUEUED + " ORDER BY priority DESC, queue_position, created_at LIMIT ?", (n,))
             if rows:
-                cur.execute(f"UPDATE runs SET status = 'running', owner = ?, started_at = ? WHERE id IN "
-                            f"({', '.join('?' * len(rows))})", (lease_id, now, *(r.id for r in rows)))
+                cur.execute(f"UPDATE runs SET status = 'running', owner = ?, started_at = ?, attempt = attempt + 1 "
+                            f"WHERE id IN ({', '.join('?' * len(rows))})", (lease_id, now, *(r.id for r in rows)))
         finally:
             cur.close()
-        return [dataclasses.replace(r, status="running", owner=lease_id, started_at=now) for r in rows]
+        return [dataclasses.replace(r, status="running", owner=lease_id, started_at=now, attempt=r.attempt + 1)
+                for r in rows]
 
     def cancel(self, run_id: str) -> str:
         """Cancel a run: a queued one at once (``"cancelled"``); a running one is asked to stop — its process
@@ -278,6 +280,7 @@ class QueueRepo:
                 raise QueueError(f"no run with id {run_id!r}")
             if row.status == "queued":
                 row.status, row.finished_at, row.error = "cancelled", now, "cancelled before it started"
+                store_ended(s, [run_id], row.status, row.error, now)
                 return "cancelled"
             if row.status == "running":
                 row.cancel_requested = True
@@ -286,10 +289,15 @@ class QueueRepo:
 
     def clear(self) -> int:
         """Cancel every queued run (running ones go on). Returns how many."""
+        now, why = time.time(), "cancelled before it started (queue cleared)"
         with self.db.write() as s:
-            return s.execute(update(RunRow).where(_queued()).values(
-                status="cancelled", finished_at=time.time(), error="cancelled before it started (queue cleared)")
-            ).rowcount
+            ids = list(s.scalars(select(RunRow.id).where(_queued())))
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                s.execute(update(RunRow).where(RunRow.id.in_(chunk)).values(status="cancelled", finished_at=now,
+                                                                             error=why))
+                store_ended(s, chunk, "cancelled", why, now)
+            return len(ids)
 
     def cancel_requests(self, lease_id: str) -> list[str]:
         """Runs of ``lease_id`` that another process asked to cancel."""

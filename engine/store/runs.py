@@ -12,9 +12,10 @@ from sqlalchemy import delete, or_, select, update
 
 from ..errors import NotFound
 from .db import Database
+from .events import store_ended
 from .models import LeaseRow, NodeRunRow, RunRow
 
-__all__ = ["RunRepo", "RunInfo", "NodeRunInfo", "Recovered", "RUN_FINISHED"]
+__all__ = ["RunRepo", "RunInfo", "NodeRunInfo", "Recovered", "RUN_FINISHED", "run_json"]
 
 log = logging.getLogger(__name__)
 RUN_FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
@@ -70,6 +71,8 @@ class RunInfo:
     node_count: int | None = None
     has_document: bool = False
     trigger_id: str | None = None
+    attempt: int = 0            # times it was started (1: once); its events' seq goes on from attempt to attempt
+    callback: dict | None = None  # its callback_url's delivery: attempts, last_error, delivered_at
 
     @classmethod
     def of(cls, r, **changed) -> "RunInfo":
@@ -78,15 +81,39 @@ class RunInfo:
                    r.inputs or {}, r.outputs, r.error, r.created_at, r.started_at, r.finished_at, r.duration_ms,
                    r.replay_of, r.from_node, r.parent_run_id, r.owner, bool(r.from_queue), r.queue_position,
                    r.requeued or 0, bool(r.cancel_requested), dict(r.options or {}), r.draft_id, r.node_count,
-                   r.document is not None, getattr(r, "trigger_id", None))
+                   r.document is not None, getattr(r, "trigger_id", None), getattr(r, "attempt", 0) or 0,
+                   getattr(r, "callback", None))
         return dataclasses.replace(info, **changed) if changed else info
 
     @property
     def finished(self) -> bool:
         return self.status in RUN_FINISHED
 
-    def to_json(self) -> dict:
-        return dict(self.__dict__)
+    def to_json(self, nodes: "list[NodeRunInfo] | None" = None) -> dict:
+        return run_json(self, nodes)
+
+
+def run_json(info: RunInfo, nodes: list[NodeRunInfo] | None = None) -> dict:
+    """One shape per concept (SPEC §6a): a run as JSON is built here and nowhere else — the same object from
+    ``nodeloom run --json``, ``runs --json``, ``queue list --json``, every HTTP route and a callback's body: the
+    run object of SPEC §10 (``run_id``, ``status``, ``duration_ms``, ``outputs``, ``nodes``, ``error``) with
+    ``id`` beside ``run_id`` and where it comes from; with its node runs, ``nodes`` maps each top-level node to
+    its status and ``node_runs`` lists every node run (ForEach iterations included). Images and bytes in
+    ``outputs`` and ``inputs`` are in their SPEC §10 JSON form, as stored."""
+    d = {"id": info.id, "run_id": info.id, "status": info.status,
+         "duration_ms": round(info.duration_ms, 3) if info.duration_ms is not None else None,
+         "outputs": info.outputs, "error": info.error, "nodes": {},
+         "workflow_id": info.workflow_id, "version": info.version, "workflow_name": info.workflow_name,
+         "mode": info.mode, "priority": info.priority, "trigger": info.trigger, "trigger_id": info.trigger_id,
+         "inputs": info.inputs, "created_at": info.created_at, "started_at": info.started_at,
+         "finished_at": info.finished_at, "replay_of": info.replay_of, "from_node": info.from_node,
+         "parent_run_id": info.parent_run_id, "draft_id": info.draft_id, "queue_position": info.queue_position,
+         "attempt": info.attempt, "callback": info.callback}
+    if nodes is not None:
+        d["nodes"] = {n.node_id: {"status": n.status, "duration_ms": n.duration_ms, "attempts": n.attempts,
+                                  "error": n.error} for n in nodes if not n.iteration}
+        d["node_runs"] = [n.to_json() for n in nodes]
+    return d
 
 
 @dataclass(frozen=True)
@@ -144,9 +171,10 @@ class RunRepo:
 
     def end_unstarted(self, run_id: str, status: str, error: str) -> None:
         """A claimed run that could not start (its workflow was deleted, its inputs no longer fit)."""
+        now = time.time()
         with self.db.write() as s:
-            s.execute(update(RunRow).where(RunRow.id == run_id).values(status=status, error=error,
-                                                                        finished_at=time.time()))
+            s.execute(update(RunRow).where(RunRow.id == run_id).values(status=status, error=error, finished_at=now))
+            store_ended(s, [run_id], status, error, now, started=True)
 
     def adopt(self, draft_id: str, workflow_id: str, version: int | None = None) -> int:
         """A never-saved tab was saved: its runs become runs of the workflow. Returns how many."""
@@ -177,8 +205,10 @@ class RunRepo:
                     status="queued", owner=None, started_at=None, requeued=RunRow.requeued + 1,
                     error="its process stopped while it ran; queued again"))
             if interrupt:
+                why = "the program stopped while this run was running"
                 s.execute(update(RunRow).where(RunRow.id.in_(interrupt)).values(
-                    status="interrupted", finished_at=now, error="the program stopped while this run was running"))
+                    status="interrupted", finished_at=now, error=why))
+                store_ended(s, interrupt, "interrupted", why, now)
                 s.execute(update(NodeRunRow).where(NodeRunRow.run_id.in_(interrupt), NodeRunRow.status == "running")
                           .values(status="cancelled", finished_at=now, error="interrupted"))
             if dead_leases:

@@ -1,11 +1,16 @@
-"""A run's events for a stream (SSE or WebSocket): what is stored first, then what comes, until it ends.
+"""A run's one event stream (SPEC §9), owned by the run service: what is stored first, then what comes, until the
+run ends — the server only formats it as SSE or WebSocket messages.
 
 A client may come late (the run finished an hour ago, in another process) or come back (``Last-Event-ID``):
 it is sent the stored events after the one it names, then live ones — from this process's executor when the
 run runs here, else as the process running it stores them. A subscription is made before the store is read,
-so nothing falls between the two. Events that pile up while a client is slow go out in one write; a client
-that falls further behind than its buffer is told so (``overflow``) and dropped — the run never waits for it,
-and it can come back with ``Last-Event-ID``. Every stream ends when the server is closing.
+so nothing falls between the two. ``seq`` never repeats within a run, across attempts too (a run that starts
+again from the queue begins its attempt with ``run_restarted``); every run that ended has its ``run_finished``
+stored (the store writes it for runs that end without running on), so a stream only ever sends events that
+happened, and one resumed at or past a finished run's end ends at once, sending nothing. Events that pile up
+while a client is slow go out in one write; a client that falls further behind than its buffer is told so
+(:class:`Overflow`) and dropped — the run never waits for it, and it can come back with ``Last-Event-ID``.
+A stream ends when ``closing`` is set (:class:`Closing`).
 """
 
 from __future__ import annotations
@@ -13,23 +18,21 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator
 
-from ..executor.events import RunFinished, event_to_json
+from ..errors import Closing, Overflow
+from ..events import ATTEMPT_SEQ, RunFinished, event_to_json
 from ..store.runs import RUN_FINISHED
 from ..values import json_text
 
-__all__ = ["run_events", "check_run", "Overflow", "Closing"]
+__all__ = ["run_events", "check_run", "Batch"]
+
+#: events sent together: ``(seq, kind, json text)`` each
+Batch = list[tuple[int, str, str]]
 
 POLL_S = 0.25        # how often a run running elsewhere is looked for in the store
 GAP_WAIT_S = 1.0     # how long events emitted just before subscribing may take to be stored
 PAGE = 1000
 
 
-class Overflow(Exception):
-    """The client fell further behind than its buffer: it is dropped (it may resume with Last-Event-ID)."""
-
-
-class Closing(Exception):
-    """The server is closing."""
 
 
 def _encode(ev) -> tuple[int, str, str]:
@@ -47,7 +50,7 @@ async def check_run(service, run_id: str) -> None:
 
 
 async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
-                     buffer: int = 10_000) -> AsyncIterator[list[tuple[int, str, str]]]:
+                     buffer: int = 10_000) -> AsyncIterator[Batch]:
     """Batches of ``(seq, kind, json)`` with ``seq > after``, ending after ``run_finished``. Raises Overflow, and
     Closing when ``closing`` is set."""
     store = service.store
@@ -65,6 +68,10 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
                     return
             if len(page) < PAGE:
                 break
+        if service.handle(run_id) is None:  # resumed at or past the end of a run that ended: nothing more
+            info = await service.run_blocking(store.runs.get, run_id)
+            if info.status in RUN_FINISHED and not await service.run_blocking(store.events.after, run_id, last, 1):
+                return
         while True:
             if closing.is_set():
                 raise Closing
@@ -85,15 +92,20 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
                 elif closed in done:
                     raise Closing
                 else:  # nothing live: the run may run in another process, or have ended without events here
-                    async for page in _poll(service, run_id, last):
-                        last = page[-1][0]
-                        yield page
-                        if page[-1][1] == "run_finished":
-                            return
+                    try:
+                        async for page in _poll(service, run_id, last):
+                            last = page[-1][0]
+                            yield page
+                            if page[-1][1] == "run_finished":
+                                return
+                    except EOFError:  # it ended, and its end was sent already
+                        return
                     continue
             live = [ev for ev in live if ev.seq > last]
-            if live and live[0].seq > last + 1:  # emitted before we subscribed, not stored yet when read
-                missing = await _wait_stored(service, run_id, last, live[0].seq - 1)
+            if live and live[0].seq > last + 1:  # emitted before we subscribed, not stored yet when read (or,
+                # when the first live event begins an attempt, the earlier attempt's stored tail: no wait)
+                first_of_attempt = (live[0].seq - 1) % ATTEMPT_SEQ == 0
+                missing = await _wait_stored(service, run_id, last, live[0].seq - 1, wait=not first_of_attempt)
                 if missing:
                     last = missing[-1][0]
                     yield missing
@@ -116,8 +128,8 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
 
 
 async def _poll(service, run_id: str, last: int):
-    """Stored events after ``last``; or, for a run that ended without a stored ``run_finished`` (cancelled while
-    queued, interrupted by a crash), one made from its record."""
+    """Stored events after ``last`` (a run running in another process stores them as they happen). A run that has
+    ended with nothing stored after ``last`` has been sent to its end already: the stream then ends (EOFError)."""
     store = service.store
     page = [_stored(d) for d in await service.run_blocking(store.events.after, run_id, last, PAGE)]
     if page:
@@ -128,23 +140,21 @@ async def _poll(service, run_id: str, last: int):
     info = await service.run_blocking(store.runs.get, run_id)
     if info.status in RUN_FINISHED:
         page = [_stored(d) for d in await service.run_blocking(store.events.after, run_id, last, PAGE)]
-        yield page or [_final(info, last + 1)]  # (stored between the two reads, or never)
+        if page:  # (stored between the two reads)
+            yield page
+            return
+        raise EOFError
 
 
-def _final(info, seq: int) -> tuple[int, str, str]:
-    d = {"run_id": info.id, "seq": seq, "ts": info.finished_at or info.created_at, "status": info.status,
-         "outputs": info.outputs or {}, "error": info.error, "duration_ms": info.duration_ms or 0.0,
-         "kind": "run_finished"}
-    return seq, "run_finished", json_text(d)
-
-
-async def _wait_stored(service, run_id: str, last: int, upto: int) -> list:
+async def _wait_stored(service, run_id: str, last: int, upto: int, wait: bool = True) -> list:
+    """The stored events in (last, upto], waiting up to GAP_WAIT_S for the last of them to be stored."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + GAP_WAIT_S
     while True:
-        page = [_stored(d) for d in await service.run_blocking(service.store.events.after, run_id, last, upto - last)]
+        page = [_stored(d) for d in await service.run_blocking(service.store.events.after, run_id, last,
+                                                                min(upto - last, PAGE))]
         page = [p for p in page if p[0] <= upto]
-        if (page and page[-1][0] >= upto) or loop.time() > deadline:
+        if (page and page[-1][0] >= upto) or not wait or loop.time() > deadline:
             return page
         await asyncio.sleep(0.02)
 

@@ -1,24 +1,51 @@
-"""Typed, immutable run events (SPEC §6).
+"""Typed, immutable run events (SPEC §6) — a leaf module: the executor emits them, the run service records and
+streams them, the store writes the few a run gets without running (ended while queued, interrupted).
 
 Events are ``NamedTuple`` classes: immutable, typed, matchable with ``match``/``isinstance``, and built at
 the cost of a tuple (the executor emits two per node, so they must be cheap). Every event carries
-``run_id``, a per-run sequence number ``seq`` (1, 2, 3, … in emission order) and a wall-clock timestamp
-``ts``. ``iteration`` is the tuple of ForEach indexes a body node ran under (``()`` outside loops).
+``run_id``, a per-run sequence number ``seq`` and a wall-clock timestamp ``ts``. ``seq`` rises in emission
+order and never repeats within a run, across attempts too: attempt *k* numbers its events from
+:func:`attempt_base` (k) + 1, and an attempt after the first begins with ``run_restarted`` (SPEC §9).
+``iteration`` is the tuple of ForEach indexes a body node ran under (``()`` outside loops).
+
+:func:`event_to_json` is the one place an event becomes JSON (streams, logs, the stored events).
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple
 
-from ..values import summarize, to_json
+from .values import summarize, to_json
 
 __all__ = [
-    "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished", "RunFinished",
-    "Event", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json",
+    "RunRestarted", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
+    "RunFinished", "Event", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "attempt_base",
+    "ATTEMPT_SEQ",
 ]
 
 NODE_STATUSES = ("idle", "queued", "running", "succeeded", "cached", "skipped", "failed", "cancelled")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
+
+
+#: the seq numbers of one attempt of a run: attempt k's events are numbered from (k - 1) * ATTEMPT_SEQ + 1, so an
+#: event a client saw from an attempt that died before storing it is never numbered again
+ATTEMPT_SEQ = 1_000_000_000
+
+
+def attempt_base(attempt: int) -> int:
+    """The seq just before attempt ``attempt``'s first event (attempt 1: 0)."""
+    return (max(1, attempt) - 1) * ATTEMPT_SEQ
+
+
+class RunRestarted(NamedTuple):
+    """The first event of an attempt after the first: the run starts again (its process stopped), from scratch."""
+
+    run_id: str
+    seq: int
+    ts: float
+    attempt: int
+    reason: str
+    kind = "run_restarted"
 
 
 class RunQueued(NamedTuple):
@@ -105,20 +132,22 @@ class RunFinished(NamedTuple):
     kind = "run_finished"
 
 
-Event = RunQueued | RunStarted | NodeStarted | NodeProgress | NodeRetrying | NodeFinished | RunFinished
-EVENT_TYPES = {cls.kind: cls for cls in (RunQueued, RunStarted, NodeStarted, NodeProgress, NodeRetrying,
-                                         NodeFinished, RunFinished)}
+Event = (RunRestarted | RunQueued | RunStarted | NodeStarted | NodeProgress | NodeRetrying | NodeFinished
+         | RunFinished)
+EVENT_TYPES = {cls.kind: cls for cls in (RunRestarted, RunQueued, RunStarted, NodeStarted, NodeProgress,
+                                         NodeRetrying, NodeFinished, RunFinished)}
 
 
-def event_to_json(ev: Event) -> dict:
-    """JSON form for streams and logs: node outputs are summarized, run outputs encoded (SPEC §10)."""
+def event_to_json(ev: Event, **encoded: Any) -> dict:
+    """The event as JSON, for streams, logs and the store: node outputs summarized, run inputs and outputs
+    encoded (SPEC §10). ``encoded`` gives fields already in that form (the recorder encodes them once)."""
     d = ev._asdict()
     d["kind"] = ev.kind
     if isinstance(ev, NodeFinished):
-        d["outputs"] = ev.summary()
+        d["outputs"] = ev.summary() if "outputs" not in encoded else encoded["outputs"]
     elif isinstance(ev, (RunFinished, RunQueued)):
         key = "outputs" if isinstance(ev, RunFinished) else "inputs"
-        d[key] = to_json(dict(d[key]))
+        d[key] = encoded[key] if key in encoded else to_json(dict(d[key]))
     if "iteration" in d:
         d["iteration"] = list(d["iteration"])
     return d
