@@ -132,6 +132,19 @@ def test_two_readers_racing_queue_a_run_again_once(store, tmp_path):
     other.close()
 
 
+def test_an_owner_elsewhere_whose_heartbeat_came_meanwhile_keeps_its_runs(store, tmp_path):
+    lid = lease(tmp_path, "another-machine.example", 4242, None, expires_in=-1)
+    run_id = running(store, lid, from_queue=False)
+    seen = store.leases.gone()
+    assert seen == [lid]
+    con = sqlite3.connect(tmp_path / "nodeloom.db")
+    with con:  # its heartbeat, between the reader's look and its write
+        con.execute("UPDATE leases SET expires_at = ? WHERE id = ?", (time.time() + 10, lid))
+    con.close()
+    assert not store.runs.recover_gone(seen)
+    assert statuses(store, run_id) == [("running", 0)] and [x.id for x in store.leases.list()] == [lid]
+
+
 def test_many_readers_at_once_recover_a_dead_owner_once(tmp_path):
     first = Store(tmp_path, install_templates=False)
     lid = lease(tmp_path, socket.gethostname(), dead_pid(), None, expires_in=60)
