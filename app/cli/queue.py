@@ -65,6 +65,7 @@ def _progress(run, done: dict) -> str:
 def cmd_queue(args) -> int:
     store = open_store(args)
     try:
+        store.reconcile()  # what it lists or acts on is the truth: runs of processes that are gone are settled
         service = RunService(store, front="cli")
         action = args.action
         if action == "pause":

@@ -71,6 +71,7 @@ def cmd_history(args) -> int:
 
 def cmd_runs(args) -> int:
     store = open_store(args)
+    store.reconcile()  # a run whose process is gone shows interrupted, not running (SPEC §6a)
     workflow_id = store.workflows.resolve(args.id).id if args.id else None
     runs = store.runs.list(workflow_id, limit=args.limit)
     rows = [[r.id, r.status, r.trigger, r.workflow_name, _when(r.started_at or r.created_at),

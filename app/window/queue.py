@@ -22,6 +22,7 @@ class QueueController:
 
     def queue_view(self):
         """The queue as the dock shows it (a database read: called off the GUI thread)."""
+        self.w.store.reconcile()  # a run whose process is gone is not shown running (SPEC §6a)
         return self.w.store.queue.view(SHOWN)
 
     async def queue_do(self, verb: str, *args) -> None:

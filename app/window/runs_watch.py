@@ -1,6 +1,7 @@
 """Lists of runs follow the store, and runs of other processes light up their workflow's tab (SPEC §8).
 
-Twice a second, one read off the GUI thread: the current tab's past runs (the list is redrawn only when a row
+Twice a second, one read off the GUI thread (after ``store.reconcile()``: a run whose process is gone reads
+interrupted, never running): the current tab's past runs (the list is redrawn only when a row
 changed: a queued run that started or finished, a run of the CLI or another window), and the unfinished runs of
 the open workflows that another process runs (a `nodeloom run`, a worker, another window), with their node runs
 — which that process's recorder writes as they happen. Those are painted on the workflow's tab that shows runs
@@ -88,6 +89,7 @@ class RunsWatch:
             self._show_ended(run, nodes.get(run.id, []))
 
     def _read(self, key, wids: set, owner: str | None, following: set) -> tuple:
+        self.w.store.reconcile()  # a run whose process is gone reads interrupted (or queued again), not running
         runs = self.w.store.runs
         past = []
         if key is not None:

@@ -62,6 +62,11 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
     store = service.store
     blocking = service.run_blocking
 
+    def fresh(read):
+        """``read()`` once the runs of processes that are gone are settled (SPEC §6a; throttled by the store)."""
+        store.reconcile()
+        return read()
+
     @r.post("/api/v1/workflows/{workflow_id}/run", operation_id="runWorkflow", tags=["workflows"],
             responses=answers(404, 408, _200={"model": Run, "description": "sync: the ended run"},
                               _202=_ACCEPTED))
@@ -87,7 +92,7 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
                         status: str | None = Query(None, pattern="^(queued|running|succeeded|failed|cancelled|interrupted)$"),
                         limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10**9)):
         """Runs, newest first."""
-        runs = await blocking(lambda: store.runs.list(workflow_id, status=status, limit=limit, offset=offset))
+        runs = await blocking(fresh, lambda: store.runs.list(workflow_id, status=status, limit=limit, offset=offset))
         return {"items": [run_json(i) for i in runs]}
 
     @r.get(R + "/{run_id}", operation_id="getRun", response_model=Run, responses=answers(404))
@@ -95,7 +100,7 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
         """One run with its node runs."""
         for _ in range(25):
             try:
-                info, nodes = await blocking(lambda: (store.runs.get(run_id), store.runs.nodes(run_id)))
+                info, nodes = await blocking(fresh, lambda: (store.runs.get(run_id), store.runs.nodes(run_id)))
             except NotFound:
                 if service.handle(run_id) is None:
                     raise
@@ -144,7 +149,7 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
     @r.get("/api/v1/queue", operation_id="getQueue", tags=["queue"], response_model=QueueState, responses=answers())
     async def get_queue(limit: int = Query(500, ge=1, le=5000)):
         """Running and queued runs in start order, and whether the queue is paused."""
-        view = await blocking(service.queue, limit)
+        view = await blocking(fresh, lambda: service.queue(limit))
         return {"paused": view.paused, "running": [run_json(i) for i in view.running],
                 "queued": [run_json(i) for i in view.queued]}
 

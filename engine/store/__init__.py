@@ -1,6 +1,7 @@
 """The store (SPEC §7): one SQLite database in the data folder, plus the result cache beside it. Persistence
-only: it never runs anything, and opening it never changes a run (recovering the runs of processes that died
-is the run service's job, :mod:`engine.runs`).
+only: it never runs anything, and opening it (or reading through its repos) never changes a run. A front that
+shows runs calls ``store.reconcile()`` first: the runs of processes that are gone are recorded ``interrupted``
+(or queued again, once) — :mod:`.reconcile`; the run service recovers them too, from its heartbeat.
 
     store = Store(home)                 # opens (and migrates) home/nodeloom.db; installs the example
                                         # templates on first start
@@ -12,6 +13,7 @@ is the run service's job, :mod:`engine.runs`).
     store.hooks                         # HookRepo: webhook secrets and recent delivery ids
     store.triggers                      # TriggerRepo: schedules, folder watches, webhooks; files seen
     store.cache                         # ResultCache under home/cache
+    store.reconcile()                   # before showing runs: settle those of processes that are gone
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .events import EventRepo
 from .hooks import HookRepo
 from .leases import LeaseInfo, LeaseRepo
 from .queue import DEFAULT_PRIORITY, QueueRepo, QueueView
+from .reconcile import Reconciler
 from .runs import NodeRunInfo, Recovered, RunInfo, RunRepo, run_json
 from .triggers import TRIGGER_KINDS, SeenFile, TriggerInfo, TriggerRepo
 from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
@@ -61,6 +64,7 @@ class Store:
         self.events = EventRepo(self.db)
         self.hooks = HookRepo(self.db)
         self.triggers = TriggerRepo(self.db)
+        self._reconcile = Reconciler(self.leases, self.runs)
         if install_templates:
             self.workflows.install_templates(templates_dir())
         self._cache = None
@@ -79,6 +83,12 @@ class Store:
             mb = os.environ.get("NODELOOM_CACHE_MB") or self.setting(CACHE_LIMIT_MB)
             self._cache = ResultCache(self.home / "cache", int(mb) * 1024 * 1024 if mb else DEFAULT_SIZE_LIMIT)
         return self._cache
+
+    def reconcile(self) -> Recovered:
+        """Record the runs of processes that are gone as the run service would (``interrupted``; from the queue:
+        queued again, once), so what is read next is the truth (SPEC §6a). Cheap and throttled: call it before
+        every read that shows runs (off the GUI thread and off the event loop: it may write)."""
+        return self._reconcile()
 
     def setting(self, key: str, default=None):
         """A data-folder-wide setting (every process on this folder reads the same), or ``default``."""

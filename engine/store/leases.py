@@ -1,9 +1,16 @@
 """Process leases (SPEC §6a): every process that runs workflows holds a row it renews with a heartbeat.
 
-A run records the lease of the process that runs it. Only when a lease has expired *and* its process is gone
-(same host: the pid no longer exists, or belongs to a newer process) are its runs recovered, so a machine
-waking from sleep, whose heartbeats are all late at once, never has its live runs taken. One lease at a time
-is ``dispatching``: its process starts queued runs and fires triggers; another takes over once it expires.
+A run records the lease of the process that runs it. The run service recovers the runs of a lease only when it
+has expired *and* its process is gone (same host: the pid no longer exists, or belongs to a newer process), so a
+machine waking from sleep, whose heartbeats are all late at once, never has its live runs taken. Readers
+(:meth:`LeaseRepo.gone`, for :mod:`.reconcile`) need not wait for the expiry when this host can tell: a process
+of this host that is gone is gone at once; one of another host (or of another pid namespace on this host, whose
+pids mean nothing here) only once its lease expired. One lease at a time is ``dispatching``: its process starts
+queued runs and fires triggers; another takes over once it expires.
+
+A lease names its process by host, pid and ``proc_start``: ``TICKS@NS``, when it started (clock ticks since
+boot, to tell it from a later process with its pid) and the inode of its pid namespace (either part may be
+missing; rows of older versions hold ``TICKS`` only).
 """
 
 from __future__ import annotations
@@ -20,41 +27,68 @@ from sqlalchemy import delete, select, update
 from .db import Database
 from .models import LeaseRow
 
-__all__ = ["LeaseRepo", "LeaseInfo", "process_identity", "process_alive"]
+__all__ = ["LeaseRepo", "LeaseInfo", "process_identity", "process_alive", "lease_gone"]
 
 
-def _proc_start(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot, Linux), to tell it from a later one with its pid."""
+def _stat(pid: int) -> tuple[str, str] | None:
+    """(state, start) of process ``pid`` (Linux): its state letter and when it started, in clock ticks since boot."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             stat = f.read().decode("ascii", "replace")
     except OSError:
         return None
-    return stat.rsplit(")", 1)[-1].split()[19]  # field 22, counted after the command name
+    fields = stat.rsplit(")", 1)[-1].split()  # counted after the command name, which may hold spaces
+    return (fields[0], fields[19]) if len(fields) > 19 else None
+
+
+def _pid_namespace() -> str | None:
+    """The inode of this process's pid namespace (``pid:[4026531836]`` → ``4026531836``), where Linux tells."""
+    try:
+        link = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+    return link[link.find("[") + 1:-1] or None
 
 
 def process_identity() -> tuple[str, int, str | None]:
     pid = os.getpid()
-    return socket.gethostname(), pid, _proc_start(pid)
+    stat, ns = _stat(pid), _pid_namespace()
+    start = stat[1] if stat else None
+    if ns is None:
+        return socket.gethostname(), pid, start
+    return socket.gethostname(), pid, f"{start or ''}@{ns}"
 
 
 def process_alive(host: str, pid: int, proc_start: str | None) -> bool | None:
-    """True or False on this host; None when ``host`` is another machine (only the lease's expiry tells)."""
+    """True or False on this host; None when this process cannot tell (``host`` is another machine, or the
+    process numbers its pids in another pid namespace): only the lease's expiry tells then."""
     if host != socket.gethostname():
         return None
     if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) would terminate it there
         return None
+    start, _, ns = (proc_start or "").partition("@")
+    if ns and ns != _pid_namespace():
+        return None  # a sandbox (flatpak, a container named like this host): its pid is another process here
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         pass
-    if proc_start is not None:
-        now = _proc_start(pid)
-        if now is not None and now != proc_start:
+    stat = _stat(pid)
+    if stat is not None:
+        state, now = stat
+        if state in ("Z", "X", "x"):
+            return False  # it exited; only its parent has not reaped it yet
+        if start and now != start:
             return False  # the pid was reused by a newer process
     return True
+
+
+def lease_gone(host: str, pid: int, proc_start: str | None, expires_at: float, now: float) -> bool:
+    """Whether a lease's process is gone, as a reader judges it: on this host at once; elsewhere once expired."""
+    alive = process_alive(host, pid, proc_start)
+    return alive is False or (alive is None and expires_at < now)
 
 
 @dataclass(frozen=True)
@@ -112,6 +146,21 @@ class LeaseRepo:
             rows = s.scalars(select(LeaseRow).where(LeaseRow.expires_at < now)).all()
             found = [(r.id, r.host, r.pid, r.proc_start) for r in rows]
         return [lid for lid, host, pid, start in found if process_alive(host, pid, start) is not True]
+
+    def gone(self, now: float | None = None) -> list[str]:
+        """Leases whose process is gone (:func:`lease_gone`): those of this host at once, expired or not; those
+        of another host once expired. One plain-SQL read: readers ask often."""
+        now = time.time() if now is None else now
+        conn = self.db.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            try:
+                rows = cur.execute("SELECT id, host, pid, proc_start, expires_at FROM leases").fetchall()
+            finally:
+                cur.close()
+        finally:
+            conn.close()
+        return [lid for lid, host, pid, start, expires in rows if lease_gone(host, pid, start, expires, now)]
 
     def dispatcher(self) -> LeaseInfo | None:
         """The live lease that dispatches the queue, if any."""

@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from ..errors import NotFound
 from .db import Database
 from .events import store_ended
+from .leases import lease_gone
 from .models import LeaseRow, NodeRunRow, RunRow
 
 __all__ = ["RunRepo", "RunInfo", "NodeRunInfo", "Recovered", "RUN_FINISHED", "run_json"]
@@ -183,37 +184,73 @@ class RunRepo:
                              .values(workflow_id=workflow_id)).rowcount
 
     def recover(self, dead_leases: list[str], *, now: float | None = None) -> Recovered:
-        """The runs of processes that are gone (``dead_leases``, and runs no live lease owns): a run that came
-        from the queue and was never queued again goes back to the queue (its node rows dropped, it will run
-        again); every other unfinished run becomes ``interrupted`` and its running nodes ``cancelled``.
-        Queued runs stay queued. One transaction; finished runs are untouched."""
+        """The run service's recovery: the runs of processes that are gone (``dead_leases``, and runs no live
+        lease owns) are settled (:func:`_settle`). Queued runs stay queued. One transaction; finished runs are
+        untouched."""
         now = time.time() if now is None else now
         with self.db.write() as s:
             if dead_leases:  # still expired now, inside the transaction (a heartbeat may have come meanwhile)
                 dead_leases = list(s.scalars(select(LeaseRow.id).where(LeaseRow.id.in_(dead_leases),
                                                                        LeaseRow.expires_at < now)))
             live = select(LeaseRow.id).where(LeaseRow.id.not_in(dead_leases or [""]))
-            orphans = select(RunRow.id, RunRow.from_queue, RunRow.requeued).where(
-                or_(RunRow.status == "running", (RunRow.status == "queued") & RunRow.from_queue.is_(False)),
-                or_(RunRow.owner.is_(None), RunRow.owner.not_in(live)))
-            rows = s.execute(orphans).all()
-            requeue = [r.id for r in rows if r.from_queue and not r.requeued]
-            interrupt = [r.id for r in rows if r.id not in set(requeue)]
-            if requeue:
-                s.execute(delete(NodeRunRow).where(NodeRunRow.run_id.in_(requeue)))
-                s.execute(update(RunRow).where(RunRow.id.in_(requeue)).values(
-                    status="queued", owner=None, started_at=None, requeued=RunRow.requeued + 1,
-                    error="its process stopped while it ran; queued again"))
-            if interrupt:
-                why = "the program stopped while this run was running"
-                s.execute(update(RunRow).where(RunRow.id.in_(interrupt)).values(
-                    status="interrupted", finished_at=now, error=why))
-                store_ended(s, interrupt, "interrupted", why, now)
-                s.execute(update(NodeRunRow).where(NodeRunRow.run_id.in_(interrupt), NodeRunRow.status == "running")
-                          .values(status="cancelled", finished_at=now, error="interrupted"))
+            rows = s.execute(select(RunRow.id, RunRow.from_queue, RunRow.requeued).where(
+                _unfinished(), or_(RunRow.owner.is_(None), RunRow.owner.not_in(live)))).all()
+            requeue, interrupt = _settle(s, rows, now)
             if dead_leases:
                 s.execute(delete(LeaseRow).where(LeaseRow.id.in_(dead_leases)))
-        done = Recovered(interrupt, requeue, list(dead_leases))
-        if interrupt or requeue:
-            log.warning("runs of stopped processes: %d interrupted, %d queued again", len(interrupt), len(requeue))
-        return done
+        return _told(Recovered(interrupt, requeue, list(dead_leases)))
+
+    def recover_gone(self, leases: list[str], *, now: float | None = None) -> Recovered:
+        """A reader's recovery (:mod:`.reconcile`): the runs of those of ``leases`` whose process is still gone
+        (:func:`.leases.lease_gone`, judged again inside the transaction, so two readers racing settle a run
+        once and a lease renewed meanwhile keeps its runs) are settled as :meth:`recover` settles them, and
+        those leases removed. Runs of any other owner are never touched. One transaction."""
+        if not leases:
+            return Recovered()
+        now = time.time() if now is None else now
+        with self.db.write() as s:
+            rows = s.execute(select(LeaseRow.id, LeaseRow.host, LeaseRow.pid, LeaseRow.proc_start,
+                                    LeaseRow.expires_at).where(LeaseRow.id.in_(leases))).all()
+            gone = [r.id for r in rows if lease_gone(r.host, r.pid, r.proc_start, r.expires_at, now)]
+            if not gone:
+                return Recovered()
+            runs = s.execute(select(RunRow.id, RunRow.from_queue, RunRow.requeued).where(
+                _unfinished(), RunRow.owner.in_(gone))).all()
+            requeue, interrupt = _settle(s, runs, now)
+            s.execute(delete(LeaseRow).where(LeaseRow.id.in_(gone)))
+        return _told(Recovered(interrupt, requeue, gone))
+
+
+def _unfinished():
+    """Runs a process was running: started, or recorded and about to start (``queued`` outside the queue)."""
+    return or_(RunRow.status == "running", (RunRow.status == "queued") & RunRow.from_queue.is_(False))
+
+
+def _settle(s, rows, now: float) -> tuple[list[str], list[str]]:
+    """In ``s``'s transaction, the unfinished runs ``rows`` (id, from_queue, requeued) of processes that are gone:
+    a run that came from the queue and was never queued again goes back to the queue (its node rows dropped, it
+    will run again); every other becomes ``interrupted`` and its running nodes ``cancelled``. (requeued ids,
+    interrupted ids)"""
+    requeue = [r.id for r in rows if r.from_queue and not r.requeued]
+    again = set(requeue)
+    interrupt = [r.id for r in rows if r.id not in again]
+    if requeue:
+        s.execute(delete(NodeRunRow).where(NodeRunRow.run_id.in_(requeue)))
+        s.execute(update(RunRow).where(RunRow.id.in_(requeue)).values(
+            status="queued", owner=None, started_at=None, requeued=RunRow.requeued + 1,
+            error="its process stopped while it ran; queued again"))
+    if interrupt:
+        why = "the program stopped while this run was running"
+        s.execute(update(RunRow).where(RunRow.id.in_(interrupt)).values(status="interrupted", finished_at=now,
+                                                                         error=why))
+        store_ended(s, interrupt, "interrupted", why, now)  # (its end among its events: a stream ends there)
+        s.execute(update(NodeRunRow).where(NodeRunRow.run_id.in_(interrupt), NodeRunRow.status == "running")
+                  .values(status="cancelled", finished_at=now, error="interrupted"))
+    return requeue, interrupt
+
+
+def _told(done: Recovered) -> Recovered:
+    if done.interrupted or done.requeued:
+        log.warning("runs of stopped processes: %d interrupted, %d queued again", len(done.interrupted),
+                    len(done.requeued))
+    return done
