@@ -109,7 +109,9 @@ def run_json(info: RunInfo, nodes: list[NodeRunInfo] | None = None) -> dict:
          "inputs": info.inputs, "created_at": info.created_at, "started_at": info.started_at,
          "finished_at": info.finished_at, "replay_of": info.replay_of, "from_node": info.from_node,
          "parent_run_id": info.parent_run_id, "draft_id": info.draft_id, "queue_position": info.queue_position,
-         "attempt": info.attempt, "callback": info.callback}
+         "from_queue": info.from_queue, "attempt": info.attempt, "requeued": info.requeued, "owner": info.owner,
+         "cancel_requested": info.cancel_requested, "node_count": info.node_count, "options": info.options,
+         "has_document": info.has_document, "callback": info.callback}
     if nodes is not None:
         d["nodes"] = {n.node_id: {"status": n.status, "duration_ms": n.duration_ms, "attempts": n.attempts,
                                   "error": n.error} for n in nodes if not n.iteration}
