@@ -85,7 +85,7 @@ class ClosingController:
             box.deleteLater()
             self.w.activateWindow()  # the keys go back to the window (without a window manager too)
             if button in (Button.Save, Button.SaveAll):
-                then("saved" if self._save(tabs) else "cancel")
+                self._save(list(tabs), lambda ok: then("saved" if ok else "cancel"))
             elif button == Button.Discard:
                 for tab in tabs:
                     self.w.journal.drop(tab.journal_key)
@@ -100,14 +100,25 @@ class ClosingController:
         box.open()
         return box
 
-    def _save(self, tabs: list[EditorTab]) -> bool:
-        for tab in tabs:
-            try:
-                self.w.workflows.save(tab=tab)
-            except Exception as e:  # noqa: BLE001 - the tab stays open with its edits; the reason is said
-                self.w.statusBar().showMessage(f"Not saved: {tab.doc.name}: {e}", 10000)
-                return False
-        return True
+    def _save(self, tabs: list[EditorTab], done: Callable[[bool], object]) -> None:
+        """Save each tab in turn (one saved elsewhere meanwhile asks first); ``done(True)`` once all are saved,
+        ``done(False)`` as soon as one is not."""
+        if not tabs:
+            done(True)
+            return
+        tab = tabs[0]
+
+        def saved(version) -> None:
+            if version is None:
+                done(False)
+            else:
+                self._save(tabs[1:], done)
+
+        try:
+            self.w.workflows.save(tab=tab, then=saved)
+        except Exception as e:  # noqa: BLE001 - the tab stays open with its edits; the reason is said
+            self.w.statusBar().showMessage(f"Not saved: {tab.doc.name}: {e}", 10000)
+            done(False)
 
     # -- the window ---------------------------------------------------------------------------------------------
 

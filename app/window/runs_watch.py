@@ -1,11 +1,14 @@
-"""Lists of runs follow the store, and runs of other processes light up their workflow's tab (SPEC §8).
+"""Lists of runs follow the store, runs of other processes light up their workflow's tab, and tabs notice versions
+saved elsewhere (SPEC §8).
 
 Twice a second, one read off the GUI thread (after ``store.reconcile()``: a run whose process is gone reads
 interrupted, never running): the current tab's past runs (the list is redrawn only when a row
 changed: a queued run that started or finished, a run of the CLI or another window), and the unfinished runs of
 the open workflows that another process runs (a `nodeloom run`, a worker, another window), with their node runs
 — which that process's recorder writes as they happen. Those are painted on the workflow's tab that shows runs
-as they progress, and once finished their outputs can be previewed like a run of this window's.
+as they progress, and once finished their outputs can be previewed like a run of this window's. The same read
+gives each open workflow's newest version: a version saved by another window or process is loaded into the
+workflow's tab when it holds no unsaved edits, else the tab says it is behind (and saving asks first).
 """
 
 from __future__ import annotations
@@ -76,10 +79,12 @@ class RunsWatch:
         owner = service.lease_id if service is not None else None
         key = (tab.doc.workflow_id, None if tab.doc.workflow_id else tab.journal_key) if tab is not None else None
         try:
-            past, running, nodes, ended = await asyncio.to_thread(self._read, key, wids, owner, set(self.outside))
+            past, running, nodes, ended, newest = await asyncio.to_thread(self._read, key, wids, owner,
+                                                                          set(self.outside))
         except Exception:  # noqa: BLE001 - a busy or closed database: the next tick reads again
             log.debug("reading runs failed", exc_info=True)
             return
+        self._versions(tabs, newest)
         if tab is not None and tab is w.current_tab() and not tab.closing:
             self._show_past(tab, past)
             self._show_new_ended(tab, past, owner)
@@ -99,9 +104,28 @@ class RunsWatch:
                    if r.workflow_id in wids and r.owner != owner] if wids else []
         ended = [runs.get(rid) for rid in following - {r.id for r in running}]
         nodes = {r.id: runs.nodes(r.id) for r in (*running, *ended)}
-        return past, running, nodes, ended
+        newest = {}
+        for wid in wids:
+            try:
+                newest[wid] = self.w.store.workflows.latest(wid)[1]
+            except Exception:  # noqa: BLE001 - deleted meanwhile
+                continue
+        return past, running, nodes, ended, newest
 
     # -- showing ------------------------------------------------------------------------------------------------
+
+    def _versions(self, tabs: list[EditorTab], newest: dict[str, int]) -> None:
+        """A version saved elsewhere since a tab's: loaded into the tab when it has no unsaved edits, else the tab
+        says it is behind."""
+        for tab in tabs:
+            number = newest.get(tab.doc.workflow_id)
+            if number is None or tab.doc.version is None or tab.doc.read_only or number <= tab.doc.version:
+                continue
+            if not tab.dirty:
+                self.w.workflows.reload(tab, number)
+            elif tab.behind != number:
+                tab.behind = number
+                self.w.retitle(tab)
 
     def _show_past(self, tab: EditorTab, past: list) -> None:
         rows = [_row(r) for r in past]

@@ -26,6 +26,7 @@ class WorkflowsController:
     def __init__(self, window):
         self.w = window
         self.save_dialog: QInputDialog | None = None
+        self.overwrite_box: QMessageBox | None = None
         self.import_refused: QMessageBox | None = None
         self.properties_dialog = None
         self.delete_box: QMessageBox | None = None
@@ -55,12 +56,75 @@ class WorkflowsController:
         self.w.browser.refresh()
         return self.open(info.id)
 
-    def save(self, message: str | None = None, tag: str | None = None, *, tab: EditorTab | None = None) -> int | None:
-        """Store ``tab`` (default: the current one); a new version when it changed. Returns the version number."""
+    def save(self, message: str | None = None, tag: str | None = None, *, tab: EditorTab | None = None,
+             force: bool = False, then=None) -> int | None:
+        """Store ``tab`` (default: the current one); a new version when it changed. Returns the version number.
+
+        When a newer version was saved since the tab's (by another window or process), it asks first — save
+        anyway (the other version stays in the history) or not — and returns None; ``then(version or None)`` is
+        called once it is saved or not (at once when nothing was asked)."""
         w = self.w
         tab = tab or w.current_tab()
         if tab is None or tab.doc.read_only:
-            return None
+            if tab is not None:
+                w.statusBar().showMessage("This tab is read-only: nothing to save (a template: make a workflow from "
+                                          "it on the welcome page; an old version: Restore it in History)", 8000)
+            return then(None) if then else None
+        doc = tab.doc
+        if not force and doc.workflow_id and doc.version is not None:
+            try:
+                newest = w.store.workflows.get(doc.workflow_id).current_version
+            except NotFound:
+                newest = None
+            if newest is not None and newest > doc.version:
+                self._ask_overwrite(tab, newest, message, tag, then)
+                return None
+        version = self._store(tab, message, tag)
+        return then(version) if then else version
+
+    def _ask_overwrite(self, tab: EditorTab, newest: int, message, tag, then) -> QMessageBox:
+        """A newer version was saved elsewhere since this tab's: save anyway, or not (asked without blocking)."""
+        doc = tab.doc
+        box = QMessageBox(QMessageBox.Icon.Warning, "Saved elsewhere",
+                          f"“{doc.name}” was saved as version {newest} (in another window or process) since this "
+                          f"tab opened version {doc.version}.\n\nSave your edits as version {newest + 1} anyway? "
+                          f"Version {newest} stays in the history (compare the two there).",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self.w)
+        box.setObjectName("savedElsewhere")
+        box.button(QMessageBox.StandardButton.Save).setText("Save anyway")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(_code) -> None:
+            self.w.activateWindow()
+            box.deleteLater()
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Save) and not tab.closing:
+                self.save(message, tag, tab=tab, force=True, then=then)
+            elif then is not None:
+                then(None)
+
+        box.finished.connect(answered)
+        self.overwrite_box = box
+        box.open()
+        return box
+
+    def reload(self, tab: EditorTab, number: int) -> None:
+        """A tab with no unsaved edits follows a version saved elsewhere (one undo step back to what it showed)."""
+        from ..document.commands import ReplaceContent
+
+        try:
+            wf = self.w.store.workflows.document(tab.doc.workflow_id, number)
+        except NotFound:
+            return
+        tab.undo_stack.push(ReplaceContent(tab.doc, wf, f"Load version {number}"))
+        tab.doc.version, tab.behind = number, None
+        tab.undo_stack.setClean()
+        self.w.journal.drop(tab.journal_key)  # (nothing of it is unsaved)
+        self.w.retitle(tab)
+        self.w.versions.refresh()
+        self.w.statusBar().showMessage(f"{tab.doc.name}: version {number} was saved elsewhere and is shown now", 8000)
+
+    def _store(self, tab: EditorTab, message: str | None, tag: str | None) -> int:
+        w = self.w
         doc = tab.doc
         wf = doc.workflow()
         if doc.workflow_id is None:
@@ -85,6 +149,7 @@ class WorkflowsController:
         """File ▸ Save: a new workflow still called "Untitled" is first given a name (asked, not blocking)."""
         tab = self.w.current_tab()
         if tab is None or tab.doc.read_only:
+            self.save(tab=tab)  # (says why nothing is saved)
             return
         if tab.doc.workflow_id is None and tab.doc.name.strip() in ("", "Untitled"):
             self.properties(first_save=True)
