@@ -115,3 +115,23 @@ def test_http_compare_answers_the_same_json_as_the_cli(tmp_path, store):
         assert missing.status_code == 404 and "no version 9" in missing.json()["detail"]
 
     with_api(store, check)
+
+
+def test_a_renamed_node_is_renamed_not_moved(tmp_path):
+    from engine.store import Store
+
+    from .builder import Flow
+
+    store = Store(tmp_path)
+    try:
+        wf = Flow("Named").node("c", "constant", value=1).build()
+        wf.nodes[0].position = (10.0, 20.0)
+        wid = store.workflows.create(wf).id
+        renamed = wf.model_copy(deep=True)
+        renamed.nodes[0].label = "Blur B"
+        store.workflows.save(wid, renamed)
+        d = store.workflows.diff(wid, 1, 2)
+        assert d.nodes_moved == () and [(r.node_id, r.old, r.new) for r in d.nodes_renamed] == [("c", None, "Blur B")]
+        assert d.summary() == "1 node renamed"
+    finally:
+        store.close()

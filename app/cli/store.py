@@ -118,6 +118,8 @@ def cmd_diff(args) -> int:
             print("      pinned outputs changed")
     for nid in d.nodes_moved:
         print(f"  ↔ node {nid} moved")
+    for r in d.nodes_renamed:
+        print(f"  ✎ node {r.node_id} renamed: {_short(r.old)} → {_short(r.new)}")
     for link in d.edges_added:  # each named by its own endpoints, from the diff (an id may name another link
         print(f"  + link {_link(link)}")  # in the other version)
     for link in d.edges_removed:

@@ -177,6 +177,7 @@ class HistoryPanel(QWidget):
             if change.type:
                 lines.append(f"    type: {change.type[0]} → {change.type[1]}")
         lines += [f"↔ {name(n)} moved" for n in diff.nodes_moved]
+        lines += [f"✎ {r.old or r.node_id} renamed {r.new or r.node_id}" for r in diff.nodes_renamed]
         lines += [f"+ link {link(e, in_new)}" for e in diff.edges_added]
         lines += [f"− link {link(e, in_old)}" for e in diff.edges_removed]
         self.details.setPlainText("\n".join(lines))

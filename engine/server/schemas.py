@@ -94,6 +94,12 @@ class NodeChange(BaseModel):
     pinned: tuple[Any, Any] | None
 
 
+class Renamed(BaseModel):
+    node_id: str
+    old: str | None
+    new: str | None
+
+
 class Comparison(BaseModel):
     """What changed from version ``a`` to version ``b`` (also what ``nodeloom diff --json`` prints). Links
     are matched by their endpoints: an id reused for another link is a removal plus an addition."""
@@ -105,7 +111,8 @@ class Comparison(BaseModel):
     nodes_added: list[str]
     nodes_removed: list[str]
     nodes_changed: list[NodeChange]
-    nodes_moved: list[str] = Field(description="nodes whose position or label changed")
+    nodes_moved: list[str] = Field(description="nodes whose position changed")
+    nodes_renamed: list[Renamed] = Field(description="nodes whose label changed (layout: they compute the same)")
     edges_added: list[Link]
     edges_removed: list[Link]
     properties: dict[str, tuple[Any, Any]] = Field(description="name, description, tags, max_concurrency: "

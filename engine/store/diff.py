@@ -1,7 +1,7 @@
 """The difference between two workflow documents, as typed data the GUI can draw.
 
 Nodes are matched by id. A node is *changed* when what it computes changed (type, config, settings, pins) and
-*moved* when only its layout changed (position, label). Links are matched by their endpoints (source,
+*moved* when its position changed and *renamed* when its label did (both layout only). Links are matched by their endpoints (source,
 source_port, target, target_port), never by their ids: an edge id reused for another link is the old link
 removed plus the new one added, each carried with its own endpoints, and a link whose id changed on the same
 endpoints is no change.
@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model import Edge, Node, Workflow
 
-__all__ = ["ConfigChange", "Link", "NodeChange", "WorkflowDiff", "diff_workflows"]
+__all__ = ["ConfigChange", "Link", "NodeChange", "Renamed", "WorkflowDiff", "diff_workflows"]
 
 _MISSING = "<missing>"
 
@@ -34,6 +34,15 @@ class NodeChange:
     type: tuple[str, str] | None = None
     settings: tuple[dict, dict] | None = None
     pinned: tuple[Any, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A node whose label changed (layout: it computes the same)."""
+
+    node_id: str
+    old: str | None
+    new: str | None
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class WorkflowDiff:
     nodes_removed: tuple[str, ...] = ()
     nodes_changed: tuple[NodeChange, ...] = ()
     nodes_moved: tuple[str, ...] = ()
+    nodes_renamed: tuple[Renamed, ...] = ()
     edges_added: tuple[Link, ...] = ()
     edges_removed: tuple[Link, ...] = ()
     properties: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # name, description, tags, …
@@ -72,13 +82,14 @@ class WorkflowDiff:
     @property
     def empty(self) -> bool:
         return not any((self.nodes_added, self.nodes_removed, self.nodes_changed, self.nodes_moved,
-                        self.edges_added, self.edges_removed, self.properties))
+                        self.nodes_renamed, self.edges_added, self.edges_removed, self.properties))
 
     def summary(self) -> str:
         """One line: "2 nodes changed, 1 link removed", or "no change"."""
         parts = [_count(len(items), what, verb) for items, what, verb in (
             (self.nodes_added, "node", "added"), (self.nodes_removed, "node", "removed"),
             (self.nodes_changed, "node", "changed"), (self.nodes_moved, "node", "moved"),
+            (self.nodes_renamed, "node", "renamed"),
             (self.edges_added, "link", "added"), (self.edges_removed, "link", "removed")) if items]
         if self.properties:
             parts.append(", ".join(self.properties) + " changed")
@@ -126,13 +137,15 @@ def _links_only_in(edges: list[Edge], other: list[Edge]) -> tuple[Link, ...]:
 
 def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
     na, nb = {n.id: n for n in a.nodes}, {n.id: n for n in b.nodes}
-    changed, moved = [], []
+    changed, moved, renamed = [], [], []
     for nid in (n for n in nb if n in na):
         change = _node_change(na[nid], nb[nid])
         if change:
             changed.append(change)
-        if tuple(na[nid].position) != tuple(nb[nid].position) or na[nid].label != nb[nid].label:
+        if tuple(na[nid].position) != tuple(nb[nid].position):
             moved.append(nid)
+        if na[nid].label != nb[nid].label:
+            renamed.append(Renamed(nid, na[nid].label, nb[nid].label))
     props = {k: (getattr(a, k), getattr(b, k)) for k in ("name", "description", "tags", "max_concurrency")
              if getattr(a, k) != getattr(b, k)}
     return WorkflowDiff(
@@ -140,6 +153,7 @@ def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
         nodes_removed=tuple(n for n in na if n not in nb),
         nodes_changed=tuple(changed),
         nodes_moved=tuple(moved),
+        nodes_renamed=tuple(renamed),
         edges_added=_links_only_in(b.edges, a.edges),
         edges_removed=_links_only_in(a.edges, b.edges),
         properties=props,
