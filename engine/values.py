@@ -18,7 +18,7 @@ from PIL import Image
 from .errors import BlockError
 from .shapes import has_lone_surrogate
 
-__all__ = ["to_json", "from_json", "image_to_json", "image_from_png", "summarize", "json_text"]
+__all__ = ["to_json", "from_json", "image_to_json", "image_from_png", "summarize", "json_text", "loads_finite"]
 
 
 def image_to_json(img: Image.Image) -> dict:
@@ -96,3 +96,21 @@ def summarize(value: Any, limit: int = 80) -> str:
         return f"object ({len(value)} keys)"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number (JSON numbers must be finite)")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number (JSON numbers must be finite)")
+
+
+def loads_finite(text: str | bytes) -> Any:
+    """JSON as people and programs send it, refusing what Python's json accepts but JSON has not: NaN, Infinity
+    and numbers too large for a float (1e400), which would otherwise become ``inf`` here and ``null`` when
+    written back. ValueError naming the number."""
+    return json.loads(text, parse_float=_finite, parse_constant=_no_constant)

@@ -378,23 +378,3 @@ def test_ctrl_a_in_a_field_selects_its_text_and_on_the_canvas_every_node(active)
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert sorted(tab.scene.selected_node_ids()) == sorted(tab.doc.nodes)
 
-
-def test_blocks_whose_fields_cannot_hold_expressions_offer_no_fx_switch(window):
-    """An input, an output and a loop's ends refuse expressions (SPEC §5a): the inspector does not offer them,
-    and an input whose name is not text (a hand-edited file) does not break the run panel."""
-    from PySide6.QtWidgets import QToolButton
-
-    from app.document.commands import UpdateNode
-
-    tab = window.workflows.new()
-    for kind in ("input", "output", "foreach", "collect"):
-        nid = tab.add_block(kind)
-        window.select_node(nid)
-        assert window.inspector.node_id == nid
-        assert not [b for b in window.inspector.findChildren(QToolButton) if b.objectName().startswith("exprSwitch")]
-    nid = tab.add_block("transform")
-    window.select_node(nid)
-    assert window.inspector.findChild(QToolButton, "exprSwitch_expression") is None  # a code field: none either
-    inp = next(n for n in tab.doc.nodes if n.startswith("input"))
-    tab.undo_stack.push(UpdateNode(tab.doc, inp, "Name", config={"name": {"$expr": "{{ 1 }}"}}))
-    assert window.run_panel.inputs.fields == {}  # no field for it, and no error

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from engine import DocumentError, load_workflow
-from engine.values import summarize, to_json
+from engine.values import loads_finite, summarize, to_json
 
 __all__ = ["CliError", "EXIT_OK", "EXIT_FAILED", "EXIT_INVALID", "parse_inputs", "load_file", "show", "follow",
            "run_target", "interrupts", "add_executor_option", "run_settings"]
@@ -41,7 +41,7 @@ def run_settings(store, args, **overrides):
 
 def _parse_value(text: str) -> Any:
     try:
-        return json.loads(text)
+        return loads_finite(text)
     except (ValueError, RecursionError):
         return text
 
@@ -51,7 +51,7 @@ def parse_inputs(pairs: Sequence[str], inputs_file: str | None) -> dict[str, Any
     values: dict[str, Any] = {}
     if inputs_file:
         try:
-            data = json.loads(Path(inputs_file).read_text(encoding="utf-8"))
+            data = loads_finite(Path(inputs_file).read_text(encoding="utf-8"))
         except OSError as e:
             raise CliError(f"cannot read inputs file {inputs_file}: {e.strerror or e}") from None
         except (ValueError, RecursionError) as e:

@@ -13,6 +13,8 @@ import json
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit
 
+from engine.values import loads_finite
+
 __all__ = ["InputsBar"]
 
 MARK = "QLineEdit { border: 2px solid #d9534f; }"
@@ -108,7 +110,7 @@ class InputsBar(QGroupBox):
             text = field.text().strip()
             if text:
                 try:
-                    found[name] = json.loads(text)
+                    found[name] = loads_finite(text)  # (1e999 is text then: no silent "inf")
                 except (ValueError, RecursionError):
                     found[name] = text
         self._remember()

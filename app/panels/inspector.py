@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QLineEdit, QPlain
                                QWidget)
 from pydantic import ValidationError
 
+from engine.values import loads_finite
+
 from ..document.commands import UpdateNode
 from .expr_field import expression_field, expression_fields, expression_problem, is_expr, with_switch
 from .field_editors import make_editor, settings_box
@@ -246,8 +248,8 @@ class Inspector(QScrollArea):
 
     def _set_json(self, name: str, text: str) -> None:
         try:
-            value = json.loads(text) if text.strip() else None
-        except ValueError as e:
+            value = loads_finite(text) if text.strip() else None
+        except (ValueError, RecursionError) as e:
             self._refuse(name, text, f"This is not valid JSON: {e}.")
             return
         self._set_config(name, value)
