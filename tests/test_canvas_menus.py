@@ -38,7 +38,7 @@ def test_a_nodes_menu_runs_pins_shows_renames_duplicates_and_deletes(window):
     async def run_from_menu():
         acts["menuRunNode"].trigger()
         await asyncio.sleep(0)
-        while window.runs.running or window.outputs.of(tab, "resize") is None:
+        while window.runs.running_on(window.current_tab()) or window.outputs.of(tab, "resize") is None:
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)
 

@@ -151,7 +151,8 @@ def test_a_preview_reads_values_the_run_only_stored_off_the_gui_thread(window):
     async def go():
         for n in (1, 2):
             window.actionRun.trigger()
-            await until(lambda: sum(r.finished for r in window.store.runs.list()) == n and window.runs.running is None,
+            await until(lambda: sum(r.finished for r in window.store.runs.list()) == n
+                        and window.runs.running_on(window.current_tab()) is None,
                         what=f"run {n} ended")
         stored = window.outputs.of(tab, "key")["value"]
         # the window has read it already (the node's thumbnail): the same value as one only stored on disk

@@ -347,7 +347,7 @@ def test_in_the_editor_timeouts_stop_and_big_or_odd_values_behave(window, tmp_pa
                           time.perf_counter() - t0)
         tab = window.add_tab(EditorDocument(busy(None), registry=window.registry))
         task = asyncio.ensure_future(window.runs.run_tab(tab))
-        while window.runs.running is None:
+        while window.runs.running_on(window.current_tab()) is None:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)
         t0 = time.perf_counter()

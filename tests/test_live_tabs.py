@@ -166,3 +166,29 @@ def test_the_preview_of_the_selected_node_follows_the_run(window):
 
     before = on_loop(window, go)
     assert "not run yet" in before
+
+
+def test_stop_is_for_the_run_on_the_tab_on_show_and_a_reopened_tab_shows_its_run(window):
+    slow = _slow_flow("Slow")
+    slow.nodes[2].config["seconds"] = 3
+    wid = window.store.workflows.create(slow).id
+    other = window.store.workflows.create(_slow_flow("Other")).id
+
+    async def go():
+        tab = window.workflows.open(wid)
+        window.run_panel.inputs.fields["x"].setText("1")
+        run = asyncio.ensure_future(window.runs.run_tab(tab))
+        await until(lambda: _statuses(tab)["d"] == "running", what="the slow run")
+        assert window.actionStop.isEnabled()
+        window.workflows.open(other)  # another tab on show: Stop is not for the slow run
+        assert not window.actionStop.isEnabled()
+        window.actionStop.trigger()
+        window.closing.close(tab)   # the slow run's tab closes: the run goes on
+        reopened = window.workflows.open(wid)
+        await until(lambda: _statuses(reopened)["d"] == "running", what="the reopened tab shows the run")
+        assert window.actionStop.isEnabled()
+        result = await run
+        return result
+
+    result = on_loop(window, go)
+    assert result.status == "succeeded"  # never stopped by the Stop pressed on another tab

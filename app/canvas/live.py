@@ -147,6 +147,11 @@ class LiveRun:
             if not self.done.done():
                 self.done.set_result(ev)
 
+    def abandon(self) -> None:
+        """Its scene is going away (the tab closed): nobody waits for it any more."""
+        if not self.done.done():
+            self.done.set_result(None)
+
     async def settled(self) -> None:
         """The run has finished and its thumbnails are on the canvas."""
         await self.done

@@ -99,6 +99,7 @@ class Browser(QWidget):
         return icon
 
     def refresh(self) -> None:
+        self.store.reconcile()  # a card's last run: never "running" for a run whose process is gone (SPEC §6a)
         text = self.search.text().strip()
         tag = text[4:].strip() if text.startswith("tag:") else None
         search = None if tag is not None else (text or None)

@@ -95,7 +95,9 @@ class RunPanel(QWidget):
 
     def log(self, text: str, ev=None, *, tab=None, label: str | None = None) -> None:
         """A line in ``tab``'s log (default: the one on show). ``ev``'s node is shown by ``label`` when given;
-        its id is in the tooltip and clicking the line selects it."""
+        its id is in the tooltip and clicking the line selects it. A closed tab's lines go nowhere."""
+        if tab is not None and getattr(tab, "closing", False):
+            return
         item = QListWidgetItem(text)
         node_id = getattr(ev, "node_id", None) if ev is not None else None
         if node_id:

@@ -63,8 +63,9 @@ class TriggersPanel(QWidget):
         layout.addWidget(self.list, 1)
         self.show_triggers(None, "", [])
 
-    def show_triggers(self, workflow_id: str | None, name: str, triggers: list) -> None:
-        """The workflow's triggers (None: the tab holds no saved workflow; nothing can be added yet)."""
+    def show_triggers(self, workflow_id: str | None, name: str, triggers: list, note: str | None = None) -> None:
+        """The workflow's triggers (None: the tab holds no saved workflow, or ``note`` says why there are none
+        here; nothing can be added then)."""
         chosen = self.selected()
         self.list.blockSignals(True)
         self.list.clear()
@@ -84,7 +85,7 @@ class TriggersPanel(QWidget):
         self.list.blockSignals(False)
         saved = workflow_id is not None
         self.title.setText(f"Triggers of <b>{name}</b>: they start runs by themselves (while Nodeloom runs: "
-                           "this window, nodeloom serve or nodeloom worker)" if saved else
+                           "this window, nodeloom serve or nodeloom worker)" if saved else note if note else
                            "Save the workflow to give it triggers (schedules, folder watches, a webhook)." if name
                            else "Open a workflow to see its triggers (schedules, folder watches, a webhook).")
         for b in (self.add_schedule, self.add_folder, self.add_webhook):

@@ -48,7 +48,6 @@ class RunsController:
         self._opening: asyncio.Future | None = None
         self.live_runs: dict[str, LiveRun] = {}   # run id → what shows it on a canvas
         self.followed: dict[str, EditorTab] = {}  # queued run id → the tab to show it on when it starts
-        self.running: str | None = None           # the run Stop cancels
 
     # -- the service ---------------------------------------------------------------------------------------
 
@@ -124,6 +123,7 @@ class RunsController:
             self.w.run_panel.log(f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.message}", ev, tab=tab)
         elif isinstance(ev, RunFinished):
             self.live_runs.pop(ev.run_id, None)
+            self.stoppable()
             if live.from_outside:
                 asyncio.ensure_future(self._outside_finished(tab, ev.run_id, ev.status))
 
@@ -139,7 +139,9 @@ class RunsController:
             return None
         how = f"started by {origin.trigger}" if origin and origin.trigger not in (None, "editor") else "from the queue"
         self.w.run_panel.log(f"{STARTED} {tab.doc.name} — {how} (run {run_id[:8]})", tab=tab)
-        return self.follow_run(tab, run_id, from_outside=True)
+        live = self.follow_run(tab, run_id, from_outside=True)
+        self.stoppable()
+        return live
 
     def tab_of(self, workflow_id: str | None, draft_id: str | None = None) -> EditorTab | None:
         """The tab where runs of that workflow (or of that never-saved draft) show: its editable tab, or its
@@ -163,9 +165,11 @@ class RunsController:
         return live
 
     def forget(self, tab: EditorTab) -> None:
-        """A closed tab: the runs it showed go on unseen."""
+        """A closed tab: the runs it showed go on unseen (said in the status bar: Stop is for the tab on show)."""
         for run_id in [r for r, live in self.live_runs.items() if live.tab is tab]:
-            self.live_runs.pop(run_id)
+            self.live_runs.pop(run_id).abandon()
+            self.w.statusBar().showMessage(f"Run {run_id[:8]} of {tab.doc.name} goes on: open the workflow again "
+                                           "to see it, or find it in the Queue dock", 8000)
         for run_id in [r for r, t in self.followed.items() if t is tab]:
             self.followed.pop(run_id)
 
@@ -227,8 +231,7 @@ class RunsController:
         run_id = uuid.uuid4().hex
         live = self.follow_run(tab, run_id)
         live.start(node_ids)
-        self.running = run_id
-        self.w.actionStop.setEnabled(True)
+        self.stoppable()
         try:
             handle = start(service, run_id)
             result = await handle.result()
@@ -245,10 +248,10 @@ class RunsController:
                 self.w.statusBar().showMessage(f"Not run: {e}", 8000)
             return None
         finally:
-            self.w.actionStop.setEnabled(False)
-            self.running = None
+            self.stoppable()
         await live.settled()
-        await self._show_finished(tab, run_id)
+        if not tab.closing:
+            await self._show_finished(tab, run_id)
         return result
 
     def show_problems(self, tab: EditorTab, invalid: WorkflowInvalid) -> None:
@@ -360,6 +363,40 @@ class RunsController:
                                                            if from_node else ""), tab=tab)
         return await self._followed(tab, lambda service, new_id: service.replay(run_id, from_node, new_run_id=new_id))
 
+    def running_on(self, tab: EditorTab | None) -> str | None:
+        """The run that shows on ``tab`` now (whoever started it), if any."""
+        return next((rid for rid, live in self.live_runs.items() if live.tab is tab), None) if tab else None
+
+    def stoppable(self) -> None:
+        """Stop is there for the run on the tab on show, and only then."""
+        self.w.actionStop.setEnabled(self.running_on(self.w.current_tab()) is not None)
+
     def stop_run(self) -> None:
-        if self.service is not None and self.running:
-            self.service.cancel(self.running)
+        """Stop (Ctrl+F2): the run on the tab on show — never another tab's."""
+        run_id = self.running_on(self.w.current_tab())
+        if self.service is not None and run_id is not None:
+            self.service.cancel(run_id)
+            self.w.statusBar().showMessage(f"Stopping run {run_id[:8]}", 4000)
+
+    def adopt(self, tab: EditorTab) -> None:
+        """A tab opened while a run of its workflow runs in this process (started before, or from a tab closed
+        since): the run shows on it from now on, its nodes so far as recorded."""
+        if self.service is None or not tab.shows_runs or self.running_on(tab) is not None:
+            return
+        for run_id in list(self.service.launcher.handles):
+            origin = self.service.origin(run_id)
+            if run_id in self.live_runs or origin.trigger == "sub_workflow" or not (
+                    (origin.workflow_id and origin.workflow_id == tab.doc.workflow_id)
+                    or (origin.draft_id and origin.draft_id == tab.journal_key)):
+                continue
+            self.follow_run(tab, run_id, from_outside=True)
+            self.w.run_panel.log(f"{STARTED} {tab.doc.name} — running (run {run_id[:8]})", tab=tab)
+            asyncio.ensure_future(self._so_far(tab, run_id))
+            self.stoppable()
+            return
+
+    async def _so_far(self, tab: EditorTab, run_id: str) -> None:
+        await self.service.recorder.flush()
+        nodes = await asyncio.to_thread(self.w.store.runs.nodes, run_id)
+        if run_id in self.live_runs and not tab.closing:
+            show_node_runs(tab.scene, nodes, None, thumbnails=False)

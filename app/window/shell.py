@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         tab.view.filesDropped.connect(self.workflows.import_files)
         tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
         self.outputs.watch(tab)
+        self.runs.adopt(tab)
         minimap = tab.view.minimap
         minimap.set_place(str(self.settings.value("minimapCorner", "bottom-right")))
         minimap.set_enabled(self.actionMinimap.isChecked())
@@ -225,6 +226,7 @@ class MainWindow(QMainWindow):
         self.triggers.refresh()
         self.run_panel.show_tab(self.store, tab)
         self.outputs.tab_shown(tab)
+        self.runs.stoppable()
         if tab is None:
             self.browser.refresh()
 

@@ -64,7 +64,13 @@ class TriggersController:
         except NodeloomError as e:
             log.warning("reading triggers: %s", e)
             found = []
-        self.w.triggers_panel.show_triggers(wid, name, found)
+        tab = self.w.current_tab()
+        note = None
+        if tab is not None and tab.doc.read_only and tab.doc.workflow_id:  # (saved, but not editable here)
+            note = (f"{name} is shown read-only here (a template, a compare or an old version): triggers belong to "
+                    "a workflow's own tab" + (" — make a workflow from the template on the welcome page."
+                                             if not (tab.diff_of or tab.snapshot) else "."))
+        self.w.triggers_panel.show_triggers(wid, name, found, note=note)
 
     # -- the dock's actions -------------------------------------------------------------------------------------
 

@@ -97,6 +97,12 @@ class RunRecorder:
             fut = self._done[run_id] = asyncio.get_running_loop().create_future()
         await asyncio.shield(fut)
 
+    async def flush(self) -> None:
+        """Until what was emitted so far is written (a reader of node runs then sees them all)."""
+        self.poke()
+        await asyncio.sleep(0)  # (the follower takes the batch to the writer thread; our no-op queues behind it)
+        await self.write(lambda: None)
+
     def poke(self) -> None:
         """A run ended: write what is buffered now rather than after the coalescing pause."""
         if self._poke is not None and not self._poke.done():
