@@ -141,6 +141,32 @@ def test_a_chunked_body_within_the_limit_still_reaches_the_route(store):
     on_server(store, check)
 
 
+def test_a_declared_oversized_body_gets_a_413_the_client_can_read_and_an_endless_one_is_cut_off(store):
+    async def check(server, token):
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+            for size in (40 * MiB, 100 * MiB):  # sent whole, while the server drops the rest after its answer
+                r = await client.post("/api/v1/validate", content=b" " * size, headers=auth)
+                assert r.status_code == 413, size
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"POST /api/v1/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                     + "".join(f"{k}: {v}\r\n" for k, v in auth.items()).encode() + b"\r\n")
+        head = asyncio.ensure_future(reader.readuntil(b"\r\n\r\n"))  # read as it comes (a reset drops what waits)
+        chunk = b"%x\r\n%s\r\n" % (MiB, b" " * MiB)
+        t0 = time.perf_counter()
+        try:
+            while time.perf_counter() - t0 < 20:  # never ending
+                writer.write(chunk)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        cut = time.perf_counter() - t0
+        writer.close()
+        assert head.done() and head.result().startswith(b"HTTP/1.1 413 ") and 2 <= cut < 10, (head, cut)
+
+    on_server(store, check, body_timeout_s=2.0)
+
+
 # -- 3. slow clients -------------------------------------------------------------------------------------------
 
 def test_the_limits_on_slow_clients_have_desktop_defaults_and_refuse_nonsense():
