@@ -62,7 +62,7 @@ def _problem(status: int, detail: str, headers: dict | None = None, **extra) -> 
 def install_handlers(api: FastAPI) -> None:
     @api.exception_handler(NotFound)
     async def not_found(_r: Request, e: NotFound):
-        return _problem(404, str(e).strip("'\""))
+        return _problem(404, str(e))
 
     @api.exception_handler(WorkflowInvalid)
     async def invalid(_r: Request, e: WorkflowInvalid):

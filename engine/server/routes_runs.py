@@ -189,7 +189,7 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
             await check_run(service, run_id)
         except NotFound as e:  # accepted first: closed before, the handshake would be a bare 403
             await websocket.accept()
-            await websocket.close(code=4404, reason=str(e).strip("'\"")[:120])
+            await websocket.close(code=4404, reason=str(e)[:120])
             return
         await websocket.accept()
         code = 1000
