@@ -17,7 +17,7 @@ from .test_queue_gui import on_loop, past_run_ids, until
 
 def test_the_server_menu_serves_the_open_editor_and_stop_frees_the_port(window):
     wf = (Flow("Served").node("i", "input", name="x").node("t", "transform", expression="data * 2")
-          .node("d", "delay", seconds=0.3).node("o", "output", name="y")
+          .node("d", "delay", seconds=1.0).node("o", "output", name="y")
           .edge("i.value", "t.data", "e1").edge("t.result", "d.value", "e2").edge("d.value", "o.value", "e3").build())
     wid = window.store.workflows.create(wf).id
     tab = window.workflows.open(wid)
@@ -48,7 +48,16 @@ def test_the_server_menu_serves_the_open_editor_and_stop_frees_the_port(window):
             await until(lambda: statuses().get("o") == "succeeded", what="the run's end lit up")
             await until(lambda: run_id in past_run_ids(window), what="the HTTP run in the tab's past runs")
             assert statuses() == {"i": "succeeded", "t": "succeeded", "d": "succeeded", "o": "succeeded"}
-            assert (await c.get(f"/runs/{run_id}")).json()["outputs"] == {"y": 8}
+            ended = {}
+
+            async def stored_end():  # (its record is written a moment after its last node lit up)
+                ended.update((await c.get(f"/runs/{run_id}")).json())
+                return ended["status"] == "succeeded"
+            t0 = asyncio.get_running_loop().time()
+            while not await stored_end():  # (at the pace of until())
+                assert asyncio.get_running_loop().time() - t0 < 10, ended
+                await asyncio.sleep(0.02)
+            assert ended["outputs"] == {"y": 8}
 
             slow = (await c.post(f"/workflows/{wid}/run", json={"inputs": {"x": 1}, "mode": "async"})).json()
             chunks = []

@@ -28,7 +28,8 @@ def create_app(service, settings: ServerSettings, token: str) -> Guard:
     api = FastAPI(title="Nodeloom", version=VERSION, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, responses=GUARD_RESPONSES, default_response_class=JSON,
                   description="Run, queue and watch Nodeloom workflows. Every route but /api/v1/health needs "
-                              "`Authorization: Bearer <token>` (the token is in the data folder's server-token).")
+                              "`Authorization: Bearer <token>` (the token is in the data folder's server-token); a "
+                              "WebSocket may send it as its subprotocols instead: `nodeloom.bearer, <token>`.")
     install_handlers(api)
     closing = asyncio.Event()
     service.launcher.limit_runs(settings.runs_per_minute)  # on every route that starts a run

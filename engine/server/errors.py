@@ -22,12 +22,16 @@ log = logging.getLogger(__name__)
 _WHAT = {400: "a malformed request", 401: "no valid 'Authorization: Bearer <token>' header",
          403: "a Host not served here, or a cross-site request", 404: "no such workflow, version or run",
          408: "the sync run did not end within timeout_seconds (it is cancelled)",
-         409: "the run is not in a state that allows this", 413: "a body over the limit",
-         422: "the request, the document or the inputs have problems (each listed)",
-         429: "too many requests from this client, or the queue is full; see Retry-After"}
+         409: "the run is not in a state that allows this",
+         413: "a body over the limit (server.max_body_bytes), chunked ones too: refused before any route reads it",
+         422: "the request, the document or the inputs have problems (each listed); a JSON body holding NaN, "
+              "Infinity or a number beyond a 64-bit float",
+         429: "too many requests from this client, or the queue is full; see Retry-After",
+         503: "the server has as many connections open as it allows (server.max_connections): the connection "
+              "is answered at once and closed; see Retry-After"}
 
-#: what the guard answers before a route sees the request: every route documents it
-GUARD_RESPONSES = {code: {"model": Problem, "description": _WHAT[code]} for code in (400, 401, 403, 413, 429)}
+#: what the guard (or the connection's protocol) answers before a route sees the request: every route documents it
+GUARD_RESPONSES = {code: {"model": Problem, "description": _WHAT[code]} for code in (400, 401, 403, 413, 429, 503)}
 
 
 def answers(*codes: int, **described: dict) -> dict:
@@ -58,7 +62,7 @@ def _problem(status: int, detail: str, headers: dict | None = None, **extra) -> 
 def install_handlers(api: FastAPI) -> None:
     @api.exception_handler(NotFound)
     async def not_found(_r: Request, e: NotFound):
-        return _problem(404, str(e).strip("'\""))
+        return _problem(404, str(e))
 
     @api.exception_handler(WorkflowInvalid)
     async def invalid(_r: Request, e: WorkflowInvalid):

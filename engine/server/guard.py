@@ -1,13 +1,22 @@
 """One pure-ASGI guard in front of every route, in this order (SPEC §9):
 
-1. Host must be the bound address, ``localhost``, loopback, or an allowed name — else 403 (DNS rebinding);
+1. Host must be the bound address, ``localhost``, a loopback address, or an allowed name — else 403 (DNS
+   rebinding);
 2. a cross-site request — an ``Origin`` not in the exact allowlist (``Origin: null`` included), or
    ``Sec-Fetch-Site: cross-site`` — gets 403, WebSocket handshakes included; an allowed origin gets CORS
    headers naming it exactly (and its preflights an answer, before the token is asked for);
-3. ``Authorization: Bearer <token>`` on every route but ``/api/v1/health``, compared in constant time — else 401;
+3. ``Authorization: Bearer <token>`` (the scheme in any case) on every route but ``/api/v1/health``, compared in
+   constant time — else 401. A WebSocket may carry the token in its subprotocols instead, as a browser can:
+   ``Sec-WebSocket-Protocol: nodeloom.bearer, <token>``; the handshake's answer names ``nodeloom.bearer``
+   (never the token), and the app never sees the token among the subprotocols;
 4. a token bucket of requests per client — else 429 with ``Retry-After`` (runs a minute are counted by the run
    service's launcher, on every route that starts a run: run, replay, node test, webhook);
-5. a body over the limit gets 413 before it is buffered: by its declared length, or as a chunked body grows.
+5. the body is read whole before the app is called (:mod:`engine.server.body`): over the limit — by its
+   declared length at once, a chunked one as it grows — it gets 413 and no route sees it; a JSON body holding
+   NaN, Infinity or a number beyond a 64-bit float gets 422.
+
+The connection-level limits (header and body timeouts, the connection cap, TCP_NODELAY) are the protocol's:
+:mod:`engine.server.protocol`.
 """
 
 from __future__ import annotations
@@ -16,15 +25,15 @@ import hmac
 import json
 import time
 
-from .settings import ServerSettings
+from .body import TooLarge, non_finite, read_body, replaying
+from .settings import ServerSettings, is_loopback
 
-__all__ = ["Guard", "HEALTH"]
+__all__ = ["Guard", "HEALTH", "WS_BEARER"]
 
 HEALTH = "/api/v1/health"
-
-
-class _TooLarge(Exception):
-    pass
+#: the WebSocket subprotocol that says the next one is the token
+WS_BEARER = "nodeloom.bearer"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def _hostname(host: str) -> str:
@@ -32,6 +41,12 @@ def _hostname(host: str) -> str:
     if host.startswith("["):  # [::1]:8765
         return host[1:host.find("]")] if "]" in host else host
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _is_json(headers: dict) -> bool:
+    """A body the app reads as JSON: ``application/json``, ``application/*+json``, or no content type."""
+    kind = headers.get("content-type", b"").split(b";")[0].strip().lower()
+    return not kind or kind == b"application/json" or (kind.startswith(b"application/") and kind.endswith(b"+json"))
 
 
 class _Bucket:
@@ -64,7 +79,7 @@ class Guard:
     def set_token(self, token: str) -> None:
         if len(token) < 22:  # 128 bits in url-safe base64
             raise ValueError("a server token must hold at least 128 bits")
-        self._token = ("Bearer " + token).encode("ascii")
+        self._token = token.encode("ascii")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -79,38 +94,31 @@ class Guard:
         if refusal is not None:
             return await _deny(scope, send, *refusal)
         if scope["type"] == "websocket":
+            if WS_BEARER in scope.get("subprotocols", ()):
+                scope, send = _without_token(scope, send)
             return await self.app(scope, receive, send)
         if origin is not None:  # (allowed: the refusal above saw it) the exact origin, never *
             send = _with_cors(send, origin)
         declared = headers.get("content-length")
         limit = self.settings.max_body_bytes
+        too_large = f"the body is larger than {limit} bytes"
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return await _deny(scope, send, 413, f"the body is larger than {limit} bytes")
-        seen, started = 0, False
-
-        async def limited_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
-
-        async def watched_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+            return await _deny(scope, send, 413, too_large)
         try:
-            await self.app(scope, limited_receive, watched_send)
-        except _TooLarge:
-            if not started:
-                await _deny(scope, send, 413, f"the body is larger than {limit} bytes")
+            body = await read_body(receive, limit)
+        except TooLarge:
+            return await _deny(scope, send, 413, too_large)
+        if body is None:  # the client left before its body ended: no one to answer
+            return None
+        if body and scope["method"] in _BODY_METHODS and _is_json(headers):
+            why = await non_finite(body)
+            if why is not None:
+                return await _deny(scope, send, 422, why)
+        await self.app(scope, replaying(body, receive), send)
 
     def _host_ok(self, headers: dict) -> bool:
-        return _hostname(headers.get("host", b"").decode("latin-1")) in self._hosts
+        name = _hostname(headers.get("host", b"").decode("latin-1"))
+        return name in self._hosts or is_loopback(name)  # (an address, never a name a DNS answer could move)
 
     def _refusal(self, scope, headers: dict) -> tuple | None:
         host = headers.get("host", b"").decode("latin-1")
@@ -122,8 +130,7 @@ class Guard:
         if headers.get("sec-fetch-site", b"").lower() == b"cross-site":
             return 403, "cross-site requests are not allowed"
         if scope["path"] != HEALTH:
-            given = headers.get("authorization", b"")
-            if not hmac.compare_digest(given, self._token):
+            if not hmac.compare_digest(_presented(scope, headers), self._token):
                 return 401, "a valid 'Authorization: Bearer <token>' header is needed", {"www-authenticate": "Bearer"}
         client = (scope.get("client") or ("?", 0))[0]
         bucket = self._buckets.get(client)  # (runs a minute: the launcher counts them, on every route that starts one)
@@ -136,6 +143,36 @@ class Guard:
             return (429, f"too many requests: at most {self.settings.requests_per_minute} a minute",
                     {"retry-after": str(max(1, round(wait)))})
         return None
+
+
+def _presented(scope, headers: dict) -> bytes:
+    """The token the request carries: ``Authorization: Bearer <token>`` (RFC 7235: the scheme in any case, one
+    or more spaces), or for a WebSocket without that header the subprotocol after ``nodeloom.bearer``."""
+    given = headers.get("authorization")
+    if given is not None:
+        scheme, _, token = given.partition(b" ")
+        return token.lstrip(b" ") if scheme.lower() == b"bearer" else b""
+    if scope["type"] == "websocket":
+        offered = list(scope.get("subprotocols", ()))
+        if WS_BEARER in offered[:-1]:
+            return offered[offered.index(WS_BEARER) + 1].encode("latin-1", "replace")
+    return b""
+
+
+def _without_token(scope, send):
+    """The scope without the token among its subprotocols (nor in its headers), and a send whose accept names
+    ``nodeloom.bearer`` (a browser closes a socket whose answer names none of the subprotocols it offered)."""
+    offered = list(scope["subprotocols"])
+    token = offered[offered.index(WS_BEARER) + 1] if offered[-1] != WS_BEARER else None
+    kept = [p for p in offered if p != token]
+    headers = [(k, v) for k, v in scope.get("headers", ()) if k.lower() != b"sec-websocket-protocol"]
+    headers.append((b"sec-websocket-protocol", ", ".join(kept).encode("latin-1", "replace")))
+
+    async def naming_send(message):
+        if message["type"] == "websocket.accept" and not message.get("subprotocol"):
+            message = {**message, "subprotocol": WS_BEARER}
+        await send(message)
+    return {**scope, "subprotocols": kept, "headers": headers}, naming_send
 
 
 def _with_cors(send, origin: bytes):

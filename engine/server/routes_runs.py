@@ -189,7 +189,8 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
         """The same events over a WebSocket: each message is a JSON array of events (those that came together)."""
         try:
             await service.check_run(run_id)
-        except NotFound as e:
+        except NotFound as e:  # accepted first: closed before, the handshake would be a bare 403
+            await websocket.accept()
             await websocket.close(code=4404, reason=str(e)[:120])
             return
         await websocket.accept()

@@ -34,6 +34,14 @@ def workflow_routes(service) -> APIRouter:
     store = service.store
     blocking = service.run_blocking
 
+    def live(read):
+        """``read(workflow_id, ...)`` of a workflow not in the trash: one there answers 404, as one never made
+        (the store reads its versions so that the editor can restore it)."""
+        def call(workflow_id: str, *args):
+            store.workflows.get(workflow_id)
+            return read(workflow_id, *args)
+        return call
+
     @r.get(W, operation_id="listWorkflows", response_model=WorkflowPage, responses=answers())
     async def list_workflows(search: str | None = Query(None, max_length=200),
                              tag: str | None = Query(None, max_length=100), templates: bool | None = None,
@@ -84,7 +92,7 @@ def workflow_routes(service) -> APIRouter:
            responses=answers(404))
     async def list_versions(workflow_id: str):
         """The workflow's versions, oldest first."""
-        return [v.to_json() for v in await blocking(store.workflows.versions, workflow_id)]
+        return [v.to_json() for v in await blocking(live(store.workflows.versions), workflow_id)]
 
     @r.get(W + "/{workflow_id}/versions/compare", operation_id="compareVersions", response_model=Comparison,
            responses=answers(404))
@@ -92,14 +100,14 @@ def workflow_routes(service) -> APIRouter:
         """What changed from version ``a`` to version ``b``: nodes added, removed, changed (config old → new),
         moved; links added and removed, each named by its endpoints; properties. The same JSON as
         ``nodeloom diff ID A B --json``."""
-        return (await blocking(store.workflows.diff, workflow_id, a, b)).report(workflow_id, a, b)
+        return (await blocking(live(store.workflows.diff), workflow_id, a, b)).report(workflow_id, a, b)
 
     @r.get(W + "/{workflow_id}/versions/{number}", operation_id="getVersion", responses=answers(404))
     async def get_version(workflow_id: str, number: int) -> dict:
         """One version's document."""
         if not 1 <= number <= 10**9:
             raise HTTPProblem(404, f"workflow {workflow_id!r} has no version {number}")
-        return (await blocking(store.workflows.document, workflow_id, number)).model_dump(mode="json")
+        return (await blocking(live(store.workflows.document), workflow_id, number)).model_dump(mode="json")
 
     @r.post(W + "/{workflow_id}/rollback/{number}", operation_id="rollbackWorkflow", response_model=Saved,
             responses=answers(404))

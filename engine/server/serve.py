@@ -14,6 +14,7 @@ import socket
 import uvicorn
 
 from .app import create_app
+from .protocol import protocol_for
 from .settings import ServerSettings
 
 __all__ = ["Server", "serve"]
@@ -70,7 +71,7 @@ async def serve(service, settings: ServerSettings, token: str) -> Server:
         log.warning("the server listens on %s, beyond this computer: anyone who has the token can run workflows",
                     settings.host)
     app = create_app(service, settings, token)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port,
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, http=protocol_for(settings),
                             lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=1)
     sock = _bind(settings)  # here, not in uvicorn: it ends the process (SystemExit) when it cannot bind
     uv = _Uvicorn(config)
@@ -86,7 +87,9 @@ async def serve(service, settings: ServerSettings, token: str) -> Server:
 
 def _bind(settings: ServerSettings) -> socket.socket:
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, so asyncio sets TCP_NODELAY on every accepted socket (it looks at sock.proto); the
+    # protocol sets it again on each connection, whatever loop runs us
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((settings.host, settings.port))

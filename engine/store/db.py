@@ -1,6 +1,8 @@
 """One SQLite file, opened the same way everywhere.
 
-Every connection sets WAL, ``foreign_keys=ON``, ``busy_timeout`` 10 s and ``synchronous=FULL``. pysqlite's own
+The file is readable by its owner only (it holds hook secrets and run inputs): made 0600 before SQLite opens it
+(its ``-wal`` and ``-shm`` take the database's mode), and an existing one, or its ``-wal``/``-shm``, loses what
+group and others may do when opened (0644 becomes 0600). Every connection sets WAL, ``foreign_keys=ON``, ``busy_timeout`` 10 s and ``synchronous=FULL``. pysqlite's own
 transaction handling is switched off so that we emit ``BEGIN`` ourselves: writes use ``BEGIN IMMEDIATE`` (the
 write lock is taken up front, so a multi-row write is one transaction that cannot deadlock half-way), reads a
 plain ``BEGIN``. The schema belongs to Alembic; :func:`open_database` upgrades it to the newest revision.
@@ -9,6 +11,8 @@ plain ``BEGIN``. The schema belongs to Alembic; :func:`open_database` upgrades i
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -34,6 +38,28 @@ def _on_connect(dbapi_connection, _record) -> None:
     cur.close()
 
 
+def _owner_only(path: Path) -> None:
+    """``path`` (made empty if missing: SQLite takes an empty file as an empty database) and its WAL files
+    readable and writable by their owner only. A file we cannot change is left to SQLite, which says why."""
+    if os.name != "posix":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as e:
+        log.debug("could not make %s: %s", path, e)
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(os.stat(p).st_mode)
+            if mode & 0o077:
+                os.chmod(p, mode & 0o600)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            log.warning("could not make %s readable by its owner only: %s", p, e.strerror or e)
+
+
 def _on_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("nl_write") else "BEGIN")
 
@@ -41,6 +67,7 @@ def _on_begin(conn) -> None:
 class Database:
     def __init__(self, path: Path):
         self.path = Path(path)
+        _owner_only(self.path)
         self.engine: Engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(self.engine, "connect", _on_connect)
         event.listen(self.engine, "begin", _on_begin)
