@@ -105,7 +105,9 @@ def test_every_blocks_description_ends_with_its_sentence(cls):
 def test_the_palette_and_the_inspector_say_image_saves_whole_description(window):
     save = window.palette_panel.items["image_save"]
     assert save.text(0) == "Image Save"
-    assert save.toolTip(0).rstrip().endswith("else against the workflow's folder."), save.toolTip(0)
+    tooltip = " ".join(save.toolTip(0).split())  # (in lines of a readable length)
+    assert tooltip.endswith("when it is set (and may not leave it), else against the workflow's folder."), tooltip
+    assert max(len(line) for line in save.toolTip(0).splitlines()) <= 80
     tab = window.workflows.new()
     tab.add_block("image_save")
     heading = window.inspector.heading.text()
@@ -132,6 +134,7 @@ def test_the_preview_puts_the_nodes_that_feed_the_selected_one_apart_from_the_ot
     wf = (Flow("finds").node("load", "image_load", source=str(tmp_path / "in.png"))
           .node("blur", "image_blur", radius=1).node("gray", "image_grayscale")
           .node("save", "image_save", path=str(tmp_path / "out.png")).node("thr", "image_threshold", level=100)
+          .node("k", "constant", value=5)
           .chain("load.image", "blur.image", "gray.image", "save.image").edge("load.image", "thr.image").build())
     tab = window.workflows.open(window.store.workflows.create(wf).id)
 
@@ -154,10 +157,10 @@ def test_the_preview_puts_the_nodes_that_feed_the_selected_one_apart_from_the_ot
     shown = on_loop(window, go)
     assert list(shown["thr"]) == [FEED, OTHER], shown["thr"]
     assert shown["thr"][FEED] == ["↑ Image Load"]  # its real upstream
-    assert sorted(shown["thr"][OTHER]) == ["Image Blur", "Image Grayscale", "Image Save"]  # never called earlier
-    assert shown["blur"] == {FEED: ["↑ Image Load"], OTHER: ["Image Threshold"]}, shown["blur"]
-    assert shown["dragged"][:2] == ("nodes", "thr")
-    assert list(shown["load"]) == [OTHER]  # nothing feeds it: no heading that says something does
+    assert sorted(shown["thr"][OTHER]) == ["Constant", "Image Blur", "Image Grayscale", "Image Save"]  # not "earlier"
+    assert shown["blur"] == {FEED: ["↑ Image Load"], OTHER: ["Constant", "Image Threshold"]}, shown["blur"]
+    assert shown["dragged"] == ("nodes", "k", "value")
+    assert shown["load"] == {OTHER: ["Constant"]}  # nothing feeds it: no heading that says something does
 
 
 # -- 5. a node dropped where the minimap is drawn lands clear of it ---------------------------------------
@@ -167,8 +170,12 @@ def _minimap_in_scene(tab) -> QRectF:
 
 
 def test_a_block_dropped_on_the_minimap_lands_clear_of_it_and_one_undo_takes_it_away(window, qtbot):
+    for dock in window.docks:  # a canvas wide enough for a node beside the minimap
+        if window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea:
+            dock.hide()
     tab = window.workflows.new()
-    tab.add_block("image_load")
+    tab.add_block("image_load", QPointF(0, 0))
+    _settle()
     minimap = tab.view.minimap
     qtbot.waitUntil(minimap.isVisible)
     for at in (minimap.rect().center(), minimap.rect().topLeft() + QPoint(3, 3),
@@ -191,7 +198,9 @@ def test_the_first_block_and_one_added_with_the_popup_land_clear_of_the_minimap(
     qtbot.waitUntil(minimap.isVisible)
     assert not tab.scene.node_items[first].sceneBoundingRect().intersects(_minimap_in_scene(tab))
     viewport = tab.view.viewport()
-    at = QPoint(minimap.rect().left() - 30, minimap.rect().center().y())
+    box = minimap.rect()  # a free spot beside it, from where a new node's body would reach under it
+    [at] = [p for p in (QPoint(box.left() - 30, box.center().y()), QPoint(box.center().x(), box.top() - 20))
+            if tab.scene.node_at(tab.view.mapToScene(p)) is None][:1]
     QTest.mouseDClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
     popup = window.popup
     assert popup.isVisible()
