@@ -282,12 +282,15 @@ def test_dragging_a_value_from_the_preview_tree_onto_a_field_makes_it_read_that_
     tab.scene.node_items["resize"].setSelected(True)  # it has not run: the tree offers what it may read
     assert tree.node_id == "resize" and "not run yet" in window.preview_panel.info.text()
     heads = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
-    assert heads == ["↑ Constant"]  # called what the canvas calls it (img has not run: nothing of it to offer)
-    value = tree.topLevelItem(0).child(0)
+    assert heads == ["Other nodes this node's fields may read"]  # (not linked to resize: it does not feed it)
+    others = tree.topLevelItem(0)
+    # called what the canvas calls it (img has not run: nothing of it to offer)
+    assert [others.child(i).text(0) for i in range(others.childCount())] == ["Constant"]
+    value = others.child(0).child(0)
     under = {value.child(i).text(0): value.child(i) for i in range(value.childCount())}
     w1 = under["w"].child(1)
     assert (set(under), w1.text(0), w1.text(1)) == ({"w", "my key"}, "[1]", "40")
-    assert tree.path_of(tree.topLevelItem(0)) is None  # a heading carries nothing
+    assert tree.path_of(others) is None and tree.path_of(others.child(0)) is None  # a heading carries nothing
     inspector = window.inspector
     assert inspector.node_id == "resize"
     width = inspector.fields["width"]

@@ -14,7 +14,7 @@ as a device-coordinate pixmap and drawn as a plain block when zoomed far out.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from ..look.icons import pixmap as icon_pixmap
@@ -25,11 +25,6 @@ __all__ = ["NodeItem", "MAX_NODE_WIDTH", "node_width"]
 
 MAX_NODE_WIDTH = NODE_WIDTH + 50  # (templates put nodes 260 apart: a widest node still leaves a gap)
 
-_TITLE_FONT = QFont()
-_TITLE_FONT.setBold(True)
-_TITLE_FONT.setPointSizeF(9)
-_PORT_FONT = QFont()
-_PORT_FONT.setPointSizeF(8)
 _FLAGS = QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 _CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 #: body, border, port-name colours on the dark and the light canvas: bodies stand out from either
@@ -43,13 +38,27 @@ _TITLE_GAP = 6        # between the title and the status text
 #: the widest a status text gets (durations of 10 s and more are shown in seconds)
 _STATUS_TEXTS = ("9999 ms", "99.9 s", "queued", "cached", "skipped", "cancelled", "invalid")
 _WIDTHS: dict[tuple[str, bool], float] = {}
+_fonts: dict[str, QFont] = {}
 _metrics: dict[str, QFontMetricsF] = {}
+
+
+def _font(name: str) -> QFont:
+    """The "title" (bold, 9 pt) or "port" (8 pt) font, resolved against the application's font once one exists:
+    the font a node is measured with is the very font it is painted with. (A bare QFont made at import, before
+    the application, measured in another family than the painter then drew in: status texts were cut.)"""
+    font = _fonts.get(name)
+    if font is None:
+        font = QFont(QGuiApplication.font())
+        font.setBold(name == "title")
+        font.setPointSizeF(9 if name == "title" else 8)
+        _fonts[name] = font
+    return font
 
 
 def _advance(font_name: str, text: str) -> float:
     metrics = _metrics.get(font_name)
     if metrics is None:
-        metrics = _metrics[font_name] = QFontMetricsF(_TITLE_FONT if font_name == "title" else _PORT_FONT)
+        metrics = _metrics[font_name] = QFontMetricsF(_font(font_name))
     return metrics.horizontalAdvance(text)
 
 
@@ -269,8 +278,10 @@ class NodeItem(QGraphicsItem):
         text = self._status_text()
         _badge(painter, self.status, QPointF(w - 16, HEADER / 2))
         painter.setPen(_WHITE)
-        painter.setFont(_PORT_FONT)
-        room = _advance("port", text) + 2
+        painter.setFont(_font("port"))
+        # from where the title's room ends to the badge, right-aligned: the gap before it is slack for a glyph
+        # drawn a little wider than measured (hinting at another zoom)
+        room = _advance("port", text) + _TITLE_GAP
         painter.drawText(QRectF(w - _STATUS_RIGHT - room, 0, room, HEADER),
                          Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
 
@@ -326,7 +337,7 @@ class NodeItem(QGraphicsItem):
         glyph = icon_pixmap(f"category-{self.category}", 32, "#ffffff")
         painter.drawPixmap(QRectF(7, (HEADER - 15) / 2, 15, 15), glyph, QRectF(glyph.rect()))
         painter.setPen(_WHITE)
-        painter.setFont(_TITLE_FONT)
+        painter.setFont(_font("title"))
         left = _TITLE_LEFT
         if self.pinned:  # a drawn pin marker: no font is needed for it
             painter.setBrush(QColor("#ffd866"))
@@ -339,7 +350,7 @@ class NodeItem(QGraphicsItem):
         painter.drawText(QRectF(left, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, int(title_width)))
         self._paint_run_state(painter)
-        painter.setFont(_PORT_FONT)
+        painter.setFont(_font("port"))
         if self.thumbnail is not None:
             thumb = self.thumbnail
             top = self._body_height()

@@ -18,6 +18,11 @@ __all__ = ["JsonTree"]
 PATH = Qt.ItemDataRole.UserRole
 MAX_ITEMS = 5_000     # items in the whole tree
 MAX_CHILDREN = 200    # children shown under one value
+FEEDING = "Nodes that feed this node"
+FEEDING_TIP = "Upstream of the selected node (by links or by references its fields make): they run before it"
+OTHERS = "Other nodes this node's fields may read"
+OTHERS_TIP = ("Not linked to the selected node and not downstream of it: a field that reads one of their values "
+              "makes it run first")
 
 
 def _shown(value: Any) -> str:
@@ -47,7 +52,9 @@ class JsonTree(QTreeWidget):
 
     def show_values(self, node_id: str | None, values: dict, upstream=()) -> None:
         """``values`` (by port) of node ``node_id``, then those of the nodes it may read (``upstream``: node id,
-        title, values by port): each value dragged carries its reference."""
+        title, values by port, whether it feeds ``node_id``): under one heading the nodes that feed it, under
+        another the others (not linked to it; a field that reads one makes it a dependency). Each value dragged
+        carries its reference."""
         self.clear()
         self.node_id = node_id
         self._left = MAX_ITEMS
@@ -55,16 +62,27 @@ class JsonTree(QTreeWidget):
         for port, value in values.items():
             self._add(root, str(port), value, ("nodes", node_id, port) if node_id else None)
         self.expandToDepth(1)
-        for n, (nid, title, outputs) in enumerate(upstream):
-            head = QTreeWidgetItem(root, [f"↑ {title}", "an earlier node"])
-            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            head.setToolTip(0, f"node id: {nid} — drag its values onto a field of the selected node")
-            for port, value in outputs.items():
-                self._add(head, str(port), value, ("nodes", nid, port))
-            if n == 0:  # the nearest: open, with its ports
-                head.setExpanded(True)
-                for i in range(head.childCount()):
-                    head.child(i).setExpanded(True)
+        nearest = True
+        for feeds, heading, tip in ((True, FEEDING, FEEDING_TIP), (False, OTHERS, OTHERS_TIP)):
+            members = [(nid, title, outputs) for nid, title, outputs, feeding in upstream if feeding is feeds]
+            if not members:
+                continue
+            group = QTreeWidgetItem(root, [heading])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            group.setFirstColumnSpanned(True)
+            group.setToolTip(0, tip)
+            group.setExpanded(True)
+            for nid, title, outputs in members:
+                head = QTreeWidgetItem(group, [f"↑ {title}" if feeds else title, "upstream" if feeds else "not linked"])
+                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                head.setToolTip(0, f"node id: {nid} — drag its values onto a field of the selected node")
+                for port, value in outputs.items():
+                    self._add(head, str(port), value, ("nodes", nid, port))
+                if nearest:  # the nearest: open, with its ports
+                    nearest = False
+                    head.setExpanded(True)
+                    for i in range(head.childCount()):
+                        head.child(i).setExpanded(True)
         self._fit_keys()
 
     def _add(self, parent: QTreeWidgetItem, key: str, value: Any, path: tuple | None) -> None:

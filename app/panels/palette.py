@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, Q
 
 from ..look.icons import icon
 from ..look import BLOCK_MIME, category_color
-from .popup import NO_MATCH, matches, plain, search_text
+from .popup import NO_MATCH, matches, search_text, tip
 
 __all__ = ["Palette"]
 
@@ -56,7 +56,7 @@ class Palette(QWidget):
                 cat.setIcon(0, icon(f"category-{block.category}", category_color(block.category)))
             item = QTreeWidgetItem(cat, [d["title"]])
             item.setData(0, Qt.ItemDataRole.UserRole, block.type)
-            item.setToolTip(0, f"{d['title']} ({block.type})\n{plain(d['description'])}")
+            item.setToolTip(0, f"{d['title']} ({block.type})\n{tip(d['description'])}")
             self.items[block.type] = item
             self._search[block.type] = search_text(d)
         for problem in registry.problems:

@@ -8,11 +8,12 @@ Inserting a node into a link opens it with only the blocks that fit the link (``
 from __future__ import annotations
 
 import re
+import textwrap
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-__all__ = ["AddBlockPopup", "NO_MATCH", "matches", "plain", "search_text"]
+__all__ = ["AddBlockPopup", "NO_MATCH", "matches", "plain", "search_text", "tip"]
 
 NO_MATCH = "No blocks match"
 _SEARCH = Qt.ItemDataRole.UserRole + 1
@@ -21,6 +22,11 @@ _SEARCH = Qt.ItemDataRole.UserRole + 1
 def plain(text: str) -> str:
     """A block's description as readable text: no ``code`` or *emphasis* markers."""
     return re.sub(r"\*\*?([^*]+)\*\*?", r"\1", text.replace("``", "").replace("`", ""))
+
+
+def tip(text: str) -> str:
+    """A block's description for a tooltip: plain text in lines of a readable length (a tooltip never wraps)."""
+    return textwrap.fill(plain(text), 72)
 
 
 def search_text(description: dict) -> str:
@@ -55,7 +61,7 @@ class AddBlockPopup(QWidget):
             item = QListWidgetItem(f"{d['title']}   ·  {block.category}")
             item.setData(Qt.ItemDataRole.UserRole, block.type)
             item.setData(_SEARCH, search_text(d))
-            item.setToolTip(plain(d["description"]))
+            item.setToolTip(tip(d["description"]))
             self.list.addItem(item)
         self.scene_pos = QPointF()
         self.on_chosen = None

@@ -142,7 +142,7 @@ class PreviewPanel(QWidget):
             self.info.setText(f"{title}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in others.items())
                                               or ("no outputs" if ran else "not run yet")))
             if upstream and not others:
-                self.info.setText(self.info.text() + " · drag a value of an earlier node onto a field to use it")
+                self.info.setText(self.info.text() + " · drag a value of another node onto a field to use it")
             self.save_button.setEnabled(False)
 
     def _ports(self, ports: list[str], keep: str = "") -> None:

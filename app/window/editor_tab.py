@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import networkx as nx
 from PySide6.QtCore import QPointF, Signal
@@ -72,10 +73,26 @@ class EditorTab(QWidget):
         nid = new_id(f"{block_type}_", self.doc.nodes)
         node = Node(id=nid, type=block_type, position=(round(pos.x()), round(pos.y())),
                     config=self.doc.registry.get(block_type).starter_config(nid))
-        self.undo_stack.push(AddNode(self.doc, node))
+        add = AddNode(self.doc, node)
+        self.undo_stack.beginMacro(add.text())  # one step, with the move below when there is one
+        self.undo_stack.push(add)
+        self._clear_of_minimap(nid)
+        self.undo_stack.endMacro()
         self.scene.clearSelection()
         self.scene.node_items[nid].setSelected(True)
         return nid
+
+    def _clear_of_minimap(self, nid: str) -> None:
+        """A node put where the minimap is drawn (dropped on it, or reaching under it) moves out beside it."""
+        item = self.scene.node_items[nid]
+        shift = self.view.minimap.clear_of(item.sceneBoundingRect())
+        if shift.isNull():
+            return
+        x, y = self.doc.nodes[nid].position
+        # (rounded away from the minimap: the gap beside it stays whole)
+        to = (math.floor(x + shift.x()) if shift.x() < 0 else math.ceil(x + shift.x()),
+              math.floor(y + shift.y()) if shift.y() < 0 else math.ceil(y + shift.y()))
+        self.undo_stack.push(MoveNodes(self.doc, {nid: (x, y)}, {nid: to}))
 
     def delete_selection(self) -> None:
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()

@@ -16,7 +16,7 @@ from .editor_tab import EditorTab
 
 __all__ = ["OutputsController", "label_of"]
 
-MAX_UPSTREAM = 30  # earlier nodes whose values the preview's tree offers to drag
+MAX_UPSTREAM = 30  # other nodes whose values the preview's tree offers to drag
 
 
 def label_of(doc, node_id: str) -> str:
@@ -99,21 +99,22 @@ class OutputsController:
         self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id,
                                           upstream=self.upstream(tab, node_id))
 
-    def upstream(self, tab: EditorTab, node_id: str) -> list[tuple[str, str, dict]]:
-        """The nodes whose values ``node_id``'s fields may read (not itself, nothing downstream of it) that have
-        values at hand from this session: the nearest upstream first, then the others. Nothing is read here."""
+    def upstream(self, tab: EditorTab, node_id: str) -> list[tuple[str, str, dict, bool]]:
+        """The nodes whose values ``node_id``'s fields may read (SPEC §5a: any node not downstream of it, nor
+        itself) that have values at hand from this session, each with whether it feeds ``node_id`` (upstream of
+        it by links or references): those first, nearest first, then the others. Nothing is read here."""
         graph = self._graph(tab)
         if node_id not in graph:
             return []
         below = nx.descendants(graph, node_id) | {node_id}
-        distance = nx.single_source_shortest_path_length(graph.reverse(copy=False), node_id)
+        distance = nx.single_source_shortest_path_length(graph.reverse(copy=False), node_id)  # its upstream
         found = []
         for nid in sorted((n for n in tab.doc.nodes if n not in below), key=lambda n: (distance.get(n, 1e9), n)):
             kept = self.of(tab, nid)
             at_hand = {p: in_memory(v) for p, v in (kept or {}).items() if p != "error"}
             at_hand = {p: v for p, v in at_hand.items() if v is not NOT_READ}
             if at_hand:
-                found.append((nid, label_of(tab.doc, nid), at_hand))
+                found.append((nid, label_of(tab.doc, nid), at_hand, nid in distance))
             if len(found) == MAX_UPSTREAM:
                 break
         return found
@@ -125,7 +126,7 @@ class OutputsController:
 
     def selected(self, tab: EditorTab, node_ids: list[str]) -> None:
         """A single selected node with outputs from this session shows them; one that has not run shows the
-        values of earlier nodes its fields may read (when there are any: else the preview stays as it was)."""
+        values of the other nodes its fields may read (when there are any: else the preview stays as it was)."""
         if len(node_ids) != 1:
             return
         if self.of(tab, node_ids[0]) is None:

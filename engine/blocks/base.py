@@ -23,6 +23,8 @@ dict carries no value (downstream nodes that need it are skipped), which is how 
 
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -124,6 +126,13 @@ class Block:
         return cls.title or cls.type.replace("_", " ").title()
 
     @classmethod
+    def summary(cls) -> str:
+        """The first paragraph of the block's docstring (its lines up to the first blank one), as one line: a
+        sentence that spans lines is kept whole."""
+        paragraph = re.split(r"\n\s*\n", inspect.cleandoc(cls.__doc__ or ""), maxsplit=1)[0]
+        return " ".join(paragraph.split())
+
+    @classmethod
     def config_schema(cls) -> dict:
         return cls.Config.model_json_schema()
 
@@ -134,7 +143,7 @@ class Block:
             "version": cls.version,
             "category": cls.category,
             "title": cls.display_title(),
-            "description": cls.description or (cls.__doc__ or "").strip().split("\n")[0],
+            "description": cls.description or cls.summary(),
             "keywords": list(cls.keywords),
             "inputs": [p.to_json() for p in cls.input_ports()],
             "outputs": [p.to_json() for p in cls.output_ports()],
