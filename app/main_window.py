@@ -54,6 +54,7 @@ def main(home: str | None = None) -> int:
     window = create(home)
     window.help.crash.install()  # a bug in a slot, a task or a thread: logged and shown; the window goes on
     window.show()
+    window.activateWindow()  # the keys to the window from the start (Ctrl+N works before any click)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         # one run_until_complete for the whole session: qasync ends each one by processing pending Qt events
         # with no running loop set, and a task stepped then cannot use asyncio (get_running_loop fails)

@@ -44,9 +44,10 @@ def test_a_schedule_added_in_the_dock_shows_its_next_five_times_and_a_bad_expres
     panel.list.topLevelItem(0).setSelected(True)
     panel.edit.click()
     dialog = window.triggers.dialog
-    dialog.inputs.setText('{"nope": 1}')
-    dialog.ok.click()  # refused by the run service: said in the dialog, nothing stored
-    assert "unknown input 'nope'" in dialog.problem.text() and dialog.isVisible()
+    dialog.inputs.setText('{"nope": 1}')  # checked as typed by the run service against the workflow: marked there
+    assert "unknown input 'nope'" in dialog.inputs.toolTip() and not dialog.ok.isEnabled()
+    dialog.ok.click()  # (off: nothing happens)
+    assert dialog.isVisible()
     assert window.store.triggers.get(t.id).inputs == {"path": "/x.png"}
     dialog.reject()
     panel.list.topLevelItem(0).setCheckState(0, panel.list.topLevelItem(0).checkState(0).Unchecked)

@@ -54,11 +54,13 @@ def _zones() -> list[str]:
 
 
 class TriggerDialog(QDialog):
-    """``save(kind, config, inputs, priority, catch_up, enabled)`` stores it (raising TriggerError)."""
+    """``save(kind, config, inputs, priority, catch_up, enabled)`` stores it (raising TriggerError);
+    ``check_inputs(kind, inputs)`` says what is wrong with the inputs for the workflow, as they are typed."""
 
-    def __init__(self, kind: str, save: Callable[..., object], trigger=None, parent=None):
+    def __init__(self, kind: str, save: Callable[..., object], trigger=None, parent=None,
+                 check_inputs: Callable[[str, dict], list[str]] | None = None):
         super().__init__(parent)
-        self.kind, self._save, self.saved = kind, save, None
+        self.kind, self._save, self.saved, self._check_inputs = kind, save, None, check_inputs
         self.setObjectName("triggerDialog")
         self.setWindowTitle(("Edit " if trigger else "New ") + ("schedule" if kind == "schedule" else "folder watch"))
         config = trigger.config if trigger else {}
@@ -110,7 +112,8 @@ class TriggerDialog(QDialog):
                 w.textChanged.connect(self._preview)
             self.recursive.toggled.connect(self._preview)
         self.inputs = QLineEdit(json.dumps(trigger.inputs) if trigger and trigger.inputs else "",
-                                objectName="triggerInputs", placeholderText='the runs\' inputs as JSON, e.g. {"width": 200}')
+                                objectName="triggerInputs",
+                                placeholderText='the runs\' inputs as JSON, e.g. {"out": "/home/you/thumbs"}')
         self.priority = QSpinBox(objectName="triggerPriority", minimum=1, maximum=10)
         self.priority.setValue(trigger.priority if trigger else 5)
         self.catch_up = QComboBox(objectName="triggerCatchUp")
@@ -200,15 +203,22 @@ class TriggerDialog(QDialog):
 
     def _inputs_problem(self) -> str:
         text = self.inputs.text().strip()
-        if not text:
-            return ""
-        try:
-            value = json.loads(text)
-        except ValueError as e:
-            return f"not JSON: {e}"
-        if not isinstance(value, dict):
-            return (f"the inputs are a JSON object of input names and values, like {{\"width\": 200}}, "
-                    f"not {type(value).__name__ if value is not None else 'null'}")
+        value: object = {}
+        if text:
+            try:
+                value = json.loads(text)
+            except ValueError as e:
+                return f"not JSON: {e}"
+            if not isinstance(value, dict):
+                return (f"the inputs are a JSON object of input names and values, like {{\"out\": \"/tmp\"}}, "
+                        f"not {type(value).__name__ if value is not None else 'null'}")
+        if self._check_inputs is not None:  # against the workflow itself, as its runs will be queued
+            try:
+                problems = self._check_inputs(self.kind, value)
+            except Exception as e:  # noqa: BLE001 - the workflow could not be read (deleted meanwhile)
+                problems = [str(e)]
+            if problems:
+                return "; ".join(problems[:3])
         return ""
 
     def _schedule_preview(self) -> None:

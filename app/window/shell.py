@@ -9,9 +9,9 @@ import asyncio
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QUndoGroup
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget
 
 from engine.store import Store
 
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         #: the next start: logging out, SIGTERM), "saved" or "discarded" (asked and answered)
         self.leaving: str | None = None
         self._fitted = False  # into the screen, on the first show (its frame is known then)
+        self._dialog_window = None  # the dialog of this window that has the keys, if one has (see _focus_moved)
         self.statusBar()  # there from the start: appearing with the first message, it shifted the window under a drag
         self.server.show_state()
         self.watch.start()
@@ -275,6 +276,18 @@ class MainWindow(QMainWindow):
         if not self._fitted:
             self._fitted = True
             fit_window(self)
+            QApplication.instance().focusWindowChanged.connect(self._focus_moved)
+
+    def _focus_moved(self, window) -> None:
+        """When one of this window's dialogs closes and no window has the keys (no window manager gives them
+        back), this window takes them: the next shortcut is not lost. Never when the keys went to another app."""
+        if window is not None:
+            handle = self.windowHandle()
+            self._dialog_window = window if window is not handle and window.transientParent() is handle else None
+            return
+        dialog, self._dialog_window = self._dialog_window, None
+        if dialog is not None and not dialog.isVisible() and self.isVisible():
+            QTimer.singleShot(0, self.activateWindow)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

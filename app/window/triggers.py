@@ -85,7 +85,8 @@ class TriggersController:
             self.show_webhook(t)
             return
         self._open(TriggerDialog(kind, lambda k, c, i, p, cu, e: self.triggers.add(
-            wid, k, c, inputs=i, priority=p, catch_up=cu, enabled=e), parent=self.w))
+            wid, k, c, inputs=i, priority=p, catch_up=cu, enabled=e), parent=self.w,
+            check_inputs=lambda k, i: self.triggers.inputs_problems(wid, k, i)))
 
     def edit(self, trigger_id: str) -> None:
         try:
@@ -97,7 +98,8 @@ class TriggersController:
             self.show_webhook(t)
             return
         self._open(TriggerDialog(t.kind, lambda _k, c, i, p, cu, e: self.triggers.change(
-            trigger_id, config=c, inputs=i, priority=p, catch_up=cu, enabled=e), trigger=t, parent=self.w))
+            trigger_id, config=c, inputs=i, priority=p, catch_up=cu, enabled=e), trigger=t, parent=self.w,
+            check_inputs=lambda k, i: self.triggers.inputs_problems(t.workflow_id, k, i)))
 
     def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog

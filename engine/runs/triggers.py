@@ -133,7 +133,9 @@ class Triggers:
         self.store, self.targets, self.clock = store, targets, clock
         self.on_change = on_change or (lambda: None)
 
-    def _inputs_problems(self, workflow_id: str, kind: str, inputs: Any) -> list[str]:
+    def inputs_problems(self, workflow_id: str, kind: str, inputs: Any) -> list[str]:
+        """What is wrong with ``inputs`` for a trigger of ``kind`` on the workflow's current version (every
+        problem; none: an empty list) — as the trigger's runs would be queued with them."""
         if not isinstance(inputs, dict):
             return [f"inputs are an object of input names and values, not {type(inputs).__name__}"]
         wid, version = self.store.workflows.latest(workflow_id)
@@ -179,7 +181,7 @@ class Triggers:
         return info
 
     def _common(self, wid: str, kind: str, inputs: Any, priority: Any, catch_up: Any) -> list[str]:
-        problems = [] if kind not in SPECS else self._inputs_problems(wid, kind, inputs)
+        problems = [] if kind not in SPECS else self.inputs_problems(wid, kind, inputs)
         try:
             check_priority(priority)
         except (ValueError, NodeloomError) as e:
