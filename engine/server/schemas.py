@@ -179,7 +179,7 @@ class Run(_Out):
     draft_id: str | None
     attempt: int = Field(description="times the run was started: 2 when it started again from the queue")
     callback: dict[str, Any] | None = Field(description="its callback_url's delivery (attempts, last error, when)")
-    node_runs: list[dict[str, Any]] | None = None
+    node_runs: list[dict[str, Any]] = Field(description="every node run (empty in lists of runs)")
 
 
 class RunPage(BaseModel):

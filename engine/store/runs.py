@@ -99,7 +99,8 @@ def run_json(info: RunInfo, nodes: list[NodeRunInfo] | None = None) -> dict:
     ``nodeloom run --json``, ``runs --json``, ``queue list --json``, every HTTP route and a callback's body: the
     run object of SPEC §10 (``run_id``, ``status``, ``duration_ms``, ``outputs``, ``nodes``, ``error``) with
     ``id`` beside ``run_id`` and where it comes from; with its node runs, ``nodes`` maps each top-level node to
-    its status and ``node_runs`` lists every node run (ForEach iterations included). Images and bytes in
+    its status and ``node_runs`` lists every node run (ForEach iterations included); without them, both are empty
+    (the keys are the same either way). Images and bytes in
     ``outputs`` and ``inputs`` are in their SPEC §10 JSON form, as stored."""
     d = {"id": info.id, "run_id": info.id, "status": info.status,
          "duration_ms": round(info.duration_ms, 3) if info.duration_ms is not None else None,
@@ -111,7 +112,7 @@ def run_json(info: RunInfo, nodes: list[NodeRunInfo] | None = None) -> dict:
          "parent_run_id": info.parent_run_id, "draft_id": info.draft_id, "queue_position": info.queue_position,
          "from_queue": info.from_queue, "attempt": info.attempt, "requeued": info.requeued, "owner": info.owner,
          "cancel_requested": info.cancel_requested, "node_count": info.node_count, "options": info.options,
-         "has_document": info.has_document, "callback": info.callback}
+         "has_document": info.has_document, "callback": info.callback, "node_runs": []}
     if nodes is not None:
         d["nodes"] = {n.node_id: {"status": n.status, "duration_ms": n.duration_ms, "attempts": n.attempts,
                                   "error": n.error} for n in nodes if not n.iteration}
