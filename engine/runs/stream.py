@@ -44,9 +44,11 @@ def _stored(d: dict) -> tuple[int, str, str]:
 
 
 async def check_run(service, run_id: str) -> None:
-    """NotFound unless the run exists (running here, or stored)."""
+    """NotFound unless the run exists (running here, or stored). A stored run whose process is gone is settled
+    first (interrupted, or queued again: SPEC §6a), so its stream follows what happens to it next at once."""
     if service.handle(run_id) is None:
-        await service.run_blocking(service.store.runs.get, run_id)
+        store = service.store
+        await service.run_blocking(lambda: (store.reconcile(), store.runs.get(run_id)))
 
 
 async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
