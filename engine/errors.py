@@ -12,6 +12,7 @@
     ├── QueueError               a queue operation that cannot be done (the run is not queued, the queue is full)
     │   └── QueueFull            the queue holds as many runs as the settings allow
     ├── RunsLimited              a requester started more runs a minute than the launcher allows (``retry_after``)
+    ├── WebhookRefused           a webhook delivery that is not run: ``why`` is signature, off or body
     └── StreamEnded              a run's event stream stopped before the run's end
         ├── Overflow             its reader fell further behind than its buffer (it may resume with Last-Event-ID)
         └── Closing              the program is closing
@@ -41,6 +42,7 @@ __all__ = [
     "QueueError",
     "QueueFull",
     "RunsLimited",
+    "WebhookRefused",
     "StreamEnded",
     "Overflow",
     "Closing",
@@ -137,6 +139,17 @@ class RunsLimited(NodeloomError):
     def __init__(self, message: str, retry_after: float):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class WebhookRefused(NodeloomError):
+    """A webhook delivery that is not run (SPEC §9). ``why`` says which check refused it: ``signature`` (its
+    Standard Webhooks headers are missing or do not verify with the workflow's secret, or its timestamp is more
+    than 5 minutes off), ``off`` (the workflow's webhook trigger is switched off) or ``body`` (its id or its body
+    cannot be read as a delivery)."""
+
+    def __init__(self, why: str, message: str):
+        super().__init__(message)
+        self.why = why
 
 
 class StreamEnded(NodeloomError):

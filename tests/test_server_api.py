@@ -2,13 +2,13 @@
 queue, node tests, validation, webhooks, and events over SSE and WebSocket."""
 
 import asyncio
-import hashlib
-import hmac
 import json
+from datetime import datetime, timezone
 
 import httpx
 import pytest
 import websockets
+from standardwebhooks import Webhook
 
 from engine.store import Store
 
@@ -195,36 +195,37 @@ def test_websocket_streams_the_same_events_and_refuses_cross_site_handshakes(sto
     with_api(store, check)
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signed(secret: str, body: bytes, msg_id: str) -> dict:
+    """Standard Webhooks headers, made by the `standardwebhooks` package as a sender would."""
+    now = datetime.now(timezone.utc)
+    return {"Content-Type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(msg_id, now, body)}
 
 
 def test_webhooks_need_the_signature_and_run_each_delivery_once(store):
+    """(tests/test_webhooks.py goes further: no token, stale timestamps, replays, the runs limit, the trigger.)"""
     async def check(c, service, server):
         wid = await create(c, doubler())
         hook = (await c.get(f"/workflows/{wid}/hook")).json()
-        assert hook["url"].endswith(f"/api/v1/hooks/{wid}") and len(hook["secret"]) >= 32
+        assert hook["url"].endswith(f"/api/v1/hooks/{wid}") and hook["secret"].startswith("whsec_")
+        assert len(hook["secret"]) >= 6 + 44  # 32 random bytes in base64
         body = json.dumps({"x": 21}).encode()
-        heads = {"Content-Type": "application/json", "X-Nodeloom-Delivery": "d-1"}
-        bad = await c.post(f"/hooks/{wid}", content=body, headers={**heads, "X-Nodeloom-Signature": sign("no", body)})
+        bad = await c.post(f"/hooks/{wid}", content=body, headers=signed("whsec_" + "QUJD" * 8, body, "d-1"))
         assert bad.status_code == 401
-        ok = await c.post(f"/hooks/{wid}", content=body, headers={**heads, "X-Nodeloom-Signature": sign(hook["secret"], body)})
+        ok = await c.post(f"/hooks/{wid}", content=body, headers=signed(hook["secret"], body, "d-1"))
         assert ok.status_code == 202, ok.text
         run = await _ended(c, ok.json()["run_id"])
         assert run["outputs"] == {"y": 42} and run["trigger"] == "webhook"
-        again = await c.post(f"/hooks/{wid}", content=body, headers={**heads, "X-Nodeloom-Signature": sign(hook["secret"], body)})
+        again = await c.post(f"/hooks/{wid}", content=body, headers=signed(hook["secret"], body, "d-1"))
         assert again.status_code == 200 and again.json() == {"run_id": ok.json()["run_id"], "status": "duplicate"}
         assert len((await c.get("/runs", params={"workflow_id": wid})).json()["items"]) == 1
         new = (await c.post(f"/workflows/{wid}/hook/regenerate")).json()["secret"]
-        old_sig = {**heads, "X-Nodeloom-Delivery": "d-2", "X-Nodeloom-Signature": sign(hook["secret"], body)}
-        assert (await c.post(f"/hooks/{wid}", content=body, headers=old_sig)).status_code == 401
+        assert (await c.post(f"/hooks/{wid}", content=body, headers=signed(hook["secret"], body, "d-2"))).status_code == 401
         text = json.dumps({"x": "{{ run.id }}"}).encode()  # data, never a template
-        t = await c.post(f"/hooks/{wid}", content=text, headers={**heads, "X-Nodeloom-Delivery": "d-3",
-                                                                    "X-Nodeloom-Signature": sign(new, text)})
+        t = await c.post(f"/hooks/{wid}", content=text, headers=signed(new, text, "d-3"))
         assert (await _ended(c, t.json()["run_id"]))["outputs"] == {"y": "{{ run.id }}{{ run.id }}"}
         junk = b"[1, 2"
-        r = await c.post(f"/hooks/{wid}", content=junk, headers={**heads, "X-Nodeloom-Delivery": "d-4",
-                                                                  "X-Nodeloom-Signature": sign(new, junk)})
+        r = await c.post(f"/hooks/{wid}", content=junk, headers=signed(new, junk, "d-4"))
         assert r.status_code == 422
 
     with_api(store, check, dispatch=True)

@@ -94,7 +94,10 @@ def test_the_webhook_box_gives_the_url_the_secret_and_a_signed_curl_example(wind
     assert dialog.findChild(QLineEdit, "hookUrl").text().endswith(f"/api/v1/hooks/{wid}")
     secret = window.store.hooks.secret(wid)
     curl = dialog.findChild(QPlainTextEdit, "webhookCurl").toPlainText()
-    assert secret in curl and "X-Nodeloom-Signature: sha256=$sig" in curl and f"/api/v1/hooks/{wid}" in curl
+    assert secret.startswith("whsec_") and dialog.findChild(QLineEdit, "hookSecret").text() == secret
+    assert f"/api/v1/hooks/{wid}" in curl and "Authorization" not in curl  # the signature alone authenticates
+    assert all(h in curl for h in ("webhook-id: $id", "webhook-timestamp: $ts", "webhook-signature: v1,$sig"))
+    assert secret.removeprefix("whsec_") in curl and "openssl" in curl
     [t] = window.store.triggers.list(wid)
     assert t.kind == "webhook" and window.triggers_panel.list.topLevelItemCount() == 1
     dialog.reject()

@@ -82,11 +82,24 @@ def _add(args, service) -> int:
                              priority=5 if args.priority is None else args.priority,
                              catch_up=args.catch_up, enabled=not args.disabled)
     print(t.id)
+    if kind == "webhook" and not args.quiet:
+        _tell_webhook(service.store, t.workflow_id)
     if t.next_due and not args.quiet:
         soon = service.triggers.upcoming(t.id, 3)
         print("next: " + ", ".join(time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(x)) for x in soon),
               file=sys.stderr)
     return 0
+
+
+def _tell_webhook(store, workflow_id: str) -> None:
+    """Where to send the webhook's deliveries and the secret that signs them (on stderr: stdout is the id)."""
+    from engine.server import ServerSettings
+
+    s = ServerSettings.from_store(store)
+    host = f"[{s.host}]" if ":" in s.host else s.host
+    print(f"webhook: POST http://{host}:{s.port}/api/v1/hooks/{workflow_id} (once the server runs), signed per "
+          f"Standard Webhooks with the secret\n  {store.hooks.secret(workflow_id)}\n(headers webhook-id, "
+          "webhook-timestamp, webhook-signature; no bearer token needed)", file=sys.stderr)
 
 
 def add_trigger_commands(sub) -> None:

@@ -117,7 +117,8 @@ class HookBox(QGroupBox):
         form = QFormLayout(self)
         form.addRow("URL", self.url)
         form.addRow("Secret", row)
-        note = QLabel("POST JSON inputs to the URL with the server's token, signed: X-Nodeloom-Signature: "
-                      "sha256=&lt;HMAC-SHA256 of the body with this secret&gt;, and X-Nodeloom-Delivery: &lt;an id&gt;.")
+        note = QLabel("POST JSON inputs to the URL signed per Standard Webhooks with this secret (no token needed): "
+                      "webhook-id: &lt;an id&gt;, webhook-timestamp: &lt;seconds since 1970&gt;, webhook-signature: "
+                      "v1,&lt;base64 HMAC-SHA256 of “id.timestamp.body”, keyed with the base64 after whsec_&gt;.")
         note.setWordWrap(True)
         form.addRow(note)

@@ -23,13 +23,16 @@ log = logging.getLogger(__name__)
 REFRESH_MS = 3000
 
 
-def webhook_curl(url: str, secret: str, token: str) -> str:
-    """A shell example that signs a body and posts it to the webhook."""
+def webhook_curl(url: str, secret: str) -> str:
+    """A shell example that signs a body per Standard Webhooks (openssl) and posts it to the webhook: no token."""
     return (f"body='{{}}'  # the runs' inputs, as JSON\n"
-            f"sig=$(printf %s \"$body\" | openssl dgst -sha256 -hmac '{secret}' | sed 's/^.* //')\n"
-            f"curl -X POST {url} -H 'Authorization: Bearer {token}' \\\n"
-            f"  -H \"X-Nodeloom-Signature: sha256=$sig\" -H \"X-Nodeloom-Delivery: $(date +%s%N)\" \\\n"
-            f"  -H 'Content-Type: application/json' -d \"$body\"")
+            f"secret='{secret}'\n"
+            "id=msg_$(openssl rand -hex 12); ts=$(date +%s)\n"
+            "key=$(printf %s \"${secret#whsec_}\" | openssl base64 -d -A | od -An -v -tx1 | tr -d ' \\n')\n"
+            "sig=$(printf %s \"$id.$ts.$body\" | openssl dgst -sha256 -mac HMAC -macopt \"hexkey:$key\" -binary"
+            " | openssl base64 -A)\n"
+            f"curl -X POST {url} -H \"webhook-id: $id\" -H \"webhook-timestamp: $ts\" \\\n"
+            "  -H \"webhook-signature: v1,$sig\" -H 'Content-Type: application/json' --data-binary \"$body\"")
 
 
 class TriggersController:
@@ -124,14 +127,14 @@ class TriggersController:
         self.refresh()
 
     def show_webhook(self, trigger) -> QDialog:
-        """The webhook's URL and secret (copy, regenerate) and a curl example that signs its body."""
+        """The webhook's URL and whsec_ secret (copy, regenerate) and a curl example that signs its body per
+        Standard Webhooks (no token: the signature authenticates it)."""
         wid = trigger.workflow_id
         url, secret = self.w.server.hook(wid)
         dialog = QDialog(self.w, objectName="webhookDialog", windowTitle="Webhook")
         box = HookBox(url, secret, lambda: self.w.store.hooks.regenerate(wid))
-        example = QPlainTextEdit(webhook_curl(url, secret, self.w.server.token()), objectName="webhookCurl",
-                                 readOnly=True)
-        box.secret.textChanged.connect(lambda s: example.setPlainText(webhook_curl(url, s, self.w.server.token())))
+        example = QPlainTextEdit(webhook_curl(url, secret), objectName="webhookCurl", readOnly=True)
+        box.secret.textChanged.connect(lambda s: example.setPlainText(webhook_curl(url, s)))
         note = QLabel("" if self.w.server.url else "The server is not running: Server ▸ Start serves this URL.",
                       wordWrap=True)
         extra = (f"Runs get these inputs too: {json.dumps(trigger.inputs)}" if trigger.inputs else "")

@@ -27,7 +27,8 @@ def create_app(service, settings: ServerSettings, token: str) -> Guard:
     """The ASGI app: the guard in front of a FastAPI app whose routes use ``service`` (a RunService)."""
     api = FastAPI(title="Nodeloom", version=VERSION, openapi_url="/api/v1/openapi.json", docs_url=None,
                   redoc_url=None, responses=GUARD_RESPONSES, default_response_class=JSON,
-                  description="Run, queue and watch Nodeloom workflows. Every route but /api/v1/health needs "
+                  description="Run, queue and watch Nodeloom workflows. Every route but /api/v1/health and the "
+                              "webhook (POST /api/v1/hooks/{workflow_id}, signed per Standard Webhooks instead) needs "
                               "`Authorization: Bearer <token>` (the token is in the data folder's server-token); a "
                               "WebSocket may send it as its subprotocols instead: `nodeloom.bearer, <token>`.")
     install_handlers(api)

@@ -5,8 +5,10 @@
 2. a cross-site request — an ``Origin`` not in the exact allowlist (``Origin: null`` included), or
    ``Sec-Fetch-Site: cross-site`` — gets 403, WebSocket handshakes included; an allowed origin gets CORS
    headers naming it exactly (and its preflights an answer, before the token is asked for);
-3. ``Authorization: Bearer <token>`` (the scheme in any case) on every route but ``/api/v1/health``, compared in
-   constant time — else 401. A WebSocket may carry the token in its subprotocols instead, as a browser can:
+3. ``Authorization: Bearer <token>`` (the scheme in any case) on every route but ``/api/v1/health`` and a
+   webhook delivery (``POST /api/v1/hooks/{workflow_id}``: its Standard Webhooks signature authenticates it, in
+   :mod:`engine.runs.webhooks`; the checks before and after this one hold for it too), compared in constant
+   time — else 401. A WebSocket may carry the token in its subprotocols instead, as a browser can:
    ``Sec-WebSocket-Protocol: nodeloom.bearer, <token>``; the handshake's answer names ``nodeloom.bearer``
    (never the token), and the app never sees the token among the subprotocols;
 4. a token bucket of requests per client — else 429 with ``Retry-After`` (runs a minute are counted by the run
@@ -28,9 +30,11 @@ import time
 from .body import TooLarge, non_finite, read_body, replaying
 from .settings import ServerSettings, is_loopback
 
-__all__ = ["Guard", "HEALTH", "WS_BEARER"]
+__all__ = ["Guard", "HEALTH", "HOOKS", "WS_BEARER"]
 
 HEALTH = "/api/v1/health"
+#: POST HOOKS + a workflow id is a webhook delivery: signed, not carrying the token
+HOOKS = "/api/v1/hooks/"
 #: the WebSocket subprotocol that says the next one is the token
 WS_BEARER = "nodeloom.bearer"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -129,7 +133,7 @@ class Guard:
             return 403, "cross-origin requests are not allowed"
         if headers.get("sec-fetch-site", b"").lower() == b"cross-site":
             return 403, "cross-site requests are not allowed"
-        if scope["path"] != HEALTH:
+        if scope["path"] != HEALTH and not _webhook(scope):
             if not hmac.compare_digest(_presented(scope, headers), self._token):
                 return 401, "a valid 'Authorization: Bearer <token>' header is needed", {"www-authenticate": "Bearer"}
         client = (scope.get("client") or ("?", 0))[0]
@@ -143,6 +147,13 @@ class Guard:
             return (429, f"too many requests: at most {self.settings.requests_per_minute} a minute",
                     {"retry-after": str(max(1, round(wait)))})
         return None
+
+
+def _webhook(scope) -> bool:
+    """A webhook delivery: ``POST /api/v1/hooks/{workflow_id}`` exactly (nothing else on or under that path)."""
+    path = scope["path"]
+    return (scope["type"] == "http" and scope["method"] == "POST" and path.startswith(HOOKS)
+            and len(path) > len(HOOKS) and "/" not in path[len(HOOKS):])
 
 
 def _presented(scope, headers: dict) -> bytes:

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import hmac
 import json
-import re
 from typing import Literal
 
 from fastapi import APIRouter, Header, Request
 from pydantic import Field, create_model
 
-from ..errors import DocumentError, WorkflowInvalid
+from ..errors import DocumentError, WebhookRefused, WorkflowInvalid
 from ..graph import validate
 from ..model import parse_document
-from ..runs.callbacks import sign
+from ..runs.webhooks import deliver
 from ..values import image_to_json, to_json
 from .errors import JSON, HTTPProblem, answers
 from .routes_runs import accepted, ended, requester
-from .schemas import HookAccepted, NodeTest, NodeTestResult, ValidateBody, Validation
+from .schemas import HookAccepted, NodeTest, NodeTestResult, Problem, ValidateBody, Validation
 
 __all__ = ["misc_routes"]
 
 PREVIEW_PX = 256
-_DELIVERY = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+_REFUSED = {"signature": 401, "off": 403, "body": 422}  # WebhookRefused.why → the answer
+_UNSIGNED = ("the Standard Webhooks headers do not verify with the workflow's secret (a wrong or old secret, an id "
+             "other than the signed one), or the webhook-timestamp is more than 5 minutes off: the reason in words "
+             "(no bearer token is asked for here)")
+_LIMITED = "too many requests from this client, or more runs a minute than it may start, or the queue is full; " \
+           "see Retry-After"
+_HOOK_BODY = {"requestBody": {"required": False, "description": "the run's inputs (may be empty); the exact bytes "
+                              "are signed", "content": {"application/json": {"schema": {
+                                  "type": "object", "additionalProperties": True}}}}}
 
 
 def _preview(outputs: dict) -> dict | None:
@@ -38,7 +44,6 @@ def _preview(outputs: dict) -> dict | None:
 
 def misc_routes(service) -> APIRouter:
     r = APIRouter()
-    store = service.store
     blocking = service.run_blocking
     registry = service.targets.registry
 
@@ -80,42 +85,36 @@ def misc_routes(service) -> APIRouter:
         return {"valid": not problems, "problems": problems}
 
     @r.post("/api/v1/hooks/{workflow_id}", name="webhook", operation_id="webhook", tags=["webhooks"],
-            status_code=202, responses=answers(404, _200={"model": HookAccepted, "description": "a repeated delivery"},
-                                                _202={"model": HookAccepted, "description": "queued"}))
+            status_code=202, openapi_extra=_HOOK_BODY,
+            responses=answers(404, _200={"model": HookAccepted, "description": "a repeated webhook-id: not run "
+                                                                                      "again; the run it started"},
+                              _202={"model": HookAccepted, "description": "queued"},
+                              _401={"model": Problem, "description": _UNSIGNED},
+                              _403={"model": Problem, "description": "the workflow's webhook trigger is switched "
+                                                                     "off; or a Host not served here, or a "
+                                                                     "cross-site request"},
+                              _429={"model": Problem, "description": _LIMITED}))
     async def webhook(workflow_id: str, request: Request,
-                      x_nodeloom_signature: str = Header(max_length=200, description="sha256=<hex HMAC of the body>"),
-                      x_nodeloom_delivery: str = Header(max_length=200, description="the delivery's id")):
-        """Start a run of the workflow with the JSON body as its inputs (as data, never a template). The body
-        must be signed with the workflow's hook secret; a delivery id seen in the last 24 hours is not run again.
-        A webhook trigger of the workflow (SPEC §7) adds its inputs and priority; switched off, it refuses (403)."""
-        raw = await request.body()
-        secret = await blocking(store.hooks.secret, workflow_id)
-        if not hmac.compare_digest(sign(secret, raw).encode(), x_nodeloom_signature.strip().encode("utf-8", "replace")):
-            raise HTTPProblem(401, "the X-Nodeloom-Signature does not match the body (sha256=<hex HMAC-SHA256 of "
-                                   "the raw body with the workflow's hook secret>)")
-        hooks = await blocking(lambda: store.triggers.list(workflow_id, kind="webhook"))
-        on = [t for t in hooks if t.enabled]
-        if hooks and not on:
-            raise HTTPProblem(403, "the workflow's webhook is switched off (its trigger is off)")
-        if not _DELIVERY.match(x_nodeloom_delivery):
-            raise HTTPProblem(422, "X-Nodeloom-Delivery must be 1-200 letters, digits or . _ : -")
+                      webhook_id: str = Header(max_length=200, description="the delivery's id, the same on each "
+                                               "retry (a repeat within 24 h is not run again)"),
+                      webhook_timestamp: str = Header(max_length=40, description="whole seconds since 1970 (UTC) "
+                                                      "when it was signed; more than 5 minutes off is refused"),
+                      webhook_signature: str = Header(max_length=2000, description="v1,<base64 HMAC-SHA256 of "
+                                                      "\"{webhook-id}.{webhook-timestamp}.{body}\" keyed with the "
+                                                      "base64-decoded part of the workflow's whsec_ secret>")):
+        """Start a run of the workflow with the JSON body as its inputs (as data, never a template), signed per
+        Standard Webhooks with the workflow's whsec_ secret — the signature alone authenticates it: no bearer
+        token. A webhook-id seen in the last 24 hours is answered `duplicate` and not run again. A webhook trigger
+        of the workflow (SPEC §7) adds its inputs and priority; switched off, it refuses (403). Counts toward the
+        runs a minute of the client."""
+        headers = {"webhook-id": webhook_id, "webhook-timestamp": webhook_timestamp,
+                   "webhook-signature": webhook_signature}
         try:
-            inputs = json.loads(raw) if raw.strip() else {}
-        except (ValueError, RecursionError) as e:
-            raise HTTPProblem(422, f"the body is not JSON: {e}") from None
-        if not isinstance(inputs, dict):
-            raise HTTPProblem(422, "the body must be a JSON object of input name: value")
-        if not await blocking(store.hooks.first_delivery, workflow_id, x_nodeloom_delivery):
-            run_id = await blocking(store.hooks.run_of, workflow_id, x_nodeloom_delivery)
-            return JSON({"run_id": run_id, "status": "duplicate"}, status_code=200)
-        try:
-            run_id = await service.enqueue(workflow_id, {**(on[0].inputs if on else {}), **inputs}, trigger="webhook",
-                                           mode="async", priority=on[0].priority if on else 5,
-                                           requester=requester(request))
-        except Exception:
-            await blocking(store.hooks.forget, workflow_id, x_nodeloom_delivery)  # it may be sent again
-            raise
-        await blocking(store.hooks.delivered, workflow_id, x_nodeloom_delivery, run_id)
-        return accepted(request, run_id, "queued")
+            done = await deliver(service, workflow_id, await request.body(), headers, requester=requester(request))
+        except WebhookRefused as e:
+            raise HTTPProblem(_REFUSED[e.why], str(e)) from None
+        if done.status == "duplicate":
+            return JSON({"run_id": done.run_id, "status": "duplicate"}, status_code=200)
+        return accepted(request, done.run_id, "queued")
 
     return r

@@ -220,17 +220,24 @@ class Cancelled(BaseModel):
 
 
 class Hook(BaseModel):
+    """A workflow's webhook: POST the run's inputs to ``url`` signed per Standard Webhooks with ``secret`` (no
+    bearer token needed there)."""
+
     workflow_id: str
     url: str
-    secret: str
-    signature_header: str = "X-Nodeloom-Signature"
-    delivery_header: str = "X-Nodeloom-Delivery"
+    secret: str = Field(description="whsec_<base64 key>: the HMAC-SHA256 key of the signatures is the base64 after "
+                                    "whsec_, decoded")
+    scheme: Literal["standard-webhooks"] = "standard-webhooks"
+    headers: list[str] = Field(["webhook-id", "webhook-timestamp", "webhook-signature"],
+                               description="what a delivery carries; webhook-signature is v1,<base64 HMAC-SHA256 of "
+                                           "\"{webhook-id}.{webhook-timestamp}.{body}\">")
 
 
 class HookAccepted(BaseModel):
     run_id: str | None
     status: Literal["queued", "duplicate"]
     status_url: str | None = None
+    events_url: str | None = None
 
 
 class NodeTest(BaseModel):

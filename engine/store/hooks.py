@@ -1,7 +1,13 @@
-"""Webhook secrets and recent delivery ids (SPEC §9)."""
+"""Webhook secrets and recent delivery ids (SPEC §9).
+
+A secret is in the Standard Webhooks form, ``whsec_<base64 of 32 random bytes>``: the bytes after the prefix,
+decoded, are the HMAC-SHA256 key that signs deliveries and callbacks (:mod:`engine.runs.webhooks`). Secrets
+made before were plain text used as the key itself; migration 0006 rewrote them as ``whsec_`` + the base64 of
+that text, so the key a sender holds did not change."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 
@@ -12,9 +18,15 @@ from ..errors import NotFound
 from .db import Database
 from .models import HookDeliveryRow, HookRow, WorkflowRow
 
-__all__ = ["HookRepo", "DELIVERY_TTL_S"]
+__all__ = ["HookRepo", "DELIVERY_TTL_S", "SECRET_PREFIX", "new_secret"]
 
 DELIVERY_TTL_S = 24 * 3600  # a delivery id seen this recently is a repeat
+SECRET_PREFIX = "whsec_"
+
+
+def new_secret() -> str:
+    """A new webhook secret: ``whsec_`` and the base64 of 32 random bytes (the key)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 class HookRepo:
@@ -27,7 +39,7 @@ class HookRepo:
             self._live(s, workflow_id)
             row = s.get(HookRow, workflow_id)
             if row is None:
-                row = HookRow(workflow_id=workflow_id, secret=secrets.token_urlsafe(32), created_at=time.time())
+                row = HookRow(workflow_id=workflow_id, secret=new_secret(), created_at=time.time())
                 s.add(row)
             return row.secret
 
@@ -36,12 +48,25 @@ class HookRepo:
         with self.db.write() as s:
             self._live(s, workflow_id)
             row = s.get(HookRow, workflow_id)
-            new = secrets.token_urlsafe(32)
+            new = new_secret()
             if row is None:
                 s.add(HookRow(workflow_id=workflow_id, secret=new, created_at=time.time()))
             else:
                 row.secret, row.created_at = new, time.time()
             return new
+
+    def signing_secret(self, workflow_id: str) -> str | None:
+        """The secret that signs a run's callback: the workflow's (made now if it has none) — its own still when
+        the workflow was deleted (to the bin) since the run began; None when the workflow is gone for good."""
+        with self.db.write() as s:
+            row = s.get(HookRow, workflow_id)
+            if row is not None:
+                return row.secret
+            if s.get(WorkflowRow, workflow_id) is None:
+                return None
+            row = HookRow(workflow_id=workflow_id, secret=new_secret(), created_at=time.time())
+            s.add(row)
+            return row.secret
 
     def first_delivery(self, workflow_id: str, delivery: str, *, now: float | None = None) -> bool:
         """Note a delivery id; False when it was received in the last 24 hours (then it is not run again)."""

@@ -173,6 +173,12 @@ class RunRepo:
             rows = s.scalars(q.order_by(RunRow.created_at.desc(), RunRow.id).limit(limit).offset(offset)).all()
             return [RunInfo.of(r) for r in rows]
 
+    def note_callback(self, run_id: str, state: dict) -> None:
+        """Where the delivery of the run's callback stands (``attempts``, ``last_error``, ``delivered_at``,
+        ``status_code``): its run object shows it from now on."""
+        with self.db.write() as s:
+            s.execute(update(RunRow).where(RunRow.id == run_id).values(callback=dict(state)))
+
     def end_unstarted(self, run_id: str, status: str, error: str) -> None:
         """A claimed run that could not start (its workflow was deleted, its inputs no longer fit)."""
         now = time.time()
