@@ -171,7 +171,7 @@ def test_the_webhook_trigger_adds_its_inputs_and_priority_and_switched_off_refus
         r = await anonymous.post(f"/hooks/{wid}", content=empty, headers=signed(secret, empty, "msg_1"))
         assert r.status_code == 202, r.text
         run = (await api.get(f"/runs/{r.json()['run_id']}")).json()
-        assert (run["inputs"], run["priority"], run["trigger"]) == ({"x": 5}, 9, "webhook")
+        assert (run["inputs"], run["priority"], run["trigger"], run["trigger_id"]) == ({"x": 5}, 9, "webhook", t["id"])
         body = json.dumps({"x": 7}).encode()  # the body's inputs win over the trigger's
         r = await anonymous.post(f"/hooks/{wid}", content=body, headers=signed(secret, body, "msg_2"))
         assert (await api.get(f"/runs/{r.json()['run_id']}")).json()["inputs"] == {"x": 7}

@@ -223,7 +223,7 @@ class Launcher:
                            version: int | None = None, workflow_id: str | None = None,
                            base_dir: str | Path | None = None, use_cache: bool = True, use_pins: bool = False,
                            draft_id: str | None = None, mode: str = "async", callback_url: str | None = None,
-                           requester: str | None = None) -> list[str]:
+                           requester: str | None = None, trigger_id: str | None = None) -> list[str]:
         """One workflow over a list of inputs (each ``copies`` times), every input checked first, then stored in
         one transaction (or a few, shared with other requests arriving at once). The run ids in order."""
         svc = self.service
@@ -242,7 +242,7 @@ class Launcher:
             try:
                 row = self.queued_row(t.plan, inputs, workflow_id=t.workflow_id, version=t.version,
                                       document=t.document, priority=priority, trigger=trigger or svc.trigger,
-                                      mode=mode, options=options, draft_id=draft_id)
+                                      mode=mode, options=options, draft_id=draft_id, trigger_id=trigger_id)
             except InputError as e:
                 problems += [f"inputs {i + 1}: {p}" if len(items) > 1 else p for p in e.problems]
                 continue

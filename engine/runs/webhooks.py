@@ -119,7 +119,8 @@ async def deliver(service: "RunService", workflow_id: str, body: bytes, headers:
     try:
         [run_id] = await service.launcher.enqueue_many(
             workflow_id, [{**(trigger.inputs if trigger else {}), **inputs}], trigger="webhook", mode="async",
-            priority=trigger.priority if trigger else DEFAULT_PRIORITY, requester=requester)
+            priority=trigger.priority if trigger else DEFAULT_PRIORITY, requester=requester,
+            trigger_id=trigger.id if trigger else None)
     except BaseException:
         await blocking(store.hooks.forget, workflow_id, msg_id)  # refused: the sender may send it again
         raise
