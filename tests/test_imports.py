@@ -47,7 +47,7 @@ BAD_IMPORTS = {
     "the server never imports the engine package itself (a name it re-exports hides the module it comes from)": [
         ("engine.server.routes_runs", "engine")],  # `from engine import Executor`
     "the executor's and the graph's modules import one another without a circle": [
-        ("engine.executor.state", "engine.executor.runner"), ("engine.graph.analysis", "engine.graph.validate")],
+        ("engine.executor.state", "engine.executor.runner"), ("engine.graph.analysis", "engine.graph.checks")],
     "the run service holds no SQL: engine.runs never imports SQLAlchemy (its statements are engine.store's)": [
         ("engine.runs.recorder", "sqlalchemy"), ("engine.runs.service", "sqlalchemy.orm")],
     "the CLI never imports Qt or the editor (nodeloom with no command opens the window through app.main_window)": [

@@ -3,7 +3,7 @@ loop each node runs in) and the compiled plan the executor walks."""
 
 from .plan import Level, NodePlan, Plan, compile_plan
 from .single import single_block_workflow
-from .validate import Analysis, analyze, check, validate
+from .checks import Analysis, analyze, check, validate
 
 __all__ = ["Analysis", "analyze", "check", "validate", "Plan", "Level", "NodePlan", "compile_plan",
            "single_block_workflow"]

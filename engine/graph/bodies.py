@@ -22,7 +22,7 @@ from ..blocks.base import ERROR_PORT
 from ..errors import Issue
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .validate import Analysis
+    from .checks import Analysis
 
 __all__ = ["loop_scopes", "home_scope"]
 

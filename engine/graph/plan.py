@@ -18,7 +18,7 @@ from ..blocks.registry import BlockRegistry
 from .bodies import home_scope
 from ..model import NodeSettings, Workflow, canonical_json
 from .refs import NodeExprs
-from .validate import Analysis, check
+from .checks import Analysis, check
 
 __all__ = ["NodePlan", "Level", "Plan", "compile_plan", "SINK"]
 

@@ -21,7 +21,7 @@ from ..expr.fields import FieldTemplate, Ref, compile_template, find_exprs
 from ..model import Edge
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .validate import Analysis
+    from .checks import Analysis
 
 __all__ = ["NodeExprs", "node_exprs", "takes_expressions", "static_config", "add_reference_edges", "check_reference_scopes", "REF"]
 
