@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ..errors import DocumentError, InputError, NotFound, QueueError, QueueFull, RunsLimited, WorkflowInvalid
-from ..runs.triggers import TriggerError
+from ..runs import TriggerError
 from ..values import json_text
 from .schemas import Problem
 
