@@ -19,9 +19,17 @@ from ..values import from_json
 from ..events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted
 
 
-__all__ = ["RunState", "NodeRecord", "Recording", "ProbeMiss", "replay"]
+__all__ = ["DEAD", "RunState", "NodeRecord", "Recording", "ProbeMiss", "replay"]
 
 
+class _Dead:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DEAD"
+
+
+DEAD: Any = _Dead()  # the value of a port that did not emit (an untaken branch, a skipped node)
 _RANK = {"skipped": 1, "cached": 2, "succeeded": 3, "cancelled": 4, "failed": 5}
 MAX_PREVIEWS = 64  # the latest previews a run keeps (a long image loop must not hold every picture)
 
