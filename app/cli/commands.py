@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-from engine.distributed import ClusterError  # noqa: E402 - (Dask itself is imported only when a cluster is named)
+from engine.errors import ClusterError  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,14 +21,14 @@ from pydantic import ValidationError
 
 from ..blocks.base import ERROR_PORT
 from ..cache import LazyValue, derive, has_lazy, port_key
-from ..errors import BlockError, ExpressionError, NodeFailed, NodeloomError
+from ..errors import BlockError, ExpressionError, NodeFailed, NodeloomError, ProbeMiss
 from ..graph.plan import SINK, Level, NodePlan
 from .caching import CachingMixin
 from .context import NodeContext
 from ..events import NodeRetrying, NodeStarted
 from .fields import block_inputs, resolved_config
 from .foreach import run_loop
-from .state import DEAD, ProbeMiss
+from .state import DEAD
 
 if TYPE_CHECKING:  # pragma: no cover
     from .state import RunState

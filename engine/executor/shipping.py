@@ -23,9 +23,9 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ..cache import codec
-from ..errors import NodeFailed
+from ..errors import NodeFailed, ProbeMiss
 from .iteration import body_run
-from .state import DEAD, ProbeMiss, Recording, replay
+from .state import DEAD, Recording, replay
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph.plan import NodePlan

@@ -18,6 +18,7 @@ Public names::
     Triggers          service.triggers: add / change / remove schedules, folder watches, webhooks (checked)
     Schedule          a cron expression in a time zone: next_after(), upcoming()
     TriggerError      a trigger that cannot be stored as given (every problem)
+    ScheduleError     a cron expression or a time zone that cannot be used
     switch_cluster    runs from now on use another cluster (``local``, ``local:N``, ``dask://HOST:PORT``)
     describe_cluster  the service's cluster now: address, dashboard, workers and their load
     ClusterError      a cluster that cannot be used (the reason in words)
@@ -28,7 +29,7 @@ from ..cache import materialize as read_value
 from ..executor import RunResult, Subscription
 from ..events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinished, NodeProgress, NodeRetrying,
                       NodeStarted, RunFinished, RunQueued, RunRestarted, RunStarted, event_to_json)
-from ..distributed import ClusterError
+from ..errors import ClusterError, ScheduleError, TriggerError
 from .children import MAX_DEPTH, check_references
 from .cluster import describe_cluster, switch_cluster
 from .handle import RunHandle
@@ -36,9 +37,9 @@ from .launcher import Launcher
 from ..store import run_json
 from .objects import recorded_run_json
 from .service import RunService
-from .schedule import Schedule, ScheduleError
+from .schedule import Schedule
 from .settings import RunSettings
-from .triggers import TriggerError, Triggers
+from .triggers import Triggers
 
 __all__ = [
     "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "in_memory", "NOT_READ", "check_references",
