@@ -14,9 +14,9 @@
     │   └── QueueFull            the queue holds as many runs as the settings allow
     ├── RunsLimited              a requester started more runs a minute than the launcher allows (``retry_after``)
     ├── StreamEnded              a run's event stream stopped before the run's end
-    │   ├── Overflow             its reader fell further behind than its buffer (it may resume with Last-Event-ID)
+    │   ├── Overflow             its reader fell further behind than its buffer (it may resume: Last-Event-ID)
     │   └── Closing              the program is closing
-    ├── TriggerError             a trigger that cannot be stored as given (``problems``: every one); also a ValueError
+    ├── TriggerError             a trigger that cannot be stored as given (every problem); also a ValueError
     ├── ScheduleError            a cron expression or a time zone that cannot be used; also a ValueError
     ├── ClusterError             a cluster that cannot be used (``--executor``, Settings ▸ Cluster): the reason
     └── Refused                  a connection to an address the settings refuse (httpx reports a ConnectError)

@@ -80,7 +80,8 @@ class _Backend(httpcore.AsyncNetworkBackend):
             why = self.policy.refuses(address)
             if why:
                 what = address if host == address else f"{host!r} resolves to {address}, which"
-                raise _RefusedConnection(f"refused: {what} is {why} (allowed only when the settings allow private networks)")
+                raise _RefusedConnection(f"refused: {what} is {why} (allowed only when the settings allow private "
+                                         "networks)")
         return await self.inner.connect_tcp(addresses[0], port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover

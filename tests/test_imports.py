@@ -39,8 +39,7 @@ BAD_IMPORTS = {
         ("engine.blocks.core.transform", "engine.executor.runner"), ("engine.blocks.base", "engine.store")],
     "fronts start runs through engine.runs: the app never reaches into the executor or the cache": [
         ("app.window.runs", "engine.executor"), ("app.cli.commands", "engine.cache")],
-    "the server reaches the engine through engine.runs, engine.store and engine.graph (and the modules every part "
-    "shares), never the executor": [
+    "the server sees engine.runs, engine.store, engine.graph and the shared leaf modules only (never the executor)": [
         ("engine.server.routes_runs", "engine.executor"), ("engine.server.routes_runs", "engine.runs.service"),
         ("engine.server.routes_misc", "engine.store.runs"), ("engine.server.routes_misc", "engine.graph.plan"),
         ("engine.server.errors", "engine.cache"), ("engine.server.app", "engine.blocks.registry")],
@@ -105,8 +104,8 @@ def test_the_run_service_holds_no_sql():
 
 
 def test_the_import_contracts_hold():
-    proc = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    proc = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert f"Contracts: {len(BAD_IMPORTS)} kept, 0 broken." in proc.stdout
 

@@ -3,8 +3,8 @@
 Size limits alone do not bound work: ``[[0]*10**4]*10**4`` is two small lists, but comparing, printing or
 sorting it walks 10**8 elements. Every operation that walks a value is charged, *before* it runs, for the
 elements it will touch — counting a shared sub-value each time it is reached, as the walk would — so an
-expression ends with a result or with an :class:`~engine.errors.OverBudget` (an ``ExpressionError``) naming the limit, never with a walk that
-does not end. Normal expressions spend a few steps per syntax node.
+expression ends with a result or with an :class:`~engine.errors.OverBudget` (an ``ExpressionError``) naming the
+limit, never with a walk that does not end. Normal expressions spend a few steps per syntax node.
 """
 
 from __future__ import annotations

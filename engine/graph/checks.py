@@ -1,8 +1,8 @@
 """Validation: every problem of a workflow at once, each naming its node or edge (SPEC §2).
 
 :func:`analyze` checks a parsed :class:`~engine.model.Workflow` against a block registry and returns an
-:class:`~engine.graph.analysis.Analysis` — the resolved block class and validated config of every node, port types, and the loop
-scope of every node — together with the list of :class:`~engine.errors.Issue`. :func:`validate` returns
+:class:`~engine.graph.analysis.Analysis` — the resolved block class and validated config of every node, port types,
+and the loop scope of every node — together with the list of :class:`~engine.errors.Issue`. :func:`validate` returns
 just the issues; :func:`check` raises :class:`~engine.errors.WorkflowInvalid` when there are any.
 """
 

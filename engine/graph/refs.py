@@ -1,11 +1,11 @@
 """Config fields holding expressions (SPEC §5a), at validation time.
 
-A node whose config holds ``{"$expr": …}`` values gets a :class:`~engine.graph.analysis.NodeExprs`: its compiled templates and what
-they read. Every ``nodes.<id>.<port>`` (and ``run.inputs.<name>``: the output of that input node) becomes a
-*reference edge* into a hidden, optional input port ``$nodes.<id>.<port>`` — so the plan waits for the value,
-a dead one reads ``null``, and the cache key includes the value's key, exactly as for a link. Reference edges
-count for cycles; for loop scopes they must read from the node's own scope or outside it (only a ``collect``
-leaves a loop body).
+A node whose config holds ``{"$expr": …}`` values gets a :class:`~engine.graph.analysis.NodeExprs`: its compiled
+templates and what they read. Every ``nodes.<id>.<port>`` (and ``run.inputs.<name>``: the output of that input node)
+becomes a *reference edge* into a hidden, optional input port ``$nodes.<id>.<port>`` — so the plan waits for the
+value, a dead one reads ``null``, and the cache key includes the value's key, exactly as for a link. Reference edges
+count for cycles; for loop scopes they must read from the node's own scope or outside it (only a ``collect`` leaves
+a loop body).
 """
 
 from __future__ import annotations
