@@ -5,6 +5,7 @@
     ├── WorkflowInvalid          a readable document with problems; ``.issues`` lists every one of them
     ├── InputError               run inputs that do not match the workflow's input nodes
     ├── ExpressionError          a template or transform expression that is refused or fails
+    │   └── OverBudget           an expression that used up its steps (a transform runs it again off the loop)
     ├── BlockError               a block refused its inputs or config at run time (a node failure)
     │   └── CodeFailed           a python block's code raised, or its process died or was killed
     ├── PluginError              a block plugin that could not be loaded (reported, never fatal)
@@ -13,13 +14,19 @@
     │   └── QueueFull            the queue holds as many runs as the settings allow
     ├── RunsLimited              a requester started more runs a minute than the launcher allows (``retry_after``)
     ├── WebhookRefused           a webhook delivery that is not run: ``why`` is signature, off or body
-    └── StreamEnded              a run's event stream stopped before the run's end
-        ├── Overflow             its reader fell further behind than its buffer (it may resume with Last-Event-ID)
-        └── Closing              the program is closing
+    ├── StreamEnded              a run's event stream stopped before the run's end
+    │   ├── Overflow             its reader fell further behind than its buffer (it may resume: Last-Event-ID)
+    │   └── Closing              the program is closing
+    ├── TriggerError             a trigger that cannot be stored as given (every problem); also a ValueError
+    ├── ScheduleError            a cron expression or a time zone that cannot be used; also a ValueError
+    ├── ClusterError             a cluster that cannot be used (``--executor``, Settings ▸ Cluster): the reason
+    └── Refused                  a connection to an address the settings refuse (httpx reports a ConnectError)
 
 Inside the engine only (never reach a front):
 
     NodeFailed                   a node failed with ``on_error: fail``: the executor ends the run with it
+    ProbeMiss                    a look-up-only pass over a loop iteration met a node that would have to run
+    TooLarge                     a request body over the server's limit (its guard answers 413)
     CorruptEntry                 bytes in the result cache that are not a whole entry (read as a miss)
     Unserializable               a value the cache codec cannot store (it is simply not cached)
 """
@@ -46,7 +53,14 @@ __all__ = [
     "StreamEnded",
     "Overflow",
     "Closing",
+    "TriggerError",
+    "ScheduleError",
+    "ClusterError",
+    "Refused",
+    "OverBudget",
     "NodeFailed",
+    "ProbeMiss",
+    "TooLarge",
     "CorruptEntry",
     "Unserializable",
 ]
@@ -97,6 +111,10 @@ class ExpressionError(NodeloomError, ValueError):
     """A template or expression that is refused (unsafe, too large) or fails while evaluating.
 
     Also a ``ValueError``, so config validators that compile expressions report it as a config problem."""
+
+
+class OverBudget(ExpressionError):
+    """The evaluation used up its steps (:class:`engine.expr.budget.Budget`)."""
 
 
 class BlockError(NodeloomError):
@@ -164,6 +182,27 @@ class Closing(StreamEnded):
     """The program (the server) is closing."""
 
 
+class TriggerError(NodeloomError, ValueError):
+    """A trigger that cannot be stored as given: every problem, each in a sentence."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class ScheduleError(NodeloomError, ValueError):
+    """A cron expression or a time zone that cannot be used, in a sentence."""
+
+
+class ClusterError(NodeloomError):
+    """The cluster named cannot be used; the message says why."""
+
+
+class Refused(NodeloomError):
+    """A connection to an address the policy refuses (:mod:`engine.safenet`; httpx reports it as
+    ``httpx.ConnectError``, with this as its context)."""
+
+
 class NodeFailed(Exception):
     """A node failed with ``on_error: fail``; the run fails with this message."""
 
@@ -173,6 +212,14 @@ class NodeFailed(Exception):
         self.message = message
         where = f"{node_id!r}" + (f" (iteration {'/'.join(map(str, iteration))})" if iteration else "")
         super().__init__(f"node {where} failed: {message}")
+
+
+class ProbeMiss(Exception):
+    """A probing pass met a node that would have to run."""
+
+
+class TooLarge(Exception):
+    """A request body grew past the server's limit."""
 
 
 class CorruptEntry(Exception):

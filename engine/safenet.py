@@ -21,13 +21,15 @@ from typing import Awaitable, Callable
 import httpcore
 import httpx
 
+from .errors import Refused
+
 __all__ = ["AddressPolicy", "Refused", "guarded_client", "check_url"]
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
-class Refused(httpcore.ConnectError):
-    """A connection to an address the policy refuses (httpx reports it as ``httpx.ConnectError``)."""
+class _RefusedConnection(Refused, httpcore.ConnectError):
+    """:class:`~engine.errors.Refused` as the transport raises it: httpx reports it as ``httpx.ConnectError``."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,12 @@ class _Backend(httpcore.AsyncNetworkBackend):
             why = self.policy.refuses(address)
             if why:
                 what = address if host == address else f"{host!r} resolves to {address}, which"
-                raise Refused(f"refused: {what} is {why} (allowed only when the settings allow private networks)")
+                raise _RefusedConnection(f"refused: {what} is {why} (allowed only when the settings allow private "
+                                         "networks)")
         return await self.inner.connect_tcp(addresses[0], port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover
-        raise Refused("refused: unix sockets are not reachable from here")
+        raise _RefusedConnection("refused: unix sockets are not reachable from here")
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)

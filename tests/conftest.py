@@ -9,8 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # every test, and every process a test starts, keeps its data in a throwaway folder, never the user's
 os.environ["NODELOOM_HOME"] = tempfile.mkdtemp(prefix="nodeloom-tests-")
 
-from engine import Executor, net  # noqa: E402
+from engine import net  # noqa: E402
 from engine.blocks import Block, BlockConfig, Port, default_registry  # noqa: E402
+from engine.executor import Executor  # noqa: E402
 
 from .builder import brief  # noqa: E402
 

@@ -8,7 +8,8 @@ import os
 import pytest
 from PIL import Image
 
-from engine import Executor, net
+from engine import net
+from engine.executor import Executor
 from engine.executor.single import run_block
 from engine.folders import resources_dir
 

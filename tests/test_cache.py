@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Executor
+from engine.executor import Executor
 from engine.cache import ResultCache
 from engine.events import NodeFinished
 from engine.folders import resources_dir
@@ -76,7 +76,7 @@ def test_the_cache_works_from_a_new_process(cache, tmp_path):
     script = (
         "import asyncio, json, sys\n"
         "sys.path.insert(0, '.')\n"
-        "from engine import Executor\nfrom engine.cache import ResultCache\n"
+        "from engine.executor import Executor\nfrom engine.cache import ResultCache\n"
         "from engine.events import NodeFinished\n"
         "from tests.test_cache import image_chain\n"
         f"cache = ResultCache({str(tmp_path / 'cache')!r})\n"

@@ -5,9 +5,10 @@ import time
 
 import pytest
 
-from engine import Executor, InputError
+from engine import InputError
 from engine.blocks import Block, Port
 from engine.events import NodeFinished, NodeStarted
+from engine.executor import Executor
 
 from .builder import Flow, brief
 

@@ -13,7 +13,7 @@ from engine.blocks import default_registry
 from engine.cache import ResultCache
 from engine.executor import Executor
 from engine.events import NodeFinished
-from engine.graph.validate import validate
+from engine.graph import validate
 
 from .builder import Flow
 from .http_server import Handler, LoopbackServer

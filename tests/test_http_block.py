@@ -6,7 +6,7 @@ import time
 import pytest
 from PIL import Image
 
-from engine import Executor
+from engine.executor import Executor
 from engine.cache import ResultCache
 from engine.events import NodeFinished
 

@@ -4,7 +4,7 @@ import asyncio
 import sys
 import textwrap
 
-from engine import Executor
+from engine.executor import Executor
 from engine.blocks import BlockRegistry
 from engine.blocks.builtin import BUILTIN_BLOCKS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine import Executor
+from engine.executor import Executor
 from engine.events import NodeFinished, NodeProgress
 from engine.folders import resources_dir
 
@@ -170,7 +170,7 @@ def test_code_outlives_nodeloom_by_at_most_a_second(tmp_path):
     script.write_text(
         "import asyncio, sys\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
-        "from engine import Executor\n"
+        "from engine.executor import Executor\n"
         "from tests.builder import Flow\n"
         "code = \"import os\\ndef main(data):\\n    open('pid', 'w').write(str(os.getpid()))\\n    while True:\\n        pass\\n\"\n"
         "wf = Flow().node('p', 'python', code=code, timeout_s=600).build()\n"

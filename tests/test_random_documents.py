@@ -6,9 +6,10 @@ import asyncio
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine import DocumentError, Executor, InputError, Issue, WorkflowInvalid, parse_document
+from engine import DocumentError, InputError, Issue, WorkflowInvalid, parse_document
 from engine.blocks import default_registry
-from engine import validate
+from engine.executor import Executor
+from engine.graph import validate
 
 REG = default_registry()
 # network and long sleeps are left out: the point is the engine's handling, not waiting

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from engine import Executor
+from engine.executor import Executor
 from engine.errors import WorkflowInvalid
 from engine.runs import NodeFinished, NodeProgress, RunService
 from engine.store import Store

@@ -1,6 +1,6 @@
 """Validation reports every problem at once, each naming its node or edge."""
 
-from engine import validate
+from engine.graph import validate
 
 from .builder import Flow
 

@@ -10,9 +10,10 @@ import logging
 import sys
 from typing import Sequence
 
-from engine import DocumentError, InputError, NotFound, WorkflowInvalid, validate
+from engine import DocumentError, InputError, NotFound, WorkflowInvalid
 from engine.blocks import default_registry
 from engine.errors import QueueError
+from engine.graph import validate
 
 from .common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError, add_executor_option, follow, load_file,
                          parse_inputs, run_settings, run_target)
@@ -164,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-from engine.distributed import ClusterError  # noqa: E402 - (Dask itself is imported only when a cluster is named)
+from engine.errors import ClusterError  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,7 @@ def _in_loop(doc, nid: str) -> bool:
     """Whether the node is in a ForEach body (worked out only for a workflow that has a ForEach)."""
     if not any(getattr(doc.registry.get(n.type), "role", None) == "foreach" for n in doc.nodes.values()):
         return False
-    from engine.graph.validate import analyze
+    from engine.graph import analyze
 
     try:
         analysis, _ = analyze(doc.workflow(), doc.registry)

@@ -20,14 +20,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..errors import ClusterError
+
 __all__ = ["DaskBackend", "parse_executor", "ClusterError"]
 
 log = logging.getLogger(__name__)
 _ADDRESS = re.compile(r"^(?:dask|tcp)://([A-Za-z0-9.\-\[\]:]+):(\d{1,5})$")
-
-
-class ClusterError(Exception):
-    """The cluster named cannot be used; the message says why."""
 
 
 def parse_executor(spec: str) -> tuple[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .runner import RunState
+    from .state import RunState
 
 __all__ = ["NodeContext"]
 

@@ -6,6 +6,9 @@ foreach's ``item`` and ``index``, and ``loop.item/index/total/first/last`` (and 
 in scope. Each collect receives its body value per iteration, in item order (a skipped value is null). The
 foreach reports ``node_progress`` after each iteration (at most one per percent of the items); a body node failing with ``on_error: fail`` fails the
 foreach and the run, cancelling the iterations still running.
+
+``level`` below is the :class:`~engine.executor.runner.LevelRun` the loop is a unit of (the runner calls
+:func:`run_loop` with itself); iterations are runs of its class (:func:`~engine.executor.iteration.body_run`).
 """
 
 from __future__ import annotations
@@ -16,20 +19,22 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 from ..cache import derive
-from .context import NodeContext
-from ..events import NodeStarted
 from ..errors import NodeFailed
-from .runner import DEAD, LevelRun
+from ..events import NodeStarted
+from .context import NodeContext
+from .iteration import body_run
+from .shipping import ship_loop, why_local
+from .state import DEAD
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph.plan import NodePlan
 
-__all__ = ["run_loop", "body_run"]
+__all__ = ["run_loop"]
 
 log = logging.getLogger(__name__)
 
 
-def _skip_loop(level: LevelRun, np: "NodePlan") -> dict:
+def _skip_loop(level, np: "NodePlan") -> dict:
     run = level.run
     for nid in run.plan.topo:
         other = run.plan.nodes[nid]
@@ -39,23 +44,7 @@ def _skip_loop(level: LevelRun, np: "NodePlan") -> dict:
     return {np.id: {}, **{c: {} for c in np.collects}}
 
 
-def body_run(level: LevelRun, np: "NodePlan", gathered: dict, item, i: int, n: int, items_key: str | None,
-             sink: dict, run=None) -> LevelRun:
-    """Iteration ``i`` of ``n`` of the loop ``np`` as a level run (here, or on a cluster's worker); ``run``
-    stands in for the level's run (a :class:`~engine.executor.state.Recording`)."""
-    fid, run = np.id, run or level.run
-    env = dict(gathered)
-    env[(fid, "item")] = item
-    env[(fid, "index")] = i
-    loop_vars = {"item": item, "index": i, "total": n, "first": i == 0, "last": i == n - 1,
-                 "parent": level.loop_vars}
-    keys = {(fid, "item"): derive(items_key, "item", str(i)), (fid, "index"): derive("index", str(i))} \
-        if items_key else {}
-    return LevelRun(run, np.child, env, loop_vars, level.iteration + (i,), sink, parent=level, keys=keys,
-                    loop_key=derive(level.loop_key, items_key or "?", str(i), str(n)) if run.cache is not None else "")
-
-
-async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list) -> dict[str, list]:
+async def _iterate(level, np: "NodePlan", gathered: dict, items: list) -> dict[str, list]:
     run, fid = level.run, np.id
     n = len(items)
     results = {c: [None] * n for c in np.collects}
@@ -102,8 +91,6 @@ async def _iterate(level: LevelRun, np: "NodePlan", gathered: dict, items: list)
 
 
 def _to_cluster(run, np: "NodePlan", it: tuple) -> bool:
-    from .shipping import why_local
-
     reason = why_local(run, np)
     if reason is not None:
         message = f"runs on this machine, not on {run.remote.name}: {reason}"
@@ -112,7 +99,7 @@ def _to_cluster(run, np: "NodePlan", it: tuple) -> bool:
     return reason is None
 
 
-async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str, dict]:
+async def run_loop(level, np: "NodePlan", gathered: dict) -> dict[str, dict]:
     """Run one loop unit; returns the outputs of the foreach and of each of its collects."""
     run, it = level.run, level.iteration
     items = await run.resolve(gathered.get(np.inputs["items"], DEAD))
@@ -129,8 +116,6 @@ async def run_loop(level: LevelRun, np: "NodePlan", gathered: dict) -> dict[str,
         items = []
     try:
         if run.remote is not None and items and _to_cluster(run, np, it):
-            from .shipping import ship_loop
-
             results, result_keys = await ship_loop(level, np, gathered, items)
         else:
             results, result_keys = await _iterate(level, np, gathered, items)

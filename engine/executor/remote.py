@@ -29,8 +29,14 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, Callable, Protocol
 
+from ..blocks.registry import default_registry
 from ..cache import codec
 from ..errors import NodeFailed
+from ..graph.plan import compile_plan
+from ..model import Workflow
+from .iteration import body_run
+from .runner import LevelRun
+from .state import DEAD, Recording, RunState
 
 __all__ = ["RemoteBackend", "run_batch", "ShippedPolicy"]
 
@@ -69,10 +75,6 @@ _PLANS: OrderedDict[str, Any] = OrderedDict()  # a worker's compiled plans, by t
 
 
 def _plan(document: str):
-    from ..blocks.registry import default_registry
-    from ..graph.plan import compile_plan
-    from ..model import Workflow
-
     digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
     plan = _PLANS.get(digest)
     if plan is None:
@@ -116,10 +118,6 @@ def _carried(calls: list, value) -> list | None:
 
 
 async def _run_batch(s: dict, b: dict, should_stop) -> bytes:
-    from .foreach import body_run
-    from .runner import DEAD, LevelRun
-    from .state import Recording, RunState
-
     plan = _plan(s["workflow"])
     np = plan.nodes[s["foreach"]]
     loop = asyncio.get_running_loop()

@@ -21,28 +21,20 @@ from pydantic import ValidationError
 
 from ..blocks.base import ERROR_PORT
 from ..cache import LazyValue, derive, has_lazy, port_key
-from ..errors import BlockError, ExpressionError, NodeFailed, NodeloomError
+from ..errors import BlockError, ExpressionError, NodeFailed, NodeloomError, ProbeMiss
 from ..graph.plan import SINK, Level, NodePlan
 from .caching import CachingMixin
 from .context import NodeContext
 from ..events import NodeRetrying, NodeStarted
 from .fields import block_inputs, resolved_config
-from .state import ProbeMiss
+from .foreach import run_loop
+from .state import DEAD
 
 if TYPE_CHECKING:  # pragma: no cover
     from .state import RunState
 
-__all__ = ["DEAD", "NodeFailed", "LevelRun", "error_outputs", "describe_error"]
+__all__ = ["LevelRun", "error_outputs", "describe_error"]
 
-
-class _Dead:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "DEAD"
-
-
-DEAD: Any = _Dead()  # the value of a port that did not emit (an untaken branch, a skipped node)
 _EMPTY: dict = {}
 _EXPECTED = (BlockError, ExpressionError, NodeloomError, ValidationError, TimeoutError)
 
@@ -220,8 +212,6 @@ class LevelRun(CachingMixin):
         """Start a node: None when it finished at once (outputs pushed), else the coroutine that finishes it."""
         run = self.run
         if np.is_loop:
-            from .foreach import run_loop
-
             return run_loop(self, np, self.slots[np.id])
         inputs = self._inputs(np)
         if inputs is None:

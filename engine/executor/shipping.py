@@ -10,6 +10,8 @@
   outside the body go once (``share``). As a batch returns, its iterations' events are reported in item order,
   their results stored in the cache, and the foreach's progress moves.
 - A failed iteration (``on_error: fail``) fails the loop; cancelling the loop stops its batches.
+
+``level`` below is the :class:`~engine.executor.runner.LevelRun` the loop is a unit of.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ..cache import codec
-from ..errors import NodeFailed
-from .runner import DEAD
-from .state import ProbeMiss, Recording, replay
+from ..errors import NodeFailed, ProbeMiss
+from .iteration import body_run
+from .state import DEAD, Recording, replay
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph.plan import NodePlan
-    from .runner import LevelRun
 
 __all__ = ["ship_loop", "why_local", "BATCH_SECONDS"]
 
@@ -49,11 +50,9 @@ def why_local(run, np: "NodePlan") -> str | None:
     return None
 
 
-async def _probe(level: "LevelRun", np: "NodePlan", gathered: dict, item, i: int, n: int,
+async def _probe(level, np: "NodePlan", gathered: dict, item, i: int, n: int,
                  items_key: str | None):
     """The iteration's calls and sink when every node of it is cached, else None."""
-    from .foreach import body_run
-
     rec = Recording.of(level.run, probing=True)
     sink: dict = {}
     body = body_run(level, np, gathered, item, i, n, items_key, sink, run=rec)
@@ -64,7 +63,7 @@ async def _probe(level: "LevelRun", np: "NodePlan", gathered: dict, item, i: int
     return rec.calls, sink, body.sink_keys
 
 
-def _shared(run, level: "LevelRun", np: "NodePlan", gathered: dict, n: int, items_key: str | None) -> bytes:
+def _shared(run, level, np: "NodePlan", gathered: dict, n: int, items_key: str | None) -> bytes:
     policy = run.policy
     return _wire({
         "workflow": run.plan.workflow.model_dump_json(), "foreach": np.id, "run_id": run.run_id, "total": n,
@@ -81,7 +80,7 @@ def _wire(value: dict) -> bytes:
     return codec.encode(value, compress=False)
 
 
-async def ship_loop(level: "LevelRun", np: "NodePlan", gathered: dict, items: list):
+async def ship_loop(level, np: "NodePlan", gathered: dict, items: list):
     """The iterations of ``np`` over ``items``: (values per collect, their keys), each in item order."""
     run, fid, it = level.run, np.id, level.iteration
     backend, loop = run.remote, asyncio.get_running_loop()

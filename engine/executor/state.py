@@ -19,9 +19,17 @@ from ..values import from_json
 from ..events import NodeFinished, NodeProgress, NodeRetrying, NodeStarted
 
 
-__all__ = ["RunState", "NodeRecord", "Recording", "ProbeMiss", "replay"]
+__all__ = ["DEAD", "RunState", "NodeRecord", "Recording", "replay"]
 
 
+class _Dead:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DEAD"
+
+
+DEAD: Any = _Dead()  # the value of a port that did not emit (an untaken branch, a skipped node)
 _RANK = {"skipped": 1, "cached": 2, "succeeded": 3, "cancelled": 4, "failed": 5}
 MAX_PREVIEWS = 64  # the latest previews a run keeps (a long image loop must not hold every picture)
 
@@ -167,7 +175,7 @@ class RunState:
 class Recording(RunState):
     """A run's stand-in that keeps what it would report (``calls``) instead of reporting it, and the refs of
     the results it would store: for a look-up-only pass over a loop iteration (``probing``: a node that would
-    have to run raises :class:`ProbeMiss`), and for iterations run on a cluster's worker, whose calls are
+    have to run raises :class:`~engine.errors.ProbeMiss`), and for iterations run on a cluster's worker, whose calls are
     replayed on the run they belong to (:func:`replay`)."""
 
     @classmethod
@@ -189,10 +197,6 @@ class Recording(RunState):
     def store(self, ref: str, outputs: dict) -> None:
         if outputs:
             self.stored.add(ref)
-
-
-class ProbeMiss(Exception):
-    """A probing pass met a node that would have to run."""
 
 
 _EVENTS = {c.__name__: c for c in (NodeStarted, NodeProgress, NodeRetrying)}

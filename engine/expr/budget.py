@@ -3,8 +3,8 @@
 Size limits alone do not bound work: ``[[0]*10**4]*10**4`` is two small lists, but comparing, printing or
 sorting it walks 10**8 elements. Every operation that walks a value is charged, *before* it runs, for the
 elements it will touch — counting a shared sub-value each time it is reached, as the walk would — so an
-expression ends with a result or with an :class:`ExpressionError` naming the limit, never with a walk that
-does not end. Normal expressions spend a few steps per syntax node.
+expression ends with a result or with an :class:`~engine.errors.OverBudget` (an ``ExpressionError``) naming the
+limit, never with a walk that does not end. Normal expressions spend a few steps per syntax node.
 """
 
 from __future__ import annotations
@@ -12,16 +12,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import ExpressionError
+from ..errors import ExpressionError, OverBudget
 
-__all__ = ["Budget", "MAX_STEPS", "TEXT_CHUNK", "OverBudget"]
+__all__ = ["Budget", "MAX_STEPS", "TEXT_CHUNK"]
 
 MAX_STEPS = 10_000_000   # element steps per evaluation: far beyond normal work, ~1 s of the slowest kind
 TEXT_CHUNK = 64          # characters of text that count as one step (strings are compared and copied in C)
-
-
-class OverBudget(ExpressionError):
-    """The evaluation used up its steps."""
 
 
 class Budget:

@@ -14,20 +14,16 @@ outside except through ``collect``; the checks here report what cannot be run:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import networkx as nx
 
 from ..blocks.base import ERROR_PORT
 from ..errors import Issue
+from .analysis import Analysis
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .validate import Analysis
-
-__all__ = ["loop_scopes", "home_scope"]
+__all__ = ["loop_scopes", "home_scope", "out_scope"]
 
 
-def _out_scope(a: "Analysis", scopes: dict, node: str, port: str) -> tuple[str, ...]:
+def out_scope(a: Analysis, scopes: dict, node: str, port: str) -> tuple[str, ...]:
     s = scopes.get(node, ())
     role = a.blocks[node].role if node in a.blocks else None
     if role == "foreach" and port != ERROR_PORT:
@@ -42,7 +38,7 @@ def home_scope(role: str | None, scope: tuple[str, ...]) -> tuple[str, ...]:
     return scope[:-1] if role == "collect" else scope
 
 
-def loop_scopes(a: "Analysis", issues: list[Issue], graph: nx.DiGraph) -> dict[str, tuple[str, ...]]:
+def loop_scopes(a: Analysis, issues: list[Issue], graph: nx.DiGraph) -> dict[str, tuple[str, ...]]:
     """Scopes of the nodes of the acyclic ``graph`` (the workflow less any nodes on cycles)."""
     scopes: dict[str, tuple[str, ...]] = {}
     for node in nx.topological_sort(graph):
@@ -50,7 +46,7 @@ def loop_scopes(a: "Analysis", issues: list[Issue], graph: nx.DiGraph) -> dict[s
         for edge in a.incoming.get(node, {}).values():
             if edge.source not in graph:
                 continue
-            s = _out_scope(a, scopes, edge.source, edge.source_port)
+            s = out_scope(a, scopes, edge.source, edge.source_port)
             if len(s) > len(deepest):
                 s, deepest = deepest, s
             if deepest[: len(s)] != s:

@@ -17,8 +17,8 @@ from ..blocks.base import Block, BlockConfig
 from ..blocks.registry import BlockRegistry
 from .bodies import home_scope
 from ..model import NodeSettings, Workflow, canonical_json
-from .refs import NodeExprs
-from .validate import Analysis, check
+from .analysis import Analysis, NodeExprs
+from .checks import check
 
 __all__ = ["NodePlan", "Level", "Plan", "compile_plan", "SINK"]
 

@@ -1,67 +1,25 @@
 """Config fields holding expressions (SPEC §5a), at validation time.
 
-A node whose config holds ``{"$expr": …}`` values gets a :class:`NodeExprs`: its compiled templates and what
-they read. Every ``nodes.<id>.<port>`` (and ``run.inputs.<name>``: the output of that input node) becomes a
-*reference edge* into a hidden, optional input port ``$nodes.<id>.<port>`` — so the plan waits for the value,
-a dead one reads ``null``, and the cache key includes the value's key, exactly as for a link. Reference edges
-count for cycles; for loop scopes they must read from the node's own scope or outside it (only a ``collect``
-leaves a loop body).
+A node whose config holds ``{"$expr": …}`` values gets a :class:`~engine.graph.analysis.NodeExprs`: its compiled
+templates and what they read. Every ``nodes.<id>.<port>`` (and ``run.inputs.<name>``: the output of that input node)
+becomes a *reference edge* into a hidden, optional input port ``$nodes.<id>.<port>`` — so the plan waits for the
+value, a dead one reads ``null``, and the cache key includes the value's key, exactly as for a link. Reference edges
+count for cycles; for loop scopes they must read from the node's own scope or outside it (only a ``collect`` leaves
+a loop body).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from ..blocks.base import Block, BlockConfig, Port
 from ..errors import ExpressionError, Issue
-from ..expr.fields import FieldTemplate, Ref, compile_template, find_exprs
+from ..expr.fields import Ref, compile_template, find_exprs
 from ..model import Edge
+from .analysis import REF, Analysis, NodeExprs
+from .bodies import out_scope
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .validate import Analysis
-
-__all__ = ["NodeExprs", "node_exprs", "takes_expressions", "static_config", "add_reference_edges", "check_reference_scopes", "REF"]
-
-REF = "$"  # hidden ports' names start with it (no block port can: port names are identifiers)
-
-
-@dataclass(frozen=True, slots=True)
-class NodeExprs:
-    fields: tuple[tuple[tuple, FieldTemplate], ...]   # (path in the config, template)
-    top: frozenset                                    # the top-level fields holding expressions
-    refs: frozenset[Ref]
-    text_fields: frozenset[str]                       # top-level fields of type str (numbers become text)
-    reads_run_id: bool
-    ports: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hidden port → ("nodes", id, port) | ("run", name)
-    nested: bool = False                              # an expression inside an object or list field
-    roots: frozenset[str] = frozenset()               # what the templates read: in, nodes, run, loop
-    #: per field, a template that is one plain reference read straight from its port: (port, keys after it),
-    #: ("", keys) for loop.*, or None (rendered with every name in scope)
-    direct: tuple = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "nested", any(len(path) > 1 for path, _ in self.fields))
-        object.__setattr__(self, "roots", frozenset(r.parts[0] for r in self.refs))
-        object.__setattr__(self, "direct", tuple(_direct(t) for _, t in self.fields))
-
-
-def _direct(t: FieldTemplate) -> tuple | None:
-    if not t.whole or type(t.pieces[1]) is not tuple:
-        return None
-    chain = t.pieces[1]
-    if chain[0] == "nodes" and len(chain) >= 3:
-        return f"{REF}nodes.{chain[1]}.{chain[2]}", chain[3:]
-    if chain[0] == "run" and len(chain) >= 3 and chain[1] == "inputs":
-        return f"{REF}run.inputs.{chain[2]}", chain[3:]
-    if chain[0] == "in_" and len(chain) >= 2 and type(chain[1]) is str:
-        return chain[1], chain[2:]
-    if chain[0] == "loop":
-        return "", chain[1:]
-    return None
-
+__all__ = ["node_exprs", "takes_expressions", "static_config", "add_reference_edges", "check_reference_scopes"]
 
 def _where(path: tuple) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
@@ -119,7 +77,7 @@ def static_config(cls: type[Block], config: dict, exprs: NodeExprs | None) -> tu
     return cls.Config.model_construct(**{**rest, **{k: config[k] for k in top}}), []
 
 
-def add_reference_edges(a: "Analysis", issues: list[Issue]) -> None:
+def add_reference_edges(a: Analysis, issues: list[Issue]) -> None:
     """Hidden ports and reference edges for every ``nodes.*`` and ``run.inputs.*`` a template reads; unknown
     nodes, ports, inputs and self-references are reported, naming the node."""
     inputs = {a.configs[n].name: n for n, cls in a.blocks.items() if cls.type == "input" and n in a.configs}
@@ -165,10 +123,8 @@ def add_reference_edges(a: "Analysis", issues: list[Issue]) -> None:
                                      tuple(ports))
 
 
-def check_reference_scopes(a: "Analysis", issues: list[Issue], cyclic: set[str]) -> None:
+def check_reference_scopes(a: Analysis, issues: list[Issue], cyclic: set[str]) -> None:
     """A reference reads from the node's own loop body or from outside it; ``loop.*`` needs a body."""
-    from .bodies import _out_scope
-
     for node_id, edges in a.refs.items():
         if node_id in cyclic or node_id not in a.scopes:
             continue
@@ -176,7 +132,7 @@ def check_reference_scopes(a: "Analysis", issues: list[Issue], cyclic: set[str])
         for edge in edges.values():
             if edge.source in cyclic or edge.source not in a.scopes:
                 continue
-            theirs = _out_scope(a, a.scopes, edge.source, edge.source_port)
+            theirs = out_scope(a, a.scopes, edge.source, edge.source_port)
             if mine[: len(theirs)] != theirs:
                 issues.append(Issue("loop_escape", f"a config expression reads {edge.target_port[1:]} from inside "
                                     f"the loop of {theirs[-1]!r}; only a collect leaves a loop body", node_id))

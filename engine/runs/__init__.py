@@ -16,8 +16,10 @@ Public names::
     in_memory         that value when it is at hand without reading the disk, else NOT_READ
     check_references  sub-workflow references of a document, checked against the store
     Triggers          service.triggers: add / change / remove schedules, folder watches, webhooks (checked)
+    deliver           a webhook delivery (Standard Webhooks): checked, then queued through the launcher
     Schedule          a cron expression in a time zone: next_after(), upcoming()
     TriggerError      a trigger that cannot be stored as given (every problem)
+    ScheduleError     a cron expression or a time zone that cannot be used
     switch_cluster    runs from now on use another cluster (``local``, ``local:N``, ``dask://HOST:PORT``)
     describe_cluster  the service's cluster now: address, dashboard, workers and their load
     ClusterError      a cluster that cannot be used (the reason in words)
@@ -28,7 +30,7 @@ from ..cache import materialize as read_value
 from ..executor import RunResult, Subscription
 from ..events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinished, NodeProgress, NodeRetrying,
                       NodeStarted, RunFinished, RunQueued, RunRestarted, RunStarted, event_to_json)
-from ..distributed import ClusterError
+from ..errors import ClusterError, ScheduleError, TriggerError
 from .children import MAX_DEPTH, check_references
 from .cluster import describe_cluster, switch_cluster
 from .handle import RunHandle
@@ -36,14 +38,14 @@ from .launcher import Launcher
 from ..store import run_json
 from .objects import recorded_run_json
 from .service import RunService
-from .schedule import Schedule, ScheduleError
+from .schedule import Schedule
 from .settings import RunSettings
-from .triggers import TriggerError, Triggers
+from .triggers import Triggers
 
 __all__ = [
     "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "in_memory", "NOT_READ", "check_references",
     "MAX_DEPTH", "Event", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
     "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "Triggers", "TriggerError",
     "Schedule", "ScheduleError", "switch_cluster", "describe_cluster", "ClusterError", "Launcher", "run_json",
-    "recorded_run_json", "RunRestarted",
+    "recorded_run_json", "RunRestarted", "deliver",
 ]

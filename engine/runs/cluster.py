@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 async def open_cluster(settings: RunSettings):
     """The backend the settings name, connected (a LocalCluster started), or None to run everything here.
-    Raises :class:`engine.distributed.ClusterError` with the reason when it cannot be used."""
+    Raises :class:`engine.errors.ClusterError` with the reason when it cannot be used."""
     kind, _ = parse_executor(settings.executor)
     if kind == "here":
         return None
@@ -39,7 +39,7 @@ async def close_cluster(backend) -> None:
 async def switch_cluster(service, executor: str) -> None:
     """Runs that start from now on use the cluster ``executor`` names (``local``: none); the data folder keeps
     the choice. Runs under way finish where they are; the cluster they used closes after them. Raises
-    :class:`engine.distributed.ClusterError` (or ValueError) with the reason, and then nothing changes."""
+    :class:`engine.errors.ClusterError` (or ValueError) with the reason, and then nothing changes."""
     settings = service.settings.replace(executor=executor)  # (validates it)
     new = await open_cluster(settings)
     old, service.cluster = service.cluster, new

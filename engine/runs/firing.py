@@ -16,10 +16,10 @@ import os
 import time
 from typing import TYPE_CHECKING, Callable
 
-from ..errors import InputError, NodeloomError
+from ..errors import InputError, NodeloomError, ScheduleError
 from ..store import SeenFile, TriggerInfo
 from .folders import FolderWatch
-from .schedule import Schedule, ScheduleError
+from .schedule import Schedule
 from .triggers import FILE_INPUT, FILE_NAME_INPUT
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -8,24 +8,22 @@ batch is written as soon as a run ends (so ``recorded()`` returns quickly), else
 ``after_finish`` (the dispatcher's) is called on the writer thread inside the transaction of every batch that
 ends a run, and what it returns goes to ``on_after_finish`` on the loop: so the queued runs that take the
 freed places are claimed in the same transaction — one fsync instead of two per run.
+
+What it writes, and how, is the store's (:mod:`engine.store.records`): this module holds no SQL.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from sqlalchemy import insert, update
-from sqlalchemy.orm import Session
-
 from ..events import (NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunRestarted, RunStarted,
                       event_to_json)
+from ..store import records
 from ..store.db import Database
 from ..store.events import MAX_STORED_EVENTS
-from ..store.models import RunRow
 from ..values import json_text, to_json
 
 __all__ = ["RunRecorder", "COALESCE_S"]
@@ -33,15 +31,6 @@ __all__ = ["RunRecorder", "COALESCE_S"]
 log = logging.getLogger(__name__)
 COALESCE_S = 0.02
 WRITTEN = 10_000  # runs remembered as written, for recorded() called after the fact  # events arriving this soon after one another are written in one transaction
-
-_NODE_STARTED = ("INSERT INTO node_runs (run_id, node_id, iteration, status, attempts, started_at, cached) "
-                 "VALUES (?, ?, ?, 'running', 1, ?, 0)")
-_FINISH_COLUMNS = "status, attempts, finished_at, duration_ms, cached, error, error_type, output_summary, output_ref"
-_NODE_FINISHED = ("UPDATE node_runs SET " + ", ".join(f"{c.strip()} = ?" for c in _FINISH_COLUMNS.split(","))
-                  + " WHERE id = ?")
-_NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FINISH_COLUMNS}) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_EVENT = "INSERT OR REPLACE INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)"
 _RUN_LEVEL = (RunRestarted, RunQueued, RunStarted, RunFinished)
 
 
@@ -63,7 +52,7 @@ class RunRecorder:
         self._requeueing: set[str] = set()  # runs stopped to go back to the queue: their end is not recorded
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
         self._poke: asyncio.Future | None = None
-        self.after_finish: Callable[[Session], Any] | None = None
+        self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's session)
         self.on_after_finish: Callable[[Any], None] | None = None
         self.sub = executor.subscribe(maxsize=1_000_000)
         self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
@@ -140,17 +129,13 @@ class RunRecorder:
 
     def _write(self, batch: list):
         with self.db.write() as s:
-            conn = s.connection()
-            cur = conn.connection.cursor()  # node events, the many, go straight to sqlite3
-            try:
+            with records.cursors(s) as (conn, cur):
                 events = []
                 for ev in batch:
                     data = self._apply(conn, cur, ev)
                     if self._keep(ev):
                         events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
-                cur.executemany(_EVENT, events)
-            finally:
-                cur.close()
+                records.add_events(cur, events)
             hook = self.after_finish
             if hook is not None and any(isinstance(ev, RunFinished) for ev in batch):
                 try:
@@ -173,54 +158,38 @@ class RunRecorder:
         return n <= MAX_STORED_EVENTS or isinstance(ev, _RUN_LEVEL)
 
     def _apply(self, conn, cur, ev) -> str | None:
-        """One event; returns its JSON form when it was encoded on the way. Node events are plain SQL on the DBAPI cursor: building SQLAlchemy statements cost
-        ~1 ms of GIL per event, which the GUI thread felt; run events (a few per run) use Core."""
-        runs = RunRow.__table__
+        """One event, written with the store's :mod:`~engine.store.records` (node events on the DBAPI cursor, run
+        events on the connection); returns its JSON form when it was encoded on the way."""
         if isinstance(ev, NodeStarted):
-            cur.execute(_NODE_STARTED, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), ev.ts))
-            self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = cur.lastrowid
+            self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = records.node_started(
+                cur, ev.run_id, ev.node_id, ev.iteration, ev.ts)
         elif isinstance(ev, NodeFinished):
             summary = ev.summary()
-            values = (ev.status, ev.attempts, ev.ts, ev.duration_ms, ev.status == "cached", ev.error,
-                      ev.error_type, json.dumps(summary, ensure_ascii=False) if summary else None, ev.output_ref)
-            data = _event_json(ev, outputs=summary)
             rid = self._node_rows.pop((ev.run_id, ev.node_id, ev.iteration), None)
-            if rid is None:
-                cur.execute(_NODE_FINISHED_NEW, (ev.run_id, ev.node_id, "/".join(map(str, ev.iteration)), *values))
-            else:
-                cur.execute(_NODE_FINISHED, (*values, rid))
-            return data
+            records.node_finished(cur, rid, ev.run_id, ev.node_id, ev.iteration, status=ev.status,
+                                  attempts=ev.attempts, finished_at=ev.ts, duration_ms=ev.duration_ms, error=ev.error,
+                                  error_type=ev.error_type, summary=summary, output_ref=ev.output_ref)
+            return _event_json(ev, outputs=summary)
         elif isinstance(ev, NodeRetrying):
             rid = self._node_rows.get((ev.run_id, ev.node_id, ev.iteration))
             if rid is not None:
-                cur.execute("UPDATE node_runs SET attempts = ? WHERE id = ?", (ev.attempt + 1, rid))
+                records.node_retrying(cur, rid, ev.attempt + 1)
         elif isinstance(ev, RunQueued):
             meta = self._meta.pop(ev.run_id, {})
             inputs = to_json(dict(ev.inputs))
-            data = _event_json(ev, inputs=inputs)
-            if meta.get("claimed"):  # from the queue: the row is there, already `running` (an earlier attempt's
-                conn.execute(update(runs).where(runs.c.id == ev.run_id).values(  # events stay: seq goes on)
-                    workflow_name=ev.workflow, inputs=inputs))
-                return data
-            conn.execute(insert(runs).values(
-                id=ev.run_id, workflow_id=meta.get("workflow_id"), version=meta.get("version"),
-                workflow_name=ev.workflow, document=meta.get("document"), status="queued",
-                mode=meta.get("mode", "sync"), priority=meta.get("priority", 5),
-                trigger=meta.get("trigger", "cli"), inputs=inputs, created_at=ev.ts,
-                replay_of=meta.get("replay_of"), from_node=meta.get("from_node"),
-                parent_run_id=meta.get("parent_run_id"), owner=meta.get("owner"), draft_id=meta.get("draft_id"),
-                options=meta.get("options"), attempt=1))
-            return data
+            if meta.get("claimed"):  # from the queue: the row is there already
+                records.run_claimed(conn, ev.run_id, workflow_name=ev.workflow, inputs=inputs)
+            else:
+                records.run_queued(conn, ev.run_id, meta, workflow_name=ev.workflow, inputs=inputs, created_at=ev.ts)
+            return _event_json(ev, inputs=inputs)
         elif isinstance(ev, RunStarted):
-            conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
-                status="running", started_at=ev.ts, node_count=ev.node_count))
+            records.run_started(conn, ev.run_id, started_at=ev.ts, node_count=ev.node_count)
         elif isinstance(ev, RunFinished):
             if ev.run_id in self._requeueing:
                 return None  # (the queue takes its row back: QueueRepo.put_back)
             outputs = to_json(dict(ev.outputs))
-            conn.execute(update(runs).where(runs.c.id == ev.run_id).values(
-                status=ev.status, outputs=outputs, error=ev.error, finished_at=ev.ts,
-                duration_ms=ev.duration_ms))
+            records.run_finished(conn, ev.run_id, status=ev.status, outputs=outputs, error=ev.error, finished_at=ev.ts,
+                                 duration_ms=ev.duration_ms)
             return _event_json(ev, outputs=outputs)
         return None
 

@@ -16,15 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadCronError, CroniterBadDateError, CroniterNotAlphaError, croniter
 
-__all__ = ["Schedule", "ScheduleError", "system_zone"]
+from ..errors import ScheduleError
+
+__all__ = ["Schedule", "system_zone"]
 
 MAX_EXPRESSION = 200
 _NICKNAMES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _SEARCH = 2_000  # candidates looked at for one next time (a job on Feb 30 has none)
-
-
-class ScheduleError(ValueError):
-    """A cron expression or a time zone that cannot be used, in a sentence."""
 
 
 def system_zone() -> str:

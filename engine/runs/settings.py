@@ -41,7 +41,8 @@ class RunSettings:
     cluster_network: bool = False
 
     def __post_init__(self) -> None:
-        from ..distributed import ClusterError, parse_executor
+        from ..distributed import parse_executor
+        from ..errors import ClusterError
 
         problems = []
         try:

@@ -17,27 +17,19 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import InputError, NodeloomError
+from ..errors import InputError, NodeloomError, ScheduleError, TriggerError
 from ..executor import resolve_inputs
 from ..store import TRIGGER_KINDS, Store, TriggerInfo
 from ..store.queue import check_priority
-from .schedule import Schedule, ScheduleError, system_zone
+from .schedule import Schedule, system_zone
 from .targets import Targets
 
-__all__ = ["TriggerError", "Triggers", "check_config", "describe", "CATCH_UP", "FILE_INPUT", "FILE_NAME_INPUT"]
+__all__ = ["Triggers", "check_config", "describe", "CATCH_UP", "FILE_INPUT", "FILE_NAME_INPUT"]
 
 CATCH_UP = ("once", "skip")
 FILE_INPUT = "path"  # the input a folder trigger's run gets: the file's absolute path
 FILE_NAME_INPUT = "file_name"  # and its name, when the workflow has an input of that name
 MAX_PATTERNS = 20
-
-
-class TriggerError(NodeloomError, ValueError):
-    """A trigger that cannot be stored as given: every problem, each in a sentence."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 class _Spec(BaseModel):

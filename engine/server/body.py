@@ -11,16 +11,14 @@ import asyncio
 import json
 import re
 
-__all__ = ["read_body", "TooLarge", "non_finite", "replaying"]
+from ..errors import TooLarge
+
+__all__ = ["read_body", "non_finite", "replaying"]
 
 # A body that could hold such a number: a constant's name, an exponent of 3 digits, or a long digit run (an
 # integer part long enough to overflow with a 2-digit exponent). Only then is it parsed a second time.
 _MAYBE = re.compile(rb"NaN|Infinity|\d{16}|[eE]\+?\d{3}")
 _OFF_LOOP = 256 * 1024  # bigger bodies are checked in a thread, so the loop goes on answering
-
-
-class TooLarge(Exception):
-    pass
 
 
 class _NonFinite(ValueError):

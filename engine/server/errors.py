@@ -10,8 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ..errors import DocumentError, InputError, NotFound, QueueError, QueueFull, RunsLimited, WorkflowInvalid
-from ..runs.triggers import TriggerError
+from ..errors import (DocumentError, InputError, NotFound, QueueError, QueueFull, RunsLimited, TriggerError,
+                      WorkflowInvalid)
 from ..values import json_text
 from .schemas import Problem
 

@@ -27,7 +27,8 @@ import hmac
 import json
 import time
 
-from .body import TooLarge, non_finite, read_body, replaying
+from ..errors import TooLarge
+from .body import non_finite, read_body, replaying
 from .settings import ServerSettings, is_loopback
 
 __all__ = ["Guard", "HEALTH", "HOOKS", "WS_BEARER"]

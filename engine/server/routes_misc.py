@@ -11,7 +11,7 @@ from pydantic import Field, create_model
 from ..errors import DocumentError, WebhookRefused, WorkflowInvalid
 from ..graph import validate
 from ..model import parse_document
-from ..runs.webhooks import deliver
+from ..runs import deliver
 from ..values import image_to_json, to_json
 from .errors import JSON, HTTPProblem, answers
 from .routes_runs import accepted, ended, requester

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 
-from engine import Executor  # noqa: E402
+from engine.executor import Executor  # noqa: E402
 from engine.blocks import Block, BlockConfig, Port, default_registry  # noqa: E402
 from engine.model import Workflow  # noqa: E402
 

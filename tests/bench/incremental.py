@@ -26,7 +26,7 @@ from pathlib import Path
 
 from PIL import Image  # noqa: E402
 
-from engine import Executor  # noqa: E402
+from engine.executor import Executor  # noqa: E402
 from engine.cache import ResultCache  # noqa: E402
 from engine.model import Workflow  # noqa: E402
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from ...expr import compile_expression, evaluate
-from ...expr.budget import Budget, OverBudget
+from ...errors import OverBudget
+from ...expr.budget import Budget
 from ..base import Block, BlockConfig, Port
 
 #: steps an expression may take on the event loop; one that needs more runs again on a worker thread, where

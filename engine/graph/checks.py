@@ -1,40 +1,25 @@
 """Validation: every problem of a workflow at once, each naming its node or edge (SPEC §2).
 
 :func:`analyze` checks a parsed :class:`~engine.model.Workflow` against a block registry and returns an
-:class:`Analysis` — the resolved block class and validated config of every node, port types, and the loop
-scope of every node — together with the list of :class:`~engine.errors.Issue`. :func:`validate` returns
+:class:`~engine.graph.analysis.Analysis` — the resolved block class and validated config of every node, port types,
+and the loop scope of every node — together with the list of :class:`~engine.errors.Issue`. :func:`validate` returns
 just the issues; :func:`check` raises :class:`~engine.errors.WorkflowInvalid` when there are any.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import networkx as nx
 
-from ..blocks.base import Block, BlockConfig, Port
+from ..blocks.base import Port
 from ..blocks.registry import BlockRegistry, default_registry
 from ..errors import Issue, WorkflowInvalid
-from .bodies import loop_scopes
-from .refs import NodeExprs, add_reference_edges, check_reference_scopes, node_exprs, static_config
-from ..model import Edge, Workflow
+from ..model import Workflow
 from ..types import can_feed
+from .analysis import Analysis
+from .bodies import loop_scopes
+from .refs import add_reference_edges, check_reference_scopes, node_exprs, static_config
 
-__all__ = ["Analysis", "analyze", "validate", "check"]
-
-
-@dataclass
-class Analysis:
-    workflow: Workflow
-    blocks: dict[str, type[Block]] = field(default_factory=dict)
-    configs: dict[str, BlockConfig] = field(default_factory=dict)
-    in_ports: dict[str, dict[str, Port]] = field(default_factory=dict)
-    out_ports: dict[str, dict[str, Port]] = field(default_factory=dict)
-    incoming: dict[str, dict[str, Edge]] = field(default_factory=dict)
-    scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
-    exprs: dict[str, NodeExprs] = field(default_factory=dict)        # nodes with expressions in their config
-    refs: dict[str, dict[str, Edge]] = field(default_factory=dict)   # node → hidden port → reference edge
+__all__ = ["analyze", "validate", "check"]
 
 
 def _config_issues(node_id: str, errors: list) -> list[Issue]:

@@ -1,0 +1,34 @@
+"""One iteration of a ForEach body as a level run — here (:mod:`engine.executor.foreach`), in a look-up-only pass
+(:mod:`engine.executor.shipping`) or on a cluster's worker (:mod:`engine.executor.remote`).
+
+The loop's level is passed in, and the iteration is a run of the same class
+(:class:`~engine.executor.runner.LevelRun`): so the loop code never imports the runner that imports it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..cache import derive
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..graph.plan import NodePlan
+
+__all__ = ["body_run"]
+
+
+def body_run(level, np: "NodePlan", gathered: dict, item, i: int, n: int, items_key: str | None, sink: dict,
+             run=None):
+    """Iteration ``i`` of ``n`` of the loop ``np`` whose level is ``level``, as a level run of ``level``'s class;
+    ``run`` stands in for the level's run (a :class:`~engine.executor.state.Recording`)."""
+    fid, run = np.id, run or level.run
+    env = dict(gathered)
+    env[(fid, "item")] = item
+    env[(fid, "index")] = i
+    loop_vars = {"item": item, "index": i, "total": n, "first": i == 0, "last": i == n - 1,
+                 "parent": level.loop_vars}
+    keys = {(fid, "item"): derive(items_key, "item", str(i)), (fid, "index"): derive("index", str(i))} \
+        if items_key else {}
+    return type(level)(run, np.child, env, loop_vars, level.iteration + (i,), sink, parent=level, keys=keys,
+                       loop_key=derive(level.loop_key, items_key or "?", str(i), str(n))
+                       if run.cache is not None else "")
