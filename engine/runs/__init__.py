@@ -41,6 +41,7 @@ from .service import RunService
 from .schedule import Schedule
 from .settings import RunSettings
 from .triggers import Triggers
+from .webhooks import deliver
 
 __all__ = [
     "RunService", "RunSettings", "RunHandle", "RunResult", "Subscription", "read_value", "in_memory", "NOT_READ", "check_references",
