@@ -13,9 +13,9 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from .errors import DocumentError, Issue, WorkflowInvalid
 from .shapes import json_limits_error, shape_problems
@@ -46,17 +46,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _whole(value):
+    """A whole number as JSON says it: 3 or 3.0, never true/false or text ("3")."""
+    if isinstance(value, (bool, str)):
+        raise ValueError(f"a whole number, not {value!r}")
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+#: a number is a JSON number (never true/false or text like "1.5", which pydantic's lax mode would take; a whole
+#: number where a float is asked for is fine, and 3.0 where a whole number is)
+Number = Annotated[float, Strict()]
+Whole = Annotated[int, BeforeValidator(_whole)]
+
+
 class RetrySettings(_Strict):
-    max_attempts: int = Field(1, ge=1, le=100)
-    backoff_s: float = Field(1.0, ge=0, le=3600)
-    factor: float = Field(2.0, ge=1, le=100)
-    max_backoff_s: float = Field(30.0, ge=0, le=3600)
-    jitter: float = Field(0.1, ge=0, le=1, description="fraction of each delay drawn at random (±)")
+    max_attempts: Whole = Field(1, ge=1, le=100)
+    backoff_s: Number = Field(1.0, ge=0, le=3600)
+    factor: Number = Field(2.0, ge=1, le=100)
+    max_backoff_s: Number = Field(30.0, ge=0, le=3600)
+    jitter: Number = Field(0.1, ge=0, le=1, description="fraction of each delay drawn at random (±)")
 
 
 class NodeSettings(_Strict):
     retry: RetrySettings | None = None
-    timeout_s: float | None = Field(None, gt=0, le=86400)
+    timeout_s: Annotated[Number, Field(gt=0, le=86400)] | None = None
     on_error: Literal["fail", "continue"] = "fail"
 
 
@@ -64,7 +77,7 @@ class Node(_Strict):
     id: str = Field(min_length=1, max_length=200)
     type: str = Field(min_length=1, max_length=200)
     label: str | None = None
-    position: tuple[float, float] = (0.0, 0.0)
+    position: tuple[Number, Number] = (0.0, 0.0)
     config: dict[str, Any] = Field(default_factory=dict)
     settings: NodeSettings = Field(default_factory=NodeSettings)
     pinned: dict[str, Any] | None = None
@@ -80,11 +93,11 @@ class Edge(_Strict):
 
 class Workflow(_Strict):
     format: Literal["nodeloom.workflow"] = FORMAT
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Whole = SCHEMA_VERSION
     name: str = "Untitled"
     description: str = ""
     tags: list[str] = Field(default_factory=list)
-    max_concurrency: int = Field(8, ge=1, le=1024)
+    max_concurrency: Whole = Field(8, ge=1, le=1024)
     nodes: list[Node] = Field(default_factory=list)
     edges: list[Edge] = Field(default_factory=list)
     meta: dict[str, Any] = Field(default_factory=dict, description="layout and editor state; never semantic")

@@ -41,6 +41,7 @@ from .service import RunService
 from .schedule import Schedule
 from .settings import RunSettings
 from .triggers import Triggers
+from .triggers import config_schema as trigger_config_schema
 from .webhooks import deliver
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "Triggers", "TriggerError",
     "Schedule", "ScheduleError", "switch_cluster", "describe_cluster", "ClusterError", "Launcher", "run_json",
     "recorded_run_json", "RunRestarted", "deliver",
+    "trigger_config_schema",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -42,8 +42,11 @@ class ScheduleSpec(_Spec):
 
 
 class FolderSpec(_Spec):
-    path: str = Field(min_length=1, max_length=4096)
-    patterns: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=MAX_PATTERNS)
+    # (the patterns are said in the JSON schema; the checks below give the reasons in words)
+    path: str = Field(min_length=1, max_length=4096, json_schema_extra={"pattern": r"^(/|~|[A-Za-z]:[\\/]|\\\\)"})
+    patterns: list[Annotated[str, Field(json_schema_extra={"minLength": 1, "maxLength": 200,
+                                                           "pattern": r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$"})]] = \
+        Field(default_factory=lambda: ["*"], min_length=1, max_length=MAX_PATTERNS)
     recursive: bool = False
     on: Literal["created", "modified", "both"] = "created"
     debounce_s: float = Field(1.0, ge=0.1, le=60)
@@ -75,6 +78,11 @@ class WebhookSpec(_Spec):
 
 
 SPECS = {"schedule": ScheduleSpec, "folder": FolderSpec, "webhook": WebhookSpec}
+
+
+def config_schema(kind: str) -> dict:
+    """The JSON schema of a trigger kind's config (what the HTTP API documents)."""
+    return SPECS[kind].model_json_schema()
 
 
 def check_config(kind: str, config: Any) -> dict:

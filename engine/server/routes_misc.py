@@ -6,7 +6,7 @@ import json
 from typing import Literal
 
 from fastapi import APIRouter, Header, Request
-from pydantic import Field, create_model
+from pydantic import Field, ValidationError, create_model
 
 from ..errors import DocumentError, WebhookRefused, WorkflowInvalid
 from ..graph import validate
@@ -53,7 +53,19 @@ def misc_routes(service) -> APIRouter:
         return {"blocks": registry.describe()}
 
     async def test_node(body: NodeTest, request: Request):
-        """Run one block on the given inputs and config (images as SPEC §10 JSON): its outputs and a preview."""
+        """Run one block on the given inputs and config (images as SPEC §10 JSON): its outputs and a preview. The
+        config is held to the block's JSON schema as written (true is not 1, "5" is not 5: 422); what only a run
+        can judge (a file that is not there) is the run's failure, said in ``error``."""
+        cls = registry.get(body.block)
+        fixed = {k: v for k, v in body.config.items() if not (isinstance(v, dict) and "$expr" in v)}
+        try:
+            cls.Config.model_validate(fixed, strict=True)
+        except ValidationError as e:
+            problems = [{"code": "invalid_config", "message": f"config {'.'.join(map(str, err['loc']))!r}: "
+                         f"{err['msg'].removeprefix('Value error, ')}", "node_id": "node", "edge_id": None}
+                        for err in e.errors()[:50]]
+            raise HTTPProblem(422, f"the config does not fit the block: {problems[0]['message']}",
+                              problems=problems) from None
         handle = service.launcher.test_node(body.block, body.inputs, body.config, requester=requester(request))
         result = await ended(handle, body.timeout_seconds, "the block")
         node = result.nodes.get("node")
@@ -62,10 +74,12 @@ def misc_routes(service) -> APIRouter:
                 "outputs": await blocking(to_json, result.outputs), "preview": preview,
                 "error": (node.error if node is not None else None) or result.error}
 
-    # the block field names the catalogue's types, so the document says which blocks there are
-    kinds = tuple(sorted(b.type for b in registry)) or ("none",)
+    # the block field names the catalogue's types, so the document says which blocks there are (each block's config
+    # and inputs: GET /blocks; one body schema per block made the document too big for the fuzzer's generator)
+    kinds = tuple(sorted(b.type for b in registry if b.role is None)) or ("none",)
     test_node.__annotations__["body"] = create_model("NodeTest", __base__=NodeTest, block=(
-        Literal[kinds], Field(description="a block type (GET /api/v1/blocks)")))
+        Literal[kinds], Field(description="a block type (GET /api/v1/blocks: its config schema and input ports; a "
+                                          "config that does not fit, or a required input left out, is answered 422)")))
     r.post("/api/v1/nodes/test", operation_id="testNode", tags=["blocks"], response_model=NodeTestResult,
            responses=answers(408))(test_node)
 

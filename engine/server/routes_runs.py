@@ -169,7 +169,8 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
     @r.get(R + "/{run_id}/events", operation_id="runEvents", responses=answers(404, _200=_SSE),
            response_class=StreamingResponse)
     async def events(run_id: str, after: int | None = Query(None, ge=0, le=2**62),
-                     last_event_id: str | None = Header(None, max_length=40)):
+                     last_event_id: str = Header(None, max_length=40, json_schema_extra={
+                         "pattern": "^[0-9]{1,19}$", "description": "the seq of the last event the client has"})):
         """The run's events as Server-Sent Events, from the first (or after ``Last-Event-ID`` / ``after``),
         stored ones first, until it ends. ``seq`` never repeats, across a run's attempts too (a run started
         again from the queue begins its attempt with ``run_restarted``); resumed at or past a finished run's end,

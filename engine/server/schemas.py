@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from ..model import SCHEMA_VERSION, Workflow
+from ..runs import trigger_config_schema
+
+
+
+def inline_schema(schema: dict) -> dict:
+    """A pydantic JSON schema with its ``$defs`` put in place of their ``$ref``s (the document's parts are not
+    recursive), so it can sit inside a property of the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return walk(dict(defs[node["$ref"].rsplit("/", 1)[-1]]))
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
+
+
+#: a workflow document (SPEC §2) as the OpenAPI document shows it: engine.model.Workflow's own schema. Its shape
+#: only — a document of this shape may still have problems (an unknown block, a dangling link, a cycle, a missing
+#: config value), answered 422 with every one listed
+_DOCUMENT = inline_schema(Workflow.model_json_schema())
+_DOCUMENT["properties"]["schema_version"].update({"minimum": 1, "maximum": SCHEMA_VERSION})
 
 __all__ = ["Problem", "WorkflowSummary", "WorkflowPage", "WorkflowDetail", "WorkflowBody", "Saved", "Version",
            "Link", "ConfigChange", "NodeChange", "Comparison",
@@ -51,7 +79,9 @@ class WorkflowDetail(WorkflowSummary):
 
 class WorkflowBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    document: dict[str, Any] = Field(description="a workflow document (SPEC §2)")
+    document: Annotated[dict[str, Any], WithJsonSchema(_DOCUMENT)] = Field(
+        description="a workflow document (SPEC §2); one of this shape may still have problems (an unknown block, a "
+                    "dangling link, a cycle, a missing config value): 422 lists every one")
     message: str | None = Field(None, max_length=2000, description="the version's message")
     is_template: bool | None = None
 
@@ -126,14 +156,19 @@ class Deleted(BaseModel):
 
 class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    inputs: dict[str, Any] = Field(default_factory=dict, description="input name → value (images as SPEC §10 JSON)")
+    inputs: dict[str, Any] = Field(default_factory=dict, description="input name → value (images as SPEC §10 JSON): "
+                                   "the names the workflow's input nodes take, with values of their types (else 422, "
+                                   "every problem listed)")
     mode: Literal["sync", "async", "background"] = "sync"
-    priority: int = Field(5, ge=1, le=10)
-    timeout_seconds: float = Field(300.0, gt=0, le=86_400, description="sync: answer 408 (and cancel) after this")
-    callback_url: str | None = Field(None, max_length=2000, description="receives the run object when it ends")
+    priority: int = Field(5, ge=1, le=10, strict=False)
+    timeout_seconds: float = Field(300.0, ge=0.1, le=86_400, description="sync: answer 408 (and cancel) after this")
+    callback_url: str | None = Field(
+        None, max_length=2000, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/\s?#]+", json_schema_extra={"format": "uri"},
+        description="receives the run object when it ends (http or https; an address the settings refuse — "
+                    "loopback, private — is answered 422)")
     use_cache: bool = True
     use_pins: bool = False
-    version: int | None = Field(None, ge=1, le=10**9)
+    version: int | None = Field(None, ge=1, le=10**9, strict=False)
 
 
 class RunAccepted(BaseModel):
@@ -198,7 +233,7 @@ class Paused(BaseModel):
 
 class NewPriority(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    priority: int = Field(ge=1, le=10)
+    priority: int = Field(ge=1, le=10, strict=False)
 
 
 class MoveBefore(BaseModel):
@@ -245,7 +280,7 @@ class NodeTest(BaseModel):
     block: str = Field(max_length=200, description="a block type from GET /blocks")
     config: dict[str, Any] = Field(default_factory=dict)
     inputs: dict[str, Any] = Field(default_factory=dict)
-    timeout_seconds: float = Field(60.0, gt=0, le=3600)
+    timeout_seconds: float = Field(60.0, ge=0.1, le=3600, description="answer 408 (and cancel) after this")
 
 
 class NodeTestResult(BaseModel):
@@ -267,28 +302,45 @@ class Validation(BaseModel):
     problems: list[dict[str, Any]]
 
 
-class TriggerBody(BaseModel):
-    """A new trigger (SPEC §7): ``config`` by kind — schedule {cron, tz}; folder {path, patterns, recursive, on,
-    debounce_s}; webhook {}."""
-
+class _NewTrigger(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    kind: Literal["schedule", "folder", "webhook"]
-    config: dict[str, Any] = Field(default_factory=dict)
-    inputs: dict[str, Any] = Field(default_factory=dict, description="inputs of the runs it starts")
-    priority: int = Field(5, ge=1, le=10)
+    inputs: dict[str, Any] = Field(default_factory=dict, description="inputs of the runs it starts (checked against "
+                                                                     "the workflow: an unknown one is answered 422)")
+    priority: int = Field(5, ge=1, le=10, strict=False)
     catch_up: Literal["once", "skip"] = "once"
     enabled: bool = True
 
 
-class TriggerPatch(BaseModel):
-    """The fields to change (at least one)."""
+class NewSchedule(_NewTrigger):
+    kind: Literal["schedule"]
+    config: Annotated[dict[str, Any], WithJsonSchema(trigger_config_schema("schedule"))] = Field(
+        description="cron (5 fields or @hourly…) and tz (an IANA zone); a bad expression or zone is answered 422")
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-    config: dict[str, Any] | None = None
-    inputs: dict[str, Any] | None = None
-    priority: int | None = Field(None, ge=1, le=10)
-    catch_up: Literal["once", "skip"] | None = None
-    enabled: bool | None = None
+
+class NewFolderWatch(_NewTrigger):
+    kind: Literal["folder"]
+    config: Annotated[dict[str, Any], WithJsonSchema(trigger_config_schema("folder"))] = Field(
+        description="the folder's full path (it must exist: else 422) and what to watch in it")
+
+
+class NewWebhook(_NewTrigger):
+    kind: Literal["webhook"]
+    config: Annotated[dict[str, Any], WithJsonSchema(trigger_config_schema("webhook"))] = Field(default_factory=dict)
+
+
+#: a new trigger (SPEC §7), by its kind; its runs' inputs are checked against the workflow
+TriggerBody = Annotated[Union[NewSchedule, NewFolderWatch, NewWebhook], Field(discriminator="kind")]
+
+
+class TriggerPatch(BaseModel):
+    """The fields to change (at least one; a field left out is not changed)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+    config: dict[str, Any] = Field(None, description="the kind's config, whole (as when it was made)")
+    inputs: dict[str, Any] = Field(None)
+    priority: int = Field(None, ge=1, le=10, strict=False)
+    catch_up: Literal["once", "skip"] = Field(None)
+    enabled: bool = Field(None)
 
 
 class TriggerObject(_Out):

@@ -25,7 +25,7 @@ class TransformBlock(Block):
     outputs = (Port("result", "any"),)
 
     class Config(BlockConfig):
-        expression: str = Field(json_schema_extra={"format": "expression"})
+        expression: str = Field(min_length=1, json_schema_extra={"format": "expression"})
 
         @field_validator("expression")
         @classmethod
