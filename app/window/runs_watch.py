@@ -177,6 +177,7 @@ class RunsWatch:
             for nr in node_runs:
                 if not nr.iteration and nr.output_ref and (outputs := outputs_of(nr.output_ref)):
                     self.w.outputs.keep(tab, nr.node_id, outputs)
-        self.w.run_panel.log(f"{ENDED} {run.status} (run {run.id[:8]}, another process)", tab=tab)
+        where = "the program running it stopped" if run.status == "interrupted" else "run by another process"
+        self.w.run_panel.log(f"{ENDED} {run.status} (run {run.id[:8]}, {where})", tab=tab)
         if tab is self.w.current_tab():
             self.w.profiler.show_run(run, node_runs)
