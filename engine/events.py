@@ -23,7 +23,8 @@ __all__ = [
     "ATTEMPT_SEQ",
 ]
 
-NODE_STATUSES = ("idle", "queued", "running", "succeeded", "cached", "skipped", "failed", "cancelled")
+#: (``bypassed``: the node was switched off for runs, its outputs carry its inputs — SPEC §2)
+NODE_STATUSES = ("idle", "queued", "running", "succeeded", "cached", "skipped", "bypassed", "failed", "cancelled")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 
 

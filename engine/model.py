@@ -3,7 +3,7 @@
 Loading is two-phase: :func:`parse_document` turns text into a dict (refusing broken JSON, absurd nesting
 and newer schema versions), migrates older versions, and validates into a :class:`Workflow`; building an
 executable plan happens later, in :mod:`engine.graph.plan`. Layout (``position``, ``label``, ``meta``) never affects
-what runs or the :func:`semantic_hash`.
+what runs or the :func:`semantic_hash`; a node's ``bypass`` does, like its config (a document keeps it only when on).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, Strict, StrictBool, ValidationError,
+                      field_validator)
 
 from .errors import DocumentError, Issue, WorkflowInvalid
 from .shapes import json_limits_error, shape_problems
@@ -81,6 +82,10 @@ class Node(_Strict):
     config: dict[str, Any] = Field(default_factory=dict)
     settings: NodeSettings = Field(default_factory=NodeSettings)
     pinned: dict[str, Any] | None = None
+    #: switched off for runs: each output carries its first connected input of a compatible type, or nothing
+    #: (SPEC §2); written in a document only when on, so documents without it read and hash as they did
+    bypass: StrictBool = Field(False, exclude_if=lambda on: not on,
+                               description="the node does not run; its outputs carry its inputs (SPEC §2)")
 
 
 class Edge(_Strict):

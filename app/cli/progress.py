@@ -14,13 +14,15 @@ _WIDTH = 28
 
 
 class ProgressBar:
-    """On a terminal, a bar redrawn in place; otherwise one line per failure or retry and a closing line."""
+    """On a terminal, a bar redrawn in place; otherwise one line per failure or retry and a closing line (which
+    counts the bypassed nodes, when there are)."""
 
     def __init__(self, total: int = 1, stream: TextIO | None = None):
         self.total = max(1, total)  # the run's node count, once it starts
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.finished: set[str] = set()
+        self.bypassed: set[str] = set()  # nodes switched off for runs (SPEC §2): the closing line counts them
         self.current = ""
         self._drawn_at = 0.0
 
@@ -50,6 +52,8 @@ class ProgressBar:
         elif isinstance(ev, NodeFinished):
             self.finished.add(ev.node_id)
             self.current = f"{ev.node_id} {ev.status}"
+            if ev.status == "bypassed":
+                self.bypassed.add(ev.node_id)
             if ev.status == "failed":
                 self._say(f"✗ {ev.node_id}: {ev.error}")
         elif isinstance(ev, NodeRetrying):
@@ -57,7 +61,8 @@ class ProgressBar:
         elif isinstance(ev, RunFinished):
             if self.tty:
                 self.stream.write("\r" + " " * (_WIDTH + 55) + "\r")
-            self.stream.write(f"{ev.status} in {ev.duration_ms:.0f} ms ({len(self.finished)} nodes)\n")
+            bypassed = f", {len(self.bypassed)} bypassed" if self.bypassed else ""
+            self.stream.write(f"{ev.status} in {ev.duration_ms:.0f} ms ({len(self.finished)} nodes{bypassed})\n")
             self.stream.flush()
             return
         if self.tty:

@@ -116,6 +116,8 @@ def cmd_diff(args) -> int:
             print(f"      settings: {_short(change.settings[0])} → {_short(change.settings[1])}")
         if change.pinned:
             print("      pinned outputs changed")
+        if change.bypass:
+            print(f"      bypass: {'on' if change.bypass[0] else 'off'} → {'on' if change.bypass[1] else 'off'}")
     for nid in d.nodes_moved:
         print(f"  ↔ node {nid} moved")
     for r in d.nodes_renamed:

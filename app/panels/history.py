@@ -176,6 +176,8 @@ class HistoryPanel(QWidget):
                 lines.append("    settings changed")
             if change.type:
                 lines.append(f"    type: {change.type[0]} → {change.type[1]}")
+            if change.bypass:
+                lines.append("    bypassed" if change.bypass[1] else "    no longer bypassed")
         lines += [f"↔ {name(n)} moved" for n in diff.nodes_moved]
         lines += [f"✎ {r.old or r.node_id} renamed {r.new or r.node_id}" for r in diff.nodes_renamed]
         lines += [f"+ link {link(e, in_new)}" for e in diff.edges_added]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cache import content_key, materialize, node_key, port_key
+from ..blocks.base import ERROR_PORT
+from ..cache import content_key, derive, materialize, node_key, port_key
 from .context import NodeContext
 from .fields import block_inputs
 
@@ -68,3 +69,18 @@ class CachingMixin:
         ports = [p.name for p in np.cls.output_ports()] if not out else list(out)
         for p in ports:
             keys[(np.id, p)] = port_key(key, p) if key else ("dead" if p not in out else content_key(out[p]))
+
+    def _bypass_keys(self, np: NodePlan, out: dict) -> None:
+        """The keys of a bypassed node's outputs: each derived from the key of the input it carries and the
+        bypass itself (it is part of the key of what follows, like config; bypassed again, the same keys)."""
+        if self.run.cache is None:
+            return
+        keys = self.keys
+        for port, source in np.bypass:
+            if port not in out:
+                keys[(np.id, port)] = "dead"
+                continue
+            k = self.key_of(np.inputs[source])
+            if k is not None:
+                keys[(np.id, port)] = derive("bypass", np.cls.type, port, source, k)
+        keys[(np.id, ERROR_PORT)] = "dead"

@@ -213,6 +213,9 @@ class LevelRun(CachingMixin):
         run = self.run
         if np.is_loop:
             return run_loop(self, np, self.slots[np.id])
+        if np.bypass is not None:
+            self._bypass(np)
+            return None
         inputs = self._inputs(np)
         if inputs is None:
             run.finished(np.id, self.iteration, "skipped", 0.0, 0)
@@ -261,6 +264,19 @@ class LevelRun(CachingMixin):
             self._push(np.id, out)
             return None
         return self._resume(np, coro, first, t0, key)
+
+    def _bypass(self, np: NodePlan) -> None:
+        """A bypassed node: never run (nor looked up, nor skipped); each output carries the value of the input
+        the plan picked for it, or nothing (``bypassed``, SPEC §2)."""
+        slot = self.slots[np.id]
+        out = {}
+        for port, source in np.bypass:
+            value = slot.get(source, DEAD) if source is not None else DEAD
+            if value is not DEAD:
+                out[port] = value
+        self._bypass_keys(np, out)
+        self.run.finished(np.id, self.iteration, "bypassed", 0.0, 0, outputs=out)
+        self._push(np.id, out)
 
     async def _cached_or_run(self, np: NodePlan, inputs: dict, key: str) -> dict:
         """Look the node up in the cache (on the cache's reader threads) and run it only on a miss."""

@@ -30,7 +30,7 @@ class _Dead:
 
 
 DEAD: Any = _Dead()  # the value of a port that did not emit (an untaken branch, a skipped node)
-_RANK = {"skipped": 1, "cached": 2, "succeeded": 3, "cancelled": 4, "failed": 5}
+_RANK = {"skipped": 1, "bypassed": 2, "cached": 3, "succeeded": 4, "cancelled": 5, "failed": 6}
 MAX_PREVIEWS = 64  # the latest previews a run keeps (a long image loop must not hold every picture)
 
 

@@ -63,6 +63,9 @@ def _check_nodes(wf: Workflow, reg: BlockRegistry, a: Analysis, issues: list[Iss
         for port in (node.pinned or {}):
             if port not in a.out_ports[node.id]:
                 issues.append(Issue("unknown_port", f"pinned value for unknown output {port!r}", node.id))
+        if node.bypass and cls.role in ("foreach", "collect"):
+            issues.append(Issue("bypass_loop", f"a loop's {cls.role} cannot be bypassed (bypass the nodes of its body "
+                                "instead)", node.id))
     _check_names(wf, a, issues)
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..blocks.base import Block, BlockConfig
+from ..blocks.base import ERROR_PORT, Block, BlockConfig
 from ..blocks.registry import BlockRegistry
 from .bodies import home_scope
-from ..model import NodeSettings, Workflow, canonical_json
+from ..model import Node, NodeSettings, Workflow, canonical_json
+from ..types import can_feed
 from .analysis import Analysis, NodeExprs
 from .checks import check
 
@@ -44,6 +45,7 @@ class NodePlan:
     child: "Level | None" = None                          # for a foreach: its body
     exprs: NodeExprs | None = None                        # config fields holding expressions (SPEC §5a)
     raw_config: dict | None = None                        # the config as written, when it has expressions
+    bypass: tuple[tuple[str, str | None], ...] | None = None  # bypassed: (output, the input it carries or None)
 
 
 @dataclass(slots=True, eq=False)
@@ -140,6 +142,7 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
             is_loop=cls.role == "foreach",
             config_json=canonical_json(node.config if node.id in a.exprs else cfg.model_dump(mode="json")),
             exprs=a.exprs.get(node.id), raw_config=node.config if node.id in a.exprs else None,
+            bypass=_carried(a, node) if node.bypass else None,
         )
     for np in nodes.values():
         if np.cls.role == "collect":
@@ -149,6 +152,14 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
     root = _build_level((), nodes, topo, edges)
     by_role = lambda t: {a.configs[n.id].name: n.id for n in wf.nodes if a.blocks[n.id].type == t}  # noqa: E731
     return Plan(workflow=wf, nodes=nodes, root=root, inputs=by_role("input"), outputs=by_role("output"), topo=topo)
+
+
+def _carried(a: Analysis, node: Node) -> tuple[tuple[str, str | None], ...]:
+    """What each output of a bypassed node carries (SPEC §2): its first linked input, in port order, whose type
+    can feed the output's; None when no linked input fits (the output has no value)."""
+    linked = [p for p in a.in_ports[node.id].values() if p.name in a.incoming[node.id]]
+    return tuple((out.name, next((p.name for p in linked if can_feed(p.type, out.type)), None))
+                 for out in a.out_ports[node.id].values() if out.name != ERROR_PORT)
 
 
 def _order_key(wf: Workflow):

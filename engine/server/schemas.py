@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..model import SCHEMA_VERSION, Workflow
-from ..runs import trigger_config_schema
+from ..runs import NODE_STATUSES, trigger_config_schema
 
 
 
@@ -122,6 +122,7 @@ class NodeChange(BaseModel):
     type: tuple[str, str] | None = Field(description="old block type, new block type")
     settings: tuple[dict[str, Any], dict[str, Any]] | None
     pinned: tuple[Any, Any] | None
+    bypass: tuple[bool, bool] | None = Field(description="old, new: whether the node was bypassed (SPEC §2)")
 
 
 class Renamed(BaseModel):
@@ -179,7 +180,8 @@ class RunAccepted(BaseModel):
 
 
 class NodeSummary(_Out):
-    status: str
+    status: Literal[NODE_STATUSES] = Field(description="bypassed: switched off for runs, its outputs carried its "
+                                                      "inputs (SPEC §2)")
     duration_ms: float | None
     attempts: int
     error: str | None

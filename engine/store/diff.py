@@ -1,6 +1,6 @@
 """The difference between two workflow documents, as typed data the GUI can draw.
 
-Nodes are matched by id. A node is *changed* when what it computes changed (type, config, settings, pins) and
+Nodes are matched by id. A node is *changed* when what it computes changed (type, config, settings, pins, bypass) and
 *moved* when its position changed and *renamed* when its label did (both layout only). Links are matched by their endpoints (source,
 source_port, target, target_port), never by their ids: an edge id reused for another link is the old link
 removed plus the new one added, each carried with its own endpoints, and a link whose id changed on the same
@@ -34,6 +34,7 @@ class NodeChange:
     type: tuple[str, str] | None = None
     settings: tuple[dict, dict] | None = None
     pinned: tuple[Any, Any] | None = None
+    bypass: tuple[bool, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,10 @@ def _node_change(a: Node, b: Node) -> NodeChange | None:
         type=(a.type, b.type) if a.type != b.type else None,
         settings=(sa, sb) if sa != sb else None,
         pinned=(a.pinned, b.pinned) if a.pinned != b.pinned else None,
+        bypass=(a.bypass, b.bypass) if a.bypass != b.bypass else None,
     )
-    return change if (change.config or change.type or change.settings or change.pinned is not None) else None
+    return change if (change.config or change.type or change.settings or change.pinned is not None
+                      or change.bypass) else None
 
 
 def _links_only_in(edges: list[Edge], other: list[Edge]) -> tuple[Link, ...]:

@@ -56,7 +56,7 @@ def node_started(cur, run_id: str, node_id: str, iteration: tuple, ts: float) ->
 def node_finished(cur, row_id: int | None, run_id: str, node_id: str, iteration: tuple, *, status: str,
                   attempts: int, finished_at: float, duration_ms: float, error: str | None, error_type: str | None,
                   summary: dict | None, output_ref: str | None) -> None:
-    """The node run's end, on its row (``row_id``), or as a new row when it never started (skipped, cached)."""
+    """The node run's end, on its row (``row_id``), or as a new row when it never started (skipped, bypassed, cached)."""
     values = (status, attempts, finished_at, duration_ms, status == "cached", error, error_type,
               json.dumps(summary, ensure_ascii=False) if summary else None, output_ref)
     if row_id is None:
