@@ -129,7 +129,7 @@ class LiveRun:
                 item.set_note(f"attempt {ev.attempt} failed: {ev.error}; retrying")
         elif isinstance(ev, NodeFinished):
             self._show(ev.node_id, ev.status, duration_ms=ev.duration_ms, error=ev.error)
-            if ev.status in ("succeeded", "cached"):
+            if ev.status in ("succeeded", "cached", "bypassed"):  # (a bypassed node hands its inputs on)
                 for eid in self.scene._adjacent.get(ev.node_id, ()):
                     edge = self.scene.doc.edges.get(eid)
                     if edge is not None and edge.source == ev.node_id and edge.source_port in ev.outputs:

@@ -1,7 +1,8 @@
 """A node on the canvas: header in its category colour with the category's icon and the node's title (its label,
 else its block's title: the scene says which), typed ports painted as coloured dots, and its run status as a
 badge whose shape says it as well as its colour (a tick, a cross, a bang, a bar...), so it reads without
-telling green from red. The node's id is in its tooltip, with its error when it has one.
+telling green from red. The node's id is in its tooltip, with its error when it has one. A bypassed node (SPEC
+§2) is drawn dimmed, with a violet bypass badge in place of its category icon.
 
 A node is NODE_WIDTH wide, or wider (up to MAX_NODE_WIDTH) when its title needs it: the header keeps room for
 the title beside the widest status text, so a status appearing never cuts the title. Links and ports use
@@ -18,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication,
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from ..look.icons import pixmap as icon_pixmap
+from .badges import bypass_badge
 from ..look import (DIFF_COLORS, HEADER, NODE_WIDTH, PORT_RADIUS, ROW, STATUS_COLORS, THUMB, category_color,
                     port_color)
 
@@ -36,7 +38,8 @@ _PIN_ROOM = 16        # the pin marker before the title
 _STATUS_RIGHT = 28    # a status text ends this far from the right edge (the badge is beyond it)
 _TITLE_GAP = 6        # between the title and the status text
 #: the widest a status text gets (durations of 10 s and more are shown in seconds)
-_STATUS_TEXTS = ("9999 ms", "99.9 s", "queued", "cached", "skipped", "cancelled", "invalid")
+_STATUS_TEXTS = ("9999 ms", "99.9 s", "queued", "cached", "skipped", "bypassed", "cancelled", "invalid")
+_DIMMED = 0.45        # the opacity a bypassed node is drawn with (its badges stay whole)
 _WIDTHS: dict[tuple[str, bool], float] = {}
 _fonts: dict[str, QFont] = {}
 _metrics: dict[str, QFontMetricsF] = {}
@@ -84,6 +87,9 @@ def duration_text(ms: float) -> str:
 
 def _badge(painter: QPainter, status: str, center: QPointF) -> None:
     """The status badge: a disc in the status colour with a white mark of its own shape."""
+    if status == "bypassed":
+        bypass_badge(painter, center)
+        return
     color = STATUS_COLORS.get(status, QColor("#8b949e"))
     r = 8.0
     if status == "queued":  # hollow: not started
@@ -133,6 +139,7 @@ class NodeItem(QGraphicsItem):
     error: str | None = None
     thumbnail = None                # a small QPixmap of the node's image output
     pinned = False
+    bypassed = False                # switched off for runs (SPEC §2): drawn dimmed, with the bypass badge
     light = False                   # drawn for the light canvas (the scene says)
     width: float = NODE_WIDTH       # wider when its title needs it (node_width)
     note: str | None = None         # a passing remark for the tooltip (a retry)
@@ -222,6 +229,11 @@ class NodeItem(QGraphicsItem):
         if pinned != self.pinned:
             self.pinned = pinned
             self._resize()
+            self._changed()
+
+    def set_bypassed(self, bypassed: bool) -> None:
+        if bypassed != self.bypassed:
+            self.bypassed = bypassed
             self._changed()
 
     def set_light(self, light: bool) -> None:
@@ -314,9 +326,15 @@ class NodeItem(QGraphicsItem):
         body = QRectF(0, 0, width, self._height)
         selected = self.isSelected()
         outline = DIFF_COLORS.get(self.diff_state) if self.diff_state else None
+        dimmed = self.bypassed
+        if dimmed:  # (the badges are painted whole; the painter is handed back as it came)
+            whole = painter.opacity()
+            painter.setOpacity(whole * _DIMMED)
         if lod < 0.35:  # zoomed far out: a block is all one can see, in its run status colour if it has one
             fill = STATUS_COLORS.get(self.status) if self.status else self.color.darker(130)
             painter.fillRect(body, fill if not selected else fill.lighter(140))
+            if dimmed:
+                painter.setOpacity(whole)
             return
         status_color = STATUS_COLORS.get(self.status) if self.status else None
         body_color, border, text_color = _BODY[self.light]
@@ -334,8 +352,13 @@ class NodeItem(QGraphicsItem):
         header = QPainterPath()
         header.addRoundedRect(QRectF(0, 0, width, HEADER), 6, 6)
         painter.fillPath(header, self.color)
-        glyph = icon_pixmap(f"category-{self.category}", 32, "#ffffff")
-        painter.drawPixmap(QRectF(7, (HEADER - 15) / 2, 15, 15), glyph, QRectF(glyph.rect()))
+        if dimmed:  # the bypass badge, whole, where the category icon is
+            painter.setOpacity(whole)
+            bypass_badge(painter, QPointF(14.5, HEADER / 2))
+            painter.setOpacity(whole * _DIMMED)
+        else:
+            glyph = icon_pixmap(f"category-{self.category}", 32, "#ffffff")
+            painter.drawPixmap(QRectF(7, (HEADER - 15) / 2, 15, 15), glyph, QRectF(glyph.rect()))
         painter.setPen(_WHITE)
         painter.setFont(_font("title"))
         left = _TITLE_LEFT
@@ -349,7 +372,6 @@ class NodeItem(QGraphicsItem):
         title_width = width - left - self._status_room()
         painter.drawText(QRectF(left, 0, title_width, HEADER), Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, int(title_width)))
-        self._paint_run_state(painter)
         painter.setFont(_font("port"))
         if self.thumbnail is not None:
             thumb = self.thumbnail
@@ -371,3 +393,6 @@ class NodeItem(QGraphicsItem):
                 align = (Qt.AlignmentFlag.AlignLeft if kind == "in" else Qt.AlignmentFlag.AlignRight) | \
                     Qt.AlignmentFlag.AlignVCenter
                 painter.drawText(text_rect, align, p.name)
+        if dimmed:
+            painter.setOpacity(whole)
+        self._paint_run_state(painter)  # (last: whole on a dimmed node too)

@@ -134,6 +134,8 @@ class WorkflowScene(QGraphicsScene):
         item.setPos(*node.position)
         if node.pinned is not None:
             item.set_pinned(True)
+        if node.bypass:
+            item.set_bypassed(True)
         if self.doc.read_only:
             item.setFlag(NodeItem.GraphicsItemFlag.ItemIsMovable, False)
         self.node_items[nid] = item
@@ -157,6 +159,7 @@ class WorkflowScene(QGraphicsScene):
         item = self.node_items[nid]
         item.set_ports(self._title(nid), self.doc.inputs(nid), self.doc.outputs(nid))
         item.set_pinned(self.doc.nodes[nid].pinned is not None)
+        item.set_bypassed(self.doc.nodes[nid].bypass)
         for eid in self._adjacent.get(nid, ()):
             self._route(eid)
         self._sync_refs(nid)

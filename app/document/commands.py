@@ -108,7 +108,7 @@ class Connect(QUndoCommand):
 
 
 class UpdateNode(QUndoCommand):
-    """Change whole fields of a node (config, settings, label, pinned) with their old values kept."""
+    """Change whole fields of a node (config, settings, label, pinned, bypass) with their old values kept."""
 
     def __init__(self, doc: EditorDocument, node_id: str, text: str, **fields):
         super().__init__(text)

@@ -36,8 +36,8 @@ def new_id(prefix: str, taken) -> str:
 class EditorDocument(QObject):
     nodeAdded = Signal(str)
     nodeRemoved = Signal(str)
-    nodeChanged = Signal(str)   # config, settings, label or pins
-    nodeEdited = Signal(str)    # config or settings: what the node computes (its last outputs are stale)
+    nodeChanged = Signal(str)   # config, settings, label, pins or bypass
+    nodeEdited = Signal(str)    # config, settings or bypass: what the node computes (its last outputs are stale)
     nodeMoved = Signal(str)
     edgeAdded = Signal(str)
     edgeRemoving = Signal(str)  # still in ``edges`` while this is emitted
@@ -230,14 +230,14 @@ class EditorDocument(QObject):
         self.nodeMoved.emit(node_id)
 
     def update_node(self, node_id: str, **fields: Any) -> None:
-        """Set config, settings, label or pinned (whole values)."""
+        """Set config, settings, label, pinned or bypass (whole values)."""
         node = self.nodes[node_id]
         for key, value in fields.items():
             setattr(node, key, copy.deepcopy(value))
         self._configs.pop(node_id, None)
         self._titles = None
         self.nodeChanged.emit(node_id)
-        if "config" in fields or "settings" in fields:
+        if "config" in fields or "settings" in fields or "bypass" in fields:
             self.nodeEdited.emit(node_id)
 
     def add_edge(self, edge: Edge) -> None:

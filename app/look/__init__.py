@@ -35,7 +35,8 @@ def port_color(kind: str) -> QColor:
 STATUS_COLORS = {
     "queued": QColor("#8b949e"), "running": QColor("#58a6ff"), "succeeded": QColor("#3fb950"),
     "cached": QColor("#39c5cf"), "skipped": QColor("#6e7681"), "failed": QColor("#f85149"),
-    "cancelled": QColor("#d29922"), "invalid": QColor("#db6d28"),
+    "cancelled": QColor("#d29922"), "invalid": QColor("#db6d28"), "bypassed": QColor("#8957e5"),
 }
+BYPASS_COLOR = STATUS_COLORS["bypassed"]  # a bypassed node's badge (SPEC §2)
 THUMB = 84  # thumbnail height on a node
 BLOCK_MIME = "application/x-nodeloom-block"  # a block dragged from the palette onto the canvas

@@ -177,7 +177,8 @@ def say_clamps(inspector, name: str, box) -> None:
 
 def settings_box(inspector) -> QGroupBox:
     """Attempts, timeout and what an error does: ``settings.attempts``, ``settings.timeout_s`` and
-    ``settings.on_error`` in the inspector's fields; a change keeps the retry details it does not touch."""
+    ``settings.on_error`` in the inspector's fields; a change keeps the retry details it does not touch. And the
+    node's ``bypass`` (a checkbox)."""
     box = QGroupBox("Settings")
     form = QFormLayout(box)
     attempts = SpinBox()
@@ -199,4 +200,9 @@ def settings_box(inspector) -> QGroupBox:
         if w is not on_error:
             form.addRow("", inspector._problem_label(f"settings.{key}"))
             say_clamps(inspector, f"settings.{key}", w)
+    bypass = QCheckBox("Bypass (Ctrl+B)")  # SPEC §2: the node does not run; its outputs carry its inputs
+    bypass.setToolTip("Switch the node off for runs: each output carries its first input of a fitting type")
+    bypass.toggled.connect(inspector._set_bypass)
+    inspector._register("bypass", bypass, lambda v: bypass.setChecked(bool(v)))
+    form.addRow("", bypass)
     return box

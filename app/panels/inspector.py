@@ -14,6 +14,7 @@ Stable names (objectName) of the editors, for tests and automation:
 - ``field.<config key>`` — each config field's editor (``field.width``); for a field holding an expression,
   the line edit holding its text (its switch is ``exprSwitch_<key>``, its preview ``exprValue_<key>``);
 - ``field.settings.attempts``, ``field.settings.timeout_s``, ``field.settings.on_error`` — the node settings;
+- ``field.bypass`` — the node's bypass (SPEC §2), a checkbox (disabled, saying why, on a loop's foreach or collect);
 - ``problem-<key>`` — the sentence under a field saying what is wrong with what was typed.
 
 ``Inspector.fields`` holds the same editors by those keys (without the ``field.`` prefix).
@@ -32,6 +33,7 @@ from pydantic import ValidationError
 
 from engine.values import loads_finite
 
+from ..document.bypass import refusal, set_bypass
 from ..document.commands import UpdateNode
 from .expr_field import expression_field, expression_fields, expression_problem, is_expr, with_switch
 from .field_editors import make_editor, settings_box
@@ -78,7 +80,7 @@ class Inspector(QScrollArea):
         s = node.settings
         return {**(as_run_reads(cls, node.config) if cls is not None else node.config), "label": node.label,
                 "settings.attempts": s.retry.max_attempts if s.retry else 1, "settings.timeout_s": s.timeout_s,
-                "settings.on_error": s.on_error}
+                "settings.on_error": s.on_error, "bypass": node.bypass}
 
     def show_node(self, doc, stack, node_id: str | None) -> None:
         if self.doc is not None and self.doc is not doc:
@@ -128,6 +130,10 @@ class Inspector(QScrollArea):
                 form.addRow("", self._problem_label(name))
             outer.addWidget(box)
         outer.addWidget(settings_box(self))
+        why = refusal(doc, node_id)
+        if why:
+            self.fields["bypass"].setEnabled(False)
+            self.fields["bypass"].setToolTip(why)
         outer.addStretch(1)
         self.setWidget(body)
         for name, show in self._show.items():
@@ -264,6 +270,10 @@ class Inspector(QScrollArea):
         node = self.doc.nodes.get(self.node_id) if self.doc else None
         if node is not None and (node.label or "") != text:
             self.stack.push(UpdateNode(self.doc, self.node_id, "Rename", label=text or None))
+
+    def _set_bypass(self, on: bool) -> None:
+        if self.doc is not None and self.node_id in self.doc.nodes and not self.doc.read_only:
+            set_bypass(self.doc, self.stack, [self.node_id], on)
 
     def _set_settings(self, attempts: int | None = None, **changes: Any) -> None:
         """Change node settings; a number of attempts keeps the retry details it does not touch."""

@@ -15,6 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 
+from ..document.bypass import toggle_bypass
+
 __all__ = ["ACTIONS", "TOOLBAR", "build_actions", "keys", "shortcut_clashes"]
 
 S = QKeySequence.StandardKey
@@ -58,6 +60,8 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Edit", "&Paste", "actionPaste", (S.Paste,), _tab(lambda t: t.paste())),
     ("&Edit", "&Duplicate", "actionDuplicate", ("Ctrl+D",), _tab(lambda t: t.duplicate())),
     ("&Edit", "&Delete", "actionDelete", (S.Delete, "Backspace"), _tab(lambda t: t.delete_selection())),
+    ("&Edit", "&Bypass / un-bypass", "actionBypass", ("Ctrl+B",),
+     _tab(lambda t: toggle_bypass(t.doc, t.undo_stack, t.scene.selected_node_ids(), t.view.say))),
     ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,), lambda w: _select_all(w)),
     ("&Edit", None, "", (), None),
     ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),

@@ -1,4 +1,4 @@
-"""Right-click menus on the canvas: for a node (run it, pin, show outputs, rename, duplicate, delete), a link
+"""Right-click menus on the canvas: for a node (run it, pin, show outputs, bypass, rename, duplicate, delete), a link
 (delete it, insert a node into it) and the empty canvas (add a block here, paste here, frame all, layout).
 
 Right-clicking a node that is not selected selects it alone first, as every editor does. Each entry is an
@@ -18,6 +18,7 @@ from engine.types import can_feed
 
 from ..canvas.edge_item import EdgeItem
 from ..canvas.node_item import node_width
+from ..document.bypass import refusal, toggle_bypass
 from ..document.commands import AddNode, Connect, RemoveItems
 from ..document.model import new_id
 from ..look import HEADER, ROW
@@ -81,6 +82,11 @@ class ContextMenus:
                   "" if has_outputs else "Run the node first")
         self._add(menu, "Unpin outputs" if pinned else "Pin outputs", "menuPin",
                   lambda: w.outputs.toggle_pin(tab, node_id), editable and (pinned or has_outputs))
+        why = refusal(tab.doc, node_id)
+        bypass = self._add(menu, "Bypass\tCtrl+B", "menuBypass", lambda: toggle_bypass(
+            tab.doc, tab.undo_stack, tab.scene.selected_node_ids(), tab.view.say), editable and not why, why or "")
+        bypass.setCheckable(True)
+        bypass.setChecked(tab.doc.nodes[node_id].bypass)
         menu.addSeparator()
         self._add(menu, "Rename…", "menuRename", lambda: self._rename(tab, node_id), editable and not several)
         self._add(menu, "Duplicate", "menuDuplicate", tab.duplicate, editable)

@@ -26,6 +26,11 @@ Semantics (SPEC §6):
   ``cancelled``, and the run ends ``cancelled``.
 - **Pins.** With ``use_pins``, a node with ``pinned`` values is not executed; its pinned values flow
   downstream and it reports ``cached`` with ``pinned=True``.
+- **Bypass.** A node with ``bypass`` (SPEC §2) is not run, looked up or skipped (a bypass wins over a pin): once
+  its inputs are known, each output carries its first linked input whose type can feed it (the plan picks it:
+  ``NodePlan.bypass``), or nothing when none can; it reports ``bypassed``. The key of a carried value is derived
+  from the input's key and the bypass, so what follows is keyed apart from the node running — and finds its
+  earlier results again when the bypass is switched off.
 - **Events.** (``run_restarted``, on an attempt after the first,) ``run_queued``, ``run_started``, ``node_started``, ``node_progress``, ``node_retrying``,
   ``node_finished`` (exactly one per node and iteration) and ``run_finished``, each with ``run_id``, a per-run
   ``seq`` and a timestamp, pushed to every :class:`Subscription` without ever waiting on one (bounded buffers).
