@@ -395,4 +395,6 @@ class NodeItem(QGraphicsItem):
                 painter.drawText(text_rect, align, p.name)
         if dimmed:
             painter.setOpacity(whole)
+            if selected or outline:  # (what is selected shows whole on a dimmed node too)
+                painter.setPen(pen), painter.setBrush(Qt.BrushStyle.NoBrush), painter.drawRoundedRect(body, 6, 6)
         self._paint_run_state(painter)  # (last: whole on a dimmed node too)
