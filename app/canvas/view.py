@@ -37,6 +37,7 @@ class CanvasView(QGraphicsView):
     addBlockRequested = Signal(QPointF)      # Tab / double-click on empty canvas
     nodeActivated = Signal(str)              # double-click on a node (its id)
     menuRequested = Signal(QPointF, QPoint)  # right-click: scene position, global position
+    linkDropped = Signal(str, str, str, QPointF)  # a link released on empty canvas: node id, "in"/"out", port, where
 
     def __init__(self, scene: WorkflowScene, parent=None):
         super().__init__(scene, parent)
