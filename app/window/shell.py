@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
         self.inspector.outputs_of = lambda nid: self.outputs.of(tab, nid) if (tab := self.current_tab()) else None
         self.inspector.read_value = self.outputs.read
         self.inspector.scene_refs = lambda: tab.scene.ref_items.keys() if (tab := self.current_tab()) else ()
+        self.inspector.settings = self.settings
+        self.inspector.workflow_folder = lambda: ((self.store.base_dir(t.doc.workflow_id) if t.doc.workflow_id
+                                                   else Path.cwd()) if (t := self.current_tab()) else None)
         self.inspector.run_inputs = lambda: [n.config.get("name") for n in tab.doc.nodes.values()
                                              if n.type == "input"] if (tab := self.current_tab()) else []
         self.history = HistoryPanel()
