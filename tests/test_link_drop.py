@@ -30,6 +30,7 @@ def test_a_link_dropped_on_empty_canvas_offers_the_blocks_that_fit_and_wires_the
     drag(viewport, port_point(tab, load, "out", "image"), empty)
     popup = window.popup
     assert popup.isVisible()
+    assert popup.search.placeholderText() == f"A block to link from {load}.image…"
     shown = offered(window)
     assert {"image_blur", "image_resize", "image_save", "image_info", "template"} <= shown  # take an image
     assert not shown & {"constant", "input", "list_files", "json_parse", "image_load"}  # cannot
@@ -66,7 +67,7 @@ def test_esc_in_the_popup_changes_nothing(window):
     assert tab.doc.nodes == nodes and links(tab) == set() and tab.undo_stack.count() == steps
     # the popup opened by Tab afterwards adds a plain block, wired to nothing
     QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(520, 420))
-    assert popup.isVisible() and "image_load" in offered(window)
+    assert popup.isVisible() and "image_load" in offered(window) and popup.search.placeholderText() == "Add block…"
     QTest.keyClicks(popup.search, "image blur")
     QTest.keyClick(popup.search, Qt.Key.Key_Return)
     assert links(tab) == set() and len(tab.doc.nodes) == 2
@@ -101,6 +102,18 @@ def test_from_an_input_backwards_blocks_with_an_output_that_feeds_it_and_a_linke
     assert tab.undo_stack.count() == steps + 1
     window.actionUndo.trigger()
     assert set(tab.doc.nodes) == {save, load} and links(tab) == {(load, "image", save, "image")}
+
+
+def test_enter_takes_the_block_whose_title_matches_before_one_whose_description_does(window):
+    tab = window.workflows.new()
+    tab.view.resetTransform()
+    files = drop_block(window, tab, "list_files", QPoint(120, 150))
+    drag(tab.view.viewport(), port_point(tab, files, "out", "paths"), QPoint(520, 260))
+    QTest.keyClicks(window.popup.search, "foreach")  # (Transform's description mentions a ForEach too)
+    assert {"foreach", "transform"} <= offered(window)
+    QTest.keyClick(window.popup.search, Qt.Key.Key_Return)
+    [loop] = set(tab.doc.nodes) - {files}
+    assert tab.doc.nodes[loop].type == "foreach" and links(tab) == {(files, "paths", loop, "items")}
 
 
 def test_a_link_released_on_a_node_or_a_refused_port_opens_no_popup(window):

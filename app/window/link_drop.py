@@ -50,10 +50,10 @@ class LinkDrops:
         if tab.doc.read_only or node_id not in tab.doc.nodes:
             return
         view = tab.view
-        view.say(f"Pick a block to link to {node_id}.{port} (Esc: none)")
         self.w.popup.show_at(view.mapToGlobal(view.mapFromScene(pos)), pos,
                              lambda block_type, at: self.add_wired(tab, node_id, kind, port, block_type, at),
-                             only=self.fitting_blocks(tab, node_id, kind, port))
+                             only=self.fitting_blocks(tab, node_id, kind, port),
+                             hint=f"A block to link {'from' if kind == 'out' else 'to'} {node_id}.{port}…")
 
     def add_wired(self, tab, node_id: str, kind: str, port: str, block_type: str, pos: QPointF) -> str | None:
         """A new ``block_type`` node at ``pos`` linked to ``node_id``'s port: one undo step."""
