@@ -19,7 +19,8 @@ __all__ = ["ConnectInteraction", "PanInteraction", "MinimapInteraction"]
 class ConnectInteraction:
     """Drag from a port: a live link follows the pointer, checked against the engine's rules as it moves.
     Released on a fitting port it becomes one Connect command (on an input that has a link already: one step
-    that replaces it, as in ComfyUI); a refused link changes nothing and says why."""
+    that replaces it, as in ComfyUI); a refused link changes nothing and says why. Released on empty canvas, the
+    view asks for a block to put there, linked to our port (``linkDropped``)."""
 
     def __init__(self, view, item: NodeItem, kind: str, port: str):
         self.view, self.scene = view, view.scene()
@@ -96,6 +97,8 @@ class ConnectInteraction:
         elif self.reason:
             self.view.last_refusal = self.reason
             self.view.say(f"Not connected: {self.reason}")
+        elif self.scene.port_at(pos) is None and self.scene.node_at(pos) is None:  # empty canvas
+            self.view.linkDropped.emit(self.item.node_id, self.kind, self.port, pos)
 
 
 class PanInteraction:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
 from PySide6.QtWidgets import QGraphicsView
 
+from .file_drops import add_for_paths, droppable
 from .interactions import ConnectInteraction, MinimapInteraction, PanInteraction
 from ..look import BLOCK_MIME
 from .scene import WorkflowScene
@@ -33,10 +36,11 @@ def _grid(step: int, width: int, height: int) -> QPolygon:
 class CanvasView(QGraphicsView):
     message = Signal(str)
     blockDropped = Signal(str, QPointF)      # block type, scene position
-    filesDropped = Signal(list)              # workflow files dropped on the canvas
+    filesDropped = Signal(list)              # workflow files dropped on the canvas (images, folders: nodes)
     addBlockRequested = Signal(QPointF)      # Tab / double-click on empty canvas
     nodeActivated = Signal(str)              # double-click on a node (its id)
     menuRequested = Signal(QPointF, QPoint)  # right-click: scene position, global position
+    linkDropped = Signal(str, str, str, QPointF)  # a link released on empty canvas: node id, "in"/"out", port, where
 
     def __init__(self, scene: WorkflowScene, parent=None):
         super().__init__(scene, parent)
@@ -213,11 +217,17 @@ class CanvasView(QGraphicsView):
 
     # -- drops ---------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _paths(md) -> list[Path]:
+        return [Path(u.toLocalFile()) for u in md.urls() if u.isLocalFile()] if md.hasUrls() else []
+
     def dragEnterEvent(self, event) -> None:
         md = event.mimeData()
-        if md.hasFormat(BLOCK_MIME) or (md.hasUrls() and any(u.toLocalFile().endswith(".json") for u in md.urls())):
+        if md.hasFormat(BLOCK_MIME) or any(droppable(p) for p in self._paths(md)):
             event.acceptProposedAction()
         else:
+            if event.type() == event.Type.DragEnter and md.hasUrls():
+                self.say("Drop an image, a folder or a workflow (.json) file here")
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
@@ -230,5 +240,11 @@ class CanvasView(QGraphicsView):
             self.blockDropped.emit(kind, self.mapToScene(event.position().toPoint()))
             event.acceptProposedAction()
         elif md.hasUrls():
-            self.filesDropped.emit([u.toLocalFile() for u in md.urls() if u.toLocalFile().endswith(".json")])
+            paths = self._paths(md)
+            others = [p for p in paths if p.suffix.lower() != ".json"]
+            if others:  # images and folders: nodes where they were dropped
+                add_for_paths(self.scene(), others, self.mapToScene(event.position().toPoint()), self.say)
+            workflows = [str(p) for p in paths if p.suffix.lower() == ".json"]
+            if workflows:
+                self.filesDropped.emit(workflows)
             event.acceptProposedAction()

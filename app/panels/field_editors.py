@@ -1,5 +1,5 @@
 """The inspector's field editors, one per kind of config field (a choice, a switch, a number, a line or an area of
-text, a workflow's name, JSON), and the node settings box. Each editor comes with the function that shows a
+text, a workflow's name, a path — path_field.py —, JSON), and the node settings box. Each editor comes with the function that shows a
 value in it: the inspector calls it with the value a run reads (SPEC §8: the screen never lies), so an editor
 never guesses a value of its own.
 
@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QPlainTextEdit, QSpinBox, QWidget)
 from shiboken6 import isValid
 
-__all__ = ["SpinBox", "DoubleSpinBox", "TextArea", "CodeArea", "make_editor", "settings_box", "say_clamps"]
+from .path_field import PATH_FORMATS, PathEdit, path_editor
+
+__all__ = ["SpinBox", "DoubleSpinBox", "TextArea", "CodeArea", "make_editor", "in_row", "settings_box", "say_clamps"]
 
 Shower = Callable[[Any], Any]
 
@@ -142,6 +144,12 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
         show = lambda v: w.toPlainText() != (v or "") and w.setPlainText(v or "")
         show(value)
         return w, show
+    if kind == "string" and prop.get("format") in PATH_FORMATS:
+        w = path_editor(inspector, name, prop)
+        show = lambda v: w.setText("" if v is None else str(v))
+        show(value)
+        w.editingFinished.connect(lambda: inspector._set_config(name, w.text()))
+        return w, show
     if kind == "string":
         w = QLineEdit()
         show = lambda v: w.setText("" if v is None else str(v))
@@ -153,6 +161,11 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
     show(value)
     w.editingFinished.connect(lambda: inspector._set_json(name, w.text()))
     return w, show
+
+
+def in_row(editor: QWidget) -> QWidget:
+    """What the form shows for an editor: a path with its Browse… button, else the editor itself."""
+    return editor.row if isinstance(editor, PathEdit) else editor
 
 
 def say_clamps(inspector, name: str, box) -> None:

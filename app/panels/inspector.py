@@ -36,7 +36,7 @@ from engine.values import loads_finite
 from ..document.bypass import refusal, set_bypass
 from ..document.commands import UpdateNode
 from .expr_field import expression_field, expression_fields, expression_problem, is_expr, with_switch
-from .field_editors import make_editor, settings_box
+from .field_editors import in_row, make_editor, settings_box
 from .schema import as_run_reads, sentence
 from .schema import resolve as _resolve
 
@@ -62,6 +62,8 @@ class Inspector(QScrollArea):
         self.run_inputs = lambda: []            # the workflow's input names
         self.read_value = None                  # async: the value behind a stored output (set by the window)
         self.scene_refs = lambda: ()            # the canvas's references: (source, port, target)
+        self.workflow_folder = lambda: None     # where the shown workflow's relative paths resolve (set by the window)
+        self.settings = None                    # the window's QSettings (a path field's last folder)
         self._show_empty()
 
     def _show_empty(self, text: str = "Select a node to edit it") -> None:
@@ -125,6 +127,7 @@ class Inspector(QScrollArea):
                 else:
                     row, show = make_editor(self, name, _resolve(schema, prop), value)
                     self._register(name, row, show)
+                    row = in_row(row)  # (a path: with its Browse… button)
                 row.setToolTip(prop.get("description", ""))
                 form.addRow(prop.get("title", name), with_switch(self, name, row, value, cls))
                 form.addRow("", self._problem_label(name))

@@ -1,9 +1,11 @@
 """The searchable "add block" popup (Tab, double-click or right-click on the canvas): the palette's titles,
 with the category beside them. The search matches what the palette's does (:func:`search_text`): the title,
-the type, the category, the description and the block's keywords; every word typed must match. When nothing
-matches, it says so.
+the type, the category, the description and the block's keywords; every word typed must match. Enter takes the
+first block whose title matches, else the first that matches at all ("foreach" is For Each, not Transform, whose
+description mentions a ForEach). When nothing matches, it says so.
 
-Inserting a node into a link opens it with only the blocks that fit the link (``only``)."""
+Inserting a node into a link, or a link dropped on empty canvas, opens it with only the blocks that fit (``only``);
+its search box then says what the block is for (``hint``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ __all__ = ["AddBlockPopup", "NO_MATCH", "matches", "plain", "search_text", "tip"
 
 NO_MATCH = "No blocks match"
 _SEARCH = Qt.ItemDataRole.UserRole + 1
+_TITLE = Qt.ItemDataRole.UserRole + 2
 
 
 def plain(text: str) -> str:
@@ -61,6 +64,7 @@ class AddBlockPopup(QWidget):
             item = QListWidgetItem(f"{d['title']}   ·  {block.category}")
             item.setData(Qt.ItemDataRole.UserRole, block.type)
             item.setData(_SEARCH, search_text(d))
+            item.setData(_TITLE, f"{d['title']} {d['type']}".lower())
             item.setToolTip(tip(d["description"]))
             self.list.addItem(item)
         self.scene_pos = QPointF()
@@ -71,13 +75,15 @@ class AddBlockPopup(QWidget):
         self.list.itemActivated.connect(self._choose)
         self.resize(260, 320)
 
-    def show_at(self, global_pos, scene_pos: QPointF, on_chosen=None, only: set[str] | None = None) -> None:
+    def show_at(self, global_pos, scene_pos: QPointF, on_chosen=None, only: set[str] | None = None,
+                hint: str | None = None) -> None:
         """Open at ``global_pos``; the block chosen is added at ``scene_pos`` (``chosen``), or given to
         ``on_chosen(type, scene_pos)`` instead (inserting into a link). ``only``: the block types offered
-        (all when None)."""
+        (all when None); ``hint``: what the empty search box says (else "Add block…")."""
         self.scene_pos = scene_pos
         self.on_chosen = on_chosen
         self.only = only
+        self.search.setPlaceholderText(hint or "Add block…")
         self.search.clear()
         self._filter("")
         self.move(global_pos)
@@ -85,7 +91,7 @@ class AddBlockPopup(QWidget):
         self.search.setFocus()
 
     def _filter(self, text: str) -> None:
-        first = None
+        first = by_title = None
         for i in range(self.list.count()):
             item = self.list.item(i)
             hidden = (self.only is not None and item.data(Qt.ItemDataRole.UserRole) not in self.only) \
@@ -93,7 +99,9 @@ class AddBlockPopup(QWidget):
             item.setHidden(hidden)
             if not hidden and first is None:
                 first = item
-        self.list.setCurrentItem(first)
+            if not hidden and by_title is None and text.strip() and matches(item.data(_TITLE), text):
+                by_title = item
+        self.list.setCurrentItem(by_title or first)
         self.no_match.setText("No block fits this link" if self.only is not None and not self.only else NO_MATCH)
         self.no_match.setVisible(first is None)
 

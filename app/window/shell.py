@@ -36,6 +36,7 @@ from .closing import ClosingController
 from .code import CodeController
 from .help import HelpController
 from .journal import JournalController
+from .link_drop import LinkDrops
 from .menus import ContextMenus
 from .outputs import OutputsController
 from .queue import QueueController
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.watch = RunsWatch(self)
         self.outputs = OutputsController(self)
         self.menus = ContextMenus(self)
+        self.link_drops = LinkDrops(self)
         self.queue = QueueController(self)
         self.prefs = SettingsController(self)
         self.server = ServerController(self)
@@ -132,6 +134,9 @@ class MainWindow(QMainWindow):
         self.inspector.outputs_of = lambda nid: self.outputs.of(tab, nid) if (tab := self.current_tab()) else None
         self.inspector.read_value = self.outputs.read
         self.inspector.scene_refs = lambda: tab.scene.ref_items.keys() if (tab := self.current_tab()) else ()
+        self.inspector.settings = self.settings
+        self.inspector.workflow_folder = lambda: ((self.store.base_dir(t.doc.workflow_id) if t.doc.workflow_id
+                                                   else Path.cwd()) if (t := self.current_tab()) else None)
         self.inspector.run_inputs = lambda: [n.config.get("name") for n in tab.doc.nodes.values()
                                              if n.type == "input"] if (tab := self.current_tab()) else []
         self.history = HistoryPanel()
@@ -207,6 +212,7 @@ class MainWindow(QMainWindow):
         minimap.placeChosen.connect(self.set_minimap_corner)
         minimap.hideRequested.connect(lambda: self.actionMinimap.isChecked() and self.actionMinimap.trigger())
         tab.view.menuRequested.connect(lambda scene_pos, global_pos, t=tab: self.menus.open(t, scene_pos, global_pos))
+        tab.view.linkDropped.connect(lambda nid, kind, port, pos, t=tab: self.link_drops.open(t, nid, kind, port, pos))
         self.tabs.setCurrentIndex(index)
         tab.view.frame(selection_only=False)
         return tab

@@ -38,7 +38,8 @@ class ListFilesBlock(Block):
     outputs = (Port("paths", "list"), Port("count", "integer"))
 
     class Config(BlockConfig):
-        folder: str = Field("", description="relative paths resolve against the workflow's folder")
+        folder: str = Field("", description="relative paths resolve against the workflow's folder",
+                            json_schema_extra={"format": "folder"})
         pattern: str = Field("*", description="glob, e.g. *.png or **/*.jpg")
         recursive: bool = False
         max_files: int = Field(10_000, ge=1, le=1_000_000)

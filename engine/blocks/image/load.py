@@ -37,7 +37,8 @@ class ImageLoadBlock(Block):
     outputs = (Port("image", "image"), Port("width", "integer"), Port("height", "integer"))
 
     class Config(BlockConfig):
-        source: str = Field("", description="file path (relative to the workflow file), http(s) URL or data URI")
+        source: str = Field("", description="file path (relative to the workflow file), http(s) URL or data URI",
+                            json_schema_extra={"format": "file"})
 
     def cache_salt(self, ctx, inputs, config):
         source = config.source.strip()

@@ -43,8 +43,10 @@ class ImageSaveBlock(Block):
     outputs = (Port("path", "string"),)
 
     class Config(BlockConfig):
-        path: str = ""
-        folder: str = Field("", description="when set, the image is written inside this folder and nowhere else")
+        # (a relative path resolves against ``folder`` when it is set: the editor's Browse… keeps that in mind)
+        path: str = Field("", json_schema_extra={"format": "save-file", "relative_to": "folder"})
+        folder: str = Field("", description="when set, the image is written inside this folder and nowhere else",
+                            json_schema_extra={"format": "folder"})
         format: Literal["png", "jpeg", "webp"] = "png"
         quality: int = Field(90, ge=1, le=100)
 

@@ -1,0 +1,67 @@
+"""Files dropped on the canvas from a file manager (issue 26): an image makes an Image Load of it, a folder a List
+Files of it, where they were dropped (several: one under the other), one undo step; a workflow (.json) is
+imported as before (the view's ``filesDropped``). Anything else is named and left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF
+
+from engine.model import Node
+
+from ..document.commands import AddItems
+from ..document.model import new_id
+from ..look import HEADER, ROW
+
+__all__ = ["IMAGE_SUFFIXES", "node_for", "droppable", "add_for_paths"]
+
+#: the files Image Load opens (engine.imaging.ALLOWED_FORMATS: PNG, JPEG, WebP, GIF, BMP, TIFF)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+GAP = 24.0  # between nodes dropped together
+
+
+def node_for(path: Path) -> tuple[str, str] | None:
+    """The block a dropped path makes and the config field it goes in: (type, key), or None."""
+    if path.is_dir():
+        return "list_files", "folder"
+    if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+        return "image_load", "source"
+    return None
+
+
+def droppable(path: Path) -> bool:
+    """Whether the canvas takes this path: a workflow file to import, an image or a folder."""
+    return path.suffix.lower() == ".json" or node_for(path) is not None
+
+
+def add_for_paths(scene, paths: list[Path], pos: QPointF, say) -> list[str]:
+    """Nodes for the images and folders among ``paths``, the first with its corner at ``pos`` (scene), the others
+    under it; one undo step. Returns their ids; ``say``s what was left out and why."""
+    doc = scene.doc
+    if doc.read_only:
+        say("This version is read-only: nothing added")
+        return []
+    nodes, skipped, taken = [], [], set(doc.nodes)
+    y = pos.y()
+    for path in paths:
+        found = node_for(path)
+        cls = doc.registry.get(found[0]) if found else None
+        if cls is None:
+            skipped.append(path.name)
+            continue
+        nid = new_id(f"{cls.type}_", taken)
+        taken.add(nid)
+        config = {**cls.starter_config(nid), found[1]: str(path)}
+        nodes.append(Node(id=nid, type=cls.type, config=config, position=(round(pos.x()), round(y))))
+        y += HEADER + ROW * max(len(cls.inputs), len(cls.outputs), 1) + 8 + GAP
+    if skipped:
+        say(f"Not added (neither an image nor a folder): {', '.join(skipped)}")
+    if not nodes:
+        return []
+    title = doc.registry.get(nodes[0].type).display_title()
+    scene.undo_stack.push(AddItems(doc, nodes, [], f"Add {title}" if len(nodes) == 1 else f"Add {len(nodes)} nodes"))
+    scene.clearSelection()
+    for node in nodes:
+        scene.node_items[node.id].setSelected(True)
+    return [n.id for n in nodes]
