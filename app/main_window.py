@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from .look.icons import app_icon
 from .cli.syslibs import window_blocker
+from .window.loop import EventLoop
 from .window.shell import MainWindow
 
 __all__ = ["MainWindow", "create", "main"]
@@ -42,8 +43,6 @@ def create(home: str | Path | None = None) -> MainWindow:
 
 
 def main(home: str | None = None) -> int:
-    import qasync
-
     blocker = window_blocker()  # (`nodeloom` asked this already, before PySide6 was imported)
     if blocker:
         print(blocker, file=sys.stderr)
@@ -55,7 +54,7 @@ def main(home: str | None = None) -> int:
     window.help.crash.install()  # a bug in a slot, a task or a thread: logged and shown; the window goes on
     window.show()
     window.activateWindow()  # the keys to the window from the start (Ctrl+N works before any click)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         # one run_until_complete for the whole session: qasync ends each one by processing pending Qt events
         # with no running loop set, and a task stepped then cannot use asyncio (get_running_loop fails)
         runner.run(_session(app, window))

@@ -4,6 +4,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from app.window.loop import EventLoop  # noqa: E402
 
 
 def drop_block(window, tab, block_type: str, at: QPoint) -> str:
@@ -47,7 +48,6 @@ def on_loop(window, coro_fn):
     """Run ``coro_fn()`` on a qasync loop, as the app does, and close the window's run service afterwards."""
     import asyncio
 
-    import qasync
 
     async def session():
         try:
@@ -55,5 +55,5 @@ def on_loop(window, coro_fn):
         finally:
             await window.aclose()
 
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         return runner.run(session())

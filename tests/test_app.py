@@ -3,7 +3,6 @@
 import asyncio
 
 import pytest
-import qasync
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -11,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from app.main_window import create
 
 from .editor_helpers import drag, drop_block, port_point
+from app.window.loop import EventLoop  # noqa: E402
 
 
 
@@ -31,7 +31,7 @@ def test_objectnames_and_shortcuts(window):
 def test_running_a_template_from_the_editor(window):
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
     tab = window.workflows.new_from_template(tpl.id)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         first = runner.run(window.runs.run_tab(tab))
         again = runner.run(window.runs.run_tab(tab))
         runner.run(window.aclose())
@@ -190,7 +190,7 @@ def test_run_this_node_runs_its_upstream_and_previews_the_image(window):
     tpl = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
     tab = window.workflows.new_from_template(tpl.id)
     tab.scene.node_items["resize"].setSelected(True)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         result = runner.run(window.runs.run_node(tab, "resize"))
         runner.run(window.aclose())
     assert result.status == "succeeded"

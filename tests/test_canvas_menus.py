@@ -3,12 +3,12 @@ add-block popup a newcomer searches."""
 
 import asyncio
 
-import qasync
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
 from .editor_helpers import header_point
+from app.window.loop import EventLoop  # noqa: E402
 
 
 def right_click(tab, at: QPoint):
@@ -50,7 +50,7 @@ def test_a_nodes_menu_runs_pins_shows_renames_duplicates_and_deletes(window):
         acts["menuShowOutputs"].trigger()
         await asyncio.sleep(0.2)
 
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         runner.run(run_from_menu())
         runner.run(pin_and_show())
         runner.run(window.aclose())

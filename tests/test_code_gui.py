@@ -3,11 +3,11 @@
 import asyncio
 import json
 
-import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from .builder import Flow
+from app.window.loop import EventLoop  # noqa: E402
 
 
 def code_workflow(tmp_path):
@@ -36,7 +36,7 @@ def answer_approval(window, button, seen):
 def test_imported_python_code_asks_once_before_it_runs(window, tmp_path):
     [tab] = window.workflows.import_files([str(code_workflow(tmp_path))])
     seen = []
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         answer_approval(window, QMessageBox.StandardButton.No, seen)
         refused = runner.run(window.runs.run_tab(tab))
         assert refused is None and len(seen) == 1
@@ -56,7 +56,7 @@ def test_code_made_here_runs_without_asking_and_the_setting_turns_it_off(window)
     tab = window.workflows.new()
     tab.add_block("python")
     window.workflows.save()
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         ok = runner.run(window.runs.run_tab(tab))
         assert ok.status == "succeeded"
         window.actionAllowPython.trigger()  # off

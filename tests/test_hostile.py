@@ -16,6 +16,7 @@ from engine.model import parse_document
 
 from .builder import Flow
 from .editor_helpers import on_loop
+from app.window.loop import EventLoop  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -232,7 +233,6 @@ def test_in_the_editor_each_example_ends_cleanly_while_the_window_keeps_painting
     """The work bombs and a backtracking pattern, run from the real window: each ends at once (a failed node
     naming the limit; the pattern simply does not match), and a 10 ms timer on the window's loop never waits
     long meanwhile."""
-    import qasync
     from PySide6.QtCore import QTimer
 
     from app.document.model import EditorDocument
@@ -267,7 +267,7 @@ def test_in_the_editor_each_example_ends_cleanly_while_the_window_keeps_painting
             await window.aclose()
         return outcomes, max(gaps)
 
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         outcomes, worst = runner.run(go())
     for name, status, took, error in outcomes:
         assert status == ("succeeded" if name == "redos" else "failed") and took < 2.0, (name, status, took)

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-import qasync
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QPushButton
 from engine.runs import RunStarted
 
 from .builder import Flow
+from app.window.loop import EventLoop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def on_loop(window, coro_fn, *more_windows):
             for w in (window, *more_windows):
                 await w.aclose()
 
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    with asyncio.Runner(loop_factory=EventLoop) as runner:
         return runner.run(session())
 
 
