@@ -192,3 +192,22 @@ def test_stop_is_for_the_run_on_the_tab_on_show_and_a_reopened_tab_shows_its_run
 
     result = on_loop(window, go)
     assert result.status == "succeeded"  # never stopped by the Stop pressed on another tab
+
+
+def test_a_compare_tab_on_show_is_never_lit_by_another_process_run(window):
+    wid = _three_versions(window)
+    tab = window.workflows.open(wid)
+    compare = window.versions.compare(wid, 1, 3)  # on show
+    assert window.current_tab() is compare
+
+    async def go():
+        window.watch.start()
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "app.cli", "--home", str(window.home),
+                                                        "run", wid, "-i", "x=1", "-q"], cwd=ROOT,
+                                       capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        await until(lambda: _statuses(tab)["o"] == "succeeded", timeout=5, what="the workflow's own tab lit")
+        await asyncio.sleep(1.2)  # two more reads of the store
+
+    on_loop(window, go)
+    assert set(_statuses(compare).values()) == {None}

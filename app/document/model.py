@@ -183,6 +183,13 @@ class EditorDocument(QObject):
         graph.add_edges_from((source, target) for source, _port, target in refs)
         return graph
 
+    def upstream_workflow(self, node_id: str) -> Workflow:
+        """The node and everything it depends on, as a workflow of its own (what "run this node" runs)."""
+        keep = nx.ancestors(self.dependency_graph(), node_id) | {node_id}
+        wf = self.workflow()
+        return wf.model_copy(update={"nodes": [n for n in wf.nodes if n.id in keep],
+                                     "edges": [e for e in wf.edges if e.source in keep and e.target in keep]})
+
     def edges_of(self, node_id: str) -> list[str]:
         return [i for i, e in self.edges.items() if node_id in (e.source, e.target)]
 

@@ -24,20 +24,7 @@ from ..panels.run_panel import ENDED, STARTED
 from .editor_tab import EditorTab
 from .outputs import label_of
 
-__all__ = ["RunsController", "upstream_workflow"]
-
-
-def upstream_workflow(doc, node_id: str):
-    """The node and everything it depends on, as a workflow of its own (what "run this node" runs)."""
-    import networkx as nx
-
-    graph = nx.DiGraph()
-    graph.add_nodes_from(doc.nodes)
-    graph.add_edges_from((e.source, e.target) for e in doc.edges.values())
-    keep = nx.ancestors(graph, node_id) | {node_id}
-    wf = doc.workflow()
-    return wf.model_copy(update={"nodes": [n for n in wf.nodes if n.id in keep],
-                                 "edges": [e for e in wf.edges if e.source in keep and e.target in keep]})
+__all__ = ["RunsController"]
 
 
 class RunsController:
@@ -140,6 +127,7 @@ class RunsController:
         how = f"started by {origin.trigger}" if origin and origin.trigger not in (None, "editor") else "from the queue"
         self.w.run_panel.log(f"{STARTED} {tab.doc.name} — {how} (run {run_id[:8]})", tab=tab)
         live = self.follow_run(tab, run_id, from_outside=True)
+        live.start()  # every node queued: nothing of an earlier run stays lit
         self.stoppable()
         return live
 
@@ -297,6 +285,8 @@ class RunsController:
         """Run the whole workflow of ``tab``; its nodes show what they do as they do it."""
         from engine.values import summarize
 
+        if not self.runs_here(tab):
+            return None
         self.w.run_panel.log(f"{STARTED} {tab.doc.name}", tab=tab)
         result = await self._run(tab)
         if result is not None:
@@ -317,7 +307,7 @@ class RunsController:
         """Run one node with what it depends on (cached or pinned where it can be); show its outputs."""
         from engine.values import summarize
 
-        wf = upstream_workflow(tab.doc, node_id)
+        wf = tab.doc.upstream_workflow(node_id)
         label = label_of(tab.doc, node_id)
         self.w.run_panel.log(f"{STARTED} {label} (with what it depends on)", tab=tab)
         result = await self._run(tab, wf, {n.id for n in wf.nodes})

@@ -79,15 +79,17 @@ class RunsWatch:
         owner = service.lease_id if service is not None else None
         key = (tab.doc.workflow_id, None if tab.doc.workflow_id else tab.journal_key) if tab is not None else None
         try:
-            past, running, nodes, ended, newest = await asyncio.to_thread(self._read, key, wids, owner,
-                                                                          set(self.outside))
+            past, running, nodes, ended, newest, latest = await asyncio.to_thread(self._read, key, wids, owner,
+                                                                                  set(self.outside))
         except Exception:  # noqa: BLE001 - a busy or closed database: the next tick reads again
             log.debug("reading runs failed", exc_info=True)
             return
         self._versions(tabs, newest)
         if tab is not None and tab is w.current_tab() and not tab.closing:
             self._show_past(tab, past)
-            self._show_new_ended(tab, past, owner)
+        for other in tabs:  # (tabs that show runs: never a compare tab or an old version)
+            if (run := latest.get(other.doc.workflow_id)) is not None:
+                self._show_new_ended(other, run, owner)
         for run in running:
             self._show_running(run, nodes.get(run.id, []))
         for run in ended:
@@ -104,13 +106,15 @@ class RunsWatch:
                    if r.workflow_id in wids and r.owner != owner] if wids else []
         ended = [runs.get(rid) for rid in following - {r.id for r in running}]
         nodes = {r.id: runs.nodes(r.id) for r in (*running, *ended)}
-        newest = {}
+        newest, latest = {}, {}
         for wid in wids:
             try:
                 newest[wid] = self.w.store.workflows.latest(wid)[1]
             except Exception:  # noqa: BLE001 - deleted meanwhile
                 continue
-        return past, running, nodes, ended, newest
+            if last := runs.list(wid, limit=1):
+                latest[wid] = last[0]
+        return past, running, nodes, ended, newest, latest
 
     # -- showing ------------------------------------------------------------------------------------------------
 
@@ -152,16 +156,19 @@ class RunsWatch:
         tab = self.outside.pop(run.id, None)
         if tab is None or tab.closing:
             return
+        self.seen.setdefault(id(tab), set()).add(run.id)  # (shown: not again as one that ended between reads)
         self._paint_ended(tab, run, node_runs)
 
-    def _show_new_ended(self, tab: EditorTab, past: list, owner: str | None) -> None:
-        """A run of another process that began and ended between two reads still shows on the tab, once."""
+    def _show_new_ended(self, tab: EditorTab, run, owner: str | None) -> None:
+        """The newest run of the tab's workflow, when another process began and ended it between two reads, still
+        shows on the tab (whether or not the tab is on show), once."""
         seen = self.seen.setdefault(id(tab), set())
-        new = [r for r in past if r.id not in seen and r.owner != owner and r.finished
-               and (r.finished_at or 0) >= self.since and r.id not in self.outside]
-        seen.update(r.id for r in new)
-        if new and new[0] is past[0] and self._free(tab, new[0].id):  # the newest run of all: it shows
-            asyncio.ensure_future(self._paint_later(tab, new[0]))
+        if (run.id in seen or run.owner == owner or not run.finished or (run.finished_at or 0) < self.since
+                or run.id in self.outside):
+            return
+        seen.add(run.id)
+        if self._free(tab, run.id):
+            asyncio.ensure_future(self._paint_later(tab, run))
 
     async def _paint_later(self, tab: EditorTab, run) -> None:
         node_runs = await asyncio.to_thread(self.w.store.runs.nodes, run.id)
