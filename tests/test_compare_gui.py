@@ -119,3 +119,19 @@ def test_compare_with_only_one_version_says_so(window, qtbot):
     assert hint.isVisible() and "only one version" in hint.text()
     assert window.current_tab() is tab
     qtbot.waitUntil(lambda: "created" in history.item(0).text())
+
+
+def test_a_renamed_node_is_drawn_as_renamed_and_the_legend_says_so(window):
+    from .diff_helpers import version
+
+    wf = version(1)
+    info = window.store.workflows.create(wf, message="first")
+    renamed = wf.model_copy(deep=True)
+    next(n for n in renamed.nodes if n.id == "blur").label = "Soften"
+    window.store.workflows.save(info.id, renamed, message="a better name")
+    tab = window.versions.compare(info.id, 1, 2)
+    assert tab.scene.node_items["blur"].diff_state == "renamed"
+    assert {n: i.diff_state for n, i in tab.scene.node_items.items() if n != "blur"} == {"load": None, "save": None}
+    legend = tab.findChild(QWidget, "diffLegend")
+    assert "renamed" in [w.text() for w in legend.findChildren(QLabel)]
+    assert DIFF_COLORS["renamed"].name() not in {c.name() for s, c in DIFF_COLORS.items() if s != "renamed"}

@@ -19,7 +19,7 @@ PORT_COLORS = {
 }
 # "changed" is violet: amber looked like the yellow selection outline
 DIFF_COLORS = {"added": QColor("#3fb950"), "changed": QColor("#a371f7"), "moved": QColor("#58a6ff"),
-               "removed": QColor("#f85149")}
+               "renamed": QColor("#39c5bb"), "removed": QColor("#f85149")}
 
 
 _OTHER = QColor("#7a7a7a")

@@ -13,7 +13,7 @@ from ..look import DIFF_COLORS
 
 __all__ = ["DiffLegend"]
 
-NODE_STATES = ("added", "changed", "moved", "removed")
+NODE_STATES = ("added", "changed", "moved", "renamed", "removed")
 LINK_STATES = ("added", "removed")
 
 

@@ -105,8 +105,8 @@ class VersionsController:
         legend.show()
         w.retitle(tab)
         states = {n: "added" for n in diff.nodes_added}
-        states.update({r.node_id: "moved" for r in diff.nodes_renamed})  # (layout: drawn as moved are)
         states.update({n: "moved" for n in diff.nodes_moved})
+        states.update({r.node_id: "renamed" for r in diff.nodes_renamed})  # (moved too: its name is what shows)
         states.update({c.node_id: "changed" for c in diff.nodes_changed})
         states.update({n: "removed" for n in diff.nodes_removed})
         tab.scene.set_diff(states, {link.id: "added" for link in diff.edges_added}, diff.edges_removed)
