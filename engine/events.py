@@ -129,7 +129,7 @@ class RunFinished(NamedTuple):
     status: str
     outputs: Mapping[str, Any]
     error: str | None
-    duration_ms: float
+    duration_ms: float | None  # (None: a run that ended without running on — cancelled queued, interrupted)
     kind = "run_finished"
 
 

@@ -84,6 +84,9 @@ def test_this_hosts_dead_process_counts_as_gone_at_once_before_its_lease_expires
     run = store.runs.get(run_id)
     assert run.status == "interrupted" and run.finished_at is not None
     assert run.error == "the program stopped while this run was running"
+    end = store.events.after(run_id)[-1]  # its end among its events, no duration made up (the row has none)
+    assert (end["kind"], end["status"], end["duration_ms"], run.duration_ms) == ("run_finished", "interrupted",
+                                                                               None, None)
 
 
 def test_a_pid_taken_by_a_newer_process_counts_as_gone_and_a_live_owner_is_never_touched(store, tmp_path):

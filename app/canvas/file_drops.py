@@ -14,7 +14,7 @@ from ..document.commands import AddItems
 from ..document.model import new_id
 from ..look import HEADER, ROW
 
-__all__ = ["IMAGE_SUFFIXES", "node_for", "droppable", "add_for_paths"]
+__all__ = ["IMAGE_SUFFIXES", "add_for_paths", "droppable", "node_for"]
 
 #: the files Image Load opens (engine.imaging.ALLOWED_FORMATS: PNG, JPEG, WebP, GIF, BMP, TIFF)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".gif", ".bmp", ".tif", ".tiff")

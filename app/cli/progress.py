@@ -62,7 +62,8 @@ class ProgressBar:
             if self.tty:
                 self.stream.write("\r" + " " * (_WIDTH + 55) + "\r")
             bypassed = f", {len(self.bypassed)} bypassed" if self.bypassed else ""
-            self.stream.write(f"{ev.status} in {ev.duration_ms:.0f} ms ({len(self.finished)} nodes{bypassed})\n")
+            took = "" if ev.duration_ms is None else f" in {ev.duration_ms:.0f} ms"
+            self.stream.write(f"{ev.status}{took} ({len(self.finished)} nodes{bypassed})\n")
             self.stream.flush()
             return
         if self.tty:

@@ -37,5 +37,5 @@ def store_ended(s, run_ids, status: str, error: str, ts: float, *, started: bool
     rows). Its seq comes after every attempt so far (``started``: the attempt just claimed never emitted one)."""
     for run_id, attempt in s.execute(select(RunRow.id, RunRow.attempt).where(RunRow.id.in_(list(run_ids)))).all():
         seq = attempt_base((attempt or 0) + (0 if started else 1)) + 1
-        ev = RunFinished(run_id, seq, ts, status, {}, error, 0.0)
+        ev = RunFinished(run_id, seq, ts, status, {}, error, None)  # (it never ran to an end: no duration)
         s.add(RunEventRow(run_id=run_id, seq=seq, kind=ev.kind, data=json_text(event_to_json(ev))))
