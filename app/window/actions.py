@@ -59,6 +59,8 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Edit", "&Duplicate", "actionDuplicate", ("Ctrl+D",), _tab(lambda t: t.duplicate())),
     ("&Edit", "&Delete", "actionDelete", (S.Delete, "Backspace"), _tab(lambda t: t.delete_selection())),
     ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,), lambda w: _select_all(w)),
+    ("&Edit", "&Group selected nodes", "actionGroup", ("Ctrl+G",), _tab(lambda t: t.group_selection())),
+    ("&Edit", "Add &note", "actionAddNote", (), _tab(lambda t: t.add_note())),
     ("&Edit", None, "", (), None),
     ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),
     ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),
