@@ -71,7 +71,7 @@ def positions(tab, *node_ids):
     return [tuple(tab.doc.nodes[n].position) for n in node_ids]
 
 
-def test_ctrl_g_frames_the_selected_nodes_and_its_title_drags_them_in_one_undo_step(window, qtbot):
+def test_ctrl_g_frames_the_selected_nodes_its_title_drags_them_in_one_step_its_corner_resizes(window, qtbot):
     tab, a, b = two_nodes(window, qtbot)
     select(tab, a, b)
     gid = group_key(tab)
@@ -96,7 +96,14 @@ def test_ctrl_g_frames_the_selected_nodes_and_its_title_drags_them_in_one_undo_s
     window.actionRedo.trigger()
     assert positions(tab, a, b) == after
 
-    # its corner resizes it (one step); a press in its empty middle selects by rubber band, not the group
+    # a drag in its empty middle is a rubber band on the canvas: it selects nodes, the group stays put
+    body = tab.view.mapFromScene(tab.scene.annotation_items[gid].sceneBoundingRect().bottomLeft() + QPointF(8, -8))
+    where = tuple(tab.doc.annotations[gid].position)
+    drag(tab.view.viewport(), body, body + QPoint(250, -60))
+    assert tuple(tab.doc.annotations[gid].position) == where and tab.scene.selected_annotation_ids() == []
+    assert b in tab.scene.selected_node_ids()
+
+    # its corner resizes it (one step)
     item = tab.scene.annotation_items[gid]
     size = tuple(tab.doc.annotations[gid].size)
     corner = tab.view.mapFromScene(item.sceneBoundingRect().bottomRight() - QPointF(4, 4))
@@ -104,6 +111,14 @@ def test_ctrl_g_frames_the_selected_nodes_and_its_title_drags_them_in_one_undo_s
     assert tuple(tab.doc.annotations[gid].size) == (size[0] + 60, size[1] + 30)
     window.actionUndo.trigger()
     assert tuple(tab.doc.annotations[gid].size) == size
+
+    # a node dragged out on its own stays in the group; "Fit to its nodes" frames them again (one step)
+    drag(tab.view.viewport(), header_point(tab, b), header_point(tab, b) + QPoint(300, 0))
+    assert not item.sceneBoundingRect().contains(tab.scene.node_items[b].sceneBoundingRect())
+    pick(right_click(tab, title_point(tab, gid)), "menuFitGroup")
+    for nid in (a, b):
+        assert item.sceneBoundingRect().contains(tab.scene.node_items[nid].sceneBoundingRect())
+    assert window.actionUndo.text() == "&Undo Fit group"
 
 
 def test_a_group_is_renamed_by_double_click_ungrouped_from_its_menu_and_survives_save_and_reopen(window, qtbot):

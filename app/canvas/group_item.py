@@ -76,9 +76,10 @@ class GroupItem(AnnotationItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bar)
         path = QPainterPath()
+        path.setFillRule(Qt.FillRule.WindingFill)  # (the two shapes overlap: their union, not a hole)
         path.addRoundedRect(self.title_bar().adjusted(1, 1, -1, 0), 5, 5)
         path.addRect(QRectF(1, TITLE_HEIGHT / 2, self.w - 2, TITLE_HEIGHT / 2))  # square bottom corners
-        painter.drawPath(path.simplified())
+        painter.drawPath(path)
         if not (self.editor is not None and self.editor.editing):
             painter.setPen(QColor("white"))
             painter.setFont(_title_font())

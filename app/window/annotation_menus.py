@@ -1,4 +1,5 @@
-"""Right-click menus of a group (rename, colour, select its nodes, ungroup) and a note (edit, colour, delete).
+"""Right-click menus of a group (rename, colour, fit to its nodes, select its nodes, ungroup) and a note (edit,
+colour, delete).
 
 Each entry is an action with an objectName, as in :mod:`.menus`; each edit is one undo command.
 """
@@ -9,6 +10,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QMenu
 
 from ..canvas.annotation_item import AnnotationItem
+from ..canvas.group_item import frame_around
 from ..document.annotations import UpdateAnnotation
 from ..look.annotations import COLORS
 from ..document.commands import RemoveItems
@@ -38,6 +40,8 @@ def annotation_menu(menus, tab, item: AnnotationItem) -> QMenu:
         action.setIcon(_swatch(color))
     menu.addSeparator()
     if group:
+        menus._add(menu, "Fit to its nodes", "menuFitGroup", lambda: _fit(tab, aid),
+                   editable and bool(_node_items(tab, aid)), "The frame around its nodes as they are now")
         menus._add(menu, "Select its nodes", "menuSelectGroupNodes", lambda: _select_nodes(tab, aid))
         menus._add(menu, "Ungroup", "menuUngroup", lambda: _remove(tab, aid, "Ungroup"), editable,
                    "Remove the frame; its nodes stay")
@@ -46,11 +50,24 @@ def annotation_menu(menus, tab, item: AnnotationItem) -> QMenu:
     return menu
 
 
+def _node_items(tab, aid: str) -> list:
+    return [tab.scene.node_items[n] for n in tab.doc.annotations[aid].nodes if n in tab.scene.node_items]
+
+
 def _select_nodes(tab, aid: str) -> None:
     tab.scene.clearSelection()
-    for nid in tab.doc.annotations[aid].nodes:
-        if nid in tab.scene.node_items:
-            tab.scene.node_items[nid].setSelected(True)
+    for item in _node_items(tab, aid):
+        item.setSelected(True)
+
+
+def _fit(tab, aid: str) -> None:
+    """The group's frame around its nodes (grown with a thumbnail, moved one by one), as one step."""
+    items = _node_items(tab, aid)
+    box = items[0].sceneBoundingRect()
+    for item in items[1:]:
+        box = box.united(item.sceneBoundingRect())
+    position, size = frame_around(box)
+    tab.undo_stack.push(UpdateAnnotation(tab.doc, aid, "Fit group", position=position, size=size))
 
 
 def _remove(tab, aid: str, text: str) -> None:
