@@ -21,6 +21,7 @@ from ..canvas.node_item import node_width
 from ..document.commands import AddNode, Connect, RemoveItems
 from ..document.model import new_id
 from ..look import HEADER, ROW
+from .annotation_menus import annotation_menu
 from .editor_tab import EditorTab
 
 __all__ = ["ContextMenus"]
@@ -48,8 +49,6 @@ class ContextMenus:
                 edge.setSelected(True)
                 menu = self._link_menu(tab, edge.edge_id, scene_pos, global_pos)
             elif note is not None:  # a group (by its title bar) or a note
-                from .annotation_menus import annotation_menu
-
                 if not note.isSelected():
                     scene.clearSelection()
                     note.setSelected(True)
