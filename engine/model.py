@@ -3,7 +3,8 @@
 Loading is two-phase: :func:`parse_document` turns text into a dict (refusing broken JSON, absurd nesting
 and newer schema versions), migrates older versions, and validates into a :class:`Workflow`; building an
 executable plan happens later, in :mod:`engine.graph.plan`. Layout (``position``, ``label``, ``meta``) never affects
-what runs or the :func:`semantic_hash`; a node's ``bypass`` does, like its config (a document keeps it only when on).
+what runs or the :func:`semantic_hash`; neither do ``annotations`` (groups and notes). A node's ``bypass`` does, like
+its config (a document keeps it only when on).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "NodeSettings",
     "Node",
     "Edge",
+    "Annotation",
     "Workflow",
     "MIGRATIONS",
     "parse_document",
@@ -96,6 +98,23 @@ class Edge(_Strict):
     target_port: str
 
 
+Size = Annotated[float, Strict(), Field(gt=0, le=1e6)]
+
+
+class Annotation(_Strict):
+    """A group (a titled, coloured frame around ``nodes``; it moves with them) or a note (text on the canvas).
+    Layout only, like ``position``: never in a run, the cache key or the semantic hash."""
+
+    id: str = Field(min_length=1, max_length=200)
+    kind: Literal["group", "note"]
+    position: tuple[Number, Number] = (0.0, 0.0)
+    size: tuple[Size, Size] = (240.0, 120.0)
+    title: str = Field("", max_length=200)
+    text: str = Field("", max_length=100_000, description="markdown-lite: **bold**, *italic*, `code`, - lists")
+    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb; none: the kind's own")
+    nodes: list[str] = Field(default_factory=list, description="the ids of the nodes a group frames")
+
+
 class Workflow(_Strict):
     format: Literal["nodeloom.workflow"] = FORMAT
     schema_version: Whole = SCHEMA_VERSION
@@ -105,6 +124,7 @@ class Workflow(_Strict):
     max_concurrency: Whole = Field(8, ge=1, le=1024)
     nodes: list[Node] = Field(default_factory=list)
     edges: list[Edge] = Field(default_factory=list)
+    annotations: list[Annotation] = Field(default_factory=list, description="groups and notes; layout only")
     meta: dict[str, Any] = Field(default_factory=dict, description="layout and editor state; never semantic")
 
     @field_validator("schema_version")
@@ -145,9 +165,17 @@ def _issues_from_pydantic(err: ValidationError, raw: dict) -> list[Issue]:
     issues = []
     nodes = raw.get("nodes") if isinstance(raw.get("nodes"), list) else []
     edges = raw.get("edges") if isinstance(raw.get("edges"), list) else []
+    annotations = raw.get("annotations") if isinstance(raw.get("annotations"), list) else []
     for e in err.errors():
         loc = e["loc"]
         node_id = edge_id = None
+        if len(loc) >= 2 and loc[0] == "annotations" and isinstance(loc[1], int):
+            item = annotations[loc[1]] if loc[1] < len(annotations) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            name = f"annotation {str(ident)!r}" if isinstance(ident, (str, int)) else f"annotation #{loc[1]}"
+            field = ".".join(str(p) for p in loc[2:]) or "annotation"
+            issues.append(Issue("invalid_annotation", f"{name}: {field}: {e['msg']}"))
+            continue
         if len(loc) >= 2 and loc[0] in ("nodes", "edges") and isinstance(loc[1], int):
             items = nodes if loc[0] == "nodes" else edges
             item = items[loc[1]] if loc[1] < len(items) else None
@@ -251,8 +279,9 @@ def canonical_json(value: Any) -> str:
 
 
 def semantic_hash(wf: Workflow) -> str:
-    """SHA-256 of what a run computes: nodes and edges sorted by id, without position, label or meta."""
-    doc = wf.model_dump(mode="json", exclude={"meta"})
+    """SHA-256 of what a run computes: nodes and edges sorted by id, without position, label, annotations or
+    meta."""
+    doc = wf.model_dump(mode="json", exclude={"meta", "annotations"})
     doc["nodes"] = sorted(
         ({k: v for k, v in n.items() if k not in ("position", "label")} for n in doc["nodes"]),
         key=lambda n: n["id"],

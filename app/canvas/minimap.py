@@ -16,6 +16,7 @@ from PySide6.QtGui import QActionGroup, QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QMenu
 
 from ..look import HEADER, STATUS_COLORS
+from ..look.annotations import draw_small
 
 __all__ = ["Minimap", "PLACES"]
 
@@ -107,6 +108,8 @@ class Minimap(QObject):
         rect = QRectF()
         for item in scene.node_items.values():
             rect = rect.united(item.sceneBoundingRect())
+        for item in scene.annotation_items.values():
+            rect = rect.united(item.sceneBoundingRect())
         self.source = rect.adjusted(-60, -60, 60, 60)
         self.pixmap = QPixmap(self.width(), self.height())
         self._composed = None
@@ -114,7 +117,7 @@ class Minimap(QObject):
         self.pixmap.fill(bg.darker(135) if bg.lightness() < 128 else bg.darker(115))
         if not rect.isNull():
             self._draw_graph(scene)
-        self._set_shown(self.enabled and len(scene.node_items) > 0)
+        self._set_shown(self.enabled and len(scene.node_items) + len(scene.annotation_items) > 0)
         self.update()
 
     def _draw_graph(self, scene) -> None:
@@ -128,6 +131,10 @@ class Minimap(QObject):
         painter.scale(scale, scale)
         painter.translate(-self.source.topLeft())
         light = scene.light
+        notes = scene.doc.annotations
+        for aid, item in sorted(scene.annotation_items.items(), key=lambda kv: kv[1].zValue()):  # groups, notes
+            if aid in notes:
+                draw_small(painter, notes[aid], item.sceneBoundingRect(), 30.0)
         link = QPen(QColor(90, 94, 102) if light else QColor(140, 145, 155), 0)
         painter.setPen(link)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -155,7 +162,7 @@ class Minimap(QObject):
     def set_enabled(self, on: bool) -> None:
         self.enabled = on
         scene = self.view.scene()
-        self._set_shown(on and scene is not None and len(scene.node_items) > 0)
+        self._set_shown(on and scene is not None and len(scene.node_items) + len(scene.annotation_items) > 0)
 
     def corner(self) -> tuple[float, float]:
         """The room it takes in its corner of the viewport (width, height, with its margin; which corner:

@@ -15,8 +15,11 @@ from engine.expr.fields import find_exprs
 
 from ..document.commands import MoveNodes
 from ..document.model import EditorDocument
+from .annotation_item import AnnotationItem, InlineText
 from .edge_item import EdgeItem
+from .group_item import GroupItem
 from .node_item import NodeItem
+from .note_item import NoteItem
 from .ref_item import RefItem, references
 from .removed_link import RemovedLinkItem
 
@@ -39,6 +42,7 @@ class WorkflowScene(QGraphicsScene):
         self.edge_items: dict[str, EdgeItem] = {}
         self.ref_items: dict[tuple[str, str, str], RefItem] = {}  # (source, port, reader) → its dashed line
         self.removed_links: list[RemovedLinkItem] = []  # while showing a diff: the older version's links gone
+        self.annotation_items: dict[str, AnnotationItem] = {}  # groups and notes by id
         self.apply_palette()
         self._adjacent: dict[str, set[str]] = {}
         self._press_positions: dict[str, tuple] = {}
@@ -61,6 +65,8 @@ class WorkflowScene(QGraphicsScene):
             ref.set_theme(self.light)
         for node in self.node_items.values():
             node.set_light(self.light)
+        for note in self.annotation_items.values():
+            note.set_light(self.light)
         self.looksChanged.emit()
 
     # -- building -------------------------------------------------------------------------------------------
@@ -75,6 +81,7 @@ class WorkflowScene(QGraphicsScene):
         self.node_items.clear()
         self.edge_items.clear()
         self.ref_items.clear()
+        self.annotation_items.clear()
         self.removed_links = []
         self._adjacent.clear()
         self.doc = doc
@@ -101,6 +108,8 @@ class WorkflowScene(QGraphicsScene):
         self._build_edges()
         for nid in doc.nodes:
             self._sync_refs(nid)
+        for aid in doc.annotations:
+            self._add_annotation(aid)
         for sig, slot in self._connections():
             sig.connect(slot)
         for sig in self._look_signals(doc):
@@ -110,18 +119,24 @@ class WorkflowScene(QGraphicsScene):
 
     def _extent(self) -> QRectF:
         """Room around the nodes, from their positions (asking every item its bounding rect is slow)."""
-        xs = [n.position[0] for n in self.doc.nodes.values()] or [0.0]
-        ys = [n.position[1] for n in self.doc.nodes.values()] or [0.0]
+        points = [n.position for n in self.doc.nodes.values()]
+        for a in self.doc.annotations.values():  # (groups and notes: both corners)
+            points += [a.position, (a.position[0] + a.size[0], a.position[1] + a.size[1])]
+        xs = [p[0] for p in points] or [0.0]
+        ys = [p[1] for p in points] or [0.0]
         return QRectF(min(xs) - 2000, min(ys) - 2000, max(xs) - min(xs) + 4400, max(ys) - min(ys) + 4600)
 
     @staticmethod
     def _look_signals(doc):
-        return doc.nodeAdded, doc.nodeRemoved, doc.nodeMoved, doc.nodeChanged, doc.edgeAdded, doc.edgeRemoved
+        return (doc.nodeAdded, doc.nodeRemoved, doc.nodeMoved, doc.nodeChanged, doc.edgeAdded, doc.edgeRemoved,
+                doc.annotationAdded, doc.annotationRemoved, doc.annotationChanged)
 
     def _connections(self):
         d = self.doc
         return ((d.nodeAdded, self._node_added), (d.nodeRemoved, self._remove_node), (d.nodeMoved, self._node_moved),
-                (d.nodeChanged, self._node_changed), (d.edgeAdded, self._add_edge), (d.edgeRemoved, self._remove_edge))
+                (d.nodeChanged, self._node_changed), (d.edgeAdded, self._add_edge), (d.edgeRemoved, self._remove_edge),
+                (d.annotationAdded, self._add_annotation), (d.annotationRemoved, self._remove_annotation),
+                (d.annotationChanged, self._annotation_changed))
 
     def _title(self, nid: str) -> str:
         return self.doc.title_of(nid)
@@ -199,6 +214,18 @@ class WorkflowScene(QGraphicsScene):
             if removed.joins(nid):
                 removed.reroute()
 
+    def _add_annotation(self, aid: str) -> None:
+        annotation = self.doc.annotations[aid]
+        kind = GroupItem if annotation.kind == "group" else NoteItem
+        item = self.annotation_items[aid] = kind(annotation, self.light, editable=not self.doc.read_only)
+        self.addItem(item)
+
+    def _remove_annotation(self, aid: str) -> None:
+        self.removeItem(self.annotation_items.pop(aid))
+
+    def _annotation_changed(self, aid: str) -> None:
+        self.annotation_items[aid].sync(self.doc.annotations[aid])
+
     def _build_edges(self) -> None:
         for eid, e in self.doc.edges.items():
             self.addItem(self._edge_item(eid, e))
@@ -270,6 +297,18 @@ class WorkflowScene(QGraphicsScene):
 
     def selected_edge_ids(self) -> list[str]:
         return [i.edge_id for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def selected_annotation_ids(self) -> list[str]:
+        return [i.annotation_id for i in self.selectedItems() if isinstance(i, AnnotationItem)]
+
+    def annotation_at(self, pos: QPointF) -> AnnotationItem | None:
+        """The group (by its title bar or corner) or note under ``pos``."""
+        return next((i for i in self.items(pos) if isinstance(i, AnnotationItem)), None)
+
+    def editing_text(self) -> bool:
+        """Whether keys go to a group's title or a note being typed in."""
+        focus = self.focusItem()
+        return isinstance(focus, InlineText) and focus.editing
 
     def set_diff(self, states: dict[str, str], edge_states: dict[str, str] | None = None,
                  removed_links=()) -> None:

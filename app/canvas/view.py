@@ -118,7 +118,7 @@ class CanvasView(QGraphicsView):
         scene = self.scene()
         items = scene.selectedItems() if selection_only else []
         rect = QRectF()
-        for item in items or [i for i in scene.node_items.values()]:
+        for item in items or [*scene.node_items.values(), *scene.annotation_items.values()]:
             rect = rect.united(item.sceneBoundingRect())
         if rect.isNull():
             return
@@ -177,6 +177,9 @@ class CanvasView(QGraphicsView):
     def mouseDoubleClickEvent(self, event) -> None:
         pos = self.mapToScene(event.position().toPoint())
         node = self.scene().node_at(pos)
+        if node is None and self.scene().annotation_at(pos) is not None:  # a group's title, a note: edit it
+            super().mouseDoubleClickEvent(event)
+            return
         if node is None and not self.scene().doc.read_only:
             self.addBlockRequested.emit(pos)
             return
@@ -189,6 +192,9 @@ class CanvasView(QGraphicsView):
         event.accept()
 
     def keyPressEvent(self, event) -> None:
+        if self.scene().editing_text():  # typing in a group's title or a note: every key is text
+            super().keyPressEvent(event)
+            return
         key = event.key()
         if key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True

@@ -126,6 +126,9 @@ def cmd_diff(args) -> int:
         print(f"  + link {_link(link)}")  # in the other version)
     for link in d.edges_removed:
         print(f"  - link {_link(link)}")
+    for sign, ids in (("+", d.annotations_added), ("-", d.annotations_removed), ("~", d.annotations_changed)):
+        for aid in ids:
+            print(f"  {sign} annotation {aid}")
     return 0
 
 

@@ -10,7 +10,7 @@ import copy
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.model import Edge, Node
+from engine.model import Annotation, Edge, Node
 
 from .model import EditorDocument
 
@@ -37,19 +37,24 @@ class AddNode(QUndoCommand):
 
 
 class AddItems(QUndoCommand):
-    """Several nodes and edges at once (paste, duplicate)."""
+    """Several nodes and edges at once (paste, duplicate), with the groups and notes that came along."""
 
-    def __init__(self, doc: EditorDocument, nodes: list[Node], edges: list[Edge], text: str = "Paste"):
+    def __init__(self, doc: EditorDocument, nodes: list[Node], edges: list[Edge], text: str = "Paste",
+                 annotations: list[Annotation] = ()):
         super().__init__(text)
-        self.doc, self.nodes, self.edges = doc, nodes, edges
+        self.doc, self.nodes, self.edges, self.annotations = doc, nodes, edges, list(annotations)
 
     def redo(self) -> None:
         for n in self.nodes:
             self.doc.add_node(n.model_copy(deep=True))
         for e in self.edges:
             self.doc.add_edge(e.model_copy(deep=True))
+        for a in self.annotations:
+            self.doc.add_annotation(a.model_copy(deep=True))
 
     def undo(self) -> None:
+        for a in self.annotations:
+            self.doc.remove_annotation(a.id)
         for e in self.edges:
             self.doc.remove_edge(e.id)
         for n in self.nodes:
@@ -57,18 +62,28 @@ class AddItems(QUndoCommand):
 
 
 class RemoveItems(QUndoCommand):
-    """Delete nodes (with every link they have) and links, as one step."""
+    """Delete nodes (with every link they have), links, groups and notes, as one step; the groups that keep
+    framing others of the nodes let go of the deleted ones."""
 
-    def __init__(self, doc: EditorDocument, node_ids: list[str], edge_ids: list[str] = ()):
+    def __init__(self, doc: EditorDocument, node_ids: list[str], edge_ids: list[str] = (),
+                 annotation_ids: list[str] = ()):
         super().__init__("Delete")
         self.doc = doc
         self.node_ids = [n for n in node_ids if n in doc.nodes]
         edges = set(edge_ids) | {e for n in self.node_ids for e in doc.edges_of(n)}
         self.edge_ids = [e for e in doc.edges if e in edges]
+        self.annotation_ids = [a for a in doc.annotations if a in set(annotation_ids)]
+        gone = set(self.node_ids)
+        self.trimmed = {g: (list(doc.annotations[g].nodes), [n for n in doc.annotations[g].nodes if n not in gone])
+                        for g in doc.groups_of(gone) if g not in self.annotation_ids}
         self.saved_nodes: list[Node] = []
         self.saved_edges: list[Edge] = []
+        self.saved_annotations: list[Annotation] = []
 
     def redo(self) -> None:
+        self.saved_annotations = [self.doc.remove_annotation(a) for a in self.annotation_ids]
+        for gid, (_old, new) in self.trimmed.items():
+            self.doc.update_annotation(gid, nodes=new)
         self.saved_edges = [self.doc.remove_edge(e) for e in self.edge_ids]
         self.saved_nodes = [self.doc.remove_node(n) for n in self.node_ids]
 
@@ -77,6 +92,10 @@ class RemoveItems(QUndoCommand):
             self.doc.add_node(n)
         for e in self.saved_edges:
             self.doc.add_edge(e)
+        for gid, (old, _new) in self.trimmed.items():
+            self.doc.update_annotation(gid, nodes=old)
+        for a in self.saved_annotations:
+            self.doc.add_annotation(a)
 
 
 class MoveNodes(QUndoCommand):
@@ -157,6 +176,8 @@ class ReplaceContent(QUndoCommand):
 
     def _put(self, wf) -> None:
         doc = self.doc
+        for aid in list(doc.annotations):
+            doc.remove_annotation(aid)
         for eid in list(doc.edges):
             doc.remove_edge(eid)
         for nid in list(doc.nodes):
@@ -166,3 +187,5 @@ class ReplaceContent(QUndoCommand):
             doc.add_node(node.model_copy(deep=True))
         for edge in wf.edges:
             doc.add_edge(edge.model_copy(deep=True))
+        for annotation in wf.annotations:
+            doc.add_annotation(annotation.model_copy(deep=True))

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.blocks import default_registry
 from engine.blocks.base import ERROR_PORT
-from engine.model import Edge, Node, Workflow
+from engine.model import Annotation, Edge, Node, Workflow
 from engine.types import can_feed
 
 __all__ = ["EditorDocument", "new_id"]
@@ -43,6 +43,9 @@ class EditorDocument(QObject):
     edgeRemoving = Signal(str)  # still in ``edges`` while this is emitted
     edgeRemoved = Signal(str)
     propertiesChanged = Signal()
+    annotationAdded = Signal(str)    # a group or a note (layout only)
+    annotationRemoved = Signal(str)
+    annotationChanged = Signal(str)  # moved, resized, retitled, its text, colour or nodes
 
     def __init__(self, workflow: Workflow | None = None, *, workflow_id: str | None = None,
                  version: int | None = None, read_only: bool = False, registry=None):
@@ -57,6 +60,7 @@ class EditorDocument(QObject):
         # the document owns what it is given: callers pass a freshly loaded or copied workflow
         self.nodes: dict[str, Node] = {n.id: n for n in wf.nodes}
         self.edges: dict[str, Edge] = {e.id: e for e in wf.edges}
+        self.annotations: dict[str, Annotation] = {a.id: a for a in wf.annotations}
         self._configs: dict[str, Any] = {}  # validated config per node, dropped when the node changes
         self._titles: Counter | None = None  # how many nodes go by each title (worked out when asked)
         self._block_titles: dict[str, str] = {}  # block type → its title, as the registry gives it
@@ -66,7 +70,8 @@ class EditorDocument(QObject):
     def workflow(self) -> Workflow:
         return Workflow.model_validate({**copy.deepcopy(self.props),
                                         "nodes": [n.model_dump() for n in self.nodes.values()],
-                                        "edges": [e.model_dump() for e in self.edges.values()]})
+                                        "edges": [e.model_dump() for e in self.edges.values()],
+                                        "annotations": [a.model_dump() for a in self.annotations.values()]})
 
     @property
     def name(self) -> str:
@@ -256,6 +261,27 @@ class EditorDocument(QObject):
         edge = self.edges.pop(edge_id)
         self.edgeRemoved.emit(edge_id)
         return edge
+
+    def add_annotation(self, annotation: Annotation) -> None:
+        self.annotations[annotation.id] = annotation
+        self.annotationAdded.emit(annotation.id)
+
+    def remove_annotation(self, annotation_id: str) -> Annotation:
+        annotation = self.annotations.pop(annotation_id)
+        self.annotationRemoved.emit(annotation_id)
+        return annotation
+
+    def update_annotation(self, annotation_id: str, **fields: Any) -> None:
+        """Set position, size, title, text, color or nodes (whole values)."""
+        annotation = self.annotations[annotation_id]
+        for key, value in fields.items():
+            setattr(annotation, key, copy.deepcopy(value))
+        self.annotationChanged.emit(annotation_id)
+
+    def groups_of(self, node_ids) -> list[str]:
+        """The groups that frame any of these nodes."""
+        ids = set(node_ids)
+        return [a.id for a in self.annotations.values() if a.kind == "group" and ids.intersection(a.nodes)]
 
     def set_properties(self, **props: Any) -> None:
         self.props.update(copy.deepcopy(props))

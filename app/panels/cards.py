@@ -7,23 +7,29 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 
 from ..look import NODE_WIDTH, category_color
+from ..look.annotations import draw_small
 
 __all__ = ["CARD", "graph_pixmap", "card_text"]
 
 CARD = QSize(232, 120)          # the drawing on a card
 _NODE_H = 110.0                 # a node's height in the drawing (its real height does not matter at this size)
+_TITLE_H = 30.0                 # a group's title bar
 
 
 def graph_pixmap(workflow, registry, size: QSize = CARD, dark: bool = True) -> QPixmap:
-    """The graph of ``workflow`` fitted into ``size``: nodes as rounded blocks, links as curves."""
+    """The graph of ``workflow`` fitted into ``size``: groups and notes behind, nodes as rounded blocks, links as
+    curves."""
     pixmap = QPixmap(size)
     pixmap.fill(QColor(30, 31, 34) if dark else QColor(226, 228, 232))
     nodes = {n.id: n for n in workflow.nodes}
-    if not nodes:
+    annotations = workflow.annotations
+    if not nodes and not annotations:
         return pixmap
-    xs = [n.position[0] for n in nodes.values()]
-    ys = [n.position[1] for n in nodes.values()]
-    box = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_WIDTH, max(ys) - min(ys) + _NODE_H)
+    box = QRectF()
+    for n in nodes.values():
+        box = box.united(QRectF(n.position[0], n.position[1], NODE_WIDTH, _NODE_H))
+    for a in annotations:
+        box = box.united(QRectF(a.position[0], a.position[1], a.size[0], a.size[1]))
     margin = 10
     scale = min((size.width() - 2 * margin) / box.width(), (size.height() - 2 * margin) / box.height(), 0.6)
     ox = (size.width() - box.width() * scale) / 2 - box.x() * scale
@@ -34,6 +40,9 @@ def graph_pixmap(workflow, registry, size: QSize = CARD, dark: bool = True) -> Q
 
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for a in sorted(annotations, key=lambda a: a.kind != "group"):  # (groups under notes)
+        draw_small(painter, a, QRectF(at(*a.position), at(a.position[0] + a.size[0], a.position[1] + a.size[1])),
+                   max(2.0, _TITLE_H * scale))
     painter.setPen(QPen(QColor(150, 155, 165) if dark else QColor(90, 95, 105), 1.2))
     for e in workflow.edges:
         a, b = nodes.get(e.source), nodes.get(e.target)

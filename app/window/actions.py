@@ -63,6 +63,8 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Edit", "&Bypass / un-bypass", "actionBypass", ("Ctrl+B",),
      _tab(lambda t: toggle_bypass(t.doc, t.undo_stack, t.scene.selected_node_ids(), t.view.say))),
     ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,), lambda w: _select_all(w)),
+    ("&Edit", "&Group selected nodes", "actionGroup", ("Ctrl+G",), _tab(lambda t: t.group_selection())),
+    ("&Edit", "Add &note", "actionAddNote", (), _tab(lambda t: t.add_note())),
     ("&Edit", None, "", (), None),
     ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),
     ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),

@@ -11,10 +11,12 @@ from PySide6.QtGui import QGuiApplication, QUndoStack
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pydantic import ValidationError
 
-from engine.model import FORMAT, Edge, Node  # (FORMAT: an exported workflow pastes its nodes too)
+from engine.model import FORMAT, Annotation, Edge, Node  # (FORMAT: an exported workflow pastes its nodes too)
 
 from ..canvas.scene import WorkflowScene
 from ..canvas.view import CanvasView
+from ..canvas.group_item import frame_around
+from ..document.annotations import AddAnnotation, clipped_annotations, pasted_annotations
 from ..document.commands import AddItems, AddNode, MoveNodes, RemoveItems
 from ..document.model import EditorDocument, new_id
 
@@ -96,15 +98,20 @@ class EditorTab(QWidget):
 
     def delete_selection(self) -> None:
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()
-        if (nodes or edges) and not self.doc.read_only:
-            self.undo_stack.push(RemoveItems(self.doc, nodes, edges))
+        notes = self.scene.selected_annotation_ids()
+        if (nodes or edges or notes) and not self.doc.read_only:
+            self.undo_stack.push(RemoveItems(self.doc, nodes, edges, notes))
+
+    def _clip(self) -> dict:
+        """The selection as clipboard JSON: nodes, the links between them, the groups and notes going along."""
+        ids = set(self.scene.selected_node_ids())
+        return {CLIPBOARD_KEY: 1,
+                "nodes": [self.doc.nodes[n].model_dump(mode="json") for n in self.doc.nodes if n in ids],
+                "edges": [e.model_dump(mode="json") for e in self.doc.edges.values() if e.source in ids and e.target in ids],
+                "annotations": clipped_annotations(self.doc, ids, set(self.scene.selected_annotation_ids()))}
 
     def copy_selection(self) -> str:
-        ids = set(self.scene.selected_node_ids())
-        data = {CLIPBOARD_KEY: 1,
-                "nodes": [self.doc.nodes[n].model_dump(mode="json") for n in self.doc.nodes if n in ids],
-                "edges": [e.model_dump(mode="json") for e in self.doc.edges.values() if e.source in ids and e.target in ids]}
-        text = json.dumps(data)
+        text = json.dumps(self._clip())
         QGuiApplication.clipboard().setText(text)
         return text
 
@@ -125,6 +132,7 @@ class EditorTab(QWidget):
         try:
             raws = [Node.model_validate(raw) for raw in data.get("nodes", [])]
             raw_edges = [Edge.model_validate(raw) for raw in data.get("edges", [])]
+            raw_notes = [Annotation.model_validate(raw) for raw in data.get("annotations", [])]
         except (ValidationError, TypeError) as e:
             self.view.say(f"The clipboard's Nodeloom nodes could not be read: {str(e).splitlines()[0]}")
             return []
@@ -132,9 +140,9 @@ class EditorTab(QWidget):
         taken = set(self.doc.nodes)
         nodes = []
         dx = dy = offset
-        if at is not None and raws:
-            dx = at.x() - min(n.position[0] for n in raws)
-            dy = at.y() - min(n.position[1] for n in raws)
+        if at is not None and (raws or raw_notes):
+            dx = at.x() - min(n.position[0] for n in [*raws, *raw_notes])
+            dy = at.y() - min(n.position[1] for n in [*raws, *raw_notes])
         for node in raws:
             nid = new_id(f"{node.type}_", taken)
             taken.add(nid)
@@ -149,19 +157,51 @@ class EditorTab(QWidget):
             eid = new_id("e", edge_taken)
             edge_taken.add(eid)
             edges.append(e.model_copy(update={"id": eid, "source": renamed[e.source], "target": renamed[e.target]}))
-        if nodes:
-            self.undo_stack.push(AddItems(self.doc, nodes, edges, "Paste" if text is None else "Duplicate"))
+        notes = pasted_annotations(self.doc, raw_notes, renamed, dx, dy)
+        if nodes or notes:
+            self.undo_stack.push(AddItems(self.doc, nodes, edges, "Paste" if text is None else "Duplicate", notes))
             self.scene.clearSelection()
             for n in nodes:
                 self.scene.node_items[n.id].setSelected(True)
+            for a in notes:
+                self.scene.annotation_items[a.id].setSelected(True)
         return [n.id for n in nodes]
 
     def duplicate(self) -> list[str]:
-        ids = set(self.scene.selected_node_ids())
-        data = {CLIPBOARD_KEY: 1,
-                "nodes": [self.doc.nodes[n].model_dump(mode="json") for n in self.doc.nodes if n in ids],
-                "edges": [e.model_dump(mode="json") for e in self.doc.edges.values() if e.source in ids and e.target in ids]}
-        return self.paste(json.dumps(data))
+        return self.paste(json.dumps(self._clip()))
+
+    # -- groups and notes -----------------------------------------------------------------------------------
+
+    def group_selection(self) -> str | None:
+        """A group framing the selected nodes (Ctrl+G), as one undo step."""
+        ids = self.scene.selected_node_ids()
+        if self.doc.read_only or not ids:
+            self.view.say("Select the nodes to group first" if ids == [] else "This version is read-only")
+            return None
+        box = self.scene.node_items[ids[0]].sceneBoundingRect()
+        for nid in ids[1:]:
+            box = box.united(self.scene.node_items[nid].sceneBoundingRect())
+        position, size = frame_around(box)
+        gid = new_id("group", self.doc.annotations)
+        group = Annotation(id=gid, kind="group", position=position, size=size, title="Group",
+                           nodes=[n for n in self.doc.nodes if n in set(ids)])
+        self.undo_stack.push(AddAnnotation(self.doc, group, f"Group {len(ids)} node{'s' if len(ids) != 1 else ''}"))
+        return gid
+
+    def add_note(self, pos: QPointF | None = None) -> str | None:
+        """A note at ``pos`` (the middle of the view when none), ready for typing."""
+        if self.doc.read_only:
+            return None
+        if pos is None:
+            pos = self.view.mapToScene(self.view.viewport().rect().center())
+        nid = new_id("note", self.doc.annotations)
+        self.undo_stack.push(AddAnnotation(self.doc, Annotation(id=nid, kind="note", size=(240.0, 120.0),
+                                                                position=(round(pos.x()), round(pos.y())))))
+        item = self.scene.annotation_items[nid]
+        self.scene.clearSelection()
+        item.setSelected(True)
+        item.start_edit()
+        return nid
 
     def auto_layout(self) -> None:
         """Layers from the graph's topological generations, left to right, each node as tall as it is drawn

@@ -22,6 +22,7 @@ from ..document.bypass import refusal, toggle_bypass
 from ..document.commands import AddNode, Connect, RemoveItems
 from ..document.model import new_id
 from ..look import HEADER, ROW
+from .annotation_menus import annotation_menu
 from .editor_tab import EditorTab
 
 __all__ = ["ContextMenus"]
@@ -43,10 +44,16 @@ class ContextMenus:
         else:
             edge = next((i for i in scene.items(QRectF(scene_pos.x() - 4, scene_pos.y() - 4, 8, 8))
                          if isinstance(i, EdgeItem)), None)
+            note = scene.annotation_at(scene_pos) if edge is None else None
             if edge is not None:
                 scene.clearSelection()
                 edge.setSelected(True)
                 menu = self._link_menu(tab, edge.edge_id, scene_pos, global_pos)
+            elif note is not None:  # a group (by its title bar) or a note
+                if not note.isSelected():
+                    scene.clearSelection()
+                    note.setSelected(True)
+                menu = annotation_menu(self, tab, note)
             else:
                 menu = self._canvas_menu(tab, scene_pos, global_pos)
         self.menu = menu
@@ -203,6 +210,7 @@ class ContextMenus:
         self._add(menu, "Add block here…", "menuAddBlock", lambda: self.w.popup.show_at(global_pos, scene_pos),
                   editable)
         self._add(menu, "Paste here", "menuPaste", lambda: tab.paste(at=scene_pos), editable)
+        self._add(menu, "Add note", "menuAddNote", lambda: tab.add_note(scene_pos), editable)
         menu.addSeparator()
         self._add(menu, "Select all", "menuSelectAll",
                   lambda: [i.setSelected(True) for i in tab.scene.node_items.values()])

@@ -141,6 +141,28 @@ def _check_cycles(a: Analysis, issues: list[Issue]) -> set[str]:
     return cyclic
 
 
+def _check_annotations(wf: Workflow, issues: list[Issue]) -> None:
+    """Groups and notes are layout, but a malformed one is still named: a reused id, a group framing a node the
+    workflow has not (or one twice), a note that frames nodes."""
+    seen: set[str] = set()
+    nodes = {n.id for n in wf.nodes}
+    for note in wf.annotations:
+        where = f"annotation {note.id!r}"
+        if note.id in seen:
+            issues.append(Issue("invalid_annotation", f"annotation id {note.id!r} is used more than once"))
+        seen.add(note.id)
+        if note.kind == "note" and note.nodes:
+            issues.append(Issue("invalid_annotation", f"{where}: a note frames no nodes (it names {note.nodes[0]!r})"))
+            continue
+        named: set[str] = set()
+        for nid in note.nodes:
+            if nid not in nodes:
+                issues.append(Issue("invalid_annotation", f"{where}: a group names missing node {nid!r}"))
+            elif nid in named:
+                issues.append(Issue("invalid_annotation", f"{where}: names node {nid!r} twice"))
+            named.add(nid)
+
+
 def analyze(wf: Workflow, registry: BlockRegistry | None = None) -> tuple[Analysis, list[Issue]]:
     reg = registry or default_registry()
     a = Analysis(workflow=wf)
@@ -148,6 +170,8 @@ def analyze(wf: Workflow, registry: BlockRegistry | None = None) -> tuple[Analys
     _check_nodes(wf, reg, a, issues)
     _check_edges(wf, a, issues)
     _check_required_inputs(a, issues)
+    if wf.annotations:
+        _check_annotations(wf, issues)
     links = a.graph.copy() if a.exprs else a.graph
     add_reference_edges(a, issues)
     cyclic = _check_cycles(a, issues)

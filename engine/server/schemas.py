@@ -146,6 +146,9 @@ class Comparison(BaseModel):
     nodes_renamed: list[Renamed] = Field(description="nodes whose label changed (layout: they compute the same)")
     edges_added: list[Link]
     edges_removed: list[Link]
+    annotations_added: list[str] = Field(description="groups and notes added, by id (layout)")
+    annotations_removed: list[str] = Field(description="groups and notes removed, by id (layout)")
+    annotations_changed: list[str] = Field(description="groups and notes moved, resized or edited, by id (layout)")
     properties: dict[str, tuple[Any, Any]] = Field(description="name, description, tags, max_concurrency: "
                                                                "[old, new]")
 

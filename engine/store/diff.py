@@ -4,7 +4,8 @@ Nodes are matched by id. A node is *changed* when what it computes changed (type
 *moved* when its position changed and *renamed* when its label did (both layout only). Links are matched by their endpoints (source,
 source_port, target, target_port), never by their ids: an edge id reused for another link is the old link
 removed plus the new one added, each carried with its own endpoints, and a link whose id changed on the same
-endpoints is no change.
+endpoints is no change. Annotations (groups and notes) are layout too: the diff says which were added, removed
+or changed, matched by id, and they never count as a change of what runs.
 """
 
 from __future__ import annotations
@@ -78,12 +79,16 @@ class WorkflowDiff:
     nodes_renamed: tuple[Renamed, ...] = ()
     edges_added: tuple[Link, ...] = ()
     edges_removed: tuple[Link, ...] = ()
+    annotations_added: tuple[str, ...] = ()    # layout: groups and notes, by id
+    annotations_removed: tuple[str, ...] = ()
+    annotations_changed: tuple[str, ...] = ()
     properties: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # name, description, tags, …
 
     @property
     def empty(self) -> bool:
         return not any((self.nodes_added, self.nodes_removed, self.nodes_changed, self.nodes_moved,
-                        self.nodes_renamed, self.edges_added, self.edges_removed, self.properties))
+                        self.nodes_renamed, self.edges_added, self.edges_removed, self.annotations_added,
+                        self.annotations_removed, self.annotations_changed, self.properties))
 
     def summary(self) -> str:
         """One line: "2 nodes changed, 1 link removed", or "no change"."""
@@ -91,7 +96,9 @@ class WorkflowDiff:
             (self.nodes_added, "node", "added"), (self.nodes_removed, "node", "removed"),
             (self.nodes_changed, "node", "changed"), (self.nodes_moved, "node", "moved"),
             (self.nodes_renamed, "node", "renamed"),
-            (self.edges_added, "link", "added"), (self.edges_removed, "link", "removed")) if items]
+            (self.edges_added, "link", "added"), (self.edges_removed, "link", "removed"),
+            (self.annotations_added, "annotation", "added"), (self.annotations_removed, "annotation", "removed"),
+            (self.annotations_changed, "annotation", "changed")) if items]
         if self.properties:
             parts.append(", ".join(self.properties) + " changed")
         return ", ".join(parts) or "no change"
@@ -149,6 +156,7 @@ def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
             moved.append(nid)
         if na[nid].label != nb[nid].label:
             renamed.append(Renamed(nid, na[nid].label, nb[nid].label))
+    aa, ab = {x.id: x for x in a.annotations}, {x.id: x for x in b.annotations}
     props = {k: (getattr(a, k), getattr(b, k)) for k in ("name", "description", "tags", "max_concurrency")
              if getattr(a, k) != getattr(b, k)}
     return WorkflowDiff(
@@ -159,5 +167,8 @@ def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
         nodes_renamed=tuple(renamed),
         edges_added=_links_only_in(b.edges, a.edges),
         edges_removed=_links_only_in(a.edges, b.edges),
+        annotations_added=tuple(x for x in ab if x not in aa),
+        annotations_removed=tuple(x for x in aa if x not in ab),
+        annotations_changed=tuple(x for x in ab if x in aa and ab[x] != aa[x]),
         properties=props,
     )

@@ -3,7 +3,9 @@
 - open: a stored 1,000-node / 1,500-edge workflow read from the database and built into our scene, against
   building the floor scene (rect items + cubic path items); also the total time including the database;
 - drag: one frame of dragging a node with 10 links (move + re-route + repaint of the view);
-- fit_all: one repaint of the whole 5,000-node graph fitted in the view (level-of-detail painting).
+- fit_all: one repaint of the whole 5,000-node graph fitted in the view (level-of-detail painting);
+- open with annotations: the same 1,000-node workflow with 50 groups (20 nodes each) and 50 markdown notes,
+  against itself without them.
 """
 
 from __future__ import annotations
@@ -160,6 +162,44 @@ def bench_open(app) -> None:
     store.close()
 
 
+def annotated(wf: Workflow, groups: int = 50, notes: int = 50) -> Workflow:
+    """``wf`` (from :func:`graph`: columns of 40 nodes 260 apart, rows 120 apart) with groups of 20 nodes framed
+    where they stand and notes below the graph."""
+    out = []
+    for k in range(groups):
+        col, first = k // 2, (k % 2) * 20
+        ids = [f"n{col * 40 + first + j}" for j in range(20)]
+        out.append({"id": f"group{k}", "kind": "group", "title": f"Stage {k}", "nodes": ids,
+                    "position": [col * 260 - 20, first * 120 - 50], "size": [230, 20 * 120 + 30]})
+    for k in range(notes):
+        out.append({"id": f"note{k}", "kind": "note", "position": [(k % 25) * 260, 40 * 120 + 100 + (k // 25) * 180],
+                    "size": [240, 150], "text": f"**Step {k}**: *resize* the `image`, then\n- blur it\n- save it"})
+    return Workflow.model_validate({**wf.model_dump(), "annotations": out})
+
+
+def bench_open_annotated(app) -> None:
+    home = Path(tempfile.mkdtemp(prefix="nodeloom-canvas-"))
+    store = Store(home, install_templates=False)
+    bare = graph(1000, 1500)
+    wf = annotated(bare)
+    wid = store.workflows.create(wf).id
+    holder = []
+    total = best(lambda: holder.append(WorkflowScene(EditorDocument(store.workflows.document(wid)), QUndoStack())))
+    doc, bare_doc = EditorDocument(store.workflows.document(wid)), EditorDocument(bare)
+
+    def keep_few(scene_of):
+        def run():
+            holder.append(WorkflowScene(scene_of, QUndoStack()))
+            del holder[:-2]
+        return run
+
+    ours, floor = (t * 1000 for t in paired(keep_few(doc), keep_few(bare_doc)))
+    holder.clear()
+    line("open_1000_nodes_with_annotations", ours, floor, target="<= 1.2", groups=50, notes=50,
+         total_with_database_ms=round(total * 1000, 1))
+    store.close()
+
+
 def bench_drag(app) -> None:
     nodes = [{"id": f"s{k}", "type": "constant", "position": [0, k * 110]} for k in range(10)]
     nodes.append({"id": "hub", "type": "merge", "config": {"mode": "list"}, "position": [500, 500]})
@@ -216,6 +256,7 @@ def bench_fit(app) -> None:
 def main() -> None:
     app = QApplication.instance() or QApplication([])
     bench_open(app)
+    bench_open_annotated(app)
     bench_drag(app)
     bench_fit(app)
 
