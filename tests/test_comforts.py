@@ -4,7 +4,7 @@ snap to the dot grid."""
 
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QMenu, QUndoView, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QUndoView, QWidget
 
 from app.document.model import EditorDocument
 from engine.model import Workflow
@@ -23,12 +23,21 @@ def open_menu(window, title: str) -> QMenu:
     return action.menu()
 
 
-def click_entry(menu: QMenu, name: str):
-    """Click the entry called ``name`` (its objectName) in an open menu; a submenu it opens is returned."""
+def click_entry(menu: QMenu, name: str, qtbot=None):
+    """Click the entry called ``name`` (its objectName) in an open menu; a submenu it opens is returned (once it
+    shows: a menu opens its submenu a moment after the click)."""
     action = next(a for a in menu.actions() if a.objectName() == name)
     QTest.mouseClick(menu, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      menu.actionGeometry(action).center())
+    if action.menu() is not None:
+        qtbot.waitUntil(action.menu().isVisible, timeout=3000)
     return action.menu()
+
+
+def activate(window, qtbot) -> None:
+    """The window has the keys (its shortcuts answer), as when a person clicks into it."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
 
 
 def workflow_doc(window, positions: dict[str, tuple[float, float]], kind="constant") -> Workflow:
@@ -62,14 +71,14 @@ def recent_names(menu: QMenu) -> list[str]:
     return [a.text() for a in menu.actions() if a.objectName() == "recentWorkflow"]
 
 
-def test_file_open_recent_lists_the_last_ten_workflows_opened_and_opens_one(make_window, tmp_path):
+def test_file_open_recent_lists_the_last_ten_workflows_opened_and_opens_one(make_window, tmp_path, qtbot):
     window = make_window(tmp_path)
     ids = [window.store.workflows.create(Workflow(name=f"Flow {i}")).id for i in range(12)]
     for wid in ids:
         window.workflows.open(wid)
     window.close_current_tab()  # (Flow 11: opened last, then closed)
     window.store.workflows.delete(ids[10])  # a deleted workflow is not offered
-    recent = click_entry(open_menu(window, "&File"), "actionOpenRecent")
+    recent = click_entry(open_menu(window, "&File"), "actionOpenRecent", qtbot)
     assert recent.isVisible()
     assert recent_names(recent) == ["Flow 11", "Flow 9", "Flow 8", "Flow 7", "Flow 6", "Flow 5", "Flow 4", "Flow 3",
                                     "Flow 2", "Flow 1"]  # the last ten, newest first
@@ -80,15 +89,16 @@ def test_file_open_recent_lists_the_last_ten_workflows_opened_and_opens_one(make
     window.settings.sync()
 
     again = make_window(tmp_path)  # remembered for the next session
-    recent = click_entry(open_menu(again, "&File"), "actionOpenRecent")
+    recent = click_entry(open_menu(again, "&File"), "actionOpenRecent", qtbot)
     assert recent_names(recent)[:3] == ["Flow 11", "Flow 9", "Flow 8"]
     recent.close()
 
 
 # -- a double-click on a tab renames its workflow ------------------------------------------------------------
 
-def test_double_clicking_a_tab_renames_its_workflow_in_one_undoable_step(window):
+def test_double_clicking_a_tab_renames_its_workflow_in_one_undoable_step(window, qtbot):
     tab = window.workflows.new()
+    activate(window, qtbot)
     bar = window.tabs.tabBar()
     index = window.tabs.indexOf(tab)
     QTest.mouseDClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, bar.tabRect(index).center())
@@ -119,8 +129,9 @@ def test_double_clicking_a_tab_renames_its_workflow_in_one_undoable_step(window)
 
 # -- Edit ▸ Undo history -------------------------------------------------------------------------------------
 
-def test_the_undo_history_lists_the_tabs_steps_and_a_click_goes_back_to_one(window):
+def test_the_undo_history_lists_the_tabs_steps_and_a_click_goes_back_to_one(window, qtbot):
     tab = window.workflows.new()
+    activate(window, qtbot)
     for kind in ("image_load", "image_blur", "image_save"):
         tab.add_block(kind)
     QTest.keyClick(tab.view, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
@@ -129,57 +140,58 @@ def test_the_undo_history_lists_the_tabs_steps_and_a_click_goes_back_to_one(wind
     view = history.findChild(QUndoView, "undoView")
     model = view.model()
     rows = [model.index(i, 0).data() for i in range(model.rowCount())]
-    assert rows == ["<empty>", "Add Image Load", "Add Image Blur", "Add Image Save"], rows
+    assert rows == ["As opened", "Add Image Load", "Add Image Blur", "Add Image Save"], rows
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      view.visualRect(model.index(1, 0)).center())
     assert tab.undo_stack.index() == 1 and [n.type for n in tab.doc.nodes.values()] == ["image_load"]
     other = window.workflows.new()  # the list follows the tab on show
     other.add_block("constant")
-    assert [model.index(i, 0).data() for i in range(model.rowCount())] == ["<empty>", "Add Constant"]
+    assert [model.index(i, 0).data() for i in range(model.rowCount())] == ["As opened", "Add Constant"]
     window.tabs.setCurrentWidget(tab)
     assert model.rowCount() == 4
 
 
 # -- align and distribute ----------------------------------------------------------------------------------
 
-def test_the_selected_nodes_align_left_from_their_menu_in_one_undo_step(window):
+def test_the_selected_nodes_align_left_from_their_menu_in_one_undo_step(window, qtbot):
     tab = arrange_tab(window, {"a": (0, 0), "b": (130, 120), "c": (60, 250), "d": (400, 400)})
     before = positions(tab)
     select_by_mouse(tab, ["a", "b", "c"])
     menu = right_click(tab, header_point(tab, "b"))
-    align = click_entry(menu, "menuAlign")
+    align = click_entry(menu, "menuAlign", qtbot)
     assert align.isVisible()
     click_entry(align, "actionAlignLeft")
     after = positions(tab)
     assert [after[n][0] for n in "abc"] == [0, 0, 0] and [after[n][1] for n in "abc"] == [0, 120, 250]
     assert after["d"] == before["d"]  # not selected: left alone
     assert tab.undo_stack.undoText() == "Align 3 nodes left"
+    activate(window, qtbot)
     QTest.keyClick(tab.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert positions(tab) == before
 
 
-def test_align_and_distribute_from_the_edit_menu(window):
+def test_align_and_distribute_from_the_edit_menu(window, qtbot):
     tab = arrange_tab(window, {"a": (0, 0), "b": (50, 40), "c": (500, 70)})
     width = tab.scene.node_items["a"].body_rect().width()
     select_by_mouse(tab, ["a", "b", "c"])
-    click_entry(click_entry(open_menu(window, "&Edit"), "menuAlign"), "actionDistributeH")
+    click_entry(click_entry(open_menu(window, "&Edit"), "menuAlign", qtbot), "actionDistributeH")
     x = {n: p[0] for n, p in positions(tab).items()}
     assert x["a"] == 0 and x["c"] == 500  # the outer ones stay; the gaps between them are equal
     assert x["b"] - (x["a"] + width) == x["c"] - (x["b"] + width)
-    click_entry(click_entry(open_menu(window, "&Edit"), "menuAlign"), "actionAlignMiddle")
+    click_entry(click_entry(open_menu(window, "&Edit"), "menuAlign", qtbot), "actionAlignMiddle")
     height = tab.scene.node_items["a"].body_rect().height()
     middles = {p[1] + height / 2 for p in positions(tab).values()}
     assert middles == {(0 + 70 + height) / 2}  # the middle of the three, top to bottom
     assert tab.undo_stack.count() == 2
     window.actionUndo.trigger()
     window.actionUndo.trigger()
-    click_entry(click_entry(open_menu(window, "&Edit"), "menuAlign"), "actionDistributeV")
+    click_entry(click_entry(open_menu(window, "&Edit"), "menuAlign", qtbot), "actionDistributeV")
     assert [positions(tab)[n][1] for n in "abc"] == [0, 35, 70]  # (equal heights: equal gaps, equal steps)
 
 
 # -- snap to the dot grid ----------------------------------------------------------------------------------
 
-def test_snap_to_grid_snaps_a_dragged_node_on_release_and_is_remembered(make_window, tmp_path):
+def test_snap_to_grid_snaps_a_dragged_node_on_release_and_is_remembered(make_window, tmp_path, qtbot):
     window = make_window(tmp_path)
     tab = arrange_tab(window, {"a": (5, 7), "b": (300, 30)})
     assert not window.actionSnapGrid.isChecked()
@@ -191,6 +203,7 @@ def test_snap_to_grid_snaps_a_dragged_node_on_release_and_is_remembered(make_win
     drag(viewport, header_point(tab, "a"), header_point(tab, "a") + QPoint(37, 13))
     assert positions(tab)["a"] == (72, 24)  # (79, 33) snapped to the 24-unit grid
     assert tab.scene.node_items["a"].pos().toTuple() == (72, 24)
+    activate(window, qtbot)
     QTest.keyClick(tab.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert positions(tab)["a"] == (42, 20)  # one step
     window.settings.sync()
