@@ -213,3 +213,20 @@ def test_snap_to_grid_snaps_a_dragged_node_on_release_and_is_remembered(make_win
     other = arrange_tab(again, {"n": (1, 1)})
     drag(other.view.viewport(), header_point(other, "n"), header_point(other, "n") + QPoint(30, 30))
     assert positions(other)["n"] == (24, 24)
+
+
+def test_one_remembered_workflow_stays_one_entry_in_the_next_session(make_window, tmp_path, qtbot):
+    from engine.store import Store
+
+    store = Store(tmp_path)
+    first = store.workflows.create(Workflow(name="First")).id
+    second = store.workflows.create(Workflow(name="Second")).id
+    store.close()
+    # what the last session left: an INI file keeps a list of one as a bare string
+    (tmp_path / "settings.ini").write_text(f"[General]\nrecent={first}\n")
+    window = make_window(tmp_path)
+    window.workflows.open(second)
+    assert window.settings.value("recent", [], type=list) == [second, first]  # not [second, "f", "i", …]
+    recent = click_entry(open_menu(window, "&File"), "actionOpenRecent", qtbot)
+    assert recent_names(recent) == ["Second", "First"]
+    recent.close()
