@@ -221,3 +221,33 @@ def test_a_large_picture_shows_from_a_small_level_first_while_the_loop_keeps_tur
         assert len(gaps) > 5 and max(gaps) < 0.5, max(gaps)  # the loop kept turning while it was made
 
     on_loop(window, go)
+
+
+def test_the_viewer_follows_the_nodes_next_run_and_says_when_what_it_shows_is_stale(window, tmp_path):
+    red, blue = solid(tmp_path / "red.png", RED), solid(tmp_path / "blue.png", (0, 0, 255))
+    wf = Flow("follow").node("load", "image_load", source=red).node("gray", "image_grayscale") \
+        .edge("load.image", "gray.image").build()
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+
+    async def go():
+        await window.runs.run_node(tab, "gray")
+        item = tab.scene.node_items["gray"]
+        tab.view.centerOn(item)
+        at = tab.view.mapFromScene(item.mapToScene(item.thumbnail_rect().center()))
+        QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+        viewer = viewer_of(window)
+        await until(viewer.ready, what="the viewer's pictures")
+        canvas, slider, _ = parts(viewer)
+        slide(slider, Qt.Key.Key_Home)
+        assert close(colours_at(canvas, [(0.5, 0.5)])[0], RED)
+        tab.undo_stack.push(UpdateNode(tab.doc, "load", "Source", config={"source": blue}))
+        info = viewer.findChild(QLabel, "viewerInfo")
+        assert "stale" in info.text()  # what it shows is from before the edit
+        await window.runs.run_node(tab, "gray")
+        await until(lambda: viewer.ready() and close(colours_at(canvas, [(0.5, 0.5)])[0], (0, 0, 255)),
+                    what="the new input shown")
+        assert "stale" not in info.text()
+        slide(slider, Qt.Key.Key_End)
+        assert close(colours_at(canvas, [(0.5, 0.5)])[0], (29, 29, 29))  # blue in gray: L 29
+
+    on_loop(window, go)

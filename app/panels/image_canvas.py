@@ -279,8 +279,9 @@ class ImageCanvas(QWidget):
         painter.drawLine(QPointF(x, 0), QPointF(x, h))
         painter.setPen(QPen(QColor("white"), 1))
         painter.drawLine(QPointF(x, 0), QPointF(x, h))
+        painter.setPen(QPen(QColor(0, 0, 0, 160), 1.5))  # a grip that shows on white and on black
         painter.setBrush(QColor("white"))
-        painter.drawEllipse(QPointF(x, h / 2), 5, 5)
+        painter.drawRoundedRect(QRectF(x - 5, h / 2 - 14, 10, 28), 4, 4)
         metrics = painter.fontMetrics()
         for text, right in ((f"◂ {self.after.name}", False), (f"{self.before.name} ▸", True)):
             width = metrics.horizontalAdvance(text) + 12

@@ -97,6 +97,31 @@ class ViewerController:
         self._load()
         return viewer
 
+    # -- following the runs -------------------------------------------------------------------------------------
+
+    def _watched(self, tab: EditorTab) -> set[str]:
+        """The nodes whose outputs the viewer shows now: its node, and the one feeding it (input ◂▸ output)."""
+        if self.viewer is None or not self.viewer.isVisible() or self.subject is None or self.subject[0] is not tab:
+            return set()
+        node_id = self.subject[1]
+        doc = tab.doc
+        feeding = {doc.edges[e].source for e in doc.edges_of(node_id) if doc.edges[e].target == node_id} \
+            if node_id in doc.nodes else set()
+        return {node_id} | (feeding if self.viewer.mode() == "input" else set())
+
+    def kept(self, tab: EditorTab, node_id: str) -> None:
+        """New outputs of a node: the viewer shows them when they are what it shows (once its own node has some:
+        a run's upstream node finishes first), and its past runs list the run."""
+        if node_id in self._watched(tab) and self.w.outputs.of(tab, self.subject[1]) is not None:
+            self._load()
+
+    def stale(self, tab: EditorTab, node_ids: set[str]) -> None:
+        """An edit made outputs stale: the viewer says so when it shows them (it keeps the pictures to compare)."""
+        if self.viewer is None or self.viewer.mode() == "runs" or not self._watched(tab) & set(node_ids):
+            return
+        self.viewer.say(self.viewer.info.text().split(" · stale")[0] +
+                        " · stale: the node or what feeds it was edited since; run it again")
+
     def close(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
