@@ -3,7 +3,7 @@ group, so it follows the tabs); clicking a row undoes or redoes up to it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QUndoView, QVBoxLayout, QWidget
 
 __all__ = ["UndoHistory"]
@@ -28,6 +28,9 @@ class UndoHistory:
             layout.setContentsMargins(4, 4, 4, 4)
             layout.addWidget(view)
             panel.resize(300, 420)
+            # over the window's right-hand side, under its toolbar (a window manager may place it otherwise)
+            top_right = self.w.mapToGlobal(QPoint(self.w.width(), 0))
+            panel.move(top_right + QPoint(-panel.width() - 24, 110))
             self.panel, self.view = panel, view
         self.panel.show()
         self.panel.raise_()

@@ -59,6 +59,9 @@ class ViewerController:
     def _viewer(self) -> ImageViewer:
         if self.viewer is None:
             self.viewer = ImageViewer(self._blocking, self.w)
+            # over the middle of the main window (a window manager may place it otherwise)
+            centre = self.w.mapToGlobal(self.w.rect().center())
+            self.viewer.move(centre - self.viewer.rect().center())
             self.viewer.compareChanged.connect(lambda _mode: self._load())
             self.viewer.runsChosen.connect(lambda _a, _b: self._load())
         return self.viewer
