@@ -251,3 +251,25 @@ def test_the_viewer_follows_the_nodes_next_run_and_says_when_what_it_shows_is_st
         assert close(colours_at(canvas, [(0.5, 0.5)])[0], (29, 29, 29))  # blue in gray: L 29
 
     on_loop(window, go)
+
+
+def test_a_node_with_no_picture_feeding_it_shows_its_output_alone_and_esc_closes_the_viewer(window, tmp_path):
+    source = solid(tmp_path / "red.png", RED)
+    wf = Flow("alone").node("load", "image_load", source=source).build()
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+
+    async def go():
+        await window.runs.run_tab(tab)
+        item = tab.scene.node_items["load"]
+        tab.view.centerOn(item)
+        at = tab.view.mapFromScene(item.mapToScene(item.thumbnail_rect().center()))
+        QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+        viewer = viewer_of(window)
+        await until(viewer.ready, what="the viewer's picture")
+        canvas, slider, _ = parts(viewer)
+        assert viewer.mode() == "output" and not slider.isVisible()
+        assert all(close(c, RED) for c in colours_at(canvas, [(0.1, 0.1), (0.9, 0.9)]))
+        QTest.keyClick(canvas, Qt.Key.Key_Escape)
+        assert not viewer.isVisible() and canvas.after is None  # its pictures let go
+
+    on_loop(window, go)

@@ -150,6 +150,12 @@ class ImageViewer(QWidget):
         """The pictures asked for are shown whole (tests and scripts wait for it)."""
         return not self.busy and self.canvas.ready()
 
+    def closeEvent(self, event) -> None:
+        """Closed: its pictures (and their levels: a large one's take hundreds of MB) are let go."""
+        self.canvas.clear()
+        self.pixel.clear()
+        super().closeEvent(event)
+
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.close()

@@ -88,10 +88,8 @@ class ViewerController:
         viewer.setWindowTitle(f"{label_of(tab.doc, node_id)} — Viewer")
         if self.w.outputs.of(tab, node_id) is None:
             mode = "runs"
-        elif self.input_of(tab, node_id) is not None:
-            mode = "input"
         else:
-            mode = viewer.mode() if viewer.mode() != "input" else "output"
+            mode = "input" if self.input_of(tab, node_id) is not None else "output"
         viewer.set_mode(mode)
         viewer.set_runs([], None, None)  # (another node's runs: read again)
         viewer.show()
