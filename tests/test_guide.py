@@ -340,9 +340,53 @@ def test_chapter_9_write_a_plugin_block(make_window, tmp_path, monkeypatch):
     shot(window, "9-plugin")
 
 
+def test_chapter_10_look_closely_at_a_picture_zoom_pixels_before_and_after(window):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QWidget
+
+    from app.document.commands import UpdateNode
+
+    template = next(i for i in window.store.workflows.list(templates=True).items if i.name == "Image pipeline")
+    tab = window.workflows.new_from_template(template.id)
+
+    async def go():
+        window.actionRun.trigger()  # F5
+        await until(lambda: tab.scene.node_items["draw"].thumbnail is not None, what="the thumbnails")
+        item = tab.scene.node_items["draw"]  # Mark the house
+        tab.view.centerOn(item)
+        at = tab.view.mapFromScene(item.mapToScene(item.thumbnail_rect().center()))
+        QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+        viewer = window.findChild(QWidget, "imageViewer")
+        await until(viewer.ready, what="the viewer's pictures")
+        assert viewer.mode() == "input"
+        assert "output: 160 × 120 px, RGB" in viewer.info.text() and "from Thumbnail" in viewer.info.text()
+        canvas = viewer.canvas
+        QTest.mouseMove(canvas, QPoint(round(canvas.image_rect().center().x()) + 40, 300))
+        assert viewer.pixel.text().startswith("x ") and viewer.pixel.text().endswith("· input")
+        viewer.split.setValue(35)
+        QTest.mouseClick(viewer.actual_button, Qt.MouseButton.LeftButton)  # 1:1
+        assert viewer.zoom.text() == "100 %"
+        QTest.mouseClick(viewer.fit_button, Qt.MouseButton.LeftButton)
+        if SHOTS:
+            viewer.resize(1000, 720)
+            QApplication.processEvents()
+            viewer.grab().save(str(Path(SHOTS) / "10-viewer.png"))
+        tab.undo_stack.push(UpdateNode(tab.doc, "draw", "Color", config={**tab.doc.nodes["draw"].config,
+                                                                          "color": "#ff00ff"}))
+        window.actionRun.trigger()
+        await until(lambda: len(window.store.runs.list(tab.doc.workflow_id)) == 2
+                    and tab.scene.node_items["draw"].thumbnail is not None, what="the second run")
+        viewer.compare.setCurrentIndex(viewer.compare.findData("runs"))  # Two runs
+        await until(lambda: viewer.run_a.count() == 2 and viewer.ready(), what="the two runs' pictures")
+        assert viewer.canvas.before.name.startswith("run A") and viewer.canvas.after.name.startswith("run B")
+
+    on_loop(window, go)
+
+
 def test_the_guide_names_every_screenshot_its_chapters_take():
     guide = GUIDE.read_text(encoding="utf-8")
     for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue", "7-triggers",
-                 "8-server", "9-plugin"):
+                 "8-server", "9-plugin", "10-viewer"):
         assert f"guide/{name}.png" in guide
         assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()

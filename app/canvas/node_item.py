@@ -245,6 +245,17 @@ class NodeItem(QGraphicsItem):
         self.diff_state = state
         self._changed()
 
+    def body_rect(self) -> QRectF:
+        """The node as drawn, without its ports' overhang (item coordinates): what aligning lines up."""
+        return QRectF(0, 0, self.width, self._height)
+
+    def thumbnail_rect(self) -> QRectF:
+        """Where its thumbnail is drawn (item coordinates); empty when it has none."""
+        if self.thumbnail is None:
+            return QRectF()
+        w = min(self.width - 12, self.thumbnail.width())
+        return QRectF((self.width - w) / 2, self._body_height(), w, THUMB)
+
     def boundingRect(self) -> QRectF:
         return QRectF(-PORT_RADIUS - 1, -1, self.width + 2 * PORT_RADIUS + 2, self._height + 2)
 

@@ -1,7 +1,8 @@
 """The scene mirrors an EditorDocument: it builds items for its nodes and links and follows its signals.
 
 Node items never know edge items; the scene keeps the references and re-routes links when nodes move. A drag
-moves items live and, on release, pushes one MoveNodes command with the positions before and after.
+moves items live and, on release, pushes one MoveNodes command with the positions before and after (on the dot
+grid, when ``snap`` is set).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class WorkflowScene(QGraphicsScene):
     #: this, not QGraphicsScene.changed: a connection to that one makes the scene track every updated
     #: rectangle of every frame (a drag) and hand the list to Python.
     looksChanged = Signal()
+    snap = 0  # a moved node lands on this grid when released (scene units; 0: where it was dropped)
 
     def __init__(self, doc: EditorDocument, undo_stack: QUndoStack, parent=None):
         super().__init__(parent)
@@ -359,6 +361,11 @@ class WorkflowScene(QGraphicsScene):
             if item is None:
                 continue
             new = (item.pos().x(), item.pos().y())
+            if new != tuple(old) and self.snap:
+                new = (float(round(new[0] / self.snap) * self.snap), float(round(new[1] / self.snap) * self.snap))
+                if new == tuple(old):  # snapped back where it was: no move
+                    item.setPos(*new)
+                    self._moved_live(nid)
             if new != tuple(old):
                 moved_old[nid], moved_new[nid] = tuple(old), new
         self._press_positions = {}

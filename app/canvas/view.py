@@ -39,6 +39,7 @@ class CanvasView(QGraphicsView):
     filesDropped = Signal(list)              # workflow files dropped on the canvas (images, folders: nodes)
     addBlockRequested = Signal(QPointF)      # Tab / double-click on empty canvas
     nodeActivated = Signal(str)              # double-click on a node (its id)
+    thumbnailActivated = Signal(str)         # double-click on a node's thumbnail (its id)
     menuRequested = Signal(QPointF, QPoint)  # right-click: scene position, global position
     linkDropped = Signal(str, str, str, QPointF)  # a link released on empty canvas: node id, "in"/"out", port, where
 
@@ -184,7 +185,10 @@ class CanvasView(QGraphicsView):
             self.addBlockRequested.emit(pos)
             return
         if node is not None:
-            self.nodeActivated.emit(node.node_id)
+            if node.thumbnail_rect().contains(node.mapFromScene(pos)):
+                self.thumbnailActivated.emit(node.node_id)
+            else:
+                self.nodeActivated.emit(node.node_id)
         super().mouseDoubleClickEvent(event)
 
     def contextMenuEvent(self, event) -> None:

@@ -1,5 +1,5 @@
 """The preview dock: an image viewer (fit to the dock and refit as it resizes until the wheel zooms; drag to
-pan; pixel size; save) and the other values, shown only when there are some: as a tree whose values can be dragged
+pan; pixel size; save; double-click opens the picture in the viewer window) and the other values, shown only when there are some: as a tree whose values can be dragged
 onto inspector fields (json_tree.py), or as JSON text to read and copy."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
                                QLabel, QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
@@ -20,6 +20,8 @@ __all__ = ["PreviewPanel"]
 
 
 class ImageView(QGraphicsView):
+    activated = Signal()  # double-clicked: open the picture in the viewer
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setScene(QGraphicsScene(self))
@@ -47,8 +49,10 @@ class ImageView(QGraphicsView):
             self.fit()
 
     def mouseDoubleClickEvent(self, event) -> None:
-        self.fitting = True  # double-click: back to fitting the dock
+        self.fitting = True  # double-click: back to fitting the dock, and the picture in the viewer
         self.fit()
+        if not self.item.pixmap().isNull():
+            self.activated.emit()
 
     def wheelEvent(self, event) -> None:
         factor = 1.2 ** (event.angleDelta().y() / 120)
@@ -62,6 +66,7 @@ class PreviewPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.image_view = ImageView()
+        self.image_view.setToolTip("Double-click to open it in the viewer: 1:1, pixel values, before/after")
         self.info = QLabel(self.EMPTY)
         self.info.setWordWrap(True)
         self.save_button = QPushButton("Save image…")

@@ -1,6 +1,7 @@
 """The main window's menus, actions and toolbar, declared as data.
 
-Each row: (menu, text, objectName, shortcuts, slot). A shortcut is a ``QKeySequence.StandardKey`` (expanded to
+Each row: (menu, text, objectName, shortcuts, slot); a menu named "&Edit ▸ &Align" is a submenu of Edit (its
+entry named ``menuAlign``). A shortcut is a ``QKeySequence.StandardKey`` (expanded to
 the platform's bindings) or a key string; the keys of one action are deduplicated, so a platform binding and
 an explicit key that are the same never make Qt's "ambiguous shortcut" (which silently disables both).
 ``shortcut_clashes`` lists any key two actions share (a test keeps it empty). ``None`` as the text is a
@@ -16,6 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 
 from ..document.bypass import toggle_bypass
+from . import arrange
 
 __all__ = ["ACTIONS", "TOOLBAR", "build_actions", "keys", "shortcut_clashes"]
 
@@ -44,6 +46,7 @@ def _select_all(window) -> None:
 ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&File", "&New workflow", "actionNew", (S.New,), lambda w: w.workflows.new()),
     ("&File", "&Import…", "actionImport", (S.Open,), lambda w: w.workflows.import_dialog()),
+    ("&File", "Open &recent", "actionOpenRecent", (), None),  # (its submenu: recent.py)
     ("&File", "&Save", "actionSave", (S.Save,), lambda w: w.workflows.save_action()),
     ("&File", "Save with &message…", "actionSaveMessage", ("Ctrl+Shift+S",),
      lambda w: w.workflows.ask_save_message()),
@@ -65,6 +68,19 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Edit", "Select &all", "actionSelectAll", (S.SelectAll,), lambda w: _select_all(w)),
     ("&Edit", "&Group selected nodes", "actionGroup", ("Ctrl+G",), _tab(lambda t: t.group_selection())),
     ("&Edit", "Add &note", "actionAddNote", (), _tab(lambda t: t.add_note())),
+    ("&Edit ▸ &Align", "&Left", "actionAlignLeft", (), _tab(lambda t: arrange.align(t, "left"))),
+    ("&Edit ▸ &Align", "&Centre", "actionAlignCentre", (), _tab(lambda t: arrange.align(t, "centre"))),
+    ("&Edit ▸ &Align", "&Right", "actionAlignRight", (), _tab(lambda t: arrange.align(t, "right"))),
+    ("&Edit ▸ &Align", None, "", (), None),
+    ("&Edit ▸ &Align", "&Top", "actionAlignTop", (), _tab(lambda t: arrange.align(t, "top"))),
+    ("&Edit ▸ &Align", "&Middle", "actionAlignMiddle", (), _tab(lambda t: arrange.align(t, "middle"))),
+    ("&Edit ▸ &Align", "&Bottom", "actionAlignBottom", (), _tab(lambda t: arrange.align(t, "bottom"))),
+    ("&Edit ▸ &Align", None, "", (), None),
+    ("&Edit ▸ &Align", "Distribute &horizontally", "actionDistributeH", (),
+     _tab(lambda t: arrange.distribute(t, horizontally=True))),
+    ("&Edit ▸ &Align", "Distribute &vertically", "actionDistributeV", (),
+     _tab(lambda t: arrange.distribute(t, horizontally=False))),
+    ("&Edit", "Undo &history", "actionUndoHistory", ("Ctrl+Shift+H",), lambda w: w.undo_history.show()),
     ("&Edit", None, "", (), None),
     ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),
     ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),
@@ -111,12 +127,22 @@ def _add(window, menu, text: str, name: str, shortcuts: Iterable, slot) -> QActi
     return action
 
 
+def _new_menu(bar, menus: dict, name: str):
+    """A menu of the bar, or ("&Edit ▸ &Align") a submenu of one, its entry named "menuAlign"."""
+    parent, _, sub = name.rpartition(" ▸ ")
+    if not parent:
+        return bar.addMenu(name)
+    menu = menus[parent].addMenu(sub)
+    menu.menuAction().setObjectName("menu" + sub.replace("&", "").replace(" ", ""))
+    return menu
+
+
 def build_actions(window) -> None:
     """Menus, actions (``window.actionX`` by objectName) and the toolbar of ``window``."""
     bar = window.menuBar()
     menus = {}
     for menu_name, text, name, shortcuts, slot in ACTIONS:
-        menu = menus.get(menu_name) or menus.setdefault(menu_name, bar.addMenu(menu_name))
+        menu = menus.get(menu_name) or menus.setdefault(menu_name, _new_menu(bar, menus, menu_name))
         if text is None:
             menu.addSeparator()
             continue
@@ -161,6 +187,11 @@ def build_actions(window) -> None:
                    lambda w: w.show_minimap(w.actionMinimap.isChecked()))
     minimap.setCheckable(True)
     minimap.setChecked(str(window.settings.value("minimap", "true")).lower() == "true")
+    snap = _add(window, view, "S&nap to grid", "actionSnapGrid", (),
+                lambda w: arrange.set_snap(w, w.actionSnapGrid.isChecked()))
+    snap.setCheckable(True)
+    snap.setChecked(arrange.snap_on(window))
+    window.recent.attach(window.actionOpenRecent)
     view.addSeparator()
     for dock in window.docks:
         view.addAction(dock.toggleViewAction())

@@ -1,4 +1,5 @@
-"""Right-click menus on the canvas: for a node (run it, pin, show outputs, bypass, rename, duplicate, delete), a link
+"""Right-click menus on the canvas: for a node (run it, pin, show outputs, bypass, rename, duplicate, delete, align
+several), a link
 (delete it, insert a node into it) and the empty canvas (add a block here, paste here, frame all, layout).
 
 Right-clicking a node that is not selected selects it alone first, as every editor does. Each entry is an
@@ -98,7 +99,17 @@ class ContextMenus:
         self._add(menu, "Rename…", "menuRename", lambda: self._rename(tab, node_id), editable and not several)
         self._add(menu, "Duplicate", "menuDuplicate", tab.duplicate, editable)
         self._add(menu, "Delete", "menuDelete", tab.delete_selection, editable)
+        self._align_menu(menu, editable and several)
         return menu
+
+    def _align_menu(self, menu: QMenu, enabled: bool) -> None:
+        """Align ▸ (the main menu's Edit ▸ Align entries, for the selected nodes)."""
+        align = menu.addMenu("Align")
+        align.menuAction().setObjectName("menuAlign")
+        align.setEnabled(enabled)
+        for name in ("actionAlignLeft", "actionAlignCentre", "actionAlignRight", None, "actionAlignTop",
+                     "actionAlignMiddle", "actionAlignBottom", None, "actionDistributeH", "actionDistributeV"):
+            align.addSeparator() if name is None else align.addAction(getattr(self.w, name))
 
     def _show_outputs(self, tab: EditorTab, node_id: str) -> None:
         self.w.preview_dock.show()

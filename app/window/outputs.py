@@ -41,6 +41,7 @@ class OutputsController:
     def keep(self, tab: EditorTab, node_id: str, outputs: dict) -> None:
         """A node's new outputs; when it is the node selected on the tab on show, the preview shows them."""
         self.last[(id(tab), node_id)] = dict(outputs)
+        self.w.viewing.kept(tab, node_id)
         if tab is self.w.current_tab() and tab.scene.selected_node_ids() == [node_id]:
             self.selected(tab, [node_id])
 
@@ -66,6 +67,7 @@ class OutputsController:
         for nid in gone:
             self.last.pop((id(tab), nid), None)
         clear(tab.scene, gone, thumbnails=True)
+        self.w.viewing.stale(tab, gone)
         shown = self.previewed.get(id(tab))
         if shown is not None and shown[0] in gone and tab is self.w.current_tab():
             self.previewed.pop(id(tab), None)

@@ -31,6 +31,7 @@ from ..look.icons import app_icon
 from ..panels.popup import AddBlockPopup
 from ..look.screen import fit_window
 from ..look.theme import apply_theme
+from . import arrange
 from .actions import build_actions
 from .closing import ClosingController
 from .code import CodeController
@@ -40,11 +41,15 @@ from .link_drop import LinkDrops
 from .menus import ContextMenus
 from .outputs import OutputsController
 from .queue import QueueController
+from .recent import RecentController
 from .runs import RunsController
 from .runs_watch import RunsWatch
 from .server import ServerController
 from .settings import SettingsController
+from .tab_rename import TabRenamer
 from .triggers import TriggersController
+from .undo_history import UndoHistory
+from .viewing import ViewerController
 from .versions import VersionsController
 from .workflows import WorkflowsController
 
@@ -76,6 +81,10 @@ class MainWindow(QMainWindow):
         self.prefs = SettingsController(self)
         self.server = ServerController(self)
         self.help = HelpController(self)
+        self.recent = RecentController(self)
+        self.renamer = TabRenamer(self)
+        self.undo_history = UndoHistory(self)
+        self.viewing = ViewerController(self)
         self.setWindowTitle("Nodeloom")
         self.setWindowIcon(app_icon())
         self.undo_group = QUndoGroup(self)
@@ -168,6 +177,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.tabs.currentChanged.connect(self._tab_changed)
         self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.tabBarDoubleClicked.connect(self.renamer.start)
+        self.preview_panel.image_view.activated.connect(self.viewing.from_preview)
         self.palette_panel.blockActivated.connect(lambda kind: self.current_tab() and self.current_tab().add_block(kind))
         self.browser.openRequested.connect(self.workflows.open)
         self.browser.newFromTemplate.connect(self.workflows.new_from_template)
@@ -204,6 +215,8 @@ class MainWindow(QMainWindow):
             t.view.mapToGlobal(t.view.mapFromScene(pos)), pos))
         tab.view.filesDropped.connect(self.workflows.import_files)
         tab.view.nodeActivated.connect(lambda node_id, t=tab: self.workflows.open_sub_workflow(t, node_id))
+        tab.view.thumbnailActivated.connect(lambda node_id, t=tab: self.viewing.open(t, node_id))
+        arrange.adopt(self, tab)
         self.outputs.watch(tab)
         self.runs.adopt(tab)
         minimap = tab.view.minimap
@@ -313,6 +326,7 @@ class MainWindow(QMainWindow):
 
     async def aclose(self) -> None:
         self.watch.stop()
+        self.viewing.close()
         await self.server.stop()
         await self.runs.close()
         self.store.close()

@@ -12,6 +12,7 @@ from engine.model import Workflow
 
 from ..document.model import EditorDocument
 from .editor_tab import EditorTab
+from .recent import recent_ids
 
 __all__ = ["WorkflowsController"]
 
@@ -310,5 +311,5 @@ class WorkflowsController:
         if not workflow_id:
             return
         settings = self.w.settings
-        recent = [r for r in (settings.value("recent") or []) if r != workflow_id]
+        recent = [r for r in recent_ids(settings) if r != workflow_id]
         settings.setValue("recent", [workflow_id, *recent][:20])

@@ -3,6 +3,8 @@
 - stall: the longest gap of a 5 ms QTimer probe (beyond its 5 ms) while the real window runs a 4000×3000
   image through six blocks, cold (results are computed and written to the cache); and while it runs
   transforms that sort, compare and print a 120,000-item list (their work off the loop, in pieces);
+- viewer stall: the same probe while the image viewer opens on that run's rotate node (its input and its output,
+  4000×3000 each, compared), shows them whole, then is panned at 1:1 for twenty frames;
 - event_to_repaint: p50/p99 from an engine event (its timestamp) to the repaint of its node item showing that
   status, over the 1,000 events of a 500-node run whose nodes each wait 1 ms (repaints are seen by an event
   filter on the canvas's viewport: no class of ours is patched).
@@ -34,7 +36,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync  # noqa: E402
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, QRectF, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer  # noqa: E402
 from PySide6.QtGui import QColor  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsScene, QGraphicsView  # noqa: E402
 
@@ -117,6 +119,33 @@ async def stall(window, wf: Workflow) -> tuple[float, float]:
     await asyncio.sleep(0.2)
     probe.reset()
     await asyncio.sleep(took)  # idle, as long as the run took
+    idle = probe.worst()
+    probe.timer.stop()
+    return ours, idle
+
+
+async def viewer_stall(window) -> tuple[float, float]:
+    """The loop's longest stall while the viewer opens on the big picture's rotate node (the tab on show: the
+    first stall's) and is panned at 1:1, against the idle window for as long."""
+    tab = window.current_tab()
+    probe = Probe()
+    await asyncio.sleep(0.1)
+    probe.reset()
+    t0 = time.perf_counter()
+    viewer = window.viewing.open(tab, "rotate")
+    while not viewer.ready():
+        await asyncio.sleep(0.005)
+    viewer.canvas.actual()
+    for _ in range(20):
+        viewer.canvas.origin += QPointF(-40, -30)
+        viewer.canvas.update()
+        await asyncio.sleep(0.01)
+    took = time.perf_counter() - t0
+    ours = probe.worst()
+    viewer.close()
+    await asyncio.sleep(0.2)
+    probe.reset()
+    await asyncio.sleep(took)
     idle = probe.worst()
     probe.timer.stop()
     return ours, idle
@@ -219,12 +248,15 @@ def main() -> None:
     app.processEvents()
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         worst, idle = runner.run(stall(window, image_workflow(str(source))))
+        viewer, viewer_idle = runner.run(viewer_stall(window))
         busy, busy_idle = runner.run(stall(window, busy_workflow()))
         latencies = runner.run(event_latency(window))
         bare = runner.run(bare_latency())
         runner.run(window.aclose())
     line("loop_stall_4000x3000_six_blocks", ours=round(worst, 1), baseline=round(idle, 1), unit="ms",
          ratio=round(worst / max(idle, 1), 2), target="<= 50", probe="5 ms QTimer", baseline_is="idle window")
+    line("loop_stall_viewer_4000x3000", ours=round(viewer, 1), baseline=round(viewer_idle, 1), unit="ms",
+         ratio=round(viewer / max(viewer_idle, 1), 2), target="<= 50", probe="5 ms QTimer", baseline_is="idle window")
     line("loop_stall_busy_transforms", ours=round(busy, 1), baseline=round(busy_idle, 1), unit="ms",
          ratio=round(busy / max(busy_idle, 1), 2), target="<= 50", probe="5 ms QTimer", baseline_is="idle window")
     q, qb = statistics.quantiles(latencies, n=100), statistics.quantiles(bare, n=100)
