@@ -132,3 +132,15 @@ def test_the_log_has_no_empty_parts(window):
     last = texts[-1]
     assert last.startswith("■ succeeded in ") and not last.rstrip().endswith("—")
     assert not any("— —" in t or t.rstrip().endswith("—") for t in texts), texts
+
+
+def test_run_this_node_ignores_a_value_given_for_an_input_the_node_does_not_depend_on(window):
+    """Found by an outside tester: a value typed for the workflow's input made "run this node" on an unconnected
+    node refuse with "unknown input" (the node's upstream has no such input)."""
+    tab = window.workflows.new()
+    i = tab.add_block("input")
+    c = tab.add_block("constant")
+    window.run_panel.inputs.fields[i].setText("42")
+    result = on_loop(window, lambda: window.runs.run_node(tab, c))
+    assert result is not None and result.status == "succeeded"
+    assert not any("unknown input" in line.text() for line in log_lines(window))

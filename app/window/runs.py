@@ -193,6 +193,9 @@ class RunsController:
         if not self.inputs_given(tab, wf):
             return None
         inputs = self.w.run_panel.inputs_for(tab)
+        if wf is not None:  # a part of the graph: only the inputs it has (a value for another one is no error)
+            names = {n.config.get("name") for n in wf.nodes if n.type == "input"}
+            inputs = {k: v for k, v in inputs.items() if k in names}
         target, where = self.run_target(tab, wf)
         return await self._followed(tab, lambda service, run_id: service.start(
             target, inputs, use_pins=True, run_id=run_id, **where), node_ids)
