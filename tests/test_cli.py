@@ -174,3 +174,16 @@ def test_store_commands(tmp_path):
     bad.write_text('{"nodes": [{"id": "x", "type": "nope"}]}')
     refused = cli("import", str(bad))
     assert refused.returncode == 2 and "unknown block type 'nope'" in refused.stderr
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """`nodeloom blocks --json | head -1` (found by an outside tester with `run --json | head`): the reader closes the
+    pipe; the command stops without a BrokenPipeError traceback."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "NODELOOM_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "blocks", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    proc.stdout.read(10)
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err

@@ -201,7 +201,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nodeloom: interrupted", file=sys.stderr)
         code = EXIT_FAILED
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as the Python docs advise
+        _quiet_stdout()
+        code = EXIT_FAILED
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
     return code
+
+
+def _quiet_stdout() -> None:
+    """stdout to /dev/null, so the interpreter's last flush at exit does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":
