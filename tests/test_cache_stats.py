@@ -115,9 +115,11 @@ def test_cache_stats_on_the_command_line_after_two_runs_of_a_template(tmp_path):
     assert stats["entries"] == 5 and stats["size_bytes"] > stats["workflows"][0]["bytes"] > 10_000
     assert stats["size_limit_bytes"] == 2 * 1024 ** 3 and stats["days"] == 7
     [wf] = stats["workflows"]
-    assert (wf["name"], wf["runs"], wf["hit_rate"], wf["entries"]) == ("Watermark an image", 2, 0.5, 5)
+    assert (wf["name"], wf["is_template"], wf["runs"], wf["hit_rate"], wf["entries"]) == (
+        "Watermark an image", True, 2, 0.5, 5)
     text = nodeloom(tmp_path, "cache").stdout
-    assert "hit rate  50% over the last 7 days (4 hits, 4 misses in 2 runs)" in text and "Watermark an image" in text
+    assert "hit rate  50% over the last 7 days (4 hits, 4 misses in 2 runs)" in text
+    assert "Watermark an image (template)" in text
 
 
 def test_clear_for_one_workflow_leaves_another_workflow_s_entries(tmp_path):

@@ -33,8 +33,9 @@ def _stats(args, store) -> int:
     print(f"size      {size_text(stats.size_bytes)} of {size_text(stats.size_limit_bytes)}, {stats.entries} entries")
     print(f"hit rate  {rate_text(stats.hit_rate)} over the last {stats.days} days "
           f"({stats.hits} hits, {stats.misses} misses in {stats.runs} runs)")
-    rows = [[w.name + (" (deleted)" if w.deleted else ""), w.workflow_id, str(w.runs), str(w.hits), str(w.misses),
-             rate_text(w.hit_rate), str(w.entries), size_text(w.bytes)] for w in stats.workflows]
+    rows = [[w.name + (" (template)" if w.is_template else "") + (" (deleted)" if w.deleted else ""), w.workflow_id,
+             str(w.runs), str(w.hits), str(w.misses), rate_text(w.hit_rate), str(w.entries), size_text(w.bytes)]
+            for w in stats.workflows]
     if stats.other_entries:
         rows.append(["(drafts and node tests)", "", "", "", "", "", str(stats.other_entries),
                      size_text(stats.other_bytes)])

@@ -23,6 +23,7 @@ class WorkflowCacheUse(BaseModel):
     entries: int = Field(ge=0, description="cache entries its runs wrote (still there)")
     bytes: int = Field(ge=0, description="the bytes of those entries' values")
     deleted: bool = Field(description="the workflow is in the trash (or gone)")
+    is_template: bool
 
 
 class OtherEntries(BaseModel):

@@ -34,6 +34,7 @@ class WorkflowCacheUse:
     entries: int       # cache entries its runs wrote (still there)
     bytes: int         # the bytes of those entries' values
     deleted: bool = False  # the workflow is in the trash (or gone)
+    is_template: bool = False
 
     @property
     def hit_rate(self) -> float | None:
@@ -42,7 +43,7 @@ class WorkflowCacheUse:
     def to_json(self) -> dict:
         return {"workflow_id": self.workflow_id, "name": self.name, "runs": self.runs, "hits": self.hits,
                 "misses": self.misses, "hit_rate": self.hit_rate, "entries": self.entries, "bytes": self.bytes,
-                "deleted": self.deleted}
+                "deleted": self.deleted, "is_template": self.is_template}
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,14 @@ def _runs_by_workflow(db, since: float) -> dict[str | None, tuple[int, int, int]
     return {wid: (n, int(hits), int(misses)) for wid, n, hits, misses in rows}
 
 
-def _names(db, ids: set[str]) -> dict[str, tuple[str, bool]]:
+def _names(db, ids: set[str]) -> dict[str, tuple[str, bool, bool]]:
+    """workflow id → (name, deleted, is_template)."""
     if not ids:
         return {}
     with db.read() as s:
-        rows = s.execute(select(WorkflowRow.id, WorkflowRow.name, WorkflowRow.deleted_at)
+        rows = s.execute(select(WorkflowRow.id, WorkflowRow.name, WorkflowRow.deleted_at, WorkflowRow.is_template)
                          .where(WorkflowRow.id.in_(list(ids)))).all()
-    return {wid: (name, deleted is not None) for wid, name, deleted in rows}
+    return {wid: (name, deleted is not None, bool(template)) for wid, name, deleted, template in rows}
 
 
 def cache_stats(db, cache, *, days: int = DAYS, now: float | None = None) -> CacheStats:
@@ -102,8 +104,8 @@ def cache_stats(db, cache, *, days: int = DAYS, now: float | None = None) -> Cac
     for wid in ids:
         n, hits, misses = runs.get(wid, (0, 0, 0))
         entries, size = usage.get(wid, (0, 0))
-        name, deleted = names.get(wid, (wid, True))
-        workflows.append(WorkflowCacheUse(wid, name, n, hits, misses, entries, size, deleted))
+        name, deleted, template = names.get(wid, (wid, True, False))
+        workflows.append(WorkflowCacheUse(wid, name, n, hits, misses, entries, size, deleted, template))
     workflows.sort(key=lambda w: (-w.bytes, -w.runs, w.name.lower(), w.workflow_id))
     other_entries, other_bytes = usage.get(None, (0, 0))
     return CacheStats(str(cache.directory), cache.volume(), cache.size_limit, len(cache), days,
