@@ -20,7 +20,7 @@ from .values import summarize, to_json
 __all__ = [
     "RunRestarted", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
     "RunFinished", "Event", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "attempt_base",
-    "ATTEMPT_SEQ",
+    "ATTEMPT_SEQ", "cache_json", "hit_rate",
 ]
 
 #: (``bypassed``: the node was switched off for runs, its outputs carry its inputs — SPEC §2)
@@ -130,6 +130,8 @@ class RunFinished(NamedTuple):
     outputs: Mapping[str, Any]
     error: str | None
     duration_ms: float | None  # (None: a run that ended without running on — cancelled queued, interrupted)
+    cache_hits: int | None = None    # its cache look-ups that found a result (None: unknown, it never ran on)
+    cache_misses: int | None = None  # those that did not: the node computed
     kind = "run_finished"
 
 
@@ -137,6 +139,20 @@ Event = (RunRestarted | RunQueued | RunStarted | NodeStarted | NodeProgress | No
          | RunFinished)
 EVENT_TYPES = {cls.kind: cls for cls in (RunRestarted, RunQueued, RunStarted, NodeStarted, NodeProgress,
                                          NodeRetrying, NodeFinished, RunFinished)}
+
+
+def hit_rate(hits: int, misses: int) -> float | None:
+    """hits / (hits + misses), rounded to 4 places; None when nothing was looked up."""
+    looked = hits + misses
+    return round(hits / looked, 4) if looked else None
+
+
+def cache_json(hits: int | None, misses: int | None) -> dict | None:
+    """A run's cache use as JSON — the run object's and ``run_finished``'s ``cache``: ``{hits, misses, hit_rate}``
+    (``hit_rate`` null when nothing was looked up), or None when unknown (a run recorded before it was counted)."""
+    if hits is None or misses is None:
+        return None
+    return {"hits": hits, "misses": misses, "hit_rate": hit_rate(hits, misses)}
 
 
 def event_to_json(ev: Event, **encoded: Any) -> dict:
@@ -149,6 +165,8 @@ def event_to_json(ev: Event, **encoded: Any) -> dict:
     elif isinstance(ev, (RunFinished, RunQueued)):
         key = "outputs" if isinstance(ev, RunFinished) else "inputs"
         d[key] = encoded[key] if key in encoded else to_json(dict(d[key]))
+        if isinstance(ev, RunFinished):  # (as the run object has it)
+            d["cache"] = cache_json(d.pop("cache_hits"), d.pop("cache_misses"))
     if "iteration" in d:
         d["iteration"] = list(d["iteration"])
     return d

@@ -74,14 +74,26 @@ def shoot_menu(out: Path, window, tab) -> Path:
 
 
 async def shoot_settings(out: Path, window) -> Path:
+    """Edit ▸ Settings: its General page, then its Cache page (settings-cache.png) after a few runs."""
+    service = await window.runs.open_service()
+    templates = {i.name: i.id for i in window.store.workflows.list(templates=True, limit=100).items}
+    for name in ("Image pipeline", "Watermark an image", "Big or small", "Parallel squares"):
+        await service.start(templates[name]).result()
+    await service.start(templates["Watermark an image"]).result()
     dialog = window.prefs.open()
     dialog.move(window.mapToGlobal(window.rect().center()) - dialog.rect().center())
     await asyncio.sleep(0.5)  # the cache's use is measured off the GUI thread
     QApplication.processEvents()
     path = out / "settings.png"
     with_popup(window, dialog).save(str(path))
-    dialog.close()
     print(path)
+    dialog.show_page("cache")
+    await asyncio.sleep(0.5)
+    QApplication.processEvents()
+    cache = out / "settings-cache.png"
+    with_popup(window, dialog).save(str(cache))
+    print(cache)
+    dialog.close()
     return path
 
 

@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     blocks = sub.add_parser("blocks", help="list the available blocks")
     blocks.add_argument("--json", action="store_true", help="the catalogue with config JSON schemas")
     blocks.set_defaults(func=_cmd_blocks)
+    from .cache import add_cache_commands
     from .queue import add_queue_commands
     from .serve import add_serve_command
     from .store import add_store_commands
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_trigger_commands(sub)
     add_queue_commands(sub)
     add_serve_command(sub)
+    add_cache_commands(sub)
     return parser
 
 

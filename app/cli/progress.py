@@ -63,7 +63,9 @@ class ProgressBar:
                 self.stream.write("\r" + " " * (_WIDTH + 55) + "\r")
             bypassed = f", {len(self.bypassed)} bypassed" if self.bypassed else ""
             took = "" if ev.duration_ms is None else f" in {ev.duration_ms:.0f} ms"
-            self.stream.write(f"{ev.status}{took} ({len(self.finished)} nodes{bypassed})\n")
+            looked = (ev.cache_hits or 0) + (ev.cache_misses or 0)
+            cache = f", cache {ev.cache_hits}/{looked} hits" if looked else ""
+            self.stream.write(f"{ev.status}{took} ({len(self.finished)} nodes{bypassed}{cache})\n")
             self.stream.flush()
             return
         if self.tty:

@@ -1,5 +1,6 @@
 """Edit ▸ Settings… (SPEC §8): non-modal, every change applies as it is made — but the data folder, which takes
-effect when Nodeloom starts again (it says so)."""
+effect when Nodeloom starts again (it says so). Two pages: General (look, data folder, runs, cluster) and Cache
+(:mod:`.cache_page`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout)
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
+from .cache_page import CachePage
 from .cluster_box import ClusterBox
 
 __all__ = ["SettingsDialog"]
@@ -23,6 +25,8 @@ class SettingsDialog(QDialog):
     homeChosen = Signal(str)           # "" = the default folder
     cacheLimitChosen = Signal(int)     # MB
     clearCacheRequested = Signal()
+    clearWorkflowRequested = Signal(str)  # workflow id: the cache entries its runs wrote
+    cacheShown = Signal()              # the Cache page came into view (its numbers are read again)
     pythonAllowed = Signal(bool)
     runsAtOnceChosen = Signal(int)
     imageLimitChosen = Signal(int)     # megapixels
@@ -46,10 +50,8 @@ class SettingsDialog(QDialog):
         note += (" — and only when neither --home nor NODELOOM_HOME names one, as now." if home_overridden else ".")
         self.home_note = QLabel(note, objectName="settingsHomeNote")
         self.home_note.setWordWrap(True)
-        self.cache_use = QLabel(objectName="settingsCacheUse")
-        self.cache_limit = QSpinBox(objectName="settingsCacheLimit", minimum=16, maximum=1_000_000,
-                                    singleStep=256, suffix=" MB", value=cache_mb)
-        self.clear_cache = QPushButton("Clear cache", objectName="settingsClearCache")
+        self.cache = CachePage(cache_mb)
+        self.cache_use, self.cache_limit, self.clear_cache = self.cache.use, self.cache.limit, self.cache.clear_all
         self.python = QCheckBox("Allow Python code blocks", objectName="settingsPython", checked=python)
         self.runs_at_once = QSpinBox(objectName="settingsRunsAtOnce", minimum=1, maximum=64, value=runs_at_once)
         self.runs_at_once.setToolTip("Queued runs this window starts at once (your own F5 runs go beside them)")
@@ -70,11 +72,6 @@ class SettingsDialog(QDialog):
         look.addRow("Data folder", folder_row)
         look.addRow("", self.home_note)
         look.addRow("Log level", self.log_level)
-        cache = QGroupBox("Result cache")
-        cache_form = QFormLayout(cache)
-        cache_form.addRow("In use", self.cache_use)
-        cache_form.addRow("Size limit", self.cache_limit)
-        cache_form.addRow("", self.clear_cache)
         runs = QGroupBox("Runs")
         runs_form = QFormLayout(runs)
         runs_form.addRow(self.python)
@@ -82,27 +79,40 @@ class SettingsDialog(QDialog):
         runs_form.addRow("Largest image", self.image_limit)
         self.cluster = ClusterBox(cluster, cluster_network)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        general = QWidget(objectName="settingsGeneralPage")
+        general_layout = QVBoxLayout(general)
+        general_layout.addLayout(look)
+        general_layout.addWidget(runs)
+        general_layout.addWidget(self.cluster)
+        general_layout.addStretch(1)
+        self.pages = QTabWidget(objectName="settingsPages")
+        self.pages.addTab(general, "General")
+        self.pages.addTab(self.cache, "Cache")
         layout = QVBoxLayout(self)
-        layout.addLayout(look)
-        layout.addWidget(cache)
-        layout.addWidget(runs)
-        layout.addWidget(self.cluster)
+        layout.addWidget(self.pages)
         layout.addWidget(buttons)
         self.theme.currentIndexChanged.connect(lambda _i: self.themeChosen.emit(self.theme.currentData()))
         self.home.editingFinished.connect(lambda: self.homeChosen.emit(self.home.text().strip()))
         choose.clicked.connect(self._choose_home)
-        self.cache_limit.editingFinished.connect(lambda: self.cacheLimitChosen.emit(self.cache_limit.value()))
-        self.clear_cache.clicked.connect(self.clearCacheRequested)
+        self.cache.cacheLimitChosen.connect(self.cacheLimitChosen)
+        self.cache.clearCacheRequested.connect(self.clearCacheRequested)
+        self.cache.clearWorkflowRequested.connect(self.clearWorkflowRequested)
+        self.pages.currentChanged.connect(lambda i: self.cacheShown.emit() if self.pages.widget(i) is self.cache
+                                          else None)
         self.python.toggled.connect(self.pythonAllowed)
         self.runs_at_once.valueChanged.connect(self.runsAtOnceChosen)
         self.image_limit.editingFinished.connect(lambda: self.imageLimitChosen.emit(self.image_limit.value()))
         self.log_level.currentIndexChanged.connect(lambda _i: self.logLevelChosen.emit(self.log_level.currentData()))
         buttons.rejected.connect(self.close)
-        for button in (choose, self.clear_cache, self.cluster.use):  # Return in a field only ends its edit
+        for button in (choose, self.cluster.use):  # Return in a field only ends its edit
             button.setAutoDefault(False)
 
     def show_cache_use(self, used: int | None, limit: int) -> None:
         self.cache_use.setText("…" if used is None else f"{_mb(used)} of {_mb(limit)}")
+
+    def show_page(self, name: str) -> None:
+        """Bring a page into view: ``general`` or ``cache``."""
+        self.pages.setCurrentWidget(self.cache if name == "cache" else self.pages.widget(0))
 
     def _choose_home(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Data folder", self.home.text() or str(Path.home()))

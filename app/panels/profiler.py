@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..look import STATUS_COLORS
+from .run_panel import cache_said
 
 __all__ = ["ProfilerView"]
 
@@ -33,7 +34,9 @@ class ProfilerView(QWidget):
             rows.append((label, nr.started_at - t0, nr.finished_at - t0, nr.status))
         self.rows = sorted(rows, key=lambda r: (r[1], r[0]))
         self.total = max([r[2] for r in self.rows] + [(run.duration_ms or 0) / 1000, 1e-6])
-        self.title = f"{run.workflow_name}: {run.status} in {run.duration_ms or 0:.0f} ms — {len(self.rows)} node attempts"
+        cache = cache_said(run.cache_hits, run.cache_misses)
+        self.title = (f"{run.workflow_name}: {run.status} in {run.duration_ms or 0:.0f} ms — {len(self.rows)} node "
+                      "attempts" + (f" — {cache}" if cache else ""))
         self.setMinimumHeight(30 + ROW_H * len(self.rows))
         self.update()
 

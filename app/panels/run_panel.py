@@ -12,13 +12,19 @@ from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QListWidget, QListWidgetI
 
 from .inputs_bar import InputsBar
 
-__all__ = ["RunPanel", "MARKS", "STARTED", "ENDED", "QUEUED"]
+__all__ = ["RunPanel", "MARKS", "STARTED", "ENDED", "QUEUED", "cache_said"]
 
 MAX_LOG_LINES = 20_000
 #: the marks the log's lines start with: glyphs of WGL4, the set every common font covers (a mark outside it
 #: showed as a box with Debian's default fonts)
 MARKS = {"started": "►", "ended": "■", "queued": "○"}
 STARTED, ENDED, QUEUED = MARKS["started"], MARKS["ended"], MARKS["queued"]
+
+
+def cache_said(hits: int | None, misses: int | None) -> str:
+    """A run's cache use in words: "cache 5/6 hits" ("" when it looked nothing up, or is not known)."""
+    looked = (hits or 0) + (misses or 0)
+    return f"cache {hits}/{looked} hits" if looked else ""
 
 
 class RunPanel(QWidget):

@@ -20,7 +20,7 @@ from engine import InputError, WorkflowInvalid
 from engine.runs import ClusterError, NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
 
 from ..canvas.live import LiveRun, clear, mark_problems, show_node_runs
-from ..panels.run_panel import ENDED, STARTED
+from ..panels.run_panel import ENDED, STARTED, cache_said
 from .editor_tab import EditorTab
 from .outputs import label_of
 
@@ -294,7 +294,9 @@ class RunsController:
         result = await self._run(tab)
         if result is not None:
             outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
-            parts = [f"{ENDED} {result.status} in {result.duration_ms:.0f} ms", outs, result.error or ""]
+            cache = cache_said(result.cache_hits, result.cache_misses)
+            parts = [f"{ENDED} {result.status} in {result.duration_ms:.0f} ms" + (f", {cache}" if cache else ""), outs,
+                     result.error or ""]
             self.w.run_panel.log(" — ".join(p for p in parts if p), tab=tab)
         return result
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
+from engine.errors import NotFound
 from engine.folders import config_file, configure_home, configured_home
 from engine.runs import ClusterError, describe_cluster, switch_cluster
 from engine.store import CACHE_LIMIT_MB, CLUSTER_EXECUTOR, CLUSTER_NETWORK, MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS
@@ -43,6 +44,8 @@ class SettingsController:
         dialog.homeChosen.connect(self.set_home)
         dialog.cacheLimitChosen.connect(self.set_cache_limit)
         dialog.clearCacheRequested.connect(lambda: asyncio.ensure_future(self.clear_cache()))
+        dialog.clearWorkflowRequested.connect(lambda wid: self._soon(self.clear_workflow_cache(wid)))
+        dialog.cacheShown.connect(lambda: self._soon(self.show_cache_use()))
         dialog.pythonAllowed.connect(w.code.set_allowed)
         dialog.runsAtOnceChosen.connect(self.set_runs_at_once)
         dialog.imageLimitChosen.connect(self.set_image_limit)
@@ -159,14 +162,32 @@ class SettingsController:
         self.w.statusBar().showMessage("The result cache is empty: the next runs compute every node", 6000)
         await self.show_cache_use()
 
+    async def clear_workflow_cache(self, workflow_id: str) -> None:
+        """Edit ▸ Settings ▸ Cache ▸ Clear for this workflow: the entries its runs wrote go, the others stay."""
+        store = self.w.store
+
+        def clear() -> tuple[int, str]:
+            try:
+                name = store.workflows.get(workflow_id, include_deleted=True).name
+            except NotFound:  # (gone meanwhile)
+                name = workflow_id
+            return store.clear_cache(workflow_id), name
+
+        removed, name = await asyncio.get_running_loop().run_in_executor(None, clear)
+        self.w.statusBar().showMessage(f"Removed {removed} cached result{'s' if removed != 1 else ''} of {name}: "
+                                       "its next run computes them again", 6000)
+        await self.show_cache_use()
+
     async def show_cache_use(self) -> None:
+        """The Cache page's numbers (size, entries, hit rate, per workflow), read off the GUI thread."""
         dialog = self.dialog
         if dialog is None:
             return
-        cache = self.w.store.cache
-        dialog.show_cache_use(None, cache.size_limit)
-        used = await asyncio.get_running_loop().run_in_executor(None, cache.volume)
+        store = self.w.store
+        dialog.show_cache_use(None, store.cache.size_limit)
+        stats = await asyncio.get_running_loop().run_in_executor(None, store.cache_stats)
         try:
-            dialog.show_cache_use(used, cache.size_limit)
+            dialog.show_cache_use(stats.size_bytes, stats.size_limit_bytes)
+            dialog.cache.show_stats(stats)
         except RuntimeError:  # closed meanwhile
             pass

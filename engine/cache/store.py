@@ -4,6 +4,10 @@ Values go through :mod:`engine.cache.codec` and are stored as bytes; :class:`Saf
 anything else and refuses to unpickle what it reads, so nothing in the cache folder can run code. A corrupt
 entry is a miss (and is removed); a cache folder whose index is unreadable is moved aside and started anew.
 Writes happen on one background thread; :meth:`ResultCache.flush` waits for them.
+
+Each entry carries a diskcache tag: the id of the stored workflow whose run wrote it (None for drafts and node
+tests), with diskcache's tag index on, so :meth:`ResultCache.evict` removes one workflow's entries and
+:meth:`ResultCache.usage` says how much each workflow's entries take.
 """
 
 from __future__ import annotations
@@ -55,14 +59,17 @@ class ResultCache:
 
     def _open(self) -> diskcache.Cache:
         try:
-            return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.size_limit,
-                                   eviction_policy="least-recently-stored")
+            return self._diskcache()
         except (sqlite3.Error, OSError) as e:
             aside = self.directory.with_name(f"{self.directory.name}.corrupt-{int(time.time())}")
             log.warning("result cache at %s is unreadable (%s); moved to %s and started anew", self.directory, e, aside)
             shutil.move(str(self.directory), str(aside))
-            return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.size_limit,
-                                   eviction_policy="least-recently-stored")
+            return self._diskcache()
+
+    def _diskcache(self) -> diskcache.Cache:
+        # (tag_index: a cache made before tags were used gets its index now; its entries have no tag)
+        return diskcache.Cache(str(self.directory), disk=SafeDisk, size_limit=self.size_limit,
+                               eviction_policy="least-recently-stored", tag_index=True)
 
     def lookup(self, key: str) -> tuple[CachedEntry, list[str]] | None:
         """The entry and its ports; None for a miss. A small entry (kept in the index) is verified whole now;
@@ -107,7 +114,9 @@ class ResultCache:
         except _ERRORS:
             return False
 
-    def put(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False) -> bool:
+    def put(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False, tag: str | None = None) -> bool:
+        """Store ``outputs`` under ``key``, tagged with ``tag`` (the workflow whose run wrote it). With
+        ``if_missing``, an entry already there is kept as it is (with the tag of whoever wrote it first)."""
         if if_missing and key in self:
             return True
         try:
@@ -116,14 +125,15 @@ class ResultCache:
             log.debug("not caching %s: %s", key[:12], e)
             return False
         try:
-            self._cache.set(key, data, retry=True)
+            self._cache.set(key, data, tag=tag, retry=True)
         except _ERRORS as e:
             log.warning("could not write cache entry %s: %s", key[:12], e)
             return False
         return True
 
-    def put_async(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False) -> Future:
-        fut = self._writer.submit(self.put, key, outputs, if_missing=if_missing)
+    def put_async(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False,
+                  tag: str | None = None) -> Future:
+        fut = self._writer.submit(self.put, key, outputs, if_missing=if_missing, tag=tag)
         self._pending.add(fut)
         fut.add_done_callback(self._pending.discard)
         return fut
@@ -133,7 +143,24 @@ class ResultCache:
             fut.result(timeout)
 
     def volume(self) -> int:
+        """The bytes the cache takes on disk (its index and its files): what the size limit holds."""
         return self._cache.volume()
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def usage(self) -> dict[str | None, tuple[int, int]]:
+        """Entries and bytes of values per tag (a workflow id; None: drafts, node tests, older entries). One pass
+        over the index that reads no value (the index's own pages are not counted: :meth:`volume` has them)."""
+        rows = self._cache._sql("SELECT tag, COUNT(*), SUM(size + COALESCE(LENGTH(value), 0)) FROM Cache "
+                                "GROUP BY tag").fetchall()
+        return {tag: (count, int(size or 0)) for tag, count, size in rows}
+
+    def evict(self, tag: str) -> int:
+        """Remove the entries tagged ``tag`` (written by that workflow's runs), writes under way included; how
+        many went."""
+        self.flush()
+        return self._writer.submit(self._cache.evict, tag, retry=True).result()
 
     def set_size_limit(self, size_limit: int) -> None:
         """A new limit; entries beyond it are evicted now (oldest stored first), on the writer thread."""
@@ -141,9 +168,10 @@ class ResultCache:
         self._writer.submit(self._cache.reset, "size_limit", size_limit).result()
         self._writer.submit(self._cache.cull, retry=True).result()
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        """Remove every entry; how many went."""
         self.flush()
-        self._cache.clear(retry=True)
+        return self._cache.clear(retry=True)
 
     def close(self) -> None:
         self.flush()

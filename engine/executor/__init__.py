@@ -40,6 +40,10 @@ Semantics (SPEC §6):
   not run: it reports ``cached`` and its outputs are decoded only if a node that does run reads them. Every
   node's outputs are stored under ``output_ref`` (in the background; the run ends after the writes), so
   past runs can be inspected and replayed. ``use_cache=False`` computes everything and still stores it.
+  Each run counts its look-ups (``cache_hits``: found, the node reported ``cached``; ``cache_misses``: not found,
+  the node computed — per node and iteration; pins, replay presets, output nodes and uncacheable nodes are not
+  looked up) and reports them on ``run_finished``; what it stores is tagged with ``cache_tag`` (its stored
+  workflow's id).
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ class RunResult:
     error: str | None
     duration_ms: float
     nodes: dict[str, NodeRecord] = field(default_factory=dict)
+    cache_hits: int = 0    # cache look-ups that found the node's result
+    cache_misses: int = 0  # look-ups that did not: the node computed
     # (as JSON, a run is what its record says: engine.store.run_json, the one shape every front shows)
 
 
@@ -193,7 +199,7 @@ class Executor:
               use_pins: bool = False, use_cache: bool = True,
               presets: dict[str, tuple[str | None, dict]] | None = None,
               lineage: tuple[str, ...] = (), policy: Policy | None = None, attempt: int = 1,
-              restart_reason: str = "") -> Execution:
+              restart_reason: str = "", cache_tag: str | None = None) -> Execution:
         """Validate, emit ``run_queued`` and start the run on the running loop. Raises
         :class:`~engine.errors.WorkflowInvalid` or :class:`~engine.errors.InputError` before anything runs.
 
@@ -202,7 +208,8 @@ class Executor:
         stored workflows the run is nested in (sub-workflows), for the depth limit and recursion checks.
         ``policy`` overrides the executor's for this run (a child run keeps its parent's). ``attempt`` > 1: the
         run starts again (from the queue, its first process gone): its events are numbered after every earlier
-        attempt's (:func:`engine.events.attempt_base`), the first one ``run_restarted`` with ``restart_reason``."""
+        attempt's (:func:`engine.events.attempt_base`), the first one ``run_restarted`` with ``restart_reason``.
+        ``cache_tag`` tags the results the run stores (the run service gives its stored workflow's id)."""
         plan = self.compile(workflow)
         resolved = resolve_inputs(plan, inputs)
         run_id = run_id or uuid.uuid4().hex
@@ -213,6 +220,7 @@ class Executor:
                          rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
                          presets=presets, policy=policy or self.policy)
         state.children, state.lineage, state.remote = self.children, tuple(lineage), self.remote
+        state.cache_tag = cache_tag
         state.seq = attempt_base(attempt)
         if attempt > 1:
             state.emit(RunRestarted, attempt, restart_reason or "the run starts again")
@@ -259,11 +267,12 @@ class Executor:
             except asyncio.CancelledError:
                 pass  # the writes finish on the cache's own thread
         duration = (perf_counter() - t0) * 1000
-        state.emit(RunFinished, status, dict(state.outputs), error, duration)
+        state.emit(RunFinished, status, dict(state.outputs), error, duration, state.cache_hits, state.cache_misses)
         self.active.pop(state.run_id, None)
         for sub in [s for s in self._subs if s.run_id == state.run_id]:
             sub.close()
-        return RunResult(state.run_id, status, dict(state.outputs), error, duration, state.records)
+        return RunResult(state.run_id, status, dict(state.outputs), error, duration, state.records,
+                         state.cache_hits, state.cache_misses)
 
     def close(self) -> None:
         """Cancel active runs and stop the worker pool without waiting for abandoned jobs."""

@@ -56,10 +56,12 @@ class CachingMixin:
         """A cache hit whose stored value turned out unreadable: compute it now, and store it anew."""
         run = self.run
         run.emit_progress(np.id, self.iteration, None, "cached result was unreadable; computing it again", None)
+        run.cache_hits -= 1  # (it was counted a hit when it was found)
+        run.looked(False)
         inputs = await run.resolve_all(inputs)
         ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
         out = await np.block.run(ctx, block_inputs(np, inputs), self._config(np, inputs))
-        run.writes.append(run.cache.put_async(key, out))
+        run.writes.append(run.cache.put_async(key, out, tag=run.cache_tag))
         return out
 
     def _set_keys(self, np: NodePlan, out: dict, key: str | None) -> None:

@@ -282,6 +282,7 @@ class LevelRun(CachingMixin):
         """Look the node up in the cache (on the cache's reader threads) and run it only on a miss."""
         run = self.run
         hit = await asyncio.wrap_future(run.cache.lookup_async(key))
+        run.looked(hit is not None)
         if hit is not None:
             entry, ports = hit
             entry.recompute = functools.partial(self._recompute, np, inputs, key)

@@ -4,7 +4,9 @@
   the backend allows the network); otherwise it runs here and says why (a progress message on the foreach
   node, and the log).
 - Before anything is sent, each iteration is looked up in the result cache by a look-up-only pass of the
-  body: an iteration whose every node is cached reports ``cached`` here and never reaches the cluster.
+  body: an iteration whose every node is cached reports ``cached`` here and never reaches the cluster (its
+  look-ups count as the run's cache hits); the nodes an iteration sent on looked up count as misses (the
+  cluster computes them all).
 - The rest go in batches: a first batch of one item per worker measures the work, then batches hold
   enough items for about :data:`BATCH_SECONDS` of work, at most two batches per worker in flight. Values from
   outside the body go once (``share``). As a batch returns, its iterations' events are reported in item order,
@@ -52,13 +54,17 @@ def why_local(run, np: "NodePlan") -> str | None:
 
 async def _probe(level, np: "NodePlan", gathered: dict, item, i: int, n: int,
                  items_key: str | None):
-    """The iteration's calls and sink when every node of it is cached, else None."""
+    """The iteration's calls and sink when every node of it is cached, else None (the nodes it looked up count
+    as the run's misses: the cluster computes them)."""
     rec = Recording.of(level.run, probing=True)
     sink: dict = {}
     body = body_run(level, np, gathered, item, i, n, items_key, sink, run=rec)
     try:
         await body.execute()
     except ProbeMiss:
+        for call in rec.calls:
+            if call[0] == "looked":
+                level.run.looked(False)
         return None
     return rec.calls, sink, body.sink_keys
 

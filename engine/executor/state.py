@@ -84,6 +84,9 @@ class RunState:
         self.cache = cache          # a ResultCache, or None: nothing is looked up, keyed or stored
         self.use_cache = use_cache  # False: compute everything (results are still stored)
         self.writes: list = []      # pending cache writes (concurrent futures)
+        self.cache_tag: str | None = None  # what its cache writes are tagged with: its stored workflow's id
+        self.cache_hits = 0         # cache look-ups that found the node's result (it reported ``cached``)
+        self.cache_misses = 0       # look-ups that did not (the node computed)
         self.presets = presets or {}  # node id → outputs to use instead of running it (replay)
         self.children = None          # what runs sub-workflows (the run service's ChildRuns), or None
         self.lineage: tuple[str, ...] = ()  # stored workflows this run is nested in, outermost first
@@ -143,10 +146,17 @@ class RunState:
                     return key
         return None
 
+    def looked(self, hit: bool) -> None:
+        """A node was looked up in the cache: found (``hit``) or to be computed."""
+        if hit:
+            self.cache_hits += 1
+        else:
+            self.cache_misses += 1
+
     def store(self, ref: str, outputs: dict) -> None:
         """Keep a node's outputs addressable under ``ref`` (written on the cache's own thread)."""
         if outputs:  # whether it is stored already is asked on the cache's thread, not here
-            self.writes.append(self.cache.put_async(ref, outputs, if_missing=True))
+            self.writes.append(self.cache.put_async(ref, outputs, if_missing=True, tag=self.cache_tag))
 
     async def resolve(self, value: Any) -> Any:
         """The real value behind a cached one: read and decoded off the loop; an unreadable entry is computed
@@ -198,6 +208,9 @@ class Recording(RunState):
         if outputs:
             self.stored.add(ref)
 
+    def looked(self, hit: bool) -> None:
+        self.calls.append(("looked", hit))
+
 
 _EVENTS = {c.__name__: c for c in (NodeStarted, NodeProgress, NodeRetrying)}
 
@@ -206,7 +219,9 @@ def replay(run: RunState, calls: list, stored: bool = False) -> None:
     """Report recorded ``calls`` on ``run``, in their order; with ``stored``, the results a finished call
     names as stored (``stored=True`` in its keywords) are stored on ``run`` too."""
     for call in calls:
-        if call[0] == "emit":
+        if call[0] == "looked":
+            run.looked(call[1])
+        elif call[0] == "emit":
             cls = _EVENTS[call[1]]
             fields = list(call[2:])
             fields[1] = tuple(fields[1])

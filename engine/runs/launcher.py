@@ -182,7 +182,8 @@ class Launcher:
         try:
             execution = executor.start(plan, inputs, run_id=run_id, base_dir=base_dir, use_pins=use_pins,
                                        use_cache=use_cache, presets=presets, lineage=lineage, policy=policy,
-                                       attempt=attempt, restart_reason=restart_reason)
+                                       attempt=attempt, restart_reason=restart_reason,
+                                       cache_tag=wid)  # (its results are that workflow's cache entries)
         except BaseException:
             recorder.forget(run_id)
             if sub is not None:

@@ -189,7 +189,7 @@ class RunRecorder:
                 return None  # (the queue takes its row back: QueueRepo.put_back)
             outputs = to_json(dict(ev.outputs))
             records.run_finished(conn, ev.run_id, status=ev.status, outputs=outputs, error=ev.error, finished_at=ev.ts,
-                                 duration_ms=ev.duration_ms)
+                                 duration_ms=ev.duration_ms, cache_hits=ev.cache_hits, cache_misses=ev.cache_misses)
             return _event_json(ev, outputs=outputs)
         return None
 

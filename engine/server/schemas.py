@@ -36,7 +36,7 @@ _DOCUMENT["properties"]["schema_version"].update({"minimum": 1, "maximum": SCHEM
 
 __all__ = ["Problem", "WorkflowSummary", "WorkflowPage", "WorkflowDetail", "WorkflowBody", "Saved", "Version",
            "Link", "ConfigChange", "NodeChange", "Comparison",
-           "RunRequest", "RunAccepted", "Run", "RunPage", "QueueState", "RunPatch", "Cancelled",
+           "RunRequest", "RunAccepted", "RunCache", "Run", "RunPage", "QueueState", "RunPatch", "Cancelled",
            "Hook", "NodeTest", "NodeTestResult", "ValidateBody", "Validation", "Deleted", "Paused", "HookAccepted",
            "TriggerBody", "TriggerPatch", "TriggerObject", "TriggerDeleted"]
 
@@ -190,6 +190,12 @@ class NodeSummary(_Out):
     error: str | None
 
 
+class RunCache(BaseModel):
+    hits: int = Field(ge=0, description="nodes (per ForEach iteration) whose result came from the cache")
+    misses: int = Field(ge=0, description="cacheable nodes that looked in the cache and had to compute")
+    hit_rate: float | None = Field(ge=0, le=1, description="hits / (hits + misses); null when nothing looked")
+
+
 class Run(_Out):
     """A run — the one shape every front shows (``nodeloom run --json``, ``runs --json``, ``queue list --json``, every
     route, a callback's body): the run object of SPEC §10, ``id`` beside ``run_id``, and where it comes from."""
@@ -219,6 +225,8 @@ class Run(_Out):
     draft_id: str | None
     attempt: int = Field(description="times the run was started: 2 when it started again from the queue")
     callback: dict[str, Any] | None = Field(description="its callback_url's delivery (attempts, last error, when)")
+    cache: RunCache | None = Field(description="its cache use; null while it runs, or for a run recorded before "
+                                               "this was counted")
     node_runs: list[dict[str, Any]] = Field(description="every node run (empty in lists of runs)")
 
 

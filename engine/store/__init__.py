@@ -13,6 +13,8 @@ shows runs calls ``store.reconcile()`` first: the runs of processes that are gon
     store.hooks                         # HookRepo: webhook secrets and recent delivery ids
     store.triggers                      # TriggerRepo: schedules, folder watches, webhooks; files seen
     store.cache                         # ResultCache under home/cache
+    store.cache_stats()                 # its size, entries, hit rate of the last 7 days, per workflow
+    store.clear_cache(workflow_id)      # the entries that workflow's runs wrote (None: all)
     store.reconcile()                   # before showing runs: settle those of processes that are gone
 """
 
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from ..folders import home as data_home
 from ..folders import templates_dir
+from .cache_stats import CacheStats, WorkflowCacheUse, cache_stats
 from .db import Database, open_database
 from .diff import ConfigChange, Link, NodeChange, WorkflowDiff, diff_workflows
 from ..errors import NotFound
@@ -39,7 +42,7 @@ from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo",
            "TriggerRepo", "TriggerInfo", "SeenFile", "TRIGGER_KINDS",
            "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "run_json", "QueueView", "LeaseInfo", "Recovered", "NotFound",
-           "WorkflowDiff", "NodeChange", "ConfigChange", "Link", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
+           "CacheStats", "WorkflowCacheUse", "WorkflowDiff", "NodeChange", "ConfigChange", "Link", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
            "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS", "CLUSTER_EXECUTOR",
            "CLUSTER_NETWORK"]
 
@@ -83,6 +86,15 @@ class Store:
             mb = os.environ.get("NODELOOM_CACHE_MB") or self.setting(CACHE_LIMIT_MB)
             self._cache = ResultCache(self.home / "cache", int(mb) * 1024 * 1024 if mb else DEFAULT_SIZE_LIMIT)
         return self._cache
+
+    def cache_stats(self, days: int = 7) -> CacheStats:
+        """The result cache's size, entries and limit, how well it served the runs of the last ``days`` days, and
+        per workflow (:mod:`.cache_stats`). Reads the disk: off the GUI thread and off the event loop."""
+        return cache_stats(self.db, self.cache, days=days)
+
+    def clear_cache(self, workflow_id: str | None = None) -> int:
+        """Remove the cache entries written by runs of ``workflow_id``, or every entry (None); how many went."""
+        return self.cache.clear() if workflow_id is None else self.cache.evict(workflow_id)
 
     def reconcile(self) -> Recovered:
         """Record the runs of processes that are gone as the run service would (``interrupted``; from the queue:

@@ -78,6 +78,8 @@ class RunRow(Base):
     trigger_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the trigger that queued it
     attempt: Mapped[int] = mapped_column(Integer, default=0)  # times it was started (its events' seq base)
     callback: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # its callback's delivery state
+    cache_hits: Mapped[int | None] = mapped_column(Integer, nullable=True)    # cache look-ups that found a result
+    cache_misses: Mapped[int | None] = mapped_column(Integer, nullable=True)  # … that did not (NULL: unknown)
 
     __table_args__ = (Index("ix_runs_workflow", "workflow_id", "created_at"), Index("ix_runs_status", "status"),
                       Index("ix_runs_queue", "status", text("priority DESC"), "queue_position", "created_at"),

@@ -40,7 +40,7 @@ _TINY = 1e-6  # positions closer than this are renumbered
 _NAMES = ("id", "workflow_id", "version", "workflow_name", "status", "mode", "priority", "trigger", "inputs", "error",
           "created_at", "started_at", "finished_at", "duration_ms", "replay_of", "from_node", "parent_run_id", "owner",
           "from_queue", "queue_position", "requeued", "cancel_requested", "options", "draft_id", "node_count",
-          "trigger_id", "attempt", "callback", "has_document")
+          "trigger_id", "attempt", "callback", "cache_hits", "cache_misses", "has_document")
 _COLUMNS = ", ".join(_NAMES[:-1]) + ", document IS NOT NULL"
 _QUEUED = "status = 'queued' AND from_queue"
 

@@ -100,6 +100,7 @@ def run_started(conn, run_id: str, *, started_at: float, node_count: int) -> Non
 
 
 def run_finished(conn, run_id: str, *, status: str, outputs: dict, error: str | None, finished_at: float,
-                 duration_ms: float) -> None:
+                 duration_ms: float, cache_hits: int | None = None, cache_misses: int | None = None) -> None:
     conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(
-        status=status, outputs=outputs, error=error, finished_at=finished_at, duration_ms=duration_ms))
+        status=status, outputs=outputs, error=error, finished_at=finished_at, duration_ms=duration_ms,
+        cache_hits=cache_hits, cache_misses=cache_misses))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select, update
 
 from ..errors import NotFound
+from ..events import cache_json
 from .db import Database
 from .events import store_ended
 from .leases import lease_gone
@@ -74,6 +75,8 @@ class RunInfo:
     trigger_id: str | None = None
     attempt: int = 0            # times it was started (1: once); its events' seq goes on from attempt to attempt
     callback: dict | None = None  # its callback_url's delivery: attempts, last_error, delivered_at
+    cache_hits: int | None = None    # its cache look-ups that found a node's result (None: unknown)
+    cache_misses: int | None = None  # those that did not (the node computed)
 
     @classmethod
     def of(cls, r, **changed) -> "RunInfo":
@@ -83,7 +86,7 @@ class RunInfo:
                    r.replay_of, r.from_node, r.parent_run_id, r.owner, bool(r.from_queue), r.queue_position,
                    r.requeued or 0, bool(r.cancel_requested), dict(r.options or {}), r.draft_id, r.node_count,
                    r.document is not None, getattr(r, "trigger_id", None), getattr(r, "attempt", 0) or 0,
-                   getattr(r, "callback", None))
+                   getattr(r, "callback", None), getattr(r, "cache_hits", None), getattr(r, "cache_misses", None))
         return dataclasses.replace(info, **changed) if changed else info
 
     @property
@@ -100,7 +103,7 @@ def run_json(info: RunInfo, nodes: list[NodeRunInfo] | None = None) -> dict:
     run object of SPEC §10 (``run_id``, ``status``, ``duration_ms``, ``outputs``, ``nodes``, ``error``) with
     ``id`` beside ``run_id`` and where it comes from; with its node runs, ``nodes`` maps each top-level node to
     its status and ``node_runs`` lists every node run (ForEach iterations included); without them, both are empty
-    (the keys are the same either way). Images and bytes in
+    (the keys are the same either way). ``cache`` is its cache use, ``{hits, misses, hit_rate}`` (None: unknown). Images and bytes in
     ``outputs`` and ``inputs`` are in their SPEC §10 JSON form, as stored."""
     d = {"id": info.id, "run_id": info.id, "status": info.status,
          "duration_ms": round(info.duration_ms, 3) if info.duration_ms is not None else None,
@@ -112,7 +115,8 @@ def run_json(info: RunInfo, nodes: list[NodeRunInfo] | None = None) -> dict:
          "parent_run_id": info.parent_run_id, "draft_id": info.draft_id, "queue_position": info.queue_position,
          "from_queue": info.from_queue, "attempt": info.attempt, "requeued": info.requeued, "owner": info.owner,
          "cancel_requested": info.cancel_requested, "node_count": info.node_count, "options": info.options,
-         "has_document": info.has_document, "callback": info.callback, "node_runs": []}
+         "has_document": info.has_document, "callback": info.callback,
+         "cache": cache_json(info.cache_hits, info.cache_misses), "node_runs": []}
     if nodes is not None:
         d["nodes"] = {n.node_id: {"status": n.status, "duration_ms": n.duration_ms, "attempts": n.attempts,
                                   "error": n.error} for n in nodes if not n.iteration}
