@@ -64,6 +64,10 @@ class Callbacks:
 
         async def note(state: dict) -> None:
             try:
+                try:  # (its row first: an UPDATE before it would be lost)
+                    await asyncio.wait_for(service.recorder.recorded(run_id), 30)
+                except asyncio.TimeoutError:
+                    pass
                 await asyncio.to_thread(store.runs.note_callback, run_id, state)
             except Exception:  # noqa: BLE001 - a callback never takes the service down
                 log.exception("run %s: could not record its callback's delivery", run_id)
