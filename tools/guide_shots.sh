@@ -1,8 +1,8 @@
 #!/bin/sh
-# The user guide's screenshots (docs/guide/*.png), taken by tests/test_guide.py as it performs each chapter in
+# The user guide's screenshots (docs/guide/*.png), taken by tests/test_guide*.py as they perform each chapter in
 # the real window: sh tools/guide_shots.sh
 set -eu
 cd "$(dirname "$0")/.."
 mkdir -p docs/guide
 NODELOOM_GUIDE_SHOTS=docs/guide QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -p no:xdist \
-    tests/test_guide.py -k chapter_
+    tests/test_guide.py tests/test_guide_tidy.py -k chapter_
