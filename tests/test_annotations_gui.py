@@ -261,3 +261,17 @@ def test_groups_and_notes_are_drawn_in_the_minimap_and_on_the_welcome_cards(wind
     tab.view.minimap.refresh()
     shot = tab.view.minimap.pixmap.toImage()
     assert _has_color(shot, red, tolerance=90) and _has_color(shot, green, tolerance=120)
+
+
+def test_ctrl_enter_in_a_note_ends_its_edit_and_runs_nothing(window, qtbot):
+    tab = window.workflows.new()
+    active(window, qtbot)
+    nid = tab.add_note()
+    item = tab.scene.annotation_items[nid]
+    QTest.keyClicks(tab.view, "first line")
+    window.statusBar().clearMessage()
+    QTest.keyClick(tab.view, Qt.Key.Key_Return, CTRL)  # (Ctrl+Enter is also "Run this node": the note has it first)
+    assert not item.editing
+    assert tab.doc.annotations[nid].text == "first line"
+    assert window.statusBar().currentMessage() == ""  # not "Select one node to run it"
+    assert window.actionUndo.text() == "&Undo Edit note"
