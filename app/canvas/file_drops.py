@@ -1,6 +1,7 @@
 """Files dropped on the canvas from a file manager (issue 26): an image makes an Image Load of it, a folder a List
-Files of it, where they were dropped (several: one under the other), one undo step; a workflow (.json) is
-imported as before (the view's ``filesDropped``). Anything else is named and left out."""
+Files of it, where they were dropped (several: one under the other), one undo step; one dropped on a node of the
+kind it would make (an image on an Image Load) is that node's new source instead, one undoable edit; a workflow
+(.json) is imported as before (the view's ``filesDropped``). Anything else is named and left out."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from PySide6.QtCore import QPointF
 
 from engine.model import Node
 
-from ..document.commands import AddItems
+from ..document.commands import AddItems, UpdateNode
 from ..document.model import new_id
 from ..look import HEADER, ROW
 
-__all__ = ["IMAGE_SUFFIXES", "add_for_paths", "droppable", "node_for"]
+__all__ = ["IMAGE_SUFFIXES", "add_for_paths", "droppable", "node_for", "set_on_node"]
 
 #: the files Image Load opens (engine.imaging.ALLOWED_FORMATS: PNG, JPEG, WebP, GIF, BMP, TIFF)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".gif", ".bmp", ".tif", ".tiff")
@@ -33,6 +34,25 @@ def node_for(path: Path) -> tuple[str, str] | None:
 def droppable(path: Path) -> bool:
     """Whether the canvas takes this path: a workflow file to import, an image or a folder."""
     return path.suffix.lower() == ".json" or node_for(path) is not None
+
+
+def set_on_node(scene, path: Path, node_id: str, say) -> bool:
+    """When ``path`` is dropped on the node ``node_id`` of the kind it would make (an image on an Image Load, a
+    folder on a List Files): it becomes that node's field (one undoable edit) and True; else False."""
+    doc = scene.doc
+    found = node_for(path)
+    node = doc.nodes.get(node_id)
+    if found is None or node is None or node.type != found[0]:
+        return False
+    if doc.read_only:
+        say("This version is read-only: nothing changed")
+        return True
+    key = found[1]
+    scene.undo_stack.push(UpdateNode(doc, node_id, f"Set {key}", config={**node.config, key: str(path)}))
+    scene.clearSelection()
+    scene.node_items[node_id].setSelected(True)  # (the inspector shows it, with its new value)
+    say(f"{doc.title_of(node_id)}: {key} is {path.name} now")
+    return True
 
 
 def add_for_paths(scene, paths: list[Path], pos: QPointF, say) -> list[str]:

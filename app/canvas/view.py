@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
 from PySide6.QtWidgets import QGraphicsView
 
-from .file_drops import add_for_paths, droppable
+from .file_drops import add_for_paths, droppable, set_on_node
 from .interactions import ConnectInteraction, MinimapInteraction, PanInteraction
 from ..look import BLOCK_MIME
 from .scene import WorkflowScene
@@ -252,8 +252,12 @@ class CanvasView(QGraphicsView):
         elif md.hasUrls():
             paths = self._paths(md)
             others = [p for p in paths if p.suffix.lower() != ".json"]
+            at = self.mapToScene(event.position().toPoint())
+            on = self.scene().node_at(at)
+            if len(others) == 1 and on is not None and set_on_node(self.scene(), others[0], on.node_id, self.say):
+                others = []  # (an image on an Image Load: its new source, no new node)
             if others:  # images and folders: nodes where they were dropped
-                add_for_paths(self.scene(), others, self.mapToScene(event.position().toPoint()), self.say)
+                add_for_paths(self.scene(), others, at, self.say)
             workflows = [str(p) for p in paths if p.suffix.lower() == ".json"]
             if workflows:
                 self.filesDropped.emit(workflows)
