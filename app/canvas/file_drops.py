@@ -15,7 +15,7 @@ from ..document.commands import AddItems, UpdateNode
 from ..document.model import new_id
 from ..look import HEADER, ROW
 
-__all__ = ["IMAGE_SUFFIXES", "add_for_paths", "droppable", "node_for", "set_on_node"]
+__all__ = ["IMAGE_SUFFIXES", "add_for_paths", "drop_paths", "droppable", "node_for", "set_on_node"]
 
 #: the files Image Load opens (engine.imaging.ALLOWED_FORMATS: PNG, JPEG, WebP, GIF, BMP, TIFF)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".gif", ".bmp", ".tif", ".tiff")
@@ -42,17 +42,23 @@ def set_on_node(scene, path: Path, node_id: str, say) -> bool:
     doc = scene.doc
     found = node_for(path)
     node = doc.nodes.get(node_id)
-    if found is None or node is None or node.type != found[0]:
+    if found is None or node is None or node.type != found[0] or doc.read_only:
         return False
-    if doc.read_only:
-        say("This version is read-only: nothing changed")
-        return True
     key = found[1]
     scene.undo_stack.push(UpdateNode(doc, node_id, f"Set {key}", config={**node.config, key: str(path)}))
     scene.clearSelection()
     scene.node_items[node_id].setSelected(True)  # (the inspector shows it, with its new value)
     say(f"{doc.title_of(node_id)}: {key} is {path.name} now")
     return True
+
+
+def drop_paths(scene, paths: list[Path], pos: QPointF, say) -> bool:
+    """Images and folders dropped at ``pos`` (scene): one on a node of the kind it would make sets that node's
+    field, else nodes are made of them. Whether anything was taken; ``say``s what was not and why."""
+    on = scene.node_at(pos)
+    if len(paths) == 1 and on is not None and set_on_node(scene, paths[0], on.node_id, say):
+        return True
+    return bool(add_for_paths(scene, paths, pos, say))
 
 
 def add_for_paths(scene, paths: list[Path], pos: QPointF, say) -> list[str]:

@@ -8,9 +8,10 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
 from PySide6.QtWidgets import QGraphicsView
 
-from .file_drops import add_for_paths, droppable, set_on_node
+from .file_drops import drop_paths, droppable
 from .interactions import ConnectInteraction, MinimapInteraction, PanInteraction
 from ..look import BLOCK_MIME
+from ..look.drops import refuse, take_copy
 from .scene import WorkflowScene
 
 __all__ = ["CanvasView"]
@@ -234,31 +235,32 @@ class CanvasView(QGraphicsView):
     def dragEnterEvent(self, event) -> None:
         md = event.mimeData()
         if md.hasFormat(BLOCK_MIME) or any(droppable(p) for p in self._paths(md)):
-            event.acceptProposedAction()
+            take_copy(event)  # (never a move: the source would delete the file, or the palette its entry)
         else:
             if event.type() == event.Type.DragEnter and md.hasUrls():
                 self.say("Drop an image, a folder or a workflow (.json) file here")
-            event.ignore()
+            refuse(event)
 
     def dragMoveEvent(self, event) -> None:
         self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
         md = event.mimeData()
+        at = self.mapToScene(event.position().toPoint())
+        taken = False
         if md.hasFormat(BLOCK_MIME) and not self.scene().doc.read_only:
-            kind = bytes(md.data(BLOCK_MIME)).decode("utf-8")
-            self.blockDropped.emit(kind, self.mapToScene(event.position().toPoint()))
-            event.acceptProposedAction()
+            self.blockDropped.emit(bytes(md.data(BLOCK_MIME)).decode("utf-8"), at)
+            taken = True
         elif md.hasUrls():
             paths = self._paths(md)
             others = [p for p in paths if p.suffix.lower() != ".json"]
-            at = self.mapToScene(event.position().toPoint())
-            on = self.scene().node_at(at)
-            if len(others) == 1 and on is not None and set_on_node(self.scene(), others[0], on.node_id, self.say):
-                others = []  # (an image on an Image Load: its new source, no new node)
-            if others:  # images and folders: nodes where they were dropped
-                add_for_paths(self.scene(), others, at, self.say)
+            if others:  # images and folders: nodes where they were dropped, or the new source of the node under
+                taken = drop_paths(self.scene(), others, at, self.say)
             workflows = [str(p) for p in paths if p.suffix.lower() == ".json"]
             if workflows:
                 self.filesDropped.emit(workflows)
-            event.acceptProposedAction()
+                taken = True
+        if taken:
+            take_copy(event)
+        else:
+            refuse(event)

@@ -16,6 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
+from ..look.drops import refuse, take_copy
+
 __all__ = ["PATH_FORMATS", "LAST_FOLDER", "PathEdit", "path_editor", "local_paths", "stored", "why_not"]
 
 PATH_FORMATS = ("file", "folder", "save-file")
@@ -98,13 +100,14 @@ class _FileDrops(QObject):
             return False  # not files: the widget does what it does with text
         problem = why_not(self.fmt, paths)
         if problem:
-            event.ignore()
+            refuse(event)
             if kind == QEvent.Type.DragEnter:
                 self.inspector._note(self.name, problem)
             elif kind == QEvent.Type.Drop:
                 self._unsay()
             return True
-        event.acceptProposedAction()
+        if not take_copy(event):  # (a copy, never a move: the source would delete the user's file)
+            return True
         if kind == QEvent.Type.Drop:
             self._unsay()
             choose(self.inspector, self.name, self.prop, paths[0])
