@@ -95,3 +95,25 @@ def test_a_drop_is_taken_as_a_copy_even_when_the_source_proposes_a_move_and_a_re
     field = window.inspector.fields["source"]
     assert deliver(field, QPoint(5, 5), file_mime(photos / "a.png")) == COPIED
     assert tab.doc.nodes[load].config["source"] == str(photos / "a.png")
+
+
+def test_a_refused_drop_says_why_file_by_file(window, photos):  # noqa: F811
+    tab = window.workflows.new()
+    tab.view.resetTransform()
+    viewport = tab.view.viewport()
+    said = window.statusBar().currentMessage
+    missing = photos / "missing.png"
+
+    assert deliver(viewport, QPoint(300, 200), file_mime(photos / "notes.txt")) is None  # refused as it comes in
+    assert said() == "Not added: notes.txt is neither an image nor a folder"
+    assert deliver(viewport, QPoint(300, 200), file_mime(missing)) is None
+    assert said() == "Not added: missing.png does not exist"
+    (photos / "more.txt").write_text("neither")
+    assert deliver(viewport, QPoint(300, 200), file_mime(photos / "notes.txt", photos / "more.txt")) is None
+    assert said() == "Not added: notes.txt, more.txt are neither images nor folders"
+    assert tab.doc.nodes == {}
+
+    # with an image among them: the image is added, and the others named with their reasons
+    assert deliver(viewport, QPoint(300, 200), file_mime(photos / "notes.txt", missing, photos / "a.png")) == COPIED
+    assert [n.config["source"] for n in tab.doc.nodes.values()] == [str(photos / "a.png")]
+    assert said() == "Not added: notes.txt is neither an image nor a folder; missing.png does not exist"

@@ -198,10 +198,10 @@ def test_an_image_or_a_folder_dropped_on_the_canvas_makes_a_node_of_it(window, p
     nodes = dict(tab.doc.nodes)
     assert not deliver_drop(viewport, at, file_mime(photos / "notes.txt"))  # neither an image nor a folder
     assert tab.doc.nodes == nodes
-    assert window.statusBar().currentMessage() == "Drop an image, a folder or a workflow (.json) file here"
+    assert window.statusBar().currentMessage() == "Not added: notes.txt is neither an image nor a folder"
     assert deliver_drop(viewport, at, file_mime(photos / "notes.txt", photos / "b.jpg"))  # the image, and why not it
     assert [n.config for n in tab.doc.nodes.values() if n.id not in nodes] == [{"source": str(photos / "b.jpg")}]
-    assert window.statusBar().currentMessage() == "Not added (neither an image nor a folder): notes.txt"
+    assert window.statusBar().currentMessage() == "Not added: notes.txt is neither an image nor a folder"
     window.actionUndo.trigger()
 
     wf = Flow("dropped").node("c", "constant", value=1).build()

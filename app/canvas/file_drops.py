@@ -15,7 +15,7 @@ from ..document.commands import AddItems, UpdateNode
 from ..document.model import new_id
 from ..look import HEADER, ROW
 
-__all__ = ["IMAGE_SUFFIXES", "add_for_paths", "drop_paths", "droppable", "node_for", "set_on_node"]
+__all__ = ["IMAGE_SUFFIXES", "add_for_paths", "drop_paths", "droppable", "left_out", "node_for", "set_on_node"]
 
 #: the files Image Load opens (engine.imaging.ALLOWED_FORMATS: PNG, JPEG, WebP, GIF, BMP, TIFF)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".webp", ".gif", ".bmp", ".tif", ".tiff")
@@ -34,6 +34,20 @@ def node_for(path: Path) -> tuple[str, str] | None:
 def droppable(path: Path) -> bool:
     """Whether the canvas takes this path: a workflow file to import, an image or a folder."""
     return path.suffix.lower() == ".json" or node_for(path) is not None
+
+
+def left_out(paths: list[Path]) -> str:
+    """Why these dropped paths make no node, named: "Not added: notes.txt is neither an image nor a folder;
+    missing.png does not exist"."""
+    missing = [p.name for p in paths if not p.exists()]
+    others = [p.name for p in paths if p.exists()]
+    why = []
+    if others:
+        why.append(f"{', '.join(others)} " + ("is neither an image nor a folder" if len(others) == 1
+                                              else "are neither images nor folders"))
+    if missing:
+        why.append(f"{', '.join(missing)} " + ("does not exist" if len(missing) == 1 else "do not exist"))
+    return "Not added: " + "; ".join(why)
 
 
 def set_on_node(scene, path: Path, node_id: str, say) -> bool:
@@ -74,7 +88,7 @@ def add_for_paths(scene, paths: list[Path], pos: QPointF, say) -> list[str]:
         found = node_for(path)
         cls = doc.registry.get(found[0]) if found else None
         if cls is None:
-            skipped.append(path.name)
+            skipped.append(path)
             continue
         nid = new_id(f"{cls.type}_", taken)
         taken.add(nid)
@@ -82,7 +96,7 @@ def add_for_paths(scene, paths: list[Path], pos: QPointF, say) -> list[str]:
         nodes.append(Node(id=nid, type=cls.type, config=config, position=(round(pos.x()), round(y))))
         y += HEADER + ROW * max(len(cls.inputs), len(cls.outputs), 1) + 8 + GAP
     if skipped:
-        say(f"Not added (neither an image nor a folder): {', '.join(skipped)}")
+        say(left_out(skipped))
     if not nodes:
         return []
     title = doc.registry.get(nodes[0].type).display_title()

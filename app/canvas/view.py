@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
 from PySide6.QtWidgets import QGraphicsView
 
-from .file_drops import drop_paths, droppable
+from .file_drops import drop_paths, droppable, left_out
 from .interactions import ConnectInteraction, MinimapInteraction, PanInteraction
 from ..look import BLOCK_MIME
 from ..look.drops import refuse, take_copy
@@ -234,11 +234,12 @@ class CanvasView(QGraphicsView):
 
     def dragEnterEvent(self, event) -> None:
         md = event.mimeData()
-        if md.hasFormat(BLOCK_MIME) or any(droppable(p) for p in self._paths(md)):
+        paths = self._paths(md)
+        if md.hasFormat(BLOCK_MIME) or any(droppable(p) for p in paths):
             take_copy(event)  # (never a move: the source would delete the file, or the palette its entry)
         else:
-            if event.type() == event.Type.DragEnter and md.hasUrls():
-                self.say("Drop an image, a folder or a workflow (.json) file here")
+            if event.type() == event.Type.DragEnter and md.hasUrls():  # (why not, file by file)
+                self.say(left_out(paths) if paths else "Drop an image, a folder or a workflow (.json) file here")
             refuse(event)
 
     def dragMoveEvent(self, event) -> None:
