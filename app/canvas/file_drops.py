@@ -14,6 +14,7 @@ from engine.model import Node
 from ..document.commands import AddItems, UpdateNode
 from ..document.model import new_id
 from ..look import HEADER, ROW
+from .placement import place_new
 
 __all__ = ["IMAGE_SUFFIXES", "add_for_paths", "drop_paths", "droppable", "left_out", "node_for", "set_on_node"]
 
@@ -66,18 +67,21 @@ def set_on_node(scene, path: Path, node_id: str, say) -> bool:
     return True
 
 
-def drop_paths(scene, paths: list[Path], pos: QPointF, say) -> bool:
-    """Images and folders dropped at ``pos`` (scene): one on a node of the kind it would make sets that node's
-    field, else nodes are made of them. Whether anything was taken; ``say``s what was not and why."""
+def drop_paths(view, paths: list[Path], pos: QPointF, say) -> bool:
+    """Images and folders dropped on ``view`` at ``pos`` (scene): one on a node of the kind it would make sets that
+    node's field, else nodes are made of them. Whether anything was taken; ``say``s what was not and why."""
+    scene = view.scene()
     on = scene.node_at(pos)
     if len(paths) == 1 and on is not None and set_on_node(scene, paths[0], on.node_id, say):
         return True
-    return bool(add_for_paths(scene, paths, pos, say))
+    return bool(add_for_paths(view, paths, pos, say))
 
 
-def add_for_paths(scene, paths: list[Path], pos: QPointF, say) -> list[str]:
+def add_for_paths(view, paths: list[Path], pos: QPointF, say) -> list[str]:
     """Nodes for the images and folders among ``paths``, the first with its corner at ``pos`` (scene), the others
-    under it; one undo step. Returns their ids; ``say``s what was left out and why."""
+    under it, each nudged to the nearest free spot where it would cover a node; one undo step. Returns their ids;
+    ``say``s what was left out and why."""
+    scene = view.scene()
     doc = scene.doc
     if doc.read_only:
         say("This version is read-only: nothing added")
@@ -100,7 +104,11 @@ def add_for_paths(scene, paths: list[Path], pos: QPointF, say) -> list[str]:
     if not nodes:
         return []
     title = doc.registry.get(nodes[0].type).display_title()
-    scene.undo_stack.push(AddItems(doc, nodes, [], f"Add {title}" if len(nodes) == 1 else f"Add {len(nodes)} nodes"))
+    add = AddItems(doc, nodes, [], f"Add {title}" if len(nodes) == 1 else f"Add {len(nodes)} nodes")
+    scene.undo_stack.beginMacro(add.text())
+    scene.undo_stack.push(add)
+    place_new(view, [n.id for n in nodes])
+    scene.undo_stack.endMacro()
     scene.clearSelection()
     for node in nodes:
         scene.node_items[node.id].setSelected(True)

@@ -256,7 +256,7 @@ class CanvasView(QGraphicsView):
             paths = self._paths(md)
             others = [p for p in paths if p.suffix.lower() != ".json"]
             if others:  # images and folders: nodes where they were dropped, or the new source of the node under
-                taken = drop_paths(self.scene(), others, at, self.say)
+                taken = drop_paths(self, others, at, self.say)
             workflows = [str(p) for p in paths if p.suffix.lower() == ".json"]
             if workflows:
                 self.filesDropped.emit(workflows)
