@@ -47,3 +47,26 @@ def test_a_selected_link_is_drawn_in_its_own_highlight_without_a_dashed_box_roun
     assert drawn == []  # nothing on its bounding box away from the curve: no dashed box
     line = [p for p in item.path().toSubpathPolygons()[0]][len(item.path().toSubpathPolygons()[0]) // 2]
     assert image.pixelColor((line - rect.topLeft()).toPoint()).alpha() > 0  # (the link is drawn)
+
+
+def test_a_link_dropped_on_empty_canvas_after_passing_over_its_own_node_leaves_no_stale_refusal(window):
+    from PySide6.QtTest import QTest
+
+    tab = window.workflows.new()
+    tab.view.resetTransform()
+    blur = drop_block(window, tab, "image_blur", QPoint(150, 150))
+    viewport = tab.view.viewport()
+    said = window.statusBar().currentMessage
+    start, own = port_point(tab, blur, "out", "image"), port_point(tab, blur, "in", "image")
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for p in (start + QPoint(-40, 0), own):
+        QTest.mouseMove(viewport, p)
+    assert said() == "Cannot connect: a node cannot feed itself"  # (over its own input: said, rightly)
+    empty = QPoint(560, 420)
+    for p in (own + QPoint(0, 120), empty):
+        QTest.mouseMove(viewport, p)
+    assert said() == ""  # off the port: no longer so
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, empty)
+    assert window.popup.isVisible()  # the add-block search for a block to link
+    assert "Cannot connect" not in said()
+    QTest.keyClick(window.popup.search, Qt.Key.Key_Escape)
