@@ -70,3 +70,38 @@ def test_a_link_dropped_on_empty_canvas_after_passing_over_its_own_node_leaves_n
     assert window.popup.isVisible()  # the add-block search for a block to link
     assert "Cannot connect" not in said()
     QTest.keyClick(window.popup.search, Qt.Key.Key_Escape)
+
+
+def test_a_node_snapped_to_the_grid_has_its_corner_on_a_drawn_dot_at_any_zoom(window):
+    from app.document.commands import MoveNodes
+
+    tab = window.workflows.new()
+    window.show()
+    if not window.actionSnapGrid.isChecked():
+        window.actionSnapGrid.trigger()
+    view, grid = tab.view, tab.scene.snap
+    assert grid == 24
+    nid = tab.add_block("image_blur", QPointF(0, 0))
+    item = tab.scene.node_items[nid]
+    for zoom in (1.0, 0.55, 0.8, 1.7):
+        view.resetTransform()
+        view.scale(zoom, zoom)
+        x0, y0 = tab.doc.nodes[nid].position
+        tab.undo_stack.push(MoveNodes(tab.doc, {nid: (x0, y0)}, {nid: (1000.0 + 7, 613.0)}))  # far from the origin
+        view.centerOn(item)
+        start = header_point(tab, nid)
+        drag(view.viewport(), start, start + QPoint(30, 17))
+        x, y = tab.doc.nodes[nid].position
+        assert (x % grid, y % grid) == (0, 0)  # snapped
+        size = view.viewport().size()
+        image = QImage(size.width(), size.height(), QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        painter.setTransform(view.viewportTransform())  # (as the view paints: scene coordinates)
+        view.drawBackground(painter, view.mapToScene(view.viewport().rect()).boundingRect())
+        painter.end()
+        background = tab.scene.backgroundBrush().color()
+        corner = view.viewportTransform().map(QPointF(x, y))  # the body's top-left corner, on screen
+        cx, cy = round(corner.x()), round(corner.y())
+        dots = [(px, py) for px in range(cx - 1, cx + 2) for py in range(cy - 1, cy + 2)
+                if image.pixelColor(px, py) != background]
+        assert dots, (zoom, corner)  # a dot where the corner is
