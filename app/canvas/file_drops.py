@@ -1,7 +1,8 @@
 """Files dropped on the canvas from a file manager (issue 26): an image makes an Image Load of it, a folder a List
-Files of it, where they were dropped (several: one under the other), one undo step; one dropped on a node of the
-kind it would make (an image on an Image Load) is that node's new source instead, one undoable edit; a workflow
-(.json) is imported as before (the view's ``filesDropped``). Anything else is named and left out."""
+Files of it, where they were dropped (several: one under the other; each nudged clear of the nodes there), one
+undo step; one dropped on a node of the kind it would make (an image on an Image Load) is that node's new source
+instead, one undoable edit; a workflow (.json) is imported as before (the view's ``filesDropped``). Anything else
+is left out, and the status bar says why, file by file."""
 
 from __future__ import annotations
 
