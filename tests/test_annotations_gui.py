@@ -7,7 +7,7 @@ drawn in the minimap and on the welcome page's cards."""
 from PySide6.QtCore import QPoint, QPointF, QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from engine.graph import validate
 from engine.model import Workflow
@@ -261,3 +261,41 @@ def test_groups_and_notes_are_drawn_in_the_minimap_and_on_the_welcome_cards(wind
     tab.view.minimap.refresh()
     shot = tab.view.minimap.pixmap.toImage()
     assert _has_color(shot, red, tolerance=90) and _has_color(shot, green, tolerance=120)
+
+
+def test_ctrl_enter_in_a_note_ends_its_edit_and_runs_nothing(window, qtbot):
+    tab = window.workflows.new()
+    active(window, qtbot)
+    nid = tab.add_note()
+    item = tab.scene.annotation_items[nid]
+    QTest.keyClicks(tab.view, "first line")
+    window.statusBar().clearMessage()
+    QTest.keyClick(tab.view, Qt.Key.Key_Return, CTRL)  # (Ctrl+Enter is also "Run this node": the note has it first)
+    assert not item.editing
+    assert tab.doc.annotations[nid].text == "first line"
+    assert window.statusBar().currentMessage() == ""  # not "Select one node to run it"
+    assert window.actionUndo.text() == "&Undo Edit note"
+
+
+def test_a_groups_colour_menu_marks_its_colour(window, qtbot):
+    from app.look.annotations import COLORS
+
+    tab, a, b = two_nodes(window, qtbot)
+    select(tab, a, b)
+    gid = group_key(tab)
+
+    def marked() -> list[str]:
+        menu = right_click(tab, title_point(tab, gid))
+        colours = menu.findChild(QMenu, "menuColour")
+        shown = [action.text() for action in colours.actions() if action.isCheckable() and action.isChecked()]
+        assert all(action.isCheckable() for action in colours.actions())
+        menu.close()
+        return shown
+
+    assert marked() == ["Blue"]  # a group's colour when none was picked
+    tab.scene.clearSelection()
+    menu = right_click(tab, title_point(tab, gid))
+    entries(menu.findChild(QMenu, "menuColour"))["colourRed"].trigger()
+    menu.close()
+    assert tab.doc.annotations[gid].color == COLORS["Red"]
+    assert marked() == ["Red"]

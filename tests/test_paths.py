@@ -131,6 +131,26 @@ def test_browse_picks_a_file_a_folder_and_a_file_to_save_and_remembers_the_folde
     assert not dialog.isVisible() and tab.doc.nodes[load].config == {"source": str(photos / "a.png")}
 
 
+def test_image_loads_browse_offers_images_first_and_path_hints_fit_the_inspector(window, qtbot, qt_dialogs):
+    window.resize(1400, 860)  # the first start's size and docks (on a test screen they start narrower)
+    window.resizeDocks([window.palette_dock, window.inspector_dock], [220, 320], Qt.Orientation.Horizontal)
+    tab = window.workflows.new()
+    drop_block(window, tab, "image_load", QPoint(150, 150))
+    dialog = browse(window, qtbot, "source")
+    images = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp)"
+    assert dialog.nameFilters() == [images, "All files (*)"] and dialog.selectedNameFilter() == images
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+
+    for block, keys in (("image_load", ["source"]), ("list_files", ["folder"]), ("image_save", ["path", "folder"])):
+        tab.add_block(block)
+        QApplication.processEvents()  # (laid out at the inspector's width on first start)
+        for key in keys:
+            field = window.inspector.fields[key]
+            hint = field.placeholderText()
+            assert field.fontMetrics().horizontalAdvance(hint) + 8 <= field.width(), (block, key, hint)  # whole
+            assert "drop" in field.toolTip()  # (the longer hint: a file can be dropped on it)
+
+
 def test_a_relative_path_stays_relative_to_the_workflows_file(window, qtbot, qt_dialogs, tmp_path):
     folder = tmp_path / "project"
     (folder / "img").mkdir(parents=True)
@@ -198,10 +218,10 @@ def test_an_image_or_a_folder_dropped_on_the_canvas_makes_a_node_of_it(window, p
     nodes = dict(tab.doc.nodes)
     assert not deliver_drop(viewport, at, file_mime(photos / "notes.txt"))  # neither an image nor a folder
     assert tab.doc.nodes == nodes
-    assert window.statusBar().currentMessage() == "Drop an image, a folder or a workflow (.json) file here"
+    assert window.statusBar().currentMessage() == "Not added: notes.txt is neither an image nor a folder"
     assert deliver_drop(viewport, at, file_mime(photos / "notes.txt", photos / "b.jpg"))  # the image, and why not it
     assert [n.config for n in tab.doc.nodes.values() if n.id not in nodes] == [{"source": str(photos / "b.jpg")}]
-    assert window.statusBar().currentMessage() == "Not added (neither an image nor a folder): notes.txt"
+    assert window.statusBar().currentMessage() == "Not added: notes.txt is neither an image nor a folder"
     window.actionUndo.trigger()
 
     wf = Flow("dropped").node("c", "constant", value=1).build()

@@ -273,3 +273,39 @@ def test_a_node_with_no_picture_feeding_it_shows_its_output_alone_and_esc_closes
         assert not viewer.isVisible() and canvas.after is None  # its pictures let go
 
     on_loop(window, go)
+
+
+def test_the_divider_splits_the_picture_at_the_sliders_share_of_its_width_at_any_zoom_and_pan(window, tmp_path):
+    source = solid(tmp_path / "red.png", RED)
+    wf = Flow("wipe").node("load", "image_load", source=source).node("gray", "image_grayscale") \
+        .edge("load.image", "gray.image").build()
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+    window.resize(1400, 900)
+
+    async def go():
+        await window.runs.run_node(tab, "gray")
+        window.viewing.open(tab, "gray")
+        viewer = viewer_of(window)
+        viewer.resize(900, 700)
+        await until(viewer.ready, what="the viewer's pictures")
+        canvas, slider, _ = parts(viewer)
+        QTest.mouseClick(viewer.findChild(QPushButton, "viewerActual"), Qt.MouseButton.LeftButton)
+        assert canvas.scale == 1.0 and canvas.image_rect().width() < canvas.width() / 4  # smaller than the view
+        for pan in (QPoint(0, 0), QPoint(-150, 40)):
+            canvas.origin += QPointF(pan)
+            for value, split in ((0, 0.0), (30, 0.3), (50, 0.5), (100, 1.0)):
+                slider.setValue(value)
+                # (clear of the divider's line and grip, 5 px either side of it: the picture is 80 px wide)
+                shares = [s for s in (0.1, 0.9, split - 0.12, split + 0.12) if 0 < s < 1 and abs(s - split) >= 0.1]
+                for share, colour in zip(shares, colours_at(canvas, [(s, 0.5) for s in shares])):
+                    want = GRAY if share < split else RED  # the output left of the divider, the input right
+                    assert close(colour, want), (pan, value, share, colour)
+        # the divider dragged to a point of the picture: the slider says that share of it
+        slider.setValue(50)
+        grip = point_at(canvas, 0.5, 0.5)
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, grip)
+        QTest.mouseMove(canvas, point_at(canvas, 0.8, 0.5))
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point_at(canvas, 0.8, 0.5))
+        assert abs(slider.value() - 80) <= 2, slider.value()
+
+    on_loop(window, go)

@@ -8,7 +8,7 @@ The items are not ``ItemIsMovable``: Qt would move a selected group without its 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsTextItem
 
@@ -61,13 +61,22 @@ class InlineText(QGraphicsTextItem):
         self.clearFocus()
         done(self.toPlainText() if keep else None)
 
-    def keyPressEvent(self, event) -> None:
+    def _ends_edit(self, event) -> bool:
+        """Whether this key ends the edit: Escape; Enter in a title, Ctrl+Enter in a note."""
         key = event.key()
-        if key == Qt.Key.Key_Escape:
-            self.finish(keep=self.multiline)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
-                not self.multiline or event.modifiers() & Qt.KeyboardModifier.ControlModifier):
-            self.finish(keep=True)
+        return key == Qt.Key.Key_Escape or key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            not self.multiline or bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier))
+
+    def sceneEvent(self, event) -> bool:
+        """The keys that end the edit are ours before they are a shortcut (Ctrl+Enter is also "Run this node")."""
+        if event.type() == QEvent.Type.ShortcutOverride and self.editing and self._ends_edit(event):
+            event.accept()
+            return True
+        return super().sceneEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if self._ends_edit(event):
+            self.finish(keep=self.multiline or event.key() != Qt.Key.Key_Escape)
         else:
             super().keyPressEvent(event)
 

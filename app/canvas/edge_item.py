@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle
 
 from ..look import DIFF_COLORS, port_color
 
@@ -29,6 +29,7 @@ _STROKER = QPainterPathStroker()
 _STROKER.setWidth(10)
 _SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 _SELECTED = {False: QPen(QColor("#ffd866"), 3), True: QPen(QColor("#b07d00"), 3)}
+_NOT_SELECTED = ~QStyle.StateFlag.State_Selected
 
 
 _LINK_COLORS: dict[tuple[str, bool], QColor] = {}
@@ -116,7 +117,13 @@ class EdgeItem(QGraphicsPathItem):
         self.active = active
         self._restyle()
 
+    def paint(self, painter, option, widget=None) -> None:
+        """Qt's own drawing of the curve, without the dashed box Qt draws round a selected item: a selected link
+        shows it by its own pen (:meth:`show_selected`)."""
+        option.state &= _NOT_SELECTED
+        super().paint(painter, option, widget)
+
     def show_selected(self, selected: bool) -> None:
-        """Links paint in C++ (no Python paint()); the scene switches their pen when selection changes."""
+        """The scene switches a link's pen when the selection changes (its paint stays Qt's)."""
         self.selected_look = selected
         self._restyle()

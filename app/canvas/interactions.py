@@ -35,6 +35,7 @@ class ConnectInteraction:
         self.scene.addItem(self.label)
         self.reason: str | None = None
         self.target: tuple | None = None
+        self.said = False  # a refusal is in the status bar
         self.move(self.anchor)
 
     def _ends(self, node: NodeItem, kind: str, port: str):
@@ -76,6 +77,9 @@ class ConnectInteraction:
         self.label.setPos(pos + QPointF(12, 12))
         if self.reason:
             self.view.say(f"Cannot connect: {self.reason}")
+        elif self.said:  # off the refused port: the refusal no longer holds
+            self.view.say("")
+        self.said = bool(self.reason)
 
     def release(self, pos: QPointF) -> None:
         self.move(pos)

@@ -248,25 +248,6 @@ class Minimap(QObject):
             return None
         return self.view.mapToScene(self.rect()).boundingRect()
 
-    def clear_of(self, box: QRectF) -> QPointF:
-        """How far to move ``box`` (a node's rectangle in the scene) so the minimap does not cover it: out of its
-        side toward the middle of the canvas (left of it or above it, for the bottom right), whichever is the
-        one that keeps more of it in sight, else the shorter; (0, 0) when it is not under the minimap."""
-        area = self.scene_rect()
-        if area is None or not box.intersects(area):
-            return QPointF()
-        sx, sy = self.side()
-        gap = MARGIN / max(self.view.transform().m11(), 1e-3)
-        dx = area.left() - gap - box.right() if sx > 0 else area.right() + gap - box.left()
-        dy = area.top() - gap - box.bottom() if sy > 0 else area.bottom() + gap - box.top()
-        seen = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-
-        def worse(move: QPointF) -> tuple:  # (out of sight, in part or in whole; then the longer move)
-            visible = seen.intersected(box.translated(move))
-            return -(visible.width() * visible.height()), abs(move.x()) + abs(move.y())
-
-        return min((QPointF(dx, 0), QPointF(0, dy)), key=worse)
-
     # -- the mouse ------------------------------------------------------------------------------------------
 
     def contains(self, viewport_pos: QPoint) -> bool:

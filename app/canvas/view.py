@@ -5,32 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygon
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QGraphicsView
 
-from .file_drops import add_for_paths, droppable
+from .file_drops import drop_paths, droppable, left_out
 from .interactions import ConnectInteraction, MinimapInteraction, PanInteraction
 from ..look import BLOCK_MIME
+from ..look.drops import refuse, take_copy
 from .scene import WorkflowScene
 
 __all__ = ["CanvasView"]
 
 GRID = 24  # scene units between the dots of the canvas grid
 _DOT_PEN = {False: QPen(QColor(66, 68, 73), 0), True: QPen(QColor(165, 168, 175), 0)}  # dark, light canvas
-_GRIDS: dict[tuple[int, int, int], QPolygon] = {}
+_ROWS: dict[tuple[float, int], QPolygonF] = {}
 
 
-def _grid(step: int, width: int, height: int) -> QPolygon:
-    """The dots of a viewport of that size, ``step`` pixels apart, with a spare row and column."""
-    key = (step, width, height)
-    grid = _GRIDS.get(key)
-    if grid is None:
-        if len(_GRIDS) > 16:
-            _GRIDS.clear()
-        grid = _GRIDS[key] = QPolygon([QPoint(x, y) for y in range(0, height + 2 * step, step)
-                                       for x in range(0, width + 2 * step, step)])
-    return grid
-
+def _row(step: float, width: int) -> QPolygonF:
+    """One row of dots across a viewport that wide, ``step`` pixels apart (a fraction, as the zoom makes it),
+    with a spare dot at each end."""
+    key = (step, width)
+    row = _ROWS.get(key)
+    if row is None:
+        if len(_ROWS) > 16:
+            _ROWS.clear()
+        row = _ROWS[key] = QPolygonF([QPointF(i * step, 0) for i in range(int(width / step) + 3)])
+    return row
 
 
 class CanvasView(QGraphicsView):
@@ -68,21 +68,26 @@ class CanvasView(QGraphicsView):
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         """The canvas colour with a dot every GRID scene units (none when zoomed far out: they would be noise).
 
-        The dots are one pixel each, drawn in viewport pixels from a grid of points made once per size and
-        spacing and shifted to follow the view: one C++ call a frame, no cached background to copy."""
+        Each dot is one pixel, the pixel nearest to where its scene point is on screen — where a node snapped
+        to the grid has its corner, at any zoom (dots a whole number of pixels apart drifted off the grid the
+        further they were from the scene's origin). They are drawn row by row in viewport pixels from a row
+        made once per zoom and width: a few C++ calls a frame, no cached background to copy."""
         super().drawBackground(painter, rect)
         zoom = self.zoom()
         if zoom < 0.45:
             return
-        step = max(4, round(GRID * zoom))
-        origin = self.mapFromScene(QPointF(0, 0))
+        step = GRID * zoom
+        origin = self.viewportTransform().map(QPointF(0, 0))  # (not mapFromScene: that rounds to a pixel)
         size = self.viewport().size()
+        row = _row(step, size.width())
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(_DOT_PEN[self.scene().light])
-        painter.translate(origin.x() % step - step, origin.y() % step - step)
-        painter.drawPoints(_grid(step, size.width(), size.height()))
+        x, y = origin.x() % step - step, origin.y() % step - step
+        for j in range(int(size.height() / step) + 3):
+            painter.setTransform(QTransform.fromTranslate(x, y + j * step))
+            painter.drawPoints(row)
         painter.restore()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
@@ -233,28 +238,34 @@ class CanvasView(QGraphicsView):
 
     def dragEnterEvent(self, event) -> None:
         md = event.mimeData()
-        if md.hasFormat(BLOCK_MIME) or any(droppable(p) for p in self._paths(md)):
-            event.acceptProposedAction()
+        paths = self._paths(md)
+        if md.hasFormat(BLOCK_MIME) or any(droppable(p) for p in paths):
+            take_copy(event)  # (never a move: the source would delete the file, or the palette its entry)
         else:
-            if event.type() == event.Type.DragEnter and md.hasUrls():
-                self.say("Drop an image, a folder or a workflow (.json) file here")
-            event.ignore()
+            if event.type() == event.Type.DragEnter and md.hasUrls():  # (why not, file by file)
+                self.say(left_out(paths) if paths else "Drop an image, a folder or a workflow (.json) file here")
+            refuse(event)
 
     def dragMoveEvent(self, event) -> None:
         self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
         md = event.mimeData()
+        at = self.mapToScene(event.position().toPoint())
+        taken = False
         if md.hasFormat(BLOCK_MIME) and not self.scene().doc.read_only:
-            kind = bytes(md.data(BLOCK_MIME)).decode("utf-8")
-            self.blockDropped.emit(kind, self.mapToScene(event.position().toPoint()))
-            event.acceptProposedAction()
+            self.blockDropped.emit(bytes(md.data(BLOCK_MIME)).decode("utf-8"), at)
+            taken = True
         elif md.hasUrls():
             paths = self._paths(md)
             others = [p for p in paths if p.suffix.lower() != ".json"]
-            if others:  # images and folders: nodes where they were dropped
-                add_for_paths(self.scene(), others, self.mapToScene(event.position().toPoint()), self.say)
+            if others:  # images and folders: nodes where they were dropped, or the new source of the node under
+                taken = drop_paths(self, others, at, self.say)
             workflows = [str(p) for p in paths if p.suffix.lower() == ".json"]
             if workflows:
                 self.filesDropped.emit(workflows)
-            event.acceptProposedAction()
+                taken = True
+        if taken:
+            take_copy(event)
+        else:
+            refuse(event)

@@ -1,5 +1,5 @@
 """The image viewer's drawing surface: one picture, or two compared with a divider (the "after" one left of it,
-the "before" one right of it), fitted, at 1:1 or zoomed to the cursor, panned by dragging, and the pixel under
+the "before" one right of it; the divider at a share of the picture's width, whatever the zoom), fitted, at 1:1 or zoomed to the cursor, panned by dragging, and the pixel under
 the cursor said in words.
 
 Pictures are shown from levels: QImages at the full size and at halvings of it, made off the GUI thread by the
@@ -118,7 +118,7 @@ def _checker() -> QBrush:
 class ImageCanvas(QWidget):
     hovered = Signal(str)          # the pixel under the cursor, in words ("" off the picture)
     zoomChanged = Signal(float)    # screen pixels per picture pixel
-    splitMoved = Signal(float)     # the divider dragged to this fraction of the width
+    splitMoved = Signal(float)     # the divider dragged to this share of the picture's width
     levelShown = Signal(int)       # a picture's level, this many pixels wide, is shown
     loaded = Signal()              # every level of the pictures asked for is there
 
@@ -203,7 +203,10 @@ class ImageCanvas(QWidget):
         return (QPointF(pos) - self.origin) / self.scale
 
     def split_x(self) -> float:
-        return self.split * self.width()
+        """Where the divider is, in widget pixels: at its share of the picture's width (0: the "before" picture
+        alone, 1: the "after" one), wherever the picture is zoomed and panned to."""
+        rect = self.image_rect()
+        return rect.left() + self.split * rect.width()
 
     def fit_scale(self) -> float:
         size = self.image_size()
@@ -306,7 +309,8 @@ class ImageCanvas(QWidget):
     def mouseMoveEvent(self, event) -> None:
         pos = event.position()
         if self._press is not None and self._dragging_split:
-            self.set_split(pos.x() / max(1, self.width()))
+            rect = self.image_rect()
+            self.set_split((pos.x() - rect.left()) / max(rect.width(), 1e-6))
             self.splitMoved.emit(self.split)
         elif self._press is not None:
             self.origin += pos - self._press

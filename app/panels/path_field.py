@@ -1,5 +1,6 @@
 """Path fields (issue 26): a config field whose schema says ``format``: ``file``, ``folder`` or ``save-file`` is a
-line of text with a Browse… button beside it (``browse.<key>``), and takes a file or folder dropped on it from a
+line of text with a Browse… button beside it (``browse.<key>``; its dialog offers the schema's ``file_types``
+first, ``{"Images": ["*.png", …]}``, then all files), and takes a file or folder dropped on it from a
 file manager (a file URL). Either way the new path is one undoable edit, checked as typed text is.
 
 The file dialog (``browseDialog``, a child of the window) is the platform's own unless Qt is told otherwise
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from ..look.drops import refuse, take_copy
 
 __all__ = ["PATH_FORMATS", "LAST_FOLDER", "PathEdit", "path_editor", "local_paths", "stored", "why_not"]
 
@@ -98,13 +101,14 @@ class _FileDrops(QObject):
             return False  # not files: the widget does what it does with text
         problem = why_not(self.fmt, paths)
         if problem:
-            event.ignore()
+            refuse(event)
             if kind == QEvent.Type.DragEnter:
                 self.inspector._note(self.name, problem)
             elif kind == QEvent.Type.Drop:
                 self._unsay()
             return True
-        event.acceptProposedAction()
+        if not take_copy(event):  # (a copy, never a move: the source would delete the user's file)
+            return True
         if kind == QEvent.Type.Drop:
             self._unsay()
             choose(self.inspector, self.name, self.prop, paths[0])
@@ -153,6 +157,9 @@ def browse(inspector, name: str, fmt: str, prop: dict) -> QFileDialog:
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     else:
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    kinds = prop.get("file_types") or {}  # the schema's {"Images": ["*.png", …]}: offered first, then any file
+    if kinds:
+        dialog.setNameFilters([f"{kind} ({' '.join(globs)})" for kind, globs in kinds.items()] + ["All files (*)"])
     value = inspector.values().get(name)
     settings = inspector.settings
     dialog.setDirectory(start_folder(value, fmt, _base(inspector, prop),
@@ -182,8 +189,13 @@ def path_editor(inspector, name: str, prop: dict) -> PathEdit:
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(4)
     edit = PathEdit(row)
-    edit.setPlaceholderText({"file": "a file (or drop one here)", "folder": "a folder (or drop one here)",
-                             "save-file": "where to save (or drop a file here)"}[fmt])
+    # a hint short enough for the inspector's width on first start; the whole of it in the tooltip
+    edit.setPlaceholderText({"file": "a file", "folder": "a folder", "save-file": "where to save"}[fmt])
+    edit.setToolTip("\n".join(filter(None, (
+        {"file": "A file: type its path, Browse…, or drop one here from a file manager",
+         "folder": "A folder: type its path, Browse…, or drop one here from a file manager",
+         "save-file": "Where to save: type a path, Browse…, or drop a file here from a file manager"}[fmt],
+        prop.get("description")))))
     button = QToolButton(row, objectName=f"browse.{name}", text="Browse…")
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, as past the ƒx switches
     button.setToolTip({"file": "Choose a file", "folder": "Choose a folder", "save-file": "Choose where to save"}[fmt])

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from engine.expr.fields import EXPR, is_expr, ref_text
 from engine.graph.refs import takes_expressions
 
+from ..look.drops import refuse, take_copy
+
 __all__ = ["MIME", "ref_mime", "parts_of", "accept_refs", "drop_value"]
 
 MIME = "application/x-nodeloom-ref"
@@ -71,9 +73,10 @@ class _Drops(QObject):
         if parts is None:
             return False  # not ours: the widget does what it does with text
         if self.code or parts[1] == self.inspector.node_id:
-            event.ignore()  # code is not a template; a node cannot read its own output
+            refuse(event)  # code is not a template; a node cannot read its own output
             return True
-        event.acceptProposedAction()
+        if not take_copy(event):
+            return True
         if kind == QEvent.Type.Drop:
             self.drop(watched, parts, event.position().toPoint())
         return True

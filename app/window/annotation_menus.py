@@ -1,5 +1,5 @@
-"""Right-click menus of a group (rename, colour, fit to its nodes, select its nodes, ungroup) and a note (edit,
-colour, delete).
+"""Right-click menus of a group (rename, colour — its own marked —, fit to its nodes, select its nodes, ungroup)
+and a note (edit, colour, delete).
 
 Each entry is an action with an objectName, as in :mod:`.menus`; each edit is one undo command.
 """
@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 from ..canvas.annotation_item import AnnotationItem
 from ..canvas.group_item import frame_around
 from ..document.annotations import UpdateAnnotation
-from ..look.annotations import COLORS
+from ..look.annotations import COLORS, color_of
 from ..document.commands import RemoveItems
 
 __all__ = ["annotation_menu"]
@@ -34,10 +34,13 @@ def annotation_menu(menus, tab, item: AnnotationItem) -> QMenu:
     colours = menu.addMenu("Colour")
     colours.setObjectName("menuColour")
     colours.setEnabled(editable)
+    now = color_of(doc.annotations[aid]).lower()
     for name, color in COLORS.items():
         action = menus._add(colours, name, f"colour{name}", lambda c=color: tab.undo_stack.push(
             UpdateAnnotation(doc, aid, f"Colour {item.what}", color=c)))
         action.setIcon(_swatch(color))
+        action.setCheckable(True)  # (its colour marked; one of no name, loaded from a file, marks none)
+        action.setChecked(color.lower() == now)
     menu.addSeparator()
     if group:
         menus._add(menu, "Fit to its nodes", "menuFitGroup", lambda: _fit(tab, aid),

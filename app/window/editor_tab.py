@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import networkx as nx
 from PySide6.QtCore import QPointF, Signal
@@ -16,6 +15,7 @@ from engine.model import FORMAT, Annotation, Edge, Node  # (FORMAT: an exported 
 from ..canvas.scene import WorkflowScene
 from ..canvas.view import CanvasView
 from ..canvas.group_item import frame_around
+from ..canvas.placement import place_new
 from ..document.annotations import AddAnnotation, clipped_annotations, pasted_annotations
 from ..document.commands import AddItems, AddNode, MoveNodes, RemoveItems
 from ..document.model import EditorDocument, new_id
@@ -76,25 +76,13 @@ class EditorTab(QWidget):
         node = Node(id=nid, type=block_type, position=(round(pos.x()), round(pos.y())),
                     config=self.doc.registry.get(block_type).starter_config(nid))
         add = AddNode(self.doc, node)
-        self.undo_stack.beginMacro(add.text())  # one step, with the move below when there is one
+        self.undo_stack.beginMacro(add.text())  # one step, with the nudge to a free spot when there is one
         self.undo_stack.push(add)
-        self._clear_of_minimap(nid)
+        place_new(self.view, [nid])
         self.undo_stack.endMacro()
         self.scene.clearSelection()
         self.scene.node_items[nid].setSelected(True)
         return nid
-
-    def _clear_of_minimap(self, nid: str) -> None:
-        """A node put where the minimap is drawn (dropped on it, or reaching under it) moves out beside it."""
-        item = self.scene.node_items[nid]
-        shift = self.view.minimap.clear_of(item.sceneBoundingRect())
-        if shift.isNull():
-            return
-        x, y = self.doc.nodes[nid].position
-        # (rounded away from the minimap: the gap beside it stays whole)
-        to = (math.floor(x + shift.x()) if shift.x() < 0 else math.ceil(x + shift.x()),
-              math.floor(y + shift.y()) if shift.y() < 0 else math.ceil(y + shift.y()))
-        self.undo_stack.push(MoveNodes(self.doc, {nid: (x, y)}, {nid: to}))
 
     def delete_selection(self) -> None:
         nodes, edges = self.scene.selected_node_ids(), self.scene.selected_edge_ids()

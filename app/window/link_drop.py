@@ -13,6 +13,7 @@ from engine.model import Edge, Node
 from engine.types import can_feed
 
 from ..canvas.node_item import node_width
+from ..canvas.placement import place_new
 from ..document.commands import AddNode, Connect, RemoveItems
 from ..document.model import new_id
 from ..look import HEADER, ROW
@@ -83,7 +84,7 @@ class LinkDrops:
         if replaced is not None:
             stack.push(RemoveItems(doc, [], [replaced]))
         stack.push(add)
-        tab._clear_of_minimap(nid)  # (released over the minimap: the node goes beside it)
+        place_new(tab.view, [nid])  # (where it would cover a node or be under the minimap: the nearest free spot)
         stack.push(Connect(doc, edge))
         stack.endMacro()
         tab.scene.clearSelection()

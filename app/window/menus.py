@@ -19,10 +19,11 @@ from engine.types import can_feed
 
 from ..canvas.edge_item import EdgeItem
 from ..canvas.node_item import node_width
+from ..canvas.placement import free_spot
 from ..document.bypass import refusal, toggle_bypass
 from ..document.commands import AddNode, Connect, RemoveItems
 from ..document.model import new_id
-from ..look import HEADER, ROW
+from ..look import HEADER, PORT_RADIUS, ROW
 from .annotation_menus import annotation_menu
 from .editor_tab import EditorTab
 
@@ -200,18 +201,11 @@ class ContextMenus:
 
     @staticmethod
     def _free_spot(tab: EditorTab, pos: QPointF, width: float, height: float) -> tuple[float, float]:
-        """Where a new node near ``pos`` covers no other node and is not under the minimap: at it, else below or
-        above it, further each time."""
-        taken = [item.sceneBoundingRect().adjusted(-12, -12, 12, 12) for item in tab.scene.node_items.values()]
-        minimap = tab.view.minimap
-        if minimap.isVisible():
-            taken.append(tab.view.mapToScene(minimap.rect().adjusted(-12, -12, 12, 12)).boundingRect())
+        """Where a new node centred on ``pos`` covers no other node and is not under the minimap: there, else the
+        nearest free spot (canvas.placement)."""
         x, y = round(pos.x() - width / 2), round(pos.y()) - 20
-        for step in range(16):
-            dy = (step + 1) // 2 * 110 * (1 if step % 2 else -1)
-            if not any(r.intersects(QRectF(x, y + dy, width, height)) for r in taken):
-                return float(x), float(y + dy)
-        return float(x), float(y)
+        shift = free_spot(tab.view, QRectF(x - PORT_RADIUS - 1, y - 1, width + 2 * PORT_RADIUS + 2, height + 2))
+        return float(x + shift.x()), float(y + shift.y())
 
     # -- the canvas ---------------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from ..panels.preview import PreviewPanel
 from ..panels.profiler import ProfilerView
 from ..panels.queue import QueuePanel
 from ..panels.run_panel import RunPanel
+from ..look.drops import refuse, take_copy
 from ..look.icons import app_icon
 from ..panels.popup import AddBlockPopup
 from ..look.screen import fit_window
@@ -308,13 +309,23 @@ class MainWindow(QMainWindow):
         if dialog is not None and not dialog.isVisible() and self.isVisible():
             QTimer.singleShot(0, self.activateWindow)
 
+    @staticmethod
+    def _workflow_files(event) -> list[str]:
+        return [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile() and u.toLocalFile().endswith(".json")]
+
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+        if self._workflow_files(event):
+            take_copy(event)  # (a copy: never tell the source its file moved)
+        else:
+            refuse(event)
 
     def dropEvent(self, event) -> None:
-        self.workflows.import_files([u.toLocalFile() for u in event.mimeData().urls()
-                                     if u.toLocalFile().endswith(".json")])
+        files = self._workflow_files(event)
+        if files:
+            take_copy(event)
+            self.workflows.import_files(files)
+        else:
+            refuse(event)
 
     def select_node(self, node_id: str) -> None:
         tab = self.current_tab()

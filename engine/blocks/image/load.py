@@ -38,7 +38,8 @@ class ImageLoadBlock(Block):
 
     class Config(BlockConfig):
         source: str = Field("", description="file path (relative to the workflow file), http(s) URL or data URI",
-                            json_schema_extra={"format": "file"})
+                            json_schema_extra={"format": "file", "file_types": {"Images": [
+                                "*.png", "*.jpg", "*.jpeg", "*.bmp", "*.gif", "*.tif", "*.tiff", "*.webp"]}})
 
     def cache_salt(self, ctx, inputs, config):
         source = config.source.strip()
