@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     blocks.set_defaults(func=_cmd_blocks)
     from .queue import add_queue_commands
     from .serve import add_serve_command
+    from .settings import add_settings_command
     from .store import add_store_commands
     from .triggers import add_trigger_commands
 
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_trigger_commands(sub)
     add_queue_commands(sub)
     add_serve_command(sub)
+    add_settings_command(sub)
     return parser
 
 
