@@ -92,10 +92,10 @@ class WorkflowsController:
         """The tab's workflow was deleted elsewhere: save its document as a new workflow (the tab then points to
         it), or not (asked without blocking)."""
         box = QMessageBox(QMessageBox.Icon.Warning, "Deleted elsewhere",
-                          f"This workflow was deleted elsewhere: “{tab.doc.name}” was deleted (in another window "
-                          "or process) since this tab opened it.\n\nSave your edits as a new workflow? The deleted "
-                          "one stays in the trash of the welcome page, as it was.",
-                          QMessageBox.StandardButton.Cancel, self.w)
+                          f"This workflow was deleted elsewhere: “{tab.doc.name}” was deleted in another window or "
+                          "process after this tab opened it.", QMessageBox.StandardButton.Cancel, self.w)
+        box.setInformativeText("Save your edits as a new workflow? The deleted one stays in the welcome page's trash, "
+                               "as it was.")
         box.setObjectName("deletedElsewhere")
         new = box.addButton("Save as new workflow", QMessageBox.ButtonRole.AcceptRole)
         new.setObjectName("saveAsNew")
