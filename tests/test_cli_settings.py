@@ -22,7 +22,8 @@ def test_server_limits_set_from_the_command_line_are_what_the_server_reads(tmp_p
     assert nodeloom(tmp_path, "settings", "set", "server.max_body_bytes", "65536").returncode == 0
     assert nodeloom(tmp_path, "settings", "set", "server.runs_per_minute", "5").returncode == 0
     assert nodeloom(tmp_path, "settings", "set", "server.header_timeout_s", "2.5").returncode == 0
-    assert nodeloom(tmp_path, "settings", "set", "server.allowed_hosts", '["nodeloom.lan", "box.local"]').returncode == 0
+    hosts = nodeloom(tmp_path, "settings", "set", "server.allowed_hosts", '["nodeloom.lan", "box.local"]')
+    assert hosts.returncode == 0, hosts.stderr
     said = nodeloom(tmp_path, "settings", "set", "runs.max_concurrent_runs", "4")
     assert said.returncode == 0 and "runs.max_concurrent_runs = 4" in said.stdout
     store = Store(tmp_path)

@@ -108,8 +108,8 @@ async def deliver(service: "RunService", workflow_id: str, body: bytes, headers:
 
     Raises WebhookRefused (``signature``: a header missing — said before anything is looked up —, not signed with
     its secret, or stale; ``off``: its webhook trigger is switched off; ``body``: a bad id or body), NotFound (no
-    such workflow), InputError (inputs that do not fit the workflow), RunsLimited or QueueFull. A delivery refused after its id was noted is forgotten, so the sender
-    may send it again."""
+    such workflow), InputError (inputs that do not fit the workflow), RunsLimited or QueueFull. A delivery refused
+    after its id was noted is forgotten, so the sender may send it again."""
     store, blocking = service.store, service.run_blocking
     _signed(headers)  # an unsigned delivery is refused before anything is looked up
     secret = await blocking(store.hooks.secret, workflow_id)

@@ -136,7 +136,8 @@ def misc_routes(service) -> APIRouter:
         of the workflow (SPEC §7) adds its inputs and priority; switched off, it refuses (403). Counts toward the
         runs a minute of the client."""
         # each header optional here: one left out is refused as unsigned (401, naming it), not as a malformed request
-        sent = {"webhook-id": webhook_id, "webhook-timestamp": webhook_timestamp, "webhook-signature": webhook_signature}
+        sent = {"webhook-id": webhook_id, "webhook-timestamp": webhook_timestamp,
+                "webhook-signature": webhook_signature}
         headers = {name: value for name, value in sent.items() if value is not None}
         try:
             done = await deliver(service, workflow_id, await request.body(), headers, requester=requester(request))
