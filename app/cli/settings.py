@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from engine.runs import RunSettings
-from engine.server import ServerSettings
 from engine.store import (ALLOW_PRIVATE_CALLBACKS, CACHE_LIMIT_MB, CLUSTER_EXECUTOR, CLUSTER_NETWORK,
                           MAX_CONCURRENT_RUNS, MAX_IMAGE_MEGAPIXELS, MAX_QUEUED_RUNS)
 
 from .common import CliError
 from .store import _emit, open_store
 
-__all__ = ["add_settings_command", "SETTINGS"]
+__all__ = ["add_settings_command", "catalogue"]
 
 CACHE_DEFAULT_MB = 2048  # engine.cache's DEFAULT_SIZE_LIMIT (a front never imports the cache: a test holds them equal)
 _ON, _OFF = ("true", "on", "yes", "1"), ("false", "off", "no", "0")
@@ -39,13 +38,21 @@ class Setting:
     check: Callable[[Any], object]  # raises ValueError saying what is wrong
 
 
-def _server(field: str, kind: str, what: str) -> Setting:
+def _server(field: str, kind: str, what: str, also: Callable[[Any], object] | None = None) -> Setting:
+    from engine.server import ServerSettings  # (the server's package loads FastAPI: only for this command)
+
+    def check(value) -> None:
+        ServerSettings().replace(**{field: tuple(value) if isinstance(value, list) else value})
+        if also is not None:
+            also(value)
+
     default = next(f.default for f in dataclasses.fields(ServerSettings) if f.name == field)
-    return Setting(f"server.{field}", kind, list(default) if isinstance(default, tuple) else default, what,
-                   lambda v: ServerSettings().replace(**{field: tuple(v) if isinstance(v, list) else v}))
+    return Setting(f"server.{field}", kind, list(default) if isinstance(default, tuple) else default, what, check)
 
 
 def _runs(key: str, field: str, kind: str, what: str) -> Setting:
+    from engine.runs import RunSettings
+
     default = next(f.default for f in dataclasses.fields(RunSettings) if f.name == field)
     return Setting(key, kind, default, what, lambda v: RunSettings(**{field: v}))
 
@@ -55,44 +62,46 @@ def _cache_limit(mb: int) -> None:
         raise ValueError(f"{CACHE_LIMIT_MB} must be from 16 to 1000000 (MB), not {mb}")
 
 
-def _at_least_one(key: str):
-    def check(value: int) -> None:
-        if value < 1:
-            raise ValueError(f"{key} must be at least 1, not {value}")
-    return check
+def _positive(value: int) -> None:
+    if value < 1:
+        raise ValueError(f"stream_buffer must be at least 1, not {value}")
 
 
-SETTINGS = {s.key: s for s in (
-    _server("host", "text", "the address the server listens on (not loopback: reachable from the network)"),
-    _server("port", "integer", "the server's port"),
-    _server("allowed_hosts", "text list", "Host names answered besides the address and localhost"),
-    _server("allowed_origins", "text list", "browser origins allowed, exactly (http://localhost:3000)"),
-    _server("max_body_bytes", "integer", "the largest request body, in bytes (larger: 413)"),
-    _server("requests_per_minute", "integer", "requests a client may make a minute (more: 429)"),
-    _server("runs_per_minute", "integer", "runs a client may start a minute: run, replay, node test, webhook"),
-    Setting("server.stream_buffer", "integer", ServerSettings().stream_buffer,
-            "events an SSE or WebSocket client may fall behind before it is dropped",
-            _at_least_one("server.stream_buffer")),
-    _server("header_timeout_s", "number", "seconds a connection may take to send a request's headers"),
-    _server("body_timeout_s", "number", "seconds a request body may go without progress"),
-    _server("max_connections", "integer", "open connections at most (one more: 503)"),
-    _runs(ALLOW_PRIVATE_CALLBACKS, "allow_private_callbacks", "boolean",
-          "callback_url may reach loopback and private networks"),
-    _runs(MAX_CONCURRENT_RUNS, "max_concurrent_runs", "integer", "queued runs running at once (every process)"),
-    _runs(MAX_QUEUED_RUNS, "max_queued_runs", "integer", "queued runs waiting at most (more: refused, HTTP 429)"),
-    _runs(MAX_IMAGE_MEGAPIXELS, "max_image_megapixels", "number", "the largest picture decoded, in megapixels"),
-    Setting(CACHE_LIMIT_MB, "integer", CACHE_DEFAULT_MB, "the result cache's size limit, in MB", _cache_limit),
-    _runs(CLUSTER_EXECUTOR, "executor", "text", "where loops of portable blocks run: local, local:N, dask://HOST:PORT"),
-    _runs(CLUSTER_NETWORK, "cluster_network", "boolean", "http_request blocks may run on the cluster's machines"),
-)}
+@functools.cache
+def catalogue() -> dict[str, Setting]:
+    """Every setting by key (made when asked, so that every other command's parser stays light)."""
+    return {s.key: s for s in (
+        _server("host", "text", "the address the server listens on (not loopback: reachable from the network)"),
+        _server("port", "integer", "the server's port"),
+        _server("allowed_hosts", "text list", "Host names answered besides the address and localhost"),
+        _server("allowed_origins", "text list", "browser origins allowed, exactly (http://localhost:3000)"),
+        _server("max_body_bytes", "integer", "the largest request body, in bytes (larger: 413)"),
+        _server("requests_per_minute", "integer", "requests a client may make a minute (more: 429)"),
+        _server("runs_per_minute", "integer", "runs a client may start a minute: run, replay, node test, webhook"),
+        _server("stream_buffer", "integer", "events an SSE or WebSocket client may fall behind before it is dropped",
+                _positive),
+        _server("header_timeout_s", "number", "seconds a connection may take to send a request's headers"),
+        _server("body_timeout_s", "number", "seconds a request body may go without progress"),
+        _server("max_connections", "integer", "open connections at most (one more: 503)"),
+        _runs(ALLOW_PRIVATE_CALLBACKS, "allow_private_callbacks", "boolean",
+              "callback_url may reach loopback and private networks"),
+        _runs(MAX_CONCURRENT_RUNS, "max_concurrent_runs", "integer", "queued runs running at once (every process)"),
+        _runs(MAX_QUEUED_RUNS, "max_queued_runs", "integer", "queued runs waiting at most (more: refused, HTTP 429)"),
+        _runs(MAX_IMAGE_MEGAPIXELS, "max_image_megapixels", "number", "the largest picture decoded, in megapixels"),
+        Setting(CACHE_LIMIT_MB, "integer", CACHE_DEFAULT_MB, "the result cache's size limit, in MB", _cache_limit),
+        _runs(CLUSTER_EXECUTOR, "executor", "text",
+              "where loops of portable blocks run: local, local:N, dask://HOST:PORT"),
+        _runs(CLUSTER_NETWORK, "cluster_network", "boolean", "http_request blocks may run on the cluster's machines"),
+    )}
 
 
 def setting(key: str) -> Setting:
-    if key not in SETTINGS:
-        near = difflib.get_close_matches(key, SETTINGS, n=3, cutoff=0.5)
+    settings = catalogue()
+    if key not in settings:
+        near = difflib.get_close_matches(key, settings, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(near)}?" if near else ""
         raise CliError(f"no setting {key!r}{hint} (nodeloom settings list: every one)")
-    return SETTINGS[key]
+    return settings[key]
 
 
 def parse(s: Setting, raw: str) -> Any:
@@ -142,7 +151,7 @@ def cmd_settings(args) -> int:
             if args.key is not None:
                 raise CliError("settings list takes no KEY (nodeloom settings get KEY)")
             table = {}
-            for key, s in SETTINGS.items():
+            for key, s in catalogue().items():
                 stored = store.setting(key)
                 table[key] = {"value": s.default if stored is None else stored, "default": s.default,
                               "set": stored is not None, "description": s.what}
@@ -175,8 +184,8 @@ def cmd_settings(args) -> int:
 
 def add_settings_command(sub) -> None:
     p = sub.add_parser("settings", help="the data folder's settings (server limits, queue, cache): list, get, "
-                       "set, unset", description="The data folder's settings, as Edit ▸ Settings… writes them. "
-                       "Keys: " + ", ".join(SETTINGS) + ".")
+                       "set, unset", description="The data folder's settings, as Edit ▸ Settings… writes them "
+                       "(nodeloom settings list: every key, its value and what it does).")
     p.add_argument("action", nargs="?", choices=("list", "get", "set", "unset"), help="list (the default) | "
                    "get KEY | set KEY VALUE | unset KEY (back to the default)")
     p.add_argument("key", nargs="?", metavar="KEY")
