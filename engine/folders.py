@@ -40,8 +40,24 @@ def home(override: str | os.PathLike | None = None) -> Path:
     ``NODELOOM_HOME``, else the one chosen in the editor's settings, else the platform's user data folder."""
     chosen = override or os.environ.get("NODELOOM_HOME") or configured_home()
     path = Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir("nodeloom", "Nodeloom"))
-    path.mkdir(parents=True, exist_ok=True)
+    _make_private(path)
     return path.resolve()
+
+
+def _make_private(path: Path) -> None:
+    """Create the data folder, if missing, for its owner only (0700: it holds the server token, webhook secrets
+    and every run's data). Its parents are made as usual, and a folder that exists keeps its mode (its owner's)."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:  # made meanwhile by another process (or a file there: the next line says so)
+        if not path.is_dir():
+            raise
+        return
+    if os.name == "posix":
+        os.chmod(path, 0o700)  # (mkdir's mode is masked by the umask: never wider, but maybe narrower than usable)
 
 
 def resources_dir() -> Path:

@@ -6,7 +6,7 @@ tab of the same workflow. Driven on the real window through its stable names and
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox, QTabBar
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTabBar
 
 from app.document.commands import UpdateNode
 
@@ -141,7 +141,7 @@ def test_a_restored_draft_is_based_on_its_version_says_so_and_never_doubles_a_ta
     assert box is not None and box.isVisible()
     again.workflows.open(wid)                 # the user opened the workflow before answering
     assert "version 1" in box.text() and "version 2" in box.text()  # what it is based on, and the newest
-    _press(box, QMessageBox.StandardButton.Yes)
+    QTest.mouseClick(_offered(box, "journalRestore"), Qt.MouseButton.LeftButton)
     tabs = [t for t in again.editor_tabs() if t.doc.workflow_id == wid and not t.doc.read_only]
     assert len(tabs) == 1 and again.current_tab() is tabs[0]  # one tab of the workflow, never two
     restored = tabs[0]
@@ -178,3 +178,50 @@ def test_another_open_windows_unsaved_work_is_not_offered_until_its_process_is_g
         other.kill()
         other.wait()
     assert make_window(tmp_path).recovery.offer_box is not None  # its process is gone: offered now
+
+
+def _offered(box, name: str) -> QPushButton:
+    button = box.findChild(QPushButton, name)
+    assert button is not None and button.isVisible(), name
+    return button
+
+
+def test_the_restore_offer_lists_each_draft_with_when_and_what_and_later_keeps_them_discard_drops_them(
+        make_window, tmp_path):
+    import json
+    import time
+
+    w = make_window(tmp_path)
+    wid = _stored(w, "Thumbnails")
+    _edit(w.workflows.open(wid), 42)                  # edited from version 1
+    w.workflows.new().add_block("constant")           # and a draft never saved
+    w.leaving = "keep"
+    w.close()
+    w.store.workflows.save(wid, Flow("Thumbnails").node("c", "constant", value=2).build())  # version 2 meanwhile
+    edited = time.mktime((2031, 3, 5, 10, 20, 0, 0, 0, -1))
+    for path in (tmp_path / "journal").glob("*.json"):  # when each was last edited, known to the minute
+        data = json.loads(path.read_text())
+        data["saved_at"] = edited if data["workflow_id"] else edited + 3600
+        path.write_text(json.dumps(data))
+
+    again = make_window(tmp_path)
+    box = again.recovery.offer_box
+    lines = box.text().splitlines()
+    assert [b.text().replace("&", "") for b in (_offered(box, "journalRestore"), _offered(box, "journalLater"),
+                                                _offered(box, "journalDiscard"))] == ["Restore", "Later", "Discard"]
+    [saved] = [line for line in lines if "Thumbnails" in line]
+    assert "2031-03-05 10:20" in saved and "based on version 1" in saved and "newest is version 2" in saved
+    [draft] = [line for line in lines if "Untitled" in line]
+    assert "2031-03-05 11:20" in draft and "never saved" in draft
+
+    QTest.mouseClick(_offered(box, "journalLater"), Qt.MouseButton.LeftButton)  # Later: kept for the next start
+    assert again.editor_tabs() == [] and len(again.journal.entries()) == 2
+    again.leaving = "keep"
+    again.close()
+
+    third = make_window(tmp_path)
+    box = third.recovery.offer_box
+    assert box is not None and "Thumbnails" in box.text()
+    QTest.mouseClick(_offered(box, "journalDiscard"), Qt.MouseButton.LeftButton)  # Discard: deleted
+    assert third.editor_tabs() == [] and third.journal.entries() == []
+    assert make_window(tmp_path).recovery.offer_box is None

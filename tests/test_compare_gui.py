@@ -135,3 +135,21 @@ def test_a_renamed_node_is_drawn_as_renamed_and_the_legend_says_so(window):
     legend = tab.findChild(QWidget, "diffLegend")
     assert "renamed" in [w.text() for w in legend.findChildren(QLabel)]
     assert DIFF_COLORS["renamed"].name() not in {c.name() for s, c in DIFF_COLORS.items() if s != "renamed"}
+
+
+def test_the_details_follow_the_tab_and_never_show_another_workflows_diff(window):
+    from .diff_helpers import version
+
+    first = three_versions(window.store.workflows)
+    other = window.store.workflows.create(version(1).model_copy(update={"name": "Another"}), message="alone").id
+    details = window.findChild(QPlainTextEdit, "historyDetails")
+    compared = window.versions.compare(first, 1, 3)
+    assert details.toPlainText().startswith("v1 → v3")
+
+    another = window.workflows.open(other)  # another workflow's tab: nothing of the first one's diff stays
+    assert window.current_tab() is another
+    assert details.toPlainText() == ""
+
+    window.tabs.setCurrentWidget(compared)  # back on the compare tab: its diff again
+    assert details.toPlainText().startswith("v1 → v3")
+    assert "− link blur.image → save.image" in details.toPlainText().splitlines()

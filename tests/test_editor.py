@@ -209,7 +209,7 @@ def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
     import sys
     from pathlib import Path
 
-    from PySide6.QtWidgets import QMessageBox
+    from PySide6.QtWidgets import QPushButton
 
     from engine.model import Workflow
 
@@ -226,7 +226,7 @@ def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
     w.show()
     offer = w.recovery.offer_box
     assert offer is not None and offer.isVisible() and "Untitled" in offer.text()
-    offer.button(QMessageBox.StandardButton.Yes).click()
+    offer.findChild(QPushButton, "journalRestore").click()
     restored = w.current_tab()
     assert restored.dirty  # restored, not saved
     assert restored.doc.workflow() == unsaved

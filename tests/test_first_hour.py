@@ -5,7 +5,7 @@ import asyncio
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from app.document.commands import Connect, UpdateNode
 from engine.model import Edge
@@ -79,7 +79,7 @@ def test_inputs_stay_with_a_draft_through_its_crash_journal_and_move_to_it_on_sa
     window.leaving = "keep"          # the session ends unasked (logging out, a crash): the draft stays journaled
     window.close()
     window = make_window(tmp_path)
-    window.recovery.offer_box.button(QMessageBox.StandardButton.Yes).click()
+    window.recovery.offer_box.findChild(QPushButton, "journalRestore").click()
     [restored] = window.editor_tabs()
     assert restored.journal_key == key and fields(window)[nid].text() == "[1, 2, 3]"
     window.workflows.save()

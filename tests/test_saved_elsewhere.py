@@ -4,7 +4,7 @@ and saving it asks first."""
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from app.document.commands import UpdateNode
 
@@ -67,3 +67,48 @@ def test_a_tab_without_edits_shows_the_version_saved_elsewhere(make_window, tmp_
     on_loop(a, go)
     assert mine.doc.nodes["c"].config == {"value": 42} and not mine.dirty
     assert list((tmp_path / "journal").glob("*.json")) == []  # nothing unsaved was made of it
+
+
+def _deleted_box(window):
+    return next((b for b in window.findChildren(QMessageBox, "deletedElsewhere") if b.isVisible()), None)
+
+
+def _delete_elsewhere(home, wid):
+    """``nodeloom delete`` in another process on the same data folder."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "delete", wid], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "NODELOOM_HOME": str(home), "PYTHONWARNINGS": "ignore"})
+    assert done.returncode == 0, done.stderr
+
+
+def test_saving_a_workflow_deleted_elsewhere_offers_to_save_it_as_a_new_one(make_window, tmp_path, qtbot):
+    a = make_window(tmp_path)
+    wid = a.store.workflows.create(_wf()).id
+    mine = a.workflows.open(wid)
+    mine.undo_stack.push(UpdateNode(mine.doc, "c", "Set value", config={"value": 5}))
+    _delete_elsewhere(tmp_path, wid)
+
+    a.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is a, timeout=2000)
+    QTest.keyClick(mine.view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    box = _deleted_box(a)
+    assert box is not None and "deleted elsewhere" in box.text()
+    new = box.findChild(QPushButton, "saveAsNew")
+    assert new.text() == "Save as new workflow"
+    QTest.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _deleted_box(a) is None)
+    assert mine.dirty and mine.doc.workflow_id == wid  # not saved, nothing lost
+
+    a.actionSave.trigger()
+    QTest.mouseClick(_deleted_box(a).findChild(QPushButton, "saveAsNew"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not mine.dirty)
+    fresh = mine.doc.workflow_id
+    assert fresh not in (None, wid) and mine.doc.version == 1  # the tab points to the new workflow now
+    assert a.store.workflows.document(fresh) == mine.doc.workflow()
+    assert a.store.workflows.document(fresh).nodes[0].config == {"value": 5}
+    assert [i.id for i in a.store.workflows.list(deleted=True).items] == [wid]  # the deleted one stays in the trash
+    a.actionSave.trigger()  # saved again: no question, the new workflow is the tab's
+    assert _deleted_box(a) is None and not mine.dirty

@@ -203,6 +203,27 @@ def _mode(path) -> int:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_data_folder_nodeloom_creates_is_its_owners_only_and_one_that_exists_is_left_as_it_is(tmp_path):
+    old = os.umask(0o022)  # the usual umask: folders made without care are 0755
+    try:
+        home = tmp_path / "made" / "nodeloom"  # neither exists yet
+        Store(home, install_templates=False).close()
+        assert _mode(home) == 0o700
+        assert _mode(home.parent) == 0o755  # (only the data folder itself: its parents are not ours)
+        env = {**os.environ, "NODELOOM_HOME": str(tmp_path / "by-the-cli"), "PYTHONWARNINGS": "ignore"}
+        done = subprocess.run([sys.executable, "-m", "app.cli", "list"], capture_output=True, text=True, timeout=60,
+                              env=env)
+        assert done.returncode == 0, done.stderr
+        assert _mode(tmp_path / "by-the-cli") == 0o700
+        mine = tmp_path / "chosen"
+        mine.mkdir(mode=0o750)  # a folder the user made and chose: its mode is theirs
+        Store(mine, install_templates=False).close()
+        assert _mode(mine) == 0o750
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_the_database_its_wal_and_shm_and_the_token_are_readable_by_their_owner_only(tmp_path):
     old = os.umask(0o022)  # the usual umask: files made without care are 0644
     try:

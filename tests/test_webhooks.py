@@ -89,6 +89,28 @@ def test_a_captured_delivery_replayed_under_a_new_id_is_refused(store):
     with_hooks(store, check)
 
 
+def test_a_delivery_without_a_standard_webhooks_header_is_401_naming_the_header(store):
+    async def check(api, anonymous, service):
+        wid, secret = await hooked(api)
+        body = json.dumps({"x": 1}).encode()
+        heads = signed(secret, body, "msg_1")
+        for left_out in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+            sent = {k: v for k, v in heads.items() if k != left_out}
+            answer = await anonymous.post(f"/hooks/{wid}", content=body, headers=sent)
+            assert answer.status_code == 401, (left_out, answer.text)
+            problem = answer.json()
+            assert answer.headers["content-type"].startswith("application/json")
+            assert f"no {left_out} header" in problem["detail"], problem
+            assert [h for h in ("webhook-id", "webhook-timestamp", "webhook-signature")
+                    if f"no {h}" in problem["detail"]] == [left_out]  # the one left out, not the others
+        bare = await anonymous.post(f"/hooks/{wid}", content=body)
+        assert bare.status_code == 401
+        assert "no webhook-id, webhook-timestamp, webhook-signature header" in bare.json()["detail"]
+        assert (await api.get("/runs", params={"workflow_id": wid})).json()["items"] == []
+
+    with_hooks(store, check)
+
+
 def test_a_timestamp_more_than_five_minutes_off_is_refused_with_the_reason(store):
     async def check(api, anonymous, service):
         wid, secret = await hooked(api)
@@ -122,7 +144,7 @@ def test_a_wrong_signature_or_the_old_secret_is_refused_and_other_routes_still_n
         good = await anonymous.post(f"/hooks/{wid}", content=body, headers=signed(new, body, "msg_3"))
         assert good.status_code == 202, good.text
         missing = await anonymous.post(f"/hooks/{wid}", content=body, headers={"Content-Type": "application/json"})
-        assert missing.status_code == 422 and "webhook-id" in missing.text
+        assert missing.status_code == 401 and "webhook-id" in missing.json()["detail"]
         # only the webhook is open without the token: its secret, other methods on its path and the runs are not
         assert (await anonymous.get(f"/workflows/{wid}/hook")).status_code == 401
         assert (await anonymous.get(f"/hooks/{wid}")).status_code == 401

@@ -1,8 +1,9 @@
 """The command line (SPEC §10): ``nodeloom run | validate | blocks`` (``commands.py``), the store's commands
-(``store.py``), the queue (``queue.py``), triggers (``triggers.py``), ``serve`` and ``worker`` (``serve.py``), and
-the progress bar on stderr (``progress.py``), and whether the window can open here at all (``syslibs.py``: the
-system libraries Qt needs, asked before Qt loads). It never imports Qt: ``nodeloom`` with no command hands over to
-``app.main_window`` at that moment (the one import the contract in pyproject.toml allows).
+(``store.py``), the queue (``queue.py``), triggers (``triggers.py``), ``serve`` and ``worker`` (``serve.py``), the
+data folder's settings (``settings.py``), the progress bar on stderr (``progress.py``), and whether the window can
+open here at all (``syslibs.py``: the system libraries Qt needs, asked before Qt loads). It never imports Qt:
+``nodeloom`` with no command hands over to ``app.main_window`` at that moment (the one import the contract in
+pyproject.toml allows).
 """
 
 from .commands import build_parser, gui, main

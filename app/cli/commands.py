@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cache import add_cache_commands
     from .queue import add_queue_commands
     from .serve import add_serve_command
+    from .settings import add_settings_command
     from .store import add_store_commands
     from .triggers import add_trigger_commands
 
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_queue_commands(sub)
     add_serve_command(sub)
     add_cache_commands(sub)
+    add_settings_command(sub)
     return parser
 
 

@@ -67,6 +67,8 @@ class HistoryPanel(QWidget):
     def show_versions(self, workflow_id: str | None, name: str, versions, summaries: dict[int, str] | None = None) -> None:
         """List ``versions`` (newest first) with the change summaries known so far (the rest say "…")."""
         kept = set(self.selected()) if workflow_id == self.workflow_id else set()  # (the same history again)
+        if workflow_id != self.workflow_id:  # another workflow's history: nothing of the last one's diff stays
+            self.clear_details()
         self.workflow_id = workflow_id
         self.list.blockSignals(True)
         self.list.clear()
@@ -151,6 +153,10 @@ class HistoryPanel(QWidget):
     def _restore(self) -> None:
         if self.workflow_id and len(self.selected()) == 1:
             self.restoreRequested.emit(self.workflow_id, self.selected()[0])
+
+    def clear_details(self) -> None:
+        self.details.clear()
+        self.details.setToolTip("")
 
     def show_diff(self, a: int, b: int, diff, old=None, new=None) -> None:
         """What changed from version a to b, naming nodes by their labels (the ids are in the tooltip) and

@@ -130,10 +130,12 @@ class InputsBar(QGroupBox):
         if names:
             self.fields[names[0]].setFocus()
 
-    def adopt(self, tab) -> None:
-        """A draft was saved: its inputs become the workflow's."""
-        draft = f"inputs/draft-{tab.journal_key}"
-        values = self.settings.value(draft)
+    def adopt(self, tab, previous: str | None = None) -> None:
+        """A draft was saved (or the tab of a workflow deleted elsewhere, ``previous``, saved as a new one): its
+        inputs become the new workflow's."""
+        before = f"inputs/{previous}" if previous else f"inputs/draft-{tab.journal_key}"
+        values = self.settings.value(before)
         if values and tab.doc.workflow_id:
             self.settings.setValue(f"inputs/{tab.doc.workflow_id}", values)
-            self.settings.remove(draft)
+            if previous is None:  # (a deleted workflow keeps its own: it may come back from the trash)
+                self.settings.remove(before)

@@ -8,6 +8,8 @@ were left (the newest goes to its tab), the others open as copies of their own, 
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QMessageBox
 
 from engine import NotFound
@@ -52,33 +54,47 @@ class JournalController:
             return None
 
     def _line(self, entry: JournalEntry) -> str:
-        name = entry.document.name
+        """One draft: its name, when it was last edited, and the version it is based on."""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.saved_at))
+        said = f"• {entry.document.name}: last edited {when}"
         if not entry.workflow_id:
-            return f"• {name} (never saved)"
+            return f"{said}, never saved"
+        said += f", based on version {entry.version}"
         newest = self._newest(entry)
         if newest is None:
-            return f"• {name} (its workflow was deleted: restored as a copy)"
-        said = f"• {name}, edited from version {entry.version}"
+            return f"{said} of a workflow deleted since (restored as a copy)"
         return said + (f" (the newest is version {newest})" if newest != entry.version else "")
 
     def offer(self) -> None:
+        """Restore (open them), Later (keep the journal for the next start; also Esc) or Discard (delete it)."""
         entries = self.w.journal.entries(orphaned_only=True)  # (another open window keeps its own)
         if not entries:
             return
-        names = "\n".join(self._line(e) for e in entries)
+        names = "\n".join(self._line(e) for e in sorted(entries, key=lambda e: -e.saved_at))
         box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
-                          f"Nodeloom closed with unsaved changes in:\n{names}\n\nRestore them?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.w)
+                          f"Nodeloom closed with unsaved changes in:\n{names}\n\nRestore opens them in tabs; Later "
+                          "keeps them to be offered at the next start; Discard deletes them.", parent=self.w)
         box.setObjectName("journalOffer")
-        box.finished.connect(lambda result: self._answer(entries, result == QMessageBox.StandardButton.Yes))
+        buttons = {}
+        for answer, text, role in (("restore", "&Restore", QMessageBox.ButtonRole.AcceptRole),
+                                   ("later", "&Later", QMessageBox.ButtonRole.RejectRole),
+                                   ("discard", "&Discard", QMessageBox.ButtonRole.DestructiveRole)):
+            buttons[answer] = box.addButton(text, role)
+            buttons[answer].setObjectName(f"journal{answer.title()}")
+        box.setDefaultButton(buttons["restore"])
+        box.setEscapeButton(buttons["later"])
+        box.finished.connect(lambda _result: self._answer(
+            entries, next((a for a, b in buttons.items() if b is box.clickedButton()), "later")))
         self.offer_box = box
         box.open()
 
-    def _answer(self, entries: list[JournalEntry], restore: bool) -> None:
+    def _answer(self, entries: list[JournalEntry], answer: str) -> None:
         self.offer_box = None
-        if not restore:
+        if answer == "discard":
             for entry in entries:
                 self.w.journal.drop(entry.path.stem)
+            return
+        if answer != "restore":  # later: the journal stays as it is
             return
         placed: set[str] = set()  # workflows whose own tab got a draft
         for entry in sorted(entries, key=lambda e: -e.saved_at):  # the newest draft of a workflow goes to its tab

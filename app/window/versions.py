@@ -11,6 +11,8 @@ import logging
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 
+from engine import NotFound
+
 from ..document.model import EditorDocument
 from ..panels.diff_legend import DiffLegend
 from .editor_tab import EditorTab
@@ -42,7 +44,19 @@ class VersionsController:
         versions = w.store.workflows.versions(wid) if wid else []
         known = {v.number: self.summaries[(wid, v.number)] for v in versions if (wid, v.number) in self.summaries}
         w.history.show_versions(wid, tab.doc.name if tab else "", versions, known)
+        if tab is not None and wid and tab.diff_of:  # a compare tab: the details say what it shows
+            self._show_diff(wid, *tab.diff_of)
         self._read_missing(wid, [v.number for v in versions])
+
+    def _show_diff(self, wid: str, a: int, b: int) -> None:
+        workflows = self.w.store.workflows
+        try:
+            diff = workflows.diff(wid, a, b)
+            old, new = workflows.document(wid, a), workflows.document(wid, b)
+        except NotFound:  # deleted elsewhere meanwhile
+            self.w.history.clear_details()
+            return
+        self.w.history.show_diff(a, b, diff, old, new)
 
     def _read_missing(self, wid: str | None, numbers: list[int]) -> None:
         missing = sorted((n for n in numbers if (wid, n) not in self.summaries), reverse=True)

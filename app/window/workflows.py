@@ -31,6 +31,7 @@ class WorkflowsController:
         self.import_refused: QMessageBox | None = None
         self.properties_dialog = None
         self.delete_box: QMessageBox | None = None
+        self.deleted_box: QMessageBox | None = None
 
     def new(self) -> EditorTab:
         w = self.w
@@ -80,8 +81,39 @@ class WorkflowsController:
             if newest is not None and newest > doc.version:
                 self._ask_overwrite(tab, newest, message, tag, then)
                 return None
-        version = self._store(tab, message, tag)
+        try:
+            version = self._store(tab, message, tag)
+        except NotFound:  # deleted elsewhere (another window, `nodeloom delete`, HTTP DELETE) since it was opened
+            self._ask_save_as_new(tab, message, tag, then)
+            return None
         return then(version) if then else version
+
+    def _ask_save_as_new(self, tab: EditorTab, message, tag, then) -> QMessageBox:
+        """The tab's workflow was deleted elsewhere: save its document as a new workflow (the tab then points to
+        it), or not (asked without blocking)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Deleted elsewhere",
+                          f"This workflow was deleted elsewhere: “{tab.doc.name}” was deleted in another window or "
+                          "process after this tab opened it.", QMessageBox.StandardButton.Cancel, self.w)
+        box.setInformativeText("Save your edits as a new workflow? The deleted one stays in the welcome page's trash, "
+                               "as it was.")
+        box.setObjectName("deletedElsewhere")
+        new = box.addButton("Save as new workflow", QMessageBox.ButtonRole.AcceptRole)
+        new.setObjectName("saveAsNew")
+        box.setDefaultButton(new)
+
+        def answered(_code) -> None:
+            self.w.activateWindow()
+            box.deleteLater()
+            version = None
+            if box.clickedButton() is new and not tab.closing:
+                version = self._store(tab, message, tag, as_new=True)
+            if then is not None:
+                then(version)
+
+        box.finished.connect(answered)
+        self.deleted_box = box
+        box.open()
+        return box
 
     def _ask_overwrite(self, tab: EditorTab, newest: int, message, tag, then) -> QMessageBox:
         """A newer version was saved elsewhere since this tab's: save anyway, or not (asked without blocking)."""
@@ -124,15 +156,17 @@ class WorkflowsController:
         self.w.versions.refresh()
         self.w.statusBar().showMessage(f"{tab.doc.name}: version {number} was saved elsewhere and is shown now", 8000)
 
-    def _store(self, tab: EditorTab, message: str | None, tag: str | None) -> int:
+    def _store(self, tab: EditorTab, message: str | None, tag: str | None, *, as_new: bool = False) -> int:
+        """Save the tab: a new version of its workflow, or a new workflow (a draft, or ``as_new``)."""
         w = self.w
         doc = tab.doc
         wf = doc.workflow()
-        if doc.workflow_id is None:
+        if doc.workflow_id is None or as_new:
             info = w.store.workflows.create(wf, message=message, tag=tag)
-            doc.workflow_id, doc.version = info.id, info.current_version
-            w.store.runs.adopt(tab.journal_key, info.id)  # its runs so far are the workflow's past runs
-            w.run_panel.inputs.adopt(tab)                 # and its inputs the workflow's
+            before, doc.workflow_id, doc.version = doc.workflow_id, info.id, info.current_version
+            if before is None:
+                w.store.runs.adopt(tab.journal_key, info.id)  # its runs so far are the workflow's past runs
+            w.run_panel.inputs.adopt(tab, before)         # and its inputs the workflow's
         else:
             result = w.store.workflows.save(doc.workflow_id, wf, message=message, tag=tag)
             doc.version = result.version

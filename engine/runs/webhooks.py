@@ -55,10 +55,7 @@ class Delivery:
 def verify(secret: str, body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> str:
     """The delivery's ``webhook-id`` when ``headers`` sign ``body`` with ``secret`` at a time within 5 minutes of
     ``now``; else :class:`WebhookRefused` (``signature``) saying what is wrong."""
-    headers = {k.lower(): v for k, v in headers.items()}
-    missing = [h for h in HEADERS if not headers.get(h)]
-    if missing:
-        raise WebhookRefused("signature", f"the delivery has no {', '.join(missing)} header: {_RECIPE}")
+    headers = _signed(headers)
     stamp = headers["webhook-timestamp"].strip()
     if not _SECONDS.match(stamp):
         raise WebhookRefused("signature", f"webhook-timestamp must be the whole seconds since 1970 (UTC) when the "
@@ -75,6 +72,16 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str], *, now: float |
             raise WebhookRefused("signature", f"the webhook-timestamp is more than 5 minutes off: {e}") from None
         raise WebhookRefused("signature", f"the webhook-signature does not match this delivery: {_RECIPE}") from None
     return headers["webhook-id"]
+
+
+def _signed(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with lower-case names; WebhookRefused (``signature``) naming each Standard Webhooks header that
+    is missing."""
+    headers = {k.lower(): v for k, v in headers.items()}
+    missing = [h for h in HEADERS if not headers.get(h)]
+    if missing:
+        raise WebhookRefused("signature", f"the delivery has no {', '.join(missing)} header: {_RECIPE}")
+    return headers
 
 
 def signed_headers(secret: str, msg_id: str, body: bytes, *, when: datetime | None = None) -> dict[str, str]:
@@ -99,11 +106,12 @@ async def deliver(service: "RunService", workflow_id: str, body: bytes, headers:
     """Run one webhook delivery: queue a run of the workflow with the body's inputs (as data) over its webhook
     trigger's, at the trigger's priority, counted toward ``requester``'s runs a minute — or say why not.
 
-    Raises NotFound (no such workflow), WebhookRefused (``signature``: not signed with its secret, or stale;
-    ``off``: its webhook trigger is switched off; ``body``: a bad id or body), InputError (inputs that do not fit
-    the workflow), RunsLimited or QueueFull. A delivery refused after its id was noted is forgotten, so the sender
-    may send it again."""
+    Raises WebhookRefused (``signature``: a header missing — said before anything is looked up —, not signed with
+    its secret, or stale; ``off``: its webhook trigger is switched off; ``body``: a bad id or body), NotFound (no
+    such workflow), InputError (inputs that do not fit the workflow), RunsLimited or QueueFull. A delivery refused
+    after its id was noted is forgotten, so the sender may send it again."""
     store, blocking = service.store, service.run_blocking
+    _signed(headers)  # an unsigned delivery is refused before anything is looked up
     secret = await blocking(store.hooks.secret, workflow_id)
     msg_id = verify(secret, body, headers)
     hooks = await blocking(lambda: store.triggers.list(workflow_id, kind="webhook"))

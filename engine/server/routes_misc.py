@@ -21,14 +21,32 @@ __all__ = ["misc_routes"]
 
 PREVIEW_PX = 256
 _REFUSED = {"signature": 401, "off": 403, "body": 422}  # WebhookRefused.why → the answer
-_UNSIGNED = ("the Standard Webhooks headers do not verify with the workflow's secret (a wrong or old secret, an id "
-             "other than the signed one), or the webhook-timestamp is more than 5 minutes off: the reason in words "
-             "(no bearer token is asked for here)")
+_UNSIGNED = ("a Standard Webhooks header is missing (named), the headers do not verify with the workflow's secret (a "
+             "wrong or old secret, an id other than the signed one), or the webhook-timestamp is more than 5 minutes "
+             "off: the reason in words (no bearer token is asked for here)")
 _LIMITED = "too many requests from this client, or more runs a minute than it may start, or the queue is full; " \
            "see Retry-After"
 _HOOK_BODY = {"requestBody": {"required": False, "description": "the run's inputs (may be empty); the exact bytes "
                               "are signed", "content": {"application/json": {"schema": {
                                   "type": "object", "additionalProperties": True}}}}}
+
+
+#: the Standard Webhooks headers: (max length, what it holds). Each is read as optional (one left out is refused as
+#: unsigned: 401 naming it, not 422 as a malformed request) and documented as required (a delivery needs all three)
+_HOOK_HEADERS = {
+    "webhook-id": (200, "the delivery's id, the same on each retry (a repeat within 24 h is not run again)"),
+    "webhook-timestamp": (40, "whole seconds since 1970 (UTC) when it was signed; more than 5 minutes off is refused"),
+    "webhook-signature": (2000, "v1,<base64 HMAC-SHA256 of \"{webhook-id}.{webhook-timestamp}.{body}\" keyed with "
+                                "the base64-decoded part of the workflow's whsec_ secret>"),
+}
+_HOOK_PARAMETERS = [{"name": name, "in": "header", "required": True, "description": f"{what} (left out: 401)",
+                     "schema": {"type": "string", "maxLength": most, "title": name.replace("-", " ").title()}}
+                    for name, (most, what) in _HOOK_HEADERS.items()]
+
+
+def _hook_header(name: str):
+    most, what = _HOOK_HEADERS[name]
+    return Header(None, max_length=most, description=what, include_in_schema=False)
 
 
 def _preview(outputs: dict) -> dict | None:
@@ -99,7 +117,7 @@ def misc_routes(service) -> APIRouter:
         return {"valid": not problems, "problems": problems}
 
     @r.post("/api/v1/hooks/{workflow_id}", name="webhook", operation_id="webhook", tags=["webhooks"],
-            status_code=202, openapi_extra=_HOOK_BODY,
+            status_code=202, openapi_extra={**_HOOK_BODY, "parameters": _HOOK_PARAMETERS},
             responses=answers(404, _200={"model": HookAccepted, "description": "a repeated webhook-id: not run "
                                                                                       "again; the run it started"},
                               _202={"model": HookAccepted, "description": "queued"},
@@ -109,20 +127,18 @@ def misc_routes(service) -> APIRouter:
                                                                      "cross-site request"},
                               _429={"model": Problem, "description": _LIMITED}))
     async def webhook(workflow_id: str, request: Request,
-                      webhook_id: str = Header(max_length=200, description="the delivery's id, the same on each "
-                                               "retry (a repeat within 24 h is not run again)"),
-                      webhook_timestamp: str = Header(max_length=40, description="whole seconds since 1970 (UTC) "
-                                                      "when it was signed; more than 5 minutes off is refused"),
-                      webhook_signature: str = Header(max_length=2000, description="v1,<base64 HMAC-SHA256 of "
-                                                      "\"{webhook-id}.{webhook-timestamp}.{body}\" keyed with the "
-                                                      "base64-decoded part of the workflow's whsec_ secret>")):
+                      webhook_id: str | None = _hook_header("webhook-id"),
+                      webhook_timestamp: str | None = _hook_header("webhook-timestamp"),
+                      webhook_signature: str | None = _hook_header("webhook-signature")):
         """Start a run of the workflow with the JSON body as its inputs (as data, never a template), signed per
         Standard Webhooks with the workflow's whsec_ secret — the signature alone authenticates it: no bearer
         token. A webhook-id seen in the last 24 hours is answered `duplicate` and not run again. A webhook trigger
         of the workflow (SPEC §7) adds its inputs and priority; switched off, it refuses (403). Counts toward the
         runs a minute of the client."""
-        headers = {"webhook-id": webhook_id, "webhook-timestamp": webhook_timestamp,
-                   "webhook-signature": webhook_signature}
+        # each header optional here: one left out is refused as unsigned (401, naming it), not as a malformed request
+        sent = {"webhook-id": webhook_id, "webhook-timestamp": webhook_timestamp,
+                "webhook-signature": webhook_signature}
+        headers = {name: value for name, value in sent.items() if value is not None}
         try:
             done = await deliver(service, workflow_id, await request.body(), headers, requester=requester(request))
         except WebhookRefused as e:

@@ -116,6 +116,15 @@ class Store:
         with self.db.write() as s:
             s.merge(SettingRow(key=key, value=value))
 
+    def unset_setting(self, key: str) -> None:
+        """Forget a data-folder setting: its default holds again."""
+        from .models import SettingRow
+
+        with self.db.write() as s:
+            row = s.get(SettingRow, key)
+            if row is not None:
+                s.delete(row)
+
     def base_dir(self, workflow_id: str) -> Path:
         """The folder a stored workflow's relative paths resolve against: where it came from."""
         from sqlalchemy import select
