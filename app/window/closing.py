@@ -54,6 +54,7 @@ class ClosingController:
         w.run_panel.forget(id(tab))
         w.outputs.forget(tab)
         w.runs.forget(tab)
+        w.live.forget(tab)
         w.watch.forget(tab)
         tab.deleteLater()
 

@@ -38,6 +38,7 @@ from .code import CodeController
 from .help import HelpController
 from .journal import JournalController
 from .link_drop import LinkDrops
+from .live import LiveController
 from .menus import ContextMenus
 from .outputs import OutputsController
 from .queue import QueueController
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.runs = RunsController(self)
         self.watch = RunsWatch(self)
         self.outputs = OutputsController(self)
+        self.live = LiveController(self)
         self.menus = ContextMenus(self)
         self.link_drops = LinkDrops(self)
         self.queue = QueueController(self)
@@ -144,6 +146,7 @@ class MainWindow(QMainWindow):
         self.inspector.read_value = self.outputs.read
         self.inspector.scene_refs = lambda: tab.scene.ref_items.keys() if (tab := self.current_tab()) else ()
         self.inspector.settings = self.settings
+        self.inspector.live_typing = lambda: self.live.is_on(self.current_tab())
         self.inspector.workflow_folder = lambda: ((self.store.base_dir(t.doc.workflow_id) if t.doc.workflow_id
                                                    else Path.cwd()) if (t := self.current_tab()) else None)
         self.inspector.run_inputs = lambda: [n.config.get("name") for n in tab.doc.nodes.values()
@@ -218,6 +221,7 @@ class MainWindow(QMainWindow):
         tab.view.thumbnailActivated.connect(lambda node_id, t=tab: self.viewing.open(t, node_id))
         arrange.adopt(self, tab)
         self.outputs.watch(tab)
+        self.live.watch(tab)
         self.runs.adopt(tab)
         minimap = tab.view.minimap
         minimap.set_place(str(self.settings.value("minimapCorner", "bottom-right")))
@@ -246,6 +250,7 @@ class MainWindow(QMainWindow):
         self.triggers.refresh()
         self.run_panel.show_tab(self.store, tab)
         self.outputs.tab_shown(tab)
+        self.live.tab_shown(tab)
         self.runs.stoppable()
         if tab is None:
             self.browser.refresh()
@@ -259,6 +264,7 @@ class MainWindow(QMainWindow):
         ids = tab.scene.selected_node_ids()
         self.inspector.show_node(tab.doc, tab.undo_stack, ids[0] if len(ids) == 1 and not tab.doc.read_only else None)
         self.outputs.selected(tab, ids)
+        self.live.selected(tab)
 
     def close_tab(self, index: int) -> None:
         """The tab's × (and Ctrl+W, File ▸ Close through close_current_tab): asked first when it is modified."""
