@@ -40,6 +40,16 @@ HELD = ("held: live preview does not run blocks that act on the world (write fil
         "other workflows){after} — it runs when you run the workflow (F5)")
 
 
+def said(result) -> str:
+    """How a live run went, for the status line: "succeeded in 14 ms · 1 node ran, 4 from the cache"."""
+    if result.status != "succeeded":
+        return f"{result.status} in {result.duration_ms:.0f} ms" + (f" — {result.error}" if result.error else "")
+    ran = sum(1 for r in result.nodes.values() if r.status == "succeeded")
+    cached = sum(1 for r in result.nodes.values() if r.status == "cached")
+    return (f"succeeded in {result.duration_ms:.0f} ms · {ran} node{'s' if ran != 1 else ''} ran"
+            + (f", {cached} from the cache" if cached else ""))
+
+
 class TabLive:
     """One tab's live preview: on or off, its debounce timer, the newest edit's generation, its runs."""
 
@@ -257,10 +267,8 @@ class LiveController:
         self._say(st, "running…")
         result = await handle.result()
         if painter.current():
-            ran = sum(1 for r in result.nodes.values() if r.status == "succeeded")
-            self._say(st, f"{result.status} · {result.duration_ms:.0f} ms" + (
-                f" · {ran} node{'s' if ran != 1 else ''} ran" if result.status == "succeeded" else
-                f" — {result.error}" if result.error else ""))
+            self._say(st, said(result) if not (targets and targets[0] in handle.held) else
+                      f"{label_of(doc, targets[0])} is held: it runs when you run the workflow (F5)")
 
     def claims(self, ev) -> bool:
         """An event of a live run (the runs controller asks first): painted while its run is the newest."""
