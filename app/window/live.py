@@ -276,8 +276,10 @@ class LiveController:
         if st is None:
             return False
         painter = st.runs.get(ev.run_id)
-        if isinstance(ev, NodeFinished) and ev.outputs and painter.current():
-            self.w.outputs.keep(st.tab, ev.node_id, ev.outputs)  # (first: the preview's picture is made first)
+        if (isinstance(ev, NodeFinished) and ev.outputs and painter.current()
+                and not (ev.status == "cached" and self.w.outputs.of(st.tab, ev.node_id) is not None)):
+            # (first: the preview's picture is made first; what is kept already is the same values, read)
+            self.w.outputs.keep(st.tab, ev.node_id, ev.outputs)
         painter.apply(ev)
         if isinstance(ev, RunFinished):
             st.runs.pop(ev.run_id, None)
