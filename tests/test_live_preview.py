@@ -250,3 +250,31 @@ def test_typing_commits_as_typed_only_while_live_and_return_ends_the_undo_step(w
     assert tab.doc.nodes["blur"].config["radius"] == 7
     tab.undo_stack.undo()
     assert tab.doc.nodes["blur"].config["radius"] == 5
+
+
+def test_while_typing_live_the_journal_follows_at_most_twice_a_second_and_is_whole_on_closing(window, qtbot,
+                                                                                                tmp_path):
+    from app.window.journal import LIVE_JOURNAL_MS
+
+    tab, src, out = _open(window, tmp_path)
+
+    def journaled():
+        entries = [e for e in window.journal.entries() if e.path.stem == tab.journal_key]
+        return entries[0].document.nodes[2].config["radius"] if entries else None
+
+    async def go():
+        window.actionLivePreview.trigger()
+        field = window.inspector.findChild(QDoubleSpinBox, "field.radius")
+        field.selectAll()
+        qtbot.keyClicks(field, "1")
+        assert journaled() is None  # (not at each keystroke: the disk waits)
+        qtbot.keyClicks(field, "7")
+        await asyncio.sleep(LIVE_JOURNAL_MS / 1000 + 0.3)
+        assert journaled() == 17  # the last state, written
+        field.selectAll()
+        qtbot.keyClicks(field, "9")
+
+    on_loop(window, go)
+    window.leaving = "keep"
+    window.close()  # (the session ends: what it keeps is the last state)
+    assert journaled() == 9

@@ -55,6 +55,7 @@ class ClosingController:
         w.outputs.forget(tab)
         w.runs.forget(tab)
         w.live.forget(tab)
+        w.recovery.forget(tab)
         w.watch.forget(tab)
         tab.deleteLater()
 

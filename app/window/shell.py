@@ -342,6 +342,7 @@ class MainWindow(QMainWindow):
         if not self.closing.quitting():  # unsaved tabs: asked first (the window closes again once answered)
             event.ignore()
             return
+        self.recovery.flush()
         for tab in self.editor_tabs():
             tab.closing = True
             tab.undo_stack.blockSignals(True)
