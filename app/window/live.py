@@ -76,6 +76,7 @@ class LiveController:
         self.user_code = str(settings.value("live/python", "false")).lower() == "true"
         self.status = QLabel(objectName="liveStatus")  # in the status bar while the tab on show is live
         self.status.hide()
+        self.closed = False  # the window's session ended: no live run starts any more
 
     def attach(self) -> None:
         """The actions (declared in actions.py) made checkable and set; the status line in the status bar."""
@@ -165,6 +166,12 @@ class LiveController:
         action.setEnabled(tab is not None and tab.shows_runs)
         self._say(self.tabs.get(tab) if tab is not None else None)
 
+    def close(self) -> None:
+        """The window's session ends (before its run service closes): nothing more starts."""
+        self.closed = True
+        for st in self.tabs.values():
+            st.timer.stop()
+
     def forget(self, tab: EditorTab) -> None:
         st = self.tabs.pop(tab, None)
         if st is not None:
@@ -223,6 +230,8 @@ class LiveController:
     # -- running -------------------------------------------------------------------------------------------
 
     def _fire(self, st: TabLive) -> None:
+        if self.closed:
+            return
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # no loop runs (a script between its runs): nothing to run it with
@@ -231,7 +240,7 @@ class LiveController:
 
     async def _run(self, st: TabLive, generation: int) -> None:
         tab, w = st.tab, self.w
-        if tab.closing or not st.on:
+        if tab.closing or not st.on or self.closed:
             return
         service = await w.runs.open_service()
         if generation != st.generation or tab.closing or not st.on:

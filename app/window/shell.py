@@ -331,6 +331,7 @@ class MainWindow(QMainWindow):
             tab.view.centerOn(item)
 
     async def aclose(self) -> None:
+        self.live.close()
         self.watch.stop()
         self.viewing.close()
         await self.server.stop()

@@ -113,7 +113,8 @@ class Launcher:
         plan = svc.targets.compile(part.workflow)
         check_references(svc.store, part.workflow, workflow_id)
         meta = {"workflow_id": workflow_id, "trigger": "live", "draft_id": draft_id}
-        handle = self._begin(plan, inputs, meta, base_dir=base_dir, use_pins=use_pins, run_id=run_id, record=False)
+        handle = self._begin(plan, inputs, meta, base_dir=base_dir, use_pins=use_pins, run_id=run_id, record=False,
+                             events=False)  # (its events reach the service's subscribers: the editor's bridge)
         return LiveHandle(handle, part.held)
 
     def test_node(self, block: str, inputs: Mapping[str, Any], config: Mapping[str, Any], *,
