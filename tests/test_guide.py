@@ -387,6 +387,6 @@ def test_chapter_10_look_closely_at_a_picture_zoom_pixels_before_and_after(windo
 def test_the_guide_names_every_screenshot_its_chapters_take():
     guide = GUIDE.read_text(encoding="utf-8")
     for name in ("1-run", "2-pinned", "3-replay", "4-compare", "5-expression", "6-queue", "7-triggers",
-                 "8-server", "9-plugin", "10-viewer", "11-groups"):
+                 "8-server", "9-plugin", "10-viewer", "11-groups", "12-live"):
         assert f"guide/{name}.png" in guide
         assert (Path(__file__).resolve().parents[1] / "docs" / "guide" / f"{name}.png").is_file()

@@ -81,17 +81,19 @@ def show_node_runs(scene, node_runs, blocking, outputs_of=None, *, thumbnails: b
     return pending
 
 
-async def _thumbnail(scene, blocking, node_id: str, value) -> None:
+async def _thumbnail(scene, blocking, node_id: str, value, current=None) -> None:
     image = await blocking(thumbnail_image, value)
     item = scene.node_items.get(node_id)
-    if image is not None and item is not None:
+    if image is not None and item is not None and (current is None or current()):
         item.set_thumbnail(QPixmap.fromImage(image))
 
 
 class LiveRun:
-    """Applies one run's events to a scene."""
+    """Applies one run's events to a scene. A live preview run (``current`` given) paints only while it is the
+    newest one — ``current()`` says so: a superseded run's events and thumbnails never show — and lightly: a node
+    that shows a result already keeps it when the run finds it cached."""
 
-    def __init__(self, scene, run_id: str, blocking, *, tab=None, from_outside: bool = False):
+    def __init__(self, scene, run_id: str, blocking, *, tab=None, from_outside: bool = False, current=None):
         self.scene = scene
         #: runs a function off the GUI thread: the run service's pool (never the loop's default executor,
         #: which quitting would wait for)
@@ -101,6 +103,7 @@ class LiveRun:
         self.from_outside = from_outside  # started elsewhere (HTTP, the queue, a trigger): its end is said
         self.done = asyncio.get_running_loop().create_future()
         self.pending: list[asyncio.Future] = []   # thumbnails being made
+        self.current = current                    # live preview: whether this run is still the newest
 
     def start(self, node_ids=None) -> None:
         """Every node that will take part shows ``queued``."""
@@ -117,6 +120,10 @@ class LiveRun:
         item.set_status(status, **kw)
 
     def apply(self, ev) -> None:
+        if self.current is not None and not self.current():
+            if isinstance(ev, RunFinished) and not self.done.done():
+                self.done.set_result(ev)
+            return
         if isinstance(ev, NodeStarted):
             self._show(ev.node_id, "running")
         elif isinstance(ev, NodeProgress):
@@ -128,7 +135,10 @@ class LiveRun:
             if item is not None:
                 item.set_note(f"attempt {ev.attempt} failed: {ev.error}; retrying")
         elif isinstance(ev, NodeFinished):
-            self._show(ev.node_id, ev.status, duration_ms=ev.duration_ms, error=ev.error)
+            item = self.scene.node_items.get(ev.node_id)
+            if not (self.current is not None and ev.status == "cached" and item is not None
+                    and item.status in ("succeeded", "cached")):
+                self._show(ev.node_id, ev.status, duration_ms=ev.duration_ms, error=ev.error)
             if ev.status in ("succeeded", "cached", "bypassed"):  # (a bypassed node hands its inputs on)
                 for eid in self.scene._adjacent.get(ev.node_id, ()):
                     edge = self.scene.doc.edges.get(eid)
@@ -137,9 +147,11 @@ class LiveRun:
                 item = self.scene.node_items.get(ev.node_id)
                 image = next((v for p, v in ev.outputs.items() if isinstance(v, Image.Image) or
                               (item is not None and item.port_type("out", p) == "image")), None)
-                if image is not None:
+                kept = (self.current is not None and ev.status == "cached" and item is not None
+                        and item.thumbnail is not None)
+                if image is not None and not kept:  # (live: a cached node's thumbnail is the one it shows)
                     self.pending.append(asyncio.ensure_future(_thumbnail(self.scene, self.blocking, ev.node_id,
-                                                                         image)))
+                                                                         image, self.current)))
         elif isinstance(ev, RunFinished):
             for nid, item in self.scene.node_items.items():
                 if item.status == "queued":  # never reached (the run failed or was stopped first)

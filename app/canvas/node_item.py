@@ -127,6 +127,9 @@ def _badge(painter: QPainter, status: str, center: QPointF) -> None:
         painter.drawRect(QRectF(x - 2.5, y - 2.5, 5, 5))
     elif status == "skipped":
         painter.drawLine(QPointF(x - 4, y), QPointF(x + 4, y))
+    elif status == "held":  # paused: two upright bars
+        painter.drawLine(QPointF(x - 2, y - 3.5), QPointF(x - 2, y + 3.5))
+        painter.drawLine(QPointF(x + 2, y - 3.5), QPointF(x + 2, y + 3.5))
 
 
 class NodeItem(QGraphicsItem):

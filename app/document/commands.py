@@ -127,20 +127,39 @@ class Connect(QUndoCommand):
 
 
 class UpdateNode(QUndoCommand):
-    """Change whole fields of a node (config, settings, label, pinned, bypass) with their old values kept."""
+    """Change whole fields of a node (config, settings, label, pinned, bypass) with their old values kept.
 
-    def __init__(self, doc: EditorDocument, node_id: str, text: str, **fields):
+    With ``typing`` (a config field's name: live preview commits a field as it is typed), consecutive changes of
+    that field of that node merge into one step while the step is ``open``: the field's editor closes it when its
+    edit ends (Return, focus out). A merge that brings the field back to its old value leaves no step at all."""
+
+    MERGE_ID = 27  # (QUndoStack merges a pushed command into the top one only when their ids are equal)
+
+    def __init__(self, doc: EditorDocument, node_id: str, text: str, *, typing: str | None = None, **fields):
         super().__init__(text)
         self.doc, self.node_id = doc, node_id
         node = doc.nodes[node_id]
         self.old = {k: copy.deepcopy(getattr(node, k)) for k in fields}
         self.new = copy.deepcopy(fields)
+        self.typing = typing
+        self.open = typing is not None
 
     def redo(self) -> None:
         self.doc.update_node(self.node_id, **self.new)
 
     def undo(self) -> None:
         self.doc.update_node(self.node_id, **self.old)
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return self.MERGE_ID if self.typing is not None else -1
+
+    def mergeWith(self, other) -> bool:  # noqa: N802 - Qt's name
+        if not (self.open and isinstance(other, UpdateNode) and other.typing == self.typing
+                and other.doc is self.doc and other.node_id == self.node_id and other.new.keys() == self.new.keys()):
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True
 
 
 class SetProperties(QUndoCommand):

@@ -36,6 +36,7 @@ STATUS_COLORS = {
     "queued": QColor("#8b949e"), "running": QColor("#58a6ff"), "succeeded": QColor("#3fb950"),
     "cached": QColor("#39c5cf"), "skipped": QColor("#6e7681"), "failed": QColor("#f85149"),
     "cancelled": QColor("#d29922"), "invalid": QColor("#db6d28"), "bypassed": QColor("#8957e5"),
+    "held": QColor("#bf8700"),  # live preview does not run it (it acts on the world): it runs on F5
 }
 BYPASS_COLOR = STATUS_COLORS["bypassed"]  # a bypassed node's badge (SPEC §2)
 THUMB = 84  # thumbnail height on a node

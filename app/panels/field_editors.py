@@ -122,11 +122,13 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
             lo -= 1
             w.setSpecialValueText("—")
         w.setRange(lo, hi)
-        show = lambda v: w.setValue(lo if _number(v) is None else v)
+        # (a value the box shows already is not set again: that would rewrite the text being typed, "5." → "5.000")
+        show = lambda v: w.value() != (lo if _number(v) is None else v) and w.setValue(lo if _number(v) is None else v)
         show(value)
         say_clamps(inspector, name, w)
-        w.editingFinished.connect(lambda: inspector._set_config(
-            name, None if prop.get("nullable") and w.value() == lo else w.value()))
+        read = lambda: None if prop.get("nullable") and w.value() == lo else w.value()
+        w.valueChanged.connect(lambda _v: inspector._typed(name, read()))
+        w.editingFinished.connect(lambda: inspector._set_config(name, read()))
         return w, show
     if kind == "string" and prop.get("format") == "workflow":
         w = QComboBox(editable=True)
@@ -134,6 +136,7 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
         show = lambda v: w.setCurrentText("" if v is None else str(v))
         show(value)
         w.lineEdit().editingFinished.connect(lambda: inspector._set_config(name, w.currentText()))
+        w.lineEdit().textEdited.connect(lambda text: inspector._typed(name, text))
         w.activated.connect(lambda _i: inspector._set_config(name, w.currentText()))
         return w, show
     if kind == "string" and prop.get("format") in ("expression", "multiline", "python"):
@@ -143,23 +146,23 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
         w.setMaximumHeight(320 if prop["format"] == "python" else 90)
         show = lambda v: w.toPlainText() != (v or "") and w.setPlainText(v or "")
         show(value)
+        w.textChanged.connect(lambda: inspector._typed(name, w.toPlainText()))
         return w, show
     if kind == "string" and prop.get("format") in PATH_FORMATS:
         w = path_editor(inspector, name, prop)
-        show = lambda v: w.setText("" if v is None else str(v))
-        show(value)
-        w.editingFinished.connect(lambda: inspector._set_config(name, w.text()))
-        return w, show
-    if kind == "string":
+    elif kind == "string":
         w = QLineEdit()
-        show = lambda v: w.setText("" if v is None else str(v))
+    if kind == "string":  # (the text shown already is not set again: the cursor stays where it is typing)
+        show = lambda v: w.text() != ("" if v is None else str(v)) and w.setText("" if v is None else str(v))
         show(value)
         w.editingFinished.connect(lambda: inspector._set_config(name, w.text()))
+        w.textEdited.connect(lambda text: inspector._typed(name, text))
         return w, show
     w = QLineEdit(placeholderText="JSON")
     show = lambda v: w.setText(json.dumps(v) if v is not None else "")
     show(value)
     w.editingFinished.connect(lambda: inspector._set_json(name, w.text()))
+    w.textEdited.connect(lambda text: inspector._typed_json(name, text))
     return w, show
 
 

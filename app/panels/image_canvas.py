@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-__all__ = ["ImageCanvas", "COARSE", "coarse_level", "all_levels", "pixel_text"]
+__all__ = ["ImageCanvas", "COARSE", "coarse_level", "all_levels", "pixel_text", "display_qimage"]
 
 COARSE = 1024      # the longest side of the level shown first
 MAX_SCALE = 64.0   # screen pixels per picture pixel, at most
@@ -48,6 +48,11 @@ def to_qimage(image: Image.Image) -> QImage:
         return QImage(data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
     return QImage(data, w, h, 4 * w, QImage.Format.Format_RGBA8888).convertToFormat(
         QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def display_qimage(image: Image.Image) -> QImage:
+    """Any picture as a QImage that paints fast, owning its pixels (made in a worker thread: the preview's too)."""
+    return to_qimage(_displayable(image))
 
 
 def coarse_level(image: Image.Image) -> QImage:

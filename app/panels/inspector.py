@@ -64,6 +64,9 @@ class Inspector(QScrollArea):
         self.scene_refs = lambda: ()            # the canvas's references: (source, port, target)
         self.workflow_folder = lambda: None     # where the shown workflow's relative paths resolve (set by the window)
         self.settings = None                    # the window's QSettings (a path field's last folder)
+        #: whether fields commit as they are typed (live preview is on for the shown tab: set by the window)
+        self.live_typing = lambda: False
+        self._typing: UpdateNode | None = None  # the open step that what is typed in a field merges into
         self._show_empty()
 
     def _show_empty(self, text: str = "Select a node to edit it") -> None:
@@ -93,6 +96,7 @@ class Inspector(QScrollArea):
         if doc is not None and doc is not self.doc:
             doc.nodeChanged.connect(self._node_changed)
         self.doc, self.stack, self.node_id = doc, stack, node_id
+        self._end_typing()
         if doc is None or node_id is None or node_id not in doc.nodes:
             self._show_empty()
             return
@@ -226,9 +230,45 @@ class Inspector(QScrollArea):
             label.setText(text)
             label.show()
 
-    def _set_config(self, name: str, value: Any) -> None:
+    def _typed(self, name: str, value: Any) -> None:
+        """A field changed as it is typed (or a spin box stepped): applied at once while live preview is on (one
+        undo step per field until its edit ends), else left for its edit to end (Return, focus out)."""
+        if self.live_typing():
+            self._set_config(name, value, typing=True)
+
+    def _typed_json(self, name: str, text: str) -> None:
+        if self.live_typing():
+            try:
+                value = loads_finite(text) if text.strip() else None
+            except (ValueError, RecursionError):
+                return  # (half typed: said when the edit ends)
+            self._set_config(name, value, typing=True)
+
+    def _end_typing(self) -> None:
+        """The field's edit ended (or another began): what is typed next is a step of its own."""
+        if self._typing is not None:
+            self._typing.open = False
+            self._typing = None
+
+    def _push_typed(self, name: str, command: UpdateNode) -> None:
+        """Push a typed change: it merges into the open step of this field when that is still the last step."""
+        stack = self.stack
+        top = stack.command(stack.index() - 1) if stack.index() > 0 else None
+        if self._typing is not None and (top is not self._typing or self._typing.typing != name):
+            self._end_typing()
+        before = stack.index()
+        stack.push(command)
+        if stack.index() > before:  # a step of its own: the next keystrokes merge into it
+            self._end_typing()
+            self._typing = command
+        elif stack.index() < before:  # merged back to where the field started: no step left
+            self._typing = None
+
+    def _set_config(self, name: str, value: Any, typing: bool = False) -> None:
         if self.doc is None or self.node_id not in self.doc.nodes:
             return
+        if not typing:
+            self._end_typing()
         node = self.doc.nodes[self.node_id]
         if self.values().get(name, _MISSING) == value:  # what a run reads already: nothing to store
             self.pending.pop((id(self.doc), self.node_id, name), None)
@@ -240,7 +280,7 @@ class Inspector(QScrollArea):
         if name in exprs:
             problem = expression_problem(value, cls, name)
             if problem:
-                self._refuse(name, value, problem)
+                typing or self._refuse(name, value, problem)  # (half typed: said when the edit ends)
                 return
         if cls is not None:
             try:
@@ -249,11 +289,14 @@ class Inspector(QScrollArea):
                 mine = [sentence(err["msg"]) for err in e.errors()
                         if err["loc"] and err["loc"][0] == name and name not in exprs]
                 if mine:
-                    self._refuse(name, value, " ".join(mine))
+                    typing or self._refuse(name, value, " ".join(mine))
                     return
         self.pending.pop((id(self.doc), self.node_id, name), None)
         self._mark(name, None)
-        self.stack.push(UpdateNode(self.doc, self.node_id, f"Set {name}", config=config))
+        if typing:
+            self._push_typed(name, UpdateNode(self.doc, self.node_id, f"Set {name}", typing=name, config=config))
+        else:
+            self.stack.push(UpdateNode(self.doc, self.node_id, f"Set {name}", config=config))
 
     def _set_json(self, name: str, text: str) -> None:
         try:

@@ -14,9 +14,16 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGraphicsPixmapItem, QGra
 
 from engine.values import summarize, to_json
 
+from .image_canvas import display_qimage
 from .json_tree import JsonTree
 
-__all__ = ["PreviewPanel"]
+__all__ = ["PreviewPanel", "preview_qimage"]
+
+
+def preview_qimage(image: Image.Image) -> QImage:
+    """The picture as the preview shows it, in a format that paints fast: made in a worker thread for a picture
+    that arrives while the user types (live preview), so the GUI thread only turns it into a pixmap (at no cost)."""
+    return display_qimage(image)
 
 
 class ImageView(QGraphicsView):
@@ -62,6 +69,7 @@ class ImageView(QGraphicsView):
 
 class PreviewPanel(QWidget):
     EMPTY = "Run a node (Ctrl+Enter), or select one that has run, to see its outputs here"
+    imageShown = Signal()  # a picture was put on screen
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -82,6 +90,7 @@ class PreviewPanel(QWidget):
         self.others: dict = {}
         self.image: Image.Image | None = None
         self.images: dict[str, Image.Image] = {}  # the shown node's image outputs, by port
+        self.prepared: dict[str, QImage] = {}     # of those, the ones made into QImages already (off the GUI thread)
         self.title = ""
         self.port = QComboBox(objectName="previewPort")  # which image output to show, when there are several
         self.port.setToolTip("The node's image output shown")
@@ -104,6 +113,7 @@ class PreviewPanel(QWidget):
     def clear(self) -> None:
         self.image = None
         self.images = {}
+        self.prepared = {}
         self._ports([])
         self.image_view.item.setPixmap(QPixmap())
         self.image_view.hide()
@@ -117,11 +127,13 @@ class PreviewPanel(QWidget):
         self.save_button.setEnabled(False)
 
     def show_outputs(self, title: str, outputs: dict, *, node_id: str | None = None, upstream=(),
-                     ran: bool = True) -> None:
+                     ran: bool = True, prepared: dict[str, QImage] | None = None) -> None:
         """``outputs`` of the node called ``title`` (its label; the id is in the tooltip): the first image fills
         the dock; the other values show beside it, or alone, or not at all — followed in the tree by the values
-        of the nodes it may read (``upstream``: node id, title, outputs), to drag onto its fields."""
+        of the nodes it may read (``upstream``: node id, title, outputs), to drag onto its fields. ``prepared``:
+        images of ``outputs`` made into QImages already (:func:`preview_qimage`), by port."""
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
+        self.prepared = dict(prepared or {})
         shown_port = self.port.currentText() if self.title == title else ""
         self.title = title
         self.images = dict(images)
@@ -166,11 +178,12 @@ class PreviewPanel(QWidget):
         if image is None:
             return
         self.image = image
-        rgba = image.convert("RGBA")
-        self.qimage = QImage(rgba.tobytes(), rgba.width, rgba.height, QImage.Format.Format_RGBA8888).copy()
+        ready = self.prepared.get(port)
+        self.qimage = ready if ready is not None else preview_qimage(image)
         self.image_view.show_image(self.qimage)
         self.info.setText(f"{self.title} · {port}: {image.width} × {image.height} px, {image.mode}")
         self.save_button.setEnabled(True)
+        self.imageShown.emit()
 
     def _text_or_tree(self, text: bool) -> None:
         if text:

@@ -85,6 +85,11 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),
     ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),
     ("&View", "Auto-&layout", "actionLayout", ("Ctrl+L",), _tab(lambda t: t.auto_layout())),
+    ("&View", None, "", (), None),
+    ("&View", "L&ive preview", "actionLivePreview", ("Ctrl+Shift+L",), lambda w: w.live.toggle_current()),
+    ("&View ▸ Live preview &scope", "&Selected node and what it needs", "actionLiveScopeSelected", (),
+     lambda w: w.live.set_scope("selected")),
+    ("&View ▸ Live preview &scope", "&Whole graph", "actionLiveScopeWhole", (), lambda w: w.live.set_scope("whole")),
     ("&Run", "&Run", "actionRun", ("F5",), lambda w: w.runs.run_current()),
     ("&Run", "&Queue run", "actionEnqueue", ("Shift+F5",), lambda w: w.queue.enqueue_current()),
     ("&Run", "Run over a &list of inputs…", "actionRunList", (), lambda w: w.queue.run_over_list()),
@@ -100,9 +105,11 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Help", "Open &plugins folder", "actionOpenPlugins", (), lambda w: w.help.open_plugins()),
     ("&Help", "&About Nodeloom", "actionAbout", (), lambda w: w.help.about()),
 ]
-TOOLBAR = ("actionNew", "actionSave", "toolbarUndo", "toolbarRedo", "actionRun", "actionEnqueue", "actionStop")
+TOOLBAR = ("actionNew", "actionSave", "toolbarUndo", "toolbarRedo", "actionRun", "actionEnqueue", "actionStop",
+           "actionLivePreview")
 ICON_OF = {"actionNew": "new", "actionSave": "save", "toolbarUndo": "undo", "toolbarRedo": "redo", "actionRun": "run",
-           "actionEnqueue": "queue", "actionStop": "stop", "actionUndo": "undo", "actionRedo": "redo"}
+           "actionEnqueue": "queue", "actionStop": "stop", "actionUndo": "undo", "actionRedo": "redo",
+           "actionLivePreview": "live"}
 
 
 def keys(*specs) -> list[QKeySequence]:
@@ -199,13 +206,16 @@ def build_actions(window) -> None:
                  lambda w: w.code.set_allowed(w.actionAllowPython.isChecked()))
     allow.setCheckable(True)
     allow.setChecked(window.code.allowed)
+    _add(window, menus["&Run"], "Run Python blocks in &live preview", "actionLivePython", (),
+         lambda w: w.live.set_user_code(w.actionLivePython.isChecked()))
+    window.live.attach()
     window.actionStop.setEnabled(False)
     from ..look.icons import icon
 
     toolbar = window.addToolBar("Main")
     toolbar.setObjectName("mainToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)  # the text beside the icon
-    colors = {"actionRun": "#3fb950", "actionStop": "#f85149"}
+    colors = {"actionRun": "#3fb950", "actionStop": "#f85149", "actionLivePreview": "#d29922"}
     for name, kind in ICON_OF.items():
         getattr(window, name).setIcon(icon(kind, colors.get(name)))
     for name in TOOLBAR:

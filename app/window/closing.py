@@ -54,6 +54,8 @@ class ClosingController:
         w.run_panel.forget(id(tab))
         w.outputs.forget(tab)
         w.runs.forget(tab)
+        w.live.forget(tab)
+        w.recovery.forget(tab)
         w.watch.forget(tab)
         tab.deleteLater()
 

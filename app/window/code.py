@@ -39,6 +39,10 @@ class CodeController:
             return []
         return code_nodes
 
+    def approved_already(self, tab, wf) -> bool:
+        """Whether the workflow's python code may run without asking (live preview never asks: it holds it)."""
+        return not self._needs_approval(tab, wf)
+
     async def approve(self, tab, wf) -> bool:
         """Ask (without blocking the loop) before the first run of imported python code; remembered."""
         nodes = self._needs_approval(tab, wf)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from engine import NotFound
@@ -20,27 +21,60 @@ from ..document.journal import JournalEntry
 from ..document.model import EditorDocument
 from .editor_tab import EditorTab
 
-__all__ = ["JournalController"]
+__all__ = ["JournalController", "LIVE_JOURNAL_MS"]
+
+LIVE_JOURNAL_MS = 500
 
 
 class JournalController:
     def __init__(self, window):
         self.w = window
         self.offer_box: QMessageBox | None = None
+        self._later: dict[EditorTab, QTimer] = {}  # a live tab's journal write, coalesced while it is typed in
 
     def changed(self, tab: EditorTab) -> None:
-        """A tab's undo stack moved: journal its document while it differs from what is saved."""
+        """A tab's undo stack moved: journal its document while it differs from what is saved. With live preview
+        on, a field commits every keystroke: the journal (a write and an fsync) then follows at most every
+        ``LIVE_JOURNAL_MS``, the last state always written — typing never waits for the disk."""
         try:
             if tab.doc.read_only or tab.closing:
                 return
             dirty = tab.dirty
         except RuntimeError:  # the tab's undo stack emits while being destroyed
             return
+        later = self._later.get(tab)
+        if dirty and self.w.live.is_on(tab):
+            if later is None:
+                later = self._later[tab] = QTimer(tab, singleShot=True, interval=LIVE_JOURNAL_MS)
+                later.timeout.connect(lambda t=tab: self._write(t))
+            if not later.isActive():
+                later.start()
+            return
+        if later is not None:
+            later.stop()
+        self._write(tab)
+
+    def _write(self, tab: EditorTab) -> None:
+        if tab.closing:
+            return
         journal = self.w.journal
-        if dirty:
+        if tab.dirty:
             journal.write(tab.journal_key, tab.doc.workflow(), tab.doc.workflow_id, tab.doc.version)
         else:
             journal.drop(tab.journal_key)
+
+    def flush(self) -> None:
+        """The journal writes still waiting, now (the window is closing: what it keeps must be whole)."""
+        for tab, later in list(self._later.items()):
+            if later.isActive():
+                later.stop()
+                self._write(tab)
+
+    def forget(self, tab: EditorTab) -> None:
+        """A closed tab: nothing of it is written later (its journal was kept or dropped as it closed)."""
+        later = self._later.pop(tab, None)
+        if later is not None:
+            later.stop()
 
     # -- after a crash --------------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """What the nodes of each tab last produced: kept per tab from run events, shown in the preview dock when a
 node is selected (no need to run it again), pinned on request, and dropped — with the node's status and
-thumbnail, and those of everything downstream — as soon as an edit makes them stale.
+thumbnail, and those of everything downstream — as soon as an edit makes them stale. With live preview on, what
+its next run repaints keeps its thumbnail and stays in the preview until the new one arrives (no flicker); a
+picture on its way to the preview that an edit made stale never arrives.
 """
 
 from __future__ import annotations
@@ -8,10 +10,12 @@ from __future__ import annotations
 import asyncio
 
 import networkx as nx
+from PIL import Image
 
 from engine.runs import NOT_READ, in_memory, read_value
 
 from ..canvas.live import clear
+from ..panels.preview import preview_qimage
 from .editor_tab import EditorTab
 
 __all__ = ["OutputsController", "label_of"]
@@ -35,6 +39,7 @@ class OutputsController:
         self.last_node_outputs: dict | None = None       # the outputs the preview shows (read values)
         self.previewed: dict[int, tuple[str, dict]] = {}  # id of tab → (node id, outputs) its preview showed
         self._showing: asyncio.Future | None = None
+        self._showing_node: tuple[int, str] | None = None  # (id of tab, node id) of the show under way
 
     # -- keeping ------------------------------------------------------------------------------------------
 
@@ -66,10 +71,14 @@ class OutputsController:
         gone = ({node_id} | nx.descendants(graph, node_id)) if node_id in graph else {node_id}
         for nid in gone:
             self.last.pop((id(tab), nid), None)
-        clear(tab.scene, gone, thumbnails=True)
+        repainted = self.w.live.repaints(tab) & gone  # (live preview: they change in place, soon)
+        clear(tab.scene, gone, thumbnails=False)
+        clear(tab.scene, gone - repainted, thumbnails=True)
         self.w.viewing.stale(tab, gone)
+        if self._showing_node is not None and self._showing_node[0] == id(tab) and self._showing_node[1] in gone:
+            self._showing.cancel()
         shown = self.previewed.get(id(tab))
-        if shown is not None and shown[0] in gone and tab is self.w.current_tab():
+        if shown is not None and shown[0] in gone and shown[0] not in repainted and tab is self.w.current_tab():
             self.previewed.pop(id(tab), None)
             self.w.preview_panel.clear()
 
@@ -92,14 +101,17 @@ class OutputsController:
         outputs = {k: await self.read(v) for k, v in outputs.items()}
         if tab is not self.w.current_tab():
             return outputs
+        service = self.w.runs.service
+        prepared = {p: await service.run_blocking(preview_qimage, v) for p, v in outputs.items()
+                    if isinstance(v, Image.Image)} if service is not None else None
         self.last_node_outputs = outputs
         self.previewed[id(tab)] = (node_id, outputs)
-        self._show(tab, node_id, outputs)
+        self._show(tab, node_id, outputs, prepared)
         return outputs
 
-    def _show(self, tab: EditorTab, node_id: str, outputs: dict) -> None:
+    def _show(self, tab: EditorTab, node_id: str, outputs: dict, prepared=None) -> None:
         self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id,
-                                          upstream=self.upstream(tab, node_id))
+                                          upstream=self.upstream(tab, node_id), prepared=prepared)
 
     def upstream(self, tab: EditorTab, node_id: str) -> list[tuple[str, str, dict, bool]]:
         """The nodes whose values ``node_id``'s fields may read (SPEC §5a: any node not downstream of it, nor
@@ -145,6 +157,8 @@ class OutputsController:
         if self._showing is not None and not self._showing.done():
             self._showing.cancel()
         self._showing = asyncio.ensure_future(self.show(tab, node_ids[0]))
+        self._showing_node = (id(tab), node_ids[0])
+        self._showing.add_done_callback(lambda f: self._showing is f and setattr(self, "_showing_node", None))
 
     def tab_shown(self, tab: EditorTab | None) -> None:
         """The preview shows what this tab's preview last showed."""

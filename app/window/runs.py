@@ -87,6 +87,8 @@ class RunsController:
             self.service = None
 
     def _on_event(self, ev) -> None:
+        if self.w.live.claims(ev):  # a live preview run's (live.py): never logged, never a past run
+            return
         live = self.live_runs.get(ev.run_id)
         if live is None:
             if not isinstance(ev, RunStarted):
@@ -380,7 +382,7 @@ class RunsController:
             return
         for run_id in list(self.service.launcher.handles):
             origin = self.service.origin(run_id)
-            if run_id in self.live_runs or origin.trigger == "sub_workflow" or not (
+            if run_id in self.live_runs or origin.trigger in ("sub_workflow", "live") or not (
                     (origin.workflow_id and origin.workflow_id == tab.doc.workflow_id)
                     or (origin.draft_id and origin.draft_id == tab.journal_key)):
                 continue

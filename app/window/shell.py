@@ -39,6 +39,7 @@ from .code import CodeController
 from .help import HelpController
 from .journal import JournalController
 from .link_drop import LinkDrops
+from .live import LiveController
 from .menus import ContextMenus
 from .outputs import OutputsController
 from .queue import QueueController
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.runs = RunsController(self)
         self.watch = RunsWatch(self)
         self.outputs = OutputsController(self)
+        self.live = LiveController(self)
         self.menus = ContextMenus(self)
         self.link_drops = LinkDrops(self)
         self.queue = QueueController(self)
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
         self.inspector.read_value = self.outputs.read
         self.inspector.scene_refs = lambda: tab.scene.ref_items.keys() if (tab := self.current_tab()) else ()
         self.inspector.settings = self.settings
+        self.inspector.live_typing = lambda: self.live.is_on(self.current_tab())
         self.inspector.workflow_folder = lambda: ((self.store.base_dir(t.doc.workflow_id) if t.doc.workflow_id
                                                    else Path.cwd()) if (t := self.current_tab()) else None)
         self.inspector.run_inputs = lambda: [n.config.get("name") for n in tab.doc.nodes.values()
@@ -219,6 +222,7 @@ class MainWindow(QMainWindow):
         tab.view.thumbnailActivated.connect(lambda node_id, t=tab: self.viewing.open(t, node_id))
         arrange.adopt(self, tab)
         self.outputs.watch(tab)
+        self.live.watch(tab)
         self.runs.adopt(tab)
         minimap = tab.view.minimap
         minimap.set_place(str(self.settings.value("minimapCorner", "bottom-right")))
@@ -247,6 +251,7 @@ class MainWindow(QMainWindow):
         self.triggers.refresh()
         self.run_panel.show_tab(self.store, tab)
         self.outputs.tab_shown(tab)
+        self.live.tab_shown(tab)
         self.runs.stoppable()
         if tab is None:
             self.browser.refresh()
@@ -260,6 +265,7 @@ class MainWindow(QMainWindow):
         ids = tab.scene.selected_node_ids()
         self.inspector.show_node(tab.doc, tab.undo_stack, ids[0] if len(ids) == 1 and not tab.doc.read_only else None)
         self.outputs.selected(tab, ids)
+        self.live.selected(tab)
 
     def close_tab(self, index: int) -> None:
         """The tab's × (and Ctrl+W, File ▸ Close through close_current_tab): asked first when it is modified."""
@@ -336,6 +342,7 @@ class MainWindow(QMainWindow):
             tab.view.centerOn(item)
 
     async def aclose(self) -> None:
+        self.live.close()
         self.watch.stop()
         self.viewing.close()
         await self.server.stop()
@@ -347,6 +354,7 @@ class MainWindow(QMainWindow):
         if not self.closing.quitting():  # unsaved tabs: asked first (the window closes again once answered)
             event.ignore()
             return
+        self.recovery.flush()
         for tab in self.editor_tabs():
             tab.closing = True
             tab.undo_stack.blockSignals(True)

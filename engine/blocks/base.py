@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
@@ -87,6 +87,9 @@ class Block:
     config_inputs: ClassVar[tuple[str, ...] | None] = None
     #: "foreach" and "collect" mark the two ends of a loop body; the executor runs the body between them.
     role: ClassVar[str | None] = None
+    #: does something beyond computing its outputs (writes files, sends requests, runs user code, starts runs):
+    #: live preview, which runs as the user edits, holds such a node (and what follows it) until a real run
+    acts_on_world: ClassVar[bool] = False
 
     async def run(self, ctx: BlockContext, inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
         raise NotImplementedError(f"block {self.type!r} does not implement run()")
@@ -103,6 +106,12 @@ class Block:
         return ""
 
     # -- description, no instance needed ------------------------------------------------------------------
+
+    @classmethod
+    def live_safe(cls, config: Mapping[str, Any], *, user_code: bool = False) -> bool:
+        """Whether a node with this config (as written: a field may hold an ``$expr``) may run in live preview:
+        not when it acts on the world. ``user_code``: the user lets code blocks run live."""
+        return not cls.acts_on_world
 
     @classmethod
     def overriding_inputs(cls) -> frozenset[str]:
@@ -151,5 +160,6 @@ class Block:
             "config_schema": cls.config_schema(),
             "deterministic": cls.deterministic,
             "portable": cls.portable,
+            "acts_on_world": cls.acts_on_world,
             "legacy_types": list(cls.legacy_types),
         }

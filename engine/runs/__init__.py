@@ -7,6 +7,7 @@ Public names::
                       (queue(), pause(), resume(), set_priority(), move(), run_next()); configure()
     RunSettings       the policies a service is given (allow python blocks, max concurrent queued runs, …)
     RunHandle         run_id, events, await result(), cancel()
+    LiveHandle        a live preview run's handle (start_live()): also the nodes it held
     RunResult         a finished run as the executor saw it (its outputs as values)
     run_json          a run as JSON, the one shape every front shows (recorded_run_json: once it is written)
     Launcher          the one door every run comes through (service.launcher): limits, queued rows, attempts
@@ -33,7 +34,7 @@ from ..events import (EVENT_TYPES, NODE_STATUSES, RUN_STATUSES, Event, NodeFinis
 from ..errors import ClusterError, ScheduleError, TriggerError
 from .children import MAX_DEPTH, check_references
 from .cluster import describe_cluster, switch_cluster
-from .handle import RunHandle
+from .handle import LiveHandle, RunHandle
 from .launcher import Launcher
 from ..store import run_json
 from .objects import recorded_run_json
@@ -49,6 +50,6 @@ __all__ = [
     "MAX_DEPTH", "Event", "RunQueued", "RunStarted", "NodeStarted", "NodeProgress", "NodeRetrying", "NodeFinished",
     "RunFinished", "EVENT_TYPES", "NODE_STATUSES", "RUN_STATUSES", "event_to_json", "Triggers", "TriggerError",
     "Schedule", "ScheduleError", "switch_cluster", "describe_cluster", "ClusterError", "Launcher", "run_json",
-    "recorded_run_json", "RunRestarted", "deliver",
+    "recorded_run_json", "RunRestarted", "deliver", "LiveHandle",
     "trigger_config_schema",
 ]

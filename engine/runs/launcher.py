@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from ..errors import InputError, NotFound, RunsLimited
 from ..executor import resolve_inputs
 from ..graph import Plan, single_block_workflow
+from ..graph.live import live_part
 from ..model import Workflow, dump_workflow, parse_document
 from ..store import DEFAULT_PRIORITY, RunInfo
 from ..store.queue import check_priority
 from ..values import to_json
 from .children import check_references
-from .handle import NO_ORIGIN, Origin, RunHandle
+from .handle import NO_ORIGIN, LiveHandle, Origin, RunHandle
 from .replay import replay_presets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,6 +100,23 @@ class Launcher:
         return self._begin(t.plan, inputs, meta, base_dir=t.base_dir, use_cache=use_cache, use_pins=use_pins,
                            run_id=run_id, events=events, callback=callback_url)
 
+    def live(self, workflow: Workflow, inputs: Mapping[str, Any] | None = None, *, targets=None,
+             user_code: bool = False, run_id: str | None = None, workflow_id: str | None = None,
+             draft_id: str | None = None, base_dir: str | Path | None = None, use_pins: bool = True) -> LiveHandle:
+        """A live preview run of an edited document (issue 27): what ``targets`` need (default: everything), its
+        held nodes left out (:func:`engine.graph.live_part`; ``user_code``: python blocks run live), the cache
+        read and written — but not recorded (no run row, node runs or events stored: ``nodeloom runs`` never
+        shows it), never queued and never charged to a runs limit. Its handle says which nodes it held."""
+        svc = self.service
+        svc.require_open()
+        part = live_part(workflow, svc.targets.registry, targets=targets, user_code=user_code, use_pins=use_pins)
+        plan = svc.targets.compile(part.workflow)
+        check_references(svc.store, part.workflow, workflow_id)
+        meta = {"workflow_id": workflow_id, "trigger": "live", "draft_id": draft_id}
+        handle = self._begin(plan, inputs, meta, base_dir=base_dir, use_pins=use_pins, run_id=run_id, record=False,
+                             events=False)  # (its events reach the service's subscribers: the editor's bridge)
+        return LiveHandle(handle, part.held)
+
     def test_node(self, block: str, inputs: Mapping[str, Any], config: Mapping[str, Any], *,
                   requester: str | None = None, trigger: str = "http") -> RunHandle:
         """One block on the given inputs and config, as a run of its own (a node test)."""
@@ -167,13 +185,18 @@ class Launcher:
 
     def _begin(self, plan: Plan, inputs, meta: dict, *, base_dir=None, use_cache=True, use_pins=False, presets=None,
                run_id: str | None = None, events: bool = True, lineage: tuple[str, ...] | None = None,
-               policy=None, callback: str | None = None, attempt: int = 1, restart_reason: str = "") -> RunHandle:
-        """Record and start a run: every way a run begins ends here."""
+               policy=None, callback: str | None = None, attempt: int = 1, restart_reason: str = "",
+               record: bool = True) -> RunHandle:
+        """Record and start a run: every way a run begins ends here (``record=False``: a live preview run, which
+        the recorder passes over)."""
         svc = self.service
         executor, recorder = svc.executor, svc.recorder
         run_id = run_id or uuid.uuid4().hex
         sub = executor.subscribe(EVENTS_BUFFER, run_id=run_id) if events else None
-        recorder.expect(run_id, owner=svc.lease_id, **meta)
+        if record:
+            recorder.expect(run_id, owner=svc.lease_id, **meta)
+        else:
+            recorder.skip(run_id)
         wid = meta.get("workflow_id")
         if lineage is None:
             lineage = (wid,) if wid else ()
@@ -189,7 +212,7 @@ class Launcher:
             if sub is not None:
                 sub.close()
             raise
-        handle = RunHandle(run_id, execution, sub, recorder)
+        handle = RunHandle(run_id, execution, sub, recorder if record else None)
         self.origins[run_id] = Origin(wid, meta.get("trigger"), meta.get("draft_id"))
         if len(self.origins) > ORIGINS:
             del self.origins[next(iter(self.origins))]

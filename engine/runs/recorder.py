@@ -50,6 +50,7 @@ class RunRecorder:
         self._done: dict[str, asyncio.Future] = {}  # runs someone waits for, until they are written
         self._written: dict[str, None] = {}  # the latest runs written (ordered: the oldest go first)
         self._requeueing: set[str] = set()  # runs stopped to go back to the queue: their end is not recorded
+        self._skipped: set[str] = set()  # runs that are not recorded at all (live preview), until they end
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
         self._poke: asyncio.Future | None = None
         self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's session)
@@ -73,9 +74,14 @@ class RunRecorder:
         ``run_finished`` is neither stored nor written on their row — they have not ended, they start again."""
         self._requeueing.update(run_ids)
 
+    def skip(self, run_id: str) -> None:
+        """A run about to start that is not recorded (live preview): its events are passed over."""
+        self._skipped.add(run_id)
+
     def forget(self, run_id: str) -> None:
-        """A run that was expected but did not start (refused inputs, an invalid graph)."""
+        """A run that was expected (or skipped) but did not start (refused inputs, an invalid graph)."""
         self._meta.pop(run_id, None)
+        self._skipped.discard(run_id)
 
     async def recorded(self, run_id: str) -> None:
         """Wait until the run's ``run_finished`` is written."""
@@ -104,6 +110,9 @@ class RunRecorder:
                 first = await self.sub.get()
             except EOFError:
                 return
+            if first.run_id in self._skipped:
+                self._passed_over(first)
+                continue
             if not isinstance(first, RunFinished):  # gather what follows into the same transaction
                 self._poke = poke = loop.create_future()
                 timer = loop.call_later(COALESCE_S, lambda: poke.done() or poke.set_result(None))
@@ -111,6 +120,10 @@ class RunRecorder:
                 timer.cancel()
                 self._poke = None
             batch = [first, *self.sub.drain()]
+            if self._skipped:
+                batch = [ev for ev in batch if ev.run_id not in self._skipped or self._passed_over(ev)]
+                if not batch:
+                    continue
             extra = None
             try:
                 extra = await loop.run_in_executor(self._writer, self._write, batch)
@@ -126,6 +139,12 @@ class RunRecorder:
                     self._written[ev.run_id] = None  # (a later recorded() returns at once)
                     if len(self._written) > WRITTEN:
                         del self._written[next(iter(self._written))]
+
+    def _passed_over(self, ev) -> bool:
+        """An event of a run that is not recorded: nothing to write (False, for the filter)."""
+        if isinstance(ev, RunFinished):
+            self._skipped.discard(ev.run_id)
+        return False
 
     def _write(self, batch: list):
         with self.db.write() as s:

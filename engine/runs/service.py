@@ -30,7 +30,7 @@ from .children import ChildRuns
 from .cluster import close_cluster, open_cluster
 from .dispatch import Dispatcher
 from .firing import TriggerFirer
-from .handle import Origin, RunHandle
+from .handle import LiveHandle, Origin, RunHandle
 from .launcher import Launcher
 from .ownership import LeaseKeeper
 from .recorder import RunRecorder
@@ -168,6 +168,11 @@ class RunService:
         """Start a run now and return its handle at once (see :meth:`Launcher.start`). Raises WorkflowInvalid,
         InputError or NotFound before anything runs or is recorded."""
         return self.launcher.start(workflow, inputs, **kw)
+
+    def start_live(self, workflow: Workflow, inputs: Mapping[str, Any] | None = None, **kw: Any) -> LiveHandle:
+        """A live preview run of an edited document: held nodes left out, not recorded, never queued (see
+        :meth:`Launcher.live`). Cancel it with :meth:`cancel` as any run."""
+        return self.launcher.live(workflow, inputs, **kw)
 
     def replay(self, run_id: str, from_node: str | None = None, **kw: Any) -> RunHandle:
         """Run a stored run again with its inputs (see :meth:`Launcher.replay`)."""

@@ -21,6 +21,11 @@ class PythonBlock(Block):
     category = "code"
     keywords = ("script", "code", "program", "function", "custom")
     deterministic = False  # user code may read the clock, files or the network
+    acts_on_world = True  # ... or write them: in live preview only when the user lets code run live
+
+    @classmethod
+    def live_safe(cls, config, *, user_code=False):
+        return user_code
     inputs = (Port("data", "any", required=False),)
     outputs = (Port("result", "any"),)
 

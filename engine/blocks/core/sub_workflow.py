@@ -15,6 +15,7 @@ class SubWorkflowBlock(Block):
     category = "flow"
     keywords = ("call", "nested", "reuse", "subflow", "child workflow")
     deterministic = False  # "latest" changes with every save, and the child run is recorded each time
+    acts_on_world = True  # its child run is recorded, and may itself write or send (not looked into)
     inputs = (Port("input_data", "object", required=False),)
     outputs = (Port("output_data", "object"), Port("run_id", "string"), Port("duration_ms", "number"))
 

@@ -39,6 +39,7 @@ class ImageSaveBlock(Block):
     category = "image"
     keywords = ("write", "export", "store", "file", "png", "jpeg", "jpg", "webp")
     deterministic = False
+    acts_on_world = True  # it writes a file: live preview holds it until a real run
     inputs = (Port("image", "image"), Port("path", "string"))
     outputs = (Port("path", "string"),)
 

@@ -44,6 +44,7 @@ class HttpRequestBlock(Block):
 
     type = "http_request"
     portable = True
+    acts_on_world = True  # a POST, PUT, PATCH or DELETE changes something elsewhere (live_safe: GET and HEAD run live)
     category = "network"
     keywords = ("http", "api", "rest", "web", "fetch", "download", "url", "get", "post", "request")
     inputs = (Port("url", "string"), Port("body", "any", required=False))
@@ -64,6 +65,11 @@ class HttpRequestBlock(Block):
         follow_redirects: bool = False
         max_response_mb: float = Field(50.0, gt=0, le=4096, title="Max response (MB)")
         fail_on_status: bool = Field(True, description="a 4xx/5xx answer fails the node (so retries apply)")
+
+    @classmethod
+    def live_safe(cls, config, *, user_code=False):
+        """A GET or HEAD only reads (a method given by an expression is not known to): it runs in live preview."""
+        return config.get("method", "GET") in ("GET", "HEAD")
 
     def cache_salt(self, ctx, inputs, config):
         # A GET is cached like any deterministic node (edit the node or clear the cache to fetch anew);
