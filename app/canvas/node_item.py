@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QGuiApplication,
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from ..look.icons import pixmap as icon_pixmap
-from .badges import bypass_badge
+from .badges import bypass_badge, status_badge
 from ..look import (DIFF_COLORS, HEADER, NODE_WIDTH, PORT_RADIUS, ROW, STATUS_COLORS, THUMB, category_color,
                     port_color)
 
@@ -83,53 +83,6 @@ def duration_text(ms: float) -> str:
     if ms < 9999.5:
         return f"{ms:.0f} ms"
     return f"{ms / 1000:.1f} s" if ms < 99950 else f"{ms / 1000:.0f} s"
-
-
-def _badge(painter: QPainter, status: str, center: QPointF) -> None:
-    """The status badge: a disc in the status colour with a white mark of its own shape."""
-    if status == "bypassed":
-        bypass_badge(painter, center)
-        return
-    color = STATUS_COLORS.get(status, QColor("#8b949e"))
-    r = 8.0
-    if status == "queued":  # hollow: not started
-        painter.setPen(QPen(_WHITE, 1.6, Qt.PenStyle.DotLine))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(center, r - 1, r - 1)
-        return
-    painter.setPen(QPen(QColor(0, 0, 0, 90), 1))
-    painter.setBrush(color)
-    if status == "invalid":  # a warning triangle
-        path = QPainterPath(center + QPointF(0, -r - 1))
-        path.lineTo(center + QPointF(r + 1, r - 1))
-        path.lineTo(center + QPointF(-r - 1, r - 1))
-        path.closeSubpath()
-        painter.drawPath(path)
-    else:
-        painter.drawEllipse(center, r, r)
-    pen = QPen(_WHITE, 2.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-    painter.setPen(pen)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    x, y = center.x(), center.y()
-    if status == "succeeded":
-        painter.drawPolyline([QPointF(x - 4, y), QPointF(x - 1, y + 3), QPointF(x + 4, y - 3)])
-    elif status == "cached":  # reused: two bars
-        painter.drawLine(QPointF(x - 4, y - 2), QPointF(x + 4, y - 2))
-        painter.drawLine(QPointF(x - 4, y + 2), QPointF(x + 4, y + 2))
-    elif status == "failed":
-        painter.drawLine(QPointF(x - 3.5, y - 3.5), QPointF(x + 3.5, y + 3.5))
-        painter.drawLine(QPointF(x - 3.5, y + 3.5), QPointF(x + 3.5, y - 3.5))
-    elif status == "invalid":
-        painter.drawLine(QPointF(x, y - 3.5), QPointF(x, y + 1.5))
-        painter.drawPoint(QPointF(x, y + 4.5))
-    elif status == "cancelled":
-        painter.setBrush(_WHITE)
-        painter.drawRect(QRectF(x - 2.5, y - 2.5, 5, 5))
-    elif status == "skipped":
-        painter.drawLine(QPointF(x - 4, y), QPointF(x + 4, y))
-    elif status == "held":  # paused: two upright bars
-        painter.drawLine(QPointF(x - 2, y - 3.5), QPointF(x - 2, y + 3.5))
-        painter.drawLine(QPointF(x + 2, y - 3.5), QPointF(x + 2, y + 3.5))
 
 
 class NodeItem(QGraphicsItem):
@@ -302,7 +255,7 @@ class NodeItem(QGraphicsItem):
             painter.drawArc(ring, 90 * 16, -span)
             return
         text = self._status_text()
-        _badge(painter, self.status, QPointF(w - 16, HEADER / 2))
+        status_badge(painter, self.status, QPointF(w - 16, HEADER / 2))
         painter.setPen(_WHITE)
         painter.setFont(_font("port"))
         # from where the title's room ends to the badge, right-aligned: the gap before it is slack for a glyph
