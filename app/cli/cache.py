@@ -10,21 +10,12 @@ from engine.errors import NotFound
 from .common import CliError
 from .store import _table, open_store
 
-__all__ = ["add_cache_commands", "size_text", "rate_text"]
-
-
-def size_text(n: int) -> str:
-    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if n >= scale:
-            return f"{n / scale:,.1f} {unit}"
-    return f"{n} B"
-
-
-def rate_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.0%}"
+__all__ = ["add_cache_commands"]
 
 
 def _stats(args, store) -> int:
+    from engine.store.cache_stats import rate_text, size_text  # (here: the parser of every command stays light)
+
     stats = store.cache_stats()
     if args.json:
         print(json.dumps(stats.to_json(), ensure_ascii=False))

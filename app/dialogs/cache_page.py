@@ -11,20 +11,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-__all__ = ["CachePage", "size_text", "rate_text"]
+from engine.store.cache_stats import rate_text, size_text
+
+__all__ = ["CachePage"]
 
 COLUMNS = ("Workflow", "Runs", "Hit rate", "Entries", "Size")
-
-
-def size_text(n: int) -> str:
-    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if n >= scale:
-            return f"{n / scale:,.1f} {unit}"
-    return f"{n} B"
-
-
-def rate_text(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate:.0%}"
 
 
 _PLURALS = {"hit": "hits", "miss": "misses", "run": "runs", "entry": "entries"}

@@ -19,7 +19,7 @@ from ..events import hit_rate
 from .models import RunRow, WorkflowRow
 from .runs import RUN_FINISHED
 
-__all__ = ["CacheStats", "WorkflowCacheUse", "cache_stats", "DAYS"]
+__all__ = ["CacheStats", "WorkflowCacheUse", "cache_stats", "DAYS", "size_text", "rate_text"]
 
 DAYS = 7
 
@@ -111,3 +111,16 @@ def cache_stats(db, cache, *, days: int = DAYS, now: float | None = None) -> Cac
     return CacheStats(str(cache.directory), cache.volume(), cache.size_limit, len(cache), days,
                       sum(r[0] for r in runs.values()), sum(r[1] for r in runs.values()),
                       sum(r[2] for r in runs.values()), tuple(workflows), other_entries, other_bytes)
+
+
+def size_text(n: int) -> str:
+    """A size in bytes as the fronts show it: "1.5 MB", "312 B"."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n} B"
+
+
+def rate_text(rate: float | None) -> str:
+    """A hit rate as the fronts show it: "83%", or "—" when nothing was looked up."""
+    return "—" if rate is None else f"{rate:.0%}"

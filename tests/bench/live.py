@@ -31,13 +31,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync  # noqa: E402
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox  # noqa: E402
 
 from app.document.commands import UpdateNode  # noqa: E402
 from app.main_window import create  # noqa: E402
 from app.window.live import DEBOUNCE_MS  # noqa: E402
+from tests.bench.gui_latency import Probe  # noqa: E402  (the same 5 ms probe as gui_latency's)
 from engine.model import Workflow  # noqa: E402
 
 TRIALS = 9
@@ -64,28 +64,6 @@ def chain(source: str, upto: int = 6, radius: float = 2.0) -> Workflow:
     edges = [{"id": f"e{i}", "source": steps[i][0], "source_port": "image", "target": steps[i + 1][0],
               "target_port": "image"} for i in range(len(steps) - 1)]
     return Workflow.model_validate({"name": "live chain", "nodes": nodes, "edges": edges})
-
-
-class Probe:
-    """A 5 ms QTimer; the longest gap between its ticks, beyond 5 ms (gui_latency.py's)."""
-
-    def __init__(self):
-        self.gaps, self.last = [], time.perf_counter()
-        self.timer = QTimer(interval=5)
-        self.timer.timeout.connect(self.tick)
-        self.timer.start()
-
-    def tick(self):
-        now = time.perf_counter()
-        self.gaps.append(now - self.last)
-        self.last = now
-
-    def reset(self):
-        self.gaps.clear()
-        self.last = time.perf_counter()
-
-    def worst(self) -> float:
-        return max(self.gaps) * 1000 - 5
 
 
 async def until(condition, timeout=30.0):
