@@ -2,6 +2,7 @@
 and ``nodeloom run`` loads what a run needs and not the server, Qt or Alembic — read from ``python -X importtime``
 of the real command in a fresh interpreter."""
 
+import os
 import re
 import subprocess
 import sys
@@ -45,3 +46,34 @@ def test_a_run_loads_neither_the_server_nor_qt_nor_alembic(tmp_path):
     assert {"engine", "sqlalchemy"} <= packages  # (it did run, and record)
     assert sorted(packages & {"fastapi", "uvicorn", "starlette", "PySide6", "shiboken6", "alembic", "httpx",
                               "dask", "distributed"}) == []
+
+
+WINDOW_CHILD = """
+import os, sys
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and obj.isWidgetType() and obj.isWindow():
+            loaded = sorted(m for m in ("engine", "sqlalchemy", "networkx", "pydantic", "app.window.shell")
+                            if m in sys.modules)
+            print(obj.objectName(), loaded, flush=True)
+            os._exit(0)
+        return False
+
+app = QApplication(sys.argv[:1])  # (the window takes it: the filter sees its first paint)
+spy = FirstPaint()
+app.installEventFilter(spy)
+from app.cli import main
+main(["--home", sys.argv[1]])
+os._exit(1)
+"""
+
+
+def test_the_window_paints_a_frame_before_the_editor_and_the_engine_load(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "-c", WINDOW_CHILD, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[0] == "splash []"

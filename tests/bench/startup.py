@@ -25,7 +25,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUNDS = 5
+ROUNDS = int(os.environ.get("ROUNDS", 5))
 TARGETS = {"help": 0.25, "cli_run_trivial": 0.6, "window_first_paint": 1.0}
 
 
