@@ -1,5 +1,8 @@
 """The desktop application's front door (SPEC §8): ``create(home=PATH)`` builds the main window in-process on
 the data folder PATH (for tests and scripts); ``main()`` runs the application on the qasync loop.
+
+``main()`` shows a splash (``app.splash``) before the window's modules are imported: this module imports Qt's
+widgets and nothing of the editor or the engine at its top, so ``nodeloom`` paints a frame first.
 """
 
 from __future__ import annotations
@@ -10,15 +13,18 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from .look.icons import app_icon
 from .cli.syslibs import window_blocker
-from .window.loop import EventLoop
-from .window.shell import MainWindow
+from .splash import show_splash
 
-__all__ = ["MainWindow", "create", "main"]
+if TYPE_CHECKING:
+    from .window.shell import MainWindow
+
+__all__ = ["create", "main"]
 
 
 GUI_SWITCH_INTERVAL = 0.001
@@ -27,6 +33,8 @@ DESKTOP_ID = "io.github.nodeloom.Nodeloom"  # packaging/<this>.desktop, .metainf
 
 def create(home: str | Path | None = None) -> MainWindow:
     """The main window on the data folder ``home`` (default: NODELOOM_HOME or the user data folder)."""
+    from .window.shell import MainWindow
+
     if QApplication.instance() is None:
         QApplication(sys.argv)
     QApplication.setDesktopFileName(DESKTOP_ID)  # the launcher's entry and the window are one app (Wayland app id)
@@ -49,10 +57,19 @@ def main(home: str | None = None) -> int:
         return 2
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Nodeloom")
-    app.setWindowIcon(app_icon())
-    window = create(home)
+    splash = show_splash(app)  # painted now: what follows imports the editor and the engine
+    try:
+        from .look.icons import app_icon
+        from .window.loop import EventLoop
+
+        app.setWindowIcon(app_icon())
+        window = create(home)
+    except BaseException:
+        splash.close()
+        raise
     window.help.crash.install()  # a bug in a slot, a task or a thread: logged and shown; the window goes on
     window.show()
+    QTimer.singleShot(0, splash.close)  # (once the loop runs: the window's first paint comes first)
     window.activateWindow()  # the keys to the window from the start (Ctrl+N works before any click)
     with asyncio.Runner(loop_factory=EventLoop) as runner:
         # one run_until_complete for the whole session: qasync ends each one by processing pending Qt events

@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 
 from engine.errors import NotFound
+from engine.store.cache_stats import rate_text, size_text
 
 from .common import CliError
 from .store import _table, open_store
 
-__all__ = ["add_cache_commands"]
+__all__ = ["cmd_cache"]
 
 
 def _stats(args, store) -> int:
-    from engine.store.cache_stats import rate_text, size_text  # (here: the parser of every command stays light)
-
     stats = store.cache_stats()
     if args.json:
         print(json.dumps(stats.to_json(), ensure_ascii=False))
@@ -67,13 +66,3 @@ def cmd_cache(args) -> int:
         return _stats(args, store) if args.action == "stats" else _clear(args, store)
     finally:
         store.close()
-
-
-def add_cache_commands(sub) -> None:
-    p = sub.add_parser("cache", help="the result cache: stats (size, entries, hit rate over the last 7 days, per "
-                                     "workflow), clear [--workflow ID]")
-    p.add_argument("action", nargs="?", default="stats", choices=["stats", "clear"])
-    p.add_argument("--workflow", metavar="ID", help="clear: only the entries this workflow's runs wrote (its id or "
-                                                    "name)")
-    p.add_argument("--json", action="store_true", help="stats: as one JSON object")
-    p.set_defaults(func=cmd_cache)

@@ -12,21 +12,10 @@ from typing import Any, Sequence
 from engine import DocumentError, load_workflow
 from engine.values import loads_finite, summarize, to_json
 
+from .exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError
+
 __all__ = ["CliError", "EXIT_OK", "EXIT_FAILED", "EXIT_INVALID", "parse_inputs", "load_file", "show", "follow",
-           "run_target", "interrupts", "add_executor_option", "run_settings"]
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-
-
-class CliError(Exception):
-    """Bad arguments or an unreadable document: printed, exit code 2."""
-
-
-def add_executor_option(parser) -> None:
-    parser.add_argument("--executor", metavar="WHERE",
-                        help="where ForEach bodies of portable blocks run: local (here; the default, or the data "
-                             "folder's setting), local:N (a Dask LocalCluster of N worker processes), "
-                             "dask://HOST:PORT (a running Dask scheduler); needs nodeloom[dask]")
+           "run_target", "interrupts", "run_settings"]
 
 
 def run_settings(store, args, **overrides):

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from engine.runs import RunService, RunSettings, run_json
 
-from .common import CliError, add_executor_option, follow, interrupts, parse_inputs, run_settings, run_target
+from .common import CliError, follow, interrupts, parse_inputs, run_settings, run_target
 from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
 from .store import _emit, _when, open_store
 
-__all__ = ["add_queue_commands", "enqueue", "read_inputs_list"]
+__all__ = ["cmd_queue", "cmd_worker", "cmd_replay", "enqueue", "read_inputs_list"]
 
 def read_inputs_list(path: str) -> list[dict]:
     p = Path(path)
@@ -170,28 +170,3 @@ async def _replay(args) -> int:
 
 def cmd_replay(args) -> int:
     return asyncio.run(_replay(args))
-
-
-def add_queue_commands(sub) -> None:
-    p = sub.add_parser("queue", help="the persistent run queue: list, pause, resume, cancel ID, priority ID N, "
-                                     "move ID --before/--after OTHER, next ID, clear")
-    p.add_argument("action", nargs="?", default="list",
-                   choices=["list", "pause", "resume", "cancel", "priority", "move", "next", "clear"])
-    p.add_argument("args", nargs="*", metavar="ID [N]")
-    p.add_argument("--before", metavar="RUN_ID", help="queue move: just before this queued run")
-    p.add_argument("--after", metavar="RUN_ID", help="queue move: just after this queued run")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_queue)
-    p = sub.add_parser("worker", help="start queued runs here, headless, until Ctrl+C or SIGTERM")
-    p.add_argument("--max-concurrent", type=int, metavar="N",
-                   help="queued runs at once (default: the data folder's setting, else 2)")
-    add_executor_option(p)
-    p.set_defaults(func=cmd_worker)
-    p = sub.add_parser("replay", help="run a stored run again with its inputs (from a node: the rest reused)")
-    p.add_argument("run_id")
-    p.add_argument("--from", dest="from_node", metavar="NODE", help="re-run this node and what depends on it")
-    p.add_argument("--no-cache", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("-q", "--quiet", action="store_true")
-    p.set_defaults(func=cmd_replay)
-

@@ -7,9 +7,9 @@ import sys
 
 from engine.runs import RunService
 
-from .common import EXIT_FAILED, EXIT_OK, add_executor_option, interrupts, run_settings
+from .common import EXIT_FAILED, EXIT_OK, interrupts, run_settings
 
-__all__ = ["add_serve_command"]
+__all__ = ["cmd_serve"]
 
 
 async def _serve(args) -> int:
@@ -44,13 +44,3 @@ async def _serve(args) -> int:
 
 def cmd_serve(args) -> int:
     return asyncio.run(_serve(args))
-
-
-def add_serve_command(sub) -> None:
-    p = sub.add_parser("serve", help="the HTTP server on this data folder, until Ctrl+C or SIGTERM")
-    p.add_argument("--host", help="address to listen on (default 127.0.0.1: this computer only; another address "
-                                  "prints the token and warns)")
-    p.add_argument("--port", type=int, help="port (default 8765, or the data folder's setting; 0: any free one)")
-    p.add_argument("--no-dispatch", action="store_true", help="do not start queued runs here")
-    add_executor_option(p)
-    p.set_defaults(func=cmd_serve)

@@ -22,7 +22,7 @@ from engine.store import (ALLOW_PRIVATE_CALLBACKS, CACHE_LIMIT_MB, CLUSTER_EXECU
 from .common import CliError
 from .store import _emit, open_store
 
-__all__ = ["add_settings_command", "catalogue"]
+__all__ = ["cmd_settings", "catalogue"]
 
 CACHE_DEFAULT_MB = 2048  # engine.cache's DEFAULT_SIZE_LIMIT (a front never imports the cache: a test holds them equal)
 _ON, _OFF = ("true", "on", "yes", "1"), ("false", "off", "no", "0")
@@ -180,16 +180,3 @@ def cmd_settings(args) -> int:
         return 0
     finally:
         store.close()
-
-
-def add_settings_command(sub) -> None:
-    p = sub.add_parser("settings", help="the data folder's settings (server limits, queue, cache): list, get, "
-                       "set, unset", description="The data folder's settings, as Edit ▸ Settings… writes them "
-                       "(nodeloom settings list: every key, its value and what it does).")
-    p.add_argument("action", nargs="?", choices=("list", "get", "set", "unset"), help="list (the default) | "
-                   "get KEY | set KEY VALUE | unset KEY (back to the default)")
-    p.add_argument("key", nargs="?", metavar="KEY")
-    p.add_argument("value", nargs="?", metavar="VALUE", help="text; a number; on/off; a list as JSON or a,b,c")
-    p.add_argument("--json", action="store_true", help="list: one JSON object, key → value, default, set, "
-                   "description")
-    p.set_defaults(func=cmd_settings)

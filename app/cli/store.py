@@ -9,7 +9,8 @@ from typing import Any
 
 from engine.store import Store, run_json
 
-__all__ = ["add_store_commands", "open_store"]
+__all__ = ["cmd_list", "cmd_import", "cmd_export", "cmd_history", "cmd_diff", "cmd_rollback", "cmd_delete",
+           "cmd_restore", "cmd_runs", "open_store"]
 
 
 def open_store(args) -> Store:
@@ -153,48 +154,3 @@ def cmd_restore(args) -> int:
     info = store.workflows.restore(args.id)
     print(f"restored {info.name!r} ({info.id})")
     return 0
-
-
-def add_store_commands(sub) -> None:
-    p = sub.add_parser("list", help="list stored workflows")
-    p.add_argument("--search", help="text in the name or description")
-    p.add_argument("--tag")
-    p.add_argument("--templates", action="store_true", help="only templates")
-    p.add_argument("--deleted", action="store_true", help="only deleted (restorable) workflows")
-    p.add_argument("--limit", type=int, default=100)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_list)
-    p = sub.add_parser("import", help="import a workflow file; prints the new workflow's id")
-    p.add_argument("file")
-    p.set_defaults(func=cmd_import)
-    p = sub.add_parser("export", help="write a stored workflow to a file")
-    p.add_argument("id", help="workflow id, or its name when unique")
-    p.add_argument("file")
-    p.add_argument("--version", type=int, help="a version number (default: the current one)")
-    p.set_defaults(func=cmd_export)
-    p = sub.add_parser("history", help="the versions of a stored workflow")
-    p.add_argument("id")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_history)
-    p = sub.add_parser("diff", help="what changed between two versions of a stored workflow")
-    p.add_argument("id")
-    p.add_argument("a", type=int, metavar="A")
-    p.add_argument("b", type=int, metavar="B")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_diff)
-    p = sub.add_parser("rollback", help="a new version equal to version N (history is kept)")
-    p.add_argument("id")
-    p.add_argument("version", type=int, metavar="N")
-    p.add_argument("-m", "--message")
-    p.set_defaults(func=cmd_rollback)
-    p = sub.add_parser("delete", help="delete a stored workflow (restorable)")
-    p.add_argument("id")
-    p.set_defaults(func=cmd_delete)
-    p = sub.add_parser("restore", help="bring back a deleted workflow (its id: nodeloom list --deleted)")
-    p.add_argument("id")
-    p.set_defaults(func=cmd_restore)
-    p = sub.add_parser("runs", help="past runs (of one workflow, or all)")
-    p.add_argument("id", nargs="?")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_runs)

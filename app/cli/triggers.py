@@ -13,7 +13,7 @@ from engine.runs.triggers import describe
 from .common import CliError, parse_inputs
 from .store import _emit, _when, open_store
 
-__all__ = ["add_trigger_commands"]
+__all__ = ["cmd_triggers"]
 
 
 def cmd_triggers(args) -> int:
@@ -100,29 +100,3 @@ def _tell_webhook(store, workflow_id: str) -> None:
     print(f"webhook: POST http://{host}:{s.port}/api/v1/hooks/{workflow_id} (once the server runs), signed per "
           f"Standard Webhooks with the secret\n  {store.hooks.secret(workflow_id)}\n(headers webhook-id, "
           "webhook-timestamp, webhook-signature; no bearer token needed)", file=sys.stderr)
-
-
-def add_trigger_commands(sub) -> None:
-    p = sub.add_parser("triggers", help="a workflow's schedules, folder watches and webhooks: list [WORKFLOW], "
-                                        "add WORKFLOW …, enable | disable | remove TRIGGER_ID")
-    p.add_argument("action", nargs="?", default="list", choices=["list", "add", "enable", "disable", "remove"])
-    p.add_argument("args", nargs="*", metavar="WORKFLOW|TRIGGER_ID")
-    p.add_argument("--cron", metavar="EXPR", help="add: a schedule, 5 cron fields or @hourly, @daily…")
-    p.add_argument("--tz", metavar="ZONE", help="add --cron: the time zone (default: the system's), e.g. "
-                                                "Europe/Berlin")
-    p.add_argument("--folder", metavar="DIR", help="add: run for each new file in DIR (the run gets the input "
-                                                   "'path')")
-    p.add_argument("--pattern", action="append", metavar="GLOB", help="add --folder: which files (default *)")
-    p.add_argument("--recursive", action="store_true", help="add --folder: and its subfolders")
-    p.add_argument("--on", choices=["created", "modified", "both"], help="add --folder: new files (default), "
-                                                                          "changed ones, or both")
-    p.add_argument("--webhook", action="store_true", help="add: runs started by POST /api/v1/hooks/WORKFLOW_ID")
-    p.add_argument("-i", "--input", action="append", default=[], metavar="NAME=VALUE",
-                   help="add: an input of the runs it starts")
-    p.add_argument("--priority", type=int, help="add: the runs' priority, 1 (low) .. 10 (high), default 5")
-    p.add_argument("--catch-up", choices=["once", "skip"], default="once",
-                   help="add: what missed fires do when a process starts again (default once)")
-    p.add_argument("--disabled", action="store_true", help="add: stored, but off")
-    p.add_argument("-q", "--quiet", action="store_true")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_triggers)

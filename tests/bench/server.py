@@ -7,7 +7,15 @@
 - accept_1000_async: 1,000 ``POST /workflows/{id}/run`` (async: validated, stored in the persistent queue, 202)
   from one client, 20 at a time; baseline: the same client posting to a bare FastAPI endpoint that does nothing.
   Target: ≤ 1.5×.
-Both servers are real uvicorn on loopback ports on one loop; the client runs on its own thread and loop.
+- sync_run_keepalive_p50: 200 sequential ``POST /workflows/{id}/run`` (sync) of a 3-node workflow (input →
+  transform → output, a new input each time: no cache hits) on ONE kept-alive connection; baseline: 200
+  sequential requests on one connection to a bare FastAPI endpoint served from a socket bound as ours is
+  (``engine.server.serve._bind``: without TCP_NODELAY each answer waited ~40 ms for the delayed ACK). Target:
+  p50 ≤ 3× (moonshot 2×).
+- sync_run_throughput: the same sync runs, 500 at 50 concurrent; what is compared is the server process's CPU time
+  per run against the bare endpoint's per request (the client in its own process, so its CPU is not counted).
+  Target: ≤ 2×. Runs per second are printed too.
+Both servers are real uvicorn on loopback ports on one loop; the client runs in its own process.
 """
 
 from __future__ import annotations
@@ -29,11 +37,12 @@ from fastapi.responses import JSONResponse, StreamingResponse  # noqa: E402
 
 from engine.runs import RunService, RunSettings  # noqa: E402
 from engine.server import ServerSettings, load_token, serve  # noqa: E402
-from engine.server.serve import _Uvicorn  # noqa: E402
+from engine.server.serve import _bind, _Uvicorn  # noqa: E402
 from engine.store import Store  # noqa: E402
 from tests.builder import Flow  # noqa: E402
 
 ITEMS, PACE_S, POSTS, AT_ONCE = 250, 0.0025, 1000, 20
+SEQUENTIAL, BURST, BURST_AT_ONCE = 200, 500, 50
 
 
 def line(case: str, ours: float, baseline: float, unit: str, target: str, **extra) -> None:
@@ -62,6 +71,10 @@ def bare_app(queue: asyncio.Queue) -> FastAPI:
     @app.post("/run")
     async def run(body: dict):
         return JSONResponse({"run_id": "x", "status": "queued"}, status_code=202)
+
+    @app.post("/sync")
+    async def sync(body: dict):
+        return {"run_id": "x", "status": "succeeded", "outputs": {"y": body["inputs"]["x"] + 1}}
 
     return app
 
@@ -117,6 +130,67 @@ async def post_all(url: str, headers: dict, body: dict) -> float:
         return time.perf_counter() - t0
 
 
+def sequential(url: str, headers: dict) -> list[float]:
+    """``SEQUENTIAL`` posts on one kept-alive connection: each one's milliseconds."""
+    latencies = []
+    with httpx.Client(timeout=60, headers=headers, limits=httpx.Limits(max_connections=1)) as c:
+        c.post(url, json={"inputs": {"x": -1}})  # the connection opened (and the server warm)
+        print("ready", flush=True)
+        for i in range(SEQUENTIAL):
+            t0 = time.perf_counter()
+            r = c.post(url, json={"inputs": {"x": i}})
+            latencies.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200 and r.json()["outputs"] == {"y": i + 1}, r.text
+    return latencies
+
+
+async def burst(url: str, headers: dict) -> float:
+    """``BURST`` posts, ``BURST_AT_ONCE`` at a time: seconds."""
+    limits = httpx.Limits(max_connections=BURST_AT_ONCE, max_keepalive_connections=BURST_AT_ONCE)
+    async with httpx.AsyncClient(timeout=120, headers=headers, limits=limits) as c:
+        gate = asyncio.Semaphore(BURST_AT_ONCE)
+        await asyncio.gather(*(c.post(url, json={"inputs": {"x": -1 - i}}) for i in range(BURST_AT_ONCE)))
+        print("ready", flush=True)
+
+        async def one(i):
+            async with gate:
+                r = await c.post(url, json={"inputs": {"x": i}})
+                assert r.status_code == 200 and r.json()["outputs"] == {"y": i + 1}, r.text
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(BURST)))
+        return time.perf_counter() - t0
+
+
+async def server_cpu(proc, service=None) -> tuple[float, float]:
+    """The client's result, and this process's CPU seconds (both servers' process, every thread) while it ran —
+    until the recorder has written what the runs left it (``service``), so that work counts too."""
+    cpu = time.process_time()
+    result = await client_result(proc)
+    if service is not None:
+        await service.recorder.flush()
+    return result, time.process_time() - cpu
+
+
+async def sync_cases(service, server, token: str, bare_url: str) -> None:
+    store = service.store
+    three = (Flow("Three").node("i", "input", name="x").node("t", "transform", expression="data + 1")
+             .node("o", "output", name="y").edge("i.value", "t.data").edge("t.result", "o.value").build())
+    url = f"{server.url}/api/v1/workflows/{store.workflows.create(three).id}/run"
+    ours = await client_result(await client("sequential", url, token))
+    theirs = await client_result(await client("sequential", f"{bare_url}/sync", ""))
+    p50 = sorted(ours)[len(ours) // 2]
+    bare_p50 = sorted(theirs)[len(theirs) // 2]
+    line("sync_run_keepalive_p50", p50, bare_p50, "ms", "<= 3 (moonshot 2)", requests=SEQUENTIAL,
+         p90_ms=round(sorted(ours)[int(len(ours) * 0.9)], 3),
+         bare_p90_ms=round(sorted(theirs)[int(len(theirs) * 0.9)], 3))
+    ours_s, ours_cpu = await server_cpu(await client("burst", url, token), service)
+    theirs_s, theirs_cpu = await server_cpu(await client("burst", f"{bare_url}/sync", ""))
+    line("sync_run_throughput", ours_cpu / BURST * 1000, theirs_cpu / BURST * 1000, "ms CPU per request", "<= 2",
+         runs=BURST, at_once=BURST_AT_ONCE, runs_per_s=round(BURST / ours_s, 1),
+         bare_requests_per_s=round(BURST / theirs_s, 1))
+
+
 async def main() -> None:
     store = Store(Path(tempfile.mkdtemp(prefix="nodeloom-bench-server-")), install_templates=False)
     loop_wf = (Flow("Loop").node("items", "constant", value=list(range(ITEMS))).node("each", "foreach")
@@ -132,8 +206,11 @@ async def main() -> None:
     token = load_token(store.home)
     server = await serve(service, ServerSettings(port=0, requests_per_minute=10**7, runs_per_minute=10**7), token)
     queue: asyncio.Queue = asyncio.Queue()
-    bare = _Uvicorn(uvicorn.Config(bare_app(queue), host="127.0.0.1", port=0, lifespan="off", log_level="warning"))
-    bare_task = asyncio.ensure_future(bare.serve())
+    # the bare server's socket bound as ours is (engine.server.serve._bind), served by uvicorn's h11 as ours is
+    bare_sock = _bind(ServerSettings(port=0))
+    bare = _Uvicorn(uvicorn.Config(bare_app(queue), http="h11", lifespan="off", log_level="warning",
+                                   access_log=False))
+    bare_task = asyncio.ensure_future(bare.serve(sockets=[bare_sock]))
     while not bare.started:
         await asyncio.sleep(0.01)
     bare_url = f"http://127.0.0.1:{bare.servers[0].sockets[0].getsockname()[1]}"
@@ -169,6 +246,8 @@ async def main() -> None:
         theirs_cpu = time.process_time() - cpu
         line("accept_1000_async", ours_s, theirs_s, "s", "<= 1.5", server_cpu_ms_per_request=round(ours_cpu, 3),
              bare_cpu_ms_per_request=round(theirs_cpu, 3))
+        service.resume()
+        await sync_cases(service, server, token, bare_url)
     finally:
         bare.should_exit = True
         await bare_task
@@ -181,6 +260,10 @@ def client_main(kind: str, url: str, token: str, body: str = "") -> None:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if kind == "sse":
         result = asyncio.run(read_sse(url, headers))
+    elif kind == "sequential":
+        result = sequential(url, headers)
+    elif kind == "burst":
+        result = asyncio.run(burst(url, headers))
     else:
         result = asyncio.run(post_all(url, headers, json.loads(body)))
     print(json.dumps(result), flush=True)
