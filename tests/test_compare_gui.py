@@ -10,21 +10,16 @@ from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QPushButton, 
 
 from app.canvas.node_item import NodeItem
 from app.look import DIFF_COLORS
-from app.main_window import create
 
 from .diff_helpers import three_versions
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = create(home=tmp_path)
-    qtbot.addWidget(w)
-    w.show()
+def window(make_window, qtbot, tmp_path):
+    """The conftest's window (closed without asking afterwards), exposed before the test starts."""
+    w = make_window(tmp_path)
     qtbot.waitExposed(w)
-    yield w
-    w.leaving = "keep"
-    w.close()
-    w.store.close()
+    return w
 
 
 def click_version(history: QListWidget, number: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
