@@ -85,6 +85,21 @@ def test_validation_names_a_group_of_missing_nodes_a_note_with_nodes_and_a_reuse
     assert len(messages) == 4
 
 
+def test_a_document_with_malformed_annotations_still_gets_its_other_annotation_problems_named():
+    doc = annotated({**GROUP, "nodes": ["a", "ghost"]}, {**NOTE, "color": "red"}, {**NOTE, "id": "g1", "kind": "sticker"})
+    with pytest.raises(WorkflowInvalid) as info:
+        parse_document(json.dumps(doc))
+    messages = sorted(str(i) for i in info.value.issues)
+    assert len(messages) == 4, messages
+    assert any("annotation 'n1': color" in m for m in messages), messages
+    assert any("annotation 'g1': kind" in m for m in messages), messages
+    assert any("annotation 'g1': a group names missing node 'ghost'" in m for m in messages), messages
+    assert any("annotation id 'g1' is used more than once" in m for m in messages), messages
+    # only the annotations were malformed: the rest of the document is there to be validated too
+    assert info.value.workflow is not None and info.value.workflow.annotations == []
+    assert [n.id for n in info.value.workflow.nodes] == ["a", "b", "out"]
+
+
 def run(cache, wf):
     async def go():
         ex = Executor(cache=cache)
