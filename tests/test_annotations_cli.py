@@ -123,7 +123,8 @@ def test_diff_and_the_http_compare_name_the_annotations_that_changed(tmp_path):
         proc = nodeloom_at(tmp_path, "diff", wid, 1, 2)
         assert proc.returncode == 0, proc.stderr
         lines = [line.strip() for line in proc.stdout.splitlines()]
-        assert "~ annotation g1" in lines and "- annotation n1" in lines, proc.stdout
+        assert '~ annotation g1: title "Maths" → "Sums"' in lines and "- annotation n1" in lines, proc.stdout
+        assert "(layout: 1 annotation removed, 1 changed)" in proc.stdout, proc.stdout
         cli = nodeloom_at(tmp_path, "diff", wid, 1, 2, "--json")
         assert json.loads(cli.stdout)["annotations_changed"] == ["g1"]
 

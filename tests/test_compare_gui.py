@@ -148,3 +148,25 @@ def test_the_details_follow_the_tab_and_never_show_another_workflows_diff(window
     window.tabs.setCurrentWidget(compared)  # back on the compare tab: its diff again
     assert details.toPlainText().startswith("v1 → v3")
     assert "− link blur.image → save.image" in details.toPlainText().splitlines()
+
+
+def test_the_details_list_annotation_changes_under_layout_and_name_a_config_default(window):
+    from engine.model import Workflow
+
+    from .test_annotations import GROUP, NOTE, annotated
+
+    def doc(*annotations, **blur):
+        d = annotated(*annotations)
+        d["nodes"].append({"id": "soft", "type": "image_blur", "position": [0, 400], "config": blur})
+        return Workflow.model_validate(d)
+
+    info = window.store.workflows.create(doc(GROUP), message="first")
+    window.store.workflows.save(info.id, doc({**GROUP, "title": "Sums", "color": "#aa0000", "position": [0, 0]},
+                                             NOTE, radius=4.0))
+    tab = window.versions.compare(info.id, 1, 2)
+    said = "1 node changed · layout: 1 annotation added, 1 changed"
+    assert said in [w.text() for w in tab.findChild(QWidget, "diffLegend").findChildren(QLabel)]
+    details = window.findChild(QPlainTextEdit, "historyDetails").toPlainText().splitlines()
+    assert details[0] == f"v1 → v2: {said}"
+    assert details[1:] == ["~ soft", "    radius: default 2.0 → 4.0", "Layout",
+                           "+ note n1", "~ group 'Sums': title 'Maths' → 'Sums', color #3a6ea5 → #aa0000, moved"]
