@@ -170,3 +170,16 @@ def test_the_details_list_annotation_changes_under_layout_and_name_a_config_defa
     assert details[0] == f"v1 → v2: {said}"
     assert details[1:] == ["~ soft", "    radius: default 2.0 → 4.0", "Layout",
                            "+ note n1", "~ group 'Sums': title 'Maths' → 'Sums', color #3a6ea5 → #aa0000, moved"]
+
+
+def test_closing_every_tab_clears_the_details(window):
+    wid = three_versions(window.store.workflows)
+    window.workflows.open(wid)
+    window.history_dock.show()
+    details = window.findChild(QPlainTextEdit, "historyDetails")
+    window.versions.compare(wid, 1, 3)
+    assert details.toPlainText().startswith("v1 → v3")
+    while window.current_tab() is not None:
+        window.actionCloseTab.trigger()
+    assert window.editor_tabs() == [] and details.toPlainText() == ""
+    assert window.findChild(QListWidget, "historyList").count() == 0
