@@ -151,6 +151,27 @@ def test_the_undo_history_lists_the_tabs_steps_and_a_click_goes_back_to_one(wind
     assert model.rowCount() == 4
 
 
+def test_esc_or_its_own_shortcut_closes_the_undo_history_and_the_shortcut_opens_it_again(window, qtbot):
+    tab = window.workflows.new()
+    activate(window, qtbot)
+    tab.add_block("constant")
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(tab.view, Qt.Key.Key_H, keys)
+    history = window.findChild(QWidget, "undoHistory")
+    view = history.findChild(QUndoView, "undoView")
+    for key, modifiers in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_H, keys)):
+        assert history.isVisible()
+        history.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is history, timeout=2000)
+        QTest.keyClick(view, key, modifiers)  # the keys are the history's: it closes
+        assert not history.isVisible()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # the window has them again
+        QTest.keyClick(tab.view, Qt.Key.Key_H, keys)  # and the shortcut opens it again
+    assert history.isVisible()
+    QTest.keyClick(tab.view, Qt.Key.Key_H, keys)  # from the window too, the shortcut switches it off
+    assert not history.isVisible()
+
+
 # -- align and distribute ----------------------------------------------------------------------------------
 
 def test_the_selected_nodes_align_left_from_their_menu_in_one_undo_step(window, qtbot):
