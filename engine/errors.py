@@ -92,10 +92,13 @@ class Issue:
 
 
 class WorkflowInvalid(NodeloomError):
-    """A readable document with problems; all of them are in ``issues``."""
+    """A readable document with problems; all of them are in ``issues``. When only its annotations (layout) were
+    malformed, ``workflow`` is the rest of it, without them, so its graph can be validated too
+    (:func:`engine.graph.all_issues`)."""
 
-    def __init__(self, issues: list[Issue]):
+    def __init__(self, issues: list[Issue], workflow=None):
         self.issues = list(issues)
+        self.workflow = workflow
         super().__init__("\n".join(str(i) for i in self.issues) or "invalid workflow")
 
 

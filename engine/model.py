@@ -31,6 +31,7 @@ __all__ = [
     "Edge",
     "Annotation",
     "Workflow",
+    "annotation_issues",
     "MIGRATIONS",
     "parse_document",
     "load_workflow",
@@ -189,11 +190,64 @@ def _issues_from_pydantic(err: ValidationError, raw: dict) -> list[Issue]:
     return issues
 
 
+def annotation_issues(annotations: list, node_ids: set[str]) -> list[Issue]:
+    """Groups and notes are layout, but a malformed one is still named: a reused id, a group framing a node the
+    workflow has not (or one twice), a note that frames nodes. ``annotations`` are :class:`Annotation` objects, or
+    the raw dicts of a document whose annotations do not all parse (what cannot be read is skipped here: the
+    parse names it)."""
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for place, note in enumerate(annotations):
+        if isinstance(note, Annotation):
+            ident, kind, nodes = note.id, note.kind, note.nodes
+        elif isinstance(note, dict):
+            ident, kind, nodes = note.get("id"), note.get("kind"), note.get("nodes")
+            nodes = [n for n in nodes if isinstance(n, str)] if isinstance(nodes, list) else []
+        else:
+            continue
+        where = f"annotation {str(ident)!r}" if isinstance(ident, (str, int)) else f"annotation #{place}"
+        if isinstance(ident, str):
+            if ident in seen:
+                issues.append(Issue("invalid_annotation", f"annotation id {ident!r} is used more than once"))
+            seen.add(ident)
+        if kind == "note" and nodes:
+            issues.append(Issue("invalid_annotation", f"{where}: a note frames no nodes (it names {nodes[0]!r})"))
+            continue
+        named: set[str] = set()
+        for nid in nodes:
+            if nid not in node_ids:
+                issues.append(Issue("invalid_annotation", f"{where}: a group names missing node {nid!r}"))
+            elif nid in named:
+                issues.append(Issue("invalid_annotation", f"{where}: names node {nid!r} twice"))
+            named.add(nid)
+    return issues
+
+
+def _refused(err: ValidationError, raw: dict) -> WorkflowInvalid:
+    """Every problem of a document that does not parse: its fields' shapes and, as far as its annotations can be
+    read, what :func:`annotation_issues` finds in them. When only annotations are malformed, the error carries the
+    rest of the document (without them) for the graph's checks."""
+    issues = _issues_from_pydantic(err, raw)
+    annotations = raw.get("annotations")
+    if isinstance(annotations, list) and annotations:
+        nodes = raw.get("nodes") if isinstance(raw.get("nodes"), list) else []
+        issues += annotation_issues(annotations, {n.get("id") for n in nodes
+                                                  if isinstance(n, dict) and isinstance(n.get("id"), str)})
+    rest = None
+    if all(e["loc"][:1] == ("annotations",) for e in err.errors()):
+        try:
+            rest = Workflow.model_validate({**raw, "annotations": []})
+        except (ValidationError, RecursionError):
+            pass
+    return WorkflowInvalid(issues, workflow=rest)
+
+
 def parse_document(data: str | bytes | dict) -> Workflow:
     """Parse text (or an already decoded dict) into a :class:`Workflow`.
 
     Raises :class:`DocumentError` when the text cannot be read as a workflow at all, and
-    :class:`WorkflowInvalid` when fields have the wrong shape (every problem listed).
+    :class:`WorkflowInvalid` when fields have the wrong shape (every problem listed, the annotations' reused ids
+    and missing nodes too).
     """
     if isinstance(data, dict):
         raw = data
@@ -221,7 +275,7 @@ def parse_document(data: str | bytes | dict) -> Workflow:
     except RecursionError:
         raise DocumentError("document is nested too deeply to be a workflow") from None
     except ValidationError as e:
-        raise WorkflowInvalid(_issues_from_pydantic(e, raw)) from None
+        raise _refused(e, raw) from None
 
 
 def load_workflow(path: str | os.PathLike) -> Workflow:

@@ -85,6 +85,21 @@ def test_validation_names_a_group_of_missing_nodes_a_note_with_nodes_and_a_reuse
     assert len(messages) == 4
 
 
+def test_a_document_with_malformed_annotations_still_gets_its_other_annotation_problems_named():
+    doc = annotated({**GROUP, "nodes": ["a", "ghost"]}, {**NOTE, "color": "red"}, {**NOTE, "id": "g1", "kind": "sticker"})
+    with pytest.raises(WorkflowInvalid) as info:
+        parse_document(json.dumps(doc))
+    messages = sorted(str(i) for i in info.value.issues)
+    assert len(messages) == 4, messages
+    assert any("annotation 'n1': color" in m for m in messages), messages
+    assert any("annotation 'g1': kind" in m for m in messages), messages
+    assert any("annotation 'g1': a group names missing node 'ghost'" in m for m in messages), messages
+    assert any("annotation id 'g1' is used more than once" in m for m in messages), messages
+    # only the annotations were malformed: the rest of the document is there to be validated too
+    assert info.value.workflow is not None and info.value.workflow.annotations == []
+    assert [n.id for n in info.value.workflow.nodes] == ["a", "b", "out"]
+
+
 def run(cache, wf):
     async def go():
         ex = Executor(cache=cache)
@@ -115,6 +130,26 @@ def test_the_diff_leaves_annotations_out_of_what_computes_and_names_them_in_the_
     assert d.nodes_added == d.nodes_removed == d.nodes_changed == d.nodes_moved == ()
     assert d.annotations_added == ("n2",) and d.annotations_removed == ("n1",) and d.annotations_changed == ("g1",)
     assert not d.empty
-    assert d.summary() == "1 annotation added, 1 annotation removed, 1 annotation changed"
+    assert d.summary() == "layout: 1 annotation added, 1 removed, 1 changed"
     assert json.loads(json.dumps(d.to_json()))["annotations_changed"] == ["g1"]
     assert diff_workflows(a, a).empty and diff_workflows(a, a).summary() == "no change"
+
+
+def test_the_diff_says_what_changed_in_each_annotation_and_counts_it_as_layout_after_what_computes():
+    a = Workflow.model_validate(annotated(GROUP, NOTE))
+    b = Workflow.model_validate(annotated(
+        {**GROUP, "title": "Sums", "color": "#aa0000", "nodes": ["a", "out"], "position": [0, 0], "size": [700, 200]},
+        {**NOTE, "text": "**Read me** later"}, {**NOTE, "id": "n2"}))
+    b.nodes[1].config["expression"] = "data * 3"
+    b.nodes[0].position = (40, 40)
+    d = diff_workflows(a, b)
+    assert d.summary() == "1 node changed · layout: 1 node moved, 1 annotation added, 2 changed"
+    group, note = d.annotation_changes
+    assert (group.id, group.kind, note.id) == ("g1", "group", "n1")
+    assert group.said() == "title 'Maths' → 'Sums', color #3a6ea5 → #aa0000, nodes +out −b, moved, resized"
+    assert note.said() == "text edited"
+    assert json.loads(json.dumps(d.to_json()))["annotation_changes"][0]["changes"][0] == {
+        "key": "title", "old": "Maths", "new": "Sums"}
+    only_layout = Workflow.model_validate(annotated({**GROUP, "color": None}, NOTE))
+    assert diff_workflows(a, only_layout).summary() == "layout: 1 annotation changed"
+    assert diff_workflows(a, only_layout).annotation_changes[0].said() == "color #3a6ea5 → none"

@@ -169,3 +169,15 @@ def test_decompression_bomb_is_a_clean_failure(tmp_path):
     path = tmp_path / "bomb.png"
     big.save(path, optimize=True)
     assert "megapixels, over the limit of 200" in failure("image_load", source=str(path))
+
+
+def test_no_block_description_shows_people_a_module_path():
+    import re
+
+    from engine.blocks import default_registry
+
+    for cls in default_registry():
+        description = cls.describe()["description"]
+        assert not re.search(r"\b(engine|app|nodeloom)\.[a-z_]", description), (cls.type, description)
+    foreach = default_registry().get("foreach").describe()["description"]
+    assert "collect" in foreach and "parallel" in foreach, foreach

@@ -8,11 +8,11 @@ import pytest
 from PIL import Image, ImageChops
 
 from engine.cache import ResultCache
-from engine.errors import WorkflowInvalid
+from engine.errors import InputError, WorkflowInvalid
 from engine.events import NODE_STATUSES, NodeFinished, NodeStarted
 from engine.executor import Executor
 from engine.folders import resources_dir
-from engine.graph import validate
+from engine.graph import bypass_skips, validate
 from engine.model import Workflow, dump_workflow, parse_document, semantic_hash
 from engine.store.diff import diff_workflows
 
@@ -123,6 +123,40 @@ def test_a_bypassed_node_on_an_untaken_branch_is_still_bypassed_and_carries_noth
     st = finished(events)
     assert st["t"] == "bypassed" and st["after"] == "skipped" and st["out"] == "skipped"
     assert result.status == "succeeded" and result.outputs == {}
+
+
+def doubled_input() -> Workflow:
+    return (Flow().node("in", "input", name="x", type="number", required=True)
+            .node("t", "transform", expression="data * 2").node("out", "output", name="doubled")
+            .node("c", "constant", value=1).node("kept", "output", name="kept")
+            .edge("in.value", "t.data").edge("t.result", "out.value").edge("c.value", "kept.value").build())
+
+
+def test_a_bypassed_required_input_is_not_asked_for_and_what_needs_it_is_skipped():
+    with pytest.raises(InputError, match="missing required input 'x'"):
+        run(doubled_input())
+    wf = bypass(doubled_input(), "in")
+    for given in ({}, {"x": 4}):  # (a value given anyway is no error: it is not used)
+        result, events = run(wf, inputs=given)
+        st = finished(events)
+        assert result.status == "succeeded", result.error
+        assert st["in"] == "bypassed" and st["t"] == st["out"] == "skipped"
+        assert result.outputs == {"kept": 1}
+
+
+def test_the_outputs_a_bypass_left_without_a_value_name_the_bypassed_nodes():
+    wf = bypass(doubled_input(), "in")
+    result, _ = run(wf)
+    assert bypass_skips(wf, {n: r.status for n, r in result.nodes.items()}) == {"out": ["in"]}
+    # a bypassed node that hands its input on leaves nothing without a value
+    wf = (Flow().node("c", "constant", value=2).node("t", "transform", expression="data + 100")
+          .node("out", "output", name="v").edge("c.value", "t.data").edge("t.result", "out.value").build())
+    result, _ = run(bypass(wf, "t"))
+    assert result.outputs == {"v": 2} and bypass_skips(bypass(wf, "t"), {n: r.status for n, r in result.nodes.items()}) == {}
+    # an untaken branch is not the bypass's doing, even with a bypassed node on it
+    wf = bypass(doubled_input(), "in")
+    assert bypass_skips(wf, {"in": "succeeded", "t": "skipped", "out": "skipped", "c": "succeeded",
+                             "kept": "succeeded"}) == {}
 
 
 def test_bypass_wins_over_pins_and_works_in_every_iteration_of_a_loop():

@@ -123,6 +123,35 @@ def test_the_nodes_menu_and_the_inspector_checkbox_toggle_it_too(window, tmp_pat
     assert box.isChecked() and tab.scene.node_items["blur"].bypassed
 
 
+def test_a_bypassed_input_is_greyed_in_the_run_panel_not_asked_for_and_the_log_says_what_it_left_empty(window):
+    wf = (Flow("Doubling").node("in", "input", name="x", type="number", required=True)
+          .node("t", "transform", expression="data * 2").node("out", "output", name="doubled")
+          .edge("in.value", "t.data").edge("t.result", "out.value").build())
+    for node, x in zip(wf.nodes, (0, 260, 520)):
+        node.position = (x, 0)
+    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
+    inputs = window.run_panel.inputs
+    assert inputs.fields["x"].isEnabled() and inputs.fields["x"].placeholderText() == "required"
+    click(tab, "in")
+    QTest.keyClick(tab.view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    field = inputs.fields["x"]
+    assert not field.isEnabled() and field.placeholderText() == "bypassed"
+    assert "bypassed" in field.toolTip()
+
+    async def go():
+        await window.runs.open_service()
+        QTest.keyClick(tab.view, Qt.Key.Key_F5)
+        await until(lambda: "■ " in window.run_panel.text(), what="the run's end line")
+
+    on_loop(window, go)
+    assert tab.scene.node_items["in"].data(1) == "bypassed" and tab.scene.node_items["out"].data(1) == "skipped"
+    end = window.run_panel.text().splitlines()[-1]
+    assert end.startswith("■ succeeded") and "Output: doubled skipped (Input: x is bypassed)" in end, end
+    assert not field.styleSheet()  # never marked as missing
+    tab.undo_stack.undo()  # on again: asked for as before
+    assert inputs.fields["x"].isEnabled() and inputs.fields["x"].placeholderText() == "required"
+
+
 def test_a_loops_ends_are_not_bypassed_and_the_status_bar_says_why(window):
     wf = (Flow().node("items", "constant", value=[1, 2]).node("each", "foreach").node("col", "collect")
           .edge("items.value", "each.items").edge("each.item", "col.value").build())

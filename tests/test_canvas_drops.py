@@ -117,3 +117,24 @@ def test_a_refused_drop_says_why_file_by_file(window, photos):  # noqa: F811
     assert deliver(viewport, QPoint(300, 200), file_mime(photos / "notes.txt", missing, photos / "a.png")) == COPIED
     assert [n.config["source"] for n in tab.doc.nodes.values()] == [str(photos / "a.png")]
     assert said() == "Not added: notes.txt is neither an image nor a folder; missing.png does not exist"
+
+
+def test_a_dropped_workflow_whose_name_is_taken_is_imported_as_a_new_one_and_the_status_bar_says_so(window, tmp_path):
+    import json
+
+    from .builder import Flow
+
+    doc = Flow("Grey photo").node("c", "constant", value=1).build()
+    window.store.workflows.create(doc)
+    path = tmp_path / "grey.json"
+    path.write_text(json.dumps(doc.model_dump(mode="json")))
+    tab = window.workflows.new()
+    assert deliver(tab.view.viewport(), QPoint(300, 200), file_mime(path)) == COPIED
+    named = [i for i in window.store.workflows.list(limit=100).items if i.name == "Grey photo"]
+    assert len(named) == 2 and window.current_tab().doc.name == "Grey photo"  # not renamed
+    said = window.statusBar().currentMessage()
+    assert "Imported as a new workflow 'Grey photo'" in said and "another workflow has that name" in said, said
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**doc.model_dump(mode="json"), "name": "Brand new"}))
+    assert deliver(tab.view.viewport(), QPoint(300, 200), file_mime(other)) == COPIED
+    assert "another workflow" not in window.statusBar().currentMessage()

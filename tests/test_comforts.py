@@ -122,6 +122,37 @@ def test_double_clicking_a_tab_renames_its_workflow_in_one_undoable_step(window,
     QTest.keyClick(editor, Qt.Key.Key_Delete)
     QTest.keyClick(editor, Qt.Key.Key_Return)
     assert tab.doc.name == "Untitled" and "name" in window.statusBar().currentMessage().lower()
+    # a rename that works next says so: the refusal does not stay in the status bar
+    QTest.mouseDClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, bar.tabRect(index).center())
+    QTest.keyClicks(editor, "Holiday photos")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    assert tab.doc.name == "Holiday photos"
+    assert "not renamed" not in window.statusBar().currentMessage() and "Holiday photos" in window.statusBar().currentMessage()
+
+
+def test_a_very_long_workflow_name_is_elided_on_its_tab_and_whole_in_its_tooltip(window, qtbot):
+    tab = window.workflows.new()
+    name = "A very long workflow name that goes on and on and on to see what the tab strip does with it okay"
+    command_name(window, tab, name)
+    bar = window.tabs.tabBar()
+    index = window.tabs.indexOf(tab)
+    text = bar.tabText(index)
+    assert "…" in text and text.startswith("A very") and text.endswith(" *")  # the start, the end and its mark
+    assert bar.tabToolTip(index) == name + " *"
+    assert bar.fontMetrics().horizontalAdvance(text) <= 300 and bar.tabRect(index).width() < 340  # room for others
+    window.workflows.save()
+    assert "…" in bar.tabText(index) and bar.tabText(index).endswith("okay") and bar.tabToolTip(index) == name
+
+
+def command_name(window, tab, name: str) -> None:
+    """Rename the tab's workflow as a double-click on its tab does."""
+    bar = window.tabs.tabBar()
+    QTest.mouseDClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                      bar.tabRect(window.tabs.indexOf(tab)).center())
+    editor = bar.findChild(QLineEdit, "tabRename")
+    editor.setText(name)
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    assert tab.doc.name == name
     # the welcome page's tab is not a workflow
     QTest.mouseDClick(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, bar.tabRect(0).center())
     assert not editor.isVisible()
@@ -149,6 +180,27 @@ def test_the_undo_history_lists_the_tabs_steps_and_a_click_goes_back_to_one(wind
     assert [model.index(i, 0).data() for i in range(model.rowCount())] == ["As opened", "Add Constant"]
     window.tabs.setCurrentWidget(tab)
     assert model.rowCount() == 4
+
+
+def test_esc_or_its_own_shortcut_closes_the_undo_history_and_the_shortcut_opens_it_again(window, qtbot):
+    tab = window.workflows.new()
+    activate(window, qtbot)
+    tab.add_block("constant")
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(tab.view, Qt.Key.Key_H, keys)
+    history = window.findChild(QWidget, "undoHistory")
+    view = history.findChild(QUndoView, "undoView")
+    for key, modifiers in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_H, keys)):
+        assert history.isVisible()
+        history.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is history, timeout=2000)
+        QTest.keyClick(view, key, modifiers)  # the keys are the history's: it closes
+        assert not history.isVisible()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # the window has them again
+        QTest.keyClick(tab.view, Qt.Key.Key_H, keys)  # and the shortcut opens it again
+    assert history.isVisible()
+    QTest.keyClick(tab.view, Qt.Key.Key_H, keys)  # from the window too, the shortcut switches it off
+    assert not history.isVisible()
 
 
 # -- align and distribute ----------------------------------------------------------------------------------

@@ -10,21 +10,16 @@ from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QPushButton, 
 
 from app.canvas.node_item import NodeItem
 from app.look import DIFF_COLORS
-from app.main_window import create
 
 from .diff_helpers import three_versions
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = create(home=tmp_path)
-    qtbot.addWidget(w)
-    w.show()
+def window(make_window, qtbot, tmp_path):
+    """The conftest's window (closed without asking afterwards), exposed before the test starts."""
+    w = make_window(tmp_path)
     qtbot.waitExposed(w)
-    yield w
-    w.leaving = "keep"
-    w.close()
-    w.store.close()
+    return w
 
 
 def click_version(history: QListWidget, number: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
@@ -153,3 +148,38 @@ def test_the_details_follow_the_tab_and_never_show_another_workflows_diff(window
     window.tabs.setCurrentWidget(compared)  # back on the compare tab: its diff again
     assert details.toPlainText().startswith("v1 → v3")
     assert "− link blur.image → save.image" in details.toPlainText().splitlines()
+
+
+def test_the_details_list_annotation_changes_under_layout_and_name_a_config_default(window):
+    from engine.model import Workflow
+
+    from .test_annotations import GROUP, NOTE, annotated
+
+    def doc(*annotations, **blur):
+        d = annotated(*annotations)
+        d["nodes"].append({"id": "soft", "type": "image_blur", "position": [0, 400], "config": blur})
+        return Workflow.model_validate(d)
+
+    info = window.store.workflows.create(doc(GROUP), message="first")
+    window.store.workflows.save(info.id, doc({**GROUP, "title": "Sums", "color": "#aa0000", "position": [0, 0]},
+                                             NOTE, radius=4.0))
+    tab = window.versions.compare(info.id, 1, 2)
+    said = "1 node changed · layout: 1 annotation added, 1 changed"
+    assert said in [w.text() for w in tab.findChild(QWidget, "diffLegend").findChildren(QLabel)]
+    details = window.findChild(QPlainTextEdit, "historyDetails").toPlainText().splitlines()
+    assert details[0] == f"v1 → v2: {said}"
+    assert details[1:] == ["~ soft", "    radius: default 2.0 → 4.0", "Layout",
+                           "+ note n1", "~ group 'Sums': title 'Maths' → 'Sums', color #3a6ea5 → #aa0000, moved"]
+
+
+def test_closing_every_tab_clears_the_details(window):
+    wid = three_versions(window.store.workflows)
+    window.workflows.open(wid)
+    window.history_dock.show()
+    details = window.findChild(QPlainTextEdit, "historyDetails")
+    window.versions.compare(wid, 1, 3)
+    assert details.toPlainText().startswith("v1 → v3")
+    while window.current_tab() is not None:
+        window.actionCloseTab.trigger()
+    assert window.editor_tabs() == [] and details.toPlainText() == ""
+    assert window.findChild(QListWidget, "historyList").count() == 0

@@ -132,6 +132,23 @@ def test_a_renamed_node_is_renamed_not_moved(tmp_path):
         store.workflows.save(wid, renamed)
         d = store.workflows.diff(wid, 1, 2)
         assert d.nodes_moved == () and [(r.node_id, r.old, r.new) for r in d.nodes_renamed] == [("c", None, "Blur B")]
-        assert d.summary() == "1 node renamed"
+        assert d.summary() == "layout: 1 node renamed"
     finally:
         store.close()
+
+
+def test_a_config_key_left_to_its_default_in_one_version_is_named_by_the_default(tmp_path, store):
+    from .builder import Flow
+
+    wf = Flow("Soft").node("soft", "image_blur").build()  # radius left out: the block's default, 2.0
+    wid = store.workflows.create(wf).id
+    set_ = wf.model_copy(deep=True)
+    set_.nodes[0].config["radius"] = 4.0
+    store.workflows.save(wid, set_)
+    store.workflows.save(wid, wf)
+    lines = [line.strip() for line in nodeloom(tmp_path, "diff", wid, 1, 2).stdout.splitlines()]
+    assert "radius: default 2.0 → 4.0" in lines, lines
+    lines = [line.strip() for line in nodeloom(tmp_path, "diff", wid, 2, 3).stdout.splitlines()]
+    assert "radius: 4.0 → default 2.0" in lines, lines
+    assert json.loads(nodeloom(tmp_path, "diff", wid, 1, 2, "--json").stdout)["nodes_changed"][0]["config"] == [
+        {"key": "radius", "old": "<missing>", "new": 4.0}]  # (the JSON keeps its shape)

@@ -6,19 +6,16 @@ from PySide6.QtTest import QTest
 
 from app.main_window import create
 
+from .conftest import leave_unasked
 from .editor_helpers import drag, drop_block, header_point, port_point
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = create(home=tmp_path)
-    qtbot.addWidget(w)
-    w.show()
+def window(make_window, qtbot, tmp_path):
+    """The conftest's window (closed without asking afterwards), exposed before the test starts."""
+    w = make_window(tmp_path)
     qtbot.waitExposed(w)
-    yield w
-    w.leaving = "keep"  # a test's unsaved edits stay journaled, as before; no question on the way out
-    w.close()
-    w.store.close()
+    return w
 
 
 def undo_redo(window, check_done, check_undone):
@@ -222,7 +219,7 @@ def test_crash_journal_offers_the_unsaved_work_after_sigkill(qtbot, tmp_path):
     proc.communicate()
 
     w = create(home=tmp_path)
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=leave_unasked)
     w.show()
     offer = w.recovery.offer_box
     assert offer is not None and offer.isVisible() and "Untitled" in offer.text()

@@ -11,6 +11,7 @@ from app.document.commands import Connect, UpdateNode
 from engine.model import Edge
 
 from .builder import Flow
+from .conftest import leave_unasked
 from .editor_helpers import on_loop
 
 
@@ -207,7 +208,7 @@ def test_quitting_with_unsaved_changes_asks_and_the_answer_is_not_called_a_crash
 
     def dirty_window():
         w = create(home=tmp_path)
-        qtbot.addWidget(w)
+        qtbot.addWidget(w, before_close_func=leave_unasked)
         w.show()
         tab = w.workflows.new()
         tab.add_block("constant")

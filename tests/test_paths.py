@@ -229,3 +229,17 @@ def test_an_image_or_a_folder_dropped_on_the_canvas_makes_a_node_of_it(window, p
     path.write_text(json.dumps(wf.model_dump(mode="json")))
     assert deliver_drop(viewport, at, file_mime(path))  # a workflow file is imported, as before
     assert window.current_tab().doc.name == "dropped" and tab.doc.nodes == nodes
+
+
+def test_a_file_of_another_kind_dropped_on_a_path_field_is_taken_with_a_warning(window, photos):
+    tab = window.workflows.new()
+    load = drop_block(window, tab, "image_load", QPoint(150, 150))
+    field = window.inspector.fields["source"]
+    assert deliver_drop(field, QPoint(5, 5), file_mime(photos / "notes.txt"))  # the user may know better
+    assert tab.doc.nodes[load].config == {"source": str(photos / "notes.txt")}
+    said = "notes.txt does not look like an image"
+    note = window.inspector.problems["source"]
+    assert note.isVisible() and note.text().startswith(said), note.text()
+    assert said in window.statusBar().currentMessage()
+    assert deliver_drop(field, QPoint(5, 5), file_mime(photos / "a.png"))  # an image: nothing to say
+    assert tab.doc.nodes[load].config == {"source": str(photos / "a.png")} and not note.isVisible()

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from engine import DocumentError, load_workflow
+from engine import DocumentError, WorkflowInvalid, load_workflow
+from engine.blocks import default_registry
+from engine.graph import all_issues
 from engine.values import loads_finite, summarize, to_json
 
 from .exits import EXIT_FAILED, EXIT_INVALID, EXIT_OK, CliError
@@ -56,13 +58,19 @@ def parse_inputs(pairs: Sequence[str], inputs_file: str | None) -> dict[str, Any
     return values
 
 
-def load_file(path: str):
+def load_file(path: str, home=None):
+    """The workflow in the file ``path``; a document with problems raises them all at once (the graph's too when
+    only its annotations were malformed; blocks from ``home``'s plugins are known then)."""
     if not Path(path).exists():
         raise CliError(f"{path}: no such file")
     try:
         return load_workflow(path)
     except DocumentError as e:
         raise CliError(f"{path}: {e}") from None
+    except WorkflowInvalid as e:
+        if e.workflow is None:
+            raise
+        raise WorkflowInvalid(all_issues(e, default_registry(home=home))) from None
 
 
 def show(value: Any) -> str:
@@ -117,5 +125,5 @@ async def follow(args, service, handle) -> int:
 def run_target(args):
     """What ``run`` names: a workflow file (its document and folder) or a stored workflow's id or name."""
     if Path(args.file).exists() or args.file.endswith(".json"):
-        return load_file(args.file), {"base_dir": Path(args.file).resolve().parent}
+        return load_file(args.file, args.home), {"base_dir": Path(args.file).resolve().parent}
     return args.file, {}

@@ -7,7 +7,8 @@ import json
 import time
 from typing import Any
 
-from engine.store import Store, run_json
+from engine.blocks import default_registry
+from engine.store import Store, diff_workflows, run_json
 
 __all__ = ["cmd_list", "cmd_import", "cmd_export", "cmd_history", "cmd_diff", "cmd_rollback", "cmd_delete",
            "cmd_restore", "cmd_runs", "open_store"]
@@ -90,10 +91,18 @@ def _link(link) -> str:
     return f"{link.source}.{link.source_port} → {link.target}.{link.target_port} ({link.id})"
 
 
+def _defaults(args, *docs):
+    """node id → the config defaults of its block (in the last of ``docs`` that has the node)."""
+    registry = default_registry(home=args.home)
+    blocks = {n.id: registry.get(n.type) for doc in docs for n in doc.nodes}
+    return lambda node_id: blocks[node_id].config_defaults() if blocks.get(node_id) is not None else {}
+
+
 def cmd_diff(args) -> int:
     store = open_store(args)
     info = store.workflows.resolve(args.id)
-    d = store.workflows.diff(info.id, args.a, args.b)
+    va, vb = store.workflows.document(info.id, args.a), store.workflows.document(info.id, args.b)
+    d = diff_workflows(va, vb)
     if args.json:
         print(json.dumps(d.report(info.id, args.a, args.b), ensure_ascii=False, default=str))
         return 0
@@ -107,12 +116,13 @@ def cmd_diff(args) -> int:
         print(f"  + node {nid}")
     for nid in d.nodes_removed:
         print(f"  - node {nid}")
+    defaults = _defaults(args, va, vb) if d.nodes_changed else None
     for change in d.nodes_changed:
         print(f"  ~ node {change.node_id}")
         if change.type:
             print(f"      type: {change.type[0]} → {change.type[1]}")
         for c in change.config:
-            print(f"      {c.key}: {_short(c.old)} → {_short(c.new)}")
+            print(f"      {c.said(defaults(change.node_id), show=_short)}")
         if change.settings:
             print(f"      settings: {_short(change.settings[0])} → {_short(change.settings[1])}")
         if change.pinned:
@@ -127,9 +137,11 @@ def cmd_diff(args) -> int:
         print(f"  + link {_link(link)}")  # in the other version)
     for link in d.edges_removed:
         print(f"  - link {_link(link)}")
-    for sign, ids in (("+", d.annotations_added), ("-", d.annotations_removed), ("~", d.annotations_changed)):
+    for sign, ids in (("+", d.annotations_added), ("-", d.annotations_removed)):
         for aid in ids:
             print(f"  {sign} annotation {aid}")
+    for a in d.annotation_changes:  # layout: what changed in each
+        print(f"  ~ annotation {a.id}: {a.said(show=_short)}")
     return 0
 
 

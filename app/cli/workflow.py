@@ -51,8 +51,11 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    wf = load_file(args.file)
-    issues = validate(wf, default_registry(home=args.home))
+    try:
+        wf = load_file(args.file, args.home)
+        issues = validate(wf, default_registry(home=args.home))
+    except WorkflowInvalid as e:  # (a document whose fields do not parse: listed the same way, --json too)
+        wf, issues = None, e.issues
     if not issues and any(n.type == "sub_workflow" for n in wf.nodes):  # its references live in the store
         from engine.runs import check_references
 

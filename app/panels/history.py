@@ -158,13 +158,16 @@ class HistoryPanel(QWidget):
         self.details.clear()
         self.details.setToolTip("")
 
-    def show_diff(self, a: int, b: int, diff, old=None, new=None) -> None:
+    def show_diff(self, a: int, b: int, diff, old=None, new=None, registry=None) -> None:
         """What changed from version a to b, naming nodes by their labels (the ids are in the tooltip) and
         links by the nodes they join — each as it is in the version that has it, taken from the diff itself
-        (an edge id may name another link in the other version)."""
+        (an edge id may name another link in the other version). A config key one version leaves out is named by
+        its block's default (from ``registry``). What is layout (moved and renamed nodes, groups and notes) comes
+        last, under "Layout"."""
         in_old = {n.id: n for n in (old.nodes if old else [])}
         in_new = {n.id: n for n in (new.nodes if new else [])}
         nodes = in_old | in_new
+        notes = {x.id: x for x in (old.annotations if old else [])} | {x.id: x for x in (new.annotations if new else [])}
 
         def name(nid: str, where: dict | None = None) -> str:
             node = (where or nodes).get(nid) or nodes.get(nid)
@@ -173,21 +176,34 @@ class HistoryPanel(QWidget):
         def link(e, where: dict) -> str:
             return f"{name(e.source, where)}.{e.source_port} → {name(e.target, where)}.{e.target_port}"
 
+        def defaults(nid: str) -> dict:
+            cls = registry.get(nodes[nid].type) if registry is not None and nid in nodes else None
+            return cls.config_defaults() if cls is not None else {}
+
+        def note(aid: str) -> str:
+            x = notes.get(aid)
+            return aid if x is None else f"{x.kind} {x.title!r}" if x.title else f"{x.kind} {aid}"
+
         lines = [f"v{a} → v{b}: {diff.summary()}"]
         lines += [f"+ {name(n)}" for n in diff.nodes_added] + [f"− {name(n, in_old)}" for n in diff.nodes_removed]
         for change in diff.nodes_changed:
             lines.append(f"~ {name(change.node_id)}")
-            lines += [f"    {c.key}: {c.old!r} → {c.new!r}" for c in change.config]
+            known = defaults(change.node_id) if change.config else {}
+            lines += [f"    {c.said(known)}" for c in change.config]
             if change.settings:
                 lines.append("    settings changed")
             if change.type:
                 lines.append(f"    type: {change.type[0]} → {change.type[1]}")
             if change.bypass:
                 lines.append("    bypassed" if change.bypass[1] else "    no longer bypassed")
-        lines += [f"↔ {name(n)} moved" for n in diff.nodes_moved]
-        lines += [f"✎ {r.old or r.node_id} renamed {r.new or r.node_id}" for r in diff.nodes_renamed]
         lines += [f"+ link {link(e, in_new)}" for e in diff.edges_added]
         lines += [f"− link {link(e, in_old)}" for e in diff.edges_removed]
+        layout = [f"↔ {name(n)} moved" for n in diff.nodes_moved]
+        layout += [f"✎ {r.old or r.node_id} renamed {r.new or r.node_id}" for r in diff.nodes_renamed]
+        layout += [f"+ {note(x)}" for x in diff.annotations_added] + [f"− {note(x)}" for x in diff.annotations_removed]
+        layout += [f"~ {note(c.id)}: {c.said()}" for c in diff.annotation_changes]
+        if layout:
+            lines += ["Layout", *layout]
         self.details.setPlainText("\n".join(lines))
         named = sorted((name(n), n) for n in nodes if name(n) != n)
         self.details.setToolTip("\n".join(f"{label} = node id {nid}" for label, nid in named))

@@ -3,7 +3,9 @@
 A field shows the input's type and default (or that it is required); what is typed is read as JSON where it
 parses, else as text, and remembered per workflow — per draft for a tab never saved (the draft id is the tab's
 journal key, so a tab restored after a crash finds its inputs again; the first save moves them to the
-workflow). A required input left empty is marked and asked for instead of running.
+workflow). A required input left empty is marked and asked for instead of running. A bypassed input carries no
+value (SPEC §2): its field is greyed with "bypassed" in it and never asked for; what was typed in it is kept for
+when it is switched on again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ MARK = "QLineEdit { border: 2px solid #d9534f; }"
 def _spec(node) -> tuple:
     c = node.config
     return (c.get("name"), str(c.get("type", "any")), bool(c.get("required")),
-            json.dumps(c.get("default"), default=str), str(c.get("description") or ""))
+            json.dumps(c.get("default"), default=str), str(c.get("description") or ""), bool(node.bypass))
 
 
 class InputsBar(QGroupBox):
@@ -69,13 +71,13 @@ class InputsBar(QGroupBox):
         return found
 
     def _rebuild(self) -> None:
-        typed = {name: f.text() for name, f in self.fields.items()}
+        typed = self._typed()
         while self.form.rowCount():
             self.form.removeRow(0)
         self.fields = {}
         self.specs = self._wanted() if self.tab is not None else {}
         saved = {**(self.settings.value(self.key()) or {}), **typed} if self.tab is not None else {}
-        for name, (_, kind, required, default, description) in self.specs.items():
+        for name, (_, kind, required, default, description, bypassed) in self.specs.items():
             field = QLineEdit(str(saved.get(name, "")))
             field.setObjectName(f"input_{name}")
             field.setPlaceholderText("required" if required and default == "null" else
@@ -83,6 +85,13 @@ class InputsBar(QGroupBox):
             field.setToolTip(f"{name}: {kind}" + (" (required)" if required else "") +
                              (f" — {description}" if description else "") +
                              "\nJSON where it parses (3, true, [1, 2], {\"a\": 1}), else text")
+            if bypassed:  # greyed and empty; what was typed comes back when it is on again
+                field.setProperty("kept", field.text())
+                field.clear()
+                field.setEnabled(False)
+                field.setPlaceholderText("bypassed")
+                field.setToolTip(f"{name} is bypassed: it carries no value, so what needs it is skipped "
+                                 "(Ctrl+B on its node switches it on again)")
             field.editingFinished.connect(self._remember)
             field.textEdited.connect(lambda _text, f=field: f.setStyleSheet(""))
             self.fields[name] = field
@@ -96,18 +105,26 @@ class InputsBar(QGroupBox):
         tab = tab or self.tab
         return f"inputs/{tab.doc.workflow_id}" if tab.doc.workflow_id else f"inputs/draft-{tab.journal_key}"
 
+    def _typed(self) -> dict[str, str]:
+        """What each field holds (a bypassed one: what it held before)."""
+        return {k: f.property("kept") if self._bypassed(k) else f.text() for k, f in self.fields.items()}
+
+    def _bypassed(self, name: str) -> bool:
+        return bool(self.specs.get(name, (None,) * 6)[5])
+
     def _remember(self) -> None:
         if self.tab is not None and self.fields:
             try:
-                self.settings.setValue(self.key(), {k: f.text() for k, f in self.fields.items()})
+                self.settings.setValue(self.key(), self._typed())
             except RuntimeError:  # the tab is gone
                 pass
 
     def values(self) -> dict:
-        """What is typed, read as JSON where it parses, else as text; empty fields are left out."""
+        """What is typed, read as JSON where it parses, else as text; empty fields (and bypassed inputs) are left
+        out."""
         found = {}
         for name, field in self.fields.items():
-            text = field.text().strip()
+            text = field.text().strip() if not self._bypassed(name) else ""
             if text:
                 try:
                     found[name] = loads_finite(text)  # (1e999 is text then: no silent "inf")
@@ -118,8 +135,8 @@ class InputsBar(QGroupBox):
 
     def missing(self, among: set[str] | None = None) -> list[str]:
         """Required inputs (of ``among``, else all) with no value and no default: marked, the first focused."""
-        names = [n for n, (_, _, required, default, _) in self.specs.items()
-                 if required and default == "null" and not self.fields[n].text().strip()
+        names = [n for n, (_, _, required, default, _, bypassed) in self.specs.items()
+                 if required and default == "null" and not bypassed and not self.fields[n].text().strip()
                  and (among is None or n in among)]
         self.mark(names)
         return names

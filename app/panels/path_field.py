@@ -1,7 +1,8 @@
 """Path fields (issue 26): a config field whose schema says ``format``: ``file``, ``folder`` or ``save-file`` is a
 line of text with a Browse… button beside it (``browse.<key>``; its dialog offers the schema's ``file_types``
 first, ``{"Images": ["*.png", …]}``, then all files), and takes a file or folder dropped on it from a
-file manager (a file URL). Either way the new path is one undoable edit, checked as typed text is.
+file manager (a file URL). Either way the new path is one undoable edit, checked as typed text is; a file that
+matches none of the ``file_types`` is taken with a warning ("notes.txt does not look like an image").
 
 The file dialog (``browseDialog``, a child of the window) is the platform's own unless Qt is told otherwise
 (``AA_DontUseNativeDialogs``); it opens where the field points (a relative path resolved as a run resolves it),
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QToolButton, 
 
 from ..look.drops import refuse, take_copy
 
-__all__ = ["PATH_FORMATS", "LAST_FOLDER", "PathEdit", "path_editor", "local_paths", "stored", "why_not"]
+__all__ = ["PATH_FORMATS", "LAST_FOLDER", "PathEdit", "path_editor", "local_paths", "stored", "why_not", "unlike"]
 
 PATH_FORMATS = ("file", "folder", "save-file")
 LAST_FOLDER = "browseFolder"  # the window's settings: the folder of the last path picked
@@ -133,10 +134,27 @@ def _base(inspector, prop: dict) -> Path | None:
     return base
 
 
+def unlike(prop: dict, picked: Path) -> str | None:
+    """ "notes.txt does not look like an image" when the schema's ``file_types`` are given and the file matches
+    none of their patterns; else None."""
+    kinds = prop.get("file_types") or {}
+    if not kinds or picked.is_dir() or any(picked.match(glob) or picked.match(glob.upper())
+                                           for globs in kinds.values() for glob in globs):
+        return None
+    kind = next(iter(kinds)).lower().removesuffix("s")
+    return f"{picked.name} does not look like {'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+
 def choose(inspector, name: str, prop: dict, picked: Path) -> None:
-    """``picked`` becomes the field's value (one undoable edit), stored as :func:`stored` says."""
+    """``picked`` becomes the field's value (one undoable edit), stored as :func:`stored` says. A file that does
+    not look like what the field wants is taken all the same (the user may know better), with a warning on the
+    field and in the status bar."""
     previous = inspector.values().get(name)
     inspector._set_config(name, stored(picked, previous, _base(inspector, prop)))
+    warning = unlike(prop, picked)
+    if warning and (id(inspector.doc), inspector.node_id, name) not in inspector.pending:  # (taken, not refused)
+        inspector._note(name, warning)
+        inspector.window().statusBar().showMessage(f"{warning}: taken all the same", 8000)
 
 
 def browse(inspector, name: str, fmt: str, prop: dict) -> QFileDialog:

@@ -80,7 +80,7 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
      _tab(lambda t: arrange.distribute(t, horizontally=True))),
     ("&Edit ▸ &Align", "Distribute &vertically", "actionDistributeV", (),
      _tab(lambda t: arrange.distribute(t, horizontally=False))),
-    ("&Edit", "Undo &history", "actionUndoHistory", ("Ctrl+Shift+H",), lambda w: w.undo_history.show()),
+    ("&Edit", "Undo &history", "actionUndoHistory", ("Ctrl+Shift+H",), lambda w: w.undo_history.toggle()),
     ("&Edit", None, "", (), None),
     ("&Edit", "Se&ttings…", "actionSettings", (S.Preferences, "Ctrl+,"), lambda w: w.prefs.open()),
     ("&View", "&Frame all", "actionFrame", ("Home",), _tab(lambda t: t.view.frame(selection_only=False))),

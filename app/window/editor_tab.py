@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 import networkx as nx
 from PySide6.QtCore import QPointF, Signal
@@ -56,9 +57,11 @@ class EditorTab(QWidget):
         """Whether live runs show here: not on a compare tab or an old version opened read-only."""
         return not self.diff_of and not self.snapshot
 
-    def title(self) -> str:
+    def title(self, shorten: Callable[[str], str] | None = None) -> str:
+        """What the tab says: the workflow's name (through ``shorten`` when given: a long one is elided on the
+        tab), what it shows of the history, and " *" when it has unsaved edits."""
         doc = self.doc
-        text = doc.name
+        text = shorten(doc.name) if shorten is not None else doc.name
         if doc.read_only and doc.version:
             text += f" (v{doc.version}, read-only)" if not self.diff_of else f" (v{self.diff_of[0]} → v{self.diff_of[1]})"
         elif self.behind and self.dirty:

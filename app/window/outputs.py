@@ -12,13 +12,15 @@ import asyncio
 import networkx as nx
 from PIL import Image
 
+from engine import NodeloomError
+from engine.graph import bypass_skips
 from engine.runs import NOT_READ, in_memory, read_value
 
 from ..canvas.live import clear
 from ..panels.preview import preview_qimage
 from .editor_tab import EditorTab
 
-__all__ = ["OutputsController", "label_of"]
+__all__ = ["OutputsController", "bypass_said", "label_of"]
 
 MAX_UPSTREAM = 30  # other nodes whose values the preview's tree offers to drag
 
@@ -30,6 +32,20 @@ def label_of(doc, node_id: str) -> str:
         return node_id
     title = doc.title_of(node_id)
     return f"{title} ({node_id})" if doc.title_shared(node_id) else title
+
+
+def bypass_said(doc, statuses: dict[str, str]) -> str:
+    """The outputs a run of ``doc`` left without a value because of a bypass, and why: "Output: doubled skipped
+    (Input: x is bypassed)"; "" when there are none. ``statuses``: the run's node statuses."""
+    seen = set(statuses.values())
+    if "bypassed" not in seen or "skipped" not in seen:
+        return ""
+    try:
+        found = bypass_skips(doc.workflow(), statuses, doc.registry)
+    except NodeloomError:  # edited since into something that does not validate: nothing to say for sure
+        return ""
+    return "; ".join(f"{label_of(doc, out)} skipped ({', '.join(label_of(doc, b) for b in by)} "
+                     f"{'is' if len(by) == 1 else 'are'} bypassed)" for out, by in found.items())
 
 
 class OutputsController:

@@ -22,7 +22,7 @@ from engine.runs import ClusterError, NodeFinished, NodeProgress, RunFinished, R
 from ..canvas.live import LiveRun, clear, mark_problems, show_node_runs
 from ..panels.run_panel import ENDED, STARTED, cache_said
 from .editor_tab import EditorTab
-from .outputs import label_of
+from .outputs import bypass_said, label_of
 
 __all__ = ["RunsController"]
 
@@ -298,7 +298,7 @@ class RunsController:
             outs = ", ".join(f"{k} = {summarize(v)}" for k, v in result.outputs.items())
             cache = cache_said(result.cache_hits, result.cache_misses)
             parts = [f"{ENDED} {result.status} in {result.duration_ms:.0f} ms" + (f", {cache}" if cache else ""), outs,
-                     result.error or ""]
+                     bypass_said(tab.doc, {n: r.status for n, r in result.nodes.items()}), result.error or ""]
             self.w.run_panel.log(" — ".join(p for p in parts if p), tab=tab)
         return result
 

@@ -57,6 +57,8 @@ from .workflows import WorkflowsController
 
 __all__ = ["MainWindow"]
 
+TAB_NAME_WIDTH = 240  # px: a longer workflow name is elided on its tab (whole in the tooltip)
+
 
 class MainWindow(QMainWindow):
     def __init__(self, home: str | Path | None = None):
@@ -210,7 +212,8 @@ class MainWindow(QMainWindow):
     def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None) -> EditorTab:
         tab = EditorTab(doc, journal_key or self.journal.key())
         self.undo_group.addStack(tab.undo_stack)
-        index = self.tabs.addTab(tab, tab.title())
+        index = self.tabs.addTab(tab, "")
+        self.retitle(tab)
         tab.titleChanged.connect(lambda t=tab: self.retitle(t))
         tab.undo_stack.indexChanged.connect(lambda _=0, t=tab: self.recovery.changed(t))
         tab.scene.selectionChanged.connect(lambda t=tab: self._selection_changed(t))
@@ -236,10 +239,15 @@ class MainWindow(QMainWindow):
         return tab
 
     def retitle(self, tab: EditorTab) -> None:
+        """The tab's title, a long workflow name elided in its middle so it leaves the others room; the whole
+        title in its tooltip."""
         try:
             i = self.tabs.indexOf(tab)
             if i >= 0:
-                self.tabs.setTabText(i, tab.title())
+                metrics = self.tabs.tabBar().fontMetrics()
+                self.tabs.setTabText(i, tab.title(
+                    lambda name: metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, TAB_NAME_WIDTH)))
+                self.tabs.setTabToolTip(i, tab.title())
         except RuntimeError:  # torn down
             pass
 

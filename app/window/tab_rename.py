@@ -11,6 +11,8 @@ from .editor_tab import EditorTab
 
 __all__ = ["TabRenamer"]
 
+REFUSED = "A workflow needs a name: it was not renamed"
+
 
 class _NameEdit(QLineEdit):
     cancelled = Signal()
@@ -65,10 +67,14 @@ class TabRenamer:
         if tab.closing:
             return
         tab.view.setFocus()
+        status = self.w.statusBar()
         if not name:
-            self.w.statusBar().showMessage("A workflow needs a name: it was not renamed", 6000)
+            status.showMessage(REFUSED, 6000)
             return
         if name != tab.doc.name:
             command = SetProperties(tab.doc, name=name)
             command.setText("Rename workflow")
             tab.undo_stack.push(command)
+            status.showMessage(f"Renamed the workflow “{name}” (Ctrl+Z undoes it)", 6000)  # (an earlier refusal goes)
+        elif status.currentMessage() == REFUSED:
+            status.clearMessage()

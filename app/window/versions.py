@@ -56,7 +56,7 @@ class VersionsController:
         except NotFound:  # deleted elsewhere meanwhile
             self.w.history.clear_details()
             return
-        self.w.history.show_diff(a, b, diff, old, new)
+        self.w.history.show_diff(a, b, diff, old, new, self.w.registry)
 
     def _read_missing(self, wid: str | None, numbers: list[int]) -> None:
         missing = sorted((n for n in numbers if (wid, n) not in self.summaries), reverse=True)
@@ -124,7 +124,7 @@ class VersionsController:
         states.update({c.node_id: "changed" for c in diff.nodes_changed})
         states.update({n: "removed" for n in diff.nodes_removed})
         tab.scene.set_diff(states, {link.id: "added" for link in diff.edges_added}, diff.edges_removed)
-        w.history.show_diff(a, b, diff, old, new)
+        w.history.show_diff(a, b, diff, old, new, w.registry)
         return tab
 
     def restore(self, workflow_id: str, number: int) -> int:

@@ -307,8 +307,10 @@ class WorkflowsController:
         self.save(message.strip() or None, tag.strip() or None)
 
     def import_files(self, paths: list[str]) -> list[EditorTab]:
+        """Each file becomes a new stored workflow, opened in a tab; a refused one says why. A workflow is never
+        renamed on import, but one whose name another workflow has is said so in the status bar."""
         w = self.w
-        tabs = []
+        tabs, said = [], []
         for path in paths:
             try:
                 info = w.store.workflows.import_file(path, w.registry)
@@ -320,7 +322,14 @@ class WorkflowsController:
                 box.open()  # not exec(): the event loop (and any run) keeps going
                 self.import_refused = box
                 continue
+            if any(i.name == info.name and i.id != info.id
+                   for i in w.store.workflows.list(search=info.name, limit=500).items):
+                said.append(f"Imported as a new workflow '{info.name}' — another workflow has that name")
+            else:
+                said.append(f"Imported '{info.name}'")
             tabs.append(self.open(info.id))
+        if said:
+            w.statusBar().showMessage("; ".join(said), 10000)
         w.browser.refresh()
         return tabs
 

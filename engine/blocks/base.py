@@ -142,6 +142,12 @@ class Block:
         return " ".join(paragraph.split())
 
     @classmethod
+    def config_defaults(cls) -> dict[str, Any]:
+        """The value each config field that has a default takes when a node leaves it out."""
+        return {name: f.get_default(call_default_factory=True)
+                for name, f in cls.Config.model_fields.items() if not f.is_required()}
+
+    @classmethod
     def config_schema(cls) -> dict:
         return cls.Config.model_json_schema()
 

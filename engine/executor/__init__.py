@@ -99,6 +99,8 @@ def resolve_inputs(plan: Plan, inputs: Mapping[str, Any] | None) -> dict[str, An
     resolved: dict[str, Any] = {}
     for name, node_id in plan.inputs.items():
         cfg = plan.nodes[node_id].config
+        if plan.nodes[node_id].bypass is not None and name not in given:
+            continue  # a bypassed input carries no value (SPEC §2): never asked for, required or not
         if name in given:
             shape = shape_problems(given[name], f"input {name!r}", limit=3)
             if shape:

@@ -1,11 +1,12 @@
 """From a workflow document to something that runs: validation (every problem at once), ForEach bodies (which
-loop each node runs in) and the compiled plan the executor walks."""
+loop each node runs in), the compiled plan the executor walks, and what a bypass left empty in a run."""
 
 from .analysis import Analysis
-from .checks import analyze, check, validate
+from .checks import all_issues, analyze, check, validate
 from .live import LivePart, live_part
 from .plan import Level, NodePlan, Plan, compile_plan
 from .single import single_block_workflow
+from .skips import bypass_skips
 
-__all__ = ["Analysis", "analyze", "check", "validate", "Plan", "Level", "NodePlan", "compile_plan",
-           "single_block_workflow", "LivePart", "live_part"]
+__all__ = ["Analysis", "analyze", "check", "validate", "all_issues", "Plan", "Level", "NodePlan", "compile_plan",
+           "single_block_workflow", "LivePart", "live_part", "bypass_skips"]

@@ -13,13 +13,13 @@ import networkx as nx
 from ..blocks.base import Port
 from ..blocks.registry import BlockRegistry, default_registry
 from ..errors import Issue, WorkflowInvalid
-from ..model import Workflow
+from ..model import Workflow, annotation_issues
 from ..types import can_feed
 from .analysis import Analysis
 from .bodies import loop_scopes
 from .refs import add_reference_edges, check_reference_scopes, node_exprs, static_config
 
-__all__ = ["analyze", "validate", "check"]
+__all__ = ["analyze", "validate", "check", "all_issues"]
 
 
 def _config_issues(node_id: str, errors: list) -> list[Issue]:
@@ -141,28 +141,6 @@ def _check_cycles(a: Analysis, issues: list[Issue]) -> set[str]:
     return cyclic
 
 
-def _check_annotations(wf: Workflow, issues: list[Issue]) -> None:
-    """Groups and notes are layout, but a malformed one is still named: a reused id, a group framing a node the
-    workflow has not (or one twice), a note that frames nodes."""
-    seen: set[str] = set()
-    nodes = {n.id for n in wf.nodes}
-    for note in wf.annotations:
-        where = f"annotation {note.id!r}"
-        if note.id in seen:
-            issues.append(Issue("invalid_annotation", f"annotation id {note.id!r} is used more than once"))
-        seen.add(note.id)
-        if note.kind == "note" and note.nodes:
-            issues.append(Issue("invalid_annotation", f"{where}: a note frames no nodes (it names {note.nodes[0]!r})"))
-            continue
-        named: set[str] = set()
-        for nid in note.nodes:
-            if nid not in nodes:
-                issues.append(Issue("invalid_annotation", f"{where}: a group names missing node {nid!r}"))
-            elif nid in named:
-                issues.append(Issue("invalid_annotation", f"{where}: names node {nid!r} twice"))
-            named.add(nid)
-
-
 def analyze(wf: Workflow, registry: BlockRegistry | None = None) -> tuple[Analysis, list[Issue]]:
     reg = registry or default_registry()
     a = Analysis(workflow=wf)
@@ -171,7 +149,7 @@ def analyze(wf: Workflow, registry: BlockRegistry | None = None) -> tuple[Analys
     _check_edges(wf, a, issues)
     _check_required_inputs(a, issues)
     if wf.annotations:
-        _check_annotations(wf, issues)
+        issues.extend(annotation_issues(wf.annotations, {n.id for n in wf.nodes}))
     links = a.graph.copy() if a.exprs else a.graph
     add_reference_edges(a, issues)
     cyclic = _check_cycles(a, issues)
@@ -190,3 +168,11 @@ def check(wf: Workflow, registry: BlockRegistry | None = None) -> Analysis:
     if issues:
         raise WorkflowInvalid(issues)
     return a
+
+
+def all_issues(refused: WorkflowInvalid, registry: BlockRegistry | None = None) -> list[Issue]:
+    """Every problem of a document :func:`~engine.model.parse_document` refused: its own and, when only its
+    annotations were malformed, those of its graph too (unknown blocks, dangling links, …)."""
+    if refused.workflow is None:
+        return list(refused.issues)
+    return [*refused.issues, *validate(refused.workflow, registry)]

@@ -21,7 +21,7 @@ from ..types import can_feed
 from .analysis import Analysis, NodeExprs
 from .checks import check
 
-__all__ = ["NodePlan", "Level", "Plan", "compile_plan", "SINK"]
+__all__ = ["NodePlan", "Level", "Plan", "compile_plan", "carried_inputs", "SINK"]
 
 SINK = "\x00sink"  # consumer unit id meaning "the collect of this loop", keyed by the collect's id
 
@@ -142,7 +142,7 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
             is_loop=cls.role == "foreach",
             config_json=canonical_json(node.config if node.id in a.exprs else cfg.model_dump(mode="json")),
             exprs=a.exprs.get(node.id), raw_config=node.config if node.id in a.exprs else None,
-            bypass=_carried(a, node) if node.bypass else None,
+            bypass=carried_inputs(a, node) if node.bypass else None,
         )
     for np in nodes.values():
         if np.cls.role == "collect":
@@ -154,7 +154,7 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
     return Plan(workflow=wf, nodes=nodes, root=root, inputs=by_role("input"), outputs=by_role("output"), topo=topo)
 
 
-def _carried(a: Analysis, node: Node) -> tuple[tuple[str, str | None], ...]:
+def carried_inputs(a: Analysis, node: Node) -> tuple[tuple[str, str | None], ...]:
     """What each output of a bypassed node carries (SPEC §2): its first linked input, in port order, whose type
     can feed the output's; None when no linked input fits (the output has no value)."""
     linked = [p for p in a.in_ports[node.id].values() if p.name in a.incoming[node.id]]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request
 from pydantic import Field, ValidationError, create_model
 
 from ..errors import DocumentError, WebhookRefused, WorkflowInvalid
-from ..graph import validate
+from ..graph import all_issues, validate
 from ..model import parse_document
 from ..runs import deliver
 from ..values import image_to_json, to_json
@@ -111,7 +111,7 @@ def misc_routes(service) -> APIRouter:
             except DocumentError as e:
                 return [{"code": "unreadable", "message": str(e), "node_id": None, "edge_id": None}]
             except WorkflowInvalid as e:
-                return [i.to_json() for i in e.issues]
+                return [i.to_json() for i in all_issues(e, registry)]
             return [i.to_json() for i in validate(wf, registry)]
         problems = await blocking(check)
         return {"valid": not problems, "problems": problems}

@@ -125,6 +125,13 @@ class NodeChange(BaseModel):
     bypass: tuple[bool, bool] | None = Field(description="old, new: whether the node was bypassed (SPEC §2)")
 
 
+class AnnotationChange(BaseModel):
+    id: str
+    kind: str = Field(description="group or note (in the newer version)")
+    changes: list[ConfigChange] = Field(description="each field that changed: title, color, text, nodes, position "
+                                                    "(moved), size (resized), kind")
+
+
 class Renamed(BaseModel):
     node_id: str
     old: str | None
@@ -138,7 +145,8 @@ class Comparison(BaseModel):
     workflow_id: str
     a: int
     b: int
-    summary: str = Field(description='one line, e.g. "2 nodes changed, 1 link removed", or "no change"')
+    summary: str = Field(description='one line, e.g. "2 nodes changed, 1 link removed · layout: 1 annotation '
+                                     'added", or "no change"')
     nodes_added: list[str]
     nodes_removed: list[str]
     nodes_changed: list[NodeChange]
@@ -149,6 +157,7 @@ class Comparison(BaseModel):
     annotations_added: list[str] = Field(description="groups and notes added, by id (layout)")
     annotations_removed: list[str] = Field(description="groups and notes removed, by id (layout)")
     annotations_changed: list[str] = Field(description="groups and notes moved, resized or edited, by id (layout)")
+    annotation_changes: list[AnnotationChange] = Field(description="what changed in each of annotations_changed")
     properties: dict[str, tuple[Any, Any]] = Field(description="name, description, tags, max_concurrency: "
                                                                "[old, new]")
 

@@ -28,7 +28,7 @@ from ..folders import home as data_home
 from ..folders import templates_dir
 from .cache_stats import CacheStats, WorkflowCacheUse, cache_stats
 from .db import Database, open_database
-from .diff import ConfigChange, Link, NodeChange, WorkflowDiff, diff_workflows
+from .diff import AnnotationChange, ConfigChange, Link, NodeChange, WorkflowDiff, diff_workflows
 from ..errors import NotFound
 from .events import EventRepo
 from .hooks import HookRepo
@@ -42,7 +42,7 @@ from .workflows import Page, SaveResult, VersionInfo, WorkflowInfo, WorkflowRepo
 __all__ = ["Store", "Database", "WorkflowRepo", "RunRepo", "QueueRepo", "LeaseRepo", "EventRepo", "HookRepo",
            "TriggerRepo", "TriggerInfo", "SeenFile", "TRIGGER_KINDS",
            "WorkflowInfo", "VersionInfo", "SaveResult", "Page", "RunInfo", "NodeRunInfo", "run_json", "QueueView", "LeaseInfo", "Recovered", "NotFound",
-           "CacheStats", "WorkflowCacheUse", "WorkflowDiff", "NodeChange", "ConfigChange", "Link", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
+           "CacheStats", "WorkflowCacheUse", "WorkflowDiff", "NodeChange", "ConfigChange", "AnnotationChange", "Link", "diff_workflows", "DEFAULT_PRIORITY", "CACHE_LIMIT_MB",
            "MAX_CONCURRENT_RUNS", "MAX_IMAGE_MEGAPIXELS", "MAX_QUEUED_RUNS", "ALLOW_PRIVATE_CALLBACKS", "CLUSTER_EXECUTOR",
            "CLUSTER_NETWORK"]
 

@@ -5,20 +5,22 @@ Nodes are matched by id. A node is *changed* when what it computes changed (type
 source_port, target, target_port), never by their ids: an edge id reused for another link is the old link
 removed plus the new one added, each carried with its own endpoints, and a link whose id changed on the same
 endpoints is no change. Annotations (groups and notes) are layout too: the diff says which were added, removed
-or changed, matched by id, and they never count as a change of what runs.
+or changed (and what changed in each: title, colour, text, nodes, moved, resized), matched by id, and they never
+count as a change of what runs — the summary says them after "layout:", with moved and renamed nodes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable, Mapping
 
-from ..model import Edge, Node, Workflow
+from ..model import Annotation, Edge, Node, Workflow
 
-__all__ = ["ConfigChange", "Link", "NodeChange", "Renamed", "WorkflowDiff", "diff_workflows"]
+__all__ = ["AnnotationChange", "ConfigChange", "Link", "NodeChange", "Renamed", "WorkflowDiff", "diff_workflows",
+           "MISSING"]
 
-_MISSING = "<missing>"
+MISSING = "<missing>"  # a config key one version does not set (in JSON too)
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,47 @@ class ConfigChange:
     key: str
     old: Any
     new: Any
+
+    def said(self, defaults: Mapping[str, Any] | None = None, show: Callable[[Any], str] = repr) -> str:
+        """ "radius: 2.0 → 4.0"; a side that does not set the key says the block's default when ``defaults``
+        (the node's block's config defaults) has one: "radius: default 2.0 → 4.0", else "not set"."""
+        def side(value) -> str:
+            if value != MISSING:
+                return show(value)
+            return f"default {show(defaults[self.key])}" if defaults and self.key in defaults else "not set"
+        return f"{self.key}: {side(self.old)} → {side(self.new)}"
+
+
+#: what an annotation's fields are called when they change, in the order they are said ("moved", not position)
+_ANNOTATION_FIELDS = ("title", "color", "text", "nodes", "position", "size", "kind")
+
+
+@dataclass(frozen=True)
+class AnnotationChange:
+    """A group or note in both versions whose fields changed (layout): each as key, old, new."""
+
+    id: str
+    kind: str
+    changes: tuple[ConfigChange, ...]
+
+    def said(self, show: Callable[[Any], str] = repr) -> str:
+        """ "title 'Maths' → 'Sums', color #3a6ea5 → #aa0000, nodes +c −b, moved, resized"."""
+        parts = []
+        for c in self.changes:
+            if c.key == "position":
+                parts.append("moved")
+            elif c.key == "size":
+                parts.append("resized")
+            elif c.key == "text":
+                parts.append("text edited")
+            elif c.key == "color":
+                parts.append(f"color {c.old or 'none'} → {c.new or 'none'}")
+            elif c.key == "nodes":
+                framed = [f"+{n}" for n in c.new if n not in c.old] + [f"−{n}" for n in c.old if n not in c.new]
+                parts.append("nodes " + " ".join(framed) if framed else "nodes reordered")
+            else:
+                parts.append(f"{c.key} {show(c.old)} → {show(c.new)}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -70,6 +113,17 @@ def _count(n: int, what: str, verb: str) -> str:
     return f"{n} {what}{'s' if n != 1 else ''} {verb}"
 
 
+def _counts(items, *, repeat_nouns: bool = True) -> list[str]:
+    """ "1 node added", … for each (items, noun, verb) with items; without ``repeat_nouns`` a noun said just
+    before is left out: "1 annotation added, 2 changed"."""
+    parts, last = [], None
+    for found, what, verb in items:
+        if found:
+            parts.append(_count(len(found), what, verb) if repeat_nouns or what != last else f"{len(found)} {verb}")
+            last = what
+    return parts
+
+
 @dataclass(frozen=True)
 class WorkflowDiff:
     nodes_added: tuple[str, ...] = ()
@@ -82,6 +136,7 @@ class WorkflowDiff:
     annotations_added: tuple[str, ...] = ()    # layout: groups and notes, by id
     annotations_removed: tuple[str, ...] = ()
     annotations_changed: tuple[str, ...] = ()
+    annotation_changes: tuple[AnnotationChange, ...] = ()  # what changed in each of annotations_changed
     properties: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # name, description, tags, …
 
     @property
@@ -91,17 +146,22 @@ class WorkflowDiff:
                         self.annotations_removed, self.annotations_changed, self.properties))
 
     def summary(self) -> str:
-        """One line: "2 nodes changed, 1 link removed", or "no change"."""
-        parts = [_count(len(items), what, verb) for items, what, verb in (
+        """One line: "2 nodes changed, 1 link removed · layout: 1 node moved, 1 annotation added, 1 changed", or
+        "no change". What is layout (positions, labels, groups and notes) comes after "layout:"."""
+        parts = _counts((
             (self.nodes_added, "node", "added"), (self.nodes_removed, "node", "removed"),
-            (self.nodes_changed, "node", "changed"), (self.nodes_moved, "node", "moved"),
-            (self.nodes_renamed, "node", "renamed"),
-            (self.edges_added, "link", "added"), (self.edges_removed, "link", "removed"),
-            (self.annotations_added, "annotation", "added"), (self.annotations_removed, "annotation", "removed"),
-            (self.annotations_changed, "annotation", "changed")) if items]
+            (self.nodes_changed, "node", "changed"),
+            (self.edges_added, "link", "added"), (self.edges_removed, "link", "removed")))
         if self.properties:
             parts.append(", ".join(self.properties) + " changed")
-        return ", ".join(parts) or "no change"
+        layout = _counts((
+            (self.nodes_moved, "node", "moved"), (self.nodes_renamed, "node", "renamed"),
+            (self.annotations_added, "annotation", "added"), (self.annotations_removed, "annotation", "removed"),
+            (self.annotations_changed, "annotation", "changed")), repeat_nouns=False)
+        said = [", ".join(parts)] if parts else []
+        if layout:
+            said.append("layout: " + ", ".join(layout))
+        return " · ".join(said) or "no change"
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -113,8 +173,13 @@ class WorkflowDiff:
 
 def _config_changes(old: dict, new: dict) -> tuple[ConfigChange, ...]:
     keys = sorted(set(old) | set(new))
-    return tuple(ConfigChange(k, old.get(k, _MISSING), new.get(k, _MISSING))
-                 for k in keys if old.get(k, _MISSING) != new.get(k, _MISSING))
+    return tuple(ConfigChange(k, old.get(k, MISSING), new.get(k, MISSING))
+                 for k in keys if old.get(k, MISSING) != new.get(k, MISSING))
+
+
+def _annotation_change(a: Annotation, b: Annotation) -> AnnotationChange:
+    return AnnotationChange(b.id, b.kind, tuple(ConfigChange(k, getattr(a, k), getattr(b, k))
+                                                for k in _ANNOTATION_FIELDS if getattr(a, k) != getattr(b, k)))
 
 
 def _node_change(a: Node, b: Node) -> NodeChange | None:
@@ -170,5 +235,6 @@ def diff_workflows(a: Workflow, b: Workflow) -> WorkflowDiff:
         annotations_added=tuple(x for x in ab if x not in aa),
         annotations_removed=tuple(x for x in aa if x not in ab),
         annotations_changed=tuple(x for x in ab if x in aa and ab[x] != aa[x]),
+        annotation_changes=tuple(_annotation_change(aa[x], ab[x]) for x in ab if x in aa and ab[x] != aa[x]),
         properties=props,
     )

@@ -7,7 +7,10 @@ from ..base import Block, BlockConfig, Port
 
 
 class ForEachBlock(Block):
-    """Run the nodes between this and a ``collect`` once per item (see engine.executor.foreach)."""
+    """Run the nodes between this and a ``collect`` once per item of the list: one item after another, or up to
+    ``batch_size`` at a time with ``parallel``. Inside, ``loop.item`` and ``loop.index`` are the item and its place.
+
+    (How the body runs: engine.executor.foreach.)"""
 
     type = "foreach"
     portable = True
