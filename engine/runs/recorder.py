@@ -7,7 +7,13 @@ batch is written as soon as a run ends (so ``recorded()`` returns quickly), else
 
 ``after_finish`` (the dispatcher's) is called on the writer thread inside the transaction of every batch that
 ends a run, and what it returns goes to ``on_after_finish`` on the loop: so the queued runs that take the
-freed places are claimed in the same transaction — one fsync instead of two per run.
+freed places are claimed in the same transaction.
+
+Group commit (SPEC §7: a run reported finished is on disk): a batch is committed without waiting for the disk
+(:meth:`Database.write` ``synced=False``), so the runs claimed with it start at once and the next batch can
+be written; a syncer thread then fsyncs (:meth:`Database.sync`) once for every batch committed meanwhile, and
+only then does ``recorded()`` return for the runs those batches ended. Unrelated runs never wait in line
+behind one another's fsync, and a kill -9 loses nothing committed (it is in the ``-wal`` file).
 
 What it writes, and how, is the store's (:mod:`engine.store.records`): this module holds no SQL.
 """
@@ -51,6 +57,9 @@ class RunRecorder:
         self._written: dict[str, None] = {}  # the latest runs written (ordered: the oldest go first)
         self._requeueing: set[str] = set()  # runs stopped to go back to the queue: their end is not recorded
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder-sync")
+        self._unsynced: list[str] = []  # runs whose end is committed, not yet synced
+        self._syncing: asyncio.Task | None = None
         self._poke: asyncio.Future | None = None
         self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's session)
         self.on_after_finish: Callable[[Any], None] | None = None
@@ -78,7 +87,7 @@ class RunRecorder:
         self._meta.pop(run_id, None)
 
     async def recorded(self, run_id: str) -> None:
-        """Wait until the run's ``run_finished`` is written."""
+        """Wait until the run's ``run_finished`` is written and on disk."""
         if run_id in self._written:
             return
         fut = self._done.get(run_id)
@@ -118,17 +127,32 @@ class RunRecorder:
                 log.exception("could not record %d run event(s)", len(batch))
             if extra and self.on_after_finish is not None:
                 self.on_after_finish(extra)
-            for ev in batch:
-                if isinstance(ev, RunFinished):
-                    fut = self._done.pop(ev.run_id, None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(None)
-                    self._written[ev.run_id] = None  # (a later recorded() returns at once)
-                    if len(self._written) > WRITTEN:
-                        del self._written[next(iter(self._written))]
+            ended = [ev.run_id for ev in batch if isinstance(ev, RunFinished)]
+            if ended:
+                self._unsynced += ended
+                if self._syncing is None or self._syncing.done():
+                    self._syncing = loop.create_task(self._sync(), name="nodeloom-run-recorder-sync")
+
+    async def _sync(self) -> None:
+        """Sync what was committed, then tell who waits for those runs; again while more was committed meanwhile
+        (one fsync for all of it)."""
+        loop = asyncio.get_running_loop()
+        while self._unsynced:
+            ended, self._unsynced = self._unsynced, []
+            try:
+                await loop.run_in_executor(self._syncer, self.db.sync)
+            except Exception:  # noqa: BLE001 - recording must never take the program down
+                log.exception("could not sync the records of %d run(s)", len(ended))
+            for run_id in ended:
+                fut = self._done.pop(run_id, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+                self._written[run_id] = None  # (a later recorded() returns at once)
+                if len(self._written) > WRITTEN:
+                    del self._written[next(iter(self._written))]
 
     def _write(self, batch: list):
-        with self.db.write() as s:
+        with self.db.write(synced=False) as s:  # (synced by _sync before anyone is told)
             with records.cursors(s) as (conn, cur):
                 events = []
                 for ev in batch:
@@ -198,4 +222,7 @@ class RunRecorder:
         self.sub.close()
         self.poke()
         await self._task
+        if self._syncing is not None:
+            await self._syncing
         self._writer.shutdown(wait=True)
+        self._syncer.shutdown(wait=True)
