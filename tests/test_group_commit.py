@@ -108,3 +108,37 @@ def test_a_worker_killed_mid_drain_keeps_every_run_it_reported_finished(tmp_path
     statuses = {r.id: r.status for r in store.runs.list(limit=1000)}
     store.close()
     assert {statuses[run_id] for run_id in reported} == {"succeeded"}
+
+
+def test_a_run_that_ends_while_a_batch_is_being_written_is_written_right_after_it(tmp_path, monkeypatch):
+    """Its end pokes the recorder while the recorder is not waiting for a poke: that must not be lost (it was:
+    the next batch then waited the whole coalescing pause)."""
+    import time
+
+    from engine.runs import recorder
+
+    monkeypatch.setattr(recorder, "COALESCE_S", 5.0)  # a lost poke now costs 5 s instead of 20 ms
+    store = Store(tmp_path, install_templates=False)
+    store.workflows.create(quick().build())
+
+    async def until_done(handle):
+        while not handle.done():
+            await asyncio.sleep(0.005)
+
+    async def go():
+        async with RunService(store, RunSettings()) as service:
+            blocker = sqlite3.connect(store.db.path, isolation_level=None)
+            blocker.execute("BEGIN IMMEDIATE")  # the recorder's next write waits for this lock
+            a = service.start("quick")
+            await until_done(a)
+            await asyncio.sleep(0.1)  # (the recorder took a's batch to its writer, which waits for the lock)
+            b = service.start("quick")
+            await until_done(b)
+            blocker.execute("ROLLBACK")
+            blocker.close()
+            t0 = time.monotonic()
+            await b.result()
+            return time.monotonic() - t0
+
+    assert asyncio.run(go()) < 2.0
+    store.close()

@@ -21,6 +21,7 @@ What it writes, and how, is the store's (:mod:`engine.store.records`): this modu
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -61,7 +62,8 @@ class RunRecorder:
         self._unsynced: list[str] = []  # runs whose end is committed, not yet synced
         self._syncing: asyncio.Task | None = None
         self._poke: asyncio.Future | None = None
-        self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's session)
+        self._poked = False  # a run ended since the follower last took a batch (it then does not pause)
+        self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's DBAPI cursor)
         self.on_after_finish: Callable[[Any], None] | None = None
         self.sub = executor.subscribe(maxsize=1_000_000)
         self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
@@ -103,6 +105,7 @@ class RunRecorder:
 
     def poke(self) -> None:
         """A run ended: write what is buffered now rather than after the coalescing pause."""
+        self._poked = True  # (also when the follower is writing: its next batch then does not pause)
         if self._poke is not None and not self._poke.done():
             self._poke.set_result(None)
 
@@ -113,12 +116,13 @@ class RunRecorder:
                 first = await self.sub.get()
             except EOFError:
                 return
-            if not isinstance(first, RunFinished):  # gather what follows into the same transaction
+            if not isinstance(first, RunFinished) and not self._poked:  # gather what follows into one transaction
                 self._poke = poke = loop.create_future()
                 timer = loop.call_later(COALESCE_S, lambda: poke.done() or poke.set_result(None))
                 await poke
                 timer.cancel()
                 self._poke = None
+            self._poked = False
             batch = [first, *self.sub.drain()]
             extra = None
             try:
@@ -152,21 +156,24 @@ class RunRecorder:
                     del self._written[next(iter(self._written))]
 
     def _write(self, batch: list):
-        with self.db.write(synced=False) as s:  # (synced by _sync before anyone is told)
-            with records.cursors(s) as (conn, cur):
-                events = []
-                for ev in batch:
-                    data = self._apply(conn, cur, ev)
-                    if self._keep(ev):
-                        events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
-                records.add_events(cur, events)
+        with self.db.write_cursor(synced=False) as cur:  # (synced by _sync before anyone is told)
+            events = []
+            for ev in batch:
+                data = self._apply(cur, ev)
+                if self._keep(ev):
+                    events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
+            records.add_events(cur, events)
             hook = self.after_finish
             if hook is not None and any(isinstance(ev, RunFinished) for ev in batch):
+                cur.execute("SAVEPOINT after_finish")  # its failure must not lose the records
                 try:
-                    with s.begin_nested():  # its failure must not lose the records
-                        return hook(s)
+                    extra = hook(cur)
                 except Exception:  # noqa: BLE001
                     log.exception("after a run ended")
+                    cur.execute("ROLLBACK TO after_finish")
+                    extra = None
+                cur.execute("RELEASE after_finish")
+                return extra
         return None
 
     def _keep(self, ev) -> bool:
@@ -181,9 +188,9 @@ class RunRecorder:
             log.warning("run %s: more than %d events; its later node events are not stored", ev.run_id, n - 1)
         return n <= MAX_STORED_EVENTS or isinstance(ev, _RUN_LEVEL)
 
-    def _apply(self, conn, cur, ev) -> str | None:
-        """One event, written with the store's :mod:`~engine.store.records` (node events on the DBAPI cursor, run
-        events on the connection); returns its JSON form when it was encoded on the way."""
+    def _apply(self, cur, ev) -> str | None:
+        """One event, written with the store's :mod:`~engine.store.records`; returns its JSON form when it was
+        encoded on the way."""
         if isinstance(ev, NodeStarted):
             self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = records.node_started(
                 cur, ev.run_id, ev.node_id, ev.iteration, ev.ts)
@@ -201,18 +208,19 @@ class RunRecorder:
         elif isinstance(ev, RunQueued):
             meta = self._meta.pop(ev.run_id, {})
             inputs = to_json(dict(ev.inputs))
+            text = json.dumps(inputs)
             if meta.get("claimed"):  # from the queue: the row is there already
-                records.run_claimed(conn, ev.run_id, workflow_name=ev.workflow, inputs=inputs)
+                records.run_claimed(cur, ev.run_id, workflow_name=ev.workflow, inputs=text)
             else:
-                records.run_queued(conn, ev.run_id, meta, workflow_name=ev.workflow, inputs=inputs, created_at=ev.ts)
+                records.run_queued(cur, ev.run_id, meta, workflow_name=ev.workflow, inputs=text, created_at=ev.ts)
             return _event_json(ev, inputs=inputs)
         elif isinstance(ev, RunStarted):
-            records.run_started(conn, ev.run_id, started_at=ev.ts, node_count=ev.node_count)
+            records.run_started(cur, ev.run_id, started_at=ev.ts, node_count=ev.node_count)
         elif isinstance(ev, RunFinished):
             if ev.run_id in self._requeueing:
                 return None  # (the queue takes its row back: QueueRepo.put_back)
             outputs = to_json(dict(ev.outputs))
-            records.run_finished(conn, ev.run_id, status=ev.status, outputs=outputs, error=ev.error, finished_at=ev.ts,
+            records.run_finished(cur, ev.run_id, status=ev.status, outputs=json.dumps(outputs), error=ev.error, finished_at=ev.ts,
                                  duration_ms=ev.duration_ms, cache_hits=ev.cache_hits, cache_misses=ev.cache_misses)
             return _event_json(ev, outputs=outputs)
         return None

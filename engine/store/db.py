@@ -23,7 +23,7 @@ import stat
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -68,14 +68,20 @@ def _owner_only(path: Path) -> None:
             log.warning("could not make %s readable by its owner only: %s", p, e.strerror or e)
 
 
+def _synchronous(dbapi_connection, info: dict, synced: bool) -> None:
+    """The connection's ``synchronous`` for the write about to begin (set only when it changes: a pragma per
+    write costs as much as a small insert)."""
+    level = "FULL" if synced else "NORMAL"
+    if info.get("nl_synchronous", "FULL") != level:
+        dbapi_connection.execute(f"PRAGMA synchronous = {level}")
+        info["nl_synchronous"] = level
+
+
 def _on_begin(conn) -> None:
     options = conn.get_execution_options()
     if options.get("nl_write"):
-        level = "NORMAL" if options.get("nl_unsynced") else "FULL"  # (set only when it changes: a pragma per write
-        info = conn.connection.info                                   # costs as much as a small insert)
-        if info.get("nl_synchronous", "FULL") != level:
-            conn.exec_driver_sql(f"PRAGMA synchronous = {level}")
-            info["nl_synchronous"] = level
+        pooled = conn.connection
+        _synchronous(pooled.driver_connection, pooled.info, not options.get("nl_unsynced"))
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
@@ -107,6 +113,28 @@ class Database:
         nothing; a power cut may lose what was not synced)."""
         with (self._write() if synced else self._write_unsynced()) as session, session.begin():
             yield session
+
+    @contextmanager
+    def write_cursor(self, synced: bool = True) -> Iterator[Any]:
+        """:meth:`write` without SQLAlchemy: a DBAPI cursor in one ``BEGIN IMMEDIATE`` transaction, for the writes
+        that happen for every run (the run recorder's), where building a session and statements cost more than
+        the SQL."""
+        conn = self.engine.raw_connection()
+        try:
+            _synchronous(conn.driver_connection, conn.info, synced)
+            cur = conn.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+        finally:
+            conn.close()  # (back to the pool)
 
     def sync(self) -> None:
         """Every transaction committed so far durable: the ``-wal`` file fsynced (without SQLite's write lock, so
