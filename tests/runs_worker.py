@@ -8,6 +8,8 @@ in about a second) and says what it does on stdout, one line at a time:
 - ``recover HOME SECONDS``: keep a service open for SECONDS; prints ``recovered RUN_ID TIME`` for every run
   it finds left behind by a dead process.
 - ``dispatch HOME MAX``: dispatch the queue, at most MAX runs at once; prints ``dispatching`` once it does.
+- ``drain HOME MAX``: the queue (paused by the test) resumed and dispatched, at most MAX at once; prints
+  ``recorded RUN_ID`` as each queued run is reported finished (``recorder.recorded`` returned).
 - ``triggers HOME CLOCK``: stand by to fire triggers, told the time by the file CLOCK (epoch seconds, written
   by the test); prints ``ready`` once its service is open.
 """
@@ -28,12 +30,12 @@ def say(*words) -> None:
 
 async def main(mode: str, home: str, arg: str) -> None:
     store = Store(home, install_templates=False)
-    settings = SHORT.replace(max_concurrent_runs=int(arg)) if mode == "dispatch" else SHORT
+    settings = SHORT.replace(max_concurrent_runs=int(arg)) if mode in ("dispatch", "drain") else SHORT
     clock = time.time
     if mode == "triggers":
         settings, clock = SHORT.replace(trigger_poll_s=0.05), lambda: float(open(arg).read())
-    service = RunService(store, settings, front="worker" if mode in ("dispatch", "triggers") else "cli",
-                         dispatch=mode in ("dispatch", "triggers"), clock=clock)
+    service = RunService(store, settings, front="worker" if mode in ("dispatch", "triggers", "drain") else "cli",
+                         dispatch=mode in ("dispatch", "triggers", "drain"), clock=clock)
     await service.open()
     if mode == "run":
         handle = service.start(arg)
@@ -54,6 +56,15 @@ async def main(mode: str, home: str, arg: str) -> None:
     elif mode == "dispatch":
         await service.dispatcher.holding.wait()
         say("dispatching")
+        await asyncio.Event().wait()  # until killed
+    elif mode == "drain":
+        await service.dispatcher.holding.wait()
+        waiting = [r.id for r in service.queue().queued]
+        reported = [asyncio.ensure_future(service.recorder.recorded(run_id)) for run_id in waiting]
+        service.resume()
+        for run_id, fut in zip(waiting, reported):  # (in queue order, which is start order)
+            await fut
+            say("recorded", run_id)
         await asyncio.Event().wait()  # until killed
     elif mode == "triggers":
         say("ready")

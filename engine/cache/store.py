@@ -3,7 +3,9 @@
 Values go through :mod:`engine.cache.codec` and are stored as bytes; :class:`SafeDisk` refuses to store
 anything else and refuses to unpickle what it reads, so nothing in the cache folder can run code. A corrupt
 entry is a miss (and is removed); a cache folder whose index is unreadable is moved aside and started anew.
-Writes happen on one background thread; :meth:`ResultCache.flush` waits for them.
+Writes happen on one background thread, in batches: what was put while the previous batch was being written is
+written in one transaction (a loop's items, the nodes of runs ending together), and the callers of
+:meth:`ResultCache.put_async` share that batch's future. :meth:`ResultCache.flush` waits for them.
 
 Each entry carries a diskcache tag: the id of the stored workflow whose run wrote it (None for drafts and node
 tests), with diskcache's tag index on, so :meth:`ResultCache.evict` removes one workflow's entries and
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -55,6 +58,9 @@ class ResultCache:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-cache")
         self._reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nodeloom-cache-read")
         self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+        self._batch: list[tuple] = []  # puts not yet taken by the writer, and the future they share
+        self._batch_done: Future | None = None
         self.hits = self.misses = self.corrupt = 0
 
     def _open(self) -> diskcache.Cache:
@@ -119,11 +125,18 @@ class ResultCache:
         ``if_missing``, an entry already there is kept as it is (with the tag of whoever wrote it first)."""
         if if_missing and key in self:
             return True
+        data = self._encoded(key, outputs)
+        return data is not None and self._set(key, data, tag)
+
+    @staticmethod
+    def _encoded(key: str, outputs: dict[str, Any]) -> bytes | None:
         try:
-            data = encode(outputs)
+            return encode(outputs)
         except Unserializable as e:
             log.debug("not caching %s: %s", key[:12], e)
-            return False
+            return None
+
+    def _set(self, key: str, data: bytes, tag: str | None) -> bool:
         try:
             self._cache.set(key, data, tag=tag, retry=True)
         except _ERRORS as e:
@@ -133,10 +146,37 @@ class ResultCache:
 
     def put_async(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False,
                   tag: str | None = None) -> Future:
-        fut = self._writer.submit(self.put, key, outputs, if_missing=if_missing, tag=tag)
-        self._pending.add(fut)
-        fut.add_done_callback(self._pending.discard)
+        """:meth:`put` on the writer thread, with whatever else is put before the writer gets to it (one
+        transaction): the future, shared by the whole batch, is done once the batch is written."""
+        with self._lock:
+            self._batch.append((key, outputs, if_missing, tag))
+            fut = self._batch_done
+            if fut is None:
+                fut = self._batch_done = Future()
+                self._pending.add(fut)
+                fut.add_done_callback(self._pending.discard)
+                self._writer.submit(self._write_batch)
         return fut
+
+    def _write_batch(self) -> None:
+        with self._lock:
+            batch, fut = self._batch, self._batch_done
+            self._batch, self._batch_done = [], None
+        try:
+            encoded = [(key, self._encoded(key, outputs), if_missing, tag) for key, outputs, if_missing, tag in batch]
+            encoded = [e for e in encoded if e[1] is not None]
+            try:
+                with self._cache.transact(retry=True):
+                    for key, data, if_missing, tag in encoded:
+                        if not (if_missing and key in self):
+                            self._set(key, data, tag)
+            except _ERRORS as e:  # (the transaction as a whole: each entry again on its own)
+                log.warning("could not write %d cache entries at once (%s); writing them one by one", len(encoded), e)
+                for key, data, if_missing, tag in encoded:
+                    if not (if_missing and key in self):
+                        self._set(key, data, tag)
+        finally:
+            fut.set_result(None)
 
     def flush(self, timeout: float | None = None) -> None:
         for fut in list(self._pending):

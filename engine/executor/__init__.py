@@ -265,7 +265,8 @@ class Executor:
                 state.outputs = {}
         if state.writes:  # the run's results are stored before it is reported finished
             try:
-                await asyncio.gather(*(asyncio.wrap_future(f) for f in state.writes), return_exceptions=True)
+                await asyncio.gather(*(asyncio.wrap_future(f) for f in dict.fromkeys(state.writes)),
+                                     return_exceptions=True)
             except asyncio.CancelledError:
                 pass  # the writes finish on the cache's own thread
         duration = (perf_counter() - t0) * 1000

@@ -61,7 +61,7 @@ class CachingMixin:
         inputs = await run.resolve_all(inputs)
         ctx = NodeContext(run, np.id, self.iteration, self.loop_vars)
         out = await np.block.run(ctx, block_inputs(np, inputs), self._config(np, inputs))
-        run.writes.append(run.cache.put_async(key, out, tag=run.cache_tag))
+        run.wrote(run.cache.put_async(key, out, tag=run.cache_tag))
         return out
 
     def _set_keys(self, np: NodePlan, out: dict, key: str | None) -> None:

@@ -156,7 +156,13 @@ class RunState:
     def store(self, ref: str, outputs: dict) -> None:
         """Keep a node's outputs addressable under ``ref`` (written on the cache's own thread)."""
         if outputs:  # whether it is stored already is asked on the cache's thread, not here
-            self.writes.append(self.cache.put_async(ref, outputs, if_missing=True, tag=self.cache_tag))
+            self.wrote(self.cache.put_async(ref, outputs, if_missing=True, tag=self.cache_tag))
+
+    def wrote(self, fut) -> None:
+        """A cache write under way, to wait for before the run ends (puts in one batch share their future)."""
+        writes = self.writes
+        if not writes or writes[-1] is not fut:
+            writes.append(fut)
 
     async def resolve(self, value: Any) -> Any:
         """The real value behind a cached one: read and decoded off the loop; an unreadable entry is computed

@@ -37,12 +37,12 @@ class Dispatcher:
         recorder.after_finish, recorder.on_after_finish = self._claim_after_finish, self._launch_all
         self._task = self.loop.create_task(self._dispatch(), name="nodeloom-dispatcher")
 
-    def _claim_after_finish(self, session) -> list:
+    def _claim_after_finish(self, cursor) -> list:
         """On the recorder's thread, in the transaction that recorded runs ending: take their places at once."""
         if not self.holding.is_set():
             return []
         svc = self.service
-        return svc.store.queue.claim(svc.lease_id, svc.settings.max_concurrent_runs, session=session)
+        return svc.store.queue.claim(svc.lease_id, svc.settings.max_concurrent_runs, cursor=cursor)
 
     def _launch_all(self, claimed: list) -> None:
         for info in claimed:

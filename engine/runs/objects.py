@@ -21,6 +21,8 @@ async def recorded_run_json(service: "RunService", run_id: str, nodes: bool = Tr
     runs = service.store.runs
 
     def read() -> dict:
-        return run_json(runs.get(run_id), runs.nodes(run_id) if nodes else None)
+        if nodes:
+            return run_json(*runs.with_nodes(run_id))
+        return run_json(runs.get(run_id))
 
     return await asyncio.to_thread(read) if service.executor is None else await service.run_blocking(read)

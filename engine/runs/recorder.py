@@ -7,7 +7,13 @@ batch is written as soon as a run ends (so ``recorded()`` returns quickly), else
 
 ``after_finish`` (the dispatcher's) is called on the writer thread inside the transaction of every batch that
 ends a run, and what it returns goes to ``on_after_finish`` on the loop: so the queued runs that take the
-freed places are claimed in the same transaction — one fsync instead of two per run.
+freed places are claimed in the same transaction.
+
+Group commit (SPEC §7: a run reported finished is on disk): a batch is committed without waiting for the disk
+(:meth:`Database.write` ``synced=False``), so the runs claimed with it start at once and the next batch can
+be written; a syncer thread then fsyncs (:meth:`Database.sync`) once for every batch committed meanwhile, and
+only then does ``recorded()`` return for the runs those batches ended. Unrelated runs never wait in line
+behind one another's fsync, and a kill -9 loses nothing committed (it is in the ``-wal`` file).
 
 What it writes, and how, is the store's (:mod:`engine.store.records`): this module holds no SQL.
 """
@@ -15,6 +21,7 @@ What it writes, and how, is the store's (:mod:`engine.store.records`): this modu
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -52,8 +59,12 @@ class RunRecorder:
         self._requeueing: set[str] = set()  # runs stopped to go back to the queue: their end is not recorded
         self._skipped: set[str] = set()  # runs that are not recorded at all (live preview), until they end
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder-sync")
+        self._unsynced: list[str] = []  # runs whose end is committed, not yet synced
+        self._syncing: asyncio.Task | None = None
         self._poke: asyncio.Future | None = None
-        self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's session)
+        self._poked = False  # a run ended since the follower last took a batch (it then does not pause)
+        self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's DBAPI cursor)
         self.on_after_finish: Callable[[Any], None] | None = None
         self.sub = executor.subscribe(maxsize=1_000_000)
         self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
@@ -84,7 +95,7 @@ class RunRecorder:
         self._skipped.discard(run_id)
 
     async def recorded(self, run_id: str) -> None:
-        """Wait until the run's ``run_finished`` is written."""
+        """Wait until the run's ``run_finished`` is written and on disk."""
         if run_id in self._written:
             return
         fut = self._done.get(run_id)
@@ -100,6 +111,7 @@ class RunRecorder:
 
     def poke(self) -> None:
         """A run ended: write what is buffered now rather than after the coalescing pause."""
+        self._poked = True  # (also when the follower is writing: its next batch then does not pause)
         if self._poke is not None and not self._poke.done():
             self._poke.set_result(None)
 
@@ -113,12 +125,13 @@ class RunRecorder:
             if first.run_id in self._skipped:
                 self._passed_over(first)
                 continue
-            if not isinstance(first, RunFinished):  # gather what follows into the same transaction
+            if not isinstance(first, RunFinished) and not self._poked:  # gather what follows into one transaction
                 self._poke = poke = loop.create_future()
                 timer = loop.call_later(COALESCE_S, lambda: poke.done() or poke.set_result(None))
                 await poke
                 timer.cancel()
                 self._poke = None
+            self._poked = False
             batch = [first, *self.sub.drain()]
             if self._skipped:
                 batch = [ev for ev in batch if ev.run_id not in self._skipped or self._passed_over(ev)]
@@ -131,14 +144,29 @@ class RunRecorder:
                 log.exception("could not record %d run event(s)", len(batch))
             if extra and self.on_after_finish is not None:
                 self.on_after_finish(extra)
-            for ev in batch:
-                if isinstance(ev, RunFinished):
-                    fut = self._done.pop(ev.run_id, None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(None)
-                    self._written[ev.run_id] = None  # (a later recorded() returns at once)
-                    if len(self._written) > WRITTEN:
-                        del self._written[next(iter(self._written))]
+            ended = [ev.run_id for ev in batch if isinstance(ev, RunFinished)]
+            if ended:
+                self._unsynced += ended
+                if self._syncing is None or self._syncing.done():
+                    self._syncing = loop.create_task(self._sync(), name="nodeloom-run-recorder-sync")
+
+    async def _sync(self) -> None:
+        """Sync what was committed, then tell who waits for those runs; again while more was committed meanwhile
+        (one fsync for all of it)."""
+        loop = asyncio.get_running_loop()
+        while self._unsynced:
+            ended, self._unsynced = self._unsynced, []
+            try:
+                await loop.run_in_executor(self._syncer, self.db.sync)
+            except Exception:  # noqa: BLE001 - recording must never take the program down
+                log.exception("could not sync the records of %d run(s)", len(ended))
+            for run_id in ended:
+                fut = self._done.pop(run_id, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+                self._written[run_id] = None  # (a later recorded() returns at once)
+                if len(self._written) > WRITTEN:
+                    del self._written[next(iter(self._written))]
 
     def _passed_over(self, ev) -> bool:
         """An event of a run that is not recorded: nothing to write (False, for the filter)."""
@@ -147,21 +175,24 @@ class RunRecorder:
         return False
 
     def _write(self, batch: list):
-        with self.db.write() as s:
-            with records.cursors(s) as (conn, cur):
-                events = []
-                for ev in batch:
-                    data = self._apply(conn, cur, ev)
-                    if self._keep(ev):
-                        events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
-                records.add_events(cur, events)
+        with self.db.write_cursor(synced=False) as cur:  # (synced by _sync before anyone is told)
+            events = []
+            for ev in batch:
+                data = self._apply(cur, ev)
+                if self._keep(ev):
+                    events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
+            records.add_events(cur, events)
             hook = self.after_finish
             if hook is not None and any(isinstance(ev, RunFinished) for ev in batch):
+                cur.execute("SAVEPOINT after_finish")  # its failure must not lose the records
                 try:
-                    with s.begin_nested():  # its failure must not lose the records
-                        return hook(s)
+                    extra = hook(cur)
                 except Exception:  # noqa: BLE001
                     log.exception("after a run ended")
+                    cur.execute("ROLLBACK TO after_finish")
+                    extra = None
+                cur.execute("RELEASE after_finish")
+                return extra
         return None
 
     def _keep(self, ev) -> bool:
@@ -176,9 +207,9 @@ class RunRecorder:
             log.warning("run %s: more than %d events; its later node events are not stored", ev.run_id, n - 1)
         return n <= MAX_STORED_EVENTS or isinstance(ev, _RUN_LEVEL)
 
-    def _apply(self, conn, cur, ev) -> str | None:
-        """One event, written with the store's :mod:`~engine.store.records` (node events on the DBAPI cursor, run
-        events on the connection); returns its JSON form when it was encoded on the way."""
+    def _apply(self, cur, ev) -> str | None:
+        """One event, written with the store's :mod:`~engine.store.records`; returns its JSON form when it was
+        encoded on the way."""
         if isinstance(ev, NodeStarted):
             self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = records.node_started(
                 cur, ev.run_id, ev.node_id, ev.iteration, ev.ts)
@@ -196,18 +227,19 @@ class RunRecorder:
         elif isinstance(ev, RunQueued):
             meta = self._meta.pop(ev.run_id, {})
             inputs = to_json(dict(ev.inputs))
+            text = json.dumps(inputs)
             if meta.get("claimed"):  # from the queue: the row is there already
-                records.run_claimed(conn, ev.run_id, workflow_name=ev.workflow, inputs=inputs)
+                records.run_claimed(cur, ev.run_id, workflow_name=ev.workflow, inputs=text)
             else:
-                records.run_queued(conn, ev.run_id, meta, workflow_name=ev.workflow, inputs=inputs, created_at=ev.ts)
+                records.run_queued(cur, ev.run_id, meta, workflow_name=ev.workflow, inputs=text, created_at=ev.ts)
             return _event_json(ev, inputs=inputs)
         elif isinstance(ev, RunStarted):
-            records.run_started(conn, ev.run_id, started_at=ev.ts, node_count=ev.node_count)
+            records.run_started(cur, ev.run_id, started_at=ev.ts, node_count=ev.node_count)
         elif isinstance(ev, RunFinished):
             if ev.run_id in self._requeueing:
                 return None  # (the queue takes its row back: QueueRepo.put_back)
             outputs = to_json(dict(ev.outputs))
-            records.run_finished(conn, ev.run_id, status=ev.status, outputs=outputs, error=ev.error, finished_at=ev.ts,
+            records.run_finished(cur, ev.run_id, status=ev.status, outputs=json.dumps(outputs), error=ev.error, finished_at=ev.ts,
                                  duration_ms=ev.duration_ms, cache_hits=ev.cache_hits, cache_misses=ev.cache_misses)
             return _event_json(ev, outputs=outputs)
         return None
@@ -217,4 +249,7 @@ class RunRecorder:
         self.sub.close()
         self.poke()
         await self._task
+        if self._syncing is not None:
+            await self._syncing
         self._writer.shutdown(wait=True)
+        self._syncer.shutdown(wait=True)

@@ -6,6 +6,13 @@ group and others may do when opened (0644 becomes 0600). Every connection sets W
 transaction handling is switched off so that we emit ``BEGIN`` ourselves: writes use ``BEGIN IMMEDIATE`` (the
 write lock is taken up front, so a multi-row write is one transaction that cannot deadlock half-way), reads a
 plain ``BEGIN``. The schema belongs to Alembic; :func:`open_database` upgrades it to the newest revision.
+
+Group commit: ``write(synced=False)`` commits with ``synchronous=NORMAL`` — in WAL mode the transaction is in the
+``-wal`` file (safe from the process being killed) but not yet fsynced, and the write lock is released at once;
+:meth:`Database.sync` then fsyncs the ``-wal`` file, making every transaction committed before it durable, as a
+``synchronous=FULL`` commit would have. The run recorder commits batches so and syncs once for all the batches
+that committed while the previous sync ran: runs are never serialised behind one another's fsync, and a run is
+reported finished only after its sync.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -60,8 +68,23 @@ def _owner_only(path: Path) -> None:
             log.warning("could not make %s readable by its owner only: %s", p, e.strerror or e)
 
 
+def _synchronous(dbapi_connection, info: dict, synced: bool) -> None:
+    """The connection's ``synchronous`` for the write about to begin (set only when it changes: a pragma per
+    write costs as much as a small insert)."""
+    level = "FULL" if synced else "NORMAL"
+    if info.get("nl_synchronous", "FULL") != level:
+        dbapi_connection.execute(f"PRAGMA synchronous = {level}")
+        info["nl_synchronous"] = level
+
+
 def _on_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("nl_write") else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get("nl_write"):
+        pooled = conn.connection
+        _synchronous(pooled.driver_connection, pooled.info, not options.get("nl_unsynced"))
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -74,6 +97,9 @@ class Database:
         self._writer = self.engine.execution_options(nl_write=True)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self._writer, expire_on_commit=False)
+        self._write_unsynced = sessionmaker(self.engine.execution_options(nl_write=True, nl_unsynced=True),
+                                            expire_on_commit=False)
+        self._sync_lock = threading.Lock()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -81,10 +107,50 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One ``BEGIN IMMEDIATE`` transaction: committed whole, or rolled back whole."""
-        with self._write() as session, session.begin():
+    def write(self, synced: bool = True) -> Iterator[Session]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed whole, or rolled back whole. ``synced=False``: committed
+        without waiting for the disk — durable only after the next :meth:`sync` (a kill of the process loses
+        nothing; a power cut may lose what was not synced)."""
+        with (self._write() if synced else self._write_unsynced()) as session, session.begin():
             yield session
+
+    @contextmanager
+    def write_cursor(self, synced: bool = True) -> Iterator[Any]:
+        """:meth:`write` without SQLAlchemy: a DBAPI cursor in one ``BEGIN IMMEDIATE`` transaction, for the writes
+        that happen for every run (the run recorder's), where building a session and statements cost more than
+        the SQL."""
+        conn = self.engine.raw_connection()
+        try:
+            _synchronous(conn.driver_connection, conn.info, synced)
+            cur = conn.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+        finally:
+            conn.close()  # (back to the pool)
+
+    def sync(self) -> None:
+        """Every transaction committed so far durable: the ``-wal`` file fsynced (without SQLite's write lock, so
+        writers go on meanwhile). Without a ``-wal`` file everything was checkpointed into the database, which
+        SQLite synced. (The file is opened read-only and never locked: SQLite locks the database and ``-shm``
+        files, never the ``-wal``, so closing our descriptor cannot release a lock of SQLite's.)"""
+        with self._sync_lock:  # (two syncs at once would only fsync twice)
+            try:
+                fd = os.open(self.path.with_name(self.path.name + "-wal"),
+                             os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+            except FileNotFoundError:
+                return
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def revision(self) -> str | None:
         with self.engine.connect() as conn:

@@ -235,38 +235,35 @@ class QueueRepo:
 
     # -- starting and cancelling -------------------------------------------------------------------------------
 
-    def claim(self, lease_id: str, max_running: int, limit: int | None = None, *, session=None) -> list[RunInfo]:
-        """Take the next queued runs for ``lease_id`` and mark them ``running``, in one transaction (``session``'s,
-        when given): nothing when the lease does not dispatch (or expired) or the queue is paused; never more
-        than ``max_running`` queued runs running at once over every process."""
-        if session is not None:
-            return self._claim(session, lease_id, max_running, limit)
-        with self.db.write() as s:
-            return self._claim(s, lease_id, max_running, limit)
+    def claim(self, lease_id: str, max_running: int, limit: int | None = None, *, cursor=None) -> list[RunInfo]:
+        """Take the next queued runs for ``lease_id`` and mark them ``running``, in one transaction (``cursor``'s,
+        a DBAPI cursor in a write transaction, when given): nothing when the lease does not dispatch (or
+        expired) or the queue is paused; never more than ``max_running`` queued runs running at once over
+        every process."""
+        if cursor is not None:
+            return self._claim(cursor, lease_id, max_running, limit)
+        with self.db.write_cursor() as cur:
+            return self._claim(cur, lease_id, max_running, limit)
 
     @staticmethod
-    def _claim(s, lease_id: str, max_running: int, limit: int | None) -> list[RunInfo]:
+    def _claim(cur, lease_id: str, max_running: int, limit: int | None) -> list[RunInfo]:
         # plain SQL on the DBAPI cursor, as the recorder does: a claim follows every finished queued run, on the
         # recorder's thread, and building SQLAlchemy statements cost ~3 ms of GIL each time
         now = time.time()
-        cur = s.connection().connection.cursor()
-        try:
-            me = cur.execute("SELECT dispatching, expires_at FROM leases WHERE id = ?", (lease_id,)).fetchone()
-            if me is None or not me[0] or me[1] < now:
-                return []
-            paused = cur.execute("SELECT value FROM settings WHERE key = ?", (_PAUSED,)).fetchone()
-            if paused and json.loads(paused[0]):
-                return []
-            (running,) = cur.execute("SELECT count(*) FROM runs WHERE status = 'running' AND from_queue").fetchone()
-            n = max_running - running if limit is None else min(limit, max_running - running)
-            if n <= 0:
-                return []
-            rows = _runs(cur, _QUEUED + " ORDER BY priority DESC, queue_position, created_at LIMIT ?", (n,))
-            if rows:
-                cur.execute(f"UPDATE runs SET status = 'running', owner = ?, started_at = ?, attempt = attempt + 1 "
-                            f"WHERE id IN ({', '.join('?' * len(rows))})", (lease_id, now, *(r.id for r in rows)))
-        finally:
-            cur.close()
+        me = cur.execute("SELECT dispatching, expires_at FROM leases WHERE id = ?", (lease_id,)).fetchone()
+        if me is None or not me[0] or me[1] < now:
+            return []
+        paused = cur.execute("SELECT value FROM settings WHERE key = ?", (_PAUSED,)).fetchone()
+        if paused and json.loads(paused[0]):
+            return []
+        (running,) = cur.execute("SELECT count(*) FROM runs WHERE status = 'running' AND from_queue").fetchone()
+        n = max_running - running if limit is None else min(limit, max_running - running)
+        if n <= 0:
+            return []
+        rows = _runs(cur, _QUEUED + " ORDER BY priority DESC, queue_position, created_at LIMIT ?", (n,))
+        if rows:
+            cur.execute(f"UPDATE runs SET status = 'running', owner = ?, started_at = ?, attempt = attempt + 1 "
+                        f"WHERE id IN ({', '.join('?' * len(rows))})", (lease_id, now, *(r.id for r in rows)))
         return [dataclasses.replace(r, status="running", owner=lease_id, started_at=now, attempt=r.attempt + 1)
                 for r in rows]
 

@@ -1,22 +1,19 @@
 """The run recorder's writes (SPEC §7): the SQL behind :class:`engine.runs.RunRecorder`, which batches the
-executor's events and calls these on its writer thread, inside one transaction per batch.
+executor's events and calls these on its writer thread, inside one transaction per batch
+(:meth:`engine.store.db.Database.write_cursor`).
 
-Node rows and stored events — the many, several per node — are plain SQL on the DBAPI cursor of the
-transaction's connection (:func:`cursors`): building SQLAlchemy statements cost ~1 ms of GIL per event, which
-the GUI thread felt. Run rows (a few writes per run) use SQLAlchemy Core on its connection.
+All of it is plain SQL on a DBAPI cursor: building SQLAlchemy statements cost ~1 ms of GIL per event, which the
+GUI thread felt, and the run rows' Core statements, a session and a savepoint cost ~0.5 ms a run — a third of
+what draining the queue cost. JSON columns are written as SQLAlchemy's ``JSON`` type writes them
+(``json.dumps``, None as ``null``), so the ORM reads them back the same.
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from sqlalchemy import insert, update
-
-from .models import RunRow
-
-__all__ = ["cursors", "node_started", "node_finished", "node_retrying", "add_events", "run_queued", "run_claimed",
+__all__ = ["node_started", "node_finished", "node_retrying", "add_events", "run_queued", "run_claimed",
            "run_started", "run_finished"]
 
 _NODE_STARTED = ("INSERT INTO node_runs (run_id, node_id, iteration, status, attempts, started_at, cached) "
@@ -28,19 +25,17 @@ _NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FIN
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _NODE_RETRYING = "UPDATE node_runs SET attempts = ? WHERE id = ?"
 _EVENT = "INSERT OR REPLACE INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)"
-_RUNS = RunRow.__table__
+_RUN_QUEUED = ("INSERT INTO runs (id, workflow_id, version, workflow_name, document, status, mode, priority, trigger, "
+               "inputs, created_at, replay_of, from_node, parent_run_id, owner, draft_id, options, attempt, from_queue, "
+               "requeued, cancel_requested) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, 0, 0)")
+_RUN_CLAIMED = "UPDATE runs SET workflow_name = ?, inputs = ? WHERE id = ?"
+_RUN_STARTED = "UPDATE runs SET status = 'running', started_at = ?, node_count = ? WHERE id = ?"
+_RUN_FINISHED = ("UPDATE runs SET status = ?, outputs = ?, error = ?, finished_at = ?, duration_ms = ?, cache_hits = ?, "
+                 "cache_misses = ? WHERE id = ?")
 
 
-@contextmanager
-def cursors(session) -> Iterator[tuple[Any, Any]]:
-    """The connection of ``session``'s transaction (for run rows) and a DBAPI cursor on it (for node rows and
-    events), closed on leaving."""
-    conn = session.connection()
-    cur = conn.connection.cursor()
-    try:
-        yield conn, cur
-    finally:
-        cur.close()
+def _json(value: Any) -> str:
+    return json.dumps(value)
 
 
 def _iteration(iteration: tuple) -> str:
@@ -75,32 +70,28 @@ def add_events(cur, events: list[tuple[str, int, str, str]]) -> None:
     cur.executemany(_EVENT, events)
 
 
-def run_queued(conn, run_id: str, meta: dict[str, Any], *, workflow_name: str, inputs: dict,
+def run_queued(cur, run_id: str, meta: dict[str, Any], *, workflow_name: str, inputs: str,
                created_at: float) -> None:
-    """The run's row, ``queued``; ``meta`` is what the recorder was told of the run (``RunRecorder.expect``)."""
-    conn.execute(insert(_RUNS).values(
-        id=run_id, workflow_id=meta.get("workflow_id"), version=meta.get("version"),
-        workflow_name=workflow_name, document=meta.get("document"), status="queued",
-        mode=meta.get("mode", "sync"), priority=meta.get("priority", 5),
-        trigger=meta.get("trigger", "cli"), inputs=inputs, created_at=created_at,
-        replay_of=meta.get("replay_of"), from_node=meta.get("from_node"),
-        parent_run_id=meta.get("parent_run_id"), owner=meta.get("owner"), draft_id=meta.get("draft_id"),
-        options=meta.get("options"), attempt=1))
+    """The run's row, ``queued``; ``meta`` is what the recorder was told of the run (``RunRecorder.expect``);
+    ``inputs`` is JSON text."""
+    cur.execute(_RUN_QUEUED, (
+        run_id, meta.get("workflow_id"), meta.get("version"), workflow_name, meta.get("document"),
+        meta.get("mode", "sync"), meta.get("priority", 5), meta.get("trigger", "cli"), inputs, created_at,
+        meta.get("replay_of"), meta.get("from_node"), meta.get("parent_run_id"), meta.get("owner"),
+        meta.get("draft_id"), _json(meta.get("options"))))
 
 
-def run_claimed(conn, run_id: str, *, workflow_name: str, inputs: dict) -> None:
+def run_claimed(cur, run_id: str, *, workflow_name: str, inputs: str) -> None:
     """A run claimed from the queue starts: its row is there, already ``running`` (an earlier attempt's events
-    stay: their seq goes on)."""
-    conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(workflow_name=workflow_name, inputs=inputs))
+    stay: their seq goes on). ``inputs`` is JSON text."""
+    cur.execute(_RUN_CLAIMED, (workflow_name, inputs, run_id))
 
 
-def run_started(conn, run_id: str, *, started_at: float, node_count: int) -> None:
-    conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(
-        status="running", started_at=started_at, node_count=node_count))
+def run_started(cur, run_id: str, *, started_at: float, node_count: int) -> None:
+    cur.execute(_RUN_STARTED, (started_at, node_count, run_id))
 
 
-def run_finished(conn, run_id: str, *, status: str, outputs: dict, error: str | None, finished_at: float,
+def run_finished(cur, run_id: str, *, status: str, outputs: str, error: str | None, finished_at: float,
                  duration_ms: float, cache_hits: int | None = None, cache_misses: int | None = None) -> None:
-    conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(
-        status=status, outputs=outputs, error=error, finished_at=finished_at, duration_ms=duration_ms,
-        cache_hits=cache_hits, cache_misses=cache_misses))
+    """The run's end; ``outputs`` is JSON text."""
+    cur.execute(_RUN_FINISHED, (status, outputs, error, finished_at, duration_ms, cache_hits, cache_misses, run_id))

@@ -4,9 +4,11 @@ of processes that died. The run service's recorder writes them (:mod:`engine.run
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from sqlalchemy import delete, or_, select, update
 
@@ -136,6 +138,21 @@ class Recovered:
         return bool(self.interrupted or self.requeued or self.leases)
 
 
+_RUN_COLUMNS = ("id", "workflow_id", "version", "workflow_name", "status", "mode", "priority", "trigger", "inputs",
+                "outputs", "error", "created_at", "started_at", "finished_at", "duration_ms", "replay_of", "from_node",
+                "parent_run_id", "owner", "from_queue", "queue_position", "requeued", "cancel_requested", "options",
+                "draft_id", "node_count", "trigger_id", "attempt", "callback", "cache_hits", "cache_misses",
+                "has_document")
+_RUN_SQL = ", ".join(_RUN_COLUMNS[:-1]) + ", document IS NOT NULL"
+_NODE_SQL = ("node_id, iteration, status, attempts, started_at, finished_at, duration_ms, cached, error, "
+             "output_summary, output_ref")
+
+
+def _loads(text: str | None):
+    """A JSON column's value as the ORM reads it (NULL and JSON null both None)."""
+    return None if text is None else json.loads(text)
+
+
 def _iteration(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in text.split("/")) if text else ()
 
@@ -155,6 +172,32 @@ class RunRepo:
         with self.db.read() as s:
             row = s.get(RunRow, run_id)
             return row.document if row else None
+
+    def with_nodes(self, run_id: str) -> tuple[RunInfo, list[NodeRunInfo]]:
+        """:meth:`get` and :meth:`nodes` in one read transaction of plain SQL: the answer to every sync HTTP run,
+        where two ORM sessions cost more of the server's CPU than the run. The same values as those two."""
+        conn = self.db.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute("BEGIN")
+            try:
+                row = cur.execute(f"SELECT {_RUN_SQL} FROM runs WHERE id = ?", (run_id,)).fetchone()
+                nodes = cur.execute(f"SELECT {_NODE_SQL} FROM node_runs WHERE run_id = ? ORDER BY id",
+                                    (run_id,)).fetchall()
+            finally:
+                cur.execute("COMMIT")
+                cur.close()
+        finally:
+            conn.close()
+        if row is None:
+            raise NotFound(f"no run with id {run_id!r}")
+        r = dict(zip(_RUN_COLUMNS, row))
+        for name in ("inputs", "outputs", "options", "callback"):
+            r[name] = _loads(r[name])
+        r["document"] = True if r.pop("has_document") else None
+        return RunInfo.of(SimpleNamespace(**r)), [
+            NodeRunInfo(n[0], _iteration(n[1]), n[2], n[3], n[4], n[5], n[6], bool(n[7]), n[8], _loads(n[9]), n[10])
+            for n in nodes]
 
     def nodes(self, run_id: str) -> list[NodeRunInfo]:
         with self.db.read() as s:
