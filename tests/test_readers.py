@@ -132,7 +132,7 @@ def test_a_queued_run_whose_worker_is_killed_is_queued_again_once_then_interrupt
 
 def test_a_live_run_of_another_process_stays_running_while_readers_read(home, tmp_path):
     wf = tmp_path / "live.json"
-    wf.write_text(json.dumps(slow(8, "live").doc))
+    wf.write_text(json.dumps(slow(20, "live").doc))  # (four CLI readers take ~1-3 s each on a loaded machine)
     proc = started(home, "run", wf, "--json", "-q")
     run_id = until(lambda: next((i for i, r in runs(home).items() if r["status"] == "running"), None),
                    "the run listed as running")
