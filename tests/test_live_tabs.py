@@ -170,7 +170,7 @@ def test_the_preview_of_the_selected_node_follows_the_run(window):
 
 def test_stop_is_for_the_run_on_the_tab_on_show_and_a_reopened_tab_shows_its_run(window):
     slow = _slow_flow("Slow")
-    slow.nodes[2].config["seconds"] = 3
+    slow.nodes[2].config["seconds"] = 8  # (long enough for a loaded machine to close and reopen the tab meanwhile)
     wid = window.store.workflows.create(slow).id
     other = window.store.workflows.create(_slow_flow("Other")).id
 
