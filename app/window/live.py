@@ -285,11 +285,12 @@ class LiveController:
         if st is None:
             return False
         painter = st.runs.get(ev.run_id)
-        if (isinstance(ev, NodeFinished) and ev.outputs and painter.current()
-                and not (ev.status == "cached" and self.w.outputs.of(st.tab, ev.node_id) is not None)):
+        shown = (isinstance(ev, NodeFinished) and ev.status == "cached"
+                 and self.w.outputs.of(st.tab, ev.node_id) is not None)  # (not made stale since it showed)
+        if isinstance(ev, NodeFinished) and ev.outputs and painter.current() and not shown:
             # (first: the preview's picture is made first; what is kept already is the same values, read)
             self.w.outputs.keep(st.tab, ev.node_id, ev.outputs)
-        painter.apply(ev)
+        painter.apply(ev, shown=shown)
         if isinstance(ev, RunFinished):
             st.runs.pop(ev.run_id, None)
             self.by_run.pop(ev.run_id, None)
