@@ -4,7 +4,7 @@ is removed — never the picture of the value before."""
 
 import asyncio
 
-from PIL import Image
+from PIL import Image, ImageFilter
 from PySide6.QtGui import QImage
 
 from app.document.commands import UpdateNode
@@ -64,3 +64,31 @@ def test_undo_back_to_an_earlier_radius_shows_its_cached_picture_on_the_thumbnai
     assert a != b
     assert now == a, "the thumbnail kept radius 9's picture"
 
+
+
+def test_after_unpinning_the_preview_shows_the_nodes_cached_output(window, tmp_path):
+    tab, src = _open(window, tmp_path)
+    blurred = {r: Image.open(src).convert("RGB").filter(ImageFilter.GaussianBlur(r)).tobytes() for r in (2, 9)}
+
+    async def go():
+        runs = LiveRuns(await window.runs.open_service())
+        window.actionLivePreview.trigger()
+        await _settled(window, runs)
+        tab.undo_stack.push(UpdateNode(tab.doc, "blur", "Set radius", config={"radius": 9}))
+        await _settled(window, runs)  # radius 9 is in the cache now
+        tab.undo_stack.push(UpdateNode(tab.doc, "blur", "Set radius", config={"radius": 2}))
+        await _settled(window, runs)
+        window.outputs.toggle_pin(tab, "blur")  # pinned: radius 2's picture
+        assert tab.doc.nodes["blur"].pinned is not None
+        tab.undo_stack.push(UpdateNode(tab.doc, "blur", "Set radius", config={"radius": 9}))
+        await _settled(window, runs)
+        assert window.preview_panel.image.tobytes() == blurred[2]  # the pin is what shows
+        window.outputs.toggle_pin(tab, "blur")  # Unpin: radius 9, from the cache
+        assert tab.doc.nodes["blur"].pinned is None
+        await _settled(window, runs)
+        tab.scene.clearSelection()
+        tab.scene.node_items["blur"].setSelected(True)  # (reselected, as the tester did)
+        await _settled(window, runs, new=False)
+        return window.preview_panel.image.tobytes()
+
+    assert on_loop(window, go) == blurred[9], "the preview kept the pinned picture"

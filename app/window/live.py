@@ -195,6 +195,8 @@ class LiveController:
         if st is None or node is None or (not added and st.pins.get(node_id) == id(node.pinned)):
             return
         st.pins[node_id] = id(node.pinned)
+        if st.on and not added:  # what it kept is the pin's (or what the pin hid): the run's result replaces it
+            self.w.outputs.stale(tab, node_id)
         self.edited(tab)
 
     def selected(self, tab: EditorTab) -> None:
