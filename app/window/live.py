@@ -242,7 +242,7 @@ class LiveController:
 
     async def _run(self, st: TabLive, generation: int) -> None:
         tab, w = st.tab, self.w
-        if tab.closing or not st.on or self.closed:
+        if tab.closing or not st.on or self.closed or not tab.shows_runs:
             return
         service = await w.runs.open_service()
         if generation != st.generation or tab.closing or not st.on:

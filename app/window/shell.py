@@ -209,8 +209,12 @@ class MainWindow(QMainWindow):
     def editor_tabs(self) -> list[EditorTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count()) if isinstance(self.tabs.widget(i), EditorTab)]
 
-    def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None) -> EditorTab:
+    def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None, diff_of: tuple[int, int] | None = None,
+                snapshot: bool = False) -> EditorTab:
+        """A tab for ``doc``; ``diff_of`` (a compare tab) and ``snapshot`` (an old version read-only) are set
+        before the controllers adopt it: they decide whether live runs and live preview show there."""
         tab = EditorTab(doc, journal_key or self.journal.key())
+        tab.diff_of, tab.snapshot = diff_of, snapshot
         self.undo_group.addStack(tab.undo_stack)
         index = self.tabs.addTab(tab, "")
         self.retitle(tab)

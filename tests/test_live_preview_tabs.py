@@ -1,0 +1,41 @@
+"""Live preview and the tabs (issue 27, outside tester 4): a History compare tab (read-only) never runs live
+preview, even when live preview is on for its workflow; an error said in the status bar takes one line."""
+
+import asyncio
+
+from .builder import Flow
+from .test_live_preview import LiveRuns
+from .test_queue_gui import on_loop, until
+
+
+def _flow(radius=2):
+    return (Flow("Tabs").node("load", "image_load", source="/nowhere/photo.png")
+            .node("blur", "image_blur", radius=radius).chain("load.image", "blur.image").build())
+
+
+def test_a_compare_tab_never_runs_live_preview_even_when_it_is_on_for_its_workflow(window):
+    info = window.store.workflows.create(_flow(2), message="first")
+    window.store.workflows.save(info.id, _flow(5), message="second")
+    own = window.workflows.open(info.id)
+
+    async def go():
+        runs = LiveRuns(await window.runs.open_service())
+        window.actionLivePreview.trigger()
+        assert window.live.is_on(own)
+        await until(lambda: runs.poll().started, what="the workflow's own live run")
+        await until(lambda: not window.live.by_run, what="it ended", timeout=20)
+        count = len(runs.started)
+        tab = window.versions.compare(info.id, 1, 2)
+        assert window.current_tab() is tab and not tab.shows_runs
+        assert not window.live.is_on(tab)
+        assert not window.actionLivePreview.isEnabled() and not window.actionLivePreview.isChecked()
+        tab.scene.node_items["blur"].setSelected(True)
+        await asyncio.sleep(0.6)
+        assert len(runs.poll().started) == count, "a live run started for the compare tab"
+        window.workflows.open(info.id, version=1, read_only=True)  # an old version read-only: the same
+        await asyncio.sleep(0.6)
+        assert not window.actionLivePreview.isEnabled()
+        assert len(runs.poll().started) == count
+        assert window.live.is_on(own)  # (still on for the workflow's own tab)
+
+    on_loop(window, go)
