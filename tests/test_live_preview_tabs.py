@@ -39,3 +39,34 @@ def test_a_compare_tab_never_runs_live_preview_even_when_it_is_on_for_its_workfl
         assert window.live.is_on(own)  # (still on for the workflow's own tab)
 
     on_loop(window, go)
+
+
+def test_a_multi_line_error_takes_one_shortened_line_in_the_status_bar_and_all_of_it_in_the_tooltip(window,
+                                                                                                   tmp_path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SimpleHTTPRequestHandler,
+                                                                     directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{'missing-' * 3}.html"  # a 404 with an HTML body
+    wf = Flow("Fetch").node("get", "http_request", url=url).build()
+    tab = window.workflows.open(window.store.workflows.create(wf).id)
+    tab.scene.node_items["get"].setSelected(True)
+
+    async def go():
+        window.actionLivePreview.trigger()
+        await until(lambda: "failed" in window.live.status.text(), what="the live run failed", timeout=20)
+
+    try:
+        on_loop(window, go)
+    finally:
+        server.shutdown()
+        server.server_close()
+    status = window.live.status
+    assert "\n" not in status.text() and status.text().endswith("…")
+    assert len(status.text()) <= len("Live preview · ") + 121
+    assert "404" in status.text()
+    assert "<title>Error response</title>" in status.toolTip() and "\n" in status.toolTip()
+    assert status.sizeHint().height() < 2 * status.fontMetrics().height()

@@ -36,6 +36,7 @@ from .outputs import label_of
 __all__ = ["LiveController", "DEBOUNCE_MS"]
 
 DEBOUNCE_MS = 150
+STATUS_CHARS = 120  # the most of a status line shown (the rest is in its tooltip)
 HELD = ("held: live preview does not run blocks that act on the world (write files, send requests, run code or "
         "other workflows){after} — it runs when you run the workflow (F5)")
 
@@ -48,6 +49,14 @@ def said(result) -> str:
     cached = sum(1 for r in result.nodes.values() if r.status == "cached")
     return (f"succeeded in {result.duration_ms:.0f} ms · {ran} node{'s' if ran != 1 else ''} ran"
             + (f", {cached} from the cache" if cached else ""))
+
+
+def one_line(text: str, limit: int = STATUS_CHARS) -> str:
+    """What the status bar shows of ``text``: its first line, shortened to ``limit`` characters, with "…" when
+    anything is left out (an error may bring a whole HTML page along)."""
+    first = text.strip().split("\n", 1)[0].rstrip()
+    cut = len(first) > limit or first != text.strip()
+    return (first[:limit].rstrip() + "…") if cut else first
 
 
 class TabLive:
@@ -319,5 +328,6 @@ class LiveController:
             if st is None:
                 self.status.hide()
             return
-        self.status.setText(f"Live preview · {st.said}" if st.said else "Live preview")
+        self.status.setText(f"Live preview · {one_line(st.said)}" if st.said else "Live preview")
+        self.status.setToolTip(f"Live preview · {st.said}" if st.said else "")  # (all of it: an error's body)
         self.status.setVisible(st.on)
