@@ -70,3 +70,17 @@ def test_a_multi_line_error_takes_one_shortened_line_in_the_status_bar_and_all_o
     assert "404" in status.text()
     assert "<title>Error response</title>" in status.toolTip() and "\n" in status.toolTip()
     assert status.sizeHint().height() < 2 * status.fontMetrics().height()
+
+
+def test_switching_back_to_a_tab_with_a_selected_node_shows_that_node_in_the_inspector(window):
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    first = window.workflows.open(window.store.workflows.create(_flow(3)).id)
+    first.scene.node_items["blur"].setSelected(True)
+    assert window.inspector.node_id == "blur"
+    second = window.workflows.open(window.store.workflows.create(_flow(7)).id)
+    assert window.current_tab() is second and window.inspector.node_id is None  # (nothing selected there)
+    window.tabs.setCurrentWidget(first)
+    assert first.scene.node_items["blur"].isSelected()
+    assert window.inspector.node_id == "blur" and window.inspector.doc is first.doc
+    assert window.inspector.findChild(QDoubleSpinBox, "field.radius").value() == 3

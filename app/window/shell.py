@@ -258,7 +258,9 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, _index: int) -> None:
         tab = self.current_tab()
         self.undo_group.setActiveStack(tab.undo_stack if tab else None)
-        self.inspector.show_node(None, None, None)
+        ids = tab.scene.selected_node_ids() if tab is not None else []  # (the tab's selected node, again)
+        self.inspector.show_node(tab.doc if tab else None, tab.undo_stack if tab else None,
+                                 ids[0] if len(ids) == 1 and not tab.doc.read_only else None)
         self.versions.refresh()
         self.triggers.refresh()
         self.run_panel.show_tab(self.store, tab)
