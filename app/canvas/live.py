@@ -91,7 +91,7 @@ async def _thumbnail(scene, blocking, node_id: str, value, current=None) -> None
 class LiveRun:
     """Applies one run's events to a scene. A live preview run (``current`` given) paints only while it is the
     newest one — ``current()`` says so: a superseded run's events and thumbnails never show — and lightly: a node
-    that shows a result already keeps it when the run finds it cached."""
+    that shows this result already keeps it when the run finds it cached."""
 
     def __init__(self, scene, run_id: str, blocking, *, tab=None, from_outside: bool = False, current=None):
         self.scene = scene
@@ -119,7 +119,10 @@ class LiveRun:
             return
         item.set_status(status, **kw)
 
-    def apply(self, ev) -> None:
+    def apply(self, ev, *, shown: bool = False) -> None:
+        """``shown``: the node shows this result already (live preview: the outputs it keeps are still good), so
+        its thumbnail stays when the run finds it cached; one made stale by an edit (an Undo back to an earlier
+        value, a restore) gets the cached result's picture."""
         if self.current is not None and not self.current():
             if isinstance(ev, RunFinished) and not self.done.done():
                 self.done.set_result(ev)
@@ -147,7 +150,7 @@ class LiveRun:
                 item = self.scene.node_items.get(ev.node_id)
                 image = next((v for p, v in ev.outputs.items() if isinstance(v, Image.Image) or
                               (item is not None and item.port_type("out", p) == "image")), None)
-                kept = (self.current is not None and ev.status == "cached" and item is not None
+                kept = (shown and self.current is not None and ev.status == "cached" and item is not None
                         and item.thumbnail is not None)
                 if image is not None and not kept:  # (live: a cached node's thumbnail is the one it shows)
                     self.pending.append(asyncio.ensure_future(_thumbnail(self.scene, self.blocking, ev.node_id,

@@ -36,6 +36,7 @@ from .outputs import label_of
 __all__ = ["LiveController", "DEBOUNCE_MS"]
 
 DEBOUNCE_MS = 150
+STATUS_CHARS = 120  # the most of a status line shown (the rest is in its tooltip)
 HELD = ("held: live preview does not run blocks that act on the world (write files, send requests, run code or "
         "other workflows){after} — it runs when you run the workflow (F5)")
 
@@ -48,6 +49,14 @@ def said(result) -> str:
     cached = sum(1 for r in result.nodes.values() if r.status == "cached")
     return (f"succeeded in {result.duration_ms:.0f} ms · {ran} node{'s' if ran != 1 else ''} ran"
             + (f", {cached} from the cache" if cached else ""))
+
+
+def one_line(text: str, limit: int = STATUS_CHARS) -> str:
+    """What the status bar shows of ``text``: its first line, shortened to ``limit`` characters, with "…" when
+    anything is left out (an error may bring a whole HTML page along)."""
+    first = text.strip().split("\n", 1)[0].rstrip()
+    cut = len(first) > limit or first != text.strip()
+    return (first[:limit].rstrip() + "…") if cut else first
 
 
 class TabLive:
@@ -195,6 +204,8 @@ class LiveController:
         if st is None or node is None or (not added and st.pins.get(node_id) == id(node.pinned)):
             return
         st.pins[node_id] = id(node.pinned)
+        if st.on and not added:  # what it kept is the pin's (or what the pin hid): the run's result replaces it
+            self.w.outputs.stale(tab, node_id)
         self.edited(tab)
 
     def selected(self, tab: EditorTab) -> None:
@@ -240,7 +251,7 @@ class LiveController:
 
     async def _run(self, st: TabLive, generation: int) -> None:
         tab, w = st.tab, self.w
-        if tab.closing or not st.on or self.closed:
+        if tab.closing or not st.on or self.closed or not tab.shows_runs:
             return
         service = await w.runs.open_service()
         if generation != st.generation or tab.closing or not st.on:
@@ -285,11 +296,12 @@ class LiveController:
         if st is None:
             return False
         painter = st.runs.get(ev.run_id)
-        if (isinstance(ev, NodeFinished) and ev.outputs and painter.current()
-                and not (ev.status == "cached" and self.w.outputs.of(st.tab, ev.node_id) is not None)):
+        shown = (isinstance(ev, NodeFinished) and ev.status == "cached"
+                 and self.w.outputs.of(st.tab, ev.node_id) is not None)  # (not made stale since it showed)
+        if isinstance(ev, NodeFinished) and ev.outputs and painter.current() and not shown:
             # (first: the preview's picture is made first; what is kept already is the same values, read)
             self.w.outputs.keep(st.tab, ev.node_id, ev.outputs)
-        painter.apply(ev)
+        painter.apply(ev, shown=shown)
         if isinstance(ev, RunFinished):
             st.runs.pop(ev.run_id, None)
             self.by_run.pop(ev.run_id, None)
@@ -316,5 +328,6 @@ class LiveController:
             if st is None:
                 self.status.hide()
             return
-        self.status.setText(f"Live preview · {st.said}" if st.said else "Live preview")
+        self.status.setText(f"Live preview · {one_line(st.said)}" if st.said else "Live preview")
+        self.status.setToolTip(f"Live preview · {st.said}" if st.said else "")  # (all of it: an error's body)
         self.status.setVisible(st.on)

@@ -209,8 +209,12 @@ class MainWindow(QMainWindow):
     def editor_tabs(self) -> list[EditorTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count()) if isinstance(self.tabs.widget(i), EditorTab)]
 
-    def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None) -> EditorTab:
+    def add_tab(self, doc: EditorDocument, *, journal_key: str | None = None, diff_of: tuple[int, int] | None = None,
+                snapshot: bool = False) -> EditorTab:
+        """A tab for ``doc``; ``diff_of`` (a compare tab) and ``snapshot`` (an old version read-only) are set
+        before the controllers adopt it: they decide whether live runs and live preview show there."""
         tab = EditorTab(doc, journal_key or self.journal.key())
+        tab.diff_of, tab.snapshot = diff_of, snapshot
         self.undo_group.addStack(tab.undo_stack)
         index = self.tabs.addTab(tab, "")
         self.retitle(tab)
@@ -254,7 +258,9 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, _index: int) -> None:
         tab = self.current_tab()
         self.undo_group.setActiveStack(tab.undo_stack if tab else None)
-        self.inspector.show_node(None, None, None)
+        ids = tab.scene.selected_node_ids() if tab is not None else []  # (the tab's selected node, again)
+        self.inspector.show_node(tab.doc if tab else None, tab.undo_stack if tab else None,
+                                 ids[0] if len(ids) == 1 and not tab.doc.read_only else None)
         self.versions.refresh()
         self.triggers.refresh()
         self.run_panel.show_tab(self.store, tab)

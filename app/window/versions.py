@@ -112,8 +112,7 @@ class VersionsController:
         ghosts = [n for n in old.nodes if n.id in diff.nodes_removed]
         shown = new.model_copy(update={"nodes": [*new.nodes, *ghosts]})
         doc = EditorDocument(shown, workflow_id=workflow_id, version=b, read_only=True, registry=w.registry)
-        tab = w.add_tab(doc)
-        tab.diff_of = (a, b)
+        tab = w.add_tab(doc, diff_of=(a, b))
         legend = DiffLegend(a, b, diff.summary(), tab)
         tab.layout().insertWidget(0, legend)
         legend.show()

@@ -49,8 +49,7 @@ class WorkflowsController:
         doc = EditorDocument(w.store.workflows.document(workflow_id, number), workflow_id=workflow_id,
                              version=number, read_only=read_only or info.is_template, registry=w.registry)
         self.remember(workflow_id)
-        tab = w.add_tab(doc)
-        tab.snapshot = read_only  # an old version asked for read-only: it never shows live runs
+        tab = w.add_tab(doc, snapshot=read_only)  # an old version asked for read-only: it never shows live runs
         return tab
 
     def new_from_template(self, template_id: str) -> EditorTab:
