@@ -2,7 +2,7 @@
 its selection in its own pen, without Qt's dashed box round it; a link dropped on empty canvas leaves no stale
 "Cannot connect" in the status bar; a node snapped to the grid sits on the dots that are drawn."""
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPathStroker
 from PySide6.QtWidgets import QStyle, QStyleOptionGraphicsItem
 
