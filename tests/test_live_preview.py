@@ -71,10 +71,16 @@ class LiveRuns:
         return self
 
 
-def test_typing_58_into_the_blur_radius_shows_radius_58_and_never_5_after_it(window, qtbot, tmp_path):
-    tab, src, out = _open(window, tmp_path)
+def pictures_shown(window) -> list:
+    """The preview dock's pictures (their bytes), in the order it shows them."""
     shown = []
     window.preview_panel.imageShown.connect(lambda: shown.append(window.preview_panel.image.tobytes()))
+    return shown
+
+
+def test_typing_58_into_the_blur_radius_shows_radius_58_and_never_5_after_it(window, qtbot, tmp_path):
+    tab, src, out = _open(window, tmp_path)
+    shown = pictures_shown(window)
 
     async def go():
         runs = LiveRuns(await window.runs.open_service())
@@ -132,8 +138,7 @@ def test_typing_58_into_the_blur_radius_shows_radius_58_and_never_5_after_it(win
 
 def test_a_burst_of_twenty_edits_starts_at_most_three_runs_and_shows_the_last(window, tmp_path):
     tab, src, out = _open(window, tmp_path)
-    shown = []
-    window.preview_panel.imageShown.connect(lambda: shown.append(window.preview_panel.image.tobytes()))
+    shown = pictures_shown(window)
 
     async def go():
         runs = LiveRuns(await window.runs.open_service())
@@ -193,8 +198,7 @@ def test_a_result_on_its_way_when_a_newer_edit_comes_never_shows(window, tmp_pat
           .chain("load.image", "blur.image").build())
     tab = window.workflows.open(window.store.workflows.create(wf).id)
     tab.scene.node_items["blur"].setSelected(True)
-    shown = []
-    window.preview_panel.imageShown.connect(lambda: shown.append((window.preview_panel.image.tobytes())))
+    shown = pictures_shown(window)
 
     async def go():
         service = await window.runs.open_service()

@@ -71,12 +71,18 @@ def close(a, b, slack=3) -> bool:
     return all(abs(x - y) <= slack for x, y in zip(a, b))
 
 
-def test_double_clicking_the_preview_opens_a_viewer_whose_slider_wipes_from_the_input_to_the_output(window, tmp_path):
+def wipe_tab(window, tmp_path):
+    """A tab of a red photo → grayscale, in a window large enough for the viewer."""
     source = solid(tmp_path / "red.png", RED)
     wf = Flow("wipe").node("load", "image_load", source=source).node("gray", "image_grayscale") \
         .edge("load.image", "gray.image").build()
     tab = window.add_tab(EditorDocument(wf, registry=window.registry))
     window.resize(1400, 900)
+    return tab
+
+
+def test_double_clicking_the_preview_opens_a_viewer_whose_slider_wipes_from_the_input_to_the_output(window, tmp_path):
+    tab = wipe_tab(window, tmp_path)
 
     async def go():
         await window.runs.run_node(tab, "gray")
@@ -276,11 +282,7 @@ def test_a_node_with_no_picture_feeding_it_shows_its_output_alone_and_esc_closes
 
 
 def test_the_divider_splits_the_picture_at_the_sliders_share_of_its_width_at_any_zoom_and_pan(window, tmp_path):
-    source = solid(tmp_path / "red.png", RED)
-    wf = Flow("wipe").node("load", "image_load", source=source).node("gray", "image_grayscale") \
-        .edge("load.image", "gray.image").build()
-    tab = window.add_tab(EditorDocument(wf, registry=window.registry))
-    window.resize(1400, 900)
+    tab = wipe_tab(window, tmp_path)
 
     async def go():
         await window.runs.run_node(tab, "gray")
