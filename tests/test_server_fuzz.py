@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_response(live, t
     url, token = live
     seed = os.environ.get("NODELOOM_FUZZ_SEED", "20261201")
     cmd = [sys.executable, "-c", "import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())",
-           "run", f"{url}/api/v1/openapi.json", "-H", f"Authorization: Bearer {token}", "--checks", "all",
+           "--config-file", str(Path(__file__).with_name("schemathesis.toml")), "run", f"{url}/api/v1/openapi.json", "-H", f"Authorization: Bearer {token}", "--checks", "all",
            "--exclude-checks", "positive_data_acceptance", "--max-examples", "5", "--workers", "2",
            "--no-color", *(["--seed", seed] if seed != "random" else [])]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=500, cwd=tmp_path,
