@@ -7,6 +7,7 @@ fail with that message instead of an ImportError."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from pathlib import Path
 
@@ -55,6 +56,9 @@ def _reason(e: Exception) -> str:
     kind = type(e).__name__
     if "InvalidProtobuf" in kind or "Protobuf parsing failed" in text:
         return "the file is not an ONNX model (corrupt or another format)"
+    unknown = re.search(r"([\w.]*:?[\w.]+)\(-?\d+\) is not a registered function/op", text)
+    if unknown:
+        return f"it uses an operator ONNX Runtime does not know: {unknown.group(1)}"
     if "NotImplemented" in kind or "Could not find an implementation" in text:
         return f"an operator it does not implement ({text[-300:]})"
     if "opset" in text.lower():
