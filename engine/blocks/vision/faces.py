@@ -36,7 +36,7 @@ class FaceDetectBlock(Block):
 
     type = "face_detect"
     category = "vision"
-    keywords = ("faces", "people", "opencv", "haar", "cascade", "portrait", "blur faces", "privacy")
+    keywords = ("faces", "people", "opencv", "haar", "cascade", "portrait", "privacy", "anonymise")
     inputs = (Port("image", "image"),)
     outputs = (Port("boxes", "list"), Port("count", "integer"))
 
