@@ -12,6 +12,7 @@ class ModelClassifyBlock(Block):
 
     type = "model_classify"
     category = "vision"
+    requires = ("onnxruntime",)
     keywords = ("classifier", "onnx", "model", "label", "recognise", "recognize", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("label", "string"), Port("score", "number"), Port("top", "list"))

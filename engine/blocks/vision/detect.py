@@ -14,6 +14,7 @@ class ModelDetectBlock(Block):
 
     type = "model_detect"
     category = "vision"
+    requires = ("onnxruntime",)
     keywords = ("detector", "yolo", "ssd", "onnx", "object detection", "bounding box", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("boxes", "list"), Port("count", "integer"))

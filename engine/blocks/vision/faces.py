@@ -36,6 +36,7 @@ class FaceDetectBlock(Block):
 
     type = "face_detect"
     category = "vision"
+    requires = ("cv2",)
     keywords = ("faces", "people", "opencv", "haar", "cascade", "portrait", "privacy", "anonymise")
     inputs = (Port("image", "image"),)
     outputs = (Port("boxes", "list"), Port("count", "integer"))

@@ -14,6 +14,7 @@ class ModelSegmentBlock(Block):
 
     type = "model_segment"
     category = "vision"
+    requires = ("onnxruntime",)
     keywords = ("segmentation", "mask", "onnx", "background", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("mask", "image"), Port("labels", "list"))
