@@ -97,3 +97,37 @@ def test_detect_draw_save_gives_exact_boxes_then_caches_then_reruns_the_model_wh
     assert statuses == {"load": "cached", "detect": "succeeded", "draw": "succeeded", "out": "succeeded",
                         "save": "succeeded"}
     assert third["outputs"]["boxes"][0]["score"] == 0.95
+
+
+def test_the_http_route_lists_the_library(tmp_path):
+    import asyncio
+
+    import httpx
+
+    from engine.models import ModelLibrary
+    from engine.store import Store
+
+    from .server_helpers import OPEN, started
+
+    store = Store(tmp_path / "home")
+    card = ModelLibrary(store.home / "models").import_model(m.classifier(tmp_path / "colours.onnx"), "classify",
+                                                              labels=["red", "green", "blue"])
+
+    async def go():
+        service, server, token = await started(store, **OPEN)
+        try:
+            async with httpx.AsyncClient(base_url=server.url + "/api/v1", timeout=30) as client:
+                refused = await client.get("/models")
+                client.headers["Authorization"] = f"Bearer {token}"
+                return refused, await client.get("/models"), (await client.get("/openapi.json")).json()
+        finally:
+            await server.stop()
+            await service.close()
+
+    try:
+        refused, answer, spec = asyncio.run(go())
+    finally:
+        store.close()
+    assert refused.status_code == 401 and answer.status_code == 200
+    assert answer.json() == {"folder": str(store.home / "models"), "models": [card.to_json()]}
+    assert spec["paths"]["/api/v1/models"]["get"]["operationId"] == "listModels"
