@@ -75,7 +75,7 @@ def test_yolo_decoding_maps_boxes_through_the_letterbox_and_suppresses_overlaps(
         {"label": "cat", "score": 0.5, "left": 110, "top": 0, "right": 128, "bottom": 18},
     ]
     assert out["count"] == 3
-    only_dogs = ok(lib, "model_detect", {"image": Image.new("RGB", (128, 64))}, model="pets", classes=["dog"])
+    only_dogs = ok(lib, "model_detect", {"image": Image.new("RGB", (128, 64))}, model="pets", classes="dog")
     assert [b["label"] for b in only_dogs["boxes"]] == ["dog"]
     loose = ok(lib, "model_detect", {"image": Image.new("RGB", (128, 64))}, model="pets", iou=0.95, max_boxes=2)
     assert [b["score"] for b in loose["boxes"]] == [0.9, pytest.approx(0.8)]

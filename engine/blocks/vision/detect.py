@@ -21,10 +21,11 @@ class ModelDetectBlock(Block):
 
     class Config(BlockConfig):
         model: str = Field("", description="a model of the library (nodeloom models list)")
-        min_score: float = Field(0.25, ge=0, le=1)
-        iou: float = Field(0.45, ge=0, le=1, description="boxes of a class overlapping more than this are one")
+        min_score: float = Field(0.25, ge=0, description="boxes scoring less are dropped (above 1: none kept)")
+        iou: float = Field(0.45, ge=0, description="boxes of a class overlapping more than this (intersection over "
+                                                    "union) are one; 1 or more: none merged")
         max_boxes: int = Field(100, ge=1, le=10000)
-        classes: list[str] = Field(default_factory=list, description="only these labels (empty: all)")
+        classes: str = Field("", description="only these labels, separated by commas (empty: all)")
 
     def cache_salt(self, ctx, inputs, config):
         return model_salt(ctx, inputs, config)
@@ -35,7 +36,8 @@ class ModelDetectBlock(Block):
         card, outputs, fit = await infer(ctx, inputs, config, need_image(inputs), "detect")
         try:
             boxes = detections(card, outputs, fit, min_score=config.min_score, iou=config.iou,
-                               max_boxes=config.max_boxes, classes=config.classes)
+                               max_boxes=config.max_boxes,
+                               classes=[c.strip() for c in config.classes.split(",") if c.strip()])
         except ModelError as e:
             raise BlockError(str(e)) from None
         return {"boxes": boxes, "count": len(boxes)}

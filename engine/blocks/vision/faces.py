@@ -43,7 +43,7 @@ class FaceDetectBlock(Block):
 
     class Config(BlockConfig):
         min_size: int = Field(30, ge=1, le=10000, description="the smallest face found, in pixels")
-        scale_factor: float = Field(1.1, gt=1, le=2, description="the step between the sizes searched")
+        scale_factor: float = Field(1.1, gt=1, le=5, description="the step between the sizes searched")
         min_neighbors: int = Field(5, ge=0, le=100, description="higher: fewer, surer faces")
 
     async def run(self, ctx, inputs, config):

@@ -21,7 +21,7 @@ class ModelSegmentBlock(Block):
 
     class Config(BlockConfig):
         model: str = Field("", description="a model of the library (nodeloom models list)")
-        min_score: float = Field(0.5, ge=0, le=1, description="a one-map model: pixels at or above are the object")
+        min_score: float = Field(0.5, ge=0, description="a one-map model: pixels at or above are the object")
 
     def cache_salt(self, ctx, inputs, config):
         return model_salt(ctx, inputs, config)
