@@ -20,6 +20,7 @@
     ├── TriggerError             a trigger that cannot be stored as given (every problem); also a ValueError
     ├── ScheduleError            a cron expression or a time zone that cannot be used; also a ValueError
     ├── ClusterError             a cluster that cannot be used (``--executor``, Settings ▸ Cluster): the reason
+    ├── ModelError               a model file or card that cannot be used (corrupt, text input, labels vs outputs)
     └── Refused                  a connection to an address the settings refuse (httpx reports a ConnectError)
 
 Inside the engine only (never reach a front):
@@ -56,6 +57,7 @@ __all__ = [
     "TriggerError",
     "ScheduleError",
     "ClusterError",
+    "ModelError",
     "Refused",
     "OverBudget",
     "NodeFailed",
@@ -199,6 +201,10 @@ class ScheduleError(NodeloomError, ValueError):
 
 class ClusterError(NodeloomError):
     """The cluster named cannot be used; the message says why."""
+
+
+class ModelError(NodeloomError, ValueError):
+    """A model of the library (engine.models) that cannot be imported or run; the message names the problem."""
 
 
 class Refused(NodeloomError):

@@ -34,6 +34,8 @@ BAD_IMPORTS = {
                                               ("engine.executor.state", "engine.server.errors")],
     "the executor never imports Dask or its backend (it sees engine.executor.remote's interface)": [
         ("engine.executor.remote", "distributed"), ("engine.executor.remote", "engine.distributed")],
+    "the model library is a leaf: engine.models never imports the blocks, the executor, the store, the runs or "
+    "the server": [("engine.models.library", "engine.blocks.base"), ("engine.models.infer", "engine.runs")],
     "only engine.distributed imports Dask": [("engine.runs.service", "dask"), ("engine.server.app", "distributed")],
     "blocks see the BlockContext protocol, never the executor, the store or the run service": [
         ("engine.blocks.core.transform", "engine.executor.runner"), ("engine.blocks.base", "engine.store")],

@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_command(sub)
     add_cache_commands(sub)
     add_settings_command(sub)
+    add_models_command(sub)
     return parser
 
 
@@ -196,3 +197,27 @@ def add_settings_command(sub) -> None:
     p.add_argument("--json", action="store_true", help="list: one JSON object, key → value, default, set, "
                    "description")
     p.set_defaults(func=_later("settings", "cmd_settings"))
+
+
+def add_models_command(sub) -> None:
+    p = sub.add_parser("models", help="the model library (model blocks): list, import FILE.onnx --task …, remove "
+                       "NAME", description="The data folder's model library: list | import FILE.onnx --task "
+                       "classify|detect|segment [--labels FILE] [--name N] | remove NAME. Needs nodeloom[inference] "
+                       "to import.")
+    p.add_argument("action", nargs="?", default="list", choices=("list", "import", "remove"))
+    p.add_argument("target", nargs="?", metavar="FILE|NAME", help="import: the .onnx file; remove: the model's name")
+    p.add_argument("--task", choices=("classify", "detect", "segment"), help="import: what the model does")
+    p.add_argument("--labels", metavar="FILE", help="import: the class names, one a line (or a JSON list)")
+    p.add_argument("--name", help="import: the model's name in the library (default: the file's name)")
+    p.add_argument("--width", type=int, help="import: the input width, where the model does not fix it")
+    p.add_argument("--height", type=int, help="import: the input height, where the model does not fix it")
+    p.add_argument("--layout", choices=("NCHW", "NHWC"), help="import: the input layout (default: read from it)")
+    p.add_argument("--resize", choices=("stretch", "letterbox"), help="import: how pictures are fitted to the "
+                   "input (detect: letterbox)")
+    p.add_argument("--decoding", choices=("softmax", "yolo", "ssd", "mask"), help="import: how its output is read "
+                   "(default: the task's: softmax, yolo, mask)")
+    p.add_argument("--objectness", action="store_true", help="import, yolo: rows carry an objectness score "
+                   "(YOLOv5) after the box")
+    p.add_argument("--replace", action="store_true", help="import: replace a model of the same name")
+    p.add_argument("--json", action="store_true", help="list, import: as JSON")
+    p.set_defaults(func=_later("models", "cmd_models"))

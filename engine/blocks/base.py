@@ -90,6 +90,8 @@ class Block:
     #: does something beyond computing its outputs (writes files, sends requests, runs user code, starts runs):
     #: live preview, which runs as the user edits, holds such a node (and what follows it) until a real run
     acts_on_world: ClassVar[bool] = False
+    #: modules of an optional extra the block needs (``onnxruntime``): without them it is listed, marked unavailable
+    requires: ClassVar[tuple[str, ...]] = ()
 
     async def run(self, ctx: BlockContext, inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
         raise NotImplementedError(f"block {self.type!r} does not implement run()")
@@ -112,6 +114,17 @@ class Block:
         """Whether a node with this config (as written: a field may hold an ``$expr``) may run in live preview:
         not when it acts on the world. ``user_code``: the user lets code blocks run live."""
         return not cls.acts_on_world
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        """None when the block can run here, else why not (an optional extra that is not installed)."""
+        from importlib.util import find_spec
+
+        missing = [m for m in cls.requires if find_spec(m) is None]
+        if not missing:
+            return None
+        return (f"{cls.type} needs {', '.join(missing)}, which is not installed here (the optional extra: "
+                f"pip install 'nodeloom[inference]')")
 
     @classmethod
     def overriding_inputs(cls) -> frozenset[str]:
@@ -168,4 +181,5 @@ class Block:
             "portable": cls.portable,
             "acts_on_world": cls.acts_on_world,
             "legacy_types": list(cls.legacy_types),
+            "unavailable": cls.unavailable(),
         }

@@ -27,6 +27,10 @@ from .image.rotate import ImageRotateBlock
 from .image.save import ImageSaveBlock
 from .image.threshold import ImageThresholdBlock
 from .net.http_request import HttpRequestBlock
+from .vision.classify import ModelClassifyBlock
+from .vision.detect import ModelDetectBlock
+from .vision.faces import FaceDetectBlock
+from .vision.segment import ModelSegmentBlock
 
 BUILTIN_BLOCKS = (
     InputBlock, OutputBlock, ConstantBlock, ConditionBlock, MergeBlock, ForEachBlock, CollectBlock, DelayBlock,
@@ -34,4 +38,5 @@ BUILTIN_BLOCKS = (
     ImageLoadBlock, ImageSaveBlock, ImageResizeBlock, ImageCropBlock, ImageRotateBlock, ImageGrayscaleBlock,
     ImageBlurBlock, ImageThresholdBlock, ImageDrawBoxesBlock, ImageInfoBlock,
     HttpRequestBlock, PythonBlock, ListFilesBlock, SubWorkflowBlock,
+    ModelClassifyBlock, ModelDetectBlock, ModelSegmentBlock, FaceDetectBlock,
 )

@@ -46,6 +46,9 @@ def _check_nodes(wf: Workflow, reg: BlockRegistry, a: Analysis, issues: list[Iss
             issues.append(Issue("unknown_block", f"unknown block type {node.type!r}", node.id))
             continue
         a.blocks[node.id] = cls
+        missing = cls.unavailable() if cls.requires else None
+        if missing:
+            issues.append(Issue("block_unavailable", missing, node.id))
         try:
             exprs = node_exprs(node.id, cls, node.config, issues)
             if exprs is not None:

@@ -39,6 +39,8 @@ class RunSettings:
     executor: str = "local"
     #: ``http_request`` blocks may run on the cluster's machines (off: a loop with one runs here)
     cluster_network: bool = False
+    #: the model library the model blocks read (SPEC §4): the data folder's ``models/``; "" = NODELOOM_HOME's
+    models_dir: str = ""
 
     def __post_init__(self) -> None:
         from ..distributed import parse_executor
@@ -82,6 +84,8 @@ class RunSettings:
                 "max_queued_runs": store.setting(MAX_QUEUED_RUNS),
                 "allow_private_callbacks": store.setting(ALLOW_PRIVATE_CALLBACKS),
                 "executor": store.setting(CLUSTER_EXECUTOR), "cluster_network": store.setting(CLUSTER_NETWORK)}
+        if getattr(store, "home", None) is not None:
+            kept["models_dir"] = str(store.home / "models")
         given = {k: v for k, v in overrides.items() if v is not None}
         return cls.from_environ(environ, **{**{k: v for k, v in kept.items() if v is not None}, **given})
 

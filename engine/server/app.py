@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from .errors import GUARD_RESPONSES, JSON, install_handlers
 from .guard import HEALTH, Guard
 from .routes_cache import cache_routes
+from .routes_models import model_routes
 from .routes_misc import misc_routes
 from .routes_runs import run_routes
 from .routes_triggers import trigger_routes
@@ -46,6 +47,7 @@ def create_app(service, settings: ServerSettings, token: str) -> Guard:
     api.include_router(misc_routes(service))
     api.include_router(trigger_routes(service))
     api.include_router(cache_routes(service))
+    api.include_router(model_routes(service))
     guard = Guard(api, settings, token)
     guard.closing = closing
     return guard

@@ -1,0 +1,61 @@
+"""Helpers shared by the model blocks (not a block): the model library a run reads, the extra's presence, and
+the model's identity in the cache key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ...errors import BlockError, ModelError, NotFound
+from ...models import ModelLibrary, unavailable
+
+
+def library_for(ctx) -> ModelLibrary:
+    """The run's model library: its policy's ``models_dir`` (the run service's data folder), else the data
+    folder's (NODELOOM_HOME or the user data folder)."""
+    folder = getattr(ctx.policy, "models_dir", "") or ""
+    if not folder:
+        from ...folders import home
+
+        folder = home() / "models"
+    return ModelLibrary(Path(folder))
+
+
+def model_name(inputs: dict[str, Any], config) -> str:
+    name = inputs.get("model") or config.model
+    if not isinstance(name, str) or not name.strip():
+        raise BlockError("no model chosen: pick one of the model library (nodeloom models list)")
+    return name.strip()
+
+
+def need_extra(module: str = "onnxruntime") -> None:
+    problem = unavailable(module)
+    if problem:
+        raise BlockError(problem)
+
+
+def model_salt(ctx, inputs: dict[str, Any], config) -> str | None:
+    """The model file's SHA-256 (a renamed or re-imported file is the same model, a changed one is not) and its
+    card; None (do not cache) when it cannot be read — the run then reports why."""
+    from ...models.library import current_sha256
+
+    try:
+        library = library_for(ctx)
+        name = model_name(inputs, config)
+        card = library.get(name)
+        fields = {k: v for k, v in card.to_json().items() if k not in ("name", "sha256")}
+        return current_sha256(library.path(name)) + ":" + json.dumps(fields, sort_keys=True)
+    except (BlockError, ModelError, NotFound, OSError):
+        return None
+
+
+async def infer(ctx, inputs: dict[str, Any], config, image, task: str):
+    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). Its problems are the node's error."""
+    need_extra()
+    from ...models.infer import run_model
+
+    try:
+        return await ctx.run_blocking(run_model, library_for(ctx), model_name(inputs, config), image, task)
+    except (ModelError, NotFound) as e:
+        raise BlockError(str(e)) from None

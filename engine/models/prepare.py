@@ -1,0 +1,61 @@
+"""Feeding a model: a picture resized to the model's input (stretched, or letterboxed: scaled to fit and centred
+on grey), normalised and laid out as its card says; and the way back from the input's pixels to the picture's
+(:class:`Fit`), so boxes and masks land on the picture whatever the letterboxing. Needs numpy (ONNX Runtime's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+__all__ = ["Fit", "fit_for", "to_tensor"]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a ``width``×``height`` picture sits in the model's input: scaled by ``sx``, ``sy`` and shifted by
+    ``dx``, ``dy`` (input pixels)."""
+
+    width: int
+    height: int
+    sx: float
+    sy: float
+    dx: int
+    dy: int
+    new_w: int
+    new_h: int
+
+    def to_image(self, x: float, y: float) -> tuple[float, float]:
+        """An input pixel position → the picture's, clipped to the picture."""
+        px = (x - self.dx) / self.sx
+        py = (y - self.dy) / self.sy
+        return min(max(px, 0.0), float(self.width)), min(max(py, 0.0), float(self.height))
+
+
+def fit_for(width: int, height: int, card) -> Fit:
+    if card.resize == "letterbox":
+        r = min(card.width / width, card.height / height)
+        new_w, new_h = max(1, round(width * r)), max(1, round(height * r))
+        return Fit(width, height, r, r, (card.width - new_w) // 2, (card.height - new_h) // 2, new_w, new_h)
+    return Fit(width, height, card.width / width, card.height / height, 0, 0, card.width, card.height)
+
+
+def to_tensor(img: Image.Image, card, dtype: str = "tensor(float)") -> tuple[np.ndarray, Fit]:
+    """One picture as a batch of one, shaped and scaled for the model; with its :class:`Fit`."""
+    rgb = img.convert("RGB")
+    fit = fit_for(rgb.width, rgb.height, card)
+    resized = rgb.resize((fit.new_w, fit.new_h), Image.Resampling.BILINEAR)
+    if (fit.new_w, fit.new_h) != (card.width, card.height):
+        canvas = Image.new("RGB", (card.width, card.height), (114, 114, 114))
+        canvas.paste(resized, (fit.dx, fit.dy))
+        resized = canvas
+    pixels = np.asarray(resized, dtype=np.float32)  # H, W, 3
+    if dtype == "tensor(uint8)":
+        data = np.asarray(resized, dtype=np.uint8)
+    else:
+        data = (pixels * np.float32(card.scale) - np.asarray(card.mean, np.float32)) / np.asarray(card.std, np.float32)
+        data = data.astype(np.float16 if dtype == "tensor(float16)" else np.float32)
+    if card.layout == "NCHW":
+        data = data.transpose(2, 0, 1)
+    return np.ascontiguousarray(data[None]), fit

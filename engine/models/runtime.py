@@ -1,0 +1,78 @@
+"""ONNX Runtime for the model library: whether the optional extra is installed, one session per model file
+per process (shared: ``InferenceSession.run`` is thread-safe), and a model's load failures as clear errors.
+
+The extra is ``nodeloom[inference]``; without it :func:`unavailable` says what to install and the model blocks
+fail with that message instead of an ImportError."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import threading
+from pathlib import Path
+
+from ..errors import ModelError
+
+__all__ = ["unavailable", "session_for", "load_session", "INSTALL_HINT"]
+
+INSTALL_HINT = "pip install 'nodeloom[inference]'"
+
+_sessions: dict[tuple[str, str], object] = {}
+_lock = threading.Lock()
+
+
+def unavailable(module: str = "onnxruntime") -> str | None:
+    """None when ``module`` can be imported, else why a model block cannot run here."""
+    if importlib.util.find_spec(module) is None:
+        what = "OpenCV (opencv-python-headless)" if module == "cv2" else "ONNX Runtime"
+        return f"{what} is not installed: model blocks need the optional extra ({INSTALL_HINT})"
+    return None
+
+
+def _providers(ort) -> list[str]:
+    available = ort.get_available_providers()
+    preferred = [p for p in ("CUDAExecutionProvider", "DmlExecutionProvider", "CoreMLExecutionProvider")
+                 if p in available]
+    return preferred + ["CPUExecutionProvider"]
+
+
+def load_session(path: Path):
+    """A new session on ``path``; whatever ONNX Runtime refuses becomes a :class:`ModelError` naming the reason."""
+    problem = unavailable()
+    if problem:
+        raise ModelError(problem)
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # errors only: a refused model is reported by the exception below
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=_providers(ort))
+    except Exception as e:  # ONNX Runtime raises its own classes (InvalidProtobuf, NotImplemented, Fail, …)
+        raise ModelError(f"{Path(path).name} cannot be loaded by ONNX Runtime: {_reason(e)}") from None
+
+
+def _reason(e: Exception) -> str:
+    text = " ".join(str(e).split())
+    kind = type(e).__name__
+    if "InvalidProtobuf" in kind or "Protobuf parsing failed" in text:
+        return "the file is not an ONNX model (corrupt or another format)"
+    unknown = re.search(r"([\w.]*:?[\w.]+)\(-?\d+\) is not a registered function/op", text)
+    if unknown:
+        return f"it uses an operator ONNX Runtime does not know: {unknown.group(1)}"
+    if "NotImplemented" in kind or "Could not find an implementation" in text:
+        return f"an operator it does not implement ({text[-300:]})"
+    if "opset" in text.lower():
+        return f"unsupported opset ({text[-300:]})"
+    return text[-400:] or kind
+
+
+def session_for(path: Path, sha256: str):
+    """The process's session for the model file ``path`` with content ``sha256`` (a changed file: a new one)."""
+    key = (str(path), sha256)
+    with _lock:
+        session = _sessions.get(key)
+        if session is None:
+            for old in [k for k in _sessions if k[0] == key[0]]:
+                del _sessions[old]  # (the file was replaced: its old session is of no more use)
+            session = _sessions[key] = load_session(path)
+        return session
