@@ -71,6 +71,15 @@ def close(a, b, slack=3) -> bool:
     return all(abs(x - y) <= slack for x, y in zip(a, b))
 
 
+def double_click_thumbnail(window, tab, node_id: str):
+    """Double-click the node's thumbnail on the canvas (real mouse events); the viewer that opens."""
+    item = tab.scene.node_items[node_id]
+    tab.view.centerOn(item)
+    at = tab.view.mapFromScene(item.mapToScene(item.thumbnail_rect().center()))
+    QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    return viewer_of(window)
+
+
 def wipe_tab(window, tmp_path):
     """A tab of a red photo → grayscale, in a window large enough for the viewer."""
     source = solid(tmp_path / "red.png", RED)
@@ -159,12 +168,8 @@ def test_a_thumbnails_double_click_opens_the_viewer_and_it_compares_the_nodes_ou
         tab.undo_stack.push(UpdateNode(tab.doc, "mask", "Level", config={"level": 200}))
         second = await window.runs.run_tab(tab)          # level 200: black
         assert first.status == second.status == "succeeded"
-        item = tab.scene.node_items["mask"]
-        assert item.thumbnail is not None
-        tab.view.centerOn(item)
-        at = tab.view.mapFromScene(item.mapToScene(item.thumbnail_rect().center()))
-        QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
-        viewer = viewer_of(window)
+        assert tab.scene.node_items["mask"].thumbnail is not None
+        viewer = double_click_thumbnail(window, tab, "mask")
         assert viewer.isVisible()
         viewer.resize(900, 700)
         await until(viewer.ready, what="the viewer's pictures")
@@ -237,11 +242,7 @@ def test_the_viewer_follows_the_nodes_next_run_and_says_when_what_it_shows_is_st
 
     async def go():
         await window.runs.run_node(tab, "gray")
-        item = tab.scene.node_items["gray"]
-        tab.view.centerOn(item)
-        at = tab.view.mapFromScene(item.mapToScene(item.thumbnail_rect().center()))
-        QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
-        viewer = viewer_of(window)
+        viewer = double_click_thumbnail(window, tab, "gray")
         await until(viewer.ready, what="the viewer's pictures")
         canvas, slider, _ = parts(viewer)
         slide(slider, Qt.Key.Key_Home)
@@ -266,11 +267,7 @@ def test_a_node_with_no_picture_feeding_it_shows_its_output_alone_and_esc_closes
 
     async def go():
         await window.runs.run_tab(tab)
-        item = tab.scene.node_items["load"]
-        tab.view.centerOn(item)
-        at = tab.view.mapFromScene(item.mapToScene(item.thumbnail_rect().center()))
-        QTest.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
-        viewer = viewer_of(window)
+        viewer = double_click_thumbnail(window, tab, "load")
         await until(viewer.ready, what="the viewer's picture")
         canvas, slider, _ = parts(viewer)
         assert viewer.mode() == "output" and not slider.isVisible()
