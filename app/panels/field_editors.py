@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QPlainTextEdit, QSpinBox, QWidget)
 from shiboken6 import isValid
 
+from .model_field import model_editor
 from .path_field import PATH_FORMATS, PathEdit, path_editor
 
 __all__ = ["SpinBox", "DoubleSpinBox", "TextArea", "CodeArea", "make_editor", "in_row", "settings_box", "say_clamps"]
@@ -130,6 +131,8 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
         w.valueChanged.connect(lambda _v: inspector._typed(name, read()))
         w.editingFinished.connect(lambda: inspector._set_config(name, read()))
         return w, show
+    if kind == "string" and prop.get("format") == "model":
+        return model_editor(inspector, name)
     if kind == "string" and prop.get("format") == "workflow":
         w = QComboBox(editable=True)
         w.addItems(sorted(set(inspector.workflow_names())))

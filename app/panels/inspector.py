@@ -58,6 +58,7 @@ class Inspector(QScrollArea):
         #: refused text per (document, node, field): (the text, why, the stored value it did not replace)
         self.pending: dict[tuple[int, str, str], tuple[str, str, Any]] = {}
         self.workflow_names = lambda: []  # the stored workflows a sub_workflow may call (set by the window)
+        self.model_library = lambda: None  # the data folder's model library, for a model block (set by the window)
         self.outputs_of = lambda node_id: None  # a node's outputs from the last run on this tab (set by the window)
         self.run_inputs = lambda: []            # the workflow's input names
         self.read_value = None                  # async: the value behind a stored output (set by the window)
@@ -124,16 +125,19 @@ class Inspector(QScrollArea):
             schema = cls.config_schema()
             self._config_keys = tuple(schema["properties"])
             for name, prop in schema["properties"].items():
-                value = values.get(name)
+                value, card = values.get(name), None
                 if is_expr(value):
                     row = expression_field(self, name, value)
                     self.fields[name] = row.findChild(QLineEdit, f"field.{name}")
                 else:
                     row, show = make_editor(self, name, _resolve(schema, prop), value)
                     self._register(name, row, show)
+                    card = getattr(row, "card", None)  # (a model: its card under it)
                     row = in_row(row)  # (a path: with its Browse… button)
                 row.setToolTip(prop.get("description", ""))
                 form.addRow(prop.get("title", name), with_switch(self, name, row, value, cls))
+                if card is not None:
+                    form.addRow("", card)
                 form.addRow("", self._problem_label(name))
             outer.addWidget(box)
         outer.addWidget(settings_box(self))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
 from engine.values import summarize
 
+from .boxes import boxes_in, label_counts
 from .ref_drop import ref_mime
 
 __all__ = ["JsonTree"]
@@ -21,6 +22,7 @@ MAX_CHILDREN = 200    # children shown under one value
 FEEDING = "Nodes that feed this node"
 FEEDING_TIP = "Upstream of the selected node (by links or by references its fields make): they run before it"
 OTHERS = "Other nodes this node's fields may read"
+HISTOGRAM = "Boxes by label"
 OTHERS_TIP = ("Not linked to the selected node and not downstream of it: a field that reads one of their values "
               "makes it run first")
 
@@ -62,6 +64,9 @@ class JsonTree(QTreeWidget):
         for port, value in values.items():
             self._add(root, str(port), value, ("nodes", node_id, port) if node_id else None)
         self.expandToDepth(1)
+        boxes = boxes_in(values)
+        if boxes:
+            self._histogram(root, boxes)
         nearest = True
         for feeds, heading, tip in ((True, FEEDING, FEEDING_TIP), (False, OTHERS, OTHERS_TIP)):
             members = [(nid, title, outputs) for nid, title, outputs, feeding in upstream if feeding is feeds]
@@ -84,6 +89,18 @@ class JsonTree(QTreeWidget):
                     for i in range(head.childCount()):
                         head.child(i).setExpanded(True)
         self._fit_keys()
+
+    def _histogram(self, root: QTreeWidgetItem, boxes: list[dict]) -> None:
+        """How many boxes of each label, with a bar each (the most first)."""
+        counts = label_counts(boxes)
+        head = QTreeWidgetItem(root, [HISTOGRAM, f"{len(counts)} label{'s' * (len(counts) != 1)}"])
+        head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        head.setToolTip(0, "How many boxes were found of each label")
+        most = counts[0][1] if counts else 1
+        for label, n in counts[:MAX_CHILDREN]:
+            item = QTreeWidgetItem(head, [label or "(no label)", f"{'█' * max(1, round(12 * n / most))} {n}"])
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        head.setExpanded(True)
 
     def _add(self, parent: QTreeWidgetItem, key: str, value: Any, path: tuple | None) -> None:
         if self._left <= 0:

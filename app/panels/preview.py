@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGraphicsPixmapItem, QGra
 
 from engine.values import summarize, to_json
 
+from .boxes import BoxOverlay, boxes_in
 from .image_canvas import display_qimage
 from .json_tree import JsonTree
 
@@ -69,6 +70,7 @@ class ImageView(QGraphicsView):
 
 class PreviewPanel(QWidget):
     EMPTY = "Run a node (Ctrl+Enter), or select one that has run, to see its outputs here"
+    GIVEN = "image (given)"  # the picture a detector was given, under its boxes
     imageShown = Signal()  # a picture was put on screen
 
     def __init__(self, parent=None):
@@ -79,6 +81,10 @@ class PreviewPanel(QWidget):
         self.info.setWordWrap(True)
         self.save_button = QPushButton("Save image…")
         self.save_button.setEnabled(False)
+        self.overlay = BoxOverlay(self.image_view.item)  # a detector's boxes over the picture
+        self.boxes_button = QPushButton("Boxes", checkable=True, checked=True, objectName="previewBoxes")
+        self.boxes_button.setToolTip("Show the boxes found over the picture (the picture itself is not changed)")
+        self.boxes_button.toggled.connect(self.overlay.setVisible)
         self.text = QPlainTextEdit(readOnly=True)
         self.tree = JsonTree()
         self.values = QStackedWidget()  # the tree, or the same values as JSON text
@@ -98,6 +104,7 @@ class PreviewPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
         top.addWidget(self.port)
+        top.addWidget(self.boxes_button)
         top.addWidget(self.as_text)
         top.addWidget(self.save_button)
         self.split = QSplitter()
@@ -115,6 +122,8 @@ class PreviewPanel(QWidget):
         self.images = {}
         self.prepared = {}
         self._ports([])
+        self.overlay.show_boxes([])
+        self.boxes_button.hide()
         self.image_view.item.setPixmap(QPixmap())
         self.image_view.hide()
         self.text.clear()
@@ -127,12 +136,18 @@ class PreviewPanel(QWidget):
         self.save_button.setEnabled(False)
 
     def show_outputs(self, title: str, outputs: dict, *, node_id: str | None = None, upstream=(),
-                     ran: bool = True, prepared: dict[str, QImage] | None = None) -> None:
+                     ran: bool = True, prepared: dict[str, QImage] | None = None,
+                     given: Image.Image | None = None) -> None:
         """``outputs`` of the node called ``title`` (its label; the id is in the tooltip): the first image fills
         the dock; the other values show beside it, or alone, or not at all — followed in the tree by the values
         of the nodes it may read (``upstream``: node id, title, outputs), to drag onto its fields. ``prepared``:
-        images of ``outputs`` made into QImages already (:func:`preview_qimage`), by port."""
+        images of ``outputs`` made into QImages already (:func:`preview_qimage`), by port. Boxes among the
+        outputs (a detector's) are drawn over the picture: the node's own, else ``given``, the picture it was
+        given (shown as its port ``image (given)``)."""
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
+        boxes = boxes_in(outputs)
+        if boxes and not images and isinstance(given, Image.Image):
+            images = [(self.GIVEN, given)]
         self.prepared = dict(prepared or {})
         shown_port = self.port.currentText() if self.title == title else ""
         self.title = title
@@ -149,6 +164,8 @@ class PreviewPanel(QWidget):
         self.image_view.setVisible(bool(images))
         self.info.setToolTip(f"node id: {node_id}" if node_id else "")
         self._ports([p for p, _ in images], shown_port)
+        self.overlay.show_boxes(boxes or [])
+        self.boxes_button.setVisible(bool(boxes) and bool(images))
         if images:
             self._show_port(self.port.currentText() or images[0][0])
             if others:  # the picture gets most of the room
@@ -181,7 +198,9 @@ class PreviewPanel(QWidget):
         ready = self.prepared.get(port)
         self.qimage = ready if ready is not None else preview_qimage(image)
         self.image_view.show_image(self.qimage)
-        self.info.setText(f"{self.title} · {port}: {image.width} × {image.height} px, {image.mode}")
+        found = self.overlay.boxes
+        self.info.setText(f"{self.title} · {port}: {image.width} × {image.height} px, {image.mode}"
+                          + (f" · {len(found)} box{'es' * (len(found) != 1)}" if found else ""))
         self.save_button.setEnabled(True)
         self.imageShown.emit()
 

@@ -97,6 +97,8 @@ ACTIONS: list[tuple[str, str | None, str, tuple, Slot | None]] = [
     ("&Run", "Run this &node", "actionRunNode", ("Ctrl+Return",), lambda w: w.runs.run_selected_node()),
     ("&Run", "&Pin / unpin outputs", "actionPin", ("Ctrl+Shift+P",), lambda w: w.outputs.pin_selected()),
     ("&Run", None, "", (), None),
+    ("&Models", "&Import model…", "actionModelImport", (), lambda w: w.models.import_dialog()),
+    ("&Models", "Open models &folder", "actionModelsFolder", (), lambda w: w.models.open_folder()),
     ("&Server", "&Start server", "actionServerStart", (), lambda w: w.server.start_soon()),
     ("&Server", "S&top server", "actionServerStop", (), lambda w: w.server.stop_soon()),
     ("&Server", None, "", (), None),

@@ -17,7 +17,8 @@ from engine.graph import bypass_skips
 from engine.runs import NOT_READ, in_memory, read_value
 
 from ..canvas.live import clear
-from ..panels.preview import preview_qimage
+from ..panels.boxes import boxes_in
+from ..panels.preview import PreviewPanel, preview_qimage
 from .editor_tab import EditorTab
 
 __all__ = ["OutputsController", "bypass_said", "label_of"]
@@ -53,7 +54,7 @@ class OutputsController:
         self.w = window
         self.last: dict[tuple[int, str], dict] = {}      # (id of tab, node id) → its last outputs (maybe refs)
         self.last_node_outputs: dict | None = None       # the outputs the preview shows (read values)
-        self.previewed: dict[int, tuple[str, dict]] = {}  # id of tab → (node id, outputs) its preview showed
+        self.previewed: dict[int, tuple] = {}  # id of tab → (node id, outputs, the picture given) its preview showed
         self._showing: asyncio.Future | None = None
         self._showing_node: tuple[int, str] | None = None  # (id of tab, node id) of the show under way
 
@@ -120,14 +121,31 @@ class OutputsController:
         service = self.w.runs.service
         prepared = {p: await service.run_blocking(preview_qimage, v) for p, v in outputs.items()
                     if isinstance(v, Image.Image)} if service is not None else None
+        given = await self.given_image(tab, node_id, outputs)
+        if given is not None and service is not None:
+            prepared[PreviewPanel.GIVEN] = await service.run_blocking(preview_qimage, given)
+        if tab is not self.w.current_tab():
+            return outputs
         self.last_node_outputs = outputs
-        self.previewed[id(tab)] = (node_id, outputs)
-        self._show(tab, node_id, outputs, prepared)
+        self.previewed[id(tab)] = (node_id, outputs, given)
+        self._show(tab, node_id, outputs, prepared, given)
         return outputs
 
-    def _show(self, tab: EditorTab, node_id: str, outputs: dict, prepared=None) -> None:
+    def _show(self, tab: EditorTab, node_id: str, outputs: dict, prepared=None, given=None) -> None:
         self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id,
-                                          upstream=self.upstream(tab, node_id), prepared=prepared)
+                                          upstream=self.upstream(tab, node_id), prepared=prepared, given=given)
+
+    async def given_image(self, tab: EditorTab, node_id: str, outputs: dict):
+        """The picture linked into the node's ``image`` input, when the node found boxes and has no picture of its
+        own to draw them on (a detector): read from what this session's run left, else None."""
+        if not boxes_in(outputs) or any(isinstance(v, Image.Image) for v in outputs.values()):
+            return None
+        link = tab.doc.edges.get(tab.doc.link_into(node_id, "image") or "")
+        kept = self.of(tab, link.source) if link is not None else None
+        if not kept or link.source_port not in kept:
+            return None
+        value = await self.read(kept[link.source_port])
+        return value if isinstance(value, Image.Image) else None
 
     def upstream(self, tab: EditorTab, node_id: str) -> list[tuple[str, str, dict, bool]]:
         """The nodes whose values ``node_id``'s fields may read (SPEC §5a: any node not downstream of it, nor
@@ -182,7 +200,7 @@ class OutputsController:
         if shown is None:
             self.w.preview_panel.clear()
         else:
-            self._show(tab, shown[0], shown[1])
+            self._show(tab, shown[0], shown[1], given=shown[2])
 
     # -- pins ---------------------------------------------------------------------------------------------
 

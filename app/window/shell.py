@@ -13,10 +13,12 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QScrollArea, QTabWidget
 
+from engine.models import ModelLibrary
 from engine.store import Store
 
 from ..document.model import EditorDocument
 from .editor_tab import EditorTab
+from .models import ModelsController
 from ..document.journal import Journal
 from ..panels.browser import Browser
 from ..panels.history import HistoryPanel
@@ -90,6 +92,7 @@ class MainWindow(QMainWindow):
         self.renamer = TabRenamer(self)
         self.undo_history = UndoHistory(self)
         self.viewing = ViewerController(self)
+        self.models = ModelsController(self)
         self.setWindowTitle("Nodeloom")
         self.setWindowIcon(app_icon())
         self.undo_group = QUndoGroup(self)
@@ -145,6 +148,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector()
         self.inspector.workflow_names = lambda: [i.name for i in self.store.workflows.list(
             templates=False, sort="name", descending=False, limit=1000).items]
+        self.inspector.model_library = lambda: ModelLibrary(self.home / "models")
         self.inspector.outputs_of = lambda nid: self.outputs.of(tab, nid) if (tab := self.current_tab()) else None
         self.inspector.read_value = self.outputs.read
         self.inspector.scene_refs = lambda: tab.scene.ref_items.keys() if (tab := self.current_tab()) else ()

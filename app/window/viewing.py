@@ -78,7 +78,8 @@ class ViewerController:
         shown = self.w.outputs.previewed.get(id(tab)) if tab is not None else None
         if shown is None:
             return None
-        return self.open(tab, shown[0], self.w.preview_panel.port.currentText() or None)
+        port = self.w.preview_panel.port.currentText()
+        return self.open(tab, shown[0], None if port == self.w.preview_panel.GIVEN else port or None)
 
     def open(self, tab: EditorTab, node_id: str, port: str | None = None) -> ImageViewer:
         """The viewer on ``node_id``'s image output: its input beside it when there is one, else the output alone;

@@ -18,7 +18,8 @@ class ModelClassifyBlock(Block):
     outputs = (Port("label", "string"), Port("score", "number"), Port("top", "list"))
 
     class Config(BlockConfig):
-        model: str = Field("", description="a model of the library (nodeloom models list)")
+        model: str = Field("", description="a model of the library (Models ▸ Import…, nodeloom models list)",
+                           json_schema_extra={"format": "model"})
         top_k: int = Field(5, ge=1, le=1000)
 
     def cache_salt(self, ctx, inputs, config):

@@ -20,7 +20,8 @@ class ModelSegmentBlock(Block):
     outputs = (Port("mask", "image"), Port("labels", "list"))
 
     class Config(BlockConfig):
-        model: str = Field("", description="a model of the library (nodeloom models list)")
+        model: str = Field("", description="a model of the library (Models ▸ Import…, nodeloom models list)",
+                           json_schema_extra={"format": "model"})
         min_score: float = Field(0.5, ge=0, description="a one-map model: pixels at or above are the object")
 
     def cache_salt(self, ctx, inputs, config):

@@ -1,0 +1,189 @@
+"""Models ▸ Import…: an ``.onnx`` file into the data folder's model library (SPEC §4, "Models"). Choosing the file
+reads its input and output shapes (ONNX Runtime loads it: a file it cannot use is refused at once, with the
+reason); what they tell — the input's size, layout and whether any batch size goes — is filled in, the rest (the
+task, the labels, how the picture is fitted and the answer read) is asked. Non-modal; ``imported(name)`` when a
+model went in."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from engine.errors import ModelError, NotFound
+from engine.models import DECODINGS, TASKS, ModelLibrary
+
+__all__ = ["ModelImportDialog", "read_labels"]
+
+
+def read_labels(text: str) -> list[str]:
+    """One label a line (blank lines skipped), or a JSON list."""
+    import json
+
+    if text.lstrip().startswith("["):
+        try:
+            return [str(x) for x in json.loads(text)]
+        except ValueError:
+            pass
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ModelImportDialog(QDialog):
+    imported = Signal(str)
+
+    def __init__(self, library: ModelLibrary, parent=None, *, path: str = ""):
+        super().__init__(parent)
+        self.setObjectName("modelImportDialog")
+        self.setWindowTitle("Import a model")
+        self.library = library
+        self.file = QLineEdit(objectName="modelFile", placeholderText="an .onnx file")
+        browse = QPushButton("Browse…", objectName="modelBrowse")
+        browse.clicked.connect(self._browse)
+        pick = QHBoxLayout()
+        pick.setContentsMargins(0, 0, 0, 0)
+        pick.addWidget(self.file, 1)
+        pick.addWidget(browse)
+        picker = QWidget()
+        picker.setLayout(pick)
+        self.found = QLabel(objectName="modelFound", wordWrap=True)
+        self.name = QLineEdit(objectName="modelName")
+        self.task = QComboBox(objectName="modelTask")
+        self.task.addItems(list(TASKS))
+        self.decoding = QComboBox(objectName="modelDecoding")
+        self.decoding.addItems(list(DECODINGS))
+        self.width = QSpinBox(objectName="modelWidth", minimum=0, maximum=16384, specialValueText="—")
+        self.height = QSpinBox(objectName="modelHeight", minimum=0, maximum=16384, specialValueText="—")
+        size = QHBoxLayout()
+        size.setContentsMargins(0, 0, 0, 0)
+        size.addWidget(self.width)
+        size.addWidget(QLabel("×"))
+        size.addWidget(self.height)
+        sizes = QWidget()
+        sizes.setLayout(size)
+        self.layout_box = QComboBox(objectName="modelLayout")
+        self.layout_box.addItems(["NCHW", "NHWC"])
+        self.resize_box = QComboBox(objectName="modelResize")
+        self.resize_box.addItems(["stretch", "letterbox"])
+        self.objectness = QCheckBox("rows carry an objectness score (YOLOv5; YOLOv8 does not)",
+                                    objectName="modelObjectness")
+        self.labels = QPlainTextEdit(objectName="modelLabels", placeholderText="one label a line (or a JSON list)")
+        self.labels.setMaximumHeight(110)
+        load = QPushButton("Labels from a file…", objectName="modelLabelsFile")
+        load.clicked.connect(self._load_labels)
+        self.problem = QLabel(objectName="modelProblem", wordWrap=True)
+        self.problem.setStyleSheet("color: #f85149;")
+        self.problem.hide()
+        form = QFormLayout()
+        form.addRow("Model file", picker)
+        form.addRow("", self.found)
+        form.addRow("Name", self.name)
+        form.addRow("Task", self.task)
+        form.addRow("Answer read as", self.decoding)
+        form.addRow("Input size", sizes)
+        form.addRow("Layout", self.layout_box)
+        form.addRow("Picture fitted by", self.resize_box)
+        form.addRow("", self.objectness)
+        form.addRow("Labels", self.labels)
+        form.addRow("", load)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setObjectName("modelImport")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.task.currentTextChanged.connect(self._task_changed)
+        self.decoding.currentTextChanged.connect(lambda d: self.objectness.setVisible(d == "yolo"))
+        self.file.editingFinished.connect(lambda: self.read_file(self.file.text()))
+        self.name.textEdited.connect(lambda _t: self.name.setProperty("auto", False))
+        self._task_changed(self.task.currentText())
+        self.resize(520, 560)
+        if path:
+            self.read_file(path)
+
+    def keyPressEvent(self, event) -> None:
+        """Return in a field finishes that field (the file is read); it never imports behind the user's back —
+        the Import button does (QDialogButtonBox makes it the default button whenever the dialog shows)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(self.focusWidget(), QPushButton):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _task_changed(self, task: str) -> None:
+        self.decoding.setCurrentText(TASKS.get(task, "softmax"))
+        self.resize_box.setCurrentText("letterbox" if task == "detect" else "stretch")
+        self.objectness.setVisible(self.decoding.currentText() == "yolo")
+
+    def _browse(self) -> None:
+        dialog = QFileDialog(self, "Choose a model", str(Path(self.file.text()).parent if self.file.text()
+                                                          else Path.home()), "ONNX models (*.onnx);;All files (*)")
+        dialog.setObjectName("modelFileDialog")
+        dialog.fileSelected.connect(self.read_file)
+        self.file_dialog = dialog
+        dialog.open()
+
+    def _load_labels(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labels", str(Path.home()), "Text or JSON (*.txt *.json);;All (*)")
+        if path:
+            try:
+                self.labels.setPlainText("\n".join(read_labels(Path(path).read_text(encoding="utf-8"))))
+            except (OSError, UnicodeDecodeError) as e:
+                self.say(f"cannot read the labels file {path}: {e}")
+
+    def say(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
+    def read_file(self, path: str) -> bool:
+        """Read the model's shapes and fill in what they tell; a file ONNX Runtime cannot use is said at once."""
+        from engine.models.inspect import inspect_model
+
+        self.file.setText(path)
+        self.found.clear()
+        self.say("")
+        if not path:
+            return False
+        if not self.name.text() or self.name.property("auto"):
+            self.name.setText(re.sub(r"[^A-Za-z0-9_.-]", "_", Path(path).stem)[:64] or "model")
+            self.name.setProperty("auto", True)
+        try:
+            shape = inspect_model(Path(path))
+        except (ModelError, OSError) as e:
+            self.say(str(e))
+            return False
+        fields = shape.card_fields()
+        self.width.setValue(fields.get("width", 0))
+        self.height.setValue(fields.get("height", 0))
+        self.layout_box.setCurrentText(fields.get("layout", "NCHW"))
+        outs = ", ".join(f"{n} {tuple(s)}" for n, s in shape.outputs)
+        self.found.setText(f"<small>Input <b>{html.escape(shape.input_name)}</b> {tuple(shape.input_shape)}"
+                           f"{' (any batch size)' if fields.get('batch_dynamic') else ''} · output "
+                           f"{html.escape(outs)}</small>")
+        return True
+
+    def submit(self) -> None:
+        """Import with what the dialog says; a refusal stays in the dialog, named."""
+        path = self.file.text().strip()
+        if not path:
+            self.say("choose the model's .onnx file first")
+            return
+        labels = read_labels(self.labels.toPlainText())
+        fields = {"width": self.width.value() or None, "height": self.height.value() or None,
+                  "layout": self.layout_box.currentText(), "resize": self.resize_box.currentText(),
+                  "decoding": self.decoding.currentText()}
+        if self.decoding.currentText() == "yolo" and self.objectness.isChecked():
+            fields["objectness"] = True
+        try:
+            card = self.library.import_model(path, self.task.currentText(), name=self.name.text().strip() or None,
+                                             labels=labels, **fields)
+        except (ModelError, NotFound, OSError) as e:
+            self.say(str(e))
+            return
+        self.imported.emit(card.name)
+        self.accept()

@@ -1,0 +1,78 @@
+"""Detections in the preview (SPEC §4's boxes: ``left, top, right, bottom`` in the picture's pixels, ``label``,
+``score``): found among a node's outputs, drawn over the picture as an overlay that can be switched off (the
+pixels are never changed: ``image_draw_boxes`` is the block that draws them into a picture), and counted by label
+for the preview tree's histogram."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup, QGraphicsRectItem, QGraphicsSimpleTextItem
+
+__all__ = ["boxes_in", "label_counts", "BoxOverlay", "MAX_DRAWN"]
+
+MAX_DRAWN = 500  # boxes drawn over one picture (the rest are counted, not drawn)
+_SIDES = ("left", "top", "right", "bottom")
+_COLORS = ("#ffd33d", "#56d364", "#58a6ff", "#f778ba", "#ff7b72", "#a5d6ff", "#d2a8ff", "#ffa657")
+
+
+def _is_box(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(value.get(k), (int, float)) for k in _SIDES)
+
+
+def boxes_in(outputs: dict) -> list[dict] | None:
+    """The first output that is a non-empty list of boxes (a detector's ``boxes``), else None."""
+    for value in outputs.values():
+        if isinstance(value, (list, tuple)) and value and all(_is_box(b) for b in value[:MAX_DRAWN]):
+            return list(value)
+    return None
+
+
+def label_counts(boxes: list[dict]) -> list[tuple[str, int]]:
+    """How many boxes of each label, the most first (ties by label)."""
+    counts = Counter(str(b.get("label", "")) for b in boxes if isinstance(b, dict))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class BoxOverlay(QGraphicsItemGroup):
+    """The boxes over a picture item (a child of it: they scale and pan with the picture), each with its label
+    and score in a tag that keeps its size on screen at any zoom."""
+
+    def __init__(self, parent: QGraphicsItem):
+        super().__init__(parent)
+        self.boxes: list[dict] = []
+        self.rects: list[QGraphicsRectItem] = []  # a box each (the tags are not among them)
+
+    def show_boxes(self, boxes: list[dict]) -> None:
+        for child in self.childItems():
+            self.removeFromGroup(child)
+            if child.scene() is not None:
+                child.scene().removeItem(child)
+        self.boxes = list(boxes)
+        self.rects = []
+        labels = {label: i for i, (label, _n) in enumerate(label_counts(self.boxes))}
+        for box in self.boxes[:MAX_DRAWN]:
+            x0, y0, x1, y1 = (float(box[k]) for k in _SIDES)
+            color = QColor(_COLORS[labels.get(str(box.get("label", "")), 0) % len(_COLORS)])
+            rect = QGraphicsRectItem(QRectF(x0, y0, max(x1 - x0, 0.0), max(y1 - y0, 0.0)))
+            pen = QPen(color, 2)
+            pen.setCosmetic(True)  # two pixels on screen whatever the zoom
+            rect.setPen(pen)
+            self.addToGroup(rect)
+            self.rects.append(rect)
+            score = box.get("score")
+            text = str(box.get("label", "")) + (f" {score:.2f}" if isinstance(score, (int, float)) else "")
+            if text.strip():
+                tag = QGraphicsSimpleTextItem(text.strip()[:60])
+                tag.setBrush(QBrush(QColor("#0d1117")))
+                tag.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+                back = QGraphicsRectItem(tag.boundingRect().adjusted(-2, -1, 2, 1))
+                back.setBrush(color)
+                back.setPen(QPen(Qt.PenStyle.NoPen))
+                back.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+                back.setPos(x0, y0)
+                tag.setParentItem(back)
+                self.addToGroup(back)

@@ -1,0 +1,67 @@
+"""The inspector's ``model`` field of a model block (SPEC §4, "Models"): the library's models to pick from (a name
+typed by hand stays: the library may be another machine's), and under it the chosen model's card — what the block
+will feed it and how its answer is read — or what is wrong with it (not in the library, a broken card, a missing
+file)."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QComboBox, QLabel
+
+from engine.errors import ModelError, NotFound
+from engine.models import ModelLibrary
+
+__all__ = ["model_editor", "card_html"]
+
+
+def card_html(library: ModelLibrary | None, name: str) -> str:
+    """The card of model ``name`` as a few lines of rich text, or why there is none."""
+    if not name:
+        return "<small>No model chosen: import one with Models ▸ Import…</small>" if library is not None else ""
+    if library is None:
+        return ""
+    try:
+        card = library.get(name)
+    except NotFound:
+        return (f"<small><span style='color:#f85149'>{html.escape(name)} is not in the model library</span> "
+                f"({html.escape(str(library.folder))}): import it with Models ▸ Import…</small>")
+    except ModelError as e:
+        return f"<small><span style='color:#f85149'>{html.escape(str(e))}</span></small>"
+    labels = ", ".join(card.labels[:8]) + (f", … ({len(card.labels)} in all)" if len(card.labels) > 8 else "")
+    try:
+        size = library.path(name).stat().st_size
+    except OSError:
+        size = 0
+    rows = [("Task", f"{card.task} · {card.decoding} decoding"),
+            ("Input", f"{card.width} × {card.height} {card.layout}, {card.resize}"
+                      + (", any batch" if card.batch_dynamic else "")),
+            ("Labels", labels or "none (indices are shown)"),
+            ("File", f"{size / 1e6:.1f} MB · sha256 {card.sha256[:12]}")]
+    return "<small>" + "<br>".join(f"<b>{k}</b>: {html.escape(v)}" for k, v in rows) + "</small>"
+
+
+def model_editor(inspector, name: str) -> tuple[QComboBox, object]:
+    """A combo box of the library's models (editable), whose ``card`` is a label (named ``modelCard``) showing the
+    chosen model's card, for the form to put under it; every change goes through ``inspector._set_config``."""
+    library = inspector.model_library()
+    combo = QComboBox(editable=True)
+    combo.addItems([c.name for c in library.list()] if library is not None else [])
+    combo.lineEdit().setPlaceholderText("a model of the library")
+    card = QLabel(wordWrap=True, objectName="modelCard")
+    combo.card = card
+
+    def show(value) -> None:
+        text = "" if value is None else str(value)
+        if combo.currentText() != text:
+            combo.setCurrentText(text)
+        card.setText(card_html(library, text))
+
+    def commit() -> None:
+        card.setText(card_html(library, combo.currentText().strip()))
+        inspector._set_config(name, combo.currentText().strip())
+
+    combo.lineEdit().editingFinished.connect(commit)
+    combo.lineEdit().textEdited.connect(lambda text: inspector._typed(name, text))
+    combo.activated.connect(lambda _i: commit())
+    return combo, show

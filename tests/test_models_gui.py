@@ -1,0 +1,114 @@
+"""Issue 29's editor: Models ▸ Import… in the real window, a model_detect dropped from the palette, its model picked
+in the inspector (its card shown), Ctrl+Enter — the boxes drawn over the picture it was given (a toggle hides
+them, the pixels are never changed) and counted by label in the preview tree. Real onnxruntime, a detector built
+with onnx.helper (tests/onnx_models.py): its boxes are the decoding maths' exact ones."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QTreeWidget
+
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from app.document.commands import Connect  # noqa: E402
+from engine.model import Edge  # noqa: E402
+
+from . import onnx_models as m  # noqa: E402
+from .editor_helpers import drop_block  # noqa: E402
+from .test_models_cli import BOXES  # noqa: E402
+from .test_queue_gui import on_loop, until  # noqa: E402
+
+
+def import_by_dialog(window, qtbot, path, labels: str):
+    window.actionModelImport.trigger()  # Models ▸ Import…
+    dialog = window.findChild(QLabel, "modelFound").window()
+    assert dialog.objectName() == "modelImportDialog" and dialog.isVisible()
+    field = dialog.findChild(QLineEdit, "modelFile")
+    field.setFocus()
+    qtbot.keyClicks(field, str(path))
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert "(1, 3, 64, 64)" in dialog.findChild(QLabel, "modelFound").text()  # read from the file
+    assert dialog.findChild(QLineEdit, "modelName").text() == path.stem
+    task = dialog.findChild(QComboBox, "modelTask")
+    task.setCurrentText("detect")
+    assert dialog.findChild(QComboBox, "modelDecoding").currentText() == "yolo"
+    assert dialog.findChild(QComboBox, "modelResize").currentText() == "letterbox"
+    labels_box = dialog.findChild(type(dialog.labels), "modelLabels")
+    labels_box.setFocus()
+    type_lines(qtbot, labels_box, labels)
+    return dialog
+
+
+def type_lines(qtbot, box, text: str) -> None:
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        qtbot.keyClicks(box, line)
+
+
+def test_import_drop_pick_and_run_a_detector_draws_its_boxes_over_the_preview(window, qtbot, tmp_path):
+    model = m.yolo_detector(tmp_path / "pets.onnx")
+    picture = tmp_path / "pic.png"
+    Image.new("RGB", (128, 64), "white").save(picture)
+
+    wrong = import_by_dialog(window, qtbot, model, "cat\ndog\nbird")  # three labels for a two-class table
+    QTest.mouseClick(wrong.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    problem = wrong.findChild(QLabel, "modelProblem")
+    assert "3 labels" in problem.text() and "room for 1 or 2 classes" in problem.text(), problem.text()
+    assert wrong.isVisible()
+    assert window.models.library.list() == []  # nothing half-imported
+    labels = wrong.findChild(type(wrong.labels), "modelLabels")
+    labels.selectAll()
+    type_lines(qtbot, labels, "cat\ndog")
+    QTest.mouseClick(wrong.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    assert not wrong.isVisible()
+    [card] = window.models.library.list()
+    assert (card.name, card.task, card.labels, card.width, card.height) == ("pets", "detect", ["cat", "dog"], 64, 64)
+
+    window.workflows.new()
+    tab = window.current_tab()
+    load = tab.add_block("image_load", QPointF(0, 0))
+    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
+    detect = drop_block(window, tab, "model_detect", QPoint(420, 200))
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
+                                              target_port="image")))
+    tab.scene.clearSelection()
+    tab.scene.node_items[detect].setSelected(True)
+    choice = window.inspector.findChild(QComboBox, "field.model")
+    assert [choice.itemText(i) for i in range(choice.count())] == ["pets"]
+    card_label = window.inspector.findChild(QLabel, "modelCard")
+    assert "No model chosen" in card_label.text()
+    choice.setFocus()
+    qtbot.keyClicks(choice.lineEdit(), "pets")
+    qtbot.keyClick(choice.lineEdit(), Qt.Key.Key_Return)
+    assert tab.doc.nodes[detect].config["model"] == "pets"
+    card_label = window.inspector.findChild(QLabel, "modelCard")
+    assert "detect · yolo decoding" in card_label.text() and "cat, dog" in card_label.text()
+
+    async def go():
+        await window.runs.open_service()
+        window.actionRunNode.trigger()  # Ctrl+Enter: this node and what it needs
+        await until(lambda: tab.scene.node_items[detect].status in ("succeeded", "failed"), timeout=30, what="the run")
+        assert tab.scene.node_items[detect].status == "succeeded", tab.scene.node_items[detect].toolTip()
+        await until(lambda: window.preview_panel.overlay.boxes, what="the boxes over the preview")
+
+    on_loop(window, go)
+    panel = window.preview_panel
+    assert panel.overlay.boxes == BOXES
+    assert panel.image.size == (128, 64) and panel.image.getpixel((44, 30)) == (255, 255, 255)  # pixels unchanged
+    rects = sorted((round(r.rect().left()), round(r.rect().top()), round(r.rect().right()), round(r.rect().bottom()))
+                   for r in panel.overlay.rects)
+    assert rects == sorted((b["left"], b["top"], b["right"], b["bottom"]) for b in BOXES)
+    toggle = panel.findChild(QPushButton, "previewBoxes")
+    assert toggle.isVisible() and toggle.isChecked() and panel.overlay.isVisible()
+    QTest.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert not panel.overlay.isVisible()
+    assert "3 boxes" in panel.info.text()
+    tree = panel.findChild(QTreeWidget, "jsonTree")
+    [head] = tree.findItems("Boxes by label", Qt.MatchFlag.MatchExactly)
+    assert [(head.child(i).text(0), head.child(i).text(1).split()[-1]) for i in range(head.childCount())] == [
+        ("cat", "2"), ("dog", "1")]
