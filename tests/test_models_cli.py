@@ -131,3 +131,21 @@ def test_the_http_route_lists_the_library(tmp_path):
     assert refused.status_code == 401 and answer.status_code == 200
     assert answer.json() == {"folder": str(store.home / "models"), "models": [card.to_json()]}
     assert spec["paths"]["/api/v1/models"]["get"]["operationId"] == "listModels"
+
+
+def test_the_same_file_under_another_name_hits_the_cache(tmp_path):
+    home = tmp_path / "home"
+    (tmp_path / "pets.txt").write_text("cat\ndog\n")
+    model = m.yolo_detector(tmp_path / "pets.onnx")
+    for name in ("pets", "renamed"):
+        done = cli(home, "models", "import", str(model), "--task", "detect", "--labels", str(tmp_path / "pets.txt"),
+                   "--name", name)
+        assert done.returncode == 0, done.stderr
+    wf = workflow(tmp_path)
+    first = json.loads(cli(home, "run", str(wf), "--json", "-q").stdout)
+    assert first["nodes"]["detect"]["status"] == "succeeded"
+    doc = json.loads(wf.read_text())
+    doc["nodes"][1]["config"]["model"] = "renamed"
+    wf.write_text(json.dumps(doc))
+    again = json.loads(cli(home, "run", str(wf), "--json", "-q").stdout)
+    assert again["nodes"]["detect"]["status"] == "cached" and again["outputs"]["boxes"] == BOXES

@@ -5,4 +5,4 @@ set -eu
 cd "$(dirname "$0")/.."
 mkdir -p docs/guide
 NODELOOM_GUIDE_SHOTS=docs/guide QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q -p no:xdist \
-    tests/test_guide.py tests/test_guide_tidy.py tests/test_guide_live.py -k chapter_
+    tests/test_guide.py tests/test_guide_tidy.py tests/test_guide_live.py tests/test_guide_models.py -k chapter_

@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 __all__ = ["boxes_in", "label_counts", "BoxOverlay", "MAX_DRAWN"]
@@ -29,6 +29,11 @@ def boxes_in(outputs: dict) -> list[dict] | None:
         if isinstance(value, (list, tuple)) and value and all(_is_box(b) for b in value[:MAX_DRAWN]):
             return list(value)
     return None
+
+
+def _score(box: dict) -> float:
+    score = box.get("score")
+    return float(score) if isinstance(score, (int, float)) else 0.0
 
 
 def label_counts(boxes: list[dict]) -> list[tuple[str, int]]:
@@ -54,7 +59,10 @@ class BoxOverlay(QGraphicsItemGroup):
         self.boxes = list(boxes)
         self.rects = []
         labels = {label: i for i, (label, _n) in enumerate(label_counts(self.boxes))}
-        for box in self.boxes[:MAX_DRAWN]:
+        anchors: list[tuple[float, float]] = []  # tags placed: one near another goes under it
+        size = self.parentItem().boundingRect()
+        near = max(4.0, 0.04 * max(size.width(), size.height()))
+        for box in sorted(self.boxes[:MAX_DRAWN], key=_score, reverse=True):  # (the surest tag first, on top)
             x0, y0, x1, y1 = (float(box[k]) for k in _SIDES)
             color = QColor(_COLORS[labels.get(str(box.get("label", "")), 0) % len(_COLORS)])
             rect = QGraphicsRectItem(QRectF(x0, y0, max(x1 - x0, 0.0), max(y1 - y0, 0.0)))
@@ -74,5 +82,9 @@ class BoxOverlay(QGraphicsItemGroup):
                 back.setPen(QPen(Qt.PenStyle.NoPen))
                 back.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
                 back.setPos(x0, y0)
+                below = sum(abs(x - x0) <= near and abs(y - y0) <= near for x, y in anchors)
+                anchors.append((x0, y0))
+                back.setZValue(-below)
+                back.setTransform(QTransform.fromTranslate(0, below * back.rect().height()))  # (screen pixels)
                 tag.setParentItem(back)
                 self.addToGroup(back)

@@ -37,8 +37,12 @@ def card_html(library: ModelLibrary | None, name: str) -> str:
             ("Input", f"{card.width} × {card.height} {card.layout}, {card.resize}"
                       + (", any batch" if card.batch_dynamic else "")),
             ("Labels", labels or "none (indices are shown)"),
-            ("File", f"{size / 1e6:.1f} MB · sha256 {card.sha256[:12]}")]
+            ("File", f"{_size(size)} · sha256 {card.sha256[:12]}")]
     return "<small>" + "<br>".join(f"<b>{k}</b>: {html.escape(v)}" for k, v in rows) + "</small>"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
 
 
 def model_editor(inspector, name: str) -> tuple[QComboBox, object]:

@@ -92,6 +92,9 @@ class Block:
     acts_on_world: ClassVar[bool] = False
     #: modules of an optional extra the block needs (``onnxruntime``): without them it is listed, marked unavailable
     requires: ClassVar[tuple[str, ...]] = ()
+    #: config fields left out of the cache key because :meth:`cache_salt` stands for what they name (a model
+    #: block's ``model``: the model file's SHA-256 — a renamed model is the same model)
+    cache_stands_for: ClassVar[tuple[str, ...]] = ()
 
     async def run(self, ctx: BlockContext, inputs: dict[str, Any], config: BlockConfig) -> dict[str, Any]:
         raise NotImplementedError(f"block {self.type!r} does not implement run()")

@@ -117,6 +117,12 @@ def _build_level(scope: tuple[str, ...], plan_nodes: dict[str, NodePlan], topo: 
     return lvl
 
 
+def _keyed(cls, config: dict) -> dict:
+    """The config as the cache key holds it: without the fields the block's cache salt stands for."""
+    left_out = getattr(cls, "cache_stands_for", ())
+    return {k: v for k, v in config.items() if k not in left_out} if left_out else config
+
+
 def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: Analysis | None = None) -> Plan:
     """Validate ``wf`` (raising :class:`~engine.errors.WorkflowInvalid`) and compile it for the executor."""
     a = analysis or check(wf, registry)
@@ -140,7 +146,7 @@ def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: 
             pinned=node.pinned,
             fast=cls.inline and s.timeout_s is None and (s.retry is None or s.retry.max_attempts == 1),
             is_loop=cls.role == "foreach",
-            config_json=canonical_json(node.config if node.id in a.exprs else cfg.model_dump(mode="json")),
+            config_json=canonical_json(_keyed(cls, node.config if node.id in a.exprs else cfg.model_dump(mode="json"))),
             exprs=a.exprs.get(node.id), raw_config=node.config if node.id in a.exprs else None,
             bypass=carried_inputs(a, node) if node.bypass else None,
         )

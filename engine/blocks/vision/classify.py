@@ -13,6 +13,7 @@ class ModelClassifyBlock(Block):
     type = "model_classify"
     category = "vision"
     requires = ("onnxruntime",)
+    cache_stands_for = ("model",)  # (the cache salt is the model file's SHA-256: a renamed model is the same)
     keywords = ("classifier", "onnx", "model", "label", "recognise", "recognize", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("label", "string"), Port("score", "number"), Port("top", "list"))

@@ -15,6 +15,7 @@ class ModelDetectBlock(Block):
     type = "model_detect"
     category = "vision"
     requires = ("onnxruntime",)
+    cache_stands_for = ("model",)  # (the cache salt is the model file's SHA-256: a renamed model is the same)
     keywords = ("detector", "yolo", "ssd", "onnx", "object detection", "bounding box", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("boxes", "list"), Port("count", "integer"))

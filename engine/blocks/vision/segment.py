@@ -15,6 +15,7 @@ class ModelSegmentBlock(Block):
     type = "model_segment"
     category = "vision"
     requires = ("onnxruntime",)
+    cache_stands_for = ("model",)  # (the cache salt is the model file's SHA-256: a renamed model is the same)
     keywords = ("segmentation", "mask", "onnx", "background", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("mask", "image"), Port("labels", "list"))
