@@ -85,6 +85,6 @@ class BoxOverlay(QGraphicsItemGroup):
                 below = sum(abs(x - x0) <= near and abs(y - y0) <= near for x, y in anchors)
                 anchors.append((x0, y0))
                 back.setZValue(-below)
-                back.setTransform(QTransform.fromTranslate(0, below * back.rect().height()))  # (screen pixels)
+                back.setTransform(QTransform.fromTranslate(0, below * (back.rect().height() + 3)))  # (screen pixels)
                 tag.setParentItem(back)
                 self.addToGroup(back)
