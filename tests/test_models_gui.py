@@ -112,3 +112,32 @@ def test_import_drop_pick_and_run_a_detector_draws_its_boxes_over_the_preview(wi
     [head] = tree.findItems("Boxes by label", Qt.MatchFlag.MatchExactly)
     assert [(head.child(i).text(0), head.child(i).text(1).split()[-1]) for i in range(head.childCount())] == [
         ("cat", "2"), ("dog", "1")]
+
+
+def test_double_clicking_a_detectors_picture_opens_the_viewer_on_what_it_was_given(window, qtbot, tmp_path):
+    from engine.models import ModelLibrary
+
+    ModelLibrary(window.home / "models").import_model(m.yolo_detector(tmp_path / "pets.onnx"), "detect",
+                                                      labels=["cat", "dog"])
+    picture = tmp_path / "pic.png"
+    Image.new("RGB", (128, 64), "white").save(picture)
+    tab = window.workflows.new()
+    load = tab.add_block("image_load", QPointF(0, 0))
+    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
+    detect = tab.add_block("model_detect", QPointF(400, 0))
+    tab.doc.update_node(detect, config={**tab.doc.nodes[detect].config, "model": "pets"})
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
+                                              target_port="image")))
+    tab.scene.clearSelection()
+    tab.scene.node_items[detect].setSelected(True)
+
+    async def go():
+        await window.runs.open_service()
+        window.actionRunNode.trigger()
+        await until(lambda: window.preview_panel.overlay.boxes, timeout=30, what="the boxes")
+        view = window.preview_panel.image_view
+        QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.viewport().rect().center())
+        await until(lambda: window.viewing.viewer is not None and window.viewing.viewer.isVisible(), what="the viewer")
+
+    on_loop(window, go)
+    assert window.viewing.viewer.windowTitle().startswith("Model Detect")
