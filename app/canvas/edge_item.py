@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from ..look import DIFF_COLORS, port_color
 
-__all__ = ["EdgeItem", "SelectedEdgeItem", "cubic", "cubic_xy"]
+__all__ = ["EdgeItem", "cubic", "cubic_xy"]
 
 
 def cubic(a: QPointF, b: QPointF) -> QPainterPath:
@@ -29,7 +29,7 @@ _STROKER = QPainterPathStroker()
 _STROKER.setWidth(10)
 _SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 _SELECTED = {False: QPen(QColor("#ffd866"), 3), True: QPen(QColor("#b07d00"), 3)}
-_NOT_SELECTED = ~QStyle.StateFlag.State_Selected
+_NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 
 _LINK_COLORS: dict[tuple[str, bool], QColor] = {}
@@ -59,6 +59,7 @@ class EdgeItem(QGraphicsPathItem):
     selected_look = False
     _shape: QPainterPath | None = None
     ends = None  # (source item, its port's y in it, target item, its port's y): set by attach()
+    _halo: QGraphicsPathItem | None = None  # the curve drawn while the link is selected (show_selected)
 
     def __init__(self, edge_id: str, kind: str, light: bool = False):
         super().__init__()
@@ -83,6 +84,8 @@ class EdgeItem(QGraphicsPathItem):
         a, b = source.pos(), target.pos()
         self._shape = None  # stroked when hit-testing asks for it, not on every move
         self.setPath(cubic_xy(a.x() + source.width, a.y() + sy, b.x(), b.y() + ty))
+        if self._halo is not None:
+            self._halo.setPath(self.path())
 
     def _restyle(self) -> None:
         """One pen from the link's state: selected, else its diff state, else lit by a run, else its type."""
@@ -97,6 +100,8 @@ class EdgeItem(QGraphicsPathItem):
         else:
             pen = _pen(self.kind, self.light)
         self.setPen(pen)
+        if self._halo is not None:
+            self._halo.setPen(pen)
 
     def set_theme(self, light: bool) -> None:
         if light != self.light:
@@ -118,21 +123,20 @@ class EdgeItem(QGraphicsPathItem):
         self._restyle()
 
     def show_selected(self, selected: bool) -> None:
-        """The scene switches a link's pen when the selection changes. A selected link also becomes a
-        :class:`SelectedEdgeItem` for as long as it is selected: only that class has a Python ``paint`` (to leave
-        out the dashed box Qt draws round a selected item), so the other links keep painting in C++ alone — a
-        Python ``paint`` on every link costs a call into Python per link per repaint (fit-all of 5,000 nodes:
-        ~1.9× the bare scene instead of ~1.2×)."""
+        """The scene switches a link's look when the selection changes. A selected link draws nothing itself (Qt
+        would draw a dashed box round it) and shows its curve by a child, not selectable, in the selected pen —
+        both drawn by Qt in C++: a Python ``paint`` on every link costs a call into Python per link per repaint
+        (fit-all of 5,000 nodes: ~1.9× the bare scene instead of ~1.2×). (An earlier version swapped the item's
+        Python class while selected, which a wrapped C++ object is not safe to have done to it.)"""
         self.selected_look = selected
-        self.__class__ = SelectedEdgeItem if selected else EdgeItem
+        self.setFlag(_NO_CONTENTS, selected)
+        if selected and self._halo is None:
+            halo = self._halo = QGraphicsPathItem(self.path(), self)
+            halo.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            halo.setAcceptHoverEvents(False)
+        elif not selected and self._halo is not None:
+            halo, self._halo = self._halo, None
+            halo.setParentItem(None)
+            if halo.scene() is not None:
+                halo.scene().removeItem(halo)
         self._restyle()
-
-
-class SelectedEdgeItem(EdgeItem):
-    """A link while it is selected (see :meth:`EdgeItem.show_selected`)."""
-
-    def paint(self, painter, option, widget=None) -> None:
-        """Qt's own drawing of the curve, without the dashed box Qt draws round a selected item: a selected link
-        shows it by its own pen."""
-        option.state &= _NOT_SELECTED
-        super().paint(painter, option, widget)
