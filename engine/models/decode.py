@@ -104,6 +104,10 @@ def detections(card, outputs: list, fit: Fit, *, min_score: float, iou: float, m
     keep = scores >= min_score
     if classes:
         wanted = set(classes)
+        unknown = [c for c in classes if card.labels and c not in card.labels and not c.isdigit()]
+        if unknown:
+            raise ModelError(f"model {card.name!r} has no label {', '.join(repr(c) for c in unknown)} (its labels: "
+                             f"{', '.join(card.labels[:20])}{' …' if len(card.labels) > 20 else ''})")
         keep &= np.asarray([_label(card, int(c)) in wanted or str(int(c)) in wanted for c in cls], bool)
     boxes, scores, cls = boxes[keep], scores[keep], cls[keep]
     found: list[int] = []
@@ -112,9 +116,13 @@ def detections(card, outputs: list, fit: Fit, *, min_score: float, iou: float, m
         found += [int(idx[i]) for i in nms(boxes[idx], scores[idx], iou)]
     found.sort(key=lambda i: (-float(scores[i]), i))
     result = []
-    for i in found[:max_boxes]:
+    for i in found:
+        if len(result) == max_boxes:
+            break
         x0, y0 = fit.to_image(float(boxes[i, 0]), float(boxes[i, 1]))
         x1, y1 = fit.to_image(float(boxes[i, 2]), float(boxes[i, 3]))
+        if round(x1) <= round(x0) or round(y1) <= round(y0):
+            continue  # (nothing left of it in the picture's pixels: a crop of it would be empty)
         result.append({"label": _label(card, int(cls[i])), "score": round(float(scores[i]), 6),
                        "left": round(x0), "top": round(y0), "right": round(x1), "bottom": round(y1)})
     return result

@@ -17,6 +17,11 @@ def _dim(d) -> int | None:
     return d if isinstance(d, int) and d > 0 else None
 
 
+def _shown(shape) -> str:
+    return "(" + ", ".join(str(d) if isinstance(d, int) else (d or "?") for d in shape) + ("," if len(shape) == 1
+                                                                                        else "") + ")"
+
+
 @dataclass(frozen=True)
 class ModelShape:
     input_name: str
@@ -32,6 +37,25 @@ class ModelShape:
             fields.update(layout="NCHW", height=_dim(shape[2]), width=_dim(shape[3]))
         return {k: v for k, v in fields.items() if v is not None}
 
+    def check_task(self, card) -> None:
+        """Refuse a task the outputs cannot serve (what their shapes tell, labels or not): a classifier gives
+        (1, classes), a yolo detector (1, 4 + classes, N) or its transpose, an ssd one boxes (…, 4), a segmenter
+        (1, classes, height, width)."""
+        if not self.outputs:
+            return
+        name, shape = self.outputs[0]
+        shapes = [tuple(s) for _n, s in self.outputs]
+        fits = {"softmax": len(shape) in (1, 2) or (len(shape) == 4 and all(_dim(d) == 1 for d in shape[2:])),
+                "yolo": len(shape) == 3 and any((_dim(d) or 99) > (5 if card.objectness else 4) for d in shape[1:]),
+                "ssd": any(len(s) >= 2 and _dim(s[-1]) == 4 for s in shapes),
+                "mask": len(shape) in (3, 4)}
+        want = {"softmax": "(1, classes)", "yolo": "(1, 4 + classes, candidates) or (1, candidates, 4 + classes)",
+                "ssd": "boxes (1, N, 4) beside scores", "mask": "(1, classes, height, width)"}
+        if not fits.get(card.decoding, True):
+            raise ModelError(f"model {card.name!r}: its output {name!r} gives {_shown(shape)}, which a {card.task} "
+                             f"model read as {card.decoding} does not: that needs {want[card.decoding]} — is it "
+                             f"another kind of model?")
+
     def check_labels(self, card) -> None:
         """Refuse labels whose count cannot match what the outputs give (when the outputs' sizes are known)."""
         if not card.labels or not self.outputs:
@@ -45,7 +69,7 @@ class ModelShape:
                                  f"{size} scores")
         elif card.decoding == "yolo" and len(shape) == 3:
             extra = 5 if card.objectness else 4
-            sizes = {d - extra for d in (_dim(shape[1]), _dim(shape[2])) if d is not None}
+            sizes = {d - extra for d in (_dim(shape[1]), _dim(shape[2])) if d is not None and d > extra}
             if sizes and n not in sizes:
                 raise ModelError(f"model {card.name!r}: {n} labels, but its output {self.outputs[0][0]!r} "
                                  f"{tuple(shape)} has room for {' or '.join(str(s) for s in sorted(sizes))} "

@@ -71,7 +71,7 @@ class ModelCard:
         if self.resize not in ("stretch", "letterbox"):
             problems.append(f"resize must be stretch or letterbox, not {self.resize!r}")
         if not (isinstance(self.width, int) and isinstance(self.height, int) and self.width > 0 and self.height > 0):
-            problems.append(f"the input size is not known ({self.width}×{self.height}): give --width and --height")
+            problems.append(f"the input size is not known ({self.width}×{self.height}): give the input's width and height")
         if len(self.mean) != 3 or len(self.std) != 3 or not all(s for s in self.std):
             problems.append("mean and std need three numbers each (std not 0)")
         if not all(isinstance(x, str) for x in self.labels):
@@ -156,8 +156,12 @@ class ModelLibrary:
             raise ModelError(f"{name!r} cannot name a model: letters, digits, '_', '.', '-' (64 at most)")
         if task not in TASKS:
             raise ModelError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
+        if source.is_dir():
+            raise ModelError(f"{source} is a folder, not a model file")
         if not source.is_file():
-            raise ModelError(f"{source} is not a file")
+            raise ModelError(f"there is no file {source}")
+        if source.stat().st_size == 0:
+            raise ModelError(f"{source.name} is empty: not an ONNX model")
         target = self.folder / name
         if target.exists() and not replace:
             raise ModelError(f"a model named {name!r} is in the library already (remove it first, or replace it)")
@@ -166,6 +170,7 @@ class ModelLibrary:
                   **found.card_fields(), **{k: v for k, v in card_fields.items() if v is not None}}
         card = ModelCard(name=name, task=task, labels=list(labels or []), sha256=file_sha256(source), **fields)
         card.check()
+        found.check_task(card)
         found.check_labels(card)
         tmp = self.folder / f".{name}.importing"
         shutil.rmtree(tmp, ignore_errors=True)
