@@ -5,11 +5,13 @@ with onnx.helper (tests/onnx_models.py): its boxes are the decoding maths' exact
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QTreeWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTreeWidget
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -140,4 +142,70 @@ def test_double_clicking_a_detectors_picture_opens_the_viewer_on_what_it_was_giv
         await until(lambda: window.viewing.viewer is not None and window.viewing.viewer.isVisible(), what="the viewer")
 
     on_loop(window, go)
-    assert window.viewing.viewer.windowTitle().startswith("Model Detect")
+    viewer = window.viewing.viewer
+    assert viewer.windowTitle().startswith("Image Load")  # (an outside tester got an empty viewer on the detector)
+    assert window.viewing.subject[1:] == (load, "image")
+
+
+def detector_tab(window, tmp_path, size=(128, 64)):
+    picture = tmp_path / "pic.png"
+    Image.new("RGB", size, "white").save(picture)
+    tab = window.workflows.new()
+    load = tab.add_block("image_load", QPointF(0, 0))
+    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
+    detect = tab.add_block("model_detect", QPointF(400, 0))
+    tab.doc.update_node(detect, config={**tab.doc.nodes[detect].config, "model": "pets"})
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
+                                              target_port="image")))
+    tab.scene.clearSelection()
+    tab.scene.node_items[detect].setSelected(True)
+    return tab, load, detect
+
+
+def test_what_outside_tester_5_found_in_the_window(window, qtbot, tmp_path):
+    """A failed run of the node leaves no earlier boxes on screen; the model list follows the library (also when
+    the command line changed it) and offers only the block's task; a detector that found nothing still shows the
+    picture; the import dialog can replace a model and forgets a refusal once the user changes something."""
+    from engine.models import ModelLibrary
+
+    library = ModelLibrary(window.home / "models")
+    library.import_model(m.yolo_detector(tmp_path / "pets.onnx"), "detect", labels=["cat", "dog"])
+    library.import_model(m.classifier(tmp_path / "colours.onnx"), "classify", labels=["r", "g", "b"])
+    tab, load, detect = detector_tab(window, tmp_path)
+    choice = window.inspector.findChild(QComboBox, "field.model")
+    assert [choice.itemText(i) for i in range(choice.count())] == ["pets"]  # (not the classifier)
+    library.import_model(tmp_path / "pets.onnx", "detect", labels=["cat", "dog"], name="later")  # (another process)
+    choice.showPopup()
+    assert [choice.itemText(i) for i in range(choice.count())] == ["later", "pets"]
+    choice.hidePopup()
+
+    async def go():
+        await window.runs.open_service()
+        window.actionRunNode.trigger()
+        await until(lambda: window.preview_panel.overlay.boxes, timeout=30, what="the boxes")
+        library.remove("pets")  # (as `nodeloom models remove` does, the window open; nothing edited)
+        window.actionRunNode.trigger()
+        await until(lambda: tab.scene.node_items[detect].status == "failed", timeout=30, what="the failed run")
+        await asyncio.sleep(0.3)
+        said = window.run_panel.text()
+        library.import_model(tmp_path / "pets.onnx", "detect", labels=["cat", "dog"])
+        tab.doc.update_node(detect, config={**tab.doc.nodes[detect].config, "min_score": 2.0})  # (none kept)
+        window.actionRunNode.trigger()
+        await until(lambda: window.preview_panel.found_boxes == [], timeout=30, what="no boxes")
+        return said
+
+    said = on_loop(window, go)
+    last = said.strip().splitlines()[-1]
+    assert "failed" in last and "no model 'pets'" in last and "boxes = " not in last
+    panel = window.preview_panel
+    assert panel.image is not None and panel.image.size == (128, 64) and "0 boxes" in panel.info.text()
+    assert not panel.findChild(QPushButton, "previewBoxes").isVisible()
+
+    dialog = import_by_dialog(window, qtbot, tmp_path / "pets.onnx", "cat\ndog")
+    QTest.mouseClick(dialog.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    problem = dialog.findChild(QLabel, "modelProblem")
+    assert "already" in problem.text() and problem.isVisible()
+    dialog.findChild(QCheckBox, "modelReplace").setChecked(True)
+    assert not problem.isVisible()  # (the change that answers it)
+    QTest.mouseClick(dialog.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and [c.name for c in library.list()] == ["colours", "later", "pets"]

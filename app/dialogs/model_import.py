@@ -70,6 +70,7 @@ class ModelImportDialog(QDialog):
         self.resize_box.addItems(["stretch", "letterbox"])
         self.objectness = QCheckBox("rows carry an objectness score (YOLOv5; YOLOv8 does not)",
                                     objectName="modelObjectness")
+        self.replace = QCheckBox("Replace a model of this name in the library", objectName="modelReplace")
         self.labels = QPlainTextEdit(objectName="modelLabels", placeholderText="one label a line (or a JSON list)")
         self.labels.setMaximumHeight(110)
         load = QPushButton("Labels from a file…", objectName="modelLabelsFile")
@@ -81,6 +82,7 @@ class ModelImportDialog(QDialog):
         form.addRow("Model file", picker)
         form.addRow("", self.found)
         form.addRow("Name", self.name)
+        form.addRow("", self.replace)
         form.addRow("Task", self.task)
         form.addRow("Answer read as", self.decoding)
         form.addRow("Input size", sizes)
@@ -102,10 +104,19 @@ class ModelImportDialog(QDialog):
         self.decoding.currentTextChanged.connect(lambda d: self.objectness.setVisible(d == "yolo"))
         self.file.editingFinished.connect(lambda: self.read_file(self.file.text()))
         self.name.textEdited.connect(lambda _t: self.name.setProperty("auto", False))
+        for changed in (self.name.textEdited, self.labels.textChanged, self.task.currentTextChanged,
+                        self.decoding.currentTextChanged, self.width.valueChanged, self.height.valueChanged,
+                        self.replace.toggled):
+            changed.connect(lambda *_: self.say(""))  # (an old refusal does not outlive the change that answers it)
         self._task_changed(self.task.currentText())
         self.resize(520, 560)
         if path:
             self.read_file(path)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.import_button.setDefault(False)  # (Return does not import: no button looks as if it would)
+        self.import_button.setAutoDefault(False)
 
     def keyPressEvent(self, event) -> None:
         """Return in a field finishes that field (the file is read); it never imports behind the user's back —
@@ -143,6 +154,7 @@ class ModelImportDialog(QDialog):
     def read_file(self, path: str) -> bool:
         """Read the model's shapes and fill in what they tell; a file ONNX Runtime cannot use is said at once."""
         from engine.models.inspect import inspect_model
+        from engine.models.library import check_file
 
         self.file.setText(path)
         self.found.clear()
@@ -153,6 +165,7 @@ class ModelImportDialog(QDialog):
             self.name.setText(re.sub(r"[^A-Za-z0-9_.-]", "_", Path(path).stem)[:64] or "model")
             self.name.setProperty("auto", True)
         try:
+            check_file(Path(path))
             shape = inspect_model(Path(path))
         except (ModelError, OSError) as e:
             self.say(str(e))
@@ -181,7 +194,7 @@ class ModelImportDialog(QDialog):
             fields["objectness"] = True
         try:
             card = self.library.import_model(path, self.task.currentText(), name=self.name.text().strip() or None,
-                                             labels=labels, **fields)
+                                             labels=labels, replace=self.replace.isChecked(), **fields)
         except (ModelError, NotFound, OSError) as e:
             self.say(str(e))
             return

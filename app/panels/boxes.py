@@ -5,6 +5,7 @@ for the preview tree's histogram."""
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -12,7 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup, QGraphicsRectItem, QGraphicsSimpleTextItem
 
-__all__ = ["boxes_in", "label_counts", "BoxOverlay", "MAX_DRAWN"]
+__all__ = ["boxes_in", "label_counts", "label_color", "BoxOverlay", "MAX_DRAWN"]
 
 MAX_DRAWN = 500  # boxes drawn over one picture (the rest are counted, not drawn)
 _SIDES = ("left", "top", "right", "bottom")
@@ -24,11 +25,20 @@ def _is_box(value: Any) -> bool:
 
 
 def boxes_in(outputs: dict) -> list[dict] | None:
-    """The first output that is a non-empty list of boxes (a detector's ``boxes``), else None."""
+    """The boxes among a node's outputs: its ``boxes`` output when that is a list of boxes (empty too: a detector
+    that found nothing), else the first other output that is a non-empty list of boxes; None when there are none."""
+    found = outputs.get("boxes")
+    if isinstance(found, (list, tuple)) and all(_is_box(b) for b in found[:MAX_DRAWN]):
+        return list(found)
     for value in outputs.values():
         if isinstance(value, (list, tuple)) and value and all(_is_box(b) for b in value[:MAX_DRAWN]):
             return list(value)
     return None
+
+
+def label_color(label: str) -> QColor:
+    """A label's colour: the same label has the same colour in every picture (filtering leaves it alone)."""
+    return QColor(_COLORS[zlib.crc32(label.encode("utf-8")) % len(_COLORS)])
 
 
 def _score(box: dict) -> float:
@@ -58,13 +68,12 @@ class BoxOverlay(QGraphicsItemGroup):
                 child.scene().removeItem(child)
         self.boxes = list(boxes)
         self.rects = []
-        labels = {label: i for i, (label, _n) in enumerate(label_counts(self.boxes))}
         anchors: list[tuple[float, float]] = []  # tags placed: one near another goes under it
         size = self.parentItem().boundingRect()
         near = max(4.0, 0.04 * max(size.width(), size.height()))
         for box in sorted(self.boxes[:MAX_DRAWN], key=_score, reverse=True):  # (the surest tag first, on top)
             x0, y0, x1, y1 = (float(box[k]) for k in _SIDES)
-            color = QColor(_COLORS[labels.get(str(box.get("label", "")), 0) % len(_COLORS)])
+            color = label_color(str(box.get("label", "")))
             rect = QGraphicsRectItem(QRectF(x0, y0, max(x1 - x0, 0.0), max(y1 - y0, 0.0)))
             pen = QPen(color, 2)
             pen.setCosmetic(True)  # two pixels on screen whatever the zoom

@@ -132,7 +132,7 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
         w.editingFinished.connect(lambda: inspector._set_config(name, read()))
         return w, show
     if kind == "string" and prop.get("format") == "model":
-        return model_editor(inspector, name)
+        return model_editor(inspector, name, prop.get("task"))
     if kind == "string" and prop.get("format") == "workflow":
         w = QComboBox(editable=True)
         w.addItems(sorted(set(inspector.workflow_names())))

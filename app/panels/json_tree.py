@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QGradient, QLinearGradient
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem
 
 from engine.values import summarize
 
-from .boxes import boxes_in, label_counts
+from .boxes import boxes_in, label_color, label_counts
 from .ref_drop import ref_mime
 
 __all__ = ["JsonTree"]
@@ -98,8 +99,17 @@ class JsonTree(QTreeWidget):
         head.setToolTip(0, "How many boxes were found of each label")
         most = counts[0][1] if counts else 1
         for label, n in counts[:MAX_CHILDREN]:
-            item = QTreeWidgetItem(head, [label or "(no label)", f"{'█' * max(1, round(12 * n / most))} {n}"])
+            item = QTreeWidgetItem(head, [label or "(no label)", str(n)])
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            share = max(0.02, n / most)  # a bar behind the count: its length the share of the most found label
+            bar = QLinearGradient(0, 0, 1, 0)
+            bar.setCoordinateMode(QGradient.CoordinateMode.ObjectBoundingMode)
+            color = label_color(label)
+            color.setAlpha(150)
+            bar.setColorAt(0, color)
+            bar.setColorAt(share, color)
+            bar.setColorAt(min(1.0, share + 0.001), QColor(0, 0, 0, 0))
+            item.setBackground(1, QBrush(bar))
         head.setExpanded(True)
 
     def _add(self, parent: QTreeWidgetItem, key: str, value: Any, path: tuple | None) -> None:

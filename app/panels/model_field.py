@@ -15,8 +15,9 @@ from engine.models import ModelLibrary
 __all__ = ["model_editor", "card_html"]
 
 
-def card_html(library: ModelLibrary | None, name: str) -> str:
-    """The card of model ``name`` as a few lines of rich text, or why there is none."""
+def card_html(library: ModelLibrary | None, name: str, task: str | None = None) -> str:
+    """The card of model ``name`` as a few lines of rich text, or why there is none (not in the library, broken,
+    a model of another task than ``task``)."""
     if not name:
         return "<small>No model chosen: import one with Models ▸ Import…</small>" if library is not None else ""
     if library is None:
@@ -28,6 +29,9 @@ def card_html(library: ModelLibrary | None, name: str) -> str:
                 f"({html.escape(str(library.folder))}): import it with Models ▸ Import…</small>")
     except ModelError as e:
         return f"<small><span style='color:#f85149'>{html.escape(str(e))}</span></small>"
+    if task is not None and card.task != task:
+        return (f"<small><span style='color:#f85149'>{html.escape(name)} is a {card.task} model: this block needs "
+                f"a {task} one</span></small>")
     labels = ", ".join(card.labels[:8]) + (f", … ({len(card.labels)} in all)" if len(card.labels) > 8 else "")
     try:
         size = library.path(name).stat().st_size
@@ -45,13 +49,40 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
 
 
-def model_editor(inspector, name: str) -> tuple[QComboBox, object]:
-    """A combo box of the library's models (editable), whose ``card`` is a label (named ``modelCard``) showing the
-    chosen model's card, for the form to put under it; every change goes through ``inspector._set_config``."""
+class ModelChoice(QComboBox):
+    """An editable combo of the library's models of one task, listed afresh each time it opens (a model imported
+    from the command line while the window is open is there)."""
+
+    def __init__(self, library: ModelLibrary | None, task: str | None):
+        super().__init__(editable=True)
+        self.library, self.task = library, task
+        self.lineEdit().setPlaceholderText(f"a {task or ''} model of the library".replace("  ", " "))
+        self.relist()
+
+    def names(self) -> list[str]:
+        if self.library is None:
+            return []
+        return [c.name for c in self.library.list() if self.task is None or c.task == self.task]
+
+    def relist(self) -> None:
+        text = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        self.addItems(self.names())
+        self.setCurrentText(text)
+        self.blockSignals(False)
+
+    def showPopup(self) -> None:
+        self.relist()
+        super().showPopup()
+
+
+def model_editor(inspector, name: str, task: str | None = None) -> tuple[QComboBox, object]:
+    """A combo box of the library's models of ``task`` (editable), whose ``card`` is a label (named ``modelCard``)
+    showing the chosen model's card, read again whenever the field is shown or changed, for the form to put under
+    it; every change goes through ``inspector._set_config``."""
     library = inspector.model_library()
-    combo = QComboBox(editable=True)
-    combo.addItems([c.name for c in library.list()] if library is not None else [])
-    combo.lineEdit().setPlaceholderText("a model of the library")
+    combo = ModelChoice(library, task)
     card = QLabel(wordWrap=True, objectName="modelCard")
     combo.card = card
 
@@ -59,10 +90,10 @@ def model_editor(inspector, name: str) -> tuple[QComboBox, object]:
         text = "" if value is None else str(value)
         if combo.currentText() != text:
             combo.setCurrentText(text)
-        card.setText(card_html(library, text))
+        card.setText(card_html(library, text, task))
 
     def commit() -> None:
-        card.setText(card_html(library, combo.currentText().strip()))
+        card.setText(card_html(library, combo.currentText().strip(), task))
         inspector._set_config(name, combo.currentText().strip())
 
     combo.lineEdit().editingFinished.connect(commit)

@@ -123,6 +123,7 @@ class PreviewPanel(QWidget):
         self.prepared = {}
         self._ports([])
         self.overlay.show_boxes([])
+        self.found_boxes: list | None = None
         self.boxes_button.hide()
         self.image_view.item.setPixmap(QPixmap())
         self.image_view.hide()
@@ -146,7 +147,7 @@ class PreviewPanel(QWidget):
         given (shown as its port ``image (given)``)."""
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
         boxes = boxes_in(outputs)
-        if boxes and not images and isinstance(given, Image.Image):
+        if boxes is not None and not images and isinstance(given, Image.Image):
             images = [(self.GIVEN, given)]
         self.prepared = dict(prepared or {})
         shown_port = self.port.currentText() if self.title == title else ""
@@ -165,6 +166,7 @@ class PreviewPanel(QWidget):
         self.info.setToolTip(f"node id: {node_id}" if node_id else "")
         self._ports([p for p, _ in images], shown_port)
         self.overlay.show_boxes(boxes or [])
+        self.found_boxes = boxes  # (None: the node finds no boxes; []: it found none)
         self.boxes_button.setVisible(bool(boxes) and bool(images))
         if images:
             self._show_port(self.port.currentText() or images[0][0])
@@ -198,9 +200,9 @@ class PreviewPanel(QWidget):
         ready = self.prepared.get(port)
         self.qimage = ready if ready is not None else preview_qimage(image)
         self.image_view.show_image(self.qimage)
-        found = self.overlay.boxes
+        found = self.found_boxes
         self.info.setText(f"{self.title} · {port}: {image.width} × {image.height} px, {image.mode}"
-                          + (f" · {len(found)} box{'es' * (len(found) != 1)}" if found else ""))
+                          + (f" · {len(found)} box{'es' * (len(found) != 1)}" if found is not None else ""))
         self.save_button.setEnabled(True)
         self.imageShown.emit()
 

@@ -67,6 +67,15 @@ class OutputsController:
         if tab is self.w.current_tab() and tab.scene.selected_node_ids() == [node_id]:
             self.selected(tab, [node_id])
 
+    def forget_node(self, tab: EditorTab, node_id: str) -> None:
+        """The node's kept outputs are no longer its outputs (its last run failed): gone, and off the preview."""
+        self.last.pop((id(tab), node_id), None)
+        shown = self.previewed.get(id(tab))
+        if shown is not None and shown[0] == node_id:
+            self.previewed.pop(id(tab), None)
+            if tab is self.w.current_tab():
+                self.w.preview_panel.clear()
+
     def of(self, tab: EditorTab, node_id: str) -> dict | None:
         return self.last.get((id(tab), node_id))
 
@@ -138,7 +147,7 @@ class OutputsController:
     async def given_image(self, tab: EditorTab, node_id: str, outputs: dict):
         """The picture linked into the node's ``image`` input, when the node found boxes and has no picture of its
         own to draw them on (a detector): read from what this session's run left, else None."""
-        if not boxes_in(outputs) or any(isinstance(v, Image.Image) for v in outputs.values()):
+        if boxes_in(outputs) is None or any(isinstance(v, Image.Image) for v in outputs.values()):
             return None
         link = tab.doc.edges.get(tab.doc.link_into(node_id, "image") or "")
         kept = self.of(tab, link.source) if link is not None else None

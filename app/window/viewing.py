@@ -79,7 +79,12 @@ class ViewerController:
         if shown is None:
             return None
         port = self.w.preview_panel.port.currentText()
-        return self.open(tab, shown[0], None if port == self.w.preview_panel.GIVEN else port or None)
+        if port == self.w.preview_panel.GIVEN:  # (a detector's picture is the one linked into it: that node's)
+            link = tab.doc.edges.get(tab.doc.link_into(shown[0], "image") or "")
+            if link is not None:
+                return self.open(tab, link.source, link.source_port)
+            port = ""
+        return self.open(tab, shown[0], port or None)
 
     def open(self, tab: EditorTab, node_id: str, port: str | None = None) -> ImageViewer:
         """The viewer on ``node_id``'s image output: its input beside it when there is one, else the output alone;

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import ModelError, NotFound
 
-__all__ = ["ModelCard", "ModelLibrary", "TASKS", "DECODINGS", "file_sha256"]
+__all__ = ["ModelCard", "ModelLibrary", "TASKS", "DECODINGS", "file_sha256", "check_file"]
 
 TASKS = {"classify": "softmax", "detect": "yolo", "segment": "mask"}
 DECODINGS = ("softmax", "yolo", "ssd", "mask")
@@ -105,6 +105,16 @@ def current_sha256(path: Path) -> str:
     return known
 
 
+def check_file(source: Path) -> None:
+    """Refuse what is no model file at all, before ONNX Runtime is asked (its words would be its own)."""
+    if source.is_dir():
+        raise ModelError(f"{source} is a folder, not a model file")
+    if not source.is_file():
+        raise ModelError(f"there is no file {source}")
+    if source.stat().st_size == 0:
+        raise ModelError(f"{source.name} is empty: not an ONNX model")
+
+
 class ModelLibrary:
     """The models in ``folder`` (the data folder's ``models/``)."""
 
@@ -156,15 +166,10 @@ class ModelLibrary:
             raise ModelError(f"{name!r} cannot name a model: letters, digits, '_', '.', '-' (64 at most)")
         if task not in TASKS:
             raise ModelError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
-        if source.is_dir():
-            raise ModelError(f"{source} is a folder, not a model file")
-        if not source.is_file():
-            raise ModelError(f"there is no file {source}")
-        if source.stat().st_size == 0:
-            raise ModelError(f"{source.name} is empty: not an ONNX model")
+        check_file(source)
         target = self.folder / name
         if target.exists() and not replace:
-            raise ModelError(f"a model named {name!r} is in the library already (remove it first, or replace it)")
+            raise ModelError(f"a model named {name!r} is in the library already: give another name, or replace it")
         found = inspect_model(source)
         fields = {"decoding": TASKS[task], "resize": "letterbox" if task == "detect" else "stretch",
                   **found.card_fields(), **{k: v for k, v in card_fields.items() if v is not None}}

@@ -20,7 +20,7 @@ class ModelClassifyBlock(Block):
 
     class Config(BlockConfig):
         model: str = Field("", description="a model of the library (Models ▸ Import…, nodeloom models list)",
-                           json_schema_extra={"format": "model"})
+                           json_schema_extra={"format": "model", "task": "classify"})
         top_k: int = Field(5, ge=1, le=1000)
 
     def cache_salt(self, ctx, inputs, config):

@@ -22,7 +22,7 @@ class ModelDetectBlock(Block):
 
     class Config(BlockConfig):
         model: str = Field("", description="a model of the library (Models ▸ Import…, nodeloom models list)",
-                           json_schema_extra={"format": "model"})
+                           json_schema_extra={"format": "model", "task": "detect"})
         min_score: float = Field(0.25, ge=0, description="boxes scoring less are dropped (above 1: none kept)")
         iou: float = Field(0.45, ge=0, description="boxes of a class overlapping more than this (intersection over "
                                                     "union) are one; 1 or more: none merged")

@@ -22,7 +22,7 @@ class ModelSegmentBlock(Block):
 
     class Config(BlockConfig):
         model: str = Field("", description="a model of the library (Models ▸ Import…, nodeloom models list)",
-                           json_schema_extra={"format": "model"})
+                           json_schema_extra={"format": "model", "task": "segment"})
         min_score: float = Field(0.5, ge=0, description="a one-map model: pixels at or above are the object")
 
     def cache_salt(self, ctx, inputs, config):
