@@ -51,11 +51,15 @@ def model_salt(ctx, inputs: dict[str, Any], config) -> str | None:
 
 
 async def infer(ctx, inputs: dict[str, Any], config, image, task: str):
-    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). Its problems are the node's error."""
+    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). The picture is prepared in the run's
+    worker pool, then fed to the model with the other pictures reaching it at the same time (a parallel ForEach:
+    one ``session.run`` for them all, see :mod:`engine.models.batch`). Its problems are the node's error."""
     need_extra()
-    from ...models.infer import run_model
+    from ...models.batch import feed
+    from ...models.infer import prepare
 
     try:
-        return await ctx.run_blocking(run_model, library_for(ctx), model_name(inputs, config), image, task)
+        prepared = await ctx.run_blocking(prepare, library_for(ctx), model_name(inputs, config), image, task)
+        return prepared.card, await feed(ctx, prepared), prepared.fit
     except (ModelError, NotFound) as e:
         raise BlockError(str(e)) from None
