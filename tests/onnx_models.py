@@ -20,10 +20,11 @@ def _save(graph, path: Path) -> Path:
     return path
 
 
-def classifier(path: Path, size: int = 8, gain: float = 10.0) -> Path:
-    """scores[n, c] = gain × the mean of channel c (pixels scaled to 0..1): a red picture is class 0."""
-    x = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])
-    y = helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 3])
+def classifier(path: Path, size: int = 8, gain: float = 10.0, batch: str | int = "batch") -> Path:
+    """scores[n, c] = gain × the mean of channel c (pixels scaled to 0..1): a red picture is class 0. ``batch``:
+    the batch dimension (a name: dynamic; 1: one picture a run)."""
+    x = helper.make_tensor_value_info("image", TensorProto.FLOAT, [batch, 3, size, size])
+    y = helper.make_tensor_value_info("scores", TensorProto.FLOAT, [batch, 3])
     gain_t = numpy_helper.from_array(np.asarray(gain, np.float32), "gain")
     nodes = [helper.make_node("ReduceMean", ["image"], ["mean"], axes=[2, 3], keepdims=0),
              helper.make_node("Mul", ["mean", "gain"], ["scores"])]
@@ -93,3 +94,28 @@ def fixed_outputs(path: Path, outs: dict[str, np.ndarray], *, size: int = 64) ->
         inits.append(numpy_helper.from_array(value, f"{name}_table"))
         nodes.append(helper.make_node("Add", [f"{name}_table", "z"], [name]))
     return _save(helper.make_graph(nodes, "fixed_many", [x], ys, inits), path)
+
+
+def one_at_a_time(path: Path, size: int = 8) -> Path:
+    """Says its batch dimension is dynamic, but reshapes to a batch of one inside: a stack of pictures fails.
+    Scores as :func:`classifier`'s with gain 1."""
+    x = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])
+    y = helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 3])
+    shape = numpy_helper.from_array(np.asarray([1, 3], np.int64), "one")
+    nodes = [helper.make_node("ReduceMean", ["image"], ["mean"], axes=[2, 3], keepdims=0),
+             helper.make_node("Reshape", ["mean", "one"], ["scores"])]
+    return _save(helper.make_graph(nodes, "one_at_a_time", [x], [y], [shape]), path)
+
+
+def picky(path: Path, size: int = 8) -> Path:
+    """Fails on a bright picture: the brightest input value (cut to a whole number) picks a row of a 2-row table
+    — scores (1, 0) for values below 1, (0, 1) for below 2, and an out-of-range index (ONNX Runtime's error)
+    from 2 up. With a card ``scale`` of 1/100: pixels 0–99, 100–199, and 200 up."""
+    x = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])
+    y = helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 2])
+    table = numpy_helper.from_array(np.asarray([[1, 0], [0, 1]], np.float32), "table")
+    nodes = [helper.make_node("ReduceMax", ["image"], ["top"], axes=[1, 2, 3], keepdims=0),
+             helper.make_node("Floor", ["top"], ["whole"]),
+             helper.make_node("Cast", ["whole"], ["row"], to=TensorProto.INT64),
+             helper.make_node("Gather", ["table", "row"], ["scores"], axis=0)]
+    return _save(helper.make_graph(nodes, "picky", [x], [y], [table]), path)

@@ -75,7 +75,7 @@ class Batcher:
                     continue
                 try:
                     answers, calls, stackable = await batch[0].ctx.run_blocking(
-                        _run_batch, [r.prepared for r in batch])
+                        _run_batch, [r.prepared for r in batch], key[0] not in self._unbatchable)
                 except Exception as e:  # (the run's worker pool is gone: the executor was closed)
                     answers, calls, stackable = [e] * len(batch), 0, True
                 self.calls += calls
@@ -95,13 +95,14 @@ class Batcher:
                     r.future.cancel()
 
 
-def _run_batch(batch: list[Prepared]) -> tuple[list, int, bool]:
+def _run_batch(batch: list[Prepared], stack: bool) -> tuple[list, int, bool]:
     """Blocking: (each picture's outputs or its ModelError, the ``session.run`` calls made, whether the model took
     the stack — False when the stack failed or came back in another shape but each picture alone ran)."""
-    if len(batch) > 1:
+    if len(batch) > 1 and stack:
         first, n = batch[0], len(batch)
         try:
-            outputs = first.session.run(None, {first.input_name: np.concatenate([p.tensor for p in batch])})
+            outputs = first.session.run(None, {first.input_name: np.concatenate([p.tensor for p in batch])},
+                                        _quiet())
         except Exception:  # ONNX Runtime's own classes: run them one by one below, to find whose it is
             outputs = None
         if outputs is not None and all(isinstance(o, np.ndarray) and o.ndim and o.shape[0] == n for o in outputs):
@@ -109,7 +110,17 @@ def _run_batch(batch: list[Prepared]) -> tuple[list, int, bool]:
         answers, failed = _one_by_one(batch)
         return answers, 1 + n, failed > 0 and outputs is None
     answers, _ = _one_by_one(batch)
-    return answers, 1, True
+    return answers, len(batch), True
+
+
+def _quiet():
+    """Run options that keep ONNX Runtime from logging a failing stack (its pictures are then run alone, and a
+    bad one's error is its node's)."""
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.log_severity_level = 4
+    return options
 
 
 def _one_by_one(batch: list[Prepared]) -> tuple[list, int]:
