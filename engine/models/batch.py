@@ -2,10 +2,11 @@
 in one ``session.run`` (issue 29, "Speed").
 
 Each model block prepares its own picture off the loop (:func:`engine.models.infer.prepare`), then hands it to
-:func:`feed`. On the event loop, pictures for the same session, input shape and type wait in a queue; one drain
-per queue takes what has gathered (the pictures arriving in the same loop tick, and those that arrive while the
-previous batch runs), stacks them along the batch dimension and runs them in one ``ctx.run_blocking`` call, then
-hands each node its own slice of the outputs. Each picture is still its own node run: its events, its cache
+:func:`feed`. Pictures for the same session, input shape and type wait in a queue; one drain per queue runs them
+in ``ctx.run_blocking`` calls, one after another, each taking what has gathered by the time a worker thread
+starts it (the pictures that arrived while the previous batch ran, or while the threads were busy), stacking
+them along the batch dimension for one ``session.run``, and giving each node its own slice of the outputs.
+Each picture is still its own node run: its events, its cache
 entry and its error are its own.
 
 A model whose batch dimension is a fixed number gets one call per picture. When a stacked run fails, or its
@@ -39,12 +40,45 @@ class _Request:
     future: asyncio.Future
 
 
+class _Queue:
+    """The pictures waiting for one session (input shape and type): put on the loop, taken by the worker thread
+    that runs them — so a batch is what has gathered when a thread is free to run it."""
+
+    def __init__(self) -> None:
+        self._requests: list[_Request] = []
+        self._lock = threading.Lock()
+        self.taken: list[_Request] = []  # (the batch a thread is running)
+
+    def put(self, request: _Request) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def oldest(self) -> _Request | None:
+        with self._lock:
+            return self._requests[0] if self._requests else None
+
+    def take(self) -> list[_Request]:
+        with self._lock:
+            batch = self._requests[:MAX_BATCH]
+            del self._requests[:MAX_BATCH]
+            self.taken = batch
+            return batch
+
+    def run(self, stack: bool) -> tuple[list[_Request], list, int, bool]:
+        """Blocking: take a batch and run it (see :func:`_run_batch`)."""
+        batch = [r for r in self.take() if not r.future.done()]  # (a cancelled node's picture is left out)
+        try:
+            return (batch, *_run_batch([r.prepared for r in batch], stack)) if batch else (batch, [], 0, True)
+        except Exception as e:  # noqa: BLE001 — (a bug of ours: every node of the batch says so)
+            return batch, [e] * len(batch), 0, True
+
+
 class Batcher:
     """The queues of one event loop. ``calls`` counts the ``session.run`` calls made, ``pictures`` the pictures
     fed through them."""
 
     def __init__(self) -> None:
-        self._queues: dict[tuple, list[_Request]] = {}
+        self._queues: dict[tuple, _Queue] = {}
         self._unbatchable: set[int] = set()  # id() of sessions that run a picture alone but not a stack
         self.calls = 0
         self.pictures = 0
@@ -60,24 +94,21 @@ class Batcher:
         request = _Request(p, ctx, loop.create_future())
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = [request]
-            loop.create_task(self._drain(key, queue))  # (starts next tick: this tick's pictures join)
-        else:
-            queue.append(request)
+            queue = self._queues[key] = _Queue()
+            loop.create_task(self._drain(key, queue))
+        queue.put(request)
         return await request.future
 
-    async def _drain(self, key: tuple, queue: list[_Request]) -> None:
+    async def _drain(self, key: tuple, queue: _Queue) -> None:
         try:
-            while queue:
-                batch = [r for r in queue[:MAX_BATCH] if not r.future.done()]  # (a cancelled node's is dropped)
-                del queue[:MAX_BATCH]
-                if not batch:
-                    continue
+            while (oldest := queue.oldest()) is not None:
                 try:
-                    answers, calls, stackable = await batch[0].ctx.run_blocking(
-                        _run_batch, [r.prepared for r in batch], key[0] not in self._unbatchable)
-                except Exception as e:  # (the run's worker pool is gone: the executor was closed)
+                    batch, answers, calls, stackable = await oldest.ctx.run_blocking(
+                        queue.run, key[0] not in self._unbatchable)
+                except Exception as e:  # (it did not run: the run's worker pool is gone, the executor was closed)
+                    batch = queue.take()
                     answers, calls, stackable = [e] * len(batch), 0, True
+                queue.taken = []
                 self.calls += calls
                 self.pictures += len(batch)
                 if not stackable:
@@ -90,7 +121,7 @@ class Batcher:
                             r.future.set_result(answer)
         finally:
             del self._queues[key]
-            for r in queue:  # (only when the drain itself was cancelled: the loop is closing)
+            for r in queue.taken + queue.take():  # (only when the drain itself was cancelled: the loop closes)
                 if not r.future.done():
                     r.future.cancel()
 
