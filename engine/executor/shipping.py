@@ -79,7 +79,8 @@ def _shared(run, level, np: "NodePlan", gathered: dict, n: int, items_key: str |
         "items_key": items_key, "caching": run.cache is not None, "use_pins": run.use_pins,
         "max_concurrency": run.max_concurrency,
         "policy": {"allow_python_blocks": bool(getattr(policy, "allow_python_blocks", True)),
-                   "max_image_megapixels": float(getattr(policy, "max_image_megapixels", 200))}})
+                   "max_image_megapixels": float(getattr(policy, "max_image_megapixels", 200)),
+                   "models_dir": str(getattr(policy, "models_dir", "") or "")}})
 
 
 def _wire(value: dict) -> bytes:

@@ -13,6 +13,7 @@ class ModelClassifyBlock(Block):
     type = "model_classify"
     category = "vision"
     requires = ("onnxruntime",)
+    portable = True  # (on a cluster's worker: with the library at the same path, each worker loads a model once)
     keywords = ("classifier", "onnx", "model", "label", "recognise", "recognize", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("label", "string"), Port("score", "number"), Port("top", "list"))

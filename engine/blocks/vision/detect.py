@@ -15,6 +15,7 @@ class ModelDetectBlock(Block):
     type = "model_detect"
     category = "vision"
     requires = ("onnxruntime",)
+    portable = True  # (on a cluster's worker: with the library at the same path, each worker loads a model once)
     keywords = ("detector", "yolo", "ssd", "onnx", "object detection", "bounding box", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("boxes", "list"), Port("count", "integer"))

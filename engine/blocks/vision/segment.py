@@ -15,6 +15,7 @@ class ModelSegmentBlock(Block):
     type = "model_segment"
     category = "vision"
     requires = ("onnxruntime",)
+    portable = True  # (on a cluster's worker: with the library at the same path, each worker loads a model once)
     keywords = ("segmentation", "mask", "onnx", "background", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("mask", "image"), Port("labels", "list"))
