@@ -79,13 +79,13 @@ class Batcher:
 
     def __init__(self) -> None:
         self._queues: dict[tuple, _Queue] = {}
-        self._unbatchable: set[int] = set()  # id() of sessions that run a picture alone but not a stack
+        self._unbatchable: weakref.WeakSet = weakref.WeakSet()  # sessions that run a picture alone, not a stack
         self.calls = 0
         self.pictures = 0
 
     async def feed(self, ctx, p: Prepared) -> list:
         """The model's outputs for ``p`` (a batch of one), perhaps computed in one run with other pictures."""
-        if not p.batchable or id(p.session) in self._unbatchable:
+        if not p.batchable or p.session in self._unbatchable:
             self.calls += 1
             self.pictures += 1
             return await ctx.run_blocking(run_prepared, p)
@@ -104,15 +104,15 @@ class Batcher:
             while (oldest := queue.oldest()) is not None:
                 try:
                     batch, answers, calls, stackable = await oldest.ctx.run_blocking(
-                        queue.run, key[0] not in self._unbatchable)
+                        queue.run, oldest.prepared.session not in self._unbatchable)
                 except Exception as e:  # (it did not run: the run's worker pool is gone, the executor was closed)
                     batch = queue.take()
                     answers, calls, stackable = [e] * len(batch), 0, True
                 queue.taken = []
                 self.calls += calls
                 self.pictures += len(batch)
-                if not stackable:
-                    self._unbatchable.add(key[0])
+                if not stackable and batch:
+                    self._unbatchable.add(batch[0].prepared.session)
                 for r, answer in zip(batch, answers):
                     if not r.future.done():
                         if isinstance(answer, Exception):
