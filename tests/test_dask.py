@@ -233,3 +233,41 @@ def test_http_requests_stay_here_unless_the_settings_let_them_out(backend):
     said = [ev.message for ev in events if isinstance(ev, NodeProgress) and ev.node_id == "each" and ev.message]
     assert result.status == "succeeded" and any("go to the cluster" in m for m in said), said
     assert finished(events, "get") == {(0,): "failed"}  # (nothing listens on port 9: failed there, and continued)
+
+
+def _sessions_of(path: str) -> int:
+    """(on a worker) how many ONNX Runtime sessions this process holds for the model file ``path``."""
+    from engine.models import runtime
+
+    return sum(1 for p, _ in runtime._sessions if p == path)
+
+
+def test_a_model_block_runs_on_the_workers_each_loading_the_model_once(backend, tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from engine.models import ModelLibrary
+    from engine.runs import RunSettings
+
+    from . import onnx_models
+
+    lib = ModelLibrary(tmp_path / "models")
+    lib.import_model(onnx_models.classifier(tmp_path / "colours.onnx"), "classify", labels=["red", "green", "blue"])
+    wf = (Flow().node("imgs", "input", name="imgs", type="list").node("each", "foreach", parallel=True, batch_size=4)
+          .node("cls", "model_classify", model="colours").node("gather", "collect").node("out", "output", name="out")
+          .chain("imgs.value", "each.items").chain("each.item", "cls.image").chain("cls.label", "gather.value")
+          .chain("gather.items", "out.value").build())
+    images = [to_json(p) for p in pictures(24)]
+    policy = RunSettings(models_dir=str(lib.folder))
+    here, _ = run(Executor(), wf, {"imgs": images}, policy=policy)
+    assert here.status == "succeeded", here.error
+    for _ in range(2):
+        before = transitions(backend)
+        there, events = run(Executor(remote=backend), wf, {"imgs": images}, policy=policy)
+        assert there.status == "succeeded", there.error
+        assert transitions(backend) > before  # it did go to the cluster
+        assert there.outputs["out"] == here.outputs["out"] and len(set(here.outputs["out"])) > 1
+        assert finished(events, "cls") == {(i,): "succeeded" for i in range(24)}
+        assert not [ev for ev in events if isinstance(ev, NodeProgress) and "runs on this machine" in ev.message]
+    # each worker that ran items holds one session for the model, however many items and runs it ran
+    held = backend.client.run(_sessions_of, str(lib.path("colours")))
+    assert set(held.values()) <= {0, 1} and sum(held.values()) >= 1

@@ -68,6 +68,7 @@ class RemoteBackend(Protocol):
 class ShippedPolicy:
     allow_python_blocks: bool = True
     max_image_megapixels: float = 200
+    models_dir: str = ""  # the run's model library (model blocks read it on the worker: the same path there)
 
 
 log = logging.getLogger(__name__)

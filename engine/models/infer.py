@@ -1,10 +1,17 @@
-"""Running a model of the library on a picture, off the event loop (:func:`run_model` is blocking: a block
-calls it through ``ctx.run_blocking``). The card is read and the file hashed each time — a replaced file is a
-new model, with a new session."""
+"""Running a model of the library on a picture (blocking: a block calls these through ``ctx.run_blocking``). The
+card is read and the file's hash looked up each time (remembered per size and mtime) — a replaced file is a new
+model, with a new session.
+
+:func:`prepare` is the per-picture half (the session, the picture as a batch of one); :func:`run_prepared` feeds
+it alone, and :mod:`engine.models.batch` feeds several in one ``session.run`` when the model's batch dimension
+is dynamic. :func:`run_model` is both halves in one call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import ModelError
 from .inspect import inspect_session
@@ -12,7 +19,7 @@ from .library import ModelCard, ModelLibrary, current_sha256
 from .prepare import Fit, to_tensor
 from .runtime import session_for
 
-__all__ = ["run_model", "model_identity"]
+__all__ = ["run_model", "model_identity", "Prepared", "prepare", "run_prepared", "run_failed"]
 
 
 def model_identity(library: ModelLibrary, name: str) -> tuple[ModelCard, Path, str]:
@@ -25,17 +32,47 @@ def model_identity(library: ModelLibrary, name: str) -> tuple[ModelCard, Path, s
         raise ModelError(f"model {name!r}: its file cannot be read: {e.strerror or e}") from None
 
 
-def run_model(library: ModelLibrary, name: str, image, task: str) -> tuple[ModelCard, list, Fit]:
+@dataclass(frozen=True)
+class Prepared:
+    """One picture ready for its model: ``tensor`` is a batch of one for ``session``'s input ``input_name``."""
+
+    name: str
+    card: ModelCard
+    session: object
+    input_name: str
+    tensor: np.ndarray
+    fit: Fit
+    size: tuple[int, int]  # the picture's width, height (for error messages)
+    #: the model's batch dimension is not a fixed number: several pictures can go in one ``session.run``
+    batchable: bool
+
+
+def prepare(library: ModelLibrary, name: str, image, task: str) -> Prepared:
     card, path, sha = model_identity(library, name)
     if card.task != task:
         raise ModelError(f"model {name!r} is a {card.task} model, not a {task} one")
     session = session_for(path, sha)
     shape = inspect_session(session, f"model {name!r}")
-    inp = session.get_inputs()[0]
-    tensor, fit = to_tensor(image, card, inp.type)
+    tensor, fit = to_tensor(image, card, session.get_inputs()[0].type)
+    batch = shape.input_shape[0]
+    batchable = not (isinstance(batch, int) and batch > 0)
+    return Prepared(name, card, session, shape.input_name, tensor, fit, (image.width, image.height), batchable)
+
+
+def run_failed(p: Prepared, e: Exception, fed: tuple | None = None) -> ModelError:
+    """ONNX Runtime's own exception (a shape the model refuses, a failing operator) as the node's error."""
+    return ModelError(f"model {p.name!r} failed on a {p.size[0]}×{p.size[1]} picture (fed as "
+                      f"{tuple(fed or p.tensor.shape)}): {' '.join(str(e).split())[-300:]}")
+
+
+def run_prepared(p: Prepared) -> list:
+    """The model's outputs for one prepared picture (one ``session.run``)."""
     try:
-        outputs = session.run(None, {shape.input_name: tensor})
-    except Exception as e:  # ONNX Runtime's own classes: a shape the model refuses, a failing operator
-        raise ModelError(f"model {name!r} failed on a {image.width}×{image.height} picture (fed as "
-                         f"{tuple(tensor.shape)}): {' '.join(str(e).split())[-300:]}") from None
-    return card, outputs, fit
+        return p.session.run(None, {p.input_name: p.tensor})
+    except Exception as e:  # ONNX Runtime's own classes
+        raise run_failed(p, e) from None
+
+
+def run_model(library: ModelLibrary, name: str, image, task: str) -> tuple[ModelCard, list, Fit]:
+    p = prepare(library, name, image, task)
+    return p.card, run_prepared(p), p.fit

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ModelError, NotFound
@@ -90,6 +90,8 @@ def file_sha256(path: Path) -> str:
 
 _sha_memo: dict[tuple[str, int, int], str] = {}
 _sha_lock = threading.Lock()
+_card_memo: dict[tuple[str, int, int], ModelCard] = {}  # (a card read per path, size and mtime)
+_card_lock = threading.Lock()
 
 
 def current_sha256(path: Path) -> str:
@@ -137,21 +139,38 @@ class ModelLibrary:
         return self.folder / name / MODEL_FILE
 
     def get(self, name: str) -> ModelCard:
+        """The model's card (read again only when its file changed: remembered per path, size and mtime)."""
         if not name or not _NAME.match(name):
             raise NotFound(f"no model {name!r} in the model library ({self.folder})")
         card_path = self.folder / name / CARD_FILE
         try:
-            data = json.loads(card_path.read_text(encoding="utf-8"))
+            st = card_path.stat()
         except FileNotFoundError:
             raise NotFound(f"no model {name!r} in the model library ({self.folder})") from None
+        except OSError as e:
+            raise ModelError(f"model {name!r}: its card {card_path} cannot be read: {e}") from None
+        key = (str(card_path), st.st_size, st.st_mtime_ns)
+        with _card_lock:
+            card = _card_memo.get(key)
+        if card is None:
+            card = self._read_card(name, card_path)
+            with _card_lock:
+                _card_memo[key] = card
+        if not self.path(name).is_file():
+            raise ModelError(f"model {name!r}: its file {self.path(name)} is missing")
+        return replace(card)  # (a copy: the remembered one stays as read)
+
+    @staticmethod
+    def _read_card(name: str, card_path: Path) -> ModelCard:
+        try:
+            data = json.loads(card_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotFound(f"no model {name!r} in the model library ({card_path.parent.parent})") from None
         except (OSError, ValueError) as e:
             raise ModelError(f"model {name!r}: its card {card_path} cannot be read: {e}") from None
         if not isinstance(data, dict):
             raise ModelError(f"model {name!r}: its card {card_path} is not a JSON object")
-        card = ModelCard.from_json({**data, "name": name})
-        if not self.path(name).is_file():
-            raise ModelError(f"model {name!r}: its file {self.path(name)} is missing")
-        return card
+        return ModelCard.from_json({**data, "name": name})
 
     def import_model(self, source: str | os.PathLike, task: str, *, name: str | None = None,
                      labels: list[str] | None = None, replace: bool = False, **card_fields) -> ModelCard:

@@ -43,17 +43,18 @@ def fit_for(width: int, height: int, card) -> Fit:
 
 def to_tensor(img: Image.Image, card, dtype: str = "tensor(float)") -> tuple[np.ndarray, Fit]:
     """One picture as a batch of one, shaped and scaled for the model; with its :class:`Fit`."""
-    rgb = img.convert("RGB")
+    rgb = img if img.mode == "RGB" else img.convert("RGB")  # (not copied when it needs no change: read only)
     fit = fit_for(rgb.width, rgb.height, card)
-    resized = rgb.resize((fit.new_w, fit.new_h), Image.Resampling.BILINEAR)
+    resized = rgb if rgb.size == (fit.new_w, fit.new_h) else rgb.resize((fit.new_w, fit.new_h),
+                                                                         Image.Resampling.BILINEAR)
     if (fit.new_w, fit.new_h) != (card.width, card.height):
         canvas = Image.new("RGB", (card.width, card.height), (114, 114, 114))
         canvas.paste(resized, (fit.dx, fit.dy))
         resized = canvas
-    pixels = np.asarray(resized, dtype=np.float32)  # H, W, 3
     if dtype == "tensor(uint8)":
         data = np.asarray(resized, dtype=np.uint8)
     else:
+        pixels = np.asarray(resized, dtype=np.float32)  # H, W, 3
         data = (pixels * np.float32(card.scale) - np.asarray(card.mean, np.float32)) / np.asarray(card.std, np.float32)
         data = data.astype(np.float16 if dtype == "tensor(float16)" else np.float32)
     if card.layout == "NCHW":

@@ -45,6 +45,10 @@ def load_session(path: Path):
 
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: a refused model is reported by the exception below
+    # ONNX Runtime's threads wait for work by spinning, which takes the cores from the event loop, the other
+    # nodes' threads and the GUI while a model runs (a parallel ForEach prepares pictures while a batch runs)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=_providers(ort))
     except Exception as e:  # ONNX Runtime raises its own classes (InvalidProtobuf, NotImplemented, Fail, …)

@@ -4,6 +4,7 @@ the model's identity in the cache key."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,25 +38,53 @@ def need_extra(module: str = "onnxruntime") -> None:
 
 def model_salt(ctx, inputs: dict[str, Any], config) -> str | None:
     """The model file's SHA-256 (a renamed or re-imported file is the same model, a changed one is not) and its
-    card; None (do not cache) when it cannot be read — the run then reports why."""
-    from ...models.library import current_sha256
-
+    card; None (do not cache) when it cannot be read — the run then reports why. Worked out once per run and
+    model (a loop's items ask it each: no file is looked at again on the event loop)."""
     try:
         library = library_for(ctx)
         name = model_name(inputs, config)
+    except BlockError:
+        return None
+    key = (ctx.run_id, str(library.folder), name)
+    with _salts_lock:
+        if key in _salts:
+            return _salts[key]
+    salt = _salt_now(library, name)
+    with _salts_lock:
+        _salts[key] = salt
+        while len(_salts) > 64:
+            del _salts[next(iter(_salts))]  # (the oldest: runs of long ago)
+    return salt
+
+
+def _salt_now(library: ModelLibrary, name: str) -> str | None:
+    from ...models.library import current_sha256
+
+    try:
         card = library.get(name)
         fields = {k: v for k, v in card.to_json().items() if k not in ("name", "sha256")}
         return current_sha256(library.path(name)) + ":" + json.dumps(fields, sort_keys=True)
-    except (BlockError, ModelError, NotFound, OSError):
+    except (ModelError, NotFound, OSError):
         return None
 
 
+_salts: dict[tuple[str, str, str], str | None] = {}
+_salts_lock = threading.Lock()
+
+
 async def infer(ctx, inputs: dict[str, Any], config, image, task: str):
-    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). Its problems are the node's error."""
+    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). In a ForEach body the picture is
+    prepared in the run's worker pool, then fed to the model with the other pictures reaching it at the same time
+    (a parallel ForEach: one ``session.run`` for them all, see :mod:`engine.models.batch`); elsewhere it is
+    prepared and run in one call. Its problems are the node's error."""
     need_extra()
-    from ...models.infer import run_model
+    from ...models.batch import feed
+    from ...models.infer import prepare, run_model
 
     try:
-        return await ctx.run_blocking(run_model, library_for(ctx), model_name(inputs, config), image, task)
+        if ctx.loop is None:  # (not in a loop: no other picture to batch with)
+            return await ctx.run_blocking(run_model, library_for(ctx), model_name(inputs, config), image, task)
+        prepared = await ctx.run_blocking(prepare, library_for(ctx), model_name(inputs, config), image, task)
+        return prepared.card, await feed(ctx, prepared), prepared.fit
     except (ModelError, NotFound) as e:
         raise BlockError(str(e)) from None

@@ -14,6 +14,7 @@ class ModelClassifyBlock(Block):
     category = "vision"
     requires = ("onnxruntime",)
     cache_stands_for = ("model",)  # (the cache salt is the model file's SHA-256: a renamed model is the same)
+    portable = True  # (on a cluster's worker: with the library at the same path, each worker loads a model once)
     keywords = ("classifier", "onnx", "model", "label", "recognise", "recognize", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("label", "string"), Port("score", "number"), Port("top", "list"))

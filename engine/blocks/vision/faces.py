@@ -37,6 +37,7 @@ class FaceDetectBlock(Block):
     type = "face_detect"
     category = "vision"
     requires = ("cv2",)
+    portable = True  # (OpenCV's own cascade: a worker with the extra needs nothing else)
     keywords = ("faces", "people", "opencv", "haar", "cascade", "portrait", "privacy", "anonymise")
     inputs = (Port("image", "image"),)
     outputs = (Port("boxes", "list"), Port("count", "integer"))

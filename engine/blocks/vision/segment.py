@@ -16,6 +16,7 @@ class ModelSegmentBlock(Block):
     category = "vision"
     requires = ("onnxruntime",)
     cache_stands_for = ("model",)  # (the cache salt is the model file's SHA-256: a renamed model is the same)
+    portable = True  # (on a cluster's worker: with the library at the same path, each worker loads a model once)
     keywords = ("segmentation", "mask", "onnx", "background", "ai", "inference")
     inputs = (Port("image", "image"), Port("model", "string", required=False))
     outputs = (Port("mask", "image"), Port("labels", "list"))

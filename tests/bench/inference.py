@@ -1,0 +1,175 @@
+"""Model blocks against ONNX Runtime called directly (issue 29): batched loops and the cost of one picture.
+
+Prints one JSON line per case (see the README's Benchmarks). Run: ``make bench`` or
+``python tests/bench/inference.py``. Needs ``nodeloom[inference]`` and ``onnx`` (the test extras); the model is a
+small convolutional classifier built by onnx.helper (``tests/onnx_models.conv_classifier``: eight 3×3
+convolutions in four stages of 32–256 channels, pooling, 10 classes; ~0.24 GFLOP a picture), nothing downloaded.
+
+- ``foreach_64_batched``: 64 different 96×96 pictures through input → ForEach (parallel, batch_size 32) →
+  ``model_classify`` → collect → output, a run of the run service (stored workflow, run recorded, result cache
+  on but not looked up: ``use_cache=False``, so the model runs every time and its results are stored); baseline
+  = a plain Python loop over the same pictures in this process, each prepared the same way
+  (``engine.models.prepare.to_tensor``) and fed by its own ``session.run`` on a session of the same file with
+  the same options (``engine.models.runtime.load_session``: ONNX Runtime's threads do not spin). Target ≤ 0.8: the batching wins. Also given: ``executor_only``, the same loop
+  in the bare executor (no recorder, no cache), and its ratio.
+- ``overhead_single``: one picture through the block (a run of a one-node workflow in the executor, compiled
+  once) against ``to_tensor`` + ``session.run`` directly, medians of 200 in turns. Target ≤ 1.3.
+
+Both sides in turns, best of each.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parents[2])  # (the repository, not this folder: queue.py here)
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from engine import net  # noqa: E402
+from engine.executor import Executor  # noqa: E402
+from engine.graph.single import single_block_workflow  # noqa: E402
+from engine.model import Workflow  # noqa: E402
+from engine.models import ModelLibrary  # noqa: E402
+from engine.models.prepare import to_tensor  # noqa: E402
+from engine.models.runtime import load_session  # noqa: E402
+from engine.runs import RunService, RunSettings  # noqa: E402
+from engine.store import Store  # noqa: E402
+from tests import onnx_models  # noqa: E402
+
+N, SIZE, BATCH, ROUNDS = 64, 96, 32, 5
+LABELS = [f"class{i}" for i in range(10)]
+
+
+def loop_flow() -> Workflow:
+    node = lambda i, t, **c: {"id": i, "type": t, "config": c}  # noqa: E731
+    edge = lambda s, t: {"id": f"{s}-{t}", "source": s.split(".")[0], "source_port": s.split(".")[1],  # noqa: E731
+                         "target": t.split(".")[0], "target_port": t.split(".")[1]}
+    return Workflow.model_validate({
+        "format": "nodeloom.workflow", "schema_version": 1, "name": "classify 64",
+        "nodes": [node("pics", "input", name="pics", type="list"),
+                  node("each", "foreach", parallel=True, batch_size=BATCH),
+                  node("cls", "model_classify", model="net", top_k=3), node("all", "collect"),
+                  node("out", "output", name="out")],
+        "edges": [edge("pics.value", "each.items"), edge("each.item", "cls.image"), edge("cls.top", "all.value"),
+                  edge("all.items", "out.value")]})
+
+
+def pictures(n: int = N) -> list[Image.Image]:
+    """Different pictures: a colour gradient and some noise each (not flat colours)."""
+    rng = np.random.default_rng(64)
+    ramp = np.linspace(0, 1, SIZE, dtype=np.float32)
+    out = []
+    for _ in range(n):
+        base = rng.uniform(0, 255, 3).astype(np.float32)
+        grad = base[None, None, :] * ramp[:, None, None] + 255 * (1 - ramp)[None, :, None] * rng.uniform(0, 1, 3)
+        noisy = grad + rng.normal(0, 20, (SIZE, SIZE, 3))
+        out.append(Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB"))
+    return out
+
+
+def plain_loop(session, card, pics) -> tuple[float, list]:
+    t0 = time.perf_counter()
+    name = session.get_inputs()[0].name
+    outs = [session.run(None, {name: to_tensor(p, card)[0]})[0] for p in pics]
+    return time.perf_counter() - t0, outs
+
+
+def batched(home: Path, pics, library: ModelLibrary, session, card) -> tuple[float, float, float]:
+    """(best run of the loop through the run service, best in the bare executor, best plain loop), in turns."""
+    store = Store(home, install_templates=False)
+    wf = loop_flow()
+    wid = store.workflows.create(wf).id
+    policy = RunSettings(models_dir=str(library.folder))
+    ours, bare, plain = [], [], []
+
+    async def go():
+        ex = Executor()
+        plan = ex.compile(wf)
+        async with RunService(store, policy) as service:
+            first = await service.start(wid, {"pics": pics}, use_cache=False).result()  # (warm)
+            assert first.status == "succeeded", first.error
+            _, direct = plain_loop(session, card, pics)
+            expected = [int(np.argmax(o[0])) for o in direct]
+            assert [LABELS.index(top[0]["label"]) for top in first.outputs["out"]] == expected
+            for _ in range(ROUNDS):
+                t0 = time.perf_counter()
+                result = await service.start(wid, {"pics": pics}, use_cache=False).result()
+                ours.append(time.perf_counter() - t0)
+                assert result.status == "succeeded" and len(result.outputs["out"]) == N, result.error
+                t0 = time.perf_counter()
+                result = await ex.run(plan, {"pics": pics}, policy=policy)
+                bare.append(time.perf_counter() - t0)
+                assert result.status == "succeeded" and len(result.outputs["out"]) == N, result.error
+                plain.append(plain_loop(session, card, pics)[0])
+        ex.close()
+        await net.aclose()
+
+    try:
+        asyncio.run(go())
+    finally:
+        store.close()
+    return min(ours), min(bare), min(plain)
+
+
+def single(library: ModelLibrary, pic, session, card) -> tuple[float, float]:
+    """(median one-node run of the block, median to_tensor + session.run), 200 of each in turns. The one-node
+    workflow is compiled once, as a stored workflow's plan is (compiling it again each time, as a node test
+    does, costs about as much again as the run)."""
+    ours, plain = [], []
+    name = session.get_inputs()[0].name
+
+    async def go():
+        ex = Executor()
+        policy = RunSettings(models_dir=str(library.folder))
+        plan = ex.compile(single_block_workflow("model_classify", ["image"], {"model": "net", "top_k": 3},
+                                                ["label", "score", "top"]))
+        try:
+            for i in range(220):
+                t0 = time.perf_counter()
+                result = await ex.run(plan, {"image": pic}, policy=policy)
+                t1 = time.perf_counter()
+                session.run(None, {name: to_tensor(pic, card)[0]})
+                t2 = time.perf_counter()
+                assert result.status == "succeeded", result.error
+                if i >= 20:  # (warm)
+                    ours.append(t1 - t0)
+                    plain.append(t2 - t1)
+        finally:
+            ex.close()
+            await net.aclose()
+
+    asyncio.run(go())
+    return statistics.median(ours), statistics.median(plain)
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="nodeloom-bench-inference-"))
+    library = ModelLibrary(home / "models")
+    library.import_model(onnx_models.conv_classifier(home / "net.onnx", size=SIZE), "classify", labels=LABELS)
+    pics = pictures()
+    card = library.get("net")
+    session = load_session(library.path("net"))  # (the block's options, a session of its own)
+    o, e, b = batched(home / "data", pics, library, session, card)
+    print(json.dumps({"bench": "inference", "case": "foreach_64_batched", "ours": round(o, 4), "baseline": round(b, 4),
+                      "unit": "s", "ratio": round(o / b, 3), "target": "<= 0.8", "cache": "stored, not looked up",
+                      "batch_size": BATCH, "executor_only": round(e, 4), "executor_only_ratio": round(e / b, 3),
+                      "load": round(os.getloadavg()[0], 1)}),
+          flush=True)
+    o, b = single(library, pics[0], session, card)
+    print(json.dumps({"bench": "inference", "case": "overhead_single", "ours": round(o, 5), "baseline": round(b, 5),
+                      "unit": "s", "ratio": round(o / b, 3), "target": "<= 1.3",
+                      "load": round(os.getloadavg()[0], 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
