@@ -230,3 +230,43 @@ def test_the_size_limit_evicts_old_entries(tmp_path):
     entry, ports = c.lookup("k39")
     assert entry.values()["value"] == blob
     c.close()
+
+
+def _loop_flow(n):
+    return (Flow().node("items", "constant", value=list(range(n))).node("each", "foreach")
+            .node("sq", "transform", expression="data * data").node("col", "collect")
+            .node("out", "output", name="out")
+            .edge("items.value", "each.items").edge("each.item", "sq.data").edge("sq.result", "col.value")
+            .edge("col.items", "out.value").build())
+
+
+def test_a_loops_results_are_stored_in_one_transaction_before_the_run_ends(cache, monkeypatch):
+    """Each iteration's result used to be its own cache transaction (issue 28): now the puts of a run wait for a
+    tick of the writer or the run's end, and are written together; still, every one is stored when it ends."""
+    transactions = []
+    real = type(cache._cache).transact
+
+    def counted(self, *a, **kw):
+        transactions.append(1)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(type(cache._cache), "transact", counted)
+    result, events = run(cache, _loop_flow(100))
+    assert result.status == "succeeded" and result.outputs["out"] == [i * i for i in range(100)]
+    refs = {e.output_ref for e in events if e.node_id == "sq"}
+    assert len(refs) == 100 and all(ref in cache for ref in refs)  # (stored before the run ended)
+    assert len(transactions) <= 2, len(transactions)
+    again, events = run(cache, _loop_flow(100))
+    assert again.outputs == result.outputs
+    assert {e.status for e in events if e.node_id == "sq"} == {"cached"}
+
+
+def test_an_entry_stored_already_is_kept_by_a_batch_that_writes_it_if_missing(cache):
+    cache.put("k", {"value": 1}, tag="first")
+    futures = [cache.put_async("k", {"value": 2}, if_missing=True, tag="second"),
+               cache.put_async("j", {"value": 3}, if_missing=True, tag="second")]
+    cache.flush(10)
+    assert all(f.done() for f in futures)
+    entry, ports = cache.lookup("k")
+    assert entry.values()["value"] == 1 and cache.usage()["first"][0] == 1
+    assert cache.lookup("j")[0].values()["value"] == 3

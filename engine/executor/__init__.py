@@ -264,6 +264,7 @@ class Executor:
                 status, error = "failed", f"an output could not be read: {e}"
                 state.outputs = {}
         if state.writes:  # the run's results are stored before it is reported finished
+            state.cache.kick()  # (now, not at the writer's next tick)
             try:
                 await asyncio.gather(*(asyncio.wrap_future(f) for f in dict.fromkeys(state.writes)),
                                      return_exceptions=True)
