@@ -164,11 +164,14 @@ class Execution:
 class Executor:
     def __init__(self, registry: BlockRegistry | None = None, *, max_concurrency: int | None = None,
                  pool: PoolExecutor | None = None, rng: random.Random | None = None, cache=None,
-                 policy: Policy = OPEN_POLICY, remote=None):
+                 policy: Policy = OPEN_POLICY, remote=None, inline_lookups: bool = False):
         self.registry = registry or default_registry()
         #: what runs may do (python blocks, …); a run keeps the policy it started with
         self.policy = policy
         self.cache = cache
+        #: look cached results up on the loop (a SELECT by key, ~10 µs) rather than on the cache's reader threads
+        #: (a hop there and back costs the loop more than the look-up): for a loop that paints no window
+        self.inline_lookups = inline_lookups
         #: where ForEach bodies of portable blocks run (a :class:`~engine.executor.remote.RemoteBackend`), or
         #: None: everything runs here
         self.remote = remote
@@ -223,6 +226,7 @@ class Executor:
                          presets=presets, policy=policy or self.policy)
         state.children, state.lineage, state.remote = self.children, tuple(lineage), self.remote
         state.cache_tag = cache_tag
+        state.inline_lookups = self.inline_lookups
         state.seq = attempt_base(attempt)
         if attempt > 1:
             state.emit(RunRestarted, attempt, restart_reason or "the run starts again")
