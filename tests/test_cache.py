@@ -289,3 +289,14 @@ def test_an_executor_without_a_window_looks_results_up_on_its_loop(cache):
     assert statuses == {"cached"} and again.cache_hits == 21 and again.outputs == first.outputs
     assert not cache._reader._threads  # (no look-up went to the reader threads)
     assert asyncio.run(go(False))[1] == {"cached"} and cache._reader._threads
+
+
+def test_keys_are_what_they_were_so_an_existing_cache_still_hits():
+    """A key is sha256 of each part followed by a NUL (hashed in one piece since issue 28: the same digest)."""
+    import hashlib
+
+    from engine.cache import derive, node_key
+
+    assert derive("bypass", "é", "") == hashlib.sha256("bypass\x00é\x00\x00".encode()).hexdigest()[:40]
+    assert node_key("transform", 1, '{"expression":"x"}', [("b", "k2"), ("a", "k1")], "s") == hashlib.sha256(
+        b'node\x00transform\x001\x00{"expression":"x"}\x00a=k1\x00b=k2\x00s\x00').hexdigest()[:40]
