@@ -182,6 +182,7 @@ class Executor:
         self.rng = rng or random.Random()
         self._subs: list[Subscription] = []
         self.active: dict[str, Execution] = {}
+        self._dirs: dict[str, Path] = {}  # base folders as given (joined to the current one) → resolved
         #: runs ``sub_workflow`` nodes (``async run(ctx, ref, version, data, mode, timeout_s)``); the run
         #: service sets it, since the executor alone has no stored workflows to run.
         self.children = None
@@ -219,7 +220,7 @@ class Executor:
         resolved = resolve_inputs(plan, inputs)
         run_id = run_id or uuid.uuid4().hex
         loop = asyncio.get_running_loop()
-        state = RunState(run_id, plan, resolved, self._subs, base_dir=Path(base_dir or os.getcwd()).resolve(),
+        state = RunState(run_id, plan, resolved, self._subs, base_dir=self._base_dir(base_dir),
                          pool=self.pool, loop=loop,
                          max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
                          rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
@@ -234,6 +235,17 @@ class Executor:
         handle = Execution(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"), state)
         self.active[run_id] = handle
         return handle
+
+    def _base_dir(self, base_dir: str | os.PathLike | None) -> Path:
+        """``base_dir`` (relative: to the current folder; None: the current folder) resolved, symlinks followed —
+        once per folder, not per run."""
+        where = os.path.join(os.getcwd(), base_dir or "")
+        found = self._dirs.get(where)
+        if found is None:
+            if len(self._dirs) >= 1024:
+                self._dirs.clear()
+            found = self._dirs[where] = Path(where).resolve()
+        return found
 
     async def run(self, workflow: Workflow | Plan, inputs: Mapping[str, Any] | None = None, **kw: Any) -> RunResult:
         return await self.start(workflow, inputs, **kw)
