@@ -300,3 +300,13 @@ def test_keys_are_what_they_were_so_an_existing_cache_still_hits():
     assert derive("bypass", "é", "") == hashlib.sha256("bypass\x00é\x00\x00".encode()).hexdigest()[:40]
     assert node_key("transform", 1, '{"expression":"x"}', [("b", "k2"), ("a", "k1")], "s") == hashlib.sha256(
         b'node\x00transform\x001\x00{"expression":"x"}\x00a=k1\x00b=k2\x00s\x00').hexdigest()[:40]
+
+
+def test_a_result_put_is_found_at_once_though_its_batch_waits_for_the_writers_tick(cache):
+    """Puts wait for the writer's tick (or a run's end) to be written; meanwhile this process finds them (the editor
+    shows a node's stored outputs while its loop still turns)."""
+    cache.put_async("k", {"value": 7}, if_missing=True)
+    hit = cache.lookup("k")
+    assert hit is not None and hit[1] == ["value"] and hit[0].values() == {"value": 7}
+    cache.flush(10)
+    assert cache.lookup("k")[0].values() == {"value": 7} and not cache._unwritten

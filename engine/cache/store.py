@@ -69,6 +69,7 @@ class ResultCache:
         self._batch: list[tuple] = []  # puts not yet taken by the writer, and the future they share
         self._batch_done: Future | None = None
         self._kicked = threading.Event()  # write the batch now (a run ended, someone flushes)
+        self._unwritten: dict[str, dict] = {}  # key → outputs put and not yet written (found by lookup meanwhile)
         self.hits = self.misses = self.corrupt = 0
 
     def _open(self) -> diskcache.Cache:
@@ -88,6 +89,12 @@ class ResultCache:
     def lookup(self, key: str) -> tuple[CachedEntry, list[str]] | None:
         """The entry and its ports; None for a miss. A small entry (kept in the index) is verified whole now;
         a large one (a file) is only opened for its header — it is verified when its value is read."""
+        pending = self._unwritten.get(key)
+        if pending is not None:  # (put, waiting for the writer's tick)
+            entry = CachedEntry(b"")
+            entry.set_values(pending)
+            self.hits += 1
+            return entry, list(pending)
         try:
             found_value = self._cache.get(key, default=None, read=True, retry=True)
             if found_value is None:
@@ -158,6 +165,7 @@ class ResultCache:
         transaction): the future, shared by the whole batch, is done once the batch is written."""
         with self._lock:
             self._batch.append((key, outputs, if_missing, tag))
+            self._unwritten[key] = outputs
             fut = self._batch_done
             if fut is None:
                 fut = self._batch_done = Future()
@@ -202,6 +210,10 @@ class ResultCache:
                     if not (if_missing and key in self):
                         self._set(key, data, tag)
         finally:
+            with self._lock:
+                for key, outputs, _, _ in batch:
+                    if self._unwritten.get(key) is outputs:
+                        del self._unwritten[key]
             fut.set_result(None)
 
     def flush(self, timeout: float | None = None) -> None:
