@@ -230,3 +230,83 @@ def test_the_size_limit_evicts_old_entries(tmp_path):
     entry, ports = c.lookup("k39")
     assert entry.values()["value"] == blob
     c.close()
+
+
+def _loop_flow(n):
+    return (Flow().node("items", "constant", value=list(range(n))).node("each", "foreach")
+            .node("sq", "transform", expression="data * data").node("col", "collect")
+            .node("out", "output", name="out")
+            .edge("items.value", "each.items").edge("each.item", "sq.data").edge("sq.result", "col.value")
+            .edge("col.items", "out.value").build())
+
+
+def test_a_loops_results_are_stored_in_one_transaction_before_the_run_ends(cache, monkeypatch):
+    """Each iteration's result used to be its own cache transaction (issue 28): now the puts of a run wait for a
+    tick of the writer or the run's end, and are written together; still, every one is stored when it ends."""
+    transactions = []
+    real = type(cache._cache).transact
+
+    def counted(self, *a, **kw):
+        transactions.append(1)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(type(cache._cache), "transact", counted)
+    result, events = run(cache, _loop_flow(100))
+    assert result.status == "succeeded" and result.outputs["out"] == [i * i for i in range(100)]
+    refs = {e.output_ref for e in events if e.node_id == "sq"}
+    assert len(refs) == 100 and all(ref in cache for ref in refs)  # (stored before the run ended)
+    assert len(transactions) <= 2, len(transactions)
+    again, events = run(cache, _loop_flow(100))
+    assert again.outputs == result.outputs
+    assert {e.status for e in events if e.node_id == "sq"} == {"cached"}
+
+
+def test_an_entry_stored_already_is_kept_by_a_batch_that_writes_it_if_missing(cache):
+    cache.put("k", {"value": 1}, tag="first")
+    futures = [cache.put_async("k", {"value": 2}, if_missing=True, tag="second"),
+               cache.put_async("j", {"value": 3}, if_missing=True, tag="second")]
+    cache.flush(10)
+    assert all(f.done() for f in futures)
+    entry, ports = cache.lookup("k")
+    assert entry.values()["value"] == 1 and cache.usage()["first"][0] == 1
+    assert cache.lookup("j")[0].values()["value"] == 3
+
+
+def test_an_executor_without_a_window_looks_results_up_on_its_loop(cache):
+    """A loop's look-ups were each a hop to the cache's reader threads and back (~60 µs, against ~10 µs for the
+    look-up): an executor whose loop paints no window (``inline_lookups``) looks up on its loop; the editor's
+    keeps the reader threads (its loop is the window's)."""
+    async def go(inline):
+        ex = Executor(cache=cache, inline_lookups=inline)
+        sub = ex.subscribe()
+        result = await ex.run(_loop_flow(20))
+        ex.close()
+        return result, {e.status for e in sub.drain() if isinstance(e, NodeFinished) and e.node_id == "sq"}
+
+    first, statuses = asyncio.run(go(True))
+    assert first.status == "succeeded" and statuses == {"succeeded"} and first.cache_misses == 21  # (and the constant)
+    again, statuses = asyncio.run(go(True))
+    assert statuses == {"cached"} and again.cache_hits == 21 and again.outputs == first.outputs
+    assert not cache._reader._threads  # (no look-up went to the reader threads)
+    assert asyncio.run(go(False))[1] == {"cached"} and cache._reader._threads
+
+
+def test_keys_are_what_they_were_so_an_existing_cache_still_hits():
+    """A key is sha256 of each part followed by a NUL (hashed in one piece since issue 28: the same digest)."""
+    import hashlib
+
+    from engine.cache import derive, node_key
+
+    assert derive("bypass", "é", "") == hashlib.sha256("bypass\x00é\x00\x00".encode()).hexdigest()[:40]
+    assert node_key("transform", 1, '{"expression":"x"}', [("b", "k2"), ("a", "k1")], "s") == hashlib.sha256(
+        b'node\x00transform\x001\x00{"expression":"x"}\x00a=k1\x00b=k2\x00s\x00').hexdigest()[:40]
+
+
+def test_a_result_put_is_found_at_once_though_its_batch_waits_for_the_writers_tick(cache):
+    """Puts wait for the writer's tick (or a run's end) to be written; meanwhile this process finds them (the editor
+    shows a node's stored outputs while its loop still turns)."""
+    cache.put_async("k", {"value": 7}, if_missing=True)
+    hit = cache.lookup("k")
+    assert hit is not None and hit[1] == ["value"] and hit[0].values() == {"value": 7}
+    cache.flush(10)
+    assert cache.lookup("k")[0].values() == {"value": 7} and not cache._unwritten

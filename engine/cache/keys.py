@@ -19,11 +19,8 @@ __all__ = ["node_key", "port_key", "content_key", "derive"]
 
 
 def _h(*parts: str) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p.encode("utf-8"))
-        h.update(b"\x00")
-    return h.hexdigest()[:40]
+    """sha256 of each part followed by a NUL (hashed in one piece: the same digest)."""
+    return hashlib.sha256(("\x00".join(parts) + "\x00").encode("utf-8")).hexdigest()[:40]
 
 
 def derive(*parts: str) -> str:

@@ -3,9 +3,12 @@
 Values go through :mod:`engine.cache.codec` and are stored as bytes; :class:`SafeDisk` refuses to store
 anything else and refuses to unpickle what it reads, so nothing in the cache folder can run code. A corrupt
 entry is a miss (and is removed); a cache folder whose index is unreadable is moved aside and started anew.
-Writes happen on one background thread, in batches: what was put while the previous batch was being written is
-written in one transaction (a loop's items, the nodes of runs ending together), and the callers of
-:meth:`ResultCache.put_async` share that batch's future. :meth:`ResultCache.flush` waits for them.
+Writes happen on one background thread, in batches: what is put within ``WRITE_COALESCE_S`` (or until
+:meth:`ResultCache.kick`, which a run calls as it ends, or ``WRITE_BATCH`` puts) is written in one transaction
+(a loop's items, the nodes of runs ending together), and the callers of :meth:`ResultCache.put_async` share that
+batch's future. :meth:`ResultCache.flush` waits for them. New small entries put ``if_missing`` (every node's
+outputs) go in with one ``INSERT OR IGNORE`` of the batch (an entry already there is kept, as ``if_missing``
+says) rather than diskcache's five statements an entry; the size limit is then held once for the batch.
 
 Each entry carries a diskcache tag: the id of the stored workflow whose run wrote it (None for drafts and node
 tests), with diskcache's tag index on, so :meth:`ResultCache.evict` removes one workflow's entries and
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import diskcache
-from diskcache.core import MODE_PICKLE
+from diskcache.core import MODE_PICKLE, MODE_RAW
 
 from .codec import PREFIX, CorruptEntry, Unserializable, encode, header_size, ports, verify
 from .lazy import CachedEntry
@@ -34,6 +37,10 @@ __all__ = ["ResultCache", "SafeDisk", "DEFAULT_SIZE_LIMIT"]
 log = logging.getLogger(__name__)
 DEFAULT_SIZE_LIMIT = 2 * 1024 ** 3
 _ERRORS = (sqlite3.Error, OSError, CorruptEntry, TypeError, ValueError)
+WRITE_COALESCE_S = 0.05  # puts this close together share a transaction (a run's end writes at once: kick)
+WRITE_BATCH = 1000       # ... and at most this many wait
+_INSERT_NEW = ("INSERT OR IGNORE INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, "
+               "mode, filename, value) VALUES (?, 1, ?, NULL, ?, 0, ?, 0, ?, NULL, ?)")
 
 
 class SafeDisk(diskcache.Disk):
@@ -61,6 +68,8 @@ class ResultCache:
         self._lock = threading.Lock()
         self._batch: list[tuple] = []  # puts not yet taken by the writer, and the future they share
         self._batch_done: Future | None = None
+        self._kicked = threading.Event()  # write the batch now (a run ended, someone flushes)
+        self._unwritten: dict[str, dict] = {}  # key → outputs put and not yet written (found by lookup meanwhile)
         self.hits = self.misses = self.corrupt = 0
 
     def _open(self) -> diskcache.Cache:
@@ -80,6 +89,12 @@ class ResultCache:
     def lookup(self, key: str) -> tuple[CachedEntry, list[str]] | None:
         """The entry and its ports; None for a miss. A small entry (kept in the index) is verified whole now;
         a large one (a file) is only opened for its header — it is verified when its value is read."""
+        pending = self._unwritten.get(key)
+        if pending is not None:  # (put, waiting for the writer's tick)
+            entry = CachedEntry(b"")
+            entry.set_values(pending)
+            self.hits += 1
+            return entry, list(pending)
         try:
             found_value = self._cache.get(key, default=None, read=True, retry=True)
             if found_value is None:
@@ -150,35 +165,59 @@ class ResultCache:
         transaction): the future, shared by the whole batch, is done once the batch is written."""
         with self._lock:
             self._batch.append((key, outputs, if_missing, tag))
+            self._unwritten[key] = outputs
             fut = self._batch_done
             if fut is None:
                 fut = self._batch_done = Future()
                 self._pending.add(fut)
                 fut.add_done_callback(self._pending.discard)
                 self._writer.submit(self._write_batch)
+            elif len(self._batch) >= WRITE_BATCH:
+                self._kicked.set()
         return fut
 
+    def kick(self) -> None:
+        """Write what was put now, without waiting for the rest of the writer's tick (a run ends: its results
+        are stored before it is reported finished)."""
+        self._kicked.set()
+
     def _write_batch(self) -> None:
+        self._kicked.wait(WRITE_COALESCE_S)
         with self._lock:
+            self._kicked.clear()  # (under the lock: a put after this one is in the batch taken now, or kicks anew)
             batch, fut = self._batch, self._batch_done
             self._batch, self._batch_done = [], None
         try:
             encoded = [(key, self._encoded(key, outputs), if_missing, tag) for key, outputs, if_missing, tag in batch]
             encoded = [e for e in encoded if e[1] is not None]
+            small = self._cache.disk.min_file_size
+            new = [e for e in encoded if e[2] and len(e[1]) < small]
+            rest = [e for e in encoded if not (e[2] and len(e[1]) < small)]
             try:
                 with self._cache.transact(retry=True):
-                    for key, data, if_missing, tag in encoded:
+                    if new:
+                        now = time.time()
+                        self._cache._con.executemany(_INSERT_NEW, [
+                            (key, now, now, tag, MODE_RAW, sqlite3.Binary(data)) for key, data, _, tag in new])
+                    for key, data, if_missing, tag in rest:
                         if not (if_missing and key in self):
                             self._set(key, data, tag)
+                if new and self._cache.volume() > self.size_limit:
+                    self._cache.cull(retry=True)
             except _ERRORS as e:  # (the transaction as a whole: each entry again on its own)
                 log.warning("could not write %d cache entries at once (%s); writing them one by one", len(encoded), e)
                 for key, data, if_missing, tag in encoded:
                     if not (if_missing and key in self):
                         self._set(key, data, tag)
         finally:
+            with self._lock:
+                for key, outputs, _, _ in batch:
+                    if self._unwritten.get(key) is outputs:
+                        del self._unwritten[key]
             fut.set_result(None)
 
     def flush(self, timeout: float | None = None) -> None:
+        self._kicked.set()
         for fut in list(self._pending):
             fut.result(timeout)
 

@@ -164,11 +164,14 @@ class Execution:
 class Executor:
     def __init__(self, registry: BlockRegistry | None = None, *, max_concurrency: int | None = None,
                  pool: PoolExecutor | None = None, rng: random.Random | None = None, cache=None,
-                 policy: Policy = OPEN_POLICY, remote=None):
+                 policy: Policy = OPEN_POLICY, remote=None, inline_lookups: bool = False):
         self.registry = registry or default_registry()
         #: what runs may do (python blocks, …); a run keeps the policy it started with
         self.policy = policy
         self.cache = cache
+        #: look cached results up on the loop (a SELECT by key, ~10 µs) rather than on the cache's reader threads
+        #: (a hop there and back costs the loop more than the look-up): for a loop that paints no window
+        self.inline_lookups = inline_lookups
         #: where ForEach bodies of portable blocks run (a :class:`~engine.executor.remote.RemoteBackend`), or
         #: None: everything runs here
         self.remote = remote
@@ -179,6 +182,7 @@ class Executor:
         self.rng = rng or random.Random()
         self._subs: list[Subscription] = []
         self.active: dict[str, Execution] = {}
+        self._dirs: dict[str, Path] = {}  # base folders as given (joined to the current one) → resolved
         #: runs ``sub_workflow`` nodes (``async run(ctx, ref, version, data, mode, timeout_s)``); the run
         #: service sets it, since the executor alone has no stored workflows to run.
         self.children = None
@@ -216,13 +220,14 @@ class Executor:
         resolved = resolve_inputs(plan, inputs)
         run_id = run_id or uuid.uuid4().hex
         loop = asyncio.get_running_loop()
-        state = RunState(run_id, plan, resolved, self._subs, base_dir=Path(base_dir or os.getcwd()).resolve(),
+        state = RunState(run_id, plan, resolved, self._subs, base_dir=self._base_dir(base_dir),
                          pool=self.pool, loop=loop,
                          max_concurrency=self.max_concurrency or plan.workflow.max_concurrency,
                          rng=self.rng, use_pins=use_pins, cache=self.cache, use_cache=use_cache,
                          presets=presets, policy=policy or self.policy)
         state.children, state.lineage, state.remote = self.children, tuple(lineage), self.remote
         state.cache_tag = cache_tag
+        state.inline_lookups = self.inline_lookups
         state.seq = attempt_base(attempt)
         if attempt > 1:
             state.emit(RunRestarted, attempt, restart_reason or "the run starts again")
@@ -230,6 +235,17 @@ class Executor:
         handle = Execution(run_id, loop.create_task(self._execute(state), name=f"nodeloom-run-{run_id[:8]}"), state)
         self.active[run_id] = handle
         return handle
+
+    def _base_dir(self, base_dir: str | os.PathLike | None) -> Path:
+        """``base_dir`` (relative: to the current folder; None: the current folder) resolved, symlinks followed —
+        once per folder, not per run."""
+        where = os.path.join(os.getcwd(), base_dir or "")
+        found = self._dirs.get(where)
+        if found is None:
+            if len(self._dirs) >= 1024:
+                self._dirs.clear()
+            found = self._dirs[where] = Path(where).resolve()
+        return found
 
     async def run(self, workflow: Workflow | Plan, inputs: Mapping[str, Any] | None = None, **kw: Any) -> RunResult:
         return await self.start(workflow, inputs, **kw)
@@ -264,6 +280,7 @@ class Executor:
                 status, error = "failed", f"an output could not be read: {e}"
                 state.outputs = {}
         if state.writes:  # the run's results are stored before it is reported finished
+            state.cache.kick()  # (now, not at the writer's next tick)
             try:
                 await asyncio.gather(*(asyncio.wrap_future(f) for f in dict.fromkeys(state.writes)),
                                      return_exceptions=True)

@@ -243,7 +243,13 @@ class LevelRun(CachingMixin):
         if run.cache is not None:
             key = self._cache_key(np, inputs)
             if key is not None and run.use_cache:
-                return self._cached_or_run(np, inputs, key)
+                if not run.inline_lookups:
+                    return self._cached_or_run(np, inputs, key)
+                hit = run.cache.lookup(key)  # (on the loop: no window paints on it)
+                run.looked(hit is not None)
+                if hit is not None:
+                    self._push(np.id, self._hit(np, inputs, key, hit))
+                    return None
         if run.probing:
             raise ProbeMiss(np.id)
         run.emit(NodeStarted, np.id, self.iteration)
@@ -284,16 +290,20 @@ class LevelRun(CachingMixin):
         hit = await asyncio.wrap_future(run.cache.lookup_async(key))
         run.looked(hit is not None)
         if hit is not None:
-            entry, ports = hit
-            entry.recompute = functools.partial(self._recompute, np, inputs, key)
-            out = {p: LazyValue(entry, p, port_key(key, p)) for p in ports}
-            self._set_keys(np, out, key)
-            run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, ref=key)
-            return out
+            return self._hit(np, inputs, key, hit)
         if run.probing:
             raise ProbeMiss(np.id)
         run.emit(NodeStarted, np.id, self.iteration)
         return await self._run_node(np, inputs, key)
+
+    def _hit(self, np: NodePlan, inputs: dict, key: str, hit: tuple) -> dict:
+        """A node found in the cache: its outputs, read when used; it reports ``cached``."""
+        entry, ports = hit
+        entry.recompute = functools.partial(self._recompute, np, inputs, key)
+        out = {p: LazyValue(entry, p, port_key(key, p)) for p in ports}
+        self._set_keys(np, out, key)
+        self.run.finished(np.id, self.iteration, "cached", 0.0, 0, outputs=out, ref=key)
+        return out
 
     async def _resume(self, np: NodePlan, coro, first, t0: float, key: str | None) -> dict:
         try:

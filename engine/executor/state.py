@@ -83,6 +83,7 @@ class RunState:
         self.use_pins = use_pins
         self.cache = cache          # a ResultCache, or None: nothing is looked up, keyed or stored
         self.use_cache = use_cache  # False: compute everything (results are still stored)
+        self.inline_lookups = False  # look results up on the loop, not on the cache's reader threads
         self.writes: list = []      # pending cache writes (concurrent futures)
         self.cache_tag: str | None = None  # what its cache writes are tagged with: its stored workflow's id
         self.cache_hits = 0         # cache look-ups that found the node's result (it reported ``cached``)

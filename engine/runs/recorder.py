@@ -31,6 +31,7 @@ from ..events import (NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQ
 from ..store import records
 from ..store.db import Database
 from ..store.events import MAX_STORED_EVENTS
+from ..shapes import has_lone_surrogate
 from ..values import json_text, to_json
 
 __all__ = ["RunRecorder", "COALESCE_S"]
@@ -41,9 +42,15 @@ WRITTEN = 10_000  # runs remembered as written, for recorded() called after the 
 _RUN_LEVEL = (RunRestarted, RunQueued, RunStarted, RunFinished)
 
 
+_TEXT = json.JSONEncoder(ensure_ascii=False, default=str)  # (built once: json.dumps with options builds one a call)
+
+
 def _event_json(ev, **encoded) -> str:
-    """The event's stored JSON (:func:`engine.events.event_to_json`, reusing what the record already encoded)."""
-    return json_text(event_to_json(ev, **encoded))
+    """The event's stored JSON (:func:`engine.events.event_to_json`, reusing what the record already encoded), as
+    :func:`engine.values.json_text` writes it."""
+    value = event_to_json(ev, **encoded)
+    text = _TEXT.encode(value)
+    return json_text(value) if has_lone_surrogate(text) else text
 
 
 class RunRecorder:
@@ -52,7 +59,10 @@ class RunRecorder:
     def __init__(self, db: Database, executor):
         self.db = db
         self._meta: dict[str, dict[str, Any]] = {}
-        self._node_rows: dict[tuple, int] = {}
+        self._node_rows: dict[tuple, int | None] = {}  # started nodes' row ids (None: written whole, this batch)
+        self._ends: dict[tuple, Any] = {}  # the batch being written: its node_finished events by node run
+        self._rows: list[tuple] = []  # whole node rows not yet inserted
+        self._summaries: dict[int, dict] = {}  # outputs summarized for a whole row, for its event's JSON
         self._event_counts: dict[str, int] = {}  # events stored per running run (MAX_STORED_EVENTS)
         self._done: dict[str, asyncio.Future] = {}  # runs someone waits for, until they are written
         self._written: dict[str, None] = {}  # the latest runs written (ordered: the oldest go first)
@@ -175,12 +185,17 @@ class RunRecorder:
         return False
 
     def _write(self, batch: list):
+        # a node run that starts and ends within the batch is one whole row, written where it started (rows keep
+        # their start order); whole rows go in together, flushed before a row whose id is needed later
+        self._ends = {(ev.run_id, ev.node_id, ev.iteration): ev for ev in batch if type(ev) is NodeFinished}
+        self._rows: list[tuple] = []
         with self.db.write_cursor(synced=False) as cur:  # (synced by _sync before anyone is told)
             events = []
             for ev in batch:
                 data = self._apply(cur, ev)
                 if self._keep(ev):
                     events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
+            self._flush_rows(cur)
             records.add_events(cur, events)
             hook = self.after_finish
             if hook is not None and any(isinstance(ev, RunFinished) for ev in batch):
@@ -207,22 +222,48 @@ class RunRecorder:
             log.warning("run %s: more than %d events; its later node events are not stored", ev.run_id, n - 1)
         return n <= MAX_STORED_EVENTS or isinstance(ev, _RUN_LEVEL)
 
+    def _flush_rows(self, cur) -> None:
+        if self._rows:
+            records.add_node_rows(cur, self._rows)
+            self._rows = []
+
+    def _whole_row(self, ev, started_at: float | None) -> None:
+        summary = ev.summary()
+        self._rows.append(records.node_row(
+            ev.run_id, ev.node_id, ev.iteration, started_at=started_at, status=ev.status, attempts=ev.attempts,
+            finished_at=ev.ts, duration_ms=ev.duration_ms, error=ev.error, error_type=ev.error_type, summary=summary,
+            output_ref=ev.output_ref))
+        self._summaries[id(ev)] = summary
+
     def _apply(self, cur, ev) -> str | None:
         """One event, written with the store's :mod:`~engine.store.records`; returns its JSON form when it was
         encoded on the way."""
         if isinstance(ev, NodeStarted):
-            self._node_rows[(ev.run_id, ev.node_id, ev.iteration)] = records.node_started(
-                cur, ev.run_id, ev.node_id, ev.iteration, ev.ts)
+            key = (ev.run_id, ev.node_id, ev.iteration)
+            end = self._ends.get(key)
+            if end is not None:  # (it ends in this batch: its whole row, here)
+                self._whole_row(end, ev.ts)
+                self._node_rows[key] = None
+            else:
+                self._flush_rows(cur)  # (rows stay in start order)
+                self._node_rows[key] = records.node_started(cur, ev.run_id, ev.node_id, ev.iteration, ev.ts)
         elif isinstance(ev, NodeFinished):
+            key = (ev.run_id, ev.node_id, ev.iteration)
+            if key in self._node_rows and self._node_rows[key] is None:  # (written whole where it started)
+                del self._node_rows[key]
+                return _event_json(ev, outputs=self._summaries.pop(id(ev)))
+            rid = self._node_rows.pop(key, None)
+            if rid is None:  # (ended without starting: skipped, cached, bypassed)
+                self._whole_row(ev, None)
+                return _event_json(ev, outputs=self._summaries.pop(id(ev)))
             summary = ev.summary()
-            rid = self._node_rows.pop((ev.run_id, ev.node_id, ev.iteration), None)
             records.node_finished(cur, rid, ev.run_id, ev.node_id, ev.iteration, status=ev.status,
                                   attempts=ev.attempts, finished_at=ev.ts, duration_ms=ev.duration_ms, error=ev.error,
                                   error_type=ev.error_type, summary=summary, output_ref=ev.output_ref)
             return _event_json(ev, outputs=summary)
         elif isinstance(ev, NodeRetrying):
             rid = self._node_rows.get((ev.run_id, ev.node_id, ev.iteration))
-            if rid is not None:
+            if rid is not None:  # (None: its whole row, written with its end, has its attempts)
                 records.node_retrying(cur, rid, ev.attempt + 1)
         elif isinstance(ev, RunQueued):
             meta = self._meta.pop(ev.run_id, {})

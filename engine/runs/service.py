@@ -79,7 +79,8 @@ class RunService:
         loop = self._loop = asyncio.get_running_loop()
         cache = await asyncio.to_thread(lambda: self.store.cache) if self.use_cache_store else None
         self.cluster = await open_cluster(self._settings)  # (None: everything runs here)
-        self.executor = Executor(self.targets.registry, cache=cache, policy=self._settings, remote=self.cluster)
+        self.executor = Executor(self.targets.registry, cache=cache, policy=self._settings, remote=self.cluster,
+                                 inline_lookups=self.front != "editor")  # (the editor's loop paints the window)
         self.executor.children = ChildRuns(self)
         self.recorder = RunRecorder(self.store.db, self.executor)
         s = self._settings

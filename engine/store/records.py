@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["node_started", "node_finished", "node_retrying", "add_events", "run_queued", "run_claimed",
+__all__ = ["node_started", "node_finished", "node_row", "add_node_rows", "node_retrying", "add_events", "run_queued", "run_claimed",
            "run_started", "run_finished"]
 
 _NODE_STARTED = ("INSERT INTO node_runs (run_id, node_id, iteration, status, attempts, started_at, cached) "
@@ -23,6 +23,8 @@ _NODE_FINISHED = ("UPDATE node_runs SET " + ", ".join(f"{c.strip()} = ?" for c i
                   + " WHERE id = ?")
 _NODE_FINISHED_NEW = (f"INSERT INTO node_runs (run_id, node_id, iteration, {_FINISH_COLUMNS}) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_NODE_ROW = (f"INSERT INTO node_runs (run_id, node_id, iteration, started_at, {_FINISH_COLUMNS}) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _NODE_RETRYING = "UPDATE node_runs SET attempts = ? WHERE id = ?"
 _EVENT = "INSERT OR REPLACE INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)"
 _RUN_QUEUED = ("INSERT INTO runs (id, workflow_id, version, workflow_name, document, status, mode, priority, trigger, "
@@ -48,12 +50,29 @@ def node_started(cur, run_id: str, node_id: str, iteration: tuple, ts: float) ->
     return cur.lastrowid
 
 
+_SUMMARY = json.JSONEncoder(ensure_ascii=False)  # (built once: json.dumps with options builds one a call)
+
+
+def node_row(run_id: str, node_id: str, iteration: tuple, *, started_at: float | None, status: str, attempts: int,
+             finished_at: float, duration_ms: float, error: str | None, error_type: str | None,
+             summary: dict | None, output_ref: str | None) -> tuple:
+    """The values of a node run's whole row (it started and ended within one batch, or ended without starting:
+    ``started_at`` None), for :func:`add_node_rows`."""
+    return (run_id, node_id, _iteration(iteration), started_at, status, attempts, finished_at, duration_ms,
+            status == "cached", error, error_type, _SUMMARY.encode(summary) if summary else None, output_ref)
+
+
+def add_node_rows(cur, rows: list[tuple]) -> None:
+    """Whole node run rows (:func:`node_row`), in one statement."""
+    cur.executemany(_NODE_ROW, rows)
+
+
 def node_finished(cur, row_id: int | None, run_id: str, node_id: str, iteration: tuple, *, status: str,
                   attempts: int, finished_at: float, duration_ms: float, error: str | None, error_type: str | None,
                   summary: dict | None, output_ref: str | None) -> None:
     """The node run's end, on its row (``row_id``), or as a new row when it never started (skipped, bypassed, cached)."""
     values = (status, attempts, finished_at, duration_ms, status == "cached", error, error_type,
-              json.dumps(summary, ensure_ascii=False) if summary else None, output_ref)
+              _SUMMARY.encode(summary) if summary else None, output_ref)
     if row_id is None:
         cur.execute(_NODE_FINISHED_NEW, (run_id, node_id, _iteration(iteration), *values))
     else:
