@@ -45,7 +45,7 @@ def test_a_run_loads_neither_the_server_nor_qt_nor_alembic(tmp_path):
     assert proc.returncode == 0 and '"y": 42' in proc.stdout, proc.stderr[-2000:]
     assert {"engine", "sqlalchemy"} <= packages  # (it did run, and record)
     assert sorted(packages & {"fastapi", "uvicorn", "starlette", "PySide6", "shiboken6", "alembic", "httpx",
-                              "dask", "distributed"}) == []
+                              "dask", "distributed", "networkx", "croniter", "standardwebhooks"}) == []
 
 
 WINDOW_CHILD = """
