@@ -43,9 +43,9 @@ def test_orders_and_reaches_are_networkx_s(seed):
         assert (list(dg.lexicographical_topological_sort(ours, key=key))
                 == list(nx.lexicographical_topological_sort(theirs, key=key)))
     else:
-        with pytest.raises(dg.Unfeasible):
+        with pytest.raises(ValueError):
             list(dg.topological_sort(ours))
-        with pytest.raises(dg.Unfeasible):
+        with pytest.raises(ValueError):
             list(dg.lexicographical_topological_sort(ours, key=key))
     keep = [n for n in theirs if rnd.random() < 0.7]
     sub = ours.subgraph(keep)

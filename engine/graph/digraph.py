@@ -12,11 +12,11 @@ from __future__ import annotations
 import heapq
 from typing import Callable, Hashable, Iterable, Iterator
 
-__all__ = ["DiGraph", "Unfeasible", "ancestors", "descendants", "lexicographical_topological_sort",
+__all__ = ["DiGraph", "ancestors", "descendants", "lexicographical_topological_sort",
            "strongly_connected_components", "topological_sort"]
 
 
-class Unfeasible(ValueError):
+class _Cyclic(ValueError):
     """The graph has a cycle: it has no topological order."""
 
 
@@ -104,7 +104,7 @@ def ancestors(g: DiGraph, source: Hashable) -> set:
 
 
 def topological_sort(g: DiGraph) -> Iterator[Hashable]:
-    """Generation by generation (the nodes with no predecessors first); Unfeasible on a cycle."""
+    """Generation by generation (the nodes with no predecessors first); a ValueError on a cycle."""
     indegree = {v: len(p) for v, p in g.pred.items() if p}
     zero = [v for v, p in g.pred.items() if not p]
     while zero:
@@ -117,13 +117,13 @@ def topological_sort(g: DiGraph) -> Iterator[Hashable]:
                     del indegree[child]
         yield from generation
     if indegree:
-        raise Unfeasible("the graph has a cycle")
+        raise _Cyclic("the graph has a cycle")
 
 
 def lexicographical_topological_sort(g: DiGraph, key: Callable[[Hashable], object] | None = None
                                      ) -> Iterator[Hashable]:
     """A topological order taking, of the nodes free to come next, the one of the smallest ``key`` (then the
-    first added); Unfeasible on a cycle."""
+    first added); a ValueError on a cycle."""
     key = key or (lambda n: n)
     order = {n: i for i, n in enumerate(g.succ)}
     indegree = {v: len(p) for v, p in g.pred.items() if p}
@@ -138,7 +138,7 @@ def lexicographical_topological_sort(g: DiGraph, key: Callable[[Hashable], objec
                 del indegree[child]
         yield node
     if indegree:
-        raise Unfeasible("the graph has a cycle")
+        raise _Cyclic("the graph has a cycle")
 
 
 def strongly_connected_components(g: DiGraph) -> Iterator[set]:
