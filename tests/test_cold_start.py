@@ -45,7 +45,7 @@ def test_a_run_loads_neither_the_server_nor_qt_nor_alembic(tmp_path):
     assert proc.returncode == 0 and '"y": 42' in proc.stdout, proc.stderr[-2000:]
     assert {"engine", "sqlalchemy"} <= packages  # (it did run, and record)
     assert sorted(packages & {"fastapi", "uvicorn", "starlette", "PySide6", "shiboken6", "alembic", "httpx",
-                              "dask", "distributed"}) == []
+                              "dask", "distributed", "networkx", "croniter", "standardwebhooks"}) == []
 
 
 WINDOW_CHILD = """
@@ -77,3 +77,23 @@ def test_the_window_paints_a_frame_before_the_editor_and_the_engine_load(tmp_pat
                           timeout=120, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines()[0] == "splash []"
+
+
+def test_a_run_of_a_file_leaves_the_templates_alone_but_a_template_s_name_still_runs(tmp_path):
+    from engine.folders import resources_dir
+    from engine.store import Store
+
+    home = tmp_path / "home"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    template = resources_dir() / "templates" / "square_number.json"
+    ran = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "run", str(template), "-i", "n=3"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert ran.returncode == 0 and "9" in ran.stdout, ran.stderr[-2000:]
+    store = Store(home, install_templates=False)
+    try:  # (no write for the templates on the way: a run of a file reads none of them)
+        assert store.workflows.list(templates=True).total == 0
+    finally:
+        store.close()
+    named = subprocess.run([sys.executable, "-m", "app.cli", "--home", str(home), "run", "Square a number",
+                            "-i", "n=4"], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert named.returncode == 0 and "16" in named.stdout, named.stderr[-2000:]

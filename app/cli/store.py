@@ -14,8 +14,10 @@ __all__ = ["cmd_list", "cmd_import", "cmd_export", "cmd_history", "cmd_diff", "c
            "cmd_restore", "cmd_runs", "open_store"]
 
 
-def open_store(args) -> Store:
-    return Store(args.home)
+def open_store(args, *, templates: bool = True) -> Store:
+    """The data folder's store; ``templates=False``: without installing the templates it lacks (a command that
+    reads none of them — running a workflow file — need not write to the store for them on every start)."""
+    return Store(args.home, install_templates=templates)
 
 
 def _when(ts: float | None) -> str:

@@ -30,7 +30,7 @@ async def _run(args) -> int:
 
     workflow, where = run_target(args)
     inputs = parse_inputs(args.input, args.inputs)
-    store = open_store(args)
+    store = open_store(args, templates=isinstance(workflow, str))  # (a stored workflow's name may be a template's)
     try:
         async with RunService(store, run_settings(store, args), front="cli") as service:
             handle = service.start(workflow, inputs, use_cache=not args.no_cache, **where)

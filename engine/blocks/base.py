@@ -53,7 +53,7 @@ class Port:
 class BlockConfig(BaseModel):
     """Base of every block's ``Config``: unknown keys are refused so typos surface in validation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Block:

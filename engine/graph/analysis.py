@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
+from .digraph import DiGraph
 
 from ..blocks.base import Block, BlockConfig, Port
 from ..expr.fields import FieldTemplate, Ref
@@ -28,7 +28,7 @@ class Analysis:
     out_ports: dict[str, dict[str, Port]] = field(default_factory=dict)
     incoming: dict[str, dict[str, Edge]] = field(default_factory=dict)
     scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+    graph: DiGraph = field(default_factory=DiGraph)
     exprs: dict[str, NodeExprs] = field(default_factory=dict)        # nodes with expressions in their config
     refs: dict[str, dict[str, Edge]] = field(default_factory=dict)   # node → hidden port → reference edge
 

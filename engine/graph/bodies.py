@@ -14,7 +14,7 @@ outside except through ``collect``; the checks here report what cannot be run:
 
 from __future__ import annotations
 
-import networkx as nx
+from .digraph import DiGraph, descendants, topological_sort
 
 from ..blocks.base import ERROR_PORT
 from ..errors import Issue
@@ -38,10 +38,10 @@ def home_scope(role: str | None, scope: tuple[str, ...]) -> tuple[str, ...]:
     return scope[:-1] if role == "collect" else scope
 
 
-def loop_scopes(a: Analysis, issues: list[Issue], graph: nx.DiGraph) -> dict[str, tuple[str, ...]]:
+def loop_scopes(a: Analysis, issues: list[Issue], graph: DiGraph) -> dict[str, tuple[str, ...]]:
     """Scopes of the nodes of the acyclic ``graph`` (the workflow less any nodes on cycles)."""
     scopes: dict[str, tuple[str, ...]] = {}
-    for node in nx.topological_sort(graph):
+    for node in topological_sort(graph):
         deepest: tuple[str, ...] = ()
         for edge in a.incoming.get(node, {}).values():
             if edge.source not in graph:
@@ -72,7 +72,7 @@ def loop_scopes(a: Analysis, issues: list[Issue], graph: nx.DiGraph) -> dict[str
         if cls.role != "collect" or not scopes.get(node):
             continue
         loop = scopes[node][-1]
-        for later in nx.descendants(graph, node):
+        for later in descendants(graph, node):
             if loop in scopes.get(later, ()):
                 issues.append(Issue("loop_escape", f"inside the loop of {loop!r} but reads {node!r}, "
                                     "which only has a value after that loop ends", later))

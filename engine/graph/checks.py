@@ -8,8 +8,6 @@ just the issues; :func:`check` raises :class:`~engine.errors.WorkflowInvalid` wh
 
 from __future__ import annotations
 
-import networkx as nx
-
 from ..blocks.base import Port
 from ..blocks.registry import BlockRegistry, default_registry
 from ..errors import Issue, WorkflowInvalid
@@ -17,6 +15,7 @@ from ..model import Workflow, annotation_issues
 from ..types import can_feed
 from .analysis import Analysis
 from .bodies import loop_scopes
+from .digraph import strongly_connected_components
 from .refs import add_reference_edges, check_reference_scopes, node_exprs, static_config
 
 __all__ = ["analyze", "validate", "check", "all_issues"]
@@ -135,7 +134,7 @@ def _check_required_inputs(a: Analysis, issues: list[Issue]) -> None:
 def _check_cycles(a: Analysis, issues: list[Issue]) -> set[str]:
     """Report every cycle; returns the nodes on cycles."""
     cyclic: set[str] = set()
-    for comp in nx.strongly_connected_components(a.graph):
+    for comp in strongly_connected_components(a.graph):
         if len(comp) > 1 or any(a.graph.has_edge(n, n) for n in comp):
             cyclic |= comp
             members = sorted(comp)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterable, NamedTuple
 
-import networkx as nx
+from .digraph import ancestors, descendants
 
 from ..blocks.registry import BlockRegistry
 from ..model import Workflow
@@ -43,7 +43,7 @@ def live_part(wf: Workflow, registry: BlockRegistry | None = None, *, targets: I
         if not cls.live_safe(node.config, user_code=user_code):
             root = scopes.get(node.id, ())[:1]  # a node in a loop body holds the loop from its foreach on
             for nid in (node.id, *root):
-                for below in {nid} | (nx.descendants(graph, nid) if nid in graph else set()):
+                for below in {nid} | (descendants(graph, nid) if nid in graph else set()):
                     held.setdefault(below, node.id)
     keep = {n.id for n in wf.nodes} - set(held)
     if targets is not None:
@@ -53,7 +53,7 @@ def live_part(wf: Workflow, registry: BlockRegistry | None = None, *, targets: I
             closure |= wanted
             for nid in list(wanted):
                 if nid in graph:
-                    closure |= nx.ancestors(graph, nid)
+                    closure |= ancestors(graph, nid)
             # a loop runs whole: its body and its collects come along with its foreach
             wanted = closure | {n for n, scope in scopes.items() if closure.intersection(scope)}
         keep &= closure

@@ -20,6 +20,7 @@ from ..model import Node, NodeSettings, Workflow, canonical_json
 from ..types import can_feed
 from .analysis import Analysis, NodeExprs
 from .checks import check
+from .digraph import lexicographical_topological_sort
 
 __all__ = ["NodePlan", "Level", "Plan", "compile_plan", "carried_inputs", "SINK"]
 
@@ -126,9 +127,7 @@ def _keyed(cls, config: dict) -> dict:
 def compile_plan(wf: Workflow, registry: BlockRegistry | None = None, analysis: Analysis | None = None) -> Plan:
     """Validate ``wf`` (raising :class:`~engine.errors.WorkflowInvalid`) and compile it for the executor."""
     a = analysis or check(wf, registry)
-    import networkx as nx
-
-    topo = list(nx.lexicographical_topological_sort(a.graph, key=_order_key(wf)))
+    topo = list(lexicographical_topological_sort(a.graph, key=_order_key(wf)))
     nodes: dict[str, NodePlan] = {}
     for node in wf.nodes:
         cls = a.blocks[node.id]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import networkx as nx
-
+from ..graph.digraph import DiGraph, descendants
 from ..model import Workflow
 from ..store import Store
 
@@ -16,10 +15,10 @@ def replay_presets(store: Store, stored_outputs: Callable[[str], dict[str, Any] 
                    run_id: str, from_node: str) -> dict:
     """node id → (output ref, stored outputs) of the top-level nodes of run ``run_id`` that are not
     ``from_node`` or downstream of it (a node whose outputs were evicted runs again)."""
-    graph = nx.DiGraph()
+    graph = DiGraph()
     graph.add_nodes_from(n.id for n in wf.nodes)
     graph.add_edges_from((e.source, e.target) for e in wf.edges)
-    rerun = {from_node} | nx.descendants(graph, from_node)
+    rerun = {from_node} | descendants(graph, from_node)
     presets = {}
     for nr in store.runs.nodes(run_id):
         if nr.node_id in rerun or nr.iteration or not nr.output_ref:

@@ -14,8 +14,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadCronError, CroniterBadDateError, CroniterNotAlphaError, croniter
-
 from ..errors import ScheduleError
 
 __all__ = ["Schedule", "system_zone"]
@@ -70,6 +68,8 @@ class Schedule:
         elif len(fields) != 5:
             raise ScheduleError(f"a cron expression has 5 fields (minute hour day month weekday), not "
                                 f"{len(fields)}: {expression!r}")
+        from croniter import CroniterBadCronError, CroniterNotAlphaError, croniter  # (here: not on a run's path)
+
         try:
             croniter(expression, datetime(2000, 1, 1))
         except (CroniterBadCronError, CroniterNotAlphaError, ValueError, KeyError) as e:
@@ -109,6 +109,8 @@ class Schedule:
         # start an hour of wall time back: in a fold, the second pass's instants come after earlier wall times
         # wall times do not come in the order of their instants in a fold: take the earliest instant found
         # among the wall times up to a few hours past the first one found
+        from croniter import CroniterBadDateError, croniter
+
         it = croniter(self.expression, wall - timedelta(hours=3))
         best = horizon = None
         try:

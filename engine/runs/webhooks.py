@@ -24,9 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Mapping
 
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
-
 from ..errors import WebhookRefused
 from ..store import DEFAULT_PRIORITY
 
@@ -65,6 +62,9 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str], *, now: float |
         way = "old" if off > 0 else "ahead of this computer's clock"
         raise WebhookRefused("signature", f"the webhook-timestamp is {abs(off):.0f} s {way}: one more than 5 minutes "
                                           "off is refused (sign each delivery as it is sent; check the clocks)")
+    from standardwebhooks import Webhook  # (here: a run's path does not need it)
+    from standardwebhooks.webhooks import WebhookVerificationError
+
     try:
         Webhook(secret).verify(body, headers, json_parse=False)
     except WebhookVerificationError as e:
@@ -86,6 +86,8 @@ def _signed(headers: Mapping[str, str]) -> dict[str, str]:
 
 def signed_headers(secret: str, msg_id: str, body: bytes, *, when: datetime | None = None) -> dict[str, str]:
     """The Standard Webhooks headers that sign ``body`` as message ``msg_id`` with ``secret`` (now)."""
+    from standardwebhooks import Webhook
+
     when = when or datetime.now(timezone.utc)
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(when.timestamp())),
             "webhook-signature": Webhook(secret).sign(msg_id, when, body)}

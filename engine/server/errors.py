@@ -15,7 +15,7 @@ from ..errors import (DocumentError, InputError, NotFound, QueueError, QueueFull
 from ..values import json_text
 from .schemas import Problem
 
-__all__ = ["install_handlers", "answers", "GUARD_RESPONSES", "HTTPProblem", "JSON"]
+__all__ = ["install_handlers", "answers", "GUARD_RESPONSES", "HTTPProblem", "JSON", "problem_response"]
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,12 @@ class HTTPProblem(Exception):
 
 
 def _problem(status: int, detail: str, headers: dict | None = None, **extra) -> JSONResponse:
+    """An error answer: ``{"detail": …}`` and what ``extra`` adds."""
     body = {"detail": detail, **{k: v for k, v in extra.items() if v is not None}}
     return JSON(body, status_code=status, headers=headers)
+
+
+problem_response = _problem
 
 
 def install_handlers(api: FastAPI) -> None:

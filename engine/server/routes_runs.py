@@ -16,7 +16,7 @@ from ..store import RunInfo
 from .errors import JSON, HTTPProblem, answers
 from .schemas import Cancelled, Paused, QueueState, Run, RunAccepted, RunPage, RunPatch, RunRequest
 
-__all__ = ["run_routes", "accepted", "ended", "requester"]
+__all__ = ["run_routes", "accepted", "ended", "requester", "start_sync", "sync_answer"]
 
 R = "/api/v1/runs"
 RUN_ID = {"run_id": "$response.body#/run_id"}
@@ -51,6 +51,28 @@ async def ended(handle, seconds: float, what: str):
                           run_id=handle.run_id) from None
 
 
+def _run_options(service, body: RunRequest, who: str) -> dict:
+    """What a run request asks for besides its inputs; 422 for a callback_url the settings refuse."""
+    if body.callback_url is not None:
+        why = check_url(body.callback_url, AddressPolicy(allow_private=service.settings.allow_private_callbacks))
+        if why:
+            raise HTTPProblem(422, f"callback_url refused: {why}")
+    return dict(trigger="http", version=body.version, use_cache=body.use_cache, use_pins=body.use_pins,
+                priority=body.priority, callback_url=body.callback_url, requester=who)
+
+
+def start_sync(service, workflow_id: str, body: RunRequest, who: str):
+    """A sync run of a stored workflow started (its handle); what stops it from starting is raised before anything
+    runs, is recorded or counts toward ``who``'s runs limit."""
+    return service.start(workflow_id, body.inputs, mode="sync", events=False, **_run_options(service, body, who))
+
+
+async def sync_answer(service, handle, timeout_seconds: float) -> dict:
+    """The run object of a started sync run once it is recorded and on disk; 408 after ``timeout_seconds``."""
+    result = await ended(handle, timeout_seconds, "the run")
+    return await recorded_run_json(service, result.run_id)
+
+
 def accepted(request: Request, run_id: str, status: str) -> JSON:
     url = f"{R}/{run_id}"
     return JSON({"run_id": run_id, "status": status, "status_url": url, "events_url": url + "/events"},
@@ -74,18 +96,12 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
         """Run a stored workflow. ``sync`` answers with the run object when it ends (408 at ``timeout_seconds``,
         the run then cancelled); ``async`` and ``background`` queue it and answer 202 at once (429 when the
         queue is full)."""
-        if body.callback_url is not None:
-            why = check_url(body.callback_url, AddressPolicy(allow_private=service.settings.allow_private_callbacks))
-            if why:
-                raise HTTPProblem(422, f"callback_url refused: {why}")
-        common = dict(trigger="http", version=body.version, use_cache=body.use_cache, use_pins=body.use_pins,
-                      priority=body.priority, callback_url=body.callback_url, requester=requester(request))
         if body.mode != "sync":
-            run_id = await service.enqueue(workflow_id, body.inputs, mode=body.mode, **common)
+            run_id = await service.enqueue(workflow_id, body.inputs, mode=body.mode, **_run_options(service, body,
+                                                                                                   requester(request)))
             return accepted(request, run_id, "queued")
-        handle = service.start(workflow_id, body.inputs, mode="sync", events=False, **common)
-        result = await ended(handle, body.timeout_seconds, "the run")
-        return JSON(await recorded_run_json(service, result.run_id))
+        handle = start_sync(service, workflow_id, body, requester(request))
+        return JSON(await sync_answer(service, handle, body.timeout_seconds))
 
     @r.get(R, operation_id="listRuns", response_model=RunPage, responses=answers())
     async def list_runs(workflow_id: str | None = Query(None, max_length=64),
