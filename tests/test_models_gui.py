@@ -121,17 +121,7 @@ def test_double_clicking_a_detectors_picture_opens_the_viewer_on_what_it_was_giv
 
     ModelLibrary(window.home / "models").import_model(m.yolo_detector(tmp_path / "pets.onnx"), "detect",
                                                       labels=["cat", "dog"])
-    picture = tmp_path / "pic.png"
-    Image.new("RGB", (128, 64), "white").save(picture)
-    tab = window.workflows.new()
-    load = tab.add_block("image_load", QPointF(0, 0))
-    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
-    detect = tab.add_block("model_detect", QPointF(400, 0))
-    tab.doc.update_node(detect, config={**tab.doc.nodes[detect].config, "model": "pets"})
-    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
-                                              target_port="image")))
-    tab.scene.clearSelection()
-    tab.scene.node_items[detect].setSelected(True)
+    tab, load, detect = detector_tab(window, tmp_path)
 
     async def go():
         await window.runs.open_service()
