@@ -178,6 +178,8 @@ def test_what_outside_tester_5_found_in_the_window(window, qtbot, tmp_path):
         await until(lambda: tab.scene.node_items[detect].status == "failed", timeout=30, what="the failed run")
         await asyncio.sleep(0.3)
         said = window.run_panel.text()
+        card = window.inspector.findChild(QLabel, "modelCard").text()
+        assert "pets is not in the model library" in card  # (read again after the run: no stale card)
         library.import_model(tmp_path / "pets.onnx", "detect", labels=["cat", "dog"])
         tab.doc.update_node(detect, config={**tab.doc.nodes[detect].config, "min_score": 2.0})  # (none kept)
         window.actionRunNode.trigger()

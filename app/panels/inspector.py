@@ -169,6 +169,13 @@ class Inspector(QScrollArea):
                 editor.blockSignals(False)
         self._show[key] = quiet
 
+    def reread(self) -> None:
+        """What the fields show read again from what they name outside the document (a model's card)."""
+        for name, show in self._show.items():
+            editor = self.fields.get(name)
+            if getattr(editor, "card", None) is not None and name not in self._exprs:
+                show(self.values().get(name))
+
     def _problem_label(self, name: str) -> QLabel:
         label = QLabel(objectName=f"problem-{name}", wordWrap=True, textFormat=Qt.TextFormat.RichText)
         label.setStyleSheet("color: #f85149;")

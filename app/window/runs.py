@@ -199,8 +199,11 @@ class RunsController:
             names = {n.config.get("name") for n in wf.nodes if n.type == "input"}
             inputs = {k: v for k, v in inputs.items() if k in names}
         target, where = self.run_target(tab, wf)
-        return await self._followed(tab, lambda service, run_id: service.start(
-            target, inputs, use_pins=True, run_id=run_id, **where), node_ids)
+        try:
+            return await self._followed(tab, lambda service, run_id: service.start(
+                target, inputs, use_pins=True, run_id=run_id, **where), node_ids)
+        finally:
+            self.w.inspector.reread()  # (a model's card, say: the library may have changed under the window)
 
     def inputs_given(self, tab: EditorTab, wf=None) -> bool:
         """False (the empty fields marked and asked for) when a required input of what would run has no value."""
