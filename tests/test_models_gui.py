@@ -176,7 +176,9 @@ def test_what_outside_tester_5_found_in_the_window(window, qtbot, tmp_path):
         library.remove("pets")  # (as `nodeloom models remove` does, the window open; nothing edited)
         window.actionRunNode.trigger()
         await until(lambda: tab.scene.node_items[detect].status == "failed", timeout=30, what="the failed run")
-        await asyncio.sleep(0.3)
+        await until(lambda: "failed" in window.run_panel.text().strip().splitlines()[-1], timeout=30,
+                    what="the failed run's line in the log")  # (its end is said after the node shows failed)
+        await asyncio.sleep(0.3)  # (nothing else said after it)
         said = window.run_panel.text()
         card = window.inspector.findChild(QLabel, "modelCard").text()
         assert "pets is not in the model library" in card  # (read again after the run: no stale card)
