@@ -29,6 +29,7 @@ from typing import Any, Callable
 from ..events import (NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunRestarted, RunStarted,
                       event_to_json)
 from ..store import records
+from .event_text import event_text
 from ..store.db import Database
 from ..store.events import MAX_STORED_EVENTS
 from ..shapes import has_lone_surrogate
@@ -47,7 +48,10 @@ _TEXT = json.JSONEncoder(ensure_ascii=False, default=str)  # (built once: json.d
 
 def _event_json(ev, **encoded) -> str:
     """The event's stored JSON (:func:`engine.events.event_to_json`, reusing what the record already encoded), as
-    :func:`engine.values.json_text` writes it."""
+    :func:`engine.values.json_text` writes it (a loop's per-item events: written out directly, :mod:`.event_text`)."""
+    text = event_text(ev, encoded.get("outputs"))
+    if text is not None:
+        return text
     value = event_to_json(ev, **encoded)
     text = _TEXT.encode(value)
     return json_text(value) if has_lone_surrogate(text) else text
