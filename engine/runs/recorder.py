@@ -80,6 +80,7 @@ class RunRecorder:
         self._poked = False  # a run ended since the follower last took a batch (it then does not pause)
         self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's DBAPI cursor)
         self.on_after_finish: Callable[[Any], None] | None = None
+        self.cache = executor.cache  # (the runs' results: written here, before their records, when deferred)
         self.sub = executor.subscribe(maxsize=1_000_000)
         self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
 
@@ -186,6 +187,8 @@ class RunRecorder:
         """An event of a run that is not recorded: nothing to write (False, for the filter)."""
         if isinstance(ev, RunFinished):
             self._skipped.discard(ev.run_id)
+            if self.cache is not None:  # (its results: ResultCache.put_later)
+                self._writer.submit(self.cache.write_pending)
         return False
 
     def _write(self, batch: list):
@@ -193,6 +196,8 @@ class RunRecorder:
         # their start order); whole rows go in together, flushed before a row whose id is needed later
         self._ends = {(ev.run_id, ev.node_id, ev.iteration): ev for ev in batch if type(ev) is NodeFinished}
         self._rows: list[tuple] = []
+        if self.cache is not None:  # the runs' results first (ResultCache.put_later): on disk before their records
+            self.cache.write_pending()
         with self.db.write_cursor(synced=False) as cur:  # (synced by _sync before anyone is told)
             events = []
             for ev in batch:
