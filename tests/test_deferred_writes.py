@@ -87,3 +87,29 @@ def test_put_later_is_found_at_once_and_written_by_write_pending_or_flush(tmp_pa
     cache.close()
     assert _on_disk(tmp_path / "c", {"e"}) == {"e"}
 
+
+
+def test_pictures_stay_on_the_caches_writer_and_are_on_disk_when_recorded(tmp_path):
+    """Encoding a picture takes a while: its put goes to the cache's own writer (the run waits for it, as before),
+    so the recorder, which other runs' records and claims wait for, never encodes one."""
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), "red").save(tmp_path / "red.png")
+    store = Store(tmp_path / "data", install_templates=False)
+    wf = (Flow("pic").node("load", "image_load", source=str(tmp_path / "red.png"))
+          .node("out", "output", name="w").edge("load.width", "out.value")).build()
+    wid = store.workflows.create(wf).id
+
+    async def go():
+        async with RunService(store, RunSettings()) as service:
+            writer_puts = []
+            real = service.executor.cache.put_async
+            service.executor.cache.put_async = lambda *a, **kw: writer_puts.append(a[0]) or real(*a, **kw)
+            result = await service.start(wid).result()
+            refs = {n.output_ref for n in store.runs.nodes(result.run_id) if n.node_id == "load"}
+            return result, refs, _on_disk(store.cache.directory, refs), writer_puts
+
+    result, refs, found, writer_puts = asyncio.run(go())
+    assert result.status == "succeeded" and result.outputs == {"w": 64}
+    assert len(refs) == 1 and found == refs and writer_puts == list(refs)
+    store.close()

@@ -159,7 +159,9 @@ class RunState:
         """Keep a node's outputs addressable under ``ref`` (written on the cache's own thread)."""
         if not outputs:
             return
-        if self.defer_writes:  # (its recorder writes them before its records: ResultCache.put_later)
+        if self.defer_writes and not any(type(v) in _HEAVY or isinstance(v, Image.Image) for v in outputs.values()):
+            # (its recorder writes them before its records: ResultCache.put_later; pictures and bytes, whose
+            # encoding takes a while, stay on the cache's own writer, so the recorder never waits on them)
             self.cache.put_later(ref, outputs, if_missing=True, tag=self.cache_tag)
         else:  # whether it is stored already is asked on the cache's thread, not here
             self.wrote(self.cache.put_async(ref, outputs, if_missing=True, tag=self.cache_tag))
@@ -192,6 +194,9 @@ class RunState:
 
     def pinned_outputs(self, np) -> dict:
         return {port: from_json(v) for port, v in (np.pinned or {}).items()}
+
+
+_HEAVY = (bytes, bytearray)
 
 
 class Recording(RunState):
