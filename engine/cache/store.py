@@ -6,7 +6,8 @@ entry is a miss (and is removed); a cache folder whose index is unreadable is mo
 Writes happen on one background thread, in batches: what is put within ``WRITE_COALESCE_S`` (or until
 :meth:`ResultCache.kick`, which a run calls as it ends, or ``WRITE_BATCH`` puts) is written in one transaction
 (a loop's items, the nodes of runs ending together), and the callers of :meth:`ResultCache.put_async` share that
-batch's future. :meth:`ResultCache.flush` waits for them. New small entries put ``if_missing`` (every node's
+batch's future. :meth:`ResultCache.flush` waits for them. :meth:`ResultCache.put_later` puts without a tick of
+the writer's: the recorder of the run writes those entries (:meth:`ResultCache.write_pending`) on its own thread. New small entries put ``if_missing`` (every node's
 outputs) go in with one ``INSERT OR IGNORE`` of the batch (an entry already there is kept, as ``if_missing``
 says) rather than diskcache's five statements an entry; the size limit is then held once for the batch.
 
@@ -176,6 +177,24 @@ class ResultCache:
                 self._kicked.set()
         return fut
 
+    def put_later(self, key: str, outputs: dict[str, Any], *, if_missing: bool = False, tag: str | None = None) -> None:
+        """:meth:`put_async` without a writer's tick: the entry waits (found by :meth:`lookup` meanwhile) until
+        whoever records the run calls :meth:`write_pending` on its own thread, or the writer's next batch or a
+        :meth:`flush` takes it. A run under the run service stores its results so: its recorder writes them just
+        before its records, with no thread hop of their own."""
+        with self._lock:
+            self._batch.append((key, outputs, if_missing, tag))
+            self._unwritten[key] = outputs
+
+    def write_pending(self) -> None:
+        """Write what was put and is not written yet, now, on the calling thread (one transaction)."""
+        with self._lock:
+            if not self._batch:
+                return
+            batch, fut = self._batch, self._batch_done
+            self._batch, self._batch_done = [], None
+        self._write_entries(batch, fut)
+
     def kick(self) -> None:
         """Write what was put now, without waiting for the rest of the writer's tick (a run ends: its results
         are stored before it is reported finished)."""
@@ -187,6 +206,14 @@ class ResultCache:
             self._kicked.clear()  # (under the lock: a put after this one is in the batch taken now, or kicks anew)
             batch, fut = self._batch, self._batch_done
             self._batch, self._batch_done = [], None
+        self._write_entries(batch, fut)
+
+    def _write_entries(self, batch: list[tuple], fut: Future | None) -> None:
+        """Encode and write ``batch`` in one transaction; then ``fut`` (the one its puts share) is done."""
+        if not batch:
+            if fut is not None:
+                fut.set_result(None)
+            return
         try:
             encoded = [(key, self._encoded(key, outputs), if_missing, tag) for key, outputs, if_missing, tag in batch]
             encoded = [e for e in encoded if e[1] is not None]
@@ -214,12 +241,15 @@ class ResultCache:
                 for key, outputs, _, _ in batch:
                     if self._unwritten.get(key) is outputs:
                         del self._unwritten[key]
-            fut.set_result(None)
+            if fut is not None:  # (None: a write_pending() took the batch, and its future, first)
+                fut.set_result(None)
 
     def flush(self, timeout: float | None = None) -> None:
         self._kicked.set()
         for fut in list(self._pending):
             fut.result(timeout)
+        if self._batch:  # (put_later: on the writer's thread, behind what it writes)
+            self._writer.submit(self.write_pending).result(timeout)
 
     def volume(self) -> int:
         """The bytes the cache takes on disk (its index and its files): what the size limit holds."""

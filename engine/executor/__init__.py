@@ -186,6 +186,10 @@ class Executor:
         #: runs ``sub_workflow`` nodes (``async run(ctx, ref, version, data, mode, timeout_s)``); the run
         #: service sets it, since the executor alone has no stored workflows to run.
         self.children = None
+        #: runs store their results with ``ResultCache.put_later`` and end without waiting for them: whoever
+        #: records the runs writes them (``ResultCache.write_pending``) before the records: the run service's
+        #: recorder (which writes those of the runs it passes over, live previews, as they end).
+        self.defer_writes = False
 
     def subscribe(self, maxsize: int = 10_000, run_id: str | None = None) -> Subscription:
         """Events of every run (or of ``run_id`` only). A run-specific subscription closes when the run ends."""
@@ -228,6 +232,7 @@ class Executor:
         state.children, state.lineage, state.remote = self.children, tuple(lineage), self.remote
         state.cache_tag = cache_tag
         state.inline_lookups = self.inline_lookups
+        state.defer_writes = self.defer_writes and self.cache is not None
         state.seq = attempt_base(attempt)
         if attempt > 1:
             state.emit(RunRestarted, attempt, restart_reason or "the run starts again")

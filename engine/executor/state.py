@@ -86,6 +86,7 @@ class RunState:
         self.inline_lookups = False  # look results up on the loop, not on the cache's reader threads
         self.writes: list = []      # pending cache writes (concurrent futures)
         self.cache_tag: str | None = None  # what its cache writes are tagged with: its stored workflow's id
+        self.defer_writes = False  # its results are written by its recorder, not waited for here (Executor.defer_writes)
         self.cache_hits = 0         # cache look-ups that found the node's result (it reported ``cached``)
         self.cache_misses = 0       # look-ups that did not (the node computed)
         self.presets = presets or {}  # node id → outputs to use instead of running it (replay)
@@ -156,7 +157,13 @@ class RunState:
 
     def store(self, ref: str, outputs: dict) -> None:
         """Keep a node's outputs addressable under ``ref`` (written on the cache's own thread)."""
-        if outputs:  # whether it is stored already is asked on the cache's thread, not here
+        if not outputs:
+            return
+        if self.defer_writes and not any(type(v) in _HEAVY or isinstance(v, Image.Image) for v in outputs.values()):
+            # (its recorder writes them before its records: ResultCache.put_later; pictures and bytes, whose
+            # encoding takes a while, stay on the cache's own writer, so the recorder never waits on them)
+            self.cache.put_later(ref, outputs, if_missing=True, tag=self.cache_tag)
+        else:  # whether it is stored already is asked on the cache's thread, not here
             self.wrote(self.cache.put_async(ref, outputs, if_missing=True, tag=self.cache_tag))
 
     def wrote(self, fut) -> None:
@@ -187,6 +194,9 @@ class RunState:
 
     def pinned_outputs(self, np) -> dict:
         return {port: from_json(v) for port, v in (np.pinned or {}).items()}
+
+
+_HEAVY = (bytes, bytearray)
 
 
 class Recording(RunState):

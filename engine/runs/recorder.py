@@ -29,6 +29,7 @@ from typing import Any, Callable
 from ..events import (NodeFinished, NodeRetrying, NodeStarted, RunFinished, RunQueued, RunRestarted, RunStarted,
                       event_to_json)
 from ..store import records
+from .event_text import event_text
 from ..store.db import Database
 from ..store.events import MAX_STORED_EVENTS
 from ..shapes import has_lone_surrogate
@@ -47,7 +48,10 @@ _TEXT = json.JSONEncoder(ensure_ascii=False, default=str)  # (built once: json.d
 
 def _event_json(ev, **encoded) -> str:
     """The event's stored JSON (:func:`engine.events.event_to_json`, reusing what the record already encoded), as
-    :func:`engine.values.json_text` writes it."""
+    :func:`engine.values.json_text` writes it (a loop's per-item events: written out directly, :mod:`.event_text`)."""
+    text = event_text(ev, encoded.get("outputs"))
+    if text is not None:
+        return text
     value = event_to_json(ev, **encoded)
     text = _TEXT.encode(value)
     return json_text(value) if has_lone_surrogate(text) else text
@@ -76,6 +80,7 @@ class RunRecorder:
         self._poked = False  # a run ended since the follower last took a batch (it then does not pause)
         self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's DBAPI cursor)
         self.on_after_finish: Callable[[Any], None] | None = None
+        self.cache = executor.cache  # (the runs' results: written here, before their records, when deferred)
         self.sub = executor.subscribe(maxsize=1_000_000)
         self._task = asyncio.get_running_loop().create_task(self._follow(), name="nodeloom-run-recorder")
 
@@ -182,6 +187,8 @@ class RunRecorder:
         """An event of a run that is not recorded: nothing to write (False, for the filter)."""
         if isinstance(ev, RunFinished):
             self._skipped.discard(ev.run_id)
+            if self.cache is not None:  # (its results: ResultCache.put_later)
+                self._writer.submit(self.cache.write_pending)
         return False
 
     def _write(self, batch: list):
@@ -189,6 +196,8 @@ class RunRecorder:
         # their start order); whole rows go in together, flushed before a row whose id is needed later
         self._ends = {(ev.run_id, ev.node_id, ev.iteration): ev for ev in batch if type(ev) is NodeFinished}
         self._rows: list[tuple] = []
+        if self.cache is not None:  # the runs' results first (ResultCache.put_later): on disk before their records
+            self.cache.write_pending()
         with self.db.write_cursor(synced=False) as cur:  # (synced by _sync before anyone is told)
             events = []
             for ev in batch:

@@ -83,6 +83,7 @@ class RunService:
                                  inline_lookups=self.front != "editor")  # (the editor's loop paints the window)
         self.executor.children = ChildRuns(self)
         self.recorder = RunRecorder(self.store.db, self.executor)
+        self.executor.defer_writes = True  # (the recorder writes the runs' results, just before their records)
         s = self._settings
         self.lease = LeaseKeeper(self.store, self.front, ttl_s=s.lease_ttl_s, heartbeat_s=s.heartbeat_s, loop=loop,
                                  on_cancel=self._cancel_requested, on_recovered=self._recovered)
