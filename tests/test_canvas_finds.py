@@ -4,7 +4,6 @@ its selection in its own pen, without Qt's dashed box round it; a link dropped o
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPathStroker
-from PySide6.QtWidgets import QStyle, QStyleOptionGraphicsItem
 
 from .editor_helpers import drag, drop_block, header_point, port_point
 
