@@ -30,6 +30,9 @@ class Dispatcher:
         self.holding = asyncio.Event()  # set while this process dispatches
         self._woken: asyncio.Future | None = None
         self._task: asyncio.Task | None = None
+        self._claim: asyncio.Future | None = None  # a claim being written on the recorder's thread
+        #: runs claimed but never launched because the dispatcher stopped meanwhile (the service puts them back)
+        self.unlaunched: list[str] = []
         self.loop = asyncio.get_running_loop()
 
     def start(self) -> None:
@@ -83,8 +86,12 @@ class Dispatcher:
                         self.holding.set()
                 free = settings.max_concurrent_runs - len(self.running)
                 if self.holding.is_set() and free > 0:
-                    self._launch_all(await svc.recorder.write(store.queue.claim, lease, settings.max_concurrent_runs,
-                                                              free))
+                    # (shielded: a stop while the claim is being written must still learn which runs it took)
+                    self._claim = asyncio.ensure_future(svc.recorder.write(store.queue.claim, lease,
+                                                                           settings.max_concurrent_runs, free))
+                    claimed = await asyncio.shield(self._claim)
+                    self._claim = None
+                    self._launch_all(claimed)
             except Exception:  # noqa: BLE001 - a busy database now and then must not stop dispatching
                 log.exception("dispatching the queue")
             await self._sleep(settings.queue_poll_s if self.holding.is_set() else settings.heartbeat_s)
@@ -116,4 +123,10 @@ class Dispatcher:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        if self._claim is not None:  # (stopped while claiming: the claim is committed, its runs never launched)
+            claim, self._claim = self._claim, None
+            try:
+                self.unlaunched = [info.id for info in await claim]
+            except Exception:  # noqa: BLE001 - a claim that failed took nothing
+                self.unlaunched = []
         self.holding.clear()

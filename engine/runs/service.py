@@ -126,8 +126,9 @@ class RunService:
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.recorder.close()
-        if dispatched:
-            await asyncio.to_thread(self.store.queue.put_back, sorted(dispatched), self.lease_id)
+        back = sorted(dispatched | set(self.dispatcher.unlaunched if self.dispatcher is not None else ()))
+        if back:
+            await asyncio.to_thread(self._put_back, back)
         if self.lease is not None and self.lease.lease_id is not None:
             await asyncio.to_thread(self.lease.stop)
         self.acceptor.close()
@@ -136,6 +137,16 @@ class RunService:
         self.cluster = None
         await net.aclose()  # the shared HTTP client of this loop
         self.executor = None
+
+    def _put_back(self, run_ids: list[str]) -> None:
+        """Queued runs this process was running (or had claimed, never started) as it stopped: back to the queue
+        in their place — but one a person cancelled (a cancel that came while it was being claimed is a request
+        to this process) ends cancelled, not `running` for ever."""
+        self.store.queue.put_back(run_ids, self.lease_id)
+        for rid in run_ids:
+            run = self.store.runs.get(rid)
+            if run is not None and run.status == "running":
+                self.store.runs.end_unstarted(rid, "cancelled", "cancelled")
 
     @property
     def lease_id(self) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..events import RunFinished, attempt_base, event_to_json
 from ..values import json_text
@@ -37,5 +37,7 @@ def store_ended(s, run_ids, status: str, error: str, ts: float, *, started: bool
     rows). Its seq comes after every attempt so far (``started``: the attempt just claimed never emitted one)."""
     for run_id, attempt in s.execute(select(RunRow.id, RunRow.attempt).where(RunRow.id.in_(list(run_ids)))).all():
         seq = attempt_base((attempt or 0) + (0 if started else 1)) + 1
+        last = s.scalar(select(func.max(RunEventRow.seq)).where(RunEventRow.run_id == run_id))
+        seq = max(seq, (last or 0) + 1)  # (an attempt that did start and say things: after what it said)
         ev = RunFinished(run_id, seq, ts, status, {}, error, None)  # (it never ran to an end: no duration)
         s.add(RunEventRow(run_id=run_id, seq=seq, kind=ev.kind, data=json_text(event_to_json(ev))))
