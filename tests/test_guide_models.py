@@ -6,7 +6,7 @@ preview, counted by label — then the faces template, which needs no model file
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTreeWidget
 
@@ -14,14 +14,11 @@ pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("cv2")
 
-from app.document.commands import Connect  # noqa: E402
 from engine.folders import resources_dir  # noqa: E402
-from engine.model import Edge  # noqa: E402
 
 from . import onnx_models as m  # noqa: E402
-from .editor_helpers import drop_block  # noqa: E402
 from .test_guide import shot  # noqa: E402
-from .test_models_gui import import_by_dialog  # noqa: E402
+from .test_models_gui import import_by_dialog, load_and_drop_detector  # noqa: E402
 from .test_queue_gui import on_loop, template, until  # noqa: E402
 
 
@@ -33,16 +30,8 @@ def test_chapter_13_models_find_things_in_a_picture(window, qtbot, tmp_path):
     QTest.mouseClick(dialog.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
     assert not dialog.isVisible() and [c.name for c in window.models.library.list()] == ["pets"]
 
-    window.workflows.new()
-    tab = window.current_tab()
-    load = tab.add_block("image_load", QPointF(0, 0))
     landscape = resources_dir() / "samples" / "landscape.png"
-    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(landscape)})
-    detect = drop_block(window, tab, "model_detect", QPoint(460, 160))
-    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
-                                              target_port="image")))
-    tab.scene.clearSelection()
-    tab.scene.node_items[detect].setSelected(True)
+    tab, load, detect = load_and_drop_detector(window, landscape, QPoint(460, 160))
     choice = window.inspector.findChild(QComboBox, "field.model")
     choice.setCurrentIndex(choice.findText("pets"))
     choice.activated.emit(choice.currentIndex())  # (picked from the list, as a click does)

@@ -52,6 +52,21 @@ def type_lines(qtbot, box, text: str) -> None:
         qtbot.keyClicks(box, line)
 
 
+def load_and_drop_detector(window, picture, at: QPoint):
+    """A new workflow: an Image Load of ``picture``, a Model Detect dropped from the palette at ``at`` and linked to
+    it, and selected (the inspector shows it)."""
+    window.workflows.new()
+    tab = window.current_tab()
+    load = tab.add_block("image_load", QPointF(0, 0))
+    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
+    detect = drop_block(window, tab, "model_detect", at)
+    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
+                                              target_port="image")))
+    tab.scene.clearSelection()
+    tab.scene.node_items[detect].setSelected(True)
+    return tab, load, detect
+
+
 def test_import_drop_pick_and_run_a_detector_draws_its_boxes_over_the_preview(window, qtbot, tmp_path):
     model = m.yolo_detector(tmp_path / "pets.onnx")
     picture = tmp_path / "pic.png"
@@ -71,15 +86,7 @@ def test_import_drop_pick_and_run_a_detector_draws_its_boxes_over_the_preview(wi
     [card] = window.models.library.list()
     assert (card.name, card.task, card.labels, card.width, card.height) == ("pets", "detect", ["cat", "dog"], 64, 64)
 
-    window.workflows.new()
-    tab = window.current_tab()
-    load = tab.add_block("image_load", QPointF(0, 0))
-    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
-    detect = drop_block(window, tab, "model_detect", QPoint(420, 200))
-    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
-                                              target_port="image")))
-    tab.scene.clearSelection()
-    tab.scene.node_items[detect].setSelected(True)
+    tab, load, detect = load_and_drop_detector(window, picture, QPoint(420, 200))
     choice = window.inspector.findChild(QComboBox, "field.model")
     assert [choice.itemText(i) for i in range(choice.count())] == ["pets"]
     card_label = window.inspector.findChild(QLabel, "modelCard")
