@@ -19,6 +19,7 @@ from engine.runs import NOT_READ, in_memory, read_value
 from ..canvas.live import clear
 from ..panels.boxes import boxes_in
 from ..panels.preview import PreviewPanel, preview_qimage
+from ..panels.run_panel import ENDED
 from .editor_tab import EditorTab
 
 __all__ = ["OutputsController", "bypass_said", "label_of"]
@@ -66,6 +67,18 @@ class OutputsController:
         self.w.viewing.kept(tab, node_id)
         if tab is self.w.current_tab() and tab.scene.selected_node_ids() == [node_id]:
             self.selected(tab, [node_id])
+
+    def failed(self, tab: EditorTab, node_id: str, result, label: str) -> bool:
+        """Whether ``result`` (of running the node with what it needs) did not give the node outputs: then what an
+        earlier run left is no longer its output — gone, off the preview — and the run log says why."""
+        record = result.nodes.get(node_id)
+        status = record.status if record is not None else (result.status if result.status != "succeeded" else "")
+        if not status or status in ("succeeded", "cached", "bypassed"):
+            return False
+        self.forget_node(tab, node_id)
+        error = (record.error if record is not None else None) or result.error
+        self.w.run_panel.log(f"{ENDED} {label}: {status}" + (f": {error}" if error else ""), tab=tab)
+        return True
 
     def forget_node(self, tab: EditorTab, node_id: str) -> None:
         """The node's kept outputs are no longer its outputs (its last run failed): gone, and off the preview."""
@@ -144,12 +157,17 @@ class OutputsController:
         self.w.preview_panel.show_outputs(label_of(tab.doc, node_id), outputs, node_id=node_id,
                                           upstream=self.upstream(tab, node_id), prepared=prepared, given=given)
 
+    @staticmethod
+    def given_link(tab: EditorTab, node_id: str):
+        """The link into the node's ``image`` input (a detector's picture comes by it), or None."""
+        return tab.doc.edges.get(tab.doc.link_into(node_id, "image") or "")
+
     async def given_image(self, tab: EditorTab, node_id: str, outputs: dict):
         """The picture linked into the node's ``image`` input, when the node found boxes and has no picture of its
         own to draw them on (a detector): read from what this session's run left, else None."""
         if boxes_in(outputs) is None or any(isinstance(v, Image.Image) for v in outputs.values()):
             return None
-        link = tab.doc.edges.get(tab.doc.link_into(node_id, "image") or "")
+        link = self.given_link(tab, node_id)
         kept = self.of(tab, link.source) if link is not None else None
         if not kept or link.source_port not in kept:
             return None

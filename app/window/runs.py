@@ -323,13 +323,7 @@ class RunsController:
         result = await self._run(tab, wf, {n.id for n in wf.nodes})
         if result is None:
             return None
-        record = result.nodes.get(node_id)
-        status = record.status if record is not None else (result.status if result.status != "succeeded" else "")
-        if status and status not in ("succeeded", "cached", "bypassed"):
-            # (what an earlier run left is not this node's output now: the log and the preview say so)
-            self.w.outputs.forget_node(tab, node_id)
-            error = (record.error if record is not None else None) or result.error
-            self.w.run_panel.log(f"{ENDED} {label}: {status}" + (f": {error}" if error else ""), tab=tab)
+        if self.w.outputs.failed(tab, node_id, result, label):
             return result
         outputs = await self.w.outputs.show(tab, node_id)
         if outputs is None:

@@ -80,7 +80,7 @@ class ViewerController:
             return None
         port = self.w.preview_panel.port.currentText()
         if port == self.w.preview_panel.GIVEN:  # (a detector's picture is the one linked into it: that node's)
-            link = tab.doc.edges.get(tab.doc.link_into(shown[0], "image") or "")
+            link = self.w.outputs.given_link(tab, shown[0])
             if link is not None:
                 return self.open(tab, link.source, link.source_port)
             port = ""
