@@ -180,6 +180,8 @@ def test_what_outside_tester_5_found_in_the_window(window, qtbot, tmp_path):
         await window.runs.open_service()
         window.actionRunNode.trigger()
         await until(lambda: window.preview_panel.overlay.boxes, timeout=30, what="the boxes")
+        await until(lambda: "boxes = " in window.run_panel.text().strip().splitlines()[-1], timeout=30,
+                    what="the first run's end")  # (the node's boxes are shown live, before its run has ended)
         library.remove("pets")  # (as `nodeloom models remove` does, the window open; nothing edited)
         window.actionRunNode.trigger()
         await until(lambda: tab.scene.node_items[detect].status == "failed", timeout=30, what="the failed run")

@@ -326,8 +326,11 @@ class RunsController:
         if self.w.outputs.failed(tab, node_id, result, label):
             return result
         outputs = await self.w.outputs.show(tab, node_id)
-        if outputs is None:
-            self.w.run_panel.log(f"{ENDED} {result.status}: {result.error or 'the node did not run'}", tab=tab)
+        if outputs is None:  # (it ran, but a run of it started later has failed since and taken its outputs away)
+            record = result.nodes.get(node_id)
+            said = f"{label}: {record.status}, then replaced by a later run" if record is not None else \
+                f"{result.status}: {result.error or 'the node did not run'}"
+            self.w.run_panel.log(f"{ENDED} {said}", tab=tab)
             return result
         self.w.preview_dock.show()
         self.w.preview_dock.raise_()
