@@ -1,13 +1,14 @@
 """Batched inference: the pictures of a parallel ForEach that reach the same model at the same time go through it
 in one ``session.run`` (issue 29, "Speed").
 
-Each model block prepares its own picture off the loop (:func:`engine.models.infer.prepare`), then hands it to
-:func:`feed`. Pictures for the same session, input shape and type wait in a queue; one drain per queue runs them
-in ``ctx.run_blocking`` calls, one after another, each taking what has gathered by the time a worker thread
-starts it (the pictures that arrived while the previous batch ran, or while the threads were busy), stacking
-them along the batch dimension for one ``session.run``, and giving each node its own slice of the outputs.
-Each picture is still its own node run: its events, its cache
-entry and its error are its own.
+Each model block in a loop hands its picture to :func:`feed`. Pictures for the same model (library, name, task)
+wait in a queue; one drain per queue runs them in ``ctx.run_blocking`` calls, one after another, each taking what
+has gathered by the time a worker thread starts it (the pictures that arrived while the previous batch ran, or
+while the threads were busy). In that one call the model is opened once (its card read, its file's hash looked
+up), each picture is prepared, and the pictures are stacked along the batch dimension for one ``session.run``;
+each node gets its own slice of the outputs. A picture costs its node one trip to a worker thread, shared with
+the others of its batch. Each picture is still its own node run: its events, its cache entry and its error are
+its own.
 
 A model whose batch dimension is a fixed number gets one call per picture. When a stacked run fails, or its
 outputs do not have one row per picture, the batch's pictures are run one by one, so a bad picture fails only
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ModelError
-from .infer import Prepared, run_prepared
+from ..errors import ModelError, NotFound
+from .infer import Prepared, open_model, prepare_picture, run_prepared
 
 __all__ = ["Batcher", "batcher", "feed", "MAX_BATCH"]
 
@@ -35,16 +36,17 @@ MAX_BATCH = 64
 
 @dataclass
 class _Request:
-    prepared: Prepared
+    image: object
     ctx: object
     future: asyncio.Future
 
 
 class _Queue:
-    """The pictures waiting for one session (input shape and type): put on the loop, taken by the worker thread
-    that runs them — so a batch is what has gathered when a thread is free to run it."""
+    """The pictures waiting for one model: put on the loop, taken by the worker thread that runs them — so a batch
+    is what has gathered when a thread is free to run it."""
 
-    def __init__(self) -> None:
+    def __init__(self, library, name: str, task: str, unbatchable: "_Sessions") -> None:
+        self.library, self.name, self.task, self.unbatchable = library, name, task, unbatchable
         self._requests: list[_Request] = []
         self._lock = threading.Lock()
         self.taken: list[_Request] = []  # (the batch a thread is running)
@@ -64,13 +66,50 @@ class _Queue:
             self.taken = batch
             return batch
 
-    def run(self, stack: bool) -> tuple[list[_Request], list, int, bool]:
-        """Blocking: take a batch and run it (see :func:`_run_batch`)."""
+    def run(self) -> tuple[list[_Request], list, int, int]:
+        """Blocking: take a batch, open the model, prepare the pictures and run them: (the batch, each picture's
+        (card, outputs, fit) or its error, the ``session.run`` calls made, the pictures fed to them)."""
         batch = [r for r in self.take() if not r.future.done()]  # (a cancelled node's picture is left out)
+        if not batch:
+            return batch, [], 0, 0
         try:
-            return (batch, *_run_batch([r.prepared for r in batch], stack)) if batch else (batch, [], 0, True)
-        except Exception as e:  # noqa: BLE001 — (a bug of ours: every node of the batch says so)
-            return batch, [e] * len(batch), 0, True
+            model = open_model(self.library, self.name, self.task)
+        except (ModelError, NotFound) as e:
+            return batch, [e] * len(batch), 0, 0
+        answers: list = []
+        ready: list[Prepared] = []
+        for r in batch:
+            try:
+                answers.append(prepare_picture(model, r.image))
+                ready.append(answers[-1])
+            except ModelError as e:
+                answers.append(e)
+        stack = model.batchable and not self.unbatchable.has(model.session)
+        outputs, calls, stackable = _run_batch(ready, stack)
+        if not stackable:
+            self.unbatchable.add(model.session)
+        found = iter(outputs)
+        for i, answer in enumerate(answers):
+            if isinstance(answer, Prepared):
+                out = next(found)
+                answers[i] = out if isinstance(out, Exception) else (answer.card, out, answer.fit)
+        return batch, answers, calls, len(ready)
+
+
+class _Sessions:
+    """Sessions that run a picture alone but not a stack of them (read and added from worker threads)."""
+
+    def __init__(self) -> None:
+        self._ids: weakref.WeakSet = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def has(self, session) -> bool:
+        with self._lock:
+            return session in self._ids
+
+    def add(self, session) -> None:
+        with self._lock:
+            self._ids.add(session)
 
 
 class Batcher:
@@ -79,22 +118,19 @@ class Batcher:
 
     def __init__(self) -> None:
         self._queues: dict[tuple, _Queue] = {}
-        self._unbatchable: weakref.WeakSet = weakref.WeakSet()  # sessions that run a picture alone, not a stack
+        self._unbatchable = _Sessions()
         self.calls = 0
         self.pictures = 0
 
-    async def feed(self, ctx, p: Prepared) -> list:
-        """The model's outputs for ``p`` (a batch of one), perhaps computed in one run with other pictures."""
-        if not p.batchable or p.session in self._unbatchable:
-            self.calls += 1
-            self.pictures += 1
-            return await ctx.run_blocking(run_prepared, p)
-        key = (id(p.session), p.input_name, p.tensor.shape, p.tensor.dtype.str)
+    async def feed(self, ctx, library, name: str, image, task: str) -> tuple:
+        """(card, outputs, fit) of the model ``name`` on ``image`` (a batch of one), perhaps computed in one run
+        with other pictures."""
+        key = (str(library.folder), name, task)
         loop = asyncio.get_running_loop()
-        request = _Request(p, ctx, loop.create_future())
+        request = _Request(image, ctx, loop.create_future())
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = _Queue()
+            queue = self._queues[key] = _Queue(library, name, task, self._unbatchable)
             loop.create_task(self._drain(key, queue))
         queue.put(request)
         return await request.future
@@ -103,16 +139,13 @@ class Batcher:
         try:
             while (oldest := queue.oldest()) is not None:
                 try:
-                    batch, answers, calls, stackable = await oldest.ctx.run_blocking(
-                        queue.run, oldest.prepared.session not in self._unbatchable)
-                except Exception as e:  # (it did not run: the run's worker pool is gone, the executor was closed)
-                    batch = queue.take()
-                    answers, calls, stackable = [e] * len(batch), 0, True
+                    batch, answers, calls, fed = await oldest.ctx.run_blocking(queue.run)
+                except Exception as e:  # noqa: BLE001 — it did not run (the run's worker pool is gone, the executor
+                    batch = queue.take()  # was closed), or a bug of ours: every node of the batch says so
+                    answers, calls, fed = [e] * len(batch), 0, 0
                 queue.taken = []
                 self.calls += calls
-                self.pictures += len(batch)
-                if not stackable and batch:
-                    self._unbatchable.add(batch[0].prepared.session)
+                self.pictures += fed
                 for r, answer in zip(batch, answers):
                     if not r.future.done():
                         if isinstance(answer, Exception):
@@ -180,6 +213,7 @@ def batcher(loop: asyncio.AbstractEventLoop | None = None) -> Batcher:
         return found
 
 
-async def feed(ctx, p: Prepared) -> list:
-    """The model's outputs for the prepared picture ``p``, batched with others where the model allows."""
-    return await batcher().feed(ctx, p)
+async def feed(ctx, library, name: str, image, task: str) -> tuple:
+    """(card, outputs, fit) of the model ``name`` of ``library`` on ``image``, batched with others where the
+    model allows."""
+    return await batcher().feed(ctx, library, name, image, task)

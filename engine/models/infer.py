@@ -2,9 +2,9 @@
 card is read and the file's hash looked up each time (remembered per size and mtime) — a replaced file is a new
 model, with a new session.
 
-:func:`prepare` is the per-picture half (the session, the picture as a batch of one); :func:`run_prepared` feeds
-it alone, and :mod:`engine.models.batch` feeds several in one ``session.run`` when the model's batch dimension
-is dynamic. :func:`run_model` is both halves in one call."""
+:func:`open_model` opens the model (once for a batch of pictures), :func:`prepare_picture` is the per-picture half
+(the picture as a batch of one); :func:`run_prepared` feeds it alone, and :mod:`engine.models.batch` feeds several in
+one ``session.run`` when the model's batch dimension is dynamic. :func:`run_model` is all in one call."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from .library import ModelCard, ModelLibrary, current_sha256
 from .prepare import Fit, to_tensor
 from .runtime import session_for
 
-__all__ = ["run_model", "model_identity", "Prepared", "prepare", "run_prepared", "run_failed"]
+__all__ = ["run_model", "model_identity", "Model", "open_model", "Prepared", "prepare_picture", "prepare", "run_prepared",
+           "run_failed"]
 
 
 def model_identity(library: ModelLibrary, name: str) -> tuple[ModelCard, Path, str]:
@@ -33,6 +34,19 @@ def model_identity(library: ModelLibrary, name: str) -> tuple[ModelCard, Path, s
 
 
 @dataclass(frozen=True)
+class Model:
+    """A model of the library opened for a task: its card, the process's session and what its input takes."""
+
+    name: str
+    card: ModelCard
+    session: object
+    input_name: str
+    input_type: str
+    #: the model's batch dimension is not a fixed number: several pictures can go in one ``session.run``
+    batchable: bool
+
+
+@dataclass(frozen=True)
 class Prepared:
     """One picture ready for its model: ``tensor`` is a batch of one for ``session``'s input ``input_name``."""
 
@@ -43,20 +57,30 @@ class Prepared:
     tensor: np.ndarray
     fit: Fit
     size: tuple[int, int]  # the picture's width, height (for error messages)
-    #: the model's batch dimension is not a fixed number: several pictures can go in one ``session.run``
     batchable: bool
 
 
-def prepare(library: ModelLibrary, name: str, image, task: str) -> Prepared:
+def open_model(library: ModelLibrary, name: str, task: str) -> Model:
+    """The model ``name`` as its file is now (a replaced file: a new session); a ModelError when it is not a
+    ``task`` model or its shapes are not a picture's."""
     card, path, sha = model_identity(library, name)
     if card.task != task:
         raise ModelError(f"model {name!r} is a {card.task} model, not a {task} one")
     session = session_for(path, sha)
     shape = inspect_session(session, f"model {name!r}")
-    tensor, fit = to_tensor(image, card, session.get_inputs()[0].type)
     batch = shape.input_shape[0]
-    batchable = not (isinstance(batch, int) and batch > 0)
-    return Prepared(name, card, session, shape.input_name, tensor, fit, (image.width, image.height), batchable)
+    return Model(name, card, session, shape.input_name, session.get_inputs()[0].type,
+                 not (isinstance(batch, int) and batch > 0))
+
+
+def prepare_picture(model: Model, image) -> Prepared:
+    tensor, fit = to_tensor(image, model.card, model.input_type)
+    return Prepared(model.name, model.card, model.session, model.input_name, tensor, fit, (image.width, image.height),
+                    model.batchable)
+
+
+def prepare(library: ModelLibrary, name: str, image, task: str) -> Prepared:
+    return prepare_picture(open_model(library, name, task), image)
 
 
 def run_failed(p: Prepared, e: Exception, fed: tuple | None = None) -> ModelError:

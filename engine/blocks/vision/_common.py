@@ -73,18 +73,17 @@ _salts_lock = threading.Lock()
 
 
 async def infer(ctx, inputs: dict[str, Any], config, image, task: str):
-    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). In a ForEach body the picture is
-    prepared in the run's worker pool, then fed to the model with the other pictures reaching it at the same time
-    (a parallel ForEach: one ``session.run`` for them all, see :mod:`engine.models.batch`); elsewhere it is
-    prepared and run in one call. Its problems are the node's error."""
+    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). In a ForEach body the picture joins
+    the others reaching the same model at the same time (a parallel ForEach: one ``session.run`` for them all, see
+    :mod:`engine.models.batch`); elsewhere it is prepared and run in one call. Its problems are the node's
+    error."""
     need_extra()
     from ...models.batch import feed
-    from ...models.infer import prepare, run_model
+    from ...models.infer import run_model
 
     try:
         if ctx.loop is None:  # (not in a loop: no other picture to batch with)
             return await ctx.run_blocking(run_model, library_for(ctx), model_name(inputs, config), image, task)
-        prepared = await ctx.run_blocking(prepare, library_for(ctx), model_name(inputs, config), image, task)
-        return prepared.card, await feed(ctx, prepared), prepared.fit
+        return await feed(ctx, library_for(ctx), model_name(inputs, config), image, task)
     except (ModelError, NotFound) as e:
         raise BlockError(str(e)) from None
