@@ -112,7 +112,7 @@ def test_cache_stats_on_the_command_line_after_two_runs_of_a_template(tmp_path):
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
     assert stats["hit_rate"] >= 0.5 and stats["hits"] == stats["misses"] == 4 and stats["runs"] == 2
-    assert stats["entries"] == 5 and stats["size_bytes"] > stats["workflows"][0]["bytes"] > 10_000
+    assert stats["entries"] == 5 and stats["size_bytes"] > stats["workflows"][0]["bytes"] > 5_000  # (pictures made)
     assert stats["size_limit_bytes"] == 2 * 1024 ** 3 and stats["days"] == 7
     [wf] = stats["workflows"]
     assert (wf["name"], wf["is_template"], wf["runs"], wf["hit_rate"], wf["entries"]) == (

@@ -1,4 +1,5 @@
-"""Our own serializer for node outputs — JSON for data, PNG for images, raw bytes — never pickle.
+"""Our own serializer for node outputs — JSON for data, zlib'd pixels for images (or the name of the file an image
+was decoded from, as it was then: :func:`from_file`), raw bytes — never pickle.
 
 An entry is ``MAGIC + crc32(payload) + payload``; the payload is a 4-byte header length, a JSON header, then
 the binary blobs the header points at. The checksum guards against corruption (a truncated or damaged file),
@@ -13,6 +14,7 @@ import json
 import math
 import struct
 import zlib
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -20,17 +22,22 @@ from PIL import Image
 from ..errors import CorruptEntry, Unserializable
 from ..imaging import open_image
 
-__all__ = ["encode", "decode", "verify", "ports", "header_size", "CorruptEntry", "Unserializable"]
+__all__ = ["encode", "decode", "from_file", "verify", "ports", "header_size", "CorruptEntry", "Unserializable"]
 
 MAGIC = b"NLV2"
 _DIGEST = 4
 PREFIX = len(MAGIC) + _DIGEST + 4  # magic, checksum, header length
+FILE_MARK = "_nodeloom_file"  # (an attribute of the one image object: copies and filtered images do not have it)
 
 
 def _image_blob(img: Image.Image, compress: bool = True) -> tuple[dict, bytes]:
     # Raw pixels through zlib rather than PNG: as small for photos, 2-6x faster, and zlib lets other threads
     # run while it works (Pillow's PNG encoder holds the GIL for a whole compressible image, which froze the
     # GUI for 100+ ms at 4000x3000). Entries written as "png" or "raw" by earlier versions still decode.
+    source = getattr(img, FILE_MARK, None) if compress else None
+    if source is not None:  # (the very picture decoded from a file: the entry names the file, see read_from_file)
+        path, mtime_ns, size = source
+        return {"$type": "image", "format": "file", "path": path, "mtime_ns": mtime_ns, "bytes": size}, b""
     if img.mode in ("1", "P", "PA"):  # packed bits or a palette: PNG keeps them (such images are small)
         buf = io.BytesIO()
         img.save(buf, format="PNG", compress_level=1)
@@ -39,6 +46,24 @@ def _image_blob(img: Image.Image, compress: bool = True) -> tuple[dict, bytes]:
         return {"$type": "image", "format": "raw", "mode": img.mode, "size": list(img.size)}, img.tobytes()
     return ({"$type": "image", "format": "zraw", "mode": img.mode, "size": list(img.size)},
             zlib.compress(img.tobytes(), 1))
+
+
+def from_file(img: Image.Image, path: str, mtime_ns: int, size: int) -> Image.Image:
+    """Mark ``img`` as the picture decoded from the file ``path`` (as it was at ``mtime_ns`` and ``size``): an entry
+    holding this very object names the file instead of holding its pixels — a folder of photos run through a
+    workflow is not copied into the cache. Another image made from it (a copy, a filter) is not marked."""
+    setattr(img, FILE_MARK, (path, mtime_ns, size))
+    return img
+
+
+def _read_file(v: dict) -> Image.Image:
+    """The picture an entry names by its file; the file changed or gone since is a corrupt entry (the node that
+    stored it runs again)."""
+    path = Path(v["path"])
+    st = path.stat()
+    if st.st_mtime_ns != v["mtime_ns"] or st.st_size != v["bytes"]:
+        raise CorruptEntry(f"{path} changed since it was stored")
+    return from_file(open_image(path.read_bytes()), str(path), st.st_mtime_ns, st.st_size)
 
 
 def _expected(mode: str, size: list[int]) -> int:
@@ -141,6 +166,8 @@ def decode(data: bytes, verified: bool = False) -> dict[str, Any]:
                 blob = view[a:b]  # (pixels go to Pillow from the entry itself, without a copy in between)
                 if v["$type"] == "bytes":
                     return bytes(blob)
+                if v["format"] == "file":
+                    return _read_file(v)
                 if v["format"] == "png":
                     return open_image(bytes(blob), formats=("PNG",))
                 if v["format"] == "zraw":

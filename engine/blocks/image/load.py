@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 
 from pydantic import Field
 
+from ...cache.codec import from_file
 from ...errors import BlockError
 from ...imaging import open_image
 from ...net import fetch_bytes
@@ -25,6 +27,21 @@ def _data_uri(source: str) -> bytes:
         return base64.b64decode(m.group("data"), validate=False)
     except (binascii.Error, ValueError) as e:
         raise BlockError(f"data URI is not valid base64: {e}") from None
+
+
+def _open_file(path, max_megapixels: float):
+    """Blocking: the picture in the file ``path``, marked as that file's (its cache entry names the file)."""
+    try:
+        st = path.stat()
+        if st.st_size > MAX_BYTES:
+            raise BlockError(f"{path} is {st.st_size} bytes; the limit is {MAX_BYTES}")
+        data = path.read_bytes()
+    except OSError as e:
+        raise BlockError(f"cannot read {path}: {e.strerror or e}") from None
+    if len(data) != st.st_size:  # (changed while read: not the file as stat saw it)
+        return open_image(data, max_megapixels=max_megapixels)
+    return from_file(open_image(data, max_megapixels=max_megapixels), os.path.abspath(path), st.st_mtime_ns,
+                     st.st_size)
 
 
 class ImageLoadBlock(Block):
@@ -61,14 +78,8 @@ class ImageLoadBlock(Block):
             data = _data_uri(source)
         elif re.match(r"^https?://", source, re.I):
             data = await fetch_bytes(source, MAX_BYTES)
-        else:
-            path = ctx.resolve_path(source)
-            try:
-                size = path.stat().st_size
-                if size > MAX_BYTES:
-                    raise BlockError(f"{path} is {size} bytes; the limit is {MAX_BYTES}")
-                data = await ctx.run_blocking(path.read_bytes)
-            except OSError as e:
-                raise BlockError(f"cannot read {path}: {e.strerror or e}") from None
+        else:  # (read and decoded in one trip to a worker thread: a loop over a folder makes many)
+            img = await ctx.run_blocking(_open_file, ctx.resolve_path(source), ctx.policy.max_image_megapixels)
+            return {"image": img, "width": img.width, "height": img.height}
         img = await ctx.run_blocking(open_image, data, max_megapixels=ctx.policy.max_image_megapixels)
         return {"image": img, "width": img.width, "height": img.height}
