@@ -37,6 +37,7 @@ MAX_BATCH = 64
 @dataclass
 class _Request:
     image: object
+    read: object  # (card, outputs, fit) → the node's answer, in the worker thread
     ctx: object
     future: asyncio.Future
 
@@ -67,8 +68,9 @@ class _Queue:
             return batch
 
     def run(self) -> tuple[list[_Request], list, int, int]:
-        """Blocking: take a batch, open the model, prepare the pictures and run them: (the batch, each picture's
-        (card, outputs, fit) or its error, the ``session.run`` calls made, the pictures fed to them)."""
+        """Blocking: take a batch, open the model, prepare the pictures, run them and read each answer: (the
+        batch, each request's ``read(card, outputs, fit)`` or its error, the ``session.run`` calls made, the
+        pictures fed to them)."""
         batch = [r for r in self.take() if not r.future.done()]  # (a cancelled node's picture is left out)
         if not batch:
             return batch, [], 0, 0
@@ -89,10 +91,13 @@ class _Queue:
         if not stackable:
             self.unbatchable.add(model.session)
         found = iter(outputs)
-        for i, answer in enumerate(answers):
+        for i, (r, answer) in enumerate(zip(batch, answers)):
             if isinstance(answer, Prepared):
                 out = next(found)
-                answers[i] = out if isinstance(out, Exception) else (answer.card, out, answer.fit)
+                try:
+                    answers[i] = out if isinstance(out, Exception) else r.read(answer.card, out, answer.fit)
+                except ModelError as e:  # (the decoding's: an output of another size than the card says)
+                    answers[i] = e
         return batch, answers, calls, len(ready)
 
 
@@ -122,12 +127,12 @@ class Batcher:
         self.calls = 0
         self.pictures = 0
 
-    async def feed(self, ctx, library, name: str, image, task: str) -> tuple:
-        """(card, outputs, fit) of the model ``name`` on ``image`` (a batch of one), perhaps computed in one run
-        with other pictures."""
+    async def feed(self, ctx, library, name: str, image, task: str, read) -> object:
+        """``read(card, outputs, fit)`` of the model ``name`` on ``image`` (a batch of one), perhaps computed in
+        one run with other pictures."""
         key = (str(library.folder), name, task)
         loop = asyncio.get_running_loop()
-        request = _Request(image, ctx, loop.create_future())
+        request = _Request(image, read, ctx, loop.create_future())
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = _Queue(library, name, task, self._unbatchable)
@@ -213,7 +218,7 @@ def batcher(loop: asyncio.AbstractEventLoop | None = None) -> Batcher:
         return found
 
 
-async def feed(ctx, library, name: str, image, task: str) -> tuple:
-    """(card, outputs, fit) of the model ``name`` of ``library`` on ``image``, batched with others where the
-    model allows."""
-    return await batcher().feed(ctx, library, name, image, task)
+async def feed(ctx, library, name: str, image, task: str, read) -> object:
+    """``read(card, outputs, fit)`` of the model ``name`` of ``library`` on ``image``, batched with others where
+    the model allows."""
+    return await batcher().feed(ctx, library, name, image, task, read)

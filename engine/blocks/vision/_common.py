@@ -3,6 +3,7 @@ the model's identity in the cache key."""
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from pathlib import Path
@@ -20,7 +21,12 @@ def library_for(ctx) -> ModelLibrary:
         from ...folders import home
 
         folder = home() / "models"
-    return ModelLibrary(Path(folder))
+    return _library(str(folder))
+
+
+@functools.lru_cache(maxsize=16)
+def _library(folder: str) -> ModelLibrary:
+    return ModelLibrary(Path(folder))  # (it holds only its folder: one per folder, not one per picture)
 
 
 def model_name(inputs: dict[str, Any], config) -> str:
@@ -72,18 +78,30 @@ _salts: dict[tuple[str, str, str], str | None] = {}
 _salts_lock = threading.Lock()
 
 
-async def infer(ctx, inputs: dict[str, Any], config, image, task: str):
-    """Run the chosen model on ``image`` off the loop: (card, outputs, fit). In a ForEach body the picture joins
-    the others reaching the same model at the same time (a parallel ForEach: one ``session.run`` for them all, see
-    :mod:`engine.models.batch`); elsewhere it is prepared and run in one call. Its problems are the node's
-    error."""
+async def infer(ctx, inputs: dict[str, Any], config, image, task: str, read=None):
+    """Run the chosen model on ``image`` off the loop and give ``read(card, outputs, fit)`` — the model's answer
+    decoded in the same worker thread (default: the three as they are). In a ForEach body the picture joins the
+    others reaching the same model at the same time (a parallel ForEach: one ``session.run`` for them all, see
+    :mod:`engine.models.batch`); elsewhere it is prepared, run and read in one call. Its problems (the decoding's
+    too) are the node's error."""
     need_extra()
     from ...models.batch import feed
-    from ...models.infer import run_model
 
+    read = read or _as_is
     try:
         if ctx.loop is None:  # (not in a loop: no other picture to batch with)
-            return await ctx.run_blocking(run_model, library_for(ctx), model_name(inputs, config), image, task)
-        return await feed(ctx, library_for(ctx), model_name(inputs, config), image, task)
+            return await ctx.run_blocking(_run_and_read, library_for(ctx), model_name(inputs, config), image, task,
+                                          read)
+        return await feed(ctx, library_for(ctx), model_name(inputs, config), image, task, read)
     except (ModelError, NotFound) as e:
         raise BlockError(str(e)) from None
+
+
+def _as_is(card, outputs, fit):
+    return card, outputs, fit
+
+
+def _run_and_read(library: ModelLibrary, name: str, image, task: str, read):
+    from ...models.infer import run_model
+
+    return read(*run_model(library, name, image, task))

@@ -30,6 +30,6 @@ class ModelClassifyBlock(Block):
     async def run(self, ctx, inputs, config):
         from ...models.decode import top_k
 
-        card, outputs, _ = await infer(ctx, inputs, config, need_image(inputs), "classify")
-        top = top_k(card, outputs, config.top_k)
+        top = await infer(ctx, inputs, config, need_image(inputs), "classify",
+                          lambda card, outputs, _: top_k(card, outputs, config.top_k))
         return {"label": top[0]["label"], "score": top[0]["score"], "top": top}

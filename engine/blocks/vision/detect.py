@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ...errors import BlockError, ModelError
 from ..base import Block, BlockConfig, Port
 from ..image._common import need_image
 from ._common import infer, model_salt
@@ -36,11 +35,9 @@ class ModelDetectBlock(Block):
     async def run(self, ctx, inputs, config):
         from ...models.decode import detections
 
-        card, outputs, fit = await infer(ctx, inputs, config, need_image(inputs), "detect")
-        try:
-            boxes = detections(card, outputs, fit, min_score=config.min_score, iou=config.iou,
-                               max_boxes=config.max_boxes,
-                               classes=[c.strip() for c in config.classes.split(",") if c.strip()])
-        except ModelError as e:
-            raise BlockError(str(e)) from None
+        classes = [c.strip() for c in config.classes.split(",") if c.strip()]
+        boxes = await infer(ctx, inputs, config, need_image(inputs), "detect",
+                            lambda card, outputs, fit: detections(card, outputs, fit, min_score=config.min_score,
+                                                                  iou=config.iou, max_boxes=config.max_boxes,
+                                                                  classes=classes))
         return {"boxes": boxes, "count": len(boxes)}

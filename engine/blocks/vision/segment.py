@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ...errors import BlockError, ModelError
 from ..base import Block, BlockConfig, Port
 from ..image._common import need_image
 from ._common import infer, model_salt
@@ -32,9 +31,6 @@ class ModelSegmentBlock(Block):
     async def run(self, ctx, inputs, config):
         from ...models.decode import mask_image
 
-        card, outputs, fit = await infer(ctx, inputs, config, need_image(inputs), "segment")
-        try:
-            mask, labels = await ctx.run_blocking(mask_image, card, outputs, fit, config.min_score)
-        except ModelError as e:
-            raise BlockError(str(e)) from None
+        mask, labels = await infer(ctx, inputs, config, need_image(inputs), "segment",
+                                   lambda card, outputs, fit: mask_image(card, outputs, fit, config.min_score))
         return {"mask": mask, "labels": labels}
