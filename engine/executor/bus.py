@@ -87,6 +87,28 @@ class Subscription:
             await self._waiter
         return self._buf.popleft()
 
+    async def ready(self, timeout: float) -> None:
+        """Until an event is buffered, the subscription is closed, :meth:`wake` is called or ``timeout`` seconds
+        pass (a reader that also watches something else: no task of its own per wait)."""
+        if self._buf or self._closed:
+            return
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        w = self._waiter = self._loop.create_future()
+        timer = self._loop.call_later(timeout, _wake, w)
+        try:
+            await w
+        finally:
+            timer.cancel()
+            if self._waiter is w:
+                self._waiter = None
+
+    def wake(self) -> None:
+        """End a :meth:`ready` wait now."""
+        w = self._waiter
+        if w is not None:
+            _wake(w)
+
     async def get(self) -> Event:
         try:
             return await self.__anext__()
@@ -98,3 +120,8 @@ class Subscription:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _wake(w: asyncio.Future) -> None:
+    if not w.done():
+        w.set_result(None)

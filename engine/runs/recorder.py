@@ -10,10 +10,11 @@ ends a run, and what it returns goes to ``on_after_finish`` on the loop: so the 
 freed places are claimed in the same transaction.
 
 Group commit (SPEC §7: a run reported finished is on disk): a batch is committed without waiting for the disk
-(:meth:`Database.write` ``synced=False``), so the runs claimed with it start at once and the next batch can
-be written; a syncer thread then fsyncs (:meth:`Database.sync`) once for every batch committed meanwhile, and
-only then does ``recorded()`` return for the runs those batches ended. Unrelated runs never wait in line
-behind one another's fsync, and a kill -9 loses nothing committed (it is in the ``-wal`` file).
+(:meth:`Database.write` ``synced=False``), so the runs claimed with it start at once; when it ended runs, the
+writer thread then fsyncs (:meth:`Database.sync`), and only then does ``recorded()`` return for them — one trip
+to the writer thread and back for a sync run's whole record. Events that come meanwhile wait and go in the
+next batch, with its one fsync: runs that end together share it, and a kill -9 loses nothing committed (it is
+in the ``-wal`` file).
 
 What it writes, and how, is the store's (:mod:`engine.store.records`): this module holds no SQL.
 """
@@ -73,9 +74,6 @@ class RunRecorder:
         self._requeueing: set[str] = set()  # runs stopped to go back to the queue: their end is not recorded
         self._skipped: set[str] = set()  # runs that are not recorded at all (live preview), until they end
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
-        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder-sync")
-        self._unsynced: list[str] = []  # runs whose end is committed, not yet synced
-        self._syncing: asyncio.Task | None = None
         self._poke: asyncio.Future | None = None
         self._poked = False  # a run ended since the follower last took a batch (it then does not pause)
         self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's DBAPI cursor)
@@ -152,29 +150,11 @@ class RunRecorder:
                 batch = [ev for ev in batch if ev.run_id not in self._skipped or self._passed_over(ev)]
                 if not batch:
                     continue
-            extra = None
+            ended = [ev.run_id for ev in batch if isinstance(ev, RunFinished)]
             try:
-                extra = await loop.run_in_executor(self._writer, self._write, batch)
+                await loop.run_in_executor(self._writer, self._write_and_sync, batch, bool(ended), loop)
             except Exception:  # noqa: BLE001 - recording must never take the program down
                 log.exception("could not record %d run event(s)", len(batch))
-            if extra and self.on_after_finish is not None:
-                self.on_after_finish(extra)
-            ended = [ev.run_id for ev in batch if isinstance(ev, RunFinished)]
-            if ended:
-                self._unsynced += ended
-                if self._syncing is None or self._syncing.done():
-                    self._syncing = loop.create_task(self._sync(), name="nodeloom-run-recorder-sync")
-
-    async def _sync(self) -> None:
-        """Sync what was committed, then tell who waits for those runs; again while more was committed meanwhile
-        (one fsync for all of it)."""
-        loop = asyncio.get_running_loop()
-        while self._unsynced:
-            ended, self._unsynced = self._unsynced, []
-            try:
-                await loop.run_in_executor(self._syncer, self.db.sync)
-            except Exception:  # noqa: BLE001 - recording must never take the program down
-                log.exception("could not sync the records of %d run(s)", len(ended))
             for run_id in ended:
                 fut = self._done.pop(run_id, None)
                 if fut is not None and not fut.done():
@@ -182,6 +162,20 @@ class RunRecorder:
                 self._written[run_id] = None  # (a later recorded() returns at once)
                 if len(self._written) > WRITTEN:
                     del self._written[next(iter(self._written))]
+
+    def _write_and_sync(self, batch: list, ended: bool, loop) -> None:
+        """On the writer thread: commit ``batch`` (without waiting for the disk); what ``after_finish`` returned
+        goes to the loop at once (the queued runs it claimed start now), then, when the batch ended runs, one
+        fsync makes it durable — and every batch committed before it — before the loop is told they ended.
+        Batches that come meanwhile wait and go together (group commit: one fsync for all of them)."""
+        extra = self._write(batch)
+        if extra and self.on_after_finish is not None:
+            loop.call_soon_threadsafe(self.on_after_finish, extra)
+        if ended:
+            try:
+                self.db.sync()
+            except Exception:  # noqa: BLE001 - recording must never take the program down
+                log.exception("could not sync the records of the runs that ended")
 
     def _passed_over(self, ev) -> bool:
         """An event of a run that is not recorded: nothing to write (False, for the filter)."""
@@ -198,7 +192,7 @@ class RunRecorder:
         self._rows: list[tuple] = []
         if self.cache is not None:  # the runs' results first (ResultCache.put_later): on disk before their records
             self.cache.write_pending()
-        with self.db.write_cursor(synced=False) as cur:  # (synced by _sync before anyone is told)
+        with self.db.write_cursor(synced=False) as cur:  # (synced before anyone is told: _write_and_sync)
             events = []
             for ev in batch:
                 data = self._apply(cur, ev)
@@ -299,7 +293,5 @@ class RunRecorder:
         self.sub.close()
         self.poke()
         await self._task
-        if self._syncing is not None:
-            await self._syncing
         self._writer.shutdown(wait=True)
-        self._syncer.shutdown(wait=True)
+

@@ -58,7 +58,7 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
     store = service.store
     sub = service.subscribe(run_id, maxsize=buffer)
     closed = asyncio.ensure_future(closing.wait())
-    got: asyncio.Future | None = None
+    closed.add_done_callback(lambda _: sub.wake())
     last = after
     try:
         while True:  # what is stored already
@@ -81,19 +81,13 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
                 raise Overflow(f"the client fell more than {buffer} events behind")
             live = sub.drain()
             if not live:
-                if got is None:
-                    got = asyncio.ensure_future(sub.get())
-                done, _ = await asyncio.wait({got, closed}, timeout=POLL_S, return_when=asyncio.FIRST_COMPLETED)
-                if got in done:
-                    try:
-                        live = [got.result(), *sub.drain()]  # with whatever came with it, in one batch
-                    except EOFError:
-                        return
-                    finally:
-                        got = None
-                elif closed in done:
+                await sub.ready(POLL_S)  # (an event, the subscription's end, closing, or the poll's time)
+                if closing.is_set():
                     raise Closing
-                else:  # nothing live: the run may run in another process, or have ended without events here
+                live = sub.drain()  # (what came, with whatever came with it: one batch)
+                if not live and sub.closed:
+                    return
+                if not live:  # nothing live: the run may run in another process, or have ended without events here
                     try:
                         async for page in _poll(service, run_id, last):
                             last = page[-1][0]
@@ -125,8 +119,6 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
     finally:
         sub.close()
         closed.cancel()
-        if got is not None:
-            got.cancel()
 
 
 async def _poll(service, run_id: str, last: int):
