@@ -56,3 +56,19 @@ def brief(ev) -> tuple:
     if isinstance(ev, RunFinished):
         return ("run_finished", ev.status)
     return (ev.kind,)
+
+
+def run_statuses(cache, wf):
+    """(the run's result, each node's last status) of ``wf`` in an executor with ``cache``."""
+    import asyncio
+
+    from engine.executor import Executor
+
+    async def go():
+        ex = Executor(cache=cache)
+        sub = ex.subscribe()
+        result = await ex.run(wf)
+        ex.close()
+        return result, {e.node_id: e.status for e in sub.drain() if isinstance(e, NodeFinished)}
+
+    return asyncio.run(go())

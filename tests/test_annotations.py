@@ -2,20 +2,17 @@
 is refused with a message naming it, and they never change a run, the cache or the semantic diff; the layout
 part of a version diff says which were added, removed or changed."""
 
-import asyncio
 import json
 
 import pytest
 
 from engine import WorkflowInvalid, parse_document, semantic_hash
 from engine.cache import ResultCache
-from engine.events import NodeFinished
-from engine.executor import Executor
 from engine.graph import validate
 from engine.model import Annotation, Workflow, dump_workflow
 from engine.store.diff import diff_workflows
 
-from .builder import Flow
+from .builder import Flow, run_statuses
 
 
 def plain() -> dict:
@@ -100,15 +97,7 @@ def test_a_document_with_malformed_annotations_still_gets_its_other_annotation_p
     assert [n.id for n in info.value.workflow.nodes] == ["a", "b", "out"]
 
 
-def run(cache, wf):
-    async def go():
-        ex = Executor(cache=cache)
-        sub = ex.subscribe()
-        result = await ex.run(wf)
-        ex.close()
-        return result, {e.node_id: e.status for e in sub.drain() if isinstance(e, NodeFinished)}
-
-    return asyncio.run(go())
+run = run_statuses
 
 
 def test_a_run_with_annotations_computes_the_same_and_hits_the_cache_of_one_without(tmp_path):

@@ -2,7 +2,6 @@
 photos run through a workflow is not copied into the cache); the file changed or gone since is a corrupt entry,
 read as a miss. Pictures made from it (a blur, a copy) are stored as pixels."""
 
-import asyncio
 import os
 
 import numpy as np
@@ -11,10 +10,8 @@ from PIL import Image
 
 from engine.cache import ResultCache
 from engine.cache.codec import CorruptEntry, decode
-from engine.events import NodeFinished
-from engine.executor import Executor
 
-from .builder import Flow
+from .builder import Flow, run_statuses
 
 
 def noise(path, seed=1, size=(300, 200)):
@@ -30,14 +27,7 @@ def flow(path):
 
 
 def run(cache, wf):
-    async def go():
-        ex = Executor(cache=cache)
-        sub = ex.subscribe()
-        result = await ex.run(wf)
-        ex.close()
-        return result, {e.node_id: e.status for e in sub.drain() if isinstance(e, NodeFinished)}
-
-    result, statuses = asyncio.run(go())
+    result, statuses = run_statuses(cache, wf)
     cache.flush()
     return result, statuses
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTreeWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QTreeWidget
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -18,7 +17,7 @@ from engine.folders import resources_dir  # noqa: E402
 
 from . import onnx_models as m  # noqa: E402
 from .test_guide import shot  # noqa: E402
-from .test_models_gui import import_by_dialog, load_and_drop_detector  # noqa: E402
+from .test_models_gui import click_import, import_by_dialog, load_and_drop_detector  # noqa: E402
 from .test_queue_gui import on_loop, template, until  # noqa: E402
 
 
@@ -27,7 +26,7 @@ def test_chapter_13_models_find_things_in_a_picture(window, qtbot, tmp_path):
     from engine.models.prepare import to_tensor
 
     dialog = import_by_dialog(window, qtbot, m.yolo_detector(tmp_path / "pets.onnx"), "cat\ndog")
-    QTest.mouseClick(dialog.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    click_import(qtbot, dialog)
     assert not dialog.isVisible() and [c.name for c in window.models.library.list()] == ["pets"]
 
     landscape = resources_dir() / "samples" / "landscape.png"

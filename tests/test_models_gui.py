@@ -33,7 +33,9 @@ def import_by_dialog(window, qtbot, path, labels: str):
     field.setFocus()
     qtbot.keyClicks(field, str(path))
     qtbot.keyClick(field, Qt.Key.Key_Return)
-    assert "(1, 3, 64, 64)" in dialog.findChild(QLabel, "modelFound").text()  # read from the file
+    found = dialog.findChild(QLabel, "modelFound")
+    assert "Reading" in found.text() or "(1, 3, 64, 64)" in found.text()  # (read off the GUI thread)
+    qtbot.waitUntil(lambda: "(1, 3, 64, 64)" in found.text(), timeout=20_000)  # read from the file
     assert dialog.findChild(QLineEdit, "modelName").text() == path.stem
     task = dialog.findChild(QComboBox, "modelTask")
     task.setCurrentText("detect")
@@ -43,6 +45,12 @@ def import_by_dialog(window, qtbot, path, labels: str):
     labels_box.setFocus()
     type_lines(qtbot, labels_box, labels)
     return dialog
+
+
+def click_import(qtbot, dialog) -> None:
+    """Import, as a click does; until the import (off the GUI thread) has answered."""
+    QTest.mouseClick(dialog.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
 
 
 def type_lines(qtbot, box, text: str) -> None:
@@ -73,7 +81,7 @@ def test_import_drop_pick_and_run_a_detector_draws_its_boxes_over_the_preview(wi
     Image.new("RGB", (128, 64), "white").save(picture)
 
     wrong = import_by_dialog(window, qtbot, model, "cat\ndog\nbird")  # three labels for a two-class table
-    QTest.mouseClick(wrong.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    click_import(qtbot, wrong)
     problem = wrong.findChild(QLabel, "modelProblem")
     assert "3 labels" in problem.text() and "room for 1 or 2 classes" in problem.text(), problem.text()
     assert wrong.isVisible()
@@ -81,7 +89,7 @@ def test_import_drop_pick_and_run_a_detector_draws_its_boxes_over_the_preview(wi
     labels = wrong.findChild(type(wrong.labels), "modelLabels")
     labels.selectAll()
     type_lines(qtbot, labels, "cat\ndog")
-    QTest.mouseClick(wrong.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    click_import(qtbot, wrong)
     assert not wrong.isVisible()
     [card] = window.models.library.list()
     assert (card.name, card.task, card.labels, card.width, card.height) == ("pets", "detect", ["cat", "dog"], 64, 64)
@@ -205,10 +213,40 @@ def test_what_outside_tester_5_found_in_the_window(window, qtbot, tmp_path):
     assert not panel.findChild(QPushButton, "previewBoxes").isVisible()
 
     dialog = import_by_dialog(window, qtbot, tmp_path / "pets.onnx", "cat\ndog")
-    QTest.mouseClick(dialog.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    click_import(qtbot, dialog)
     problem = dialog.findChild(QLabel, "modelProblem")
     assert "already" in problem.text() and problem.isVisible()
     dialog.findChild(QCheckBox, "modelReplace").setChecked(True)
     assert not problem.isVisible()  # (the change that answers it)
-    QTest.mouseClick(dialog.findChild(QPushButton, "modelImport"), Qt.MouseButton.LeftButton)
+    click_import(qtbot, dialog)
     assert not dialog.isVisible() and [c.name for c in library.list()] == ["colours", "later", "pets"]
+
+
+def test_the_import_dialog_reads_and_imports_a_model_off_the_gui_thread(window, qtbot, tmp_path):
+    """A model of hundreds of megabytes takes ONNX Runtime seconds to load: the dialog says it is reading, its
+    Import button waits, and the window goes on painting; the file chosen last is the one whose shapes show."""
+    detector, classifier = m.yolo_detector(tmp_path / "pets.onnx"), m.classifier(tmp_path / "colours.onnx")
+    window.actionModelImport.trigger()
+    dialog = window.findChild(QLabel, "modelFound").window()
+    found, button = dialog.findChild(QLabel, "modelFound"), dialog.findChild(QPushButton, "modelImport")
+    dialog.read_file(str(detector))
+    assert dialog.busy and "Reading pets.onnx" in found.text() and not button.isEnabled()
+    dialog.read_file(str(classifier))  # (another file chosen before the first was read)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+    assert button.isEnabled() and "(1, 3, 64, 64)" not in found.text() and "Input" in found.text()
+    assert dialog.findChild(QLineEdit, "modelName").text() == "colours"
+    dialog.findChild(QComboBox, "modelTask").setCurrentText("classify")
+    dialog.labels.setPlainText("r\ng\nb")
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dialog.busy and button.text() == "Importing…" and not button.isEnabled()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # (a second click while it imports does nothing)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+    assert [c.name for c in window.models.library.list()] == ["colours"]
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    window.actionModelImport.trigger()
+    dialog = window.models.dialog
+    dialog.read_file(str(broken))
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
+    problem = dialog.findChild(QLabel, "modelProblem")
+    assert problem.isVisible() and "not an ONNX model" in problem.text(), problem.text()

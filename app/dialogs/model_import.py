@@ -1,8 +1,9 @@
 """Models ▸ Import…: an ``.onnx`` file into the data folder's model library (SPEC §4, "Models"). Choosing the file
-reads its input and output shapes (ONNX Runtime loads it: a file it cannot use is refused at once, with the
-reason); what they tell — the input's size, layout and whether any batch size goes — is filled in, the rest (the
-task, the labels, how the picture is fitted and the answer read) is asked. Non-modal; ``imported(name)`` when a
-model went in."""
+reads its input and output shapes (ONNX Runtime loads it: a file it cannot use is refused, with the reason);
+what they tell — the input's size, layout and whether any batch size goes — is filled in, the rest (the task,
+the labels, how the picture is fitted and the answer read) is asked. Reading a model and importing it (copied,
+hashed, loaded again) happen on a thread of the dialog's own — a model of hundreds of megabytes takes seconds —
+while the dialog says so and its Import button waits. Non-modal; ``imported(name)`` when a model went in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import html
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -30,6 +31,10 @@ def read_labels(text: str) -> list[str]:
         except ValueError:
             pass
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class _Done(QObject):
+    done = Signal(int, object)  # the work's number, what it returned (or the exception it raised): from its thread
 
 
 class ModelImportDialog(QDialog):
@@ -109,6 +114,13 @@ class ModelImportDialog(QDialog):
                         self.replace.toggled):
             changed.connect(lambda *_: self.say(""))  # (an old refusal does not outlive the change that answers it)
         self._task_changed(self.task.currentText())
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._done = _Done(self)
+        self._done.done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        self._then: dict[int, object] = {}  # work under way: its number → what to do with its answer
+        self._works = 0
+        self._reading = ""  # the file read last (or being read)
         self.resize(520, 560)
         if path:
             self.read_file(path)
@@ -151,25 +163,66 @@ class ModelImportDialog(QDialog):
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
 
-    def read_file(self, path: str) -> bool:
-        """Read the model's shapes and fill in what they tell; a file ONNX Runtime cannot use is said at once."""
+    @property
+    def busy(self) -> bool:
+        """A model is being read or imported (the Import button waits)."""
+        return bool(self._then)
+
+    def _off_thread(self, work, then) -> None:
+        """``work()`` on the dialog's thread; ``then(its result or exception)`` back on the GUI thread."""
+        self._works += 1
+        number, done = self._works, self._done
+        self._then[number] = then
+
+        def run() -> None:
+            try:
+                value = work()
+            except Exception as e:  # noqa: BLE001 - said in the dialog
+                value = e
+            try:
+                done.done.emit(number, value)
+            except RuntimeError:  # (the dialog is gone)
+                pass
+
+        self.import_button.setEnabled(False)
+        self._pool.start(run)
+
+    def _finished(self, number: int, value) -> None:
+        then = self._then.pop(number, None)
+        self.import_button.setEnabled(not self._then)
+        self.import_button.setText("Import")
+        if then is not None:
+            then(value)
+
+    def read_file(self, path: str) -> None:
+        """Read the model's shapes (off the GUI thread) and fill in what they tell; a file ONNX Runtime cannot use
+        is said as soon as it is known."""
         from engine.models.inspect import inspect_model
         from engine.models.library import check_file
 
+        if path and path == self._reading and self.file.text() == path:
+            return  # (read already, or being read: Return, then the focus leaving the field)
         self.file.setText(path)
         self.found.clear()
         self.say("")
+        self._reading = path
         if not path:
-            return False
+            return
         if not self.name.text() or self.name.property("auto"):
             self.name.setText(re.sub(r"[^A-Za-z0-9_.-]", "_", Path(path).stem)[:64] or "model")
             self.name.setProperty("auto", True)
-        try:
-            check_file(Path(path))
-            shape = inspect_model(Path(path))
-        except (ModelError, OSError) as e:
-            self.say(str(e))
-            return False
+        self.found.setText(f"<small>Reading {html.escape(Path(path).name)}…</small>")
+        self._off_thread(lambda: (check_file(Path(path)), inspect_model(Path(path)))[1],
+                         lambda shape: self._file_read(path, shape))
+
+    def _file_read(self, path: str, shape) -> None:
+        if path != self.file.text():  # (another file was chosen meanwhile: its own read says what it found)
+            return
+        if isinstance(shape, Exception):
+            self._reading = ""  # (read it again when asked: the file may have been mended)
+            self.found.clear()
+            self.say(str(shape) if isinstance(shape, (ModelError, OSError)) else f"cannot read {path}: {shape}")
+            return
         fields = shape.card_fields()
         self.width.setValue(fields.get("width", 0))
         self.height.setValue(fields.get("height", 0))
@@ -178,13 +231,14 @@ class ModelImportDialog(QDialog):
         self.found.setText(f"<small>Input <b>{html.escape(shape.input_name)}</b> {tuple(shape.input_shape)}"
                            f"{' (any batch size)' if fields.get('batch_dynamic') else ''} · output "
                            f"{html.escape(outs)}</small>")
-        return True
 
     def submit(self) -> None:
-        """Import with what the dialog says; a refusal stays in the dialog, named."""
+        """Import with what the dialog says (off the GUI thread); a refusal stays in the dialog, named."""
         path = self.file.text().strip()
         if not path:
             self.say("choose the model's .onnx file first")
+            return
+        if self.busy:
             return
         labels = read_labels(self.labels.toPlainText())
         fields = {"width": self.width.value() or None, "height": self.height.value() or None,
@@ -192,11 +246,16 @@ class ModelImportDialog(QDialog):
                   "decoding": self.decoding.currentText()}
         if self.decoding.currentText() == "yolo" and self.objectness.isChecked():
             fields["objectness"] = True
-        try:
-            card = self.library.import_model(path, self.task.currentText(), name=self.name.text().strip() or None,
-                                             labels=labels, replace=self.replace.isChecked(), **fields)
-        except (ModelError, NotFound, OSError) as e:
-            self.say(str(e))
+        library, task, name = self.library, self.task.currentText(), self.name.text().strip() or None
+        replace = self.replace.isChecked()
+        self.say("")
+        self._off_thread(lambda: library.import_model(path, task, name=name, labels=labels, replace=replace, **fields),
+                         self._imported)
+        self.import_button.setText("Importing…")
+
+    def _imported(self, card) -> None:
+        if isinstance(card, Exception):
+            self.say(str(card) if isinstance(card, (ModelError, NotFound, OSError)) else f"not imported: {card}")
             return
         self.imported.emit(card.name)
         self.accept()
