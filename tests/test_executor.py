@@ -337,3 +337,34 @@ def test_a_long_image_loop_keeps_only_the_latest_previews(registry, run_flow):
     state = _Spy.seen[-1]
     assert len(state.previews) == MAX_PREVIEWS
     assert list(state.previews)[-1] == "img[99]"  # the latest are kept, the oldest forgotten
+
+
+class _OnceBlock(Block):
+    type = "test_once"
+    inputs = (Port("value", "any"),)
+    outputs = (Port("value", "any"),)
+    computed: list = []
+
+    async def run(self, ctx, inputs, config):
+        shared = ctx.once("the same for every item", lambda: _OnceBlock.computed.append(ctx.run_id) or ctx.run_id)
+        return {"value": [inputs["value"], shared]}
+
+
+def test_what_a_run_works_out_once_is_worked_out_once_per_run(registry):
+    """NodeContext.once: a loop's items ask for the same thing (a model file's hash); the run computes it once, the
+    next run again (it is kept with the run, not in the process)."""
+    registry.register(_OnceBlock, "tests")
+    wf = (Flow().node("items", "constant", value=[1, 2, 3]).node("each", "foreach").node("o", "test_once")
+          .node("all", "collect").node("out", "output", name="out").edge("items.value", "each.items")
+          .edge("each.item", "o.value").edge("o.value", "all.value").edge("all.items", "out.value").build())
+
+    async def go():
+        ex = Executor(registry)
+        first, second = await ex.run(wf), await ex.run(wf)
+        ex.close()
+        return first, second
+
+    first, second = asyncio.run(go())
+    assert _OnceBlock.computed == [first.run_id, second.run_id]
+    assert first.outputs["out"] == [[i, first.run_id] for i in (1, 2, 3)]
+    assert second.outputs["out"] == [[i, second.run_id] for i in (1, 2, 3)]

@@ -7,7 +7,7 @@ import functools
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from .state import RunState
@@ -89,6 +89,16 @@ class NodeContext:
             raise BlockError("sub_workflow runs stored workflows: run this workflow from the editor, "
                              "`nodeloom run` or the server, which have the store")
         return await self._run.children.run(self, ref, version, data, mode=mode, timeout_s=timeout_s)
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time the run asks for ``key``, the same value after (a loop's items asking for
+        what is the same for all of them: a model file's hash). Kept for the run only."""
+        values = getattr(self._run, "once_values", None)
+        if values is None:
+            return compute()
+        if key not in values:
+            values[key] = compute()
+        return values[key]
 
     @property
     def lineage(self) -> tuple[str, ...]:

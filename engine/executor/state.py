@@ -97,6 +97,7 @@ class RunState:
         self.records: dict[str, NodeRecord] = {}
         self.previews: dict[str, Any] = _Recent(MAX_PREVIEWS)  # preview key → image
         self.remote = None  # where portable ForEach bodies run (engine.executor.remote.RemoteBackend), or None
+        self.once_values: dict = {}  # what its nodes worked out once for the whole run (NodeContext.once)
 
     def emit(self, cls, *fields):
         self.seq += 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +50,7 @@ def model_salt(ctx, inputs: dict[str, Any], config) -> str | None:
         name = model_name(inputs, config)
     except BlockError:
         return None
-    key = (ctx.run_id, str(library.folder), name)
-    with _salts_lock:
-        if key in _salts:
-            return _salts[key]
-    salt = _salt_now(library, name)
-    with _salts_lock:
-        _salts[key] = salt
-        while len(_salts) > 64:
-            del _salts[next(iter(_salts))]  # (the oldest: runs of long ago)
-    return salt
+    return ctx.once(("model_salt", str(library.folder), name), lambda: _salt_now(library, name))
 
 
 def _salt_now(library: ModelLibrary, name: str) -> str | None:
@@ -72,10 +62,6 @@ def _salt_now(library: ModelLibrary, name: str) -> str | None:
         return current_sha256(library.path(name)) + ":" + json.dumps(fields, sort_keys=True)
     except (ModelError, NotFound, OSError):
         return None
-
-
-_salts: dict[tuple[str, str, str], str | None] = {}
-_salts_lock = threading.Lock()
 
 
 async def infer(ctx, inputs: dict[str, Any], config, image, task: str, read=None):
