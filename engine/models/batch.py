@@ -2,11 +2,11 @@
 in one ``session.run`` (issue 29, "Speed").
 
 Each model block in a loop hands its picture to :func:`feed`. Pictures for the same model (library, name, task)
-wait in a queue; one drain per queue runs them in ``ctx.run_blocking`` calls, one after another, each taking what
-has gathered by the time a worker thread starts it (the pictures that arrived while the previous batch ran, or
-while the threads were busy). In that one call the model is opened once (its card read, its file's hash looked
+wait in a queue; one drain per queue runs them on the process's model thread
+(:func:`~.runtime.on_model_thread`), one call after another, each taking what has gathered by the time the thread
+starts it (the pictures that arrived while the previous batch ran). In that one call the model is opened once (its card read, its file's hash looked
 up), each picture is prepared, and the pictures are stacked along the batch dimension for one ``session.run``;
-each node gets its own slice of the outputs. A picture costs its node one trip to a worker thread, shared with
+each node gets its own slice of the outputs. A picture costs its node one trip to the model thread, shared with
 the others of its batch. Each picture is still its own node run: its events, its cache entry and its error are
 its own.
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import ModelError, NotFound
 from .infer import Prepared, open_model, prepare_picture, run_prepared
+from .runtime import on_model_thread
 
 __all__ = ["Batcher", "batcher", "feed", "MAX_BATCH"]
 
@@ -37,13 +38,13 @@ MAX_BATCH = 64
 @dataclass
 class _Request:
     image: object
-    read: object  # (card, outputs, fit) → the node's answer, in the worker thread
+    read: object  # (card, outputs, fit) → the node's answer, on the model thread
     ctx: object
     future: asyncio.Future
 
 
 class _Queue:
-    """The pictures waiting for one model: put on the loop, taken by the worker thread that runs them — so a batch
+    """The pictures waiting for one model: put on the loop, taken by the model thread that runs them — so a batch
     is what has gathered when a thread is free to run it."""
 
     def __init__(self, library, name: str, task: str, unbatchable: "_Sessions") -> None:
@@ -102,7 +103,7 @@ class _Queue:
 
 
 class _Sessions:
-    """Sessions that run a picture alone but not a stack of them (read and added from worker threads)."""
+    """Sessions that run a picture alone but not a stack of them (read and added on the model thread)."""
 
     def __init__(self) -> None:
         self._ids: weakref.WeakSet = weakref.WeakSet()
@@ -142,9 +143,9 @@ class Batcher:
 
     async def _drain(self, key: tuple, queue: _Queue) -> None:
         try:
-            while (oldest := queue.oldest()) is not None:
+            while queue.oldest() is not None:
                 try:
-                    batch, answers, calls, fed = await oldest.ctx.run_blocking(queue.run)
+                    batch, answers, calls, fed = await on_model_thread(queue.run)
                 except Exception as e:  # noqa: BLE001 — it did not run (the run's worker pool is gone, the executor
                     batch = queue.take()  # was closed), or a bug of ours: every node of the batch says so
                     answers, calls, fed = [e] * len(batch), 0, 0

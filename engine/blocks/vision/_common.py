@@ -65,19 +65,20 @@ def _salt_now(library: ModelLibrary, name: str) -> str | None:
 
 
 async def infer(ctx, inputs: dict[str, Any], config, image, task: str, read=None):
-    """Run the chosen model on ``image`` off the loop and give ``read(card, outputs, fit)`` — the model's answer
-    decoded in the same worker thread (default: the three as they are). In a ForEach body the picture joins the
+    """Run the chosen model on ``image`` off the loop, on the process's model thread, and give ``read(card,
+    outputs, fit)`` — the model's answer decoded there too (default: the three as they are). In a ForEach body the picture joins the
     others reaching the same model at the same time (a parallel ForEach: one ``session.run`` for them all, see
     :mod:`engine.models.batch`); elsewhere it is prepared, run and read in one call. Its problems (the decoding's
     too) are the node's error."""
     need_extra()
     from ...models.batch import feed
+    from ...models.runtime import on_model_thread
 
     read = read or _as_is
     try:
         if ctx.loop is None:  # (not in a loop: no other picture to batch with)
-            return await ctx.run_blocking(_run_and_read, library_for(ctx), model_name(inputs, config), image, task,
-                                          read)
+            return await on_model_thread(_run_and_read, library_for(ctx), model_name(inputs, config), image, task,
+                                         read)
         return await feed(ctx, library_for(ctx), model_name(inputs, config), image, task, read)
     except (ModelError, NotFound) as e:
         raise BlockError(str(e)) from None
