@@ -2,6 +2,7 @@
 photos run through a workflow is not copied into the cache); the file changed or gone since is a corrupt entry,
 read as a miss. Pictures made from it (a blur, a copy) are stored as pixels."""
 
+import asyncio
 import os
 
 import numpy as np
@@ -85,3 +86,37 @@ def test_only_the_very_picture_decoded_from_the_file_is_stored_by_name(tmp_path)
     for made in (img.copy(), img.convert("L"), img.rotate(90)):
         assert len(encode({"image": made})) > 2000  # (pixels)
     assert len(encode({"image": img}, compress=False)) > 64 * 64 * 3  # (the wire to a cluster's worker: pixels)
+
+
+def test_a_past_run_whose_picture_file_changed_reads_as_gone_and_replays_from_the_file(tmp_path):
+    """A picture stored as its file's name: once the file changed or is gone, the past run's stored output is gone
+    (as an evicted one is) — never an error when it is read — and a replay from a node after it loads the file
+    again (or fails at Image Load, saying the file is missing)."""
+    from engine.runs import RunService, RunSettings
+    from engine.store import Store
+
+    picture = noise(tmp_path / "noise.png")
+    store = Store(tmp_path / "data", install_templates=False)
+    wid = store.workflows.create(flow(picture)).id
+
+    async def go():
+        async with RunService(store, RunSettings()) as service:
+            first = await service.start(wid).result()
+            nodes = {n.node_id: n for n in store.runs.nodes(first.run_id)}
+            kept = service.stored_outputs(nodes["load"].output_ref)
+            assert kept is not None and service.stored_outputs(nodes["blur"].output_ref) is not None
+            noise(picture, seed=3, size=(200, 100))  # (another picture in the same file)
+            gone = service.stored_outputs(nodes["load"].output_ref)
+            assert gone is None
+            assert service.stored_outputs(nodes["blur"].output_ref) is not None  # (its own pixels: kept)
+            again = await service.replay(first.run_id, "blur").result()
+            statuses = {n.node_id: n.status for n in store.runs.nodes(again.run_id)}
+            os.remove(picture)
+            missing = await service.replay(first.run_id, "blur").result()
+            return again, statuses, missing
+
+    again, statuses, missing = asyncio.run(go())
+    store.close()
+    assert again.status == "succeeded", again.error
+    assert statuses["load"] == "succeeded" and again.outputs["loaded"].size == (200, 100)
+    assert missing.status == "failed" and "cannot read" in missing.error and "internal" not in missing.error

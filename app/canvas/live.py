@@ -17,6 +17,7 @@ import asyncio
 from PIL import Image
 from PySide6.QtGui import QImage, QPixmap
 
+from engine.errors import CorruptEntry
 from engine.runs import NodeFinished, NodeProgress, NodeRetrying, NodeStarted, RunFinished, read_value
 
 from ..look import NODE_WIDTH, THUMB
@@ -25,8 +26,12 @@ __all__ = ["LiveRun", "thumbnail_image", "show_node_runs", "clear", "mark_proble
 
 
 def thumbnail_image(value) -> QImage | None:
-    """A small QImage of an image value, or of one stored in the cache (in a worker thread)."""
-    value = read_value(value)
+    """A small QImage of an image value, or of one stored in the cache (in a worker thread); None when it is not a
+    picture, or a stored one cannot be read any more (its file changed since, the entry was damaged)."""
+    try:
+        value = read_value(value)
+    except CorruptEntry:
+        return None
     if not isinstance(value, Image.Image):
         return None
     scale = min((NODE_WIDTH - 12) / value.width, THUMB / value.height, 1.0)

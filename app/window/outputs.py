@@ -14,6 +14,7 @@ from PIL import Image
 
 from engine import NodeloomError
 from engine.graph import bypass_skips
+from engine.errors import CorruptEntry
 from engine.runs import NOT_READ, in_memory, read_value
 
 from ..canvas.live import clear
@@ -137,7 +138,11 @@ class OutputsController:
         outputs = outputs if outputs is not None else self.of(tab, node_id)
         if outputs is None:
             return None
-        outputs = {k: await self.read(v) for k, v in outputs.items()}
+        try:
+            outputs = {k: await self.read(v) for k, v in outputs.items()}
+        except CorruptEntry:  # (stored, and unreadable since: its picture's file changed, the entry was damaged)
+            self.forget_node(tab, node_id)
+            return None
         if tab is not self.w.current_tab():
             return outputs
         service = self.w.runs.service

@@ -22,7 +22,7 @@ from PIL import Image
 from ..errors import CorruptEntry, Unserializable
 from ..imaging import open_image
 
-__all__ = ["encode", "decode", "from_file", "verify", "ports", "header_size", "CorruptEntry", "Unserializable"]
+__all__ = ["encode", "decode", "from_file", "changed_files", "verify", "ports", "header_size", "CorruptEntry", "Unserializable"]
 
 MAGIC = b"NLV2"
 _DIGEST = 4
@@ -142,6 +142,42 @@ def ports(data: bytes) -> list[str]:
         return list(json.loads(bytes(view[4:4 + hlen]))["v"])
     except Exception as e:  # noqa: BLE001
         raise CorruptEntry(f"{type(e).__name__}: {e}") from None
+
+
+def changed_files(data: bytes) -> str | None:
+    """What is wrong with the files an entry names for its pictures (:func:`from_file`) — changed or gone since it
+    was stored — or None; read from its header alone (``data`` may be just the header). Such an entry is a miss:
+    its looker-up (a run, a past run shown, a replay) never meets the problem when reading it later."""
+    if b'"format":"file"' not in data[:header_size(data[:PREFIX])]:
+        return None
+    view = memoryview(data)[len(MAGIC) + _DIGEST:]
+    try:
+        (hlen,) = struct.unpack(">I", view[:4])
+        header = json.loads(bytes(view[4:4 + hlen]))
+    except Exception as e:  # noqa: BLE001
+        raise CorruptEntry(f"{type(e).__name__}: {e}") from None
+    found: list[dict] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            if v.get("format") == "file" and v.get("$type") == "image":
+                found.append(v)
+            else:
+                for x in v.values():
+                    walk(x)
+
+    walk(header.get("v"))
+    for v in found:
+        try:
+            st = Path(v["path"]).stat()
+        except (OSError, KeyError, TypeError) as e:
+            return f"the picture's file {v.get('path')} is gone ({getattr(e, 'strerror', None) or e})"
+        if st.st_mtime_ns != v.get("mtime_ns") or st.st_size != v.get("bytes"):
+            return f"{v['path']} changed since it was stored"
+    return None
 
 
 def decode(data: bytes, verified: bool = False) -> dict[str, Any]:

@@ -31,7 +31,7 @@ import diskcache
 from diskcache.core import MODE_PICKLE, MODE_RAW
 from PIL import Image
 
-from .codec import PREFIX, CorruptEntry, Unserializable, encode, header_size, ports, verify
+from .codec import PREFIX, CorruptEntry, Unserializable, changed_files, encode, header_size, ports, verify
 from .lazy import CachedEntry
 
 __all__ = ["ResultCache", "SafeDisk", "DEFAULT_SIZE_LIMIT"]
@@ -116,6 +116,7 @@ class ResultCache:
             if isinstance(found_value, bytes):
                 if not verify(found_value):
                     raise CorruptEntry("checksum mismatch")
+                head = found_value
                 entry, found = CachedEntry(found_value), ports(found_value)
             else:
                 with found_value as f:
@@ -123,10 +124,16 @@ class ResultCache:
                     head += f.read(header_size(head) - PREFIX)
                     path = f.name
                 entry, found = CachedEntry(lambda: Path(path).read_bytes()), ports(head)
+            gone = changed_files(head)  # (a picture stored as its file's name: the file as it was, or a miss)
         except _ERRORS as e:
             self.corrupt += 1
             self.misses += 1
             log.warning("cache entry %s is corrupt (%s); treated as a miss", key[:12], e)
+            self._drop(key)
+            return None
+        if gone:  # (not damage: what it stood for is no longer there)
+            self.misses += 1
+            log.debug("cache entry %s: %s; treated as a miss", key[:12], gone)
             self._drop(key)
             return None
         self.hits += 1
