@@ -69,14 +69,16 @@ class OutputsController:
         if tab is self.w.current_tab() and tab.scene.selected_node_ids() == [node_id]:
             self.selected(tab, [node_id])
 
-    def failed(self, tab: EditorTab, node_id: str, result, label: str) -> bool:
+    def failed(self, tab: EditorTab, node_id: str, result, label: str, forget: bool = True) -> bool:
         """Whether ``result`` (of running the node with what it needs) did not give the node outputs: then what an
-        earlier run left is no longer its output — gone, off the preview — and the run log says why."""
+        earlier run left is no longer its output — gone, off the preview (unless ``forget`` is False: a later run
+        of it has its say) — and the run log says why."""
         record = result.nodes.get(node_id)
         status = record.status if record is not None else (result.status if result.status != "succeeded" else "")
         if not status or status in ("succeeded", "cached", "bypassed"):
             return False
-        self.forget_node(tab, node_id)
+        if forget:
+            self.forget_node(tab, node_id)
         error = (record.error if record is not None else None) or result.error
         self.w.run_panel.log(f"{ENDED} {label}: {status}" + (f": {error}" if error else ""), tab=tab)
         return True

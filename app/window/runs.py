@@ -19,10 +19,11 @@ from pathlib import Path
 from engine import InputError, WorkflowInvalid
 from engine.runs import ClusterError, NodeFinished, NodeProgress, RunFinished, RunService, RunSettings, RunStarted
 
-from ..canvas.live import LiveRun, clear, mark_problems, show_node_runs
+from ..canvas.live import LiveRun, clear, show_node_runs
 from ..panels.run_panel import ENDED, STARTED, cache_said
 from .editor_tab import EditorTab
 from .outputs import bypass_said, label_of
+from .problems import show_problems
 
 __all__ = ["RunsController"]
 
@@ -35,6 +36,8 @@ class RunsController:
         self._opening: asyncio.Future | None = None
         self.live_runs: dict[str, LiveRun] = {}   # run id → what shows it on a canvas
         self.followed: dict[str, EditorTab] = {}  # queued run id → the tab to show it on when it starts
+        self.node_outputs: dict[str, dict] = {}   # a Run-this-node run → its nodes' outputs (its own, not a later run's)
+        self.started_by: dict[tuple, str] = {}  # (tab, node) → the run of this window that started on it last
 
     # -- the service ---------------------------------------------------------------------------------------
 
@@ -106,7 +109,10 @@ class RunsController:
             line = f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
             self.w.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev, tab=tab)
             if ev.outputs:
-                self.w.outputs.keep(tab, ev.node_id, ev.outputs)
+                if self.started_by.get((id(tab), ev.node_id), ev.run_id) == ev.run_id:  # (not a run overtaken)
+                    self.w.outputs.keep(tab, ev.node_id, ev.outputs)
+                if ev.run_id in self.node_outputs and not ev.iteration:
+                    self.node_outputs[ev.run_id][ev.node_id] = ev.outputs
         elif isinstance(ev, NodeProgress) and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
             self.w.run_panel.log(f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.message}", ev, tab=tab)
@@ -225,6 +231,10 @@ class RunsController:
         profiler updated. None when it could not start (an invalid graph, bad inputs): that is logged."""
         service = await self.open_service()
         run_id = uuid.uuid4().hex
+        if node_ids is not None:  # (Run this node: what the run gave its node, whatever runs after it)
+            self.node_outputs[run_id] = {}
+        for node_id in node_ids if node_ids is not None else tab.doc.nodes:
+            self.started_by[(id(tab), node_id)] = run_id  # (what an earlier run still going gives them is not kept)
         live = self.follow_run(tab, run_id)
         live.start(node_ids)
         self.stoppable()
@@ -236,9 +246,10 @@ class RunsController:
                 named = {m.group(1) for p in e.problems for m in [re.search(r"input '([^']*)'", p)] if m}
                 self.w.run_panel.inputs.mark(sorted(named))
             self.live_runs.pop(run_id, None)
+            self.node_outputs.pop(run_id, None)
             clear(tab.scene, node_ids)
             if isinstance(e, WorkflowInvalid):
-                self.show_problems(tab, e)
+                show_problems(self.w, tab, e)
             else:
                 self.w.run_panel.log(f"{ENDED} not run: {e}", tab=tab)
                 self.w.statusBar().showMessage(f"Not run: {e}", 8000)
@@ -249,30 +260,6 @@ class RunsController:
         if not tab.closing:
             await self._show_finished(tab, run_id)
         return result
-
-    def show_problems(self, tab: EditorTab, invalid: WorkflowInvalid) -> None:
-        """Problems found before a run: each marked on its node (hover for the message) and listed in the log
-        (click a line to select its node)."""
-        from types import SimpleNamespace
-
-        by_node: dict[str, list[str]] = {}
-        for issue in invalid.issues:
-            if issue.node_id:
-                by_node.setdefault(issue.node_id, []).append(issue.message)
-        count = len(invalid.issues)
-        self.w.run_panel.log(f"{ENDED} not run: {count} problem{'s' if count != 1 else ''} to fix first", tab=tab)
-        for issue in invalid.issues:
-            where = label_of(tab.doc, issue.node_id) if issue.node_id else (
-                f"link {issue.edge_id}" if issue.edge_id else "workflow")
-            self.w.run_panel.log(f"  {where}: {issue.message}", SimpleNamespace(
-                node_id=issue.node_id, error=issue.message, traceback=None), tab=tab)
-        mark_problems(tab.scene, by_node)
-        first = invalid.issues[0]
-        where = f"{label_of(tab.doc, first.node_id)}: " if first.node_id else ""
-        self.w.statusBar().showMessage(f"Not run: {where}{first.message}" + (
-            f" (and {count - 1} more in the run log)" if count > 1 else ""), 10000)
-        self.w.run_dock.show()
-        self.w.run_dock.raise_()
 
     async def _show_finished(self, tab: EditorTab, run_id: str) -> None:
         """The past-runs list and the profiler, after a run (its rows read off the GUI thread)."""
@@ -314,7 +301,8 @@ class RunsController:
         asyncio.ensure_future(self.run_node(tab, ids[0]))
 
     async def run_node(self, tab: EditorTab, node_id: str):
-        """Run one node with what it depends on (cached or pinned where it can be); show its outputs."""
+        """Run one node with what it depends on (cached or pinned where it can be); show its outputs. The log says
+        what this run gave it; the preview shows it unless a run of the node started after this one."""
         from engine.values import summarize
 
         wf = tab.doc.upstream_workflow(node_id)
@@ -323,17 +311,20 @@ class RunsController:
         result = await self._run(tab, wf, {n.id for n in wf.nodes})
         if result is None:
             return None
-        if self.w.outputs.failed(tab, node_id, result, label):
+        latest = self.started_by.get((id(tab), node_id)) == result.run_id
+        gave = self.node_outputs.pop(result.run_id, {}).get(node_id)
+        if self.w.outputs.failed(tab, node_id, result, label, forget=latest):
             return result
-        outputs = await self.w.outputs.show(tab, node_id)
-        if outputs is None:  # (it ran, but a run of it started later has failed since and taken its outputs away)
-            record = result.nodes.get(node_id)
-            said = f"{label}: {record.status}, then replaced by a later run" if record is not None else \
-                f"{result.status}: {result.error or 'the node did not run'}"
-            self.w.run_panel.log(f"{ENDED} {said}", tab=tab)
+        if latest:
+            outputs = await self.w.outputs.show(tab, node_id, gave)
+        else:
+            outputs = {k: await self.w.outputs.read(v) for k, v in gave.items()} if gave else None
+        if outputs is None:
+            self.w.run_panel.log(f"{ENDED} {result.status}: {result.error or 'the node did not run'}", tab=tab)
             return result
-        self.w.preview_dock.show()
-        self.w.preview_dock.raise_()
+        if latest:
+            self.w.preview_dock.show()
+            self.w.preview_dock.raise_()
         self.w.run_panel.log(f"{ENDED} {label}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in outputs.items()
                                                                if not (k == "error" and v is None)) or "no outputs"),
                              tab=tab)

@@ -1,0 +1,43 @@
+"""Run this node twice before the first run ends (an outside tester, with a model that took seconds to load): each
+run's end line in the log says what that run gave the node — not what a later run gave it — and the preview
+keeps what the run started last gave."""
+
+import asyncio
+
+from PySide6.QtCore import QPointF
+
+from app.document.commands import Connect
+from engine.model import Edge
+
+from .test_queue_gui import on_loop, until
+
+
+def test_two_overlapping_runs_of_a_node_each_log_their_own_outputs(window):
+    tab = window.workflows.new()
+    doc = tab.doc
+    number = tab.add_block("constant", QPointF(0, 0))
+    doc.update_node(number, config={**doc.nodes[number].config, "value": 5})
+    wait = tab.add_block("delay", QPointF(250, 0))
+    doc.update_node(wait, config={**doc.nodes[wait].config, "seconds": 1.0})
+    times = tab.add_block("transform", QPointF(500, 0))
+    doc.update_node(times, config={**doc.nodes[times].config, "expression": "data * 2"})
+    for i, (source, port, target, into) in enumerate([(number, "value", wait, "value"), (wait, "value", times, "data")]):
+        tab.undo_stack.push(Connect(doc, Edge(id=f"e{i}", source=source, source_port=port, target=target,
+                                              target_port=into)))
+
+    async def go():
+        await window.runs.open_service()
+        slow = asyncio.ensure_future(window.runs.run_node(tab, times))
+        await asyncio.sleep(0.2)  # (the first run waits in its delay)
+        doc.update_node(wait, config={**doc.nodes[wait].config, "seconds": 0})
+        doc.update_node(times, config={**doc.nodes[times].config, "expression": "data * 3"})
+        fast = await window.runs.run_node(tab, times)
+        first = await slow
+        await until(lambda: window.run_panel.text().count("result = ") == 2, timeout=10, what="both end lines")
+        return first, fast
+
+    first, fast = on_loop(window, go)
+    assert first.status == fast.status == "succeeded"
+    ends = [line for line in window.run_panel.text().splitlines() if "result = " in line]
+    assert ends == [ends[0], ends[1]] and "result = 15" in ends[0] and "result = 10" in ends[1], ends
+    assert window.outputs.of(tab, times)["result"] == 15  # (the preview: the run started last)
