@@ -34,8 +34,8 @@ def import_by_dialog(window, qtbot, path, labels: str):
     qtbot.keyClicks(field, str(path))
     qtbot.keyClick(field, Qt.Key.Key_Return)
     found = dialog.findChild(QLabel, "modelFound")
-    assert "Reading" in found.text() or "(1, 3, 64, 64)" in found.text()  # (read off the GUI thread)
-    qtbot.waitUntil(lambda: "(1, 3, 64, 64)" in found.text(), timeout=20_000)  # read from the file
+    assert "Reading" in found.text() or "1 × 3 × 64 × 64" in found.text()  # (read off the GUI thread)
+    qtbot.waitUntil(lambda: "1 × 3 × 64 × 64" in found.text(), timeout=20_000)  # read from the file
     assert dialog.findChild(QLineEdit, "modelName").text() == path.stem
     task = dialog.findChild(QComboBox, "modelTask")
     task.setCurrentText("detect")
@@ -233,13 +233,16 @@ def test_the_import_dialog_reads_and_imports_a_model_off_the_gui_thread(window, 
     assert dialog.busy and "Reading pets.onnx" in found.text() and not button.isEnabled()
     dialog.read_file(str(classifier))  # (another file chosen before the first was read)
     qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
-    assert button.isEnabled() and "(1, 3, 64, 64)" not in found.text() and "Input" in found.text()
+    assert button.isEnabled() and "1 × 3 × 64 × 64" not in found.text() and "Input" in found.text()
+    assert "batch × 3 × 8 × 8" in found.text() and "('batch'" not in found.text()  # (not Python tuples)
     assert dialog.findChild(QLineEdit, "modelName").text() == "colours"
     dialog.findChild(QComboBox, "modelTask").setCurrentText("classify")
     dialog.labels.setPlainText("r\ng\nb")
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     assert dialog.busy and button.text() == "Importing…" and not button.isEnabled()
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # (a second click while it imports does nothing)
+    dialog.reject()  # (Cancel while it imports: it stays, saying the import cannot be stopped half-way)
+    assert dialog.isVisible() and "cannot be stopped" in dialog.findChild(QLabel, "modelProblem").text()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     assert [c.name for c in window.models.library.list()] == ["colours"]
     broken = tmp_path / "broken.onnx"

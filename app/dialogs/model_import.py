@@ -33,6 +33,11 @@ def read_labels(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _dims(shape) -> str:
+    """A tensor's shape as people write it: 1 × 3 × 224 × 224 (a named dimension by its name: batch × 3 × …)."""
+    return html.escape(" × ".join(str(d) if d not in (None, "", -1) else "?" for d in shape))
+
+
 class _Done(QObject):
     done = Signal(int, object)  # the work's number, what it returned (or the exception it raised): from its thread
 
@@ -55,6 +60,7 @@ class ModelImportDialog(QDialog):
         picker = QWidget()
         picker.setLayout(pick)
         self.found = QLabel(objectName="modelFound", wordWrap=True)
+        self.found.setMinimumHeight(self.found.fontMetrics().height() + 4)  # (the rows below do not jump when it fills)
         self.name = QLineEdit(objectName="modelName")
         self.task = QComboBox(objectName="modelTask")
         self.task.addItems(list(TASKS))
@@ -227,10 +233,10 @@ class ModelImportDialog(QDialog):
         self.width.setValue(fields.get("width", 0))
         self.height.setValue(fields.get("height", 0))
         self.layout_box.setCurrentText(fields.get("layout", "NCHW"))
-        outs = ", ".join(f"{n} {tuple(s)}" for n, s in shape.outputs)
-        self.found.setText(f"<small>Input <b>{html.escape(shape.input_name)}</b> {tuple(shape.input_shape)}"
+        outs = ", ".join(f"<b>{html.escape(str(n))}</b> {_dims(s)}" for n, s in shape.outputs)
+        self.found.setText(f"<small>Input <b>{html.escape(shape.input_name)}</b> {_dims(shape.input_shape)}"
                            f"{' (any batch size)' if fields.get('batch_dynamic') else ''} · output "
-                           f"{html.escape(outs)}</small>")
+                           f"{outs}</small>")
 
     def submit(self) -> None:
         """Import with what the dialog says (off the GUI thread); a refusal stays in the dialog, named."""
@@ -252,6 +258,22 @@ class ModelImportDialog(QDialog):
         self._off_thread(lambda: library.import_model(path, task, name=name, labels=labels, replace=replace, **fields),
                          self._imported)
         self.import_button.setText("Importing…")
+
+    def reject(self) -> None:
+        """Cancel (or Escape, or the window's close button): while a model is being imported it stays open and
+        says so — the copy goes on to its end either way, and closing would hide that it did."""
+        if self.import_button.text() == "Importing…" and self.busy:
+            self.say("Importing… it cannot be stopped half-way: it ends in a moment (remove the model afterwards "
+                     "with `nodeloom models remove`, or Open models folder, if you did not want it)")
+            return
+        super().reject()
+
+    def closeEvent(self, event) -> None:
+        if self.import_button.text() == "Importing…" and self.busy:
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)
 
     def _imported(self, card) -> None:
         if isinstance(card, Exception):
