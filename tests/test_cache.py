@@ -337,3 +337,27 @@ def test_a_result_put_is_found_at_once_though_its_batch_waits_for_the_writers_ti
     assert hit is not None and hit[1] == ["value"] and hit[0].values() == {"value": 7}
     cache.flush(10)
     assert cache.lookup("k")[0].values() == {"value": 7} and not cache._unwritten
+
+
+def test_an_item_added_to_a_loop_s_list_computes_only_that_item(cache):
+    """A folder's photos through a loop: one photo added (or the list reordered) re-runs only what changed — an
+    item that is data is keyed by its content, not its place; a node that reads ``loop.index`` still runs again
+    where the places moved (an outside tester saw every photo re-run for one added)."""
+    def flow(items):
+        return (Flow().node("items", "constant", value=items).node("each", "foreach")
+                .node("t", "transform", expression="data + '!'").node("at", "transform", expression="loop.index")
+                .node("col", "collect").node("col2", "collect").node("out", "output", name="out")
+                .node("out2", "output", name="at").edge("items.value", "each.items").edge("each.item", "t.data")
+                .edge("each.item", "at.data").edge("t.result", "col.value").edge("at.result", "col2.value")
+                .edge("col.items", "out.value").edge("col2.items", "out2.value").build())
+
+    def computed(events, node):
+        return sorted(e.iteration[0] for e in events if e.node_id == node and e.status == "succeeded")
+
+    run(cache, flow(["a", "b", "c"]))
+    more, events = run(cache, flow(["a", "b", "c", "d"]))
+    assert more.outputs == {"out": ["a!", "b!", "c!", "d!"], "at": [0, 1, 2, 3]}
+    assert computed(events, "t") == [3] and computed(events, "at") == [0, 1, 2, 3]  # (at: total changed)
+    moved, events = run(cache, flow(["z", "a", "b", "c", "d"]))
+    assert moved.outputs == {"out": ["z!", "a!", "b!", "c!", "d!"], "at": [0, 1, 2, 3, 4]}
+    assert computed(events, "t") == [0]

@@ -50,7 +50,11 @@ class CachingMixin:
             return None
         if salt is None:
             return None
-        return node_key(np.cls.type, np.cls.version, np.config_json, input_keys, salt + self.loop_key)
+        # (a loop's iteration — its index, total, first, last — is part of the key of a node that may read them:
+        # its field templates do, or its config names ``loop`` at all: a transform's expression, a python block)
+        reads_loop = "loop" in np.config_json or (np.exprs is not None and "loop" in np.exprs.roots)
+        return node_key(np.cls.type, np.cls.version, np.config_json, input_keys, salt + self.loop_key if reads_loop
+                        else salt)
 
     async def _recompute(self, np: NodePlan, inputs: dict, key: str) -> dict:
         """A cache hit whose stored value turned out unreadable: compute it now, and store it anew."""

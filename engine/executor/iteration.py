@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..cache import derive
+from ..cache import content_key, derive
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph.plan import NodePlan
 
-__all__ = ["body_run"]
+__all__ = ["body_run", "item_key"]
+
+
+def item_key(items_key: str, item, i: int) -> str:
+    """An item's cache key: its content when it is data (a path, a number, a JSON object) — so the same item keeps
+    its key when the list around it changes (a photo added to the folder: only the new one is computed) — else
+    its place in the list (a picture, bytes: already hashed with the list, not hashed again)."""
+    if item is None or isinstance(item, (str, int, float, bool, dict, list)):
+        return content_key(item)
+    return derive(items_key, "item", str(i))
 
 
 def body_run(level, np: "NodePlan", gathered: dict, item, i: int, n: int, items_key: str | None, sink: dict,
@@ -27,7 +36,7 @@ def body_run(level, np: "NodePlan", gathered: dict, item, i: int, n: int, items_
     env[(fid, "index")] = i
     loop_vars = {"item": item, "index": i, "total": n, "first": i == 0, "last": i == n - 1,
                  "parent": level.loop_vars}
-    keys = {(fid, "item"): derive(items_key, "item", str(i)), (fid, "index"): derive("index", str(i))} \
+    keys = {(fid, "item"): item_key(items_key, item, i), (fid, "index"): derive("index", str(i))} \
         if items_key else {}
     return type(level)(run, np.child, env, loop_vars, level.iteration + (i,), sink, parent=level, keys=keys,
                        loop_key=derive(level.loop_key, items_key or "?", str(i), str(n))
