@@ -41,3 +41,32 @@ def test_two_overlapping_runs_of_a_node_each_log_their_own_outputs(window):
     ends = [line for line in window.run_panel.text().splitlines() if "result = " in line]
     assert ends == [ends[0], ends[1]] and "result = 15" in ends[0] and "result = 10" in ends[1], ends
     assert window.outputs.of(tab, times)["result"] == 15  # (the preview: the run started last)
+
+
+def test_a_past_run_shown_on_the_canvas_is_what_the_preview_shows(window):
+    """Show on canvas of an earlier run: the preview of a node selected then is what that run gave it, not the
+    latest run's (an outside tester saw the badges of the old run and the preview of the new one)."""
+    tab = window.workflows.new()
+    doc = tab.doc
+    number = tab.add_block("constant", QPointF(0, 0))
+    doc.update_node(number, config={**doc.nodes[number].config, "value": 5})
+    times = tab.add_block("transform", QPointF(300, 0))
+    doc.update_node(times, config={**doc.nodes[times].config, "expression": "data * 2"})
+    tab.undo_stack.push(Connect(doc, Edge(id="e1", source=number, source_port="value", target=times,
+                                          target_port="data")))
+
+    async def go():
+        await window.runs.open_service()
+        first = await window.runs.run_tab(tab)
+        doc.update_node(times, config={**doc.nodes[times].config, "expression": "data * 3"})
+        await window.runs.run_tab(tab)
+        assert window.outputs.of(tab, times)["result"] == 15
+        window.runs.show_past_run(first.run_id)
+        tab.scene.clearSelection()
+        tab.scene.node_items[times].setSelected(True)
+        await until(lambda: (window.outputs.last_node_outputs or {}).get("result") == 10, timeout=10,
+                    what="the shown run's value in the preview")
+        return window.outputs.of(tab, times)
+
+    kept = on_loop(window, go)
+    assert kept is not None

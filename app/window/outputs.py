@@ -83,6 +83,19 @@ class OutputsController:
         self.w.run_panel.log(f"{ENDED} {label}: {status}" + (f": {error}" if error else ""), tab=tab)
         return True
 
+    def keep_run(self, tab: EditorTab, node_runs, outputs_of, forget: bool = True) -> None:
+        """What a stored run gave its top-level nodes (``outputs_of(output_ref)``) as their outputs now — a past run
+        shown on the canvas: the preview of a node selected then is that run's. ``forget``: a node whose outputs
+        that run did not keep (evicted, a picture's file changed since) has none, not an other run's."""
+        for nr in node_runs:
+            if nr.iteration or not nr.output_ref or nr.node_id not in tab.doc.nodes:
+                continue
+            outputs = outputs_of(nr.output_ref)
+            if outputs:
+                self.keep(tab, nr.node_id, outputs)
+            elif forget:
+                self.forget_node(tab, nr.node_id)
+
     def forget_node(self, tab: EditorTab, node_id: str) -> None:
         """The node's kept outputs are no longer its outputs (its last run failed): gone, and off the preview."""
         self.last.pop((id(tab), node_id), None)

@@ -337,8 +337,10 @@ class RunsController:
             return
         nodes = self.w.store.runs.nodes(run_id)
         service = self.service
-        show_node_runs(tab.scene, nodes, service.run_blocking if service else None,
-                       service.stored_outputs if service else None)
+        outputs_of = service.stored_outputs if service else None
+        show_node_runs(tab.scene, nodes, service.run_blocking if service else None, outputs_of)
+        if outputs_of is not None:  # (the preview of a node selected now is what this run gave it)
+            self.w.outputs.keep_run(tab, nodes, outputs_of)
         self.w.profiler.show_run(self.w.store.runs.get(run_id), nodes)
 
     async def replay(self, run_id: str, from_node=None):

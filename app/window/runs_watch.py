@@ -181,9 +181,7 @@ class RunsWatch:
         outputs_of = service.stored_outputs if service is not None else None
         show_node_runs(tab.scene, node_runs, service.run_blocking if service else None, outputs_of)
         if outputs_of is not None:
-            for nr in node_runs:
-                if not nr.iteration and nr.output_ref and (outputs := outputs_of(nr.output_ref)):
-                    self.w.outputs.keep(tab, nr.node_id, outputs)
+            self.w.outputs.keep_run(tab, node_runs, outputs_of, forget=False)
         where = "the program running it stopped" if run.status == "interrupted" else "run by another process"
         self.w.run_panel.log(f"{ENDED} {run.status} (run {run.id[:8]}, {where})", tab=tab)
         if tab is self.w.current_tab():
