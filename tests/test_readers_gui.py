@@ -80,3 +80,25 @@ def test_the_queue_dock_shows_a_killed_workers_run_queued_again_at_once(window):
 
     assert on_loop(window, go), "queued again only after the dead worker's lease expired"
     assert window.runs.service is None
+
+
+def test_the_welcome_page_lists_a_workflow_another_process_made(window):
+    """`nodeloom import` (or any other process) adds a workflow while the window shows its welcome page: it is
+    listed without the user typing in the search box (an outside tester had to)."""
+    listed = window.findChild(QListWidget, "workflowList")
+
+    def names():
+        return [listed.item(i).text().split("\n")[0] for i in range(listed.count())]
+
+    async def go():
+        await until(lambda: window.watch.workflows is not None, timeout=10, what="the watcher's first look")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import sys; from engine.store import Store; from tests.builder import Flow; "
+            "s = Store(sys.argv[1], install_templates=False); "
+            "s.workflows.create(Flow('Made elsewhere').node('i', 'input', name='x').build()); s.close()",
+            str(window.home), cwd=ROOT)
+        assert await proc.wait() == 0
+        await until(lambda: any("Made elsewhere" in n for n in names()), timeout=10, what="the new workflow listed")
+
+    assert window.current_tab() is None
+    on_loop(window, go)

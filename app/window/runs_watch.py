@@ -45,6 +45,7 @@ class RunsWatch:
         self.shown: dict[int, list[tuple]] = {}  # id of tab → the rows its past-runs list shows
         self.seen: dict[int, set[str]] = {}      # id of tab → finished runs of others already seen there
         self.since = time.time()                 # runs of others that ended before the window opened stay past
+        self.workflows: tuple | None = None      # the store's workflows as last listed (WorkflowRepo.signature)
 
     def start(self) -> None:
         self.timer.start()
@@ -79,11 +80,15 @@ class RunsWatch:
         owner = service.lease_id if service is not None else None
         key = (tab.doc.workflow_id, None if tab.doc.workflow_id else tab.journal_key) if tab is not None else None
         try:
-            past, running, nodes, ended, newest, latest = await asyncio.to_thread(self._read, key, wids, owner,
-                                                                                  set(self.outside))
+            past, running, nodes, ended, newest, latest, listed = await asyncio.to_thread(
+                self._read, key, wids, owner, set(self.outside))
         except Exception:  # noqa: BLE001 - a busy or closed database: the next tick reads again
             log.debug("reading runs failed", exc_info=True)
             return
+        if listed != self.workflows:  # (a workflow imported, saved or deleted by another process: the welcome page)
+            if self.workflows is not None and w.current_tab() is None:
+                w.browser.refresh()
+            self.workflows = listed
         self._versions(tabs, newest)
         if tab is not None and tab is w.current_tab() and not tab.closing:
             self._show_past(tab, past)
@@ -114,7 +119,7 @@ class RunsWatch:
                 continue
             if last := runs.list(wid, limit=1):
                 latest[wid] = last[0]
-        return past, running, nodes, ended, newest, latest
+        return past, running, nodes, ended, newest, latest, self.w.store.workflows.signature()
 
     # -- showing ------------------------------------------------------------------------------------------------
 

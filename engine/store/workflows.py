@@ -136,6 +136,16 @@ class WorkflowRepo:
             raise NotFound(f"{len(rows)} workflows are named {ref!r}; use the id ({', '.join(r.id for r in rows)})")
         raise NotFound(f"no workflow with id or name {ref!r}")
 
+    def signature(self) -> tuple:
+        """What changes whenever a workflow is created, saved, renamed, deleted or restored (by any process): the
+        welcome page lists them again when it changes."""
+        conn = self.db.engine.raw_connection()
+        try:
+            return tuple(conn.execute("SELECT count(*), max(updated_at), max(deleted_at), sum(deleted_at IS NULL) "
+                                      "FROM workflows").fetchone())
+        finally:
+            conn.close()
+
     def latest(self, ref: str) -> tuple[str, int]:
         """(id, current version) of a workflow by id or unique name: the cheap lookup of every queued run."""
         conn = self.db.engine.raw_connection()  # one indexed SELECT: plain sqlite3 (no ORM, ~20x cheaper)
