@@ -63,11 +63,16 @@ def type_lines(qtbot, box, text: str) -> None:
 def load_and_drop_detector(window, picture, at: QPoint):
     """A new workflow: an Image Load of ``picture``, a Model Detect dropped from the palette at ``at`` and linked to
     it, and selected (the inspector shows it)."""
-    window.workflows.new()
-    tab = window.current_tab()
+    return _load_then_detect(window, picture, lambda tab: drop_block(window, tab, "model_detect", at))
+
+
+def _load_then_detect(window, picture, add_detector):
+    """A new tab: an Image Load of ``picture`` linked into the Model Detect ``add_detector(tab)`` adds, which is
+    selected."""
+    tab = window.workflows.new()
     load = tab.add_block("image_load", QPointF(0, 0))
     tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
-    detect = drop_block(window, tab, "model_detect", at)
+    detect = add_detector(tab)
     tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
                                               target_port="image")))
     tab.scene.clearSelection()
@@ -155,16 +160,13 @@ def test_double_clicking_a_detectors_picture_opens_the_viewer_on_what_it_was_giv
 def detector_tab(window, tmp_path, size=(128, 64)):
     picture = tmp_path / "pic.png"
     Image.new("RGB", size, "white").save(picture)
-    tab = window.workflows.new()
-    load = tab.add_block("image_load", QPointF(0, 0))
-    tab.doc.update_node(load, config={**tab.doc.nodes[load].config, "source": str(picture)})
-    detect = tab.add_block("model_detect", QPointF(400, 0))
-    tab.doc.update_node(detect, config={**tab.doc.nodes[detect].config, "model": "pets"})
-    tab.undo_stack.push(Connect(tab.doc, Edge(id="e1", source=load, source_port="image", target=detect,
-                                              target_port="image")))
-    tab.scene.clearSelection()
-    tab.scene.node_items[detect].setSelected(True)
-    return tab, load, detect
+
+    def add_detector(tab):
+        detect = tab.add_block("model_detect", QPointF(400, 0))
+        tab.doc.update_node(detect, config={**tab.doc.nodes[detect].config, "model": "pets"})
+        return detect
+
+    return _load_then_detect(window, picture, add_detector)
 
 
 def test_what_outside_tester_5_found_in_the_window(window, qtbot, tmp_path):

@@ -168,6 +168,8 @@ class RunsController:
                                            "to see it, or find it in the Queue dock", 8000)
         for run_id in [r for r, t in self.followed.items() if t is tab]:
             self.followed.pop(run_id)
+        for key in [k for k in self.started_by if k[0] == id(tab)]:
+            del self.started_by[key]
 
     def run_target(self, tab: EditorTab, wf=None) -> tuple[object, dict]:
         """What to start for ``tab``: its stored version when the tab shows exactly that, else its document

@@ -19,7 +19,7 @@ from .library import ModelCard, ModelLibrary, current_sha256
 from .prepare import Fit, to_tensor
 from .runtime import session_for
 
-__all__ = ["run_model", "model_identity", "Model", "open_model", "Prepared", "prepare_picture", "prepare", "run_prepared",
+__all__ = ["run_model", "model_identity", "Model", "open_model", "Prepared", "prepare_picture", "run_prepared",
            "run_failed"]
 
 
@@ -79,10 +79,6 @@ def prepare_picture(model: Model, image) -> Prepared:
                     model.batchable)
 
 
-def prepare(library: ModelLibrary, name: str, image, task: str) -> Prepared:
-    return prepare_picture(open_model(library, name, task), image)
-
-
 def run_failed(p: Prepared, e: Exception, fed: tuple | None = None) -> ModelError:
     """ONNX Runtime's own exception (a shape the model refuses, a failing operator) as the node's error."""
     return ModelError(f"model {p.name!r} failed on a {p.size[0]}×{p.size[1]} picture (fed as "
@@ -98,5 +94,5 @@ def run_prepared(p: Prepared) -> list:
 
 
 def run_model(library: ModelLibrary, name: str, image, task: str) -> tuple[ModelCard, list, Fit]:
-    p = prepare(library, name, image, task)
+    p = prepare_picture(open_model(library, name, task), image)
     return p.card, run_prepared(p), p.fit
