@@ -57,3 +57,32 @@ def test_letterboxing_centres_the_picture_on_grey():
     assert (fit.dx, fit.dy, fit.new_w, fit.new_h) == (0, 10, 40, 20)
     assert np.allclose(tensor[0, :10], 114 / 255) and np.allclose(tensor[0, 30:], 114 / 255)
     assert np.allclose(tensor[0, 10:30], np.asarray(picture((40, 20)), dtype=np.float64) / 255, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["tensor(float)", "tensor(float16)", "tensor(uint8)"])
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+def test_a_batch_prepared_at_once_is_each_picture_prepared_alone(layout, dtype):
+    """The batcher prepares a batch's pictures in one stack (each resized or letterboxed alone, scaled in one pass):
+    row by row what to_tensor gives each; a picture that cannot be prepared is its own error, the others go on."""
+    from engine.models.infer import Model, Prepared, prepare_pictures
+    from engine.models.prepare import Fit
+
+    card = ModelCard(name="m", task="detect", decoding="yolo", width=32, height=32, layout=layout, resize="letterbox",
+                     scale=1 / 255, mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+    model = Model("m", card, None, "image", dtype, True)
+    import io
+
+    png = io.BytesIO()
+    picture((24, 40)).save(png, "PNG")
+    broken = Image.open(io.BytesIO(png.getvalue()[:300]))  # (a file cut short: read when its pixels are asked for)
+    pictures = [picture((40, 30)), picture((16, 64)).convert("L"), broken, picture((32, 32))]
+    answers, stack = prepare_pictures(model, pictures)
+    assert [type(a).__name__ for a in answers] == ["Prepared", "Prepared", "ModelError", "Prepared"]
+    assert "truncated" in str(answers[2])
+    ready = [a for a in answers if isinstance(a, Prepared)]
+    assert stack.shape[0] == 3 and stack.flags["C_CONTIGUOUS"]
+    for row, (p, img) in enumerate(zip(ready, [pictures[0], pictures[1], pictures[3]])):
+        alone, fit = to_tensor(img, card, dtype)
+        assert p.tensor.dtype == alone.dtype and p.tensor.shape == alone.shape
+        assert np.array_equal(p.tensor, alone) and np.array_equal(stack[row:row + 1], alone)
+        assert isinstance(p.fit, Fit) and p.fit == fit and p.size == img.size

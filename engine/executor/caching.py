@@ -26,6 +26,8 @@ class CachingMixin:
         while lvl is not None:
             k = lvl.keys.get(skey)
             if k is not None:
+                if type(k) is tuple:  # (node key, port): the port's key, derived the first time it is asked for
+                    k = lvl.keys[skey] = port_key(*k)
                 return k
             lvl = lvl.parent
         return None
@@ -74,7 +76,7 @@ class CachingMixin:
         keys = self.keys
         ports = [p.name for p in np.cls.output_ports()] if not out else list(out)
         for p in ports:
-            keys[(np.id, p)] = port_key(key, p) if key else ("dead" if p not in out else content_key(out[p]))
+            keys[(np.id, p)] = (key, p) if key else ("dead" if p not in out else content_key(out[p]))
 
     def _bypass_keys(self, np: NodePlan, out: dict) -> None:
         """The keys of a bypassed node's outputs: each derived from the key of the input it carries and the

@@ -95,7 +95,7 @@ class LevelRun(CachingMixin):
                  keys: dict | None = None, loop_key: str = ""):
         self.run = run
         self.parent = parent
-        self.keys: dict = keys if keys is not None else {}  # (node, port) → cache key, when caching is on
+        self.keys: dict = keys if keys is not None else {}  # (node, port) → cache key (or (node key, port): key_of)
         self.loop_key = loop_key
         self.sink_keys: dict = {}
         self.level = level
@@ -168,7 +168,7 @@ class LevelRun(CachingMixin):
             value = out.get(port, DEAD)
             if unit is SINK:
                 self.sink[key] = value
-                self.sink_keys[key] = self.keys.get((node_id, port))
+                self.sink_keys[key] = self.key_of((node_id, port))
                 continue
             slots[unit][key] = value
             left = pending[unit] - 1
@@ -356,7 +356,7 @@ class LevelRun(CachingMixin):
         if run.cache is not None:
             self._set_keys(np, value, key)
             if value:
-                ref = key or derive("out", *(self.keys[(np.id, p)] for p in value))
+                ref = key or derive("out", *(self.key_of((np.id, p)) for p in value))
                 run.store(ref, value)
         run.finished(np.id, self.iteration, "succeeded", (perf_counter() - t0) * 1000, attempts, outputs=value,
                      ref=ref)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ModelError, NotFound
-from .infer import Prepared, open_model, prepare_picture, run_prepared
+from .infer import Prepared, open_model, prepare_pictures, run_prepared
 from .runtime import on_model_thread
 
 __all__ = ["Batcher", "batcher", "feed", "MAX_BATCH"]
@@ -79,16 +79,10 @@ class _Queue:
             model = open_model(self.library, self.name, self.task)
         except (ModelError, NotFound) as e:
             return batch, [e] * len(batch), 0, 0
-        answers: list = []
-        ready: list[Prepared] = []
-        for r in batch:
-            try:
-                answers.append(prepare_picture(model, r.image))
-                ready.append(answers[-1])
-            except ModelError as e:
-                answers.append(e)
+        answers, tensor = prepare_pictures(model, [r.image for r in batch])
+        ready = [a for a in answers if isinstance(a, Prepared)]
         stack = model.batchable and not self.unbatchable.has(model.session)
-        outputs, calls, stackable = _run_batch(ready, stack)
+        outputs, calls, stackable = _run_batch(ready, stack, tensor)
         if not stackable:
             self.unbatchable.add(model.session)
         found = iter(outputs)
@@ -165,14 +159,14 @@ class Batcher:
                     r.future.cancel()
 
 
-def _run_batch(batch: list[Prepared], stack: bool) -> tuple[list, int, bool]:
+def _run_batch(batch: list[Prepared], stack: bool, tensor) -> tuple[list, int, bool]:
     """Blocking: (each picture's outputs or its ModelError, the ``session.run`` calls made, whether the model took
-    the stack — False when the stack failed or came back in another shape but each picture alone ran)."""
+    the stack — False when the stack failed or came back in another shape but each picture alone ran).
+    ``tensor``: the batch's pictures stacked (each one's ``tensor`` is its row)."""
     if len(batch) > 1 and stack:
         first, n = batch[0], len(batch)
         try:
-            outputs = first.session.run(None, {first.input_name: np.concatenate([p.tensor for p in batch])},
-                                        _quiet())
+            outputs = first.session.run(None, {first.input_name: tensor}, _quiet())
         except Exception:  # ONNX Runtime's own classes: run them one by one below, to find whose it is
             outputs = None
         if outputs is not None and all(isinstance(o, np.ndarray) and o.ndim and o.shape[0] == n for o in outputs):
@@ -208,6 +202,9 @@ _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batcher]" = wea
 _lock = threading.Lock()
 
 
+_BATCHER = ("model_batcher",)
+
+
 def batcher(loop: asyncio.AbstractEventLoop | None = None) -> Batcher:
     """The batcher of ``loop`` (the running one by default): the runs of one loop share it, as they share the
     model's session."""
@@ -222,4 +219,4 @@ def batcher(loop: asyncio.AbstractEventLoop | None = None) -> Batcher:
 async def feed(ctx, library, name: str, image, task: str, read) -> object:
     """``read(card, outputs, fit)`` of the model ``name`` of ``library`` on ``image``, batched with others where
     the model allows."""
-    return await batcher().feed(ctx, library, name, image, task, read)
+    return await ctx.once(_BATCHER, batcher).feed(ctx, library, name, image, task, read)  # (looked up once a run)

@@ -3,7 +3,7 @@ card is read and the file's hash looked up each time (remembered per size and mt
 model, with a new session.
 
 :func:`open_model` opens the model (once for a batch of pictures), :func:`prepare_picture` is the per-picture half
-(the picture as a batch of one); :func:`run_prepared` feeds it alone, and :mod:`engine.models.batch` feeds several in
+(the picture as a batch of one; :func:`prepare_pictures` prepares a batch's pictures in one stack); :func:`run_prepared` feeds it alone, and :mod:`engine.models.batch` feeds several in
 one ``session.run`` when the model's batch dimension is dynamic. :func:`run_model` is all in one call."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import numpy as np
 from ..errors import ModelError
 from .inspect import inspect_session
 from .library import ModelCard, ModelLibrary, current_sha256
-from .prepare import Fit, to_tensor
+from .prepare import Fit, from_pixels, picture_pixels, to_tensor
 from .runtime import session_for
 
-__all__ = ["run_model", "model_identity", "Model", "open_model", "Prepared", "prepare_picture", "run_prepared",
-           "run_failed"]
+__all__ = ["run_model", "model_identity", "Model", "open_model", "Prepared", "prepare_picture", "prepare_pictures",
+           "run_prepared", "run_failed"]
 
 
 def model_identity(library: ModelLibrary, name: str) -> tuple[ModelCard, Path, str]:
@@ -77,6 +77,33 @@ def prepare_picture(model: Model, image) -> Prepared:
     tensor, fit = to_tensor(image, model.card, model.input_type)
     return Prepared(model.name, model.card, model.session, model.input_name, tensor, fit, (image.width, image.height),
                     model.batchable)
+
+
+def prepare_pictures(model: Model, images: list) -> tuple[list, np.ndarray | None]:
+    """Each picture ready for the model — its :class:`Prepared`, whose tensor is its row of one stack (resized one
+    by one, scaled in one pass over the stack) — or the ModelError that says why it cannot be fed; and that stack
+    of the pictures that are ready, in order (None when none is)."""
+    answers: list = []
+    pixels = []
+    for image in images:
+        try:
+            px, fit = picture_pixels(image, model.card)
+        except (ModelError, OSError, ValueError) as e:  # (a picture Pillow cannot read or convert: its own error)
+            answers.append(e if isinstance(e, ModelError) else
+                           ModelError(f"model {model.name!r}: the picture cannot be prepared: {e}"))
+            continue
+        answers.append(fit)
+        pixels.append(px)
+    if not pixels:
+        return answers, None
+    stack = from_pixels(np.stack(pixels), model.card, model.input_type)
+    row = 0
+    for i, (image, fit) in enumerate(zip(images, answers)):
+        if isinstance(fit, Fit):
+            answers[i] = Prepared(model.name, model.card, model.session, model.input_name, stack[row:row + 1], fit,
+                                  (image.width, image.height), model.batchable)
+            row += 1
+    return answers, stack
 
 
 def run_failed(p: Prepared, e: Exception, fed: tuple | None = None) -> ModelError:

@@ -30,6 +30,7 @@ T = TypeVar("T")
 _sessions: dict[tuple[str, str], object] = {}
 _lock = threading.Lock()
 _thread: list[ThreadPoolExecutor] = []  # the process's model thread, made when first needed
+_found: set[str] = set()  # the optional modules found importable
 
 
 async def on_model_thread(fn: Callable[..., T], *args: Any) -> T:
@@ -42,10 +43,14 @@ async def on_model_thread(fn: Callable[..., T], *args: Any) -> T:
 
 
 def unavailable(module: str = "onnxruntime") -> str | None:
-    """None when ``module`` can be imported, else why a model block cannot run here."""
+    """None when ``module`` can be imported, else why a model block cannot run here (a module found once is not
+    looked for again: each picture of a loop asks)."""
+    if module in _found:
+        return None
     if importlib.util.find_spec(module) is None:
         what = "OpenCV (opencv-python-headless)" if module == "cv2" else "ONNX Runtime"
         return f"{what} is not installed: model blocks need the optional extra ({INSTALL_HINT})"
+    _found.add(module)
     return None
 
 
