@@ -89,7 +89,18 @@ def encode(outputs: dict[str, Any], *, compress: bool = True) -> bytes:
     blobs: list[bytes] = []
 
     def enc(v: Any) -> Any:
-        if v is None or isinstance(v, (bool, int, str)):
+        t = type(v)  # (the common types first, by identity: an entry is walked value by value)
+        if t is str or t is int or v is None or t is bool:
+            return v
+        if t is dict:
+            for k in v:
+                if type(k) is not str or k[:1] == "$":
+                    break
+            else:
+                return {k: enc(x) for k, x in v.items()}
+        elif t is list:
+            return [enc(x) for x in v]
+        if isinstance(v, (bool, int, str)):
             return v
         if isinstance(v, float):
             return v if math.isfinite(v) else {"$float": repr(v)}
