@@ -60,7 +60,7 @@ from engine.runs import RunService, RunSettings  # noqa: E402
 from engine.store import Store  # noqa: E402
 from tests import onnx_models  # noqa: E402
 
-N, SIZE, BATCH, ROUNDS = 64, 96, 32, 10
+N, SIZE, BATCH, ROUNDS = 64, 96, 32, 20
 WIDTHS = (16, 32, 64, 128)  # a mobile-class classifier: ~0.06 GFLOP a 96×96 picture
 LABELS = [f"class{i}" for i in range(10)]
 
