@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import ModelError, NotFound
 from .infer import Prepared, open_model, prepare_pictures, run_prepared
-from .runtime import on_model_thread
+from .runtime import on_model_thread, quiet_run
 
 __all__ = ["Batcher", "batcher", "feed", "MAX_BATCH"]
 
@@ -166,7 +166,7 @@ def _run_batch(batch: list[Prepared], stack: bool, tensor) -> tuple[list, int, b
     if len(batch) > 1 and stack:
         first, n = batch[0], len(batch)
         try:
-            outputs = first.session.run(None, {first.input_name: tensor}, _quiet())
+            outputs = first.session.run(None, {first.input_name: tensor}, quiet_run())
         except Exception:  # ONNX Runtime's own classes: run them one by one below, to find whose it is
             outputs = None
         if outputs is not None and all(isinstance(o, np.ndarray) and o.ndim and o.shape[0] == n for o in outputs):
@@ -175,16 +175,6 @@ def _run_batch(batch: list[Prepared], stack: bool, tensor) -> tuple[list, int, b
         return answers, 1 + n, failed > 0 and outputs is None
     answers, _ = _one_by_one(batch)
     return answers, len(batch), True
-
-
-def _quiet():
-    """Run options that keep ONNX Runtime from logging a failing stack (its pictures are then run alone, and a
-    bad one's error is its node's)."""
-    import onnxruntime as ort
-
-    options = ort.RunOptions()
-    options.log_severity_level = 4
-    return options
 
 
 def _one_by_one(batch: list[Prepared]) -> tuple[list, int]:

@@ -17,7 +17,7 @@ from ..errors import ModelError
 from .inspect import inspect_session
 from .library import ModelCard, ModelLibrary, current_sha256
 from .prepare import Fit, from_pixels, picture_pixels, to_tensor
-from .runtime import session_for
+from .runtime import quiet_run, session_for
 
 __all__ = ["run_model", "model_identity", "Model", "open_model", "Prepared", "prepare_picture", "prepare_pictures",
            "run_prepared", "run_failed"]
@@ -115,7 +115,7 @@ def run_failed(p: Prepared, e: Exception, fed: tuple | None = None) -> ModelErro
 def run_prepared(p: Prepared) -> list:
     """The model's outputs for one prepared picture (one ``session.run``)."""
     try:
-        return p.session.run(None, {p.input_name: p.tensor})
+        return p.session.run(None, {p.input_name: p.tensor}, quiet_run())
     except Exception as e:  # ONNX Runtime's own classes
         raise run_failed(p, e) from None
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, TypeVar
 
 from ..errors import ModelError
 
-__all__ = ["unavailable", "session_for", "load_session", "on_model_thread", "INSTALL_HINT"]
+__all__ = ["unavailable", "session_for", "load_session", "on_model_thread", "quiet_run", "INSTALL_HINT"]
 
 INSTALL_HINT = "pip install 'nodeloom[inference]'"
 T = TypeVar("T")
@@ -69,7 +69,7 @@ def load_session(path: Path):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.log_severity_level = 3  # errors only: a refused model is reported by the exception below
+    options.log_severity_level = 4  # (its own log lines, coloured on stderr, say what the exception below says)
     # ONNX Runtime's threads wait for work by spinning, which takes the cores from the event loop, the other
     # nodes' threads and the GUI while a model runs (a parallel ForEach prepares pictures while a batch runs)
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -78,6 +78,16 @@ def load_session(path: Path):
         return ort.InferenceSession(str(path), sess_options=options, providers=_providers(ort))
     except Exception as e:  # ONNX Runtime raises its own classes (InvalidProtobuf, NotImplemented, Fail, …)
         raise ModelError(f"{Path(path).name} cannot be loaded by ONNX Runtime: {_reason(e)}") from None
+
+
+def quiet_run():
+    """Run options that keep ONNX Runtime from logging a failing run on stderr: the node's error says it (and a
+    failing stack's pictures are then run alone, each failing on its own)."""
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.log_severity_level = 4
+    return options
 
 
 def _reason(e: Exception) -> str:
