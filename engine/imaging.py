@@ -12,11 +12,12 @@ from __future__ import annotations
 import io
 import warnings
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import BlockError
 
-__all__ = ["ALLOWED_FORMATS", "open_image", "DEFAULT_MAX_MEGAPIXELS", "MAX_MEGAPIXELS", "PILLOW_GUARD_PIXELS"]
+__all__ = ["ALLOWED_FORMATS", "open_image", "eight_bits", "DEFAULT_MAX_MEGAPIXELS", "MAX_MEGAPIXELS",
+           "PILLOW_GUARD_PIXELS"]
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 DEFAULT_MAX_MEGAPIXELS = 200
@@ -47,4 +48,23 @@ def open_image(data: bytes, formats: tuple[str, ...] = ALLOWED_FORMATS,
         raise BlockError(f"not an image in a supported format ({', '.join(formats)})") from None
     except (OSError, SyntaxError, ValueError) as e:
         raise BlockError(f"image could not be decoded: {e}") from None
+    try:
+        ImageOps.exif_transpose(img, in_place=True)  # (a photo turned as its camera says: upright, as viewers show it)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError):  # (a broken EXIF block: the picture as stored)
+        pass
+    return eight_bits(img)
+
+
+_SIXTEEN = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def eight_bits(img: Image.Image) -> Image.Image:
+    """A picture of more than 8 bits of grey (a 16-bit PNG, a 32-bit integer TIFF) as 8-bit grey, its range scaled
+    down — Pillow's own conversions clip every value over 255 to white; others as they are."""
+    if img.mode in _SIXTEEN:
+        return img.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+    if img.mode == "I":
+        high = img.getextrema()[1]
+        scale = 1.0 if high <= 255 else 1 / 257 if high <= 65535 else 255 / high
+        return img.point(lambda v: v * scale).convert("L")
     return img

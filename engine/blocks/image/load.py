@@ -38,16 +38,20 @@ def _open_file(path, max_megapixels: float):
         data = path.read_bytes()
     except OSError as e:
         raise BlockError(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        img = open_image(data, max_megapixels=max_megapixels)
+    except BlockError as e:  # (which file: in a loop over a folder, the one of many)
+        raise BlockError(f"{path}: {e}") from None
     if len(data) != st.st_size:  # (changed while read: not the file as stat saw it)
-        return open_image(data, max_megapixels=max_megapixels)
-    return from_file(open_image(data, max_megapixels=max_megapixels), os.path.abspath(path), st.st_mtime_ns,
-                     st.st_size)
+        return img
+    return from_file(img, os.path.abspath(path), st.st_mtime_ns, st.st_size)
 
 
 class ImageLoadBlock(Block):
     """Load an image from a file path, an http(s) URL or a data URI."""
 
     type = "image_load"
+    version = 2  # (2: a photo turned as its EXIF says, 16-bit grey scaled to 8 bits: not the cached pictures of 1)
     category = "image"
     keywords = ("open", "read", "file", "url", "png", "jpeg", "jpg", "webp", "picture", "photo")
     inputs = (Port("source", "string"),)

@@ -9,6 +9,7 @@ from PIL import Image
 from pydantic import Field
 
 from ...errors import BlockError
+from ...imaging import eight_bits
 from ...model import give_usual_mode
 from ..fence import confined
 from ..base import Block, BlockConfig, Port
@@ -16,10 +17,27 @@ from ..base import Block, BlockConfig, Port
 _PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 
 
+#: the modes each format holds as they are (others are converted: a CMYK photo to RGB, a float picture to grey)
+_HOLDS = {"png": ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"), "jpeg": ("L", "RGB"), "webp": ("RGB", "RGBA")}
+
+
+def _savable(img: Image.Image, fmt: str) -> Image.Image:
+    if img.mode in _HOLDS[fmt]:
+        return img
+    if img.mode == "F":  # (floats: 0–1 black to white, or 0–255 when any is above 1)
+        scale = 255 if img.getextrema()[1] <= 1 else 1
+        img = img.point(lambda v: v * scale).convert("L")
+    else:
+        img = eight_bits(img)
+    if img.mode in _HOLDS[fmt]:
+        return img
+    alpha = "A" in img.getbands() or "transparency" in img.info
+    return img.convert("RGBA" if alpha and "RGBA" in _HOLDS[fmt] else "RGB")
+
+
 def _write(img: Image.Image, path: Path, fmt: str, quality: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "jpeg" and img.mode not in ("RGB", "L"):
-        img = img.convert("RGB")
+    img = _savable(img, fmt)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
