@@ -70,3 +70,30 @@ def test_a_past_run_shown_on_the_canvas_is_what_the_preview_shows(window):
 
     kept = on_loop(window, go)
     assert kept is not None
+
+
+def test_a_node_of_a_loop_body_runs_with_its_loop(window):
+    """Run this node on a node inside a ForEach (an outside tester: "Not run: each: the loop body has no collect",
+    on the shipped "Thumbnail a folder" too): it runs with its whole loop, and says what it gave."""
+    tab = window.workflows.new()
+    doc = tab.doc
+    items = tab.add_block("constant", QPointF(0, 0))
+    doc.update_node(items, config={**doc.nodes[items].config, "value": [1, 2, 3]})
+    each = tab.add_block("foreach", QPointF(250, 0))
+    times = tab.add_block("transform", QPointF(500, 0))
+    doc.update_node(times, config={**doc.nodes[times].config, "expression": "data * 10"})
+    gather = tab.add_block("collect", QPointF(750, 0))
+    for i, (source, port, target, into) in enumerate([(items, "value", each, "items"), (each, "item", times, "data"),
+                                                      (times, "result", gather, "value")]):
+        tab.undo_stack.push(Connect(doc, Edge(id=f"e{i}", source=source, source_port=port, target=target,
+                                              target_port=into)))
+
+    async def go():
+        await window.runs.open_service()
+        return await window.runs.run_node(tab, times)
+
+    result = on_loop(window, go)
+    assert result is not None and result.status == "succeeded", (result and result.error, window.run_panel.text())
+    assert "Not run" not in window.statusBar().currentMessage()
+    ends = [line for line in window.run_panel.text().splitlines() if "result = " in line]
+    assert ends and ends[-1].endswith("Transform[2]: result = 30"), window.run_panel.text()  # (which item's it is)

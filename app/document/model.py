@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.blocks import default_registry
 from engine.blocks.base import ERROR_PORT
 from engine.model import Annotation, Edge, Node, Workflow
+from engine.graph import needed_for
 from engine.types import can_feed
 
 __all__ = ["EditorDocument", "new_id"]
@@ -189,9 +190,10 @@ class EditorDocument(QObject):
         return graph
 
     def upstream_workflow(self, node_id: str) -> Workflow:
-        """The node and everything it depends on, as a workflow of its own (what "run this node" runs)."""
-        keep = nx.ancestors(self.dependency_graph(), node_id) | {node_id}
+        """The node and everything it depends on, as a workflow of its own (what "run this node" runs); a node of a
+        loop body runs with its whole loop (its foreach, the body and its collects)."""
         wf = self.workflow()
+        keep = needed_for(wf, [node_id], self.registry)
         return wf.model_copy(update={"nodes": [n for n in wf.nodes if n.id in keep],
                                      "edges": [e for e in wf.edges if e.source in keep and e.target in keep]})
 

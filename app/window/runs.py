@@ -111,8 +111,8 @@ class RunsController:
             if ev.outputs:
                 if self.started_by.get((id(tab), ev.node_id), ev.run_id) == ev.run_id:  # (not a run overtaken)
                     self.w.outputs.keep(tab, ev.node_id, ev.outputs)
-                if ev.run_id in self.node_outputs and not ev.iteration:
-                    self.node_outputs[ev.run_id][ev.node_id] = ev.outputs
+                if ev.run_id in self.node_outputs:  # (in a loop: the item that ended last, as the preview)
+                    self.node_outputs[ev.run_id][ev.node_id] = (where, ev.outputs)
         elif isinstance(ev, NodeProgress) and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
             self.w.run_panel.log(f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.message}", ev, tab=tab)
@@ -314,7 +314,8 @@ class RunsController:
         if result is None:
             return None
         latest = self.started_by.get((id(tab), node_id)) == result.run_id
-        gave = self.node_outputs.pop(result.run_id, {}).get(node_id)
+        where, gave = self.node_outputs.pop(result.run_id, {}).get(node_id, ("", None))
+        label += where  # (a node of a loop body: which item's outputs these are)
         if self.w.outputs.failed(tab, node_id, result, label, forget=latest):
             return result
         if latest:

@@ -20,7 +20,7 @@ from ..blocks.registry import BlockRegistry
 from ..model import Workflow
 from .checks import analyze
 
-__all__ = ["LivePart", "live_part"]
+__all__ = ["LivePart", "live_part", "needed_for"]
 
 
 class LivePart(NamedTuple):
@@ -47,19 +47,30 @@ def live_part(wf: Workflow, registry: BlockRegistry | None = None, *, targets: I
                     held.setdefault(below, node.id)
     keep = {n.id for n in wf.nodes} - set(held)
     if targets is not None:
-        wanted = {t for t in targets if t in keep}
-        closure: set[str] = set()
-        while wanted - closure:
-            closure |= wanted
-            for nid in list(wanted):
-                if nid in graph:
-                    closure |= ancestors(graph, nid)
-            # a loop runs whole: its body and its collects come along with its foreach
-            wanted = closure | {n for n, scope in scopes.items() if closure.intersection(scope)}
-        keep &= closure
+        keep &= _closure(graph, scopes, {t for t in targets if t in keep})
     if keep == {n.id for n in wf.nodes}:
         return LivePart(wf, held)
     part = wf.model_copy(update={"nodes": [n for n in wf.nodes if n.id in keep],
                                  "edges": [e for e in wf.edges if e.source in keep and e.target in keep],
                                  "annotations": []})
     return LivePart(part, held)
+
+
+def needed_for(wf: Workflow, targets: Iterable[str], registry: BlockRegistry | None = None) -> set[str]:
+    """The nodes that run when only ``targets`` are wanted ("run this node"): the targets and what they depend on
+    (links and field references), a loop whole — a node of a loop body brings its foreach, the body and the
+    collects (a loop does not run without them), and what those depend on."""
+    a, _issues = analyze(wf, registry)
+    return _closure(a.graph, a.scopes, set(targets))
+
+
+def _closure(graph, scopes: dict, wanted: set[str]) -> set[str]:
+    closure: set[str] = set()
+    while wanted - closure:
+        closure |= wanted
+        for nid in list(wanted):
+            if nid in graph:
+                closure |= ancestors(graph, nid)
+        # a loop runs whole: its body and its collects come along with its foreach
+        wanted = closure | {n for n, scope in scopes.items() if closure.intersection(scope)}
+    return closure
