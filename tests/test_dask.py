@@ -134,6 +134,22 @@ def test_a_failing_item_retries_on_the_cluster_and_on_error_continue_keeps_going
     assert (marks / "3").exists()
 
 
+def test_a_loop_set_to_continue_goes_on_past_a_failed_item_on_the_cluster_too(backend):
+    wf = (Flow().node("xs", "input", name="xs", type="list")
+          .node("each", "foreach", parallel=True, batch_size=4, settings={"on_error": "continue"})
+          .node("div", "transform", expression="10 / data").node("plus", "transform", expression="data + 1")
+          .node("gather", "collect", filter_nulls=False).node("out", "output", name="out")
+          .edge("xs.value", "each.items").edge("each.item", "div.data").edge("div.result", "plus.data")
+          .edge("plus.result", "gather.value").edge("gather.items", "out.value").build())
+    before = transitions(backend)
+    result, events = run(Executor(remote=backend), wf, {"xs": [1, 0, 2, 5, 0, 10]})
+    assert transitions(backend) > before  # it did go to the cluster
+    assert result.status == "succeeded", result.error
+    assert result.outputs["out"] == [11.0, None, 6.0, 3.0, None, 2.0]
+    assert finished(events, "div")[(1,)] == finished(events, "div")[(4,)] == "failed"
+    assert set(finished(events, "plus")) == {(0,), (2,), (3,), (5,)}
+
+
 def test_cancelling_the_run_stops_its_batches_within_two_seconds(backend, tmp_path):
     pids = tmp_path / "pids"
     pids.mkdir()

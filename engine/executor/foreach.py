@@ -5,7 +5,8 @@ reads are known; each iteration runs the body (a child :class:`LevelRun`) with t
 foreach's ``item`` and ``index``, and ``loop.item/index/total/first/last`` (and ``loop.parent`` when nested)
 in scope. Each collect receives its body value per iteration, in item order (a skipped value is null). The
 foreach reports ``node_progress`` after each iteration (at most one per percent of the items); a body node failing with ``on_error: fail`` fails the
-foreach and the run, cancelling the iterations still running.
+foreach and the run, cancelling the iterations still running — unless the foreach itself has ``on_error: continue``:
+then that item's results are null (its failed node is recorded as failed) and the other items run.
 
 ``level`` below is the :class:`~engine.executor.runner.LevelRun` the loop is a unit of (the runner calls
 :func:`run_loop` with itself); iterations are runs of its class (:func:`~engine.executor.iteration.body_run`).
@@ -51,13 +52,19 @@ async def _iterate(level, np: "NodePlan", gathered: dict, items: list) -> dict[s
     result_keys: dict[str, list] = {c: [None] * n for c in np.collects}
     caching = run.cache is not None
     items_key = level.key_of(np.inputs["items"]) if caching else None
+    go_on = np.settings.on_error == "continue"
     done = 0
 
     async def one(i: int) -> None:
         nonlocal done
         sink: dict = {}
         body = body_run(level, np, gathered, items[i], i, n, items_key, sink)
-        await body.execute()
+        try:
+            await body.execute()
+        except NodeFailed:
+            if not go_on:
+                raise
+            sink = {}  # (its failure is recorded by the body node that failed: the item's results are null)
         for c, v in sink.items():
             results[c][i] = None if v is DEAD else v
             result_keys[c][i] = body.sink_keys.get(c)

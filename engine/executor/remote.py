@@ -142,7 +142,8 @@ async def _run_batch(s: dict, b: dict, should_stop) -> bytes:
             try:
                 await body.execute()
             except NodeFailed as e:
-                answer["failed"] = [e.node_id, list(e.iteration), e.message]
+                if np.settings.on_error != "continue":  # (continue: the item's results are null, the batch goes on)
+                    answer["failed"] = [e.node_id, list(e.iteration), e.message]
             answer["seconds"] += perf_counter() - t0
             for call in rec.calls:  # which results the run is to store (it has the cache, not this worker)
                 if call[0] == "finished" and call[6].get("ref") in rec.stored:
