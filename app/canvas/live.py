@@ -109,6 +109,7 @@ class LiveRun:
         self.done = asyncio.get_running_loop().create_future()
         self.pending: list[asyncio.Future] = []   # thumbnails being made
         self.current = current                    # live preview: whether this run is still the newest
+        self.finished: dict[str, int] = {}        # how many times each node has ended so far (its iterations)
 
     def start(self, node_ids=None) -> None:
         """Every node that will take part shows ``queued``."""
@@ -144,6 +145,11 @@ class LiveRun:
                 item.set_note(f"attempt {ev.attempt} failed: {ev.error}; retrying")
         elif isinstance(ev, NodeFinished):
             item = self.scene.node_items.get(ev.node_id)
+            # the node's picture is the one of its latest end (a thumbnail still being made for an earlier
+            # iteration of its loop never lands after it); a failed node shows none (SPEC §8: the screen never lies)
+            finished = self.finished[ev.node_id] = self.finished.get(ev.node_id, 0) + 1
+            if ev.status == "failed" and item is not None and item.thumbnail is not None:
+                item.set_thumbnail(None)
             if not (self.current is not None and ev.status == "cached" and item is not None
                     and item.status in ("succeeded", "cached")):
                 self._show(ev.node_id, ev.status, duration_ms=ev.duration_ms, error=ev.error)
@@ -158,14 +164,19 @@ class LiveRun:
                 kept = (shown and self.current is not None and ev.status == "cached" and item is not None
                         and item.thumbnail is not None)
                 if image is not None and not kept:  # (live: a cached node's thumbnail is the one it shows)
-                    self.pending.append(asyncio.ensure_future(_thumbnail(self.scene, self.blocking, ev.node_id,
-                                                                         image, self.current)))
+                    self.pending.append(asyncio.ensure_future(_thumbnail(
+                        self.scene, self.blocking, ev.node_id, image, self._latest(ev.node_id, finished))))
         elif isinstance(ev, RunFinished):
             for nid, item in self.scene.node_items.items():
                 if item.status == "queued":  # never reached (the run failed or was stopped first)
                     self._show(nid, None)
             if not self.done.done():
                 self.done.set_result(ev)
+
+    def _latest(self, node_id: str, finished: int):
+        """Whether a thumbnail made for the ``finished``-th end of ``node_id`` may still show."""
+        current = self.current
+        return lambda: self.finished.get(node_id) == finished and (current is None or current())
 
     def abandon(self) -> None:
         """Its scene is going away (the tab closed): nobody waits for it any more."""
