@@ -255,3 +255,18 @@ def test_the_import_dialog_reads_and_imports_a_model_off_the_gui_thread(window, 
     qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
     problem = dialog.findChild(QLabel, "modelProblem")
     assert problem.isVisible() and "not an ONNX model" in problem.text(), problem.text()
+
+
+def test_the_import_dialog_closed_with_a_path_typed_in_its_file_field_says_nothing(window, qtbot, tmp_path):
+    """Its file field loses the focus while the dialog is being deleted (the window closing), after some of its
+    widgets are gone: that must not read the file into them (it raised "Internal C++ object (QPushButton) already
+    deleted" in the next test's setup)."""
+    import shiboken6
+
+    window.actionModelImport.trigger()
+    dialog = window.models.dialog
+    field = dialog.findChild(QLineEdit, "modelFile")
+    qtbot.keyClicks(field, str(tmp_path / "typed.onnx"))
+    shiboken6.delete(dialog.findChild(QPushButton, "modelImport"))  # (deleted before the field, as it was then)
+    field.editingFinished.emit()  # (what its focus leaving does)
+    qtbot.wait(50)

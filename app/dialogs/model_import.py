@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from shiboken6 import isValid
 
 from engine.errors import ModelError, NotFound
 from engine.models import DECODINGS, TASKS, ModelLibrary
@@ -113,7 +114,7 @@ class ModelImportDialog(QDialog):
         layout.addWidget(self.buttons)
         self.task.currentTextChanged.connect(self._task_changed)
         self.decoding.currentTextChanged.connect(lambda d: self.objectness.setVisible(d == "yolo"))
-        self.file.editingFinished.connect(lambda: self.read_file(self.file.text()))
+        self.file.editingFinished.connect(self._file_edited)
         self.name.textEdited.connect(lambda _t: self.name.setProperty("auto", False))
         for changed in (self.name.textEdited, self.labels.textChanged, self.task.currentTextChanged,
                         self.decoding.currentTextChanged, self.width.valueChanged, self.height.valueChanged,
@@ -199,6 +200,11 @@ class ModelImportDialog(QDialog):
         self.import_button.setText("Import")
         if then is not None:
             then(value)
+
+    def _file_edited(self) -> None:
+        # (the field loses the focus while the dialog is being deleted, too: then some of its widgets are gone)
+        if all(isValid(w) for w in (self.file, self.found, self.problem, self.import_button, self.name)):
+            self.read_file(self.file.text())
 
     def read_file(self, path: str) -> None:
         """Read the model's shapes (off the GUI thread) and fill in what they tell; a file ONNX Runtime cannot use

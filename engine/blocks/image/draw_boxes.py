@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PIL import ImageColor, ImageDraw
+from PIL import ImageColor, ImageDraw, ImageFont
 from pydantic import Field, field_validator
 
 from ...errors import BlockError
@@ -27,30 +27,61 @@ def box_coords(box: Any) -> tuple[float, float, float, float]:
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
+def line_width(size: tuple[int, int]) -> int:
+    """A line that can be seen on a picture of ``size``: 1/300 of its shorter side, at least 2 pixels."""
+    return max(2, round(min(size) / 300))
+
+
+def _font(size: tuple[int, int]):
+    """A label font sized to the picture (1/40 of its shorter side, at least 11 pixels)."""
+    try:
+        return ImageFont.load_default(size=max(11, round(min(size) / 40)))
+    except (AttributeError, ImportError, OSError, TypeError):  # (a Pillow without FreeType: its bitmap font)
+        return ImageFont.load_default()
+
+
+def _ink(color: str) -> str:
+    """Black or white, whichever reads better on ``color``."""
+    r, g, b = ImageColor.getrgb(color)[:3]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "white"
+
+
 def _draw(img, boxes: list, color: str, width: int, label_field: str):
     out = img.convert("RGB") if img.mode not in ("RGB", "RGBA") else img.copy()
     draw = ImageDraw.Draw(out)
+    width = width or line_width(out.size)
+    font = None
     for box in boxes:
         x0, y0, x1, y1 = box_coords(box)
         draw.rectangle((x0, y0, x1, y1), outline=color, width=width)
         if label_field and isinstance(box, dict) and box.get(label_field) is not None:
-            draw.text((x0 + width + 1, y0 + width), str(box[label_field])[:100], fill=color)
+            font = font or _font(out.size)
+            text = str(box[label_field])[:100]
+            left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+            pad = max(1, width // 2)
+            w, h = right - left + 2 * pad, bottom - top + 2 * pad
+            ty = y0 - h if y0 - h >= 0 else y0  # on the box's top edge, above it when there is room
+            draw.rectangle((x0, ty, x0 + w, ty + h), fill=color)
+            draw.text((x0 + pad - left, ty + pad - top), text, fill=_ink(color), font=font)
     return out
 
 
 class ImageDrawBoxesBlock(Block):
-    """Draw rectangles (and their labels) on a copy of the image."""
+    """Draw rectangles (and their labels, each on a tag in the box's colour) on a copy of the image; lines and
+    labels are sized to the picture unless a width is set."""
 
     type = "image_draw_boxes"
     portable = True
     category = "image"
     keywords = ("rectangle", "annotate", "bounding box", "label", "overlay", "detections")
+    version = 2  # (1: a 2-pixel line by default and labels in Pillow's 11-pixel font, without a tag)
     inputs = (Port("image", "image"), Port("boxes", "list"))
     outputs = (Port("image", "image"),)
 
     class Config(BlockConfig):
         color: str = "#ff3b30"
-        width: int = Field(2, ge=1, le=100)
+        width: int = Field(0, ge=0, le=100, description="line width in pixels; 0: sized to the picture (1/300 of "
+                                                         "its shorter side, at least 2)")
         label_field: str = "label"
 
         @field_validator("color")
