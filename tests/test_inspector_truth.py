@@ -259,6 +259,7 @@ def test_revert_of_a_refused_value_shows_the_value_a_run_reads(active):
     problem.linkActivated.emit("revert")
     assert editor(window, "color").text() == "#ff3b30" and not editor(window, "color").property("invalid")
     assert tab.doc.nodes[boxes].config == {}
+    assert editor(window, "width").value() == 0 and editor(window, "width").text() == "auto"  # (sized to the picture)
 
 
 def test_settings_follow_undo_and_redo_and_keep_the_retry_details(active):

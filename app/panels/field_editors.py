@@ -122,6 +122,8 @@ def make_editor(inspector, name: str, prop: dict, value: Any) -> tuple[QWidget, 
         if prop.get("nullable"):  # one step below the minimum means "not set" (shown as —)
             lo -= 1
             w.setSpecialValueText("—")
+        elif prop.get("zero") and lo == 0:  # (a field whose 0 means something: "auto")
+            w.setSpecialValueText(prop["zero"])
         w.setRange(lo, hi)
         # (a value the box shows already is not set again: that would rewrite the text being typed, "5." → "5.000")
         show = lambda v: w.value() != (lo if _number(v) is None else v) and w.setValue(lo if _number(v) is None else v)

@@ -80,8 +80,9 @@ class ImageDrawBoxesBlock(Block):
 
     class Config(BlockConfig):
         color: str = "#ff3b30"
-        width: int = Field(0, ge=0, le=100, description="line width in pixels; 0: sized to the picture (1/300 of "
-                                                         "its shorter side, at least 2)")
+        width: int = Field(0, ge=0, le=100, json_schema_extra={"zero": "auto"},
+                           description="line width in pixels; 0 (auto): sized to the picture (1/300 of its shorter "
+                                       "side, at least 2)")
         label_field: str = "label"
 
         @field_validator("color")
