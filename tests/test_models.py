@@ -143,3 +143,19 @@ def test_face_detect_finds_the_astronauts_face_with_no_model(lib):
     assert out["count"] == 1
     box = out["boxes"][0]
     assert (box["left"], box["top"], box["right"] - box["left"], box["bottom"] - box["top"]) == (177, 66, 95, 95)
+
+
+def test_what_a_model_does_is_guessed_from_its_outputs(tmp_path):
+    """Models ▸ Import… and `nodeloom models import` without --task start from this (an outside tester imported a
+    YOLO model and the dialog stayed at "classify")."""
+    import numpy as np
+
+    from engine.models.inspect import inspect_model
+
+    ssd = m.fixed_outputs(tmp_path / "ssd.onnx", {"boxes": np.zeros((1, 2, 4), np.float32),
+                                                   "scores": np.zeros((1, 2, 2), np.float32)})
+    masks = m.fixed_output(tmp_path / "halves.onnx", np.zeros((1, 2, 64, 64), np.float32))
+    assert inspect_model(m.yolo_detector(tmp_path / "yolo.onnx")).likely_task() == ("detect", "yolo")
+    assert inspect_model(ssd).likely_task() == ("detect", "ssd")
+    assert inspect_model(m.classifier(tmp_path / "c.onnx")).likely_task() == ("classify", "softmax")
+    assert inspect_model(masks).likely_task() == ("segment", "mask")

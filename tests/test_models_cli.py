@@ -66,6 +66,15 @@ def test_models_commands_import_list_and_remove(tmp_path):
     assert gone.returncode != 0 and "no model 'colours'" in gone.stderr
 
 
+def test_models_import_without_a_task_takes_what_the_outputs_say_and_says_so(tmp_path):
+    home = tmp_path / "home"
+    done = cli(home, "models", "import", str(m.yolo_detector(tmp_path / "pets.onnx")))
+    assert done.returncode == 0, done.stderr
+    assert "imported pets (detect" in done.stdout and "--task" in done.stderr  # (what it took, and how to choose)
+    card = json.loads(cli(home, "models", "list", "--json").stdout)["models"][0]
+    assert (card["task"], card["decoding"], card["resize"]) == ("detect", "yolo", "letterbox")
+
+
 def test_detect_draw_save_gives_exact_boxes_then_caches_then_reruns_the_model_when_its_file_changes(tmp_path):
     home = tmp_path / "home"
     (tmp_path / "pets.txt").write_text("cat\ndog\n")

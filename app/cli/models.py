@@ -15,6 +15,25 @@ from .common import CliError
 __all__ = ["cmd_models"]
 
 
+
+def _likely_task(path: Path) -> tuple[str, str]:
+    """What the model's outputs say it does, said on stderr; a CliError when they do not tell."""
+    import sys
+
+    from engine.models.inspect import inspect_model
+    from engine.models.library import check_file
+
+    check_file(path)
+    shape = inspect_model(path)
+    likely = shape.likely_task()
+    if likely is None:
+        outs = ", ".join(f"{n} {list(s)}" for n, s in shape.outputs)
+        raise CliError(f"cannot tell what {path.name} does from its outputs ({outs}): "
+                       "give --task classify, detect or segment")
+    print(f"nodeloom: {path.name} looks like a {likely[0]} model ({likely[1]} outputs); give --task to choose",
+          file=sys.stderr)
+    return likely
+
 def library(args) -> ModelLibrary:
     return ModelLibrary(home(args.home) / "models")
 
@@ -60,13 +79,15 @@ def cmd_models(args) -> int:
             lib.remove(args.target)
             print(f"removed {args.target}")
             return 0
-        if not args.task:
-            raise CliError("nodeloom models import needs --task classify, detect or segment")
+        task, decoding = args.task, args.decoding
+        if not task:
+            task, guessed = _likely_task(Path(args.target))
+            decoding = decoding or guessed
         extra = {"width": args.width, "height": args.height, "layout": args.layout, "resize": args.resize,
-                 "decoding": args.decoding}
+                 "decoding": decoding}
         if args.objectness:
             extra["objectness"] = True
-        card = lib.import_model(args.target, args.task, name=args.name, labels=_labels(args.labels),
+        card = lib.import_model(args.target, task, name=args.name, labels=_labels(args.labels),
                                 replace=args.replace, **extra)
         print(json.dumps(card.to_json(), ensure_ascii=False) if args.json else f"imported {card.name} "
               f"({card.task}, {card.width}×{card.height} {card.layout}, {len(card.labels)} labels) into {lib.folder}")

@@ -113,6 +113,8 @@ class ModelImportDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.task.currentTextChanged.connect(self._task_changed)
+        self.task.activated.connect(lambda _i: setattr(self, "_task_chosen", True))  # (by the user: kept)
+        self._task_chosen = False
         self.decoding.currentTextChanged.connect(lambda d: self.objectness.setVisible(d == "yolo"))
         self.file.editingFinished.connect(self._file_edited)
         self.name.textEdited.connect(lambda _t: self.name.setProperty("auto", False))
@@ -236,6 +238,10 @@ class ModelImportDialog(QDialog):
             self.say(str(shape) if isinstance(shape, (ModelError, OSError)) else f"cannot read {path}: {shape}")
             return
         fields = shape.card_fields()
+        likely = shape.likely_task()
+        if likely is not None and not self._task_chosen:  # (what its outputs look like, until the user says)
+            self.task.setCurrentText(likely[0])
+            self.decoding.setCurrentText(likely[1])
         self.width.setValue(fields.get("width", 0))
         self.height.setValue(fields.get("height", 0))
         self.layout_box.setCurrentText(fields.get("layout", "NCHW"))

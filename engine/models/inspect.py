@@ -37,6 +37,24 @@ class ModelShape:
             fields.update(layout="NCHW", height=_dim(shape[2]), width=_dim(shape[3]))
         return {k: v for k, v in fields.items() if v is not None}
 
+    def likely_task(self) -> tuple[str, str] | None:
+        """(task, decoding) the outputs' shapes suggest, or None: boxes (…, 4) beside other outputs are an ssd
+        detector, (1, 4 + classes, N) or its transpose a yolo one, (1, classes) a classifier, (1, classes, height,
+        width) a segmenter."""
+        if not self.outputs:
+            return None
+        shapes = [tuple(s) for _n, s in self.outputs]
+        first = shapes[0]
+        if len(shapes) > 1 and any(len(s) >= 2 and _dim(s[-1]) == 4 for s in shapes):
+            return "detect", "ssd"
+        if len(first) == 3 and any((_dim(d) or 0) > 4 for d in first[1:]):
+            return "detect", "yolo"
+        if len(first) in (1, 2) or (len(first) == 4 and all(_dim(d) == 1 for d in first[2:])):
+            return "classify", "softmax"
+        if len(first) == 4:
+            return "segment", "mask"
+        return None
+
     def check_task(self, card) -> None:
         """Refuse a task the outputs cannot serve (what their shapes tell, labels or not): a classifier gives
         (1, classes), a yolo detector (1, 4 + classes, N) or its transpose, an ssd one boxes (…, 4), a segmenter
