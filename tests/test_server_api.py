@@ -102,6 +102,7 @@ def test_async_runs_queue_with_priorities_and_the_queue_routes(store):
         for p in (3, 9, 5):
             r = await c.post(f"/workflows/{wid}/run", json={"inputs": {"x": p}, "mode": "async", "priority": p})
             assert r.status_code == 202 and r.headers["location"] == r.json()["status_url"]
+            assert r.json()["id"] == r.json()["run_id"]  # (named as in the run object, SPEC §6a)
             ids.append(r.json()["run_id"])
         q = (await c.get("/queue")).json()
         assert q["paused"] and [r["run_id"] for r in q["queued"]] == [ids[1], ids[2], ids[0]]

@@ -75,7 +75,7 @@ async def sync_answer(service, handle, timeout_seconds: float) -> dict:
 
 def accepted(request: Request, run_id: str, status: str) -> JSON:
     url = f"{R}/{run_id}"
-    return JSON({"run_id": run_id, "status": status, "status_url": url, "events_url": url + "/events"},
+    return JSON({"id": run_id, "run_id": run_id, "status": status, "status_url": url, "events_url": url + "/events"},
                         status_code=202, headers={"Location": url})
 
 

@@ -185,6 +185,7 @@ class RunRequest(BaseModel):
 
 
 class RunAccepted(BaseModel):
+    id: str = Field(description="the run's id, as in the run object (the same as run_id)")
     run_id: str
     status: str
     status_url: str
