@@ -45,10 +45,25 @@ def _stored(d: dict) -> tuple[int, str, str]:
 
 async def check_run(service, run_id: str) -> None:
     """NotFound unless the run exists (running here, or stored). A stored run whose process is gone is settled
-    first (interrupted, or queued again: SPEC §6a), so its stream follows what happens to it next at once."""
+    first (interrupted, or queued again: SPEC §6a), so its stream follows what happens to it next at once. A run
+    that ended here a moment ago is written first (its row and events may still be on their way to the store:
+    the stream would find nothing, and wait for its next look)."""
     if service.handle(run_id) is None:
+        await _ended_here(service, run_id)
         store = service.store
         await service.run_blocking(lambda: (store.reconcile(), store.runs.get(run_id)))
+
+
+async def _ended_here(service, run_id: str) -> None:
+    """A run of this process that ended a moment ago: until its records are written (at most GAP_WAIT_S), so that
+    the store has its row and every event — they are not live any more."""
+    handle = service.handle(run_id)
+    if handle.done() if handle is not None else run_id in service.launcher.origins:
+        try:
+            async with asyncio.timeout(GAP_WAIT_S):
+                await service.recorder.recorded(run_id)
+        except TimeoutError:
+            pass
 
 
 async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
@@ -61,6 +76,7 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
     closed.add_done_callback(lambda _: sub.wake())
     last = after
     try:
+        await _ended_here(service, run_id)  # (subscribed first: what it emits from now on comes live)
         while True:  # what is stored already
             page = [_stored(d) for d in await service.run_blocking(store.events.after, run_id, last, PAGE)]
             if page:

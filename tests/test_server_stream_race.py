@@ -1,0 +1,36 @@
+"""A stream asked for a run that ended here a moment ago, while its records are still being written, sends its
+events at once — it used to find nothing stored, then wait for the next look at the store (0.25 s: an outside
+tester saw the first event of an async run ~0.3–0.8 s after the POST), or answer 404 when not even the run's row
+was written yet."""
+
+import asyncio
+import time
+
+from engine.runs import stream
+
+from .server_helpers import sse_events, with_api
+from .test_server_api import create, doubler, store  # noqa: F401 - (the fixture)
+
+
+def test_the_events_of_a_run_that_just_ended_here_come_without_waiting_for_the_store(store, monkeypatch):
+    monkeypatch.setattr(stream, "POLL_S", 30.0)  # (a stream that waits for its next look would time out below)
+
+    async def check(c, service, server):
+        wid = await create(c, doubler())
+        writing = asyncio.ensure_future(service.recorder.write(time.sleep, 0.5))  # the recorder busy meanwhile
+        sub = service.subscribe()
+        handle = service.start(wid, {"x": 2})
+        async for ev in sub:  # (its end here: its records wait behind the busy recorder)
+            if ev.kind == "run_finished":
+                break
+        sub.close()
+        async with asyncio.timeout(10):
+            r = await c.get(f"/runs/{handle.run_id}/events")
+        await writing
+        return r
+
+    r = with_api(store, check)
+    assert r.status_code == 200, r.text
+    events = sse_events(r.text)
+    assert events[0]["event"] == "run_queued" and events[-1]["event"] == "run_finished"
+    assert [int(e["id"]) for e in events] == list(range(1, len(events) + 1))
