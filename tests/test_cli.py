@@ -187,3 +187,19 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_a_failed_item_of_a_loop_is_named_with_its_index_on_stderr(tmp_path):
+    doc = {"format": "nodeloom.workflow", "schema_version": 1, "nodes": [
+        {"id": "xs", "type": "constant", "config": {"value": [1, 0, 2]}},
+        {"id": "each", "type": "foreach", "settings": {"on_error": "continue"}},
+        {"id": "div", "type": "transform", "config": {"expression": "1 / data"}},
+        {"id": "col", "type": "collect"}],
+        "edges": [{"id": "e1", "source": "xs", "source_port": "value", "target": "each", "target_port": "items"},
+                  {"id": "e2", "source": "each", "source_port": "item", "target": "div", "target_port": "data"},
+                  {"id": "e3", "source": "div", "source_port": "result", "target": "col", "target_port": "value"}]}
+    path = tmp_path / "loop.json"
+    path.write_text(json.dumps(doc))
+    proc = nodeloom("run", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "✗ div[1]: division by zero in '1 / data'" in proc.stderr

@@ -55,9 +55,9 @@ class ProgressBar:
             if ev.status == "bypassed":
                 self.bypassed.add(ev.node_id)
             if ev.status == "failed":
-                self._say(f"✗ {ev.node_id}: {ev.error}")
+                self._say(f"✗ {_where(ev)}: {ev.error}")
         elif isinstance(ev, NodeRetrying):
-            self._say(f"↻ {ev.node_id}: attempt {ev.attempt} failed ({ev.error}); retrying in {ev.delay_s:.2f} s")
+            self._say(f"↻ {_where(ev)}: attempt {ev.attempt} failed ({ev.error}); retrying in {ev.delay_s:.2f} s")
         elif isinstance(ev, RunFinished):
             if self.tty:
                 self.stream.write("\r" + " " * (_WIDTH + 55) + "\r")
@@ -74,3 +74,8 @@ class ProgressBar:
     async def follow(self, sub: Subscription) -> None:
         async for ev in sub:
             self.handle(ev)
+
+
+def _where(ev) -> str:
+    """The node, and which item of its loop(s) when it is in one: ``load[3]``, ``crop[1][0]``."""
+    return ev.node_id + "".join(f"[{i}]" for i in (ev.iteration or ()))
