@@ -28,7 +28,9 @@ __all__ = ["run_events", "check_run", "Batch"]
 #: events sent together: ``(seq, kind, json text)`` each
 Batch = list[tuple[int, str, str]]
 
-POLL_S = 0.25        # how often a run running elsewhere is looked for in the store
+POLL_S = 0.25        # how often, at the most rarely, a run running elsewhere is looked for in the store
+FIRST_POLL_S = 0.02  # the first look (then twice as long each time nothing is found, up to POLL_S)
+FLOW_POLL_S = 0.05   # the next look after one that found events (they come in the other process's batches)
 GAP_WAIT_S = 1.0     # how long events emitted just before subscribing may take to be stored
 PAGE = 1000
 
@@ -90,6 +92,7 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
             info = await service.run_blocking(store.runs.get, run_id)
             if info.status in RUN_FINISHED and not await service.run_blocking(store.events.after, run_id, last, 1):
                 return
+        wait = FIRST_POLL_S
         while True:
             if closing.is_set():
                 raise Closing
@@ -97,16 +100,18 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
                 raise Overflow(f"the client fell more than {buffer} events behind")
             live = sub.drain()
             if not live:
-                await sub.ready(POLL_S)  # (an event, the subscription's end, closing, or the poll's time)
+                await sub.ready(wait)  # (an event, the subscription's end, closing, or the next look's time)
                 if closing.is_set():
                     raise Closing
                 live = sub.drain()  # (what came, with whatever came with it: one batch)
                 if not live and sub.closed:
                     return
                 if not live:  # nothing live: the run may run in another process, or have ended without events here
+                    wait = min(wait * 2, POLL_S)
                     try:
                         async for page in _poll(service, run_id, last):
                             last = page[-1][0]
+                            wait = FLOW_POLL_S
                             yield page
                             if page[-1][1] == "run_finished":
                                 return
