@@ -26,6 +26,7 @@ def test_a_node_whose_last_iteration_failed_shows_no_thumbnail_of_another(window
     load = tab.scene.node_items["load"]
     assert load.status == "failed" and "bad.png" in load.error
     assert load.thumbnail is None
+    assert window.outputs.of(tab, "load") is None  # (the preview has nothing of another item to show for it)
 
 
 def test_a_node_that_fails_after_a_good_run_no_longer_shows_that_runs_picture(window, tmp_path):
