@@ -33,3 +33,18 @@ def test_on_a_small_picture_the_line_is_two_pixels_and_a_label_fits_inside_at_th
 def test_a_width_the_user_sets_is_kept_exactly():
     out = drawn((4000, 3000), [[100, 100, 500, 500]], width=3)
     assert [out.getpixel((x, 300)) for x in range(99, 104)] == [(40, 90, 140), RED, RED, RED, (40, 90, 140)]
+
+
+def test_a_box_at_the_edges_keeps_its_lines_and_its_label_stays_in_the_picture():
+    out = drawn((512, 512), [{"left": 440, "top": 300, "right": 530, "bottom": 530, "label": "right edge long label"}])
+    assert out.getpixel((511, 400)) == RED and out.getpixel((470, 511)) == RED  # (clipped to the picture)
+    tag_row = [x for x in range(300, 512) if out.getpixel((x, 292)) == RED]
+    assert tag_row and tag_row[-1] == 511 and tag_row[0] < 440  # (moved left to fit whole)
+
+
+def test_a_detectors_score_is_drawn_beside_its_label():
+    with_score = drawn((256, 256), [{"left": 20, "top": 60, "right": 120, "bottom": 120, "label": "cat",
+                                     "score": 0.87}])
+    without = drawn((256, 256), [{"left": 20, "top": 60, "right": 120, "bottom": 120, "label": "cat"}])
+    row = lambda img: [x for x in range(20, 256) if img.getpixel((x, 55)) == RED]  # noqa: E731
+    assert row(with_score)[-1] > row(without)[-1] + 10  # ("cat 0.87": a longer tag)

@@ -46,29 +46,45 @@ def _ink(color: str) -> str:
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "white"
 
 
+def _label(box, label_field: str) -> str:
+    """The box's label (its ``label_field``), with a detector's score beside it: "cat 0.87"."""
+    if not label_field or not isinstance(box, dict) or box.get(label_field) is None:
+        return ""
+    text = str(box[label_field])[:100]
+    score = box.get("score")
+    if label_field == "label" and isinstance(score, (int, float)) and not isinstance(score, bool):
+        text += f" {score:.2f}"
+    return text
+
+
 def _draw(img, boxes: list, color: str, width: int, label_field: str):
     out = img.convert("RGB") if img.mode not in ("RGB", "RGBA") else img.copy()
     draw = ImageDraw.Draw(out)
     width = width or line_width(out.size)
     font = None
+    right_edge, bottom_edge = out.width - 1, out.height - 1
     for box in boxes:
         x0, y0, x1, y1 = box_coords(box)
+        # (clipped to the picture: a box reaching past an edge keeps its line along it)
+        x0, y0 = min(max(x0, 0), right_edge), min(max(y0, 0), bottom_edge)
+        x1, y1 = min(max(x1, 0), right_edge), min(max(y1, 0), bottom_edge)
         draw.rectangle((x0, y0, x1, y1), outline=color, width=width)
-        if label_field and isinstance(box, dict) and box.get(label_field) is not None:
+        text = _label(box, label_field)
+        if text:
             font = font or _font(out.size)
-            text = str(box[label_field])[:100]
             left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
             pad = max(1, width // 2)
             w, h = right - left + 2 * pad, bottom - top + 2 * pad
             ty = y0 - h if y0 - h >= 0 else y0  # on the box's top edge, above it when there is room
-            draw.rectangle((x0, ty, x0 + w, ty + h), fill=color)
-            draw.text((x0 + pad - left, ty + pad - top), text, fill=_ink(color), font=font)
+            tx = max(0, min(x0, right_edge - w))  # moved left as far as it takes to stay whole in the picture
+            draw.rectangle((tx, ty, tx + w, ty + h), fill=color)
+            draw.text((tx + pad - left, ty + pad - top), text, fill=_ink(color), font=font)
     return out
 
 
 class ImageDrawBoxesBlock(Block):
-    """Draw rectangles (and their labels, each on a tag in the box's colour) on a copy of the image; lines and
-    labels are sized to the picture unless a width is set."""
+    """Draw rectangles (and their labels with a detector's score, each on a tag in the box's colour) on a copy of
+    the image; lines and labels are sized to the picture unless a width is set."""
 
     type = "image_draw_boxes"
     portable = True
