@@ -145,6 +145,19 @@ def test_face_detect_finds_the_astronauts_face_with_no_model(lib):
     assert (box["left"], box["top"], box["right"] - box["left"], box["bottom"] - box["top"]) == (177, 66, 95, 95)
 
 
+def test_face_detect_searches_a_big_photo_at_a_workable_size(lib):
+    """A 4000-pixel photo searched at full size gave 8 "faces" (the rocket, the suit, the name tag: an outside
+    tester) in ~2 s; searched at 1024 pixels its boxes are in its own pixels, the face among them, the rest gone."""
+    pytest.importorskip("cv2")
+    data = pytest.importorskip("skimage.data")
+    big = Image.fromarray(data.astronaut()).resize((4000, 4000))
+    out = ok(lib, "face_detect", {"image": big})
+    assert out["count"] <= 2
+    face = min(out["boxes"], key=lambda b: abs(b["left"] - 177 * 7.8125))
+    assert abs(face["left"] - 1383) < 60 and abs(face["top"] - 516) < 60 and abs(face["right"] - face["left"] - 742) < 80
+    assert ok(lib, "face_detect", {"image": big}, max_side=0)["count"] > 2  # (what full size finds: 0 = full size)
+
+
 def test_what_a_model_does_is_guessed_from_its_outputs(tmp_path):
     """Models ▸ Import… and `nodeloom models import` without --task start from this (an outside tester imported a
     YOLO model and the dialog stayed at "classify")."""
