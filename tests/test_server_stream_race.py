@@ -6,10 +6,20 @@ was written yet."""
 import asyncio
 import time
 
+import pytest
+
 from engine.runs import stream
+from engine.store import Store
 
 from .server_helpers import sse_events, with_api
-from .test_server_api import create, doubler, store  # noqa: F401 - (the fixture)
+from .test_server_api import create, doubler
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path, install_templates=False)
+    yield s
+    s.close()
 
 
 def test_the_events_of_a_run_that_just_ended_here_come_without_waiting_for_the_store(store, monkeypatch):
