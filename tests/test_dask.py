@@ -139,6 +139,7 @@ def test_a_loop_set_to_continue_goes_on_past_a_failed_item_on_the_cluster_too(ba
           .node("each", "foreach", parallel=True, batch_size=4, settings={"on_error": "continue"})
           .node("div", "transform", expression="10 / data").node("plus", "transform", expression="data + 1")
           .node("gather", "collect", filter_nulls=False).node("out", "output", name="out")
+          .node("errs", "output", name="errs").edge("each.error", "errs.value")
           .edge("xs.value", "each.items").edge("each.item", "div.data").edge("div.result", "plus.data")
           .edge("plus.result", "gather.value").edge("gather.items", "out.value").build())
     before = transitions(backend)
@@ -148,6 +149,8 @@ def test_a_loop_set_to_continue_goes_on_past_a_failed_item_on_the_cluster_too(ba
     assert result.outputs["out"] == [11.0, None, 6.0, 3.0, None, 2.0]
     assert finished(events, "div")[(1,)] == finished(events, "div")[(4,)] == "failed"
     assert set(finished(events, "plus")) == {(0,), (2,), (3,), (5,)}
+    assert result.outputs["errs"]["message"].startswith("2 of 6 items failed: div[1]: division by zero")
+    assert [f["index"] for f in result.outputs["errs"]["items"]] == [1, 4]
 
 
 def test_cancelling_the_run_stops_its_batches_within_two_seconds(backend, tmp_path):

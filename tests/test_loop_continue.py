@@ -34,3 +34,23 @@ def test_a_loop_not_set_to_continue_still_fails_on_one_item(run_flow):
     result, _ = run_flow(divide_each(False, "fail"))
     assert result.status == "failed"
     assert result.error == "node 'div' (iteration 1) failed: division by zero in '10 / data'"
+
+
+def test_a_loop_set_to_continue_says_which_items_failed_on_its_error_port(run_flow):
+    """As any node with on_error: continue does, on the error port every node has (an outside tester wired it to an
+    output and got nothing); and its progress says how many failed (the run log shows it)."""
+    wf = divide_each(False, "continue")
+    wf = wf.model_copy(update={
+        "nodes": [*wf.nodes, *Flow().node("errs", "output", name="errs").build().nodes],
+        "edges": [*wf.edges, *Flow().node("each", "foreach").node("errs", "output", name="errs")
+                  .edge("each.error", "errs.value", "e-errs").build().edges]})
+    result, events = run_flow(wf)
+    assert result.status == "succeeded", result.error
+    assert result.outputs["errs"] == {
+        "message": "1 of 4 items failed: div[1]: division by zero in '10 / data'", "type": "NodeFailed",
+        "node_id": "each", "items": [{"index": 1, "node_id": "div", "message": "division by zero in '10 / data'"}]}
+    said = [e.message for e in events if type(e).__name__ == "NodeProgress" and e.node_id == "each"]
+    assert said[-1] == "4/4, 1 failed"
+    clean, _ = run_flow(wf.model_copy(update={"nodes": [
+        n.model_copy(update={"config": {"value": [1, 2]}}) if n.id == "items" else n for n in wf.nodes]}))
+    assert clean.status == "succeeded" and "errs" not in clean.outputs  # (no failure: the port is dead)

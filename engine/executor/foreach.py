@@ -19,6 +19,7 @@ import logging
 from time import perf_counter
 from typing import TYPE_CHECKING
 
+from ..blocks.base import ERROR_PORT
 from ..cache import derive
 from ..errors import NodeFailed
 from ..events import NodeStarted
@@ -45,7 +46,7 @@ def _skip_loop(level, np: "NodePlan") -> dict:
     return {np.id: {}, **{c: {} for c in np.collects}}
 
 
-async def _iterate(level, np: "NodePlan", gathered: dict, items: list) -> dict[str, list]:
+async def _iterate(level, np: "NodePlan", gathered: dict, items: list, failures: list):
     run, fid = level.run, np.id
     n = len(items)
     results = {c: [None] * n for c in np.collects}
@@ -61,16 +62,17 @@ async def _iterate(level, np: "NodePlan", gathered: dict, items: list) -> dict[s
         body = body_run(level, np, gathered, items[i], i, n, items_key, sink)
         try:
             await body.execute()
-        except NodeFailed:
+        except NodeFailed as e:
             if not go_on:
                 raise
             sink = {}  # (its failure is recorded by the body node that failed: the item's results are null)
+            failures.append({"index": i, "node_id": e.node_id, "message": e.message})
         for c, v in sink.items():
             results[c][i] = None if v is DEAD else v
             result_keys[c][i] = body.sink_keys.get(c)
         done += 1
         if n <= 100 or done * 100 // n != (done - 1) * 100 // n:  # at most one progress event per percent
-            run.emit_progress(fid, level.iteration, done / n, f"{done}/{n}", None)
+            run.emit_progress(fid, level.iteration, done / n, f"{done}/{n}" + _failed(failures), None)
 
     if not np.config.parallel or n < 2:
         for i in range(n):
@@ -97,6 +99,20 @@ async def _iterate(level, np: "NodePlan", gathered: dict, items: list) -> dict[s
     return results, result_keys
 
 
+def _failed(failures: list) -> str:
+    return f", {len(failures)} failed" if failures else ""
+
+
+def failed_items(np: "NodePlan", failures: list, n: int) -> dict:
+    """The loop's ``error`` port when items failed and it went on (on_error: continue): what any node's is, with
+    the failed items (in item order)."""
+    failures = sorted(failures, key=lambda f: f["index"])
+    said = "; ".join(f"{f['node_id']}[{f['index']}]: {f['message']}" for f in failures[:3])
+    more = f"; and {len(failures) - 3} more" if len(failures) > 3 else ""
+    return {"message": f"{len(failures)} of {n} items failed: {said}{more}", "type": "NodeFailed",
+            "node_id": np.id, "items": failures}
+
+
 def _to_cluster(run, np: "NodePlan", it: tuple) -> bool:
     reason = why_local(run, np)
     if reason is not None:
@@ -121,11 +137,12 @@ async def run_loop(level, np: "NodePlan", gathered: dict) -> dict[str, dict]:
     except Exception as exc:
         outputs[np.id] = level._failed(np, exc, t0, 1)  # raises NodeFailed unless on_error: continue
         items = []
+    failures: list[dict] = []  # items that failed while the loop went on (on_error: continue)
     try:
         if run.remote is not None and items and _to_cluster(run, np, it):
-            results, result_keys = await ship_loop(level, np, gathered, items)
+            results, result_keys = await ship_loop(level, np, gathered, items, failures)
         else:
-            results, result_keys = await _iterate(level, np, gathered, items)
+            results, result_keys = await _iterate(level, np, gathered, items, failures)
     except NodeFailed as exc:
         run.finished(np.id, it, "failed", (perf_counter() - t0) * 1000, 1, error=str(exc), error_type="NodeFailed")
         raise
@@ -133,8 +150,8 @@ async def run_loop(level, np: "NodePlan", gathered: dict) -> dict[str, dict]:
         run.finished(np.id, it, "cancelled", (perf_counter() - t0) * 1000, 1)
         raise
     if np.id not in outputs:
-        outputs[np.id] = {}
-        level._set_keys(np, {}, None)
+        outputs[np.id] = {ERROR_PORT: failed_items(np, failures, len(items))} if failures else {}
+        level._set_keys(np, outputs[np.id], None)
         run.finished(np.id, it, "succeeded", (perf_counter() - t0) * 1000, 1, outputs={"items": items})
     for c in np.collects:
         cp = run.plan.nodes[c]

@@ -131,7 +131,7 @@ async def _run_batch(s: dict, b: dict, should_stop) -> bytes:
     outer = LevelRun(rec, np.child, {}, s["loop_vars"], tuple(s["iteration"]), None,
                      keys={(a, p): k for a, p, k in s["keys"]}, loop_key=s["loop_key"])
     gathered = {(a, p): v for a, p, v in s["gathered"]}
-    answer: dict = {"items": [], "failed": None, "stopped": False, "seconds": 0.0}
+    answer: dict = {"items": [], "failed": None, "went_on": [], "stopped": False, "seconds": 0.0}
 
     async def work() -> None:
         for i, item in zip(b["indexes"], b["items"]):
@@ -142,8 +142,10 @@ async def _run_batch(s: dict, b: dict, should_stop) -> bytes:
             try:
                 await body.execute()
             except NodeFailed as e:
-                if np.settings.on_error != "continue":  # (continue: the item's results are null, the batch goes on)
+                if np.settings.on_error != "continue":
                     answer["failed"] = [e.node_id, list(e.iteration), e.message]
+                else:  # (the item's results are null, the batch goes on)
+                    answer["went_on"].append({"index": i, "node_id": e.node_id, "message": e.message})
             answer["seconds"] += perf_counter() - t0
             for call in rec.calls:  # which results the run is to store (it has the cache, not this worker)
                 if call[0] == "finished" and call[6].get("ref") in rec.stored:

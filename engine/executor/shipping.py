@@ -88,8 +88,9 @@ def _wire(value: dict) -> bytes:
     return codec.encode(value, compress=False)
 
 
-async def ship_loop(level, np: "NodePlan", gathered: dict, items: list):
-    """The iterations of ``np`` over ``items``: (values per collect, their keys), each in item order."""
+async def ship_loop(level, np: "NodePlan", gathered: dict, items: list, failures: list):
+    """The iterations of ``np`` over ``items``: (values per collect, their keys), each in item order; the items that
+    failed while the loop went on (on_error: continue) are added to ``failures``."""
     run, fid, it = level.run, np.id, level.iteration
     backend, loop = run.remote, asyncio.get_running_loop()
     n = len(items)
@@ -169,13 +170,15 @@ async def ship_loop(level, np: "NodePlan", gathered: dict, items: list):
                 if answer["items"]:
                     measured = answer["seconds"] / len(answer["items"])
                     per_item = measured if per_item is None else 0.5 * per_item + 0.5 * measured
+                failures.extend(answer.get("went_on", ()))
                 if answer["failed"]:
                     node, iteration, message = answer["failed"]
                     raise NodeFailed(node, tuple(iteration), message)
                 if len(answer["items"]) != len(indexes):  # (a batch stopped without being asked to)
                     raise NodeFailed(fid, it, f"the cluster ({backend.name}) answered {len(answer['items'])} of "
                                               f"the {len(indexes)} items it was sent")
-                run.emit_progress(fid, it, done / n, f"{done}/{n}", None)
+                run.emit_progress(fid, it, done / n, f"{done}/{n}" + (f", {len(failures)} failed" if failures else ""),
+                                  None)
     except BaseException:
         backend.stop(stop, list(outstanding))  # (also any batch still on its way out)
         for fut in outstanding:
