@@ -18,7 +18,8 @@ class CommitWatch:
     """Its own read-only connection to the database at ``path``; use it from one thread at a time."""
 
     def __init__(self, path: Path):
-        self._conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=1.0,
+        # (no busy wait: it is asked on the event loop; a locked moment is an answer of "not now")
+        self._conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=0,
                                      check_same_thread=False, isolation_level=None)
         self._version = self._read_version()
 
