@@ -48,3 +48,10 @@ def test_a_detectors_score_is_drawn_beside_its_label():
     without = drawn((256, 256), [{"left": 20, "top": 60, "right": 120, "bottom": 120, "label": "cat"}])
     row = lambda img: [x for x in range(20, 256) if img.getpixel((x, 55)) == RED]  # noqa: E731
     assert row(with_score)[-1] > row(without)[-1] + 10  # ("cat 0.87": a longer tag)
+
+
+def test_a_box_wholly_outside_the_picture_draws_nothing_and_a_score_alone_is_its_label():
+    outside = drawn((512, 512), [{"left": 600, "top": 600, "right": 800, "bottom": 800, "label": "entirely outside"}])
+    assert RED not in {outside.getpixel((x, y)) for x in range(300, 512) for y in range(300, 512)}
+    scored = drawn((256, 256), [{"left": 20, "top": 60, "right": 120, "bottom": 120, "score": 0.5}])
+    assert sum(scored.getpixel((x, 55)) == RED for x in range(20, 120)) > 10  # ("0.50" on its tag)

@@ -156,6 +156,7 @@ def test_face_detect_searches_a_big_photo_at_a_workable_size(lib):
     face = min(out["boxes"], key=lambda b: abs(b["left"] - 177 * 7.8125))
     assert abs(face["left"] - 1383) < 60 and abs(face["top"] - 516) < 60 and abs(face["right"] - face["left"] - 742) < 80
     assert ok(lib, "face_detect", {"image": big}, max_side=0)["count"] > 2  # (what full size finds: 0 = full size)
+    assert all("score" not in b for b in out["boxes"])  # (a cascade has no confidence to give: none is made up)
 
 
 def test_what_a_model_does_is_guessed_from_its_outputs(tmp_path):

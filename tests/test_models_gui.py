@@ -126,6 +126,11 @@ def test_import_drop_pick_and_run_a_detector_draws_its_boxes_over_the_preview(wi
     rects = sorted((round(r.rect().left()), round(r.rect().top()), round(r.rect().right()), round(r.rect().bottom()))
                    for r in panel.overlay.rects)
     assert rects == sorted((b["left"], b["top"], b["right"], b["bottom"]) for b in BOXES)
+    view = panel.image_view
+    picture = view.mapFromScene(view.item.sceneBoundingRect()).boundingRect()
+    for tag in (c for c in panel.overlay.childItems() if c not in panel.overlay.rects):  # (the box at 110–128 too)
+        shown = view.mapFromScene(tag.sceneBoundingRect()).boundingRect()
+        assert shown.right() <= picture.right() + 1, (shown, picture)  # (a tag stays over the picture)
     toggle = panel.findChild(QPushButton, "previewBoxes")
     assert toggle.isVisible() and toggle.isChecked() and panel.overlay.isVisible()
     QTest.mouseClick(toggle, Qt.MouseButton.LeftButton)

@@ -90,10 +90,13 @@ class BoxOverlay(QGraphicsItemGroup):
                 back.setBrush(color)
                 back.setPen(QPen(Qt.PenStyle.NoPen))
                 back.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-                back.setPos(x0, y0)
+                # a box in the right half hangs its tag from its right side, leftwards: it stays over the picture
+                right = (x0 + x1) / 2 > size.width() / 2
+                back.setPos(x1 if right else x0, y0)
                 below = sum(abs(x - x0) <= near and abs(y - y0) <= near for x, y in anchors)
                 anchors.append((x0, y0))
                 back.setZValue(-below)
-                back.setTransform(QTransform.fromTranslate(0, below * (back.rect().height() + 3)))  # (screen pixels)
+                back.setTransform(QTransform.fromTranslate(-back.rect().right() if right else 0,
+                                                           below * (back.rect().height() + 3)))  # (screen pixels)
                 tag.setParentItem(back)
                 self.addToGroup(back)

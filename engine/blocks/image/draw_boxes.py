@@ -47,13 +47,13 @@ def _ink(color: str) -> str:
 
 
 def _label(box, label_field: str) -> str:
-    """The box's label (its ``label_field``), with a detector's score beside it: "cat 0.87"."""
-    if not label_field or not isinstance(box, dict) or box.get(label_field) is None:
+    """The box's label (its ``label_field``), with a detector's score beside it: "cat 0.87" (a score alone: "0.87")."""
+    if not label_field or not isinstance(box, dict):
         return ""
-    text = str(box[label_field])[:100]
+    text = "" if box.get(label_field) is None else str(box[label_field])[:100]
     score = box.get("score")
     if label_field == "label" and isinstance(score, (int, float)) and not isinstance(score, bool):
-        text += f" {score:.2f}"
+        text = f"{text} {score:.2f}".strip()
     return text
 
 
@@ -65,6 +65,8 @@ def _draw(img, boxes: list, color: str, width: int, label_field: str):
     right_edge, bottom_edge = out.width - 1, out.height - 1
     for box in boxes:
         x0, y0, x1, y1 = box_coords(box)
+        if x0 > right_edge or y0 > bottom_edge or x1 < 0 or y1 < 0:
+            continue  # (wholly outside the picture: nothing of it to draw, not even its label)
         # (clipped to the picture: a box reaching past an edge keeps its line along it)
         x0, y0 = min(max(x0, 0), right_edge), min(max(y0, 0), bottom_edge)
         x1, y1 = min(max(x1, 0), right_edge), min(max(y1, 0), bottom_edge)

@@ -34,7 +34,8 @@ def find_faces(img, min_size: int, scale_factor: float, min_neighbors: int, max_
                            Image.Resampling.BILINEAR, reducing_gap=2.0)
     found = _cascade().detectMultiScale(np.asarray(gray), scaleFactor=scale_factor, minNeighbors=min_neighbors,
                                         minSize=(min_size, min_size))
-    boxes = [{"label": "face", "score": 1.0, "left": round(x * scale), "top": round(y * scale),
+    # (no "score": a cascade gives no confidence, and a made-up 1.0 would be drawn as certainty)
+    boxes = [{"label": "face", "left": round(x * scale), "top": round(y * scale),
               "right": min(img.width, round((x + w) * scale)), "bottom": min(img.height, round((y + h) * scale))}
              for x, y, w, h in (found if len(found) else [])]
     return sorted(boxes, key=lambda b: (b["top"], b["left"]))
@@ -48,7 +49,7 @@ class FaceDetectBlock(Block):
     requires = ("cv2",)
     portable = True  # (OpenCV's own cascade: a worker with the extra needs nothing else)
     keywords = ("faces", "people", "opencv", "haar", "cascade", "portrait", "privacy", "anonymise")
-    version = 2  # (1: always searched at full size)
+    version = 2  # (1: always searched at full size, each box with a "score" of 1.0)
     inputs = (Port("image", "image"),)
     outputs = (Port("boxes", "list"), Port("count", "integer"))
 
