@@ -27,6 +27,10 @@ def test_a_node_whose_last_iteration_failed_shows_no_thumbnail_of_another(window
     assert load.status == "failed" and "bad.png" in load.error
     assert load.thumbnail is None
     assert window.outputs.of(tab, "load") is None  # (the preview has nothing of another item to show for it)
+    tab.scene.clearSelection()
+    load.setSelected(True)  # (what the preview says of it: its failure, not "not run yet")
+    info = window.preview_panel.info.text()
+    assert "failed" in info and "bad.png" in info and "not run yet" not in info, info
 
 
 def test_a_node_that_fails_after_a_good_run_no_longer_shows_that_runs_picture(window, tmp_path):

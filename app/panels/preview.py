@@ -138,13 +138,13 @@ class PreviewPanel(QWidget):
 
     def show_outputs(self, title: str, outputs: dict, *, node_id: str | None = None, upstream=(),
                      ran: bool = True, prepared: dict[str, QImage] | None = None,
-                     given: Image.Image | None = None) -> None:
+                     given: Image.Image | None = None, failed: str | None = None) -> None:
         """``outputs`` of the node called ``title`` (its label; the id is in the tooltip): the first image fills
         the dock; the other values show beside it, or alone, or not at all — followed in the tree by the values
         of the nodes it may read (``upstream``: node id, title, outputs), to drag onto its fields. ``prepared``:
         images of ``outputs`` made into QImages already (:func:`preview_qimage`), by port. Boxes among the
         outputs (a detector's) are drawn over the picture: the node's own, else ``given``, the picture it was
-        given (shown as its port ``image (given)``)."""
+        given (shown as its port ``image (given)``). ``failed``: the node's last run failed, with this error."""
         images = [(p, v) for p, v in outputs.items() if isinstance(v, Image.Image)]
         boxes = boxes_in(outputs)
         if boxes is not None and not images and isinstance(given, Image.Image):
@@ -176,8 +176,9 @@ class PreviewPanel(QWidget):
             self.image = None
             self.image_view.item.setPixmap(QPixmap())
             self.info.setText(f"{title}: " + (", ".join(f"{k} = {summarize(v)}" for k, v in others.items())
-                                              or ("no outputs" if ran else "not run yet")))
-            if upstream and not others:
+                                              or (f"failed: {failed}" if failed is not None
+                                                  else "no outputs" if ran else "not run yet")))
+            if upstream and not others and failed is None:
                 self.info.setText(self.info.text() + " · drag a value of another node onto a field to use it")
             self.save_button.setEnabled(False)
 

@@ -226,10 +226,12 @@ class OutputsController:
             return
         if self.of(tab, node_ids[0]) is None:
             upstream = self.upstream(tab, node_ids[0])
-            if upstream:
+            item = tab.scene.node_items.get(node_ids[0])
+            failed = (item.error or "") if item is not None and item.status == "failed" else None
+            if upstream or failed is not None:
                 self.previewed.pop(id(tab), None)
                 self.w.preview_panel.show_outputs(label_of(tab.doc, node_ids[0]), {}, node_id=node_ids[0],
-                                                  upstream=upstream, ran=False)
+                                                  upstream=upstream, ran=False, failed=failed)
             return
         try:
             asyncio.get_running_loop()
