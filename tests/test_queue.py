@@ -330,3 +330,27 @@ def test_a_run_another_process_queues_starts_at_once_not_at_the_next_look(store)
             return time.perf_counter() - t0
 
     assert asyncio.run(go()) < 10
+
+
+def test_a_queue_resumed_by_another_process_starts_at_once(tmp_path):
+    """Paused, a run waiting; another process (another connection: nothing of it wakes the dispatcher) resumes the
+    queue: the run starts within seconds, not at the dispatcher's next look (30 s here)."""
+    store, other = Store(tmp_path, install_templates=False), Store(tmp_path, install_templates=False)
+    wid = numbered(store, seconds=0)
+    rarely = RunSettings(max_concurrent_runs=3, heartbeat_s=0.2, lease_ttl_s=1.0, queue_poll_s=30)
+
+    async def go():
+        async with RunService(store, rarely, dispatch=True) as worker, RunService(other, FAST) as server:
+            await worker.dispatcher.holding.wait()
+            server.pause()
+            run_id = await server.enqueue(wid, {"n": 1})
+            await asyncio.sleep(0.3)
+            assert status(store, run_id) == "queued"  # (paused: it waits)
+            server.resume()
+            await until(lambda: status(store, run_id) == "succeeded", timeout=10, what="the run after resume")
+
+    try:
+        asyncio.run(go())
+    finally:
+        other.close()
+        store.close()

@@ -169,7 +169,8 @@ def test_a_subscriber_of_a_running_run_misses_nothing_and_a_queued_cancelled_run
         canceller = asyncio.ensure_future(cancel_soon())
         ended = sse_events((await c.get(f"/runs/{queued}/events")).text)
         await canceller
-        assert [e["event"] for e in ended] == ["run_finished"] and json.loads(ended[0]["data"])["status"] == "cancelled"
+        assert [e["event"] for e in ended] == ["run_queued", "run_finished"]  # (queued: said at once, SPEC §9)
+        assert [int(e["id"]) for e in ended] == [1, 2] and json.loads(ended[1]["data"])["status"] == "cancelled"
 
     with_api(store, check, dispatch=True)
 

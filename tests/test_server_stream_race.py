@@ -4,6 +4,7 @@ tester saw the first event of an async run ~0.3–0.8 s after the POST), or answ
 was written yet."""
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -67,3 +68,34 @@ def test_a_stream_of_a_run_another_process_runs_follows_it_closely(store, monkey
     assert r.status_code == 200, r.text
     events = sse_events(r.text)
     assert events[0]["event"] == "run_queued" and events[-1]["event"] == "run_finished"
+
+
+def test_a_run_waiting_in_the_queue_has_its_run_queued_event_at_once_with_the_time_it_was_queued(store):
+    """A client of a long queue tells a queued run from a hung one: its stream sends run_queued while it waits (it
+    sent nothing until the run started, and run_queued then carried the start's time — an outside tester)."""
+    from engine.runs import RunService, RunSettings
+
+    async def check(c, service, server):
+        wid = await create(c, doubler())
+        await c.post("/queue/pause")
+        r = await c.post(f"/workflows/{wid}/run", json={"inputs": {"x": 2}, "mode": "async"})
+        run_id, queued_at = r.json()["run_id"], time.time()
+        first = None
+        async with c.stream("GET", f"/runs/{run_id}/events") as s:
+            async with asyncio.timeout(5):
+                async for line in s.aiter_lines():
+                    if line.startswith("data:"):
+                        first = json.loads(line[5:])
+                        break
+        await asyncio.sleep(0.3)
+        await c.post("/queue/resume")
+        async with RunService(store, RunSettings(queue_poll_s=0.05), front="worker", dispatch=True):
+            whole = sse_events((await c.get(f"/runs/{run_id}/events")).text)
+        return first, queued_at, whole
+
+    first, queued_at, whole = with_api(store, check)
+    assert first["kind"] == "run_queued" and first["seq"] == 1 and first["inputs"] == {"x": 2}
+    assert abs(first["ts"] - queued_at) < 0.25
+    events = [json.loads(e["data"]) for e in whole]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1)) and events[-1]["kind"] == "run_finished"
+    assert events[0] == first  # (kept as it was when queued: the start does not rewrite it)

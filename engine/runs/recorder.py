@@ -193,13 +193,18 @@ class RunRecorder:
         if self.cache is not None:  # the runs' results first (ResultCache.put_later): on disk before their records
             self.cache.write_pending()
         with self.db.write_cursor(synced=False) as cur:  # (synced before anyone is told: _write_and_sync)
-            events = []
+            events, kept = [], []
             for ev in batch:
+                claimed = type(ev) is RunQueued and self._meta.get(ev.run_id, {}).get("claimed")
                 data = self._apply(cur, ev)
                 if self._keep(ev):
-                    events.append((ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
+                    # (a queued run's first run_queued was stored when it was queued: that one stays)
+                    (kept if claimed and ev.seq == 1 else events).append(
+                        (ev.run_id, ev.seq, ev.kind, data or _event_json(ev)))
             self._flush_rows(cur)
             records.add_events(cur, events)
+            if kept:
+                records.add_events(cur, kept, keep=True)
             hook = self.after_finish
             if hook is not None and any(isinstance(ev, RunFinished) for ev in batch):
                 cur.execute("SAVEPOINT after_finish")  # its failure must not lose the records

@@ -24,6 +24,7 @@ from ..errors import QueueError, QueueFull
 from .db import Database
 from .events import store_ended
 from .models import NodeRunRow, RunRow, SettingRow
+from .records import add_events, queued_event
 from .runs import RunInfo
 
 __all__ = ["QueueRepo", "QueueView", "PRIORITIES", "DEFAULT_PRIORITY"]
@@ -79,6 +80,9 @@ def insert_queued(session, rows: list[dict], limit: int | None = None) -> list[s
                            None if options is None else json.dumps(options), row.get("draft_id"),
                            row.get("trigger_id")))
         cur.executemany(_INSERT, values)
+        # each one's run_queued at once, with the time it was queued (its stream says it waits)
+        add_events(cur, [queued_event(rid, row.get("workflow_name", ""), row.get("inputs") or {}, now)
+                         for rid, row in zip(ids, rows)])
     finally:
         cur.close()
     return ids

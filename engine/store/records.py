@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..events import RunQueued, event_to_json
+from ..values import json_text
+
 __all__ = ["node_started", "node_finished", "node_row", "add_node_rows", "node_retrying", "add_events", "run_queued", "run_claimed",
            "run_started", "run_finished"]
 
@@ -27,6 +30,7 @@ _NODE_ROW = (f"INSERT INTO node_runs (run_id, node_id, iteration, started_at, {_
              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _NODE_RETRYING = "UPDATE node_runs SET attempts = ? WHERE id = ?"
 _EVENT = "INSERT OR REPLACE INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)"
+_EVENT_KEPT = "INSERT OR IGNORE INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)"
 _RUN_QUEUED = ("INSERT INTO runs (id, workflow_id, version, workflow_name, document, status, mode, priority, trigger, "
                "inputs, created_at, replay_of, from_node, parent_run_id, owner, draft_id, options, attempt, from_queue, "
                "requeued, cancel_requested) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, 0, 0)")
@@ -84,9 +88,17 @@ def node_retrying(cur, row_id: int, attempts: int) -> None:
     cur.execute(_NODE_RETRYING, (attempts, row_id))
 
 
-def add_events(cur, events: list[tuple[str, int, str, str]]) -> None:
-    """Stored events, each ``(run_id, seq, kind, JSON text)``; one with a seq already stored replaces it."""
-    cur.executemany(_EVENT, events)
+def add_events(cur, events: list[tuple[str, int, str, str]], *, keep: bool = False) -> None:
+    """Stored events, each ``(run_id, seq, kind, JSON text)``; one with a seq already stored replaces it (``keep``:
+    is passed over — the run_queued a queued run was given when it was queued)."""
+    cur.executemany(_EVENT_KEPT if keep else _EVENT, events)
+
+
+def queued_event(run_id: str, workflow_name: str, inputs: dict, ts: float) -> tuple[str, int, str, str]:
+    """The run_queued event of a run put in the queue (attempt 1's first event), stored with it: its stream says
+    it waits, with the time it was queued; the run's start does not rewrite it (``add_events(keep=True)``)."""
+    ev = RunQueued(run_id, 1, ts, workflow_name, inputs)
+    return run_id, 1, ev.kind, json_text(event_to_json(ev, inputs=inputs))
 
 
 def run_queued(cur, run_id: str, meta: dict[str, Any], *, workflow_name: str, inputs: str,

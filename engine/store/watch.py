@@ -8,6 +8,7 @@ often; only when it changed does the dispatcher read whether runs are queued, an
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -35,7 +36,10 @@ class CommitWatch:
         return True
 
     def has_queued(self) -> bool:
-        """Whether runs wait in the queue (a read of an index, no transaction kept)."""
+        """Whether runs wait in a queue that is not paused (reads of an index and a setting, no transaction kept)."""
+        paused = self._conn.execute("SELECT value FROM settings WHERE key = 'queue.paused'").fetchone()
+        if paused and json.loads(paused[0]):
+            return False
         return self._conn.execute(
             "SELECT 1 FROM runs WHERE status = 'queued' AND from_queue LIMIT 1").fetchone() is not None
 
