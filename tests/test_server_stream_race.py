@@ -47,13 +47,18 @@ def test_the_events_of_a_run_that_just_ended_here_come_without_waiting_for_the_s
     assert [int(e["id"]) for e in events] == list(range(1, len(events) + 1))
 
 
-def test_a_stream_of_a_run_another_process_runs_follows_it_closely(store, monkeypatch):
+@pytest.mark.parametrize("looks", ["soon, then rarely", "only when another connection commits"])
+def test_a_stream_of_a_run_another_process_runs_follows_it_closely(store, monkeypatch, looks):
     """The server does not dispatch; another service on the same data folder (another process, as far as the
     server's stream knows: its events are not live here) runs the queue. The stream looks at the store soon and
-    then more and more rarely (an outside tester saw the first event ~0.5 s late: two looks 0.25 s apart)."""
+    then more and more rarely, and whenever another connection commits (an outside tester saw the first event
+    ~0.5 s late: two looks 0.25 s apart; then ~70 ms)."""
     from engine.runs import RunService, RunSettings
 
     monkeypatch.setattr(stream, "POLL_S", 30.0)  # (only the cap of its looks: a stream that waited it times out)
+    if looks == "only when another connection commits":
+        monkeypatch.setattr(stream, "FIRST_POLL_S", 30.0)
+        monkeypatch.setattr(stream, "FLOW_POLL_S", 30.0)
 
     async def check(c, service, server):
         wid = await create(c, doubler())

@@ -35,7 +35,7 @@ from .launcher import Launcher
 from .ownership import LeaseKeeper
 from .recorder import RunRecorder
 from .settings import RunSettings
-from .stream import Batch, check_run, run_events
+from .stream import Batch, StoreChanges, check_run, run_events
 from .targets import Targets
 from .triggers import Triggers
 
@@ -67,6 +67,7 @@ class RunService:
         self.callbacks = callbacks or Callbacks()
         self.recovered = Recovered()
         self.launcher = Launcher(self)  # the one door every run comes through
+        self.changes = StoreChanges(store.db.path)  # wakes streams of runs that run elsewhere (engine/runs/stream.py)
         self._background: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 

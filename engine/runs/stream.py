@@ -21,9 +21,10 @@ from typing import AsyncIterator
 from ..errors import Closing, Overflow
 from ..events import ATTEMPT_SEQ, RunFinished, event_to_json
 from ..store.runs import RUN_FINISHED
+from ..store.watch import CommitWatch
 from ..values import json_text
 
-__all__ = ["run_events", "check_run", "Batch"]
+__all__ = ["run_events", "check_run", "Batch", "StoreChanges"]
 
 #: events sent together: ``(seq, kind, json text)`` each
 Batch = list[tuple[int, str, str]]
@@ -31,6 +32,7 @@ Batch = list[tuple[int, str, str]]
 POLL_S = 0.25        # how often, at the most rarely, a run running elsewhere is looked for in the store
 FIRST_POLL_S = 0.02  # the first look (then twice as long each time nothing is found, up to POLL_S)
 FLOW_POLL_S = 0.05   # the next look after one that found events (they come in the other process's batches)
+CHANGES_S = 0.01     # how often streams of runs elsewhere ask whether another connection committed
 GAP_WAIT_S = 1.0     # how long events emitted just before subscribing may take to be stored
 PAGE = 1000
 
@@ -54,6 +56,39 @@ async def check_run(service, run_id: str) -> None:
         await _ended_here(service, run_id)
         store = service.store
         await service.run_blocking(lambda: (store.reconcile(), store.runs.get(run_id)))
+
+
+class StoreChanges:
+    """Wakes the streams of runs not running here whenever another connection commits (their events are written
+    by another process's recorder, a batch every ~20 ms): one look at SQLite's ``data_version`` every CHANGES_S on
+    the loop, only while such streams wait (:class:`~engine.store.watch.CommitWatch`)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.subs: set = set()
+        self._task: asyncio.Task | None = None
+
+    def follow(self, sub) -> None:
+        self.subs.add(sub)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._watch(), name="nodeloom-store-changes")
+
+    def leave(self, sub) -> None:
+        self.subs.discard(sub)
+
+    async def _watch(self) -> None:
+        try:
+            watch = CommitWatch(self.path)
+        except Exception:  # noqa: BLE001 - the streams then look at the store at their own pace
+            return
+        try:
+            while self.subs:
+                await asyncio.sleep(CHANGES_S)
+                if watch.changed():
+                    for sub in list(self.subs):
+                        sub.wake()
+        finally:
+            watch.close()
 
 
 async def _ended_here(service, run_id: str) -> None:
@@ -100,7 +135,9 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
                 raise Overflow(f"the client fell more than {buffer} events behind")
             live = sub.drain()
             if not live:
-                await sub.ready(wait)  # (an event, the subscription's end, closing, or the next look's time)
+                if service.handle(run_id) is None:  # (not running here: its events come through the store)
+                    service.changes.follow(sub)
+                await sub.ready(wait)  # (an event, a commit elsewhere, the end, closing, or the next look's time)
                 if closing.is_set():
                     raise Closing
                 live = sub.drain()  # (what came, with whatever came with it: one batch)
@@ -138,6 +175,7 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
                 if batch[-1][1] == "run_finished":
                     return
     finally:
+        service.changes.leave(sub)
         sub.close()
         closed.cancel()
 
