@@ -27,6 +27,8 @@ def test_a_node_whose_last_iteration_failed_shows_no_thumbnail_of_another(window
     assert load.status == "failed" and "bad.png" in load.error
     assert load.thumbnail is None
     assert window.outputs.of(tab, "load") is None  # (the preview has nothing of another item to show for it)
+    each = tab.scene.node_items["each"]
+    assert each.status == "succeeded" and "1 of 2 items failed" in each.toolTip()  # (the loop says so)
     tab.scene.clearSelection()
     load.setSelected(True)  # (what the preview says of it: its failure, not "not run yet")
     info = window.preview_panel.info.text()

@@ -51,6 +51,8 @@ def test_a_loop_set_to_continue_says_which_items_failed_on_its_error_port(run_fl
         "node_id": "each", "items": [{"index": 1, "node_id": "div", "message": "division by zero in '10 / data'"}]}
     said = [e.message for e in events if type(e).__name__ == "NodeProgress" and e.node_id == "each"]
     assert said[-1] == "4/4, 1 failed"
+    [ended] = [e for e in events if isinstance(e, NodeFinished) and e.node_id == "each"]
+    assert ended.status == "succeeded" and ended.outputs["error"] == result.outputs["errs"]  # (what the preview shows)
     clean, _ = run_flow(wf.model_copy(update={"nodes": [
         n.model_copy(update={"config": {"value": [1, 2]}}) if n.id == "items" else n for n in wf.nodes]}))
     assert clean.status == "succeeded" and "errs" not in clean.outputs  # (no failure: the port is dead)

@@ -153,6 +153,9 @@ class LiveRun:
             if not (self.current is not None and ev.status == "cached" and item is not None
                     and item.status in ("succeeded", "cached")):
                 self._show(ev.node_id, ev.status, duration_ms=ev.duration_ms, error=ev.error)
+                went_on = ev.outputs.get("error") if ev.status == "succeeded" else None
+                if item is not None and isinstance(went_on, dict):  # (a loop that went on past failed items)
+                    item.set_note(str(went_on.get("message", "")))
             if ev.status in ("succeeded", "cached", "bypassed"):  # (a bypassed node hands its inputs on)
                 for eid in self.scene._adjacent.get(ev.node_id, ()):
                     edge = self.scene.doc.edges.get(eid)

@@ -152,7 +152,7 @@ async def run_loop(level, np: "NodePlan", gathered: dict) -> dict[str, dict]:
     if np.id not in outputs:
         outputs[np.id] = {ERROR_PORT: failed_items(np, failures, len(items))} if failures else {}
         level._set_keys(np, outputs[np.id], None)
-        run.finished(np.id, it, "succeeded", (perf_counter() - t0) * 1000, 1, outputs={"items": items})
+        run.finished(np.id, it, "succeeded", (perf_counter() - t0) * 1000, 1, outputs={"items": items, **outputs[np.id]})
     for c in np.collects:
         cp = run.plan.nodes[c]
         run.emit(NodeStarted, c, it)
