@@ -108,14 +108,13 @@ class RunsController:
             where = "".join(f"[{i}]" for i in ev.iteration)
             line = f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.status} ({ev.duration_ms:.1f} ms)"
             self.w.run_panel.log(line + (f" — {ev.error}" if ev.error else ""), ev, tab=tab)
-            mine = self.started_by.get((id(tab), ev.node_id), ev.run_id) == ev.run_id  # (not a run overtaken)
-            if ev.status == "failed" and not ev.outputs and mine:  # (in a loop: not another item's outputs)
-                self.w.outputs.forget_node(tab, ev.node_id)
-            if ev.outputs:
-                if mine:
+            if self.started_by.get((id(tab), ev.node_id), ev.run_id) == ev.run_id:  # (not a run overtaken)
+                if ev.outputs:
                     self.w.outputs.keep(tab, ev.node_id, ev.outputs)
-                if ev.run_id in self.node_outputs:  # (in a loop: the item that ended last, as the preview)
-                    self.node_outputs[ev.run_id][ev.node_id] = (where, ev.outputs)
+                elif ev.status == "failed":  # (in a loop: not another item's outputs)
+                    self.w.outputs.forget_node(tab, ev.node_id)
+            if ev.outputs and ev.run_id in self.node_outputs:  # (in a loop: the item that ended last, as the preview)
+                self.node_outputs[ev.run_id][ev.node_id] = (where, ev.outputs)
         elif isinstance(ev, NodeProgress) and any(c.isalpha() for c in ev.message):  # not a bare "3/10"
             where = "".join(f"[{i}]" for i in ev.iteration)
             self.w.run_panel.log(f"  {label_of(tab.doc, ev.node_id)}{where}: {ev.message}", ev, tab=tab)
