@@ -108,8 +108,9 @@ def test_a_resume_at_or_past_a_finished_runs_end_ends_at_once(tmp_path):
         assert queued.status_code == 200
         waiting = httpx.post(f"{url}/workflows/{wid}/run", json={"mode": "async"}, headers=auth).json()["run_id"]
         assert httpx.post(f"{url}/runs/{waiting}/cancel", headers=auth).json()["result"] == "cancelled"
-        [(seq, kind, data)] = _sse(url, auth, waiting)  # cancelled while queued: its end is stored too
-        assert kind == "run_finished" and data["status"] == "cancelled"
+        # cancelled while queued: its run_queued (stored when it was queued) and its end
+        [(_, queued_kind, _), (seq, kind, data)] = _sse(url, auth, waiting)
+        assert queued_kind == "run_queued" and kind == "run_finished" and data["status"] == "cancelled"
         assert _sse(url, auth, waiting, last=seq) == []
     finally:
         proc.send_signal(signal.SIGTERM)
