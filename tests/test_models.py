@@ -159,6 +159,16 @@ def test_face_detect_searches_a_big_photo_at_a_workable_size(lib):
     assert all("score" not in b for b in out["boxes"])  # (a cascade has no confidence to give: none is made up)
 
 
+def test_face_detect_refuses_a_smallest_face_larger_than_the_picture_it_searches(lib):
+    """Max Side 3 with Min Size 30 found nothing, without a word (an outside tester): it says why."""
+    pytest.importorskip("cv2")
+    data = pytest.importorskip("skimage.data")
+    result = block(lib, "face_detect", {"image": Image.fromarray(data.astronaut())}, max_side=20, min_size=30)
+    assert result.status == "failed"
+    assert "min_size 30 is larger than the 20-pixel picture it searches" in result.nodes["node"].error
+    assert ok(lib, "face_detect", {"image": Image.new("RGB", (20, 20))})["count"] == 0  # (a small picture: none)
+
+
 def test_what_a_model_does_is_guessed_from_its_outputs(tmp_path):
     """Models ▸ Import… and `nodeloom models import` without --task start from this (an outside tester imported a
     YOLO model and the dialog stayed at "classify")."""

@@ -5,6 +5,7 @@ import threading
 from PIL import Image
 from pydantic import Field
 
+from ...errors import BlockError
 from ..base import Block, BlockConfig, Port
 from ..image._common import need_image
 from ._common import need_extra
@@ -63,6 +64,10 @@ class FaceDetectBlock(Block):
 
     async def run(self, ctx, inputs, config):
         need_extra("cv2")
-        boxes = await ctx.run_blocking(find_faces, need_image(inputs), config.min_size, config.scale_factor,
+        img = need_image(inputs)
+        if config.max_side and config.min_size > config.max_side < max(img.size):  # (settings that cannot find any)
+            raise BlockError(f"min_size {config.min_size} is larger than the {config.max_side}-pixel picture it "
+                             f"searches (max_side {config.max_side}): no face could be found")
+        boxes = await ctx.run_blocking(find_faces, img, config.min_size, config.scale_factor,
                                        config.min_neighbors, config.max_side)
         return {"boxes": boxes, "count": len(boxes)}
