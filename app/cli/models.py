@@ -4,6 +4,7 @@ of the data folder (SPEC §4, "Models"), as the model blocks read it."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from engine.errors import ModelError, NotFound
@@ -15,11 +16,8 @@ from .common import CliError
 __all__ = ["cmd_models"]
 
 
-
 def _likely_task(path: Path) -> tuple[str, str]:
     """What the model's outputs say it does, said on stderr; a CliError when they do not tell."""
-    import sys
-
     from engine.models.inspect import inspect_model
     from engine.models.library import check_file
 
@@ -33,6 +31,7 @@ def _likely_task(path: Path) -> tuple[str, str]:
     print(f"nodeloom: {path.name} looks like a {likely[0]} model ({likely[1]} outputs); give --task to choose",
           file=sys.stderr)
     return likely
+
 
 def library(args) -> ModelLibrary:
     return ModelLibrary(home(args.home) / "models")

@@ -206,7 +206,8 @@ def add_models_command(sub) -> None:
                        "to import.")
     p.add_argument("action", nargs="?", default="list", choices=("list", "import", "remove"))
     p.add_argument("target", nargs="?", metavar="FILE|NAME", help="import: the .onnx file; remove: the model's name")
-    p.add_argument("--task", choices=("classify", "detect", "segment"), help="import: what the model does (default: what its outputs look like)")
+    p.add_argument("--task", choices=("classify", "detect", "segment"),
+                   help="import: what the model does (default: what its outputs look like)")
     p.add_argument("--labels", metavar="FILE", help="import: the class names, one a line (or a JSON list)")
     p.add_argument("--name", help="import: the model's name in the library (default: the file's name)")
     p.add_argument("--width", type=int, help="import: the input width, where the model does not fix it")

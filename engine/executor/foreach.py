@@ -25,7 +25,7 @@ from ..errors import NodeFailed
 from ..events import NodeStarted
 from .context import NodeContext
 from .iteration import body_run
-from .shipping import ship_loop, why_local
+from .shipping import progress_text, ship_loop, why_local
 from .state import DEAD
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,7 +72,7 @@ async def _iterate(level, np: "NodePlan", gathered: dict, items: list, failures:
             result_keys[c][i] = body.sink_keys.get(c)
         done += 1
         if n <= 100 or done * 100 // n != (done - 1) * 100 // n:  # at most one progress event per percent
-            run.emit_progress(fid, level.iteration, done / n, f"{done}/{n}" + _failed(failures), None)
+            run.emit_progress(fid, level.iteration, done / n, progress_text(done, n, failures), None)
 
     if not np.config.parallel or n < 2:
         for i in range(n):
@@ -97,10 +97,6 @@ async def _iterate(level, np: "NodePlan", gathered: dict, items: list, failures:
         await asyncio.wait(workers)
         raise
     return results, result_keys
-
-
-def _failed(failures: list) -> str:
-    return f", {len(failures)} failed" if failures else ""
 
 
 def failed_items(np: "NodePlan", failures: list, n: int) -> dict:
@@ -152,7 +148,8 @@ async def run_loop(level, np: "NodePlan", gathered: dict) -> dict[str, dict]:
     if np.id not in outputs:
         outputs[np.id] = {ERROR_PORT: failed_items(np, failures, len(items))} if failures else {}
         level._set_keys(np, outputs[np.id], None)
-        run.finished(np.id, it, "succeeded", (perf_counter() - t0) * 1000, 1, outputs={"items": items, **outputs[np.id]})
+        run.finished(np.id, it, "succeeded", (perf_counter() - t0) * 1000, 1,
+                     outputs={"items": items, **outputs[np.id]})
     for c in np.collects:
         cp = run.plan.nodes[c]
         run.emit(NodeStarted, c, it)

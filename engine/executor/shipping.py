@@ -33,7 +33,7 @@ from .state import DEAD, Recording, replay
 if TYPE_CHECKING:  # pragma: no cover
     from ..graph.plan import NodePlan
 
-__all__ = ["ship_loop", "why_local", "BATCH_SECONDS"]
+__all__ = ["ship_loop", "why_local", "progress_text", "BATCH_SECONDS"]
 
 log = logging.getLogger(__name__)
 BATCH_SECONDS = 0.5  # the work a batch aims to hold: its own cost stays small beside it (at 0.1 s it was a third)
@@ -86,6 +86,11 @@ def _shared(run, level, np: "NodePlan", gathered: dict, n: int, items_key: str |
 
 def _wire(value: dict) -> bytes:
     return codec.encode(value, compress=False)
+
+
+def progress_text(done: int, n: int, failures: list) -> str:
+    """A loop's progress message: "3/10", with the items that failed while it went on: "3/10, 1 failed"."""
+    return f"{done}/{n}, {len(failures)} failed" if failures else f"{done}/{n}"
 
 
 async def ship_loop(level, np: "NodePlan", gathered: dict, items: list, failures: list):
@@ -177,8 +182,7 @@ async def ship_loop(level, np: "NodePlan", gathered: dict, items: list, failures
                 if len(answer["items"]) != len(indexes):  # (a batch stopped without being asked to)
                     raise NodeFailed(fid, it, f"the cluster ({backend.name}) answered {len(answer['items'])} of "
                                               f"the {len(indexes)} items it was sent")
-                run.emit_progress(fid, it, done / n, f"{done}/{n}" + (f", {len(failures)} failed" if failures else ""),
-                                  None)
+                run.emit_progress(fid, it, done / n, progress_text(done, n, failures), None)
     except BaseException:
         backend.stop(stop, list(outstanding))  # (also any batch still on its way out)
         for fut in outstanding:

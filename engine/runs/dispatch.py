@@ -168,6 +168,3 @@ class Dispatcher:
         if self._watch is not None:
             self._watch.close()
             self._watch = None
-        if self._watch is not None:
-            self._watch.close()
-            self._watch = None

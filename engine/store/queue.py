@@ -31,7 +31,7 @@ __all__ = ["QueueRepo", "QueueView", "PRIORITIES", "DEFAULT_PRIORITY"]
 
 PRIORITIES = range(1, 11)
 DEFAULT_PRIORITY = 5
-_PAUSED = "queue.paused"
+PAUSED_KEY = "queue.paused"  # (the setting that says the queue is paused)
 _WAITING = "SELECT count(*) FROM runs INDEXED BY ix_runs_waiting WHERE status = 'queued' AND from_queue = 1"
 _LAST_POSITION = "SELECT max(queue_position) FROM runs INDEXED BY ix_runs_waiting WHERE status = 'queued' AND from_queue = 1"
 _INSERT = ("INSERT INTO runs (id, workflow_id, version, document, workflow_name, status, mode, priority, trigger, "
@@ -144,7 +144,7 @@ class QueueRepo:
             cur = conn.cursor()
             cur.execute("BEGIN")
             try:
-                paused = cur.execute("SELECT value FROM settings WHERE key = ?", (_PAUSED,)).fetchone()
+                paused = cur.execute("SELECT value FROM settings WHERE key = ?", (PAUSED_KEY,)).fetchone()
                 running = _runs(cur, "status = 'running' AND parent_run_id IS NULL ORDER BY started_at, id")
                 queued = _runs(cur, _QUEUED + " ORDER BY priority DESC, queue_position, created_at"
                                + (f" LIMIT {int(limit)}" if limit is not None else ""))
@@ -169,13 +169,13 @@ class QueueRepo:
 
     def paused(self) -> bool:
         with self.db.read() as s:
-            return bool(getattr(s.get(SettingRow, _PAUSED), "value", False))
+            return bool(getattr(s.get(SettingRow, PAUSED_KEY), "value", False))
 
     # -- pausing and ordering --------------------------------------------------------------------------------
 
     def pause(self, paused: bool = True) -> None:
         with self.db.write() as s:
-            s.merge(SettingRow(key=_PAUSED, value=paused))
+            s.merge(SettingRow(key=PAUSED_KEY, value=paused))
 
     def resume(self) -> None:
         self.pause(False)
@@ -257,7 +257,7 @@ class QueueRepo:
         me = cur.execute("SELECT dispatching, expires_at FROM leases WHERE id = ?", (lease_id,)).fetchone()
         if me is None or not me[0] or me[1] < now:
             return []
-        paused = cur.execute("SELECT value FROM settings WHERE key = ?", (_PAUSED,)).fetchone()
+        paused = cur.execute("SELECT value FROM settings WHERE key = ?", (PAUSED_KEY,)).fetchone()
         if paused and json.loads(paused[0]):
             return []
         (running,) = cur.execute("SELECT count(*) FROM runs WHERE status = 'running' AND from_queue").fetchone()

@@ -12,6 +12,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from .queue import PAUSED_KEY
+
 __all__ = ["CommitWatch"]
 
 
@@ -37,7 +39,7 @@ class CommitWatch:
 
     def has_queued(self) -> bool:
         """Whether runs wait in a queue that is not paused (reads of an index and a setting, no transaction kept)."""
-        paused = self._conn.execute("SELECT value FROM settings WHERE key = 'queue.paused'").fetchone()
+        paused = self._conn.execute("SELECT value FROM settings WHERE key = ?", (PAUSED_KEY,)).fetchone()
         if paused and json.loads(paused[0]):
             return False
         return self._conn.execute(

@@ -65,7 +65,8 @@ class FaceDetectBlock(Block):
     async def run(self, ctx, inputs, config):
         need_extra("cv2")
         img = need_image(inputs)
-        if config.max_side and config.min_size > config.max_side < max(img.size):  # (settings that cannot find any)
+        searched_smaller = config.max_side and max(img.size) > config.max_side
+        if searched_smaller and config.min_size > config.max_side:  # (settings that cannot find any)
             raise BlockError(f"min_size {config.min_size} is larger than the {config.max_side}-pixel picture it "
                              f"searches (max_side {config.max_side}): no face could be found")
         boxes = await ctx.run_blocking(find_faces, img, config.min_size, config.scale_factor,
