@@ -66,6 +66,41 @@ def test_a_run_is_reported_finished_only_after_a_sync_that_began_after_its_recor
     store.close()
 
 
+def test_a_run_object_is_read_while_the_disk_syncs_and_given_only_once_it_is_synced(tmp_path):
+    """A sync run's answer (HTTP, ``nodeloom run --json``): read once its record is committed — meanwhile the
+    writer fsyncs — and returned after the sync that made it durable."""
+    from engine.runs import recorded_run_json
+
+    store = Store(tmp_path, install_templates=False)
+    store.workflows.create(quick().build())
+    db = store.db
+    synced: set[str] = set()
+    real_sync = db.sync
+
+    def sync():
+        committed = finished_ids(db.path)
+        real_sync()
+        synced.update(committed)
+
+    db.sync = sync
+
+    async def go():
+        async with RunService(store, RunSettings()) as service:
+            answers = []
+            for _ in range(20):
+                handle = service.start("quick")
+                result = await handle.ended()  # (the run ended; its record may not be written yet)
+                answer = await recorded_run_json(service, result.run_id)
+                answers.append((answer, result.run_id in synced))
+            return answers
+
+    for answer, was_synced in asyncio.run(go()):
+        assert answer["status"] == "succeeded" and answer["outputs"] == {"o": 1}
+        assert len(answer["node_runs"]) == 2 and {n["status"] for n in answer["node_runs"]} <= {"succeeded", "cached"}
+        assert was_synced
+    store.close()
+
+
 def test_runs_that_end_together_share_a_sync(tmp_path):
     store = Store(tmp_path, install_templates=False)
     store.workflows.create(quick().build())

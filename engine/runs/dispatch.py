@@ -52,9 +52,11 @@ class Dispatcher:
         recorder.after_finish, recorder.on_after_finish = self._claim_after_finish, self._launch_all
         self._task = self.loop.create_task(self._dispatch(), name="nodeloom-dispatcher")
 
-    def _claim_after_finish(self, cursor) -> list:
-        """On the recorder's thread, in the transaction that recorded runs ending: take their places at once."""
-        if not self.holding.is_set():
+    def _claim_after_finish(self, cursor, ended: list) -> list:
+        """On the recorder's thread, in the transaction that recorded runs ending: take the places of queued runs
+        of ours among them at once. (Other runs — sync, the editor's — hold no place: nothing to claim for them,
+        and the claim's reads would cost every such run; a place free otherwise is the dispatcher's to fill.)"""
+        if not self.holding.is_set() or not any(run_id in self.running for run_id in ended):
             return []
         svc = self.service
         return svc.store.queue.claim(svc.lease_id, svc.settings.max_concurrent_runs, cursor=cursor)

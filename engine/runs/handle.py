@@ -48,6 +48,10 @@ class RunHandle:
             await self._recorder.recorded(self.run_id)
         return result
 
+    async def ended(self) -> RunResult:
+        """The :class:`RunResult` as the run ends, before its record is written (see :meth:`result`)."""
+        return await asyncio.shield(self._execution.task)
+
     def __await__(self):
         return self.result().__await__()
 

@@ -15,9 +15,10 @@ __all__ = ["recorded_run_json"]
 
 
 async def recorded_run_json(service: "RunService", run_id: str, nodes: bool = True) -> dict:
-    """A run of ``service`` as JSON once its record is written (after ``await handle.result()``), read off the
-    loop."""
-    await service.recorder.recorded(run_id)
+    """A run of ``service`` as JSON once its record is written and on disk, read off the loop — while the disk
+    syncs (:meth:`RunRecorder.committed`): the run need only have ended (``await handle.ended()``)."""
+    recorder = service.recorder
+    await recorder.committed(run_id)
     runs = service.store.runs
 
     def read() -> dict:
@@ -25,4 +26,6 @@ async def recorded_run_json(service: "RunService", run_id: str, nodes: bool = Tr
             return run_json(*runs.with_nodes(run_id))
         return run_json(runs.get(run_id))
 
-    return await asyncio.to_thread(read) if service.executor is None else await service.run_blocking(read)
+    answer = await asyncio.to_thread(read) if service.executor is None else await service.run_blocking(read)
+    await recorder.recorded(run_id)
+    return answer

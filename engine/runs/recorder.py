@@ -6,12 +6,13 @@ A run claimed from the queue already has its row: the recorder updates it instea
 batch is written as soon as a run ends (so ``recorded()`` returns quickly), else after ``COALESCE_S``.
 
 ``after_finish`` (the dispatcher's) is called on the writer thread inside the transaction of every batch that
-ends a run, and what it returns goes to ``on_after_finish`` on the loop: so the queued runs that take the
+ends runs (with their ids), and what it returns goes to ``on_after_finish`` on the loop: so the queued runs that take the
 freed places are claimed in the same transaction.
 
 Group commit (SPEC §7: a run reported finished is on disk): a batch is committed without waiting for the disk
 (:meth:`Database.write` ``synced=False``), so the runs claimed with it start at once; when it ended runs, the
-writer thread then fsyncs (:meth:`Database.sync`), and only then does ``recorded()`` return for them — one trip
+writer thread then fsyncs (:meth:`Database.sync`) — meanwhile whoever waits in ``committed()`` reads what was committed — and only
+then does ``recorded()`` return for them — one trip
 to the writer thread and back for a sync run's whole record. Events that come meanwhile wait and go in the
 next batch, with its one fsync: runs that end together share it, and a kill -9 loses nothing committed (it is
 in the ``-wal`` file).
@@ -70,13 +71,14 @@ class RunRecorder:
         self._summaries: dict[int, dict] = {}  # outputs summarized for a whole row, for its event's JSON
         self._event_counts: dict[str, int] = {}  # events stored per running run (MAX_STORED_EVENTS)
         self._done: dict[str, asyncio.Future] = {}  # runs someone waits for, until they are written
+        self._commit_wait: dict[str, asyncio.Future] = {}  # runs someone waits for, until they are committed
         self._written: dict[str, None] = {}  # the latest runs written (ordered: the oldest go first)
         self._requeueing: set[str] = set()  # runs stopped to go back to the queue: their end is not recorded
         self._skipped: set[str] = set()  # runs that are not recorded at all (live preview), until they end
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nodeloom-recorder")
         self._poke: asyncio.Future | None = None
         self._poked = False  # a run ended since the follower last took a batch (it then does not pause)
-        self.after_finish: Callable[[Any], Any] | None = None  # (called with the batch's DBAPI cursor)
+        self.after_finish: Callable[[Any, list], Any] | None = None  # (the batch's DBAPI cursor, the runs it ended)
         self.on_after_finish: Callable[[Any], None] | None = None
         self.cache = executor.cache  # (the runs' results: written here, before their records, when deferred)
         self.sub = executor.subscribe(maxsize=1_000_000)
@@ -116,6 +118,23 @@ class RunRecorder:
             fut = self._done[run_id] = asyncio.get_running_loop().create_future()
         await asyncio.shield(fut)
 
+    async def committed(self, run_id: str) -> None:
+        """Wait until the run's ``run_finished`` is committed — readable by any connection, and on disk once
+        :meth:`recorded` returns (which comes after: what is read now is sent only then). A sync run's answer is
+        read while the disk syncs."""
+        if run_id in self._written:
+            return
+        fut = self._commit_wait.get(run_id)
+        if fut is None:
+            fut = self._commit_wait[run_id] = asyncio.get_running_loop().create_future()
+        await asyncio.shield(fut)
+
+    def _on_committed(self, run_ids: list) -> None:
+        for run_id in run_ids:
+            fut = self._commit_wait.pop(run_id, None)
+            if fut is not None and not fut.done():
+                fut.set_result(None)
+
     async def flush(self) -> None:
         """Until what was emitted so far is written (a reader of node runs then sees them all)."""
         self.poke()
@@ -152,9 +171,10 @@ class RunRecorder:
                     continue
             ended = [ev.run_id for ev in batch if isinstance(ev, RunFinished)]
             try:
-                await loop.run_in_executor(self._writer, self._write_and_sync, batch, bool(ended), loop)
+                await loop.run_in_executor(self._writer, self._write_and_sync, batch, ended, loop)
             except Exception:  # noqa: BLE001 - recording must never take the program down
                 log.exception("could not record %d run event(s)", len(batch))
+            self._on_committed(ended)  # (whoever came after the writer looked: now, with the disk synced)
             for run_id in ended:
                 fut = self._done.pop(run_id, None)
                 if fut is not None and not fut.done():
@@ -163,14 +183,16 @@ class RunRecorder:
                 if len(self._written) > WRITTEN:
                     del self._written[next(iter(self._written))]
 
-    def _write_and_sync(self, batch: list, ended: bool, loop) -> None:
+    def _write_and_sync(self, batch: list, ended: list, loop) -> None:
         """On the writer thread: commit ``batch`` (without waiting for the disk); what ``after_finish`` returned
         goes to the loop at once (the queued runs it claimed start now), then, when the batch ended runs, one
         fsync makes it durable — and every batch committed before it — before the loop is told they ended.
         Batches that come meanwhile wait and go together (group commit: one fsync for all of them)."""
-        extra = self._write(batch)
+        extra = self._write(batch, ended)
         if extra and self.on_after_finish is not None:
             loop.call_soon_threadsafe(self.on_after_finish, extra)
+        if ended and any(run_id in self._commit_wait for run_id in ended):  # (read from this thread: a waiter
+            loop.call_soon_threadsafe(self._on_committed, ended)           # that comes later is told below)
         if ended:
             try:
                 self.db.sync()
@@ -185,7 +207,7 @@ class RunRecorder:
                 self._writer.submit(self.cache.write_pending)
         return False
 
-    def _write(self, batch: list):
+    def _write(self, batch: list, ended: list = ()):
         # a node run that starts and ends within the batch is one whole row, written where it started (rows keep
         # their start order); whole rows go in together, flushed before a row whose id is needed later
         self._ends = {(ev.run_id, ev.node_id, ev.iteration): ev for ev in batch if type(ev) is NodeFinished}
@@ -206,10 +228,10 @@ class RunRecorder:
             if kept:
                 records.add_events(cur, kept, keep=True)
             hook = self.after_finish
-            if hook is not None and any(isinstance(ev, RunFinished) for ev in batch):
+            if hook is not None and ended:
                 cur.execute("SAVEPOINT after_finish")  # its failure must not lose the records
                 try:
-                    extra = hook(cur)
+                    extra = hook(cur, ended)
                 except Exception:  # noqa: BLE001
                     log.exception("after a run ended")
                     cur.execute("ROLLBACK TO after_finish")

@@ -40,11 +40,11 @@ def requester(request: Request) -> str:
     return "http:" + (request.client.host if request.client else "?")
 
 
-async def ended(handle, seconds: float, what: str):
-    """The run's result, or 408 after ``seconds`` (the run is then cancelled)."""
+async def ended(handle, seconds: float, what: str, recorded: bool = True):
+    """The run's result (once recorded, or as it ends), or 408 after ``seconds`` (the run is then cancelled)."""
     try:
         async with asyncio.timeout(seconds):
-            return await handle.result()
+            return await (handle.result() if recorded else handle.ended())
     except TimeoutError:
         handle.cancel()
         raise HTTPProblem(408, f"{what} did not end within {seconds:g} s: it is cancelled",
@@ -69,8 +69,8 @@ def start_sync(service, workflow_id: str, body: RunRequest, who: str):
 
 async def sync_answer(service, handle, timeout_seconds: float) -> dict:
     """The run object of a started sync run once it is recorded and on disk; 408 after ``timeout_seconds``."""
-    result = await ended(handle, timeout_seconds, "the run")
-    return await recorded_run_json(service, result.run_id)
+    result = await ended(handle, timeout_seconds, "the run", recorded=False)
+    return await recorded_run_json(service, result.run_id)  # (read while the disk syncs, sent once on it)
 
 
 def accepted(request: Request, run_id: str, status: str) -> JSON:

@@ -44,6 +44,10 @@ _NAMES = ("id", "workflow_id", "version", "workflow_name", "status", "mode", "pr
           "trigger_id", "attempt", "callback", "cache_hits", "cache_misses", "has_document")
 _COLUMNS = ", ".join(_NAMES[:-1]) + ", document IS NOT NULL"
 _QUEUED = "status = 'queued' AND from_queue"
+# whether the lease dispatches and until when, whether the queue is paused, how many queued runs run: one read
+_CLAIMING = ("SELECT (SELECT dispatching FROM leases WHERE id = ?), (SELECT expires_at FROM leases WHERE id = ?), "
+             "(SELECT value FROM settings WHERE key = ?), "
+             "(SELECT count(*) FROM runs WHERE status = 'running' AND from_queue)")
 
 
 def _runs(cur, where: str, params: tuple = ()) -> list[RunInfo]:
@@ -254,13 +258,9 @@ class QueueRepo:
         # plain SQL on the DBAPI cursor, as the recorder does: a claim follows every finished queued run, on the
         # recorder's thread, and building SQLAlchemy statements cost ~3 ms of GIL each time
         now = time.time()
-        me = cur.execute("SELECT dispatching, expires_at FROM leases WHERE id = ?", (lease_id,)).fetchone()
-        if me is None or not me[0] or me[1] < now:
+        dispatching, expires_at, paused, running = cur.execute(_CLAIMING, (lease_id, lease_id, PAUSED_KEY)).fetchone()
+        if not dispatching or expires_at is None or expires_at < now or (paused and json.loads(paused)):
             return []
-        paused = cur.execute("SELECT value FROM settings WHERE key = ?", (PAUSED_KEY,)).fetchone()
-        if paused and json.loads(paused[0]):
-            return []
-        (running,) = cur.execute("SELECT count(*) FROM runs WHERE status = 'running' AND from_queue").fetchone()
         n = max_running - running if limit is None else min(limit, max_running - running)
         if n <= 0:
             return []
