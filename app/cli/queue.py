@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from engine.longlived import keep_startup_objects
 from engine.runs import RunService, RunSettings, run_json
 
 from .common import CliError, follow, interrupts, parse_inputs, run_settings, run_target
@@ -144,6 +145,7 @@ async def _worker(args) -> int:
                   flush=True)
             await asyncio.wait([holding, stopping], return_when=asyncio.FIRST_COMPLETED)
         if holding.done():
+            keep_startup_objects()
             print(f"dispatching the queue of {store.home} (at most {settings.max_concurrent_runs} at once); "
                   "Ctrl+C stops", flush=True)
             await stopping

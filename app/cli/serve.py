@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from engine.longlived import keep_startup_objects
 from engine.runs import RunService
 
 from .common import EXIT_FAILED, EXIT_OK, interrupts, run_settings
@@ -33,6 +34,7 @@ async def _serve(args) -> int:
                 return EXIT_FAILED
             stop = asyncio.Event()
             interrupts(stop.set)
+            keep_startup_objects()
             print(f"Nodeloom serves {server.url}/api/v1 (token in {store.home / 'server-token'})", flush=True)
             print(f"Authorization: Bearer {load_token(store.home)}", flush=True)
             await stop.wait()

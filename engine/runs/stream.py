@@ -166,7 +166,11 @@ async def run_events(service, run_id: str, after: int, closing: asyncio.Event,
             if live:
                 batch = []
                 for ev in live:
-                    if isinstance(ev, RunFinished):  # its outputs are encoded (images): off the loop
+                    if isinstance(ev, RunFinished):  # its outputs are encoded (images): off the loop — and what
+                        if batch:                    # came before it is sent first, not held while that goes on
+                            last = batch[-1][0]
+                            yield batch
+                            batch = []
                         batch.append(await service.run_blocking(_encode, ev))
                     else:
                         batch.append(_encode(ev))

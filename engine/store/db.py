@@ -136,6 +136,21 @@ class Database:
         finally:
             conn.close()  # (back to the pool)
 
+    @contextmanager
+    def read_cursor(self) -> Iterator[Any]:
+        """A DBAPI cursor for plain-SQL reads, without SQLAlchemy (each statement sees what is committed as it
+        runs): for the small reads made every fraction of a second beside every run — a heartbeat, a cancel
+        poll — where a session costs ten times the SQL, and holds the interpreter lock while it does."""
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+        finally:
+            conn.close()  # (back to the pool)
+
     def sync(self) -> None:
         """Every transaction committed so far durable: the ``-wal`` file fsynced (without SQLite's write lock, so
         writers go on meanwhile). Without a ``-wal`` file everything was checkpointed into the database, which

@@ -127,9 +127,9 @@ class LeaseRepo:
     def renew(self, lease_id: str, ttl_s: float) -> bool:
         """Move the lease on; False when it is gone (another process took this one for dead)."""
         now = time.time()
-        with self.db.write() as s:
-            return s.execute(update(LeaseRow).where(LeaseRow.id == lease_id)
-                             .values(heartbeat_at=now, expires_at=now + ttl_s)).rowcount == 1
+        with self.db.write_cursor(synced=False) as cur:  # (plain SQL: every heartbeat; a lost one costs nothing)
+            cur.execute("UPDATE leases SET heartbeat_at = ?, expires_at = ? WHERE id = ?", (now, now + ttl_s, lease_id))
+            return cur.rowcount == 1
 
     def release(self, lease_id: str) -> None:
         with self.db.write() as s:
@@ -142,24 +142,16 @@ class LeaseRepo:
     def dead(self, now: float | None = None) -> list[str]:
         """Leases that expired and whose process is gone (on another host: expired is enough)."""
         now = time.time() if now is None else now
-        with self.db.read() as s:
-            rows = s.scalars(select(LeaseRow).where(LeaseRow.expires_at < now)).all()
-            found = [(r.id, r.host, r.pid, r.proc_start) for r in rows]
+        with self.db.read_cursor() as cur:  # (plain SQL: every heartbeat)
+            found = cur.execute("SELECT id, host, pid, proc_start FROM leases WHERE expires_at < ?", (now,)).fetchall()
         return [lid for lid, host, pid, start in found if process_alive(host, pid, start) is not True]
 
     def gone(self, now: float | None = None) -> list[str]:
         """Leases whose process is gone (:func:`lease_gone`): those of this host at once, expired or not; those
         of another host once expired. One plain-SQL read: readers ask often."""
         now = time.time() if now is None else now
-        conn = self.db.engine.raw_connection()
-        try:
-            cur = conn.cursor()
-            try:
-                rows = cur.execute("SELECT id, host, pid, proc_start, expires_at FROM leases").fetchall()
-            finally:
-                cur.close()
-        finally:
-            conn.close()
+        with self.db.read_cursor() as cur:
+            rows = cur.execute("SELECT id, host, pid, proc_start, expires_at FROM leases").fetchall()
         return [lid for lid, host, pid, start, expires in rows if lease_gone(host, pid, start, expires, now)]
 
     def dispatcher(self) -> LeaseInfo | None:
@@ -185,6 +177,6 @@ class LeaseRepo:
             return True
 
     def is_dispatcher(self, lease_id: str) -> bool:
-        with self.db.read() as s:
-            row = s.get(LeaseRow, lease_id)
-            return bool(row and row.dispatching and row.expires_at >= time.time())
+        with self.db.read_cursor() as cur:  # (plain SQL: asked every heartbeat)
+            row = cur.execute("SELECT dispatching, expires_at FROM leases WHERE id = ?", (lease_id,)).fetchone()
+        return bool(row and row[0] and row[1] >= time.time())

@@ -301,10 +301,10 @@ class QueueRepo:
             return len(ids)
 
     def cancel_requests(self, lease_id: str) -> list[str]:
-        """Runs of ``lease_id`` that another process asked to cancel."""
-        with self.db.read() as s:
-            return list(s.scalars(select(RunRow.id).where(RunRow.owner == lease_id, RunRow.status == "running",
-                                                          RunRow.cancel_requested.is_(True))))
+        """Runs of ``lease_id`` that another process asked to cancel (plain SQL: asked twice a second)."""
+        with self.db.read_cursor() as cur:
+            return [r[0] for r in cur.execute("SELECT id FROM runs WHERE owner = ? AND status = 'running' AND "
+                                              "cancel_requested = 1", (lease_id,))]
 
     def put_back(self, run_ids: list[str], lease_id: str | None) -> int:
         """Queued runs this process was running when it stopped cleanly go back to the queue, in their place

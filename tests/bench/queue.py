@@ -29,6 +29,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
+from engine.longlived import keep_startup_objects  # noqa: E402
 from engine.model import Workflow  # noqa: E402
 from engine.runs import RunFinished, RunService, RunSettings  # noqa: E402
 from engine.store import Store  # noqa: E402
@@ -147,6 +148,7 @@ async def worker_drain() -> float:
     try:
         async with service:
             await service.dispatcher.holding.wait()
+            keep_startup_objects()  # (as `nodeloom worker` does once it dispatches)
             recorded = [asyncio.ensure_future(service.recorder.recorded(i)) for i in ids]
             t0, c0 = time.perf_counter(), time.process_time()
             service.resume()

@@ -35,6 +35,7 @@ import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.responses import JSONResponse, StreamingResponse  # noqa: E402
 
+from engine.longlived import keep_startup_objects  # noqa: E402
 from engine.runs import RunService, RunSettings  # noqa: E402
 from engine.server import ServerSettings, load_token, serve  # noqa: E402
 from engine.server.serve import _bind, _Uvicorn  # noqa: E402
@@ -205,6 +206,7 @@ async def main() -> None:
     await service.open()
     token = load_token(store.home)
     server = await serve(service, ServerSettings(port=0, requests_per_minute=10**7, runs_per_minute=10**7), token)
+    keep_startup_objects()  # (as `nodeloom serve` does once it is set up)
     queue: asyncio.Queue = asyncio.Queue()
     # the bare server's socket bound as ours is (engine.server.serve._bind), served by uvicorn's h11 as ours is
     bare_sock = _bind(ServerSettings(port=0))
