@@ -26,6 +26,20 @@ def finished_ids(path) -> set[str]:
         con.close()
 
 
+def durable_runs(db) -> set[str]:
+    """The runs committed as finished before a sync of ``db`` began, once that sync returned (filled as it goes)."""
+    durable: set[str] = set()
+    real_sync = db.sync
+
+    def sync():
+        committed = finished_ids(db.path)
+        real_sync()
+        durable.update(committed)
+
+    db.sync = sync
+    return durable
+
+
 def test_an_unsynced_write_does_not_leave_the_connection_unsynced(tmp_path):
     store = Store(tmp_path, install_templates=False)
     db = store.db
@@ -41,16 +55,7 @@ def test_an_unsynced_write_does_not_leave_the_connection_unsynced(tmp_path):
 def test_a_run_is_reported_finished_only_after_a_sync_that_began_after_its_record_was_committed(tmp_path):
     store = Store(tmp_path, install_templates=False)
     store.workflows.create(quick().build())
-    db = store.db
-    durable: set[str] = set()  # runs committed as finished before a sync began, once that sync returned
-    real_sync = db.sync
-
-    def sync():
-        committed = finished_ids(db.path)
-        real_sync()
-        durable.update(committed)
-
-    db.sync = sync
+    durable = durable_runs(store.db)
 
     async def go():
         async with RunService(store, RunSettings()) as service:
@@ -73,16 +78,7 @@ def test_a_run_object_is_read_while_the_disk_syncs_and_given_only_once_it_is_syn
 
     store = Store(tmp_path, install_templates=False)
     store.workflows.create(quick().build())
-    db = store.db
-    synced: set[str] = set()
-    real_sync = db.sync
-
-    def sync():
-        committed = finished_ids(db.path)
-        real_sync()
-        synced.update(committed)
-
-    db.sync = sync
+    synced = durable_runs(store.db)
 
     async def go():
         async with RunService(store, RunSettings()) as service:

@@ -111,22 +111,20 @@ class RunRecorder:
 
     async def recorded(self, run_id: str) -> None:
         """Wait until the run's ``run_finished`` is written and on disk."""
-        if run_id in self._written:
-            return
-        fut = self._done.get(run_id)
-        if fut is None:
-            fut = self._done[run_id] = asyncio.get_running_loop().create_future()
-        await asyncio.shield(fut)
+        await self._until(self._done, run_id)
 
     async def committed(self, run_id: str) -> None:
         """Wait until the run's ``run_finished`` is committed — readable by any connection, and on disk once
         :meth:`recorded` returns (which comes after: what is read now is sent only then). A sync run's answer is
         read while the disk syncs."""
+        await self._until(self._commit_wait, run_id)
+
+    async def _until(self, waiting: dict, run_id: str) -> None:
         if run_id in self._written:
             return
-        fut = self._commit_wait.get(run_id)
+        fut = waiting.get(run_id)
         if fut is None:
-            fut = self._commit_wait[run_id] = asyncio.get_running_loop().create_future()
+            fut = waiting[run_id] = asyncio.get_running_loop().create_future()
         await asyncio.shield(fut)
 
     def _on_committed(self, run_ids: list) -> None:
