@@ -7,7 +7,8 @@ Writes happen on one background thread, in batches: what is put within ``WRITE_C
 :meth:`ResultCache.kick`, which a run calls as it ends, or ``WRITE_BATCH`` puts) is written in one transaction
 (a loop's items, the nodes of runs ending together), and the callers of :meth:`ResultCache.put_async` share that
 batch's future. :meth:`ResultCache.flush` waits for them. :meth:`ResultCache.put_later` puts without a tick of
-the writer's: the recorder of the run writes those entries (:meth:`ResultCache.write_pending`) on its own thread. New small entries put ``if_missing`` (every node's
+the writer's: the recorder of the run writes those entries (:meth:`ResultCache.write_pending`) on its own thread,
+with the records of the run's end (or sooner: :meth:`ResultCache.pending_due`). New small entries put ``if_missing`` (every node's
 outputs) go in with one ``INSERT OR IGNORE`` of the batch (an entry already there is kept, as ``if_missing``
 says) rather than diskcache's five statements an entry; the size limit is then held once for the batch.
 
@@ -39,6 +40,8 @@ __all__ = ["ResultCache", "SafeDisk", "DEFAULT_SIZE_LIMIT"]
 log = logging.getLogger(__name__)
 DEFAULT_SIZE_LIMIT = 2 * 1024 ** 3
 _ERRORS = (sqlite3.Error, OSError, CorruptEntry, TypeError, ValueError)
+LATER_ENTRIES = 256  # put_later entries written with the next records even when no run ended (see pending_due)
+LATER_AGE_S = 1.0    # or once the oldest of them waited this long
 WRITE_COALESCE_S = 0.05  # puts this close together share a transaction (a run's end writes at once: kick)
 WRITE_BATCH = 1000       # ... and at most this many wait
 _INSERT_NEW = ("INSERT OR IGNORE INTO Cache (key, raw, store_time, expire_time, access_time, access_count, tag, size, "
@@ -81,6 +84,8 @@ class ResultCache:
         self._lock = threading.Lock()
         self._batch: list[tuple] = []  # puts not yet taken by the writer, and the future they share
         self._batch_done: Future | None = None
+        self._batch_since = 0.0  # when the batch began (time.monotonic)
+        self._batch_heavy = False  # pictures or bytes in it
         self._kicked = threading.Event()  # write the batch now (a run ended, someone flushes)
         self._unwritten: dict[str, dict] = {}  # key → outputs put and not yet written (found by lookup meanwhile)
         self.hits = self.misses = self.corrupt = 0
@@ -184,6 +189,8 @@ class ResultCache:
         """:meth:`put` on the writer thread, with whatever else is put before the writer gets to it (one
         transaction): the future, shared by the whole batch, is done once the batch is written."""
         with self._lock:
+            if not self._batch:
+                self._batch_since, self._batch_heavy = time.monotonic(), False
             self._batch.append((key, outputs, if_missing, tag))
             self._unwritten[key] = outputs
             fut = self._batch_done
@@ -202,8 +209,22 @@ class ResultCache:
         :meth:`flush` takes it. A run under the run service stores its results so: its recorder writes them just
         before its records, with no thread hop of their own."""
         with self._lock:
+            if not self._batch:
+                self._batch_since, self._batch_heavy = time.monotonic(), False
             self._batch.append((key, outputs, if_missing, tag))
             self._unwritten[key] = outputs
+            if not self._batch_heavy and _heavy(outputs):
+                self._batch_heavy = True
+
+    def pending_due(self) -> bool:
+        """Whether what was put and waits should be written with the next records although no run ended: a
+        run's results go with its end, in its records' batch (one transaction, not one more every ~20 ms while it
+        runs: each one holds the interpreter lock and a core beside the run and what streams it), unless memory
+        says otherwise — pictures or bytes among them, ``LATER_ENTRIES`` of them, the oldest put ``LATER_AGE_S``
+        ago. Meanwhile they are found here (:meth:`lookup`); another process finds them once written."""
+        with self._lock:
+            return bool(self._batch) and (self._batch_heavy or len(self._batch) >= LATER_ENTRIES
+                                          or time.monotonic() - self._batch_since >= LATER_AGE_S)
 
     def write_pending(self) -> None:
         """Write what was put and is not written yet, now, on the calling thread (one transaction)."""

@@ -210,8 +210,8 @@ class RunRecorder:
         # their start order); whole rows go in together, flushed before a row whose id is needed later
         self._ends = {(ev.run_id, ev.node_id, ev.iteration): ev for ev in batch if type(ev) is NodeFinished}
         self._rows: list[tuple] = []
-        if self.cache is not None:  # the runs' results first (ResultCache.put_later): on disk before their records
-            self.cache.write_pending()
+        if self.cache is not None and (ended or self.cache.pending_due()):  # the runs' results (put_later) first,
+            self.cache.write_pending()  # with the batch that ends them — or now, when memory says so (pending_due)
         with self.db.write_cursor(synced=False) as cur:  # (synced before anyone is told: _write_and_sync)
             events, kept = [], []
             for ev in batch:
