@@ -361,3 +361,26 @@ def test_an_item_added_to_a_loop_s_list_computes_only_that_item(cache):
     moved, events = run(cache, flow(["z", "a", "b", "c", "d"]))
     assert moved.outputs == {"out": ["z!", "a!", "b!", "c!", "d!"], "at": [0, 1, 2, 3, 4]}
     assert computed(events, "t") == [0]
+
+
+def test_a_node_reading_the_loop_recomputes_only_the_items_that_changed(cache):
+    """An item changed in place (same index, same total): a node reading ``loop.index`` or ``loop.item`` keeps the
+    other items' results (every item was computed again: the key held the whole list's — an outside tester) and
+    never takes another item's."""
+    def flow(items):
+        return (Flow().node("items", "constant", value=items).node("each", "foreach")
+                .node("at", "transform", expression="{'sq': data * data, 'i': loop.index}")
+                .node("own", "transform", expression="loop.item * 10")  # (reads the item without its port)
+                .node("col", "collect").node("col2", "collect").node("out", "output", name="at")
+                .node("out2", "output", name="own").edge("items.value", "each.items").edge("each.item", "at.data")
+                .edge("each.index", "own.data").edge("at.result", "col.value").edge("own.result", "col2.value")
+                .edge("col.items", "out.value").edge("col2.items", "out2.value").build())
+
+    def computed(events, node):
+        return sorted(e.iteration[0] for e in events if e.node_id == node and e.status == "succeeded")
+
+    run(cache, flow([300, 301, 302, 303]))
+    changed, events = run(cache, flow([300, 301, 302, 304]))
+    assert changed.outputs == {"at": [{"sq": 90000, "i": 0}, {"sq": 90601, "i": 1}, {"sq": 91204, "i": 2},
+                                      {"sq": 92416, "i": 3}], "own": [3000, 3010, 3020, 3040]}
+    assert computed(events, "at") == [3] and computed(events, "own") == [3]

@@ -7,6 +7,7 @@ The loop's level is passed in, and the iteration is a run of the same class
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from ..cache import content_key, derive
@@ -36,8 +37,10 @@ def body_run(level, np: "NodePlan", gathered: dict, item, i: int, n: int, items_
     env[(fid, "index")] = i
     loop_vars = {"item": item, "index": i, "total": n, "first": i == 0, "last": i == n - 1,
                  "parent": level.loop_vars}
-    keys = {(fid, "item"): item_key(items_key, item, i), (fid, "index"): derive("index", str(i))} \
-        if items_key else {}
+    this = item_key(items_key, item, i) if items_key else None
+    keys = {(fid, "item"): this, (fid, "index"): derive("index", str(i))} if this else {}
+    # what a node reading ``loop`` is keyed by besides its inputs: this item (not the whole list: an item changed
+    # elsewhere keeps the others' results), its place, the total, the outer loops' (``level.loop_key``)
+    loop_key = "" if run.cache is None else derive(level.loop_key, this or uuid.uuid4().hex, str(i), str(n))
     return type(level)(run, np.child, env, loop_vars, level.iteration + (i,), sink, parent=level, keys=keys,
-                       loop_key=derive(level.loop_key, items_key or "?", str(i), str(n))
-                       if run.cache is not None else "")
+                       loop_key=loop_key)
