@@ -62,3 +62,26 @@ def test_the_short_way_answers_every_run_request_as_the_app_does(store):
         assert len(ran) == 6  # (the three good requests, each sent twice: nothing refused ran)
 
     with_api(store, check)
+
+
+@pytest.mark.parametrize("kind", [FAST, APP])
+def test_a_sync_run_still_going_when_the_server_stops_is_answered_in_json(store, kind):
+    """The server stopped while a sync run went on: its client gets 503 in JSON with the run's id (it got a
+    plain-text 500, and the log a traceback — an outside tester), whichever way the request went."""
+    slow = (Flow("S").node("i", "input", name="x").node("d", "delay", seconds=30).node("o", "output", name="y")
+            .edge("i.value", "d.value").edge("d.value", "o.value").build())
+    slow_id = store.workflows.create(slow).id
+
+    async def check(c, service, server):
+        import asyncio
+
+        asked = asyncio.ensure_future(c.post(f"/workflows/{slow_id}/run", content=json.dumps({"inputs": {"x": 1}}),
+                                             headers={"Content-Type": kind}))
+        await asyncio.sleep(0.5)  # (the run started: it waits 30 s)
+        await server.stop()
+        r = await asked
+        return r.status_code, r.headers.get("content-type"), r.json()
+
+    status, content_type, body = with_api(store, check)
+    assert (status, content_type) == (503, "application/json")
+    assert body["run_id"] and "server stopped before the run ended" in body["detail"]

@@ -50,6 +50,6 @@ def create_app(service, settings: ServerSettings, token: str) -> Guard:
     api.include_router(trigger_routes(service))
     api.include_router(cache_routes(service))
     api.include_router(model_routes(service))
-    guard = Guard(FastRun(api, service), settings, token)
+    guard = Guard(FastRun(api, service, closing), settings, token)
     guard.closing = closing
     return guard

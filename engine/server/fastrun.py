@@ -48,8 +48,8 @@ def sync_run_target(scope) -> str | None:
 
 
 class FastRun:
-    def __init__(self, app, service):
-        self.app, self.service = app, service
+    def __init__(self, app, service, closing):
+        self.app, self.service, self.closing = app, service, closing
 
     async def __call__(self, scope, receive, send):
         workflow_id = sync_run_target(scope)
@@ -70,7 +70,7 @@ class FastRun:
         except (NodeloomError, HTTPProblem):  # nothing started: the route answers it, the same way as always
             return await self.app(scope, receive, send)
         try:
-            answer = JSON(await sync_answer(self.service, handle, request.timeout_seconds))
-        except HTTPProblem as e:  # (408: the run did not end in time)
+            answer = JSON(await sync_answer(self.service, handle, request.timeout_seconds, self.closing))
+        except HTTPProblem as e:  # (408: the run did not end in time; 503: the server stopped first)
             answer = problem_response(e.status, e.detail, **e.extra)
         await answer(scope, receive, send)

@@ -14,7 +14,7 @@ from ..runs import recorded_run_json, run_json
 from ..safenet import AddressPolicy, check_url
 from ..store import RunInfo
 from .errors import JSON, HTTPProblem, answers
-from .schemas import Cancelled, Paused, QueueState, Run, RunAccepted, RunPage, RunPatch, RunRequest
+from .schemas import Cancelled, Paused, Problem, QueueState, Run, RunAccepted, RunPage, RunPatch, RunRequest
 
 __all__ = ["run_routes", "accepted", "ended", "requester", "start_sync", "sync_answer"]
 
@@ -67,10 +67,17 @@ def start_sync(service, workflow_id: str, body: RunRequest, who: str):
     return service.start(workflow_id, body.inputs, mode="sync", events=False, **_run_options(service, body, who))
 
 
-async def sync_answer(service, handle, timeout_seconds: float) -> dict:
-    """The run object of a started sync run once it is recorded and on disk; 408 after ``timeout_seconds``."""
-    result = await ended(handle, timeout_seconds, "the run", recorded=False)
-    return await recorded_run_json(service, result.run_id)  # (read while the disk syncs, sent once on it)
+async def sync_answer(service, handle, timeout_seconds: float, closing: asyncio.Event) -> dict:
+    """The run object of a started sync run once it is recorded and on disk; 408 after ``timeout_seconds``; 503
+    when the server stops first (``closing``: it is cut short once the server's grace period is over)."""
+    try:
+        result = await ended(handle, timeout_seconds, "the run", recorded=False)
+        return await recorded_run_json(service, result.run_id)  # (read while the disk syncs, sent once on it)
+    except asyncio.CancelledError:
+        if not closing.is_set():
+            raise
+        raise HTTPProblem(503, "the server stopped before the run ended: its record says how it ends",
+                          run_id=handle.run_id) from None
 
 
 def accepted(request: Request, run_id: str, status: str) -> JSON:
@@ -91,6 +98,9 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
 
     @r.post("/api/v1/workflows/{workflow_id}/run", operation_id="runWorkflow", tags=["workflows"],
             responses=answers(404, 408, _200={"model": Run, "description": "sync: the ended run"},
+                              _503={"model": Problem, "description": "sync: the server stopped before the run "
+                                    "ended (with its run_id); or as many connections are open as it allows "
+                                    "(server.max_connections), see Retry-After"},
                               _202=_ACCEPTED))
     async def run_workflow(workflow_id: str, body: RunRequest, request: Request):
         """Run a stored workflow. ``sync`` answers with the run object when it ends (408 at ``timeout_seconds``,
@@ -101,7 +111,7 @@ def run_routes(service, closing: asyncio.Event, stream_buffer: int = 10_000) -> 
                                                                                                    requester(request)))
             return accepted(request, run_id, "queued")
         handle = start_sync(service, workflow_id, body, requester(request))
-        return JSON(await sync_answer(service, handle, body.timeout_seconds))
+        return JSON(await sync_answer(service, handle, body.timeout_seconds, closing))
 
     @r.get(R, operation_id="listRuns", response_model=RunPage, responses=answers())
     async def list_runs(workflow_id: str | None = Query(None, max_length=64),
