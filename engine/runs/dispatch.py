@@ -100,7 +100,7 @@ class Dispatcher:
                         log.info("this process dispatches the queue")
                         self.holding.set()
                 free = settings.max_concurrent_runs - len(self.running)
-                if self.holding.is_set() and free > 0:
+                if self.holding.is_set() and free > 0 and self._may_have_work():
                     # (shielded: a stop while the claim is being written must still learn which runs it took)
                     self._claim = asyncio.ensure_future(svc.recorder.write(store.queue.claim, lease,
                                                                            settings.max_concurrent_runs, free))
@@ -132,6 +132,16 @@ class Dispatcher:
                         return
                 except Exception:  # noqa: BLE001 - a busy moment: the next look, or queue_poll_s, finds them
                     pass
+
+    def _may_have_work(self) -> bool:
+        """Whether a claim may find runs: the watch's read of the queue (on the loop, tens of microseconds) says so,
+        or there is no watch to ask. Not a write transaction, fsynced, every ``queue_poll_s`` to find nothing."""
+        if self._watch is None:
+            return True
+        try:
+            return self._watch.has_queued()
+        except Exception:  # noqa: BLE001 - a busy moment: the claim itself will tell
+            return True
 
     def _launch(self, info) -> None:
         svc = self.service
