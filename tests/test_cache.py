@@ -339,20 +339,28 @@ def test_a_result_put_is_found_at_once_though_its_batch_waits_for_the_writers_ti
     assert cache.lookup("k")[0].values() == {"value": 7} and not cache._unwritten
 
 
+def two_in_a_loop(items, first, second):
+    """constant ``items`` → foreach → two transforms, each ``(id, expression, foreach port it reads, output
+    name)`` → a collect each → an output each."""
+    flow = Flow().node("items", "constant", value=items).node("each", "foreach").edge("items.value", "each.items")
+    for (nid, expression, port, name), col in ((first, "col"), (second, "col2")):
+        flow = (flow.node(nid, "transform", expression=expression).node(col, "collect")
+                .node("o_" + nid, "output", name=name).edge(f"each.{port}", f"{nid}.data")
+                .edge(f"{nid}.result", f"{col}.value").edge(f"{col}.items", f"o_{nid}.value"))
+    return flow.build()
+
+
+def computed(events, node):
+    """The iterations in which ``node`` computed (not cached)."""
+    return sorted(e.iteration[0] for e in events if e.node_id == node and e.status == "succeeded")
+
+
 def test_an_item_added_to_a_loop_s_list_computes_only_that_item(cache):
     """A folder's photos through a loop: one photo added (or the list reordered) re-runs only what changed — an
     item that is data is keyed by its content, not its place; a node that reads ``loop.index`` still runs again
     where the places moved (an outside tester saw every photo re-run for one added)."""
     def flow(items):
-        return (Flow().node("items", "constant", value=items).node("each", "foreach")
-                .node("t", "transform", expression="data + '!'").node("at", "transform", expression="loop.index")
-                .node("col", "collect").node("col2", "collect").node("out", "output", name="out")
-                .node("out2", "output", name="at").edge("items.value", "each.items").edge("each.item", "t.data")
-                .edge("each.item", "at.data").edge("t.result", "col.value").edge("at.result", "col2.value")
-                .edge("col.items", "out.value").edge("col2.items", "out2.value").build())
-
-    def computed(events, node):
-        return sorted(e.iteration[0] for e in events if e.node_id == node and e.status == "succeeded")
+        return two_in_a_loop(items, ("t", "data + '!'", "item", "out"), ("at", "loop.index", "item", "at"))
 
     run(cache, flow(["a", "b", "c"]))
     more, events = run(cache, flow(["a", "b", "c", "d"]))
@@ -367,17 +375,9 @@ def test_a_node_reading_the_loop_recomputes_only_the_items_that_changed(cache):
     """An item changed in place (same index, same total): a node reading ``loop.index`` or ``loop.item`` keeps the
     other items' results (every item was computed again: the key held the whole list's — an outside tester) and
     never takes another item's."""
-    def flow(items):
-        return (Flow().node("items", "constant", value=items).node("each", "foreach")
-                .node("at", "transform", expression="{'sq': data * data, 'i': loop.index}")
-                .node("own", "transform", expression="loop.item * 10")  # (reads the item without its port)
-                .node("col", "collect").node("col2", "collect").node("out", "output", name="at")
-                .node("out2", "output", name="own").edge("items.value", "each.items").edge("each.item", "at.data")
-                .edge("each.index", "own.data").edge("at.result", "col.value").edge("own.result", "col2.value")
-                .edge("col.items", "out.value").edge("col2.items", "out2.value").build())
-
-    def computed(events, node):
-        return sorted(e.iteration[0] for e in events if e.node_id == node and e.status == "succeeded")
+    def flow(items):  # (own reads the item without its port)
+        return two_in_a_loop(items, ("at", "{'sq': data * data, 'i': loop.index}", "item", "at"),
+                             ("own", "loop.item * 10", "index", "own"))
 
     run(cache, flow([300, 301, 302, 303]))
     changed, events = run(cache, flow([300, 301, 302, 304]))
