@@ -79,6 +79,9 @@ def test_enqueue_list_reorder_cancel_and_a_worker_that_runs_the_rest(home):
     assert runs[first]["status"] == "cancelled"
     started = sorted(order, key=lambda i: runs[i]["started_at"])
     assert started == order  # the worker started them in queue order
+    table = {line.split()[0]: line for line in nodeloom(home, "runs").stdout.splitlines()[1:]}
+    assert table[first].split()[-2:] == ["—", "—"]  # cancelled before it started: no start time, no duration
+    assert "—" not in table[order[0]]  # (an outside tester saw its queued time under STARTED)
 
 
 def test_bad_queue_arguments_are_clear_errors(home):

@@ -109,9 +109,9 @@ def add_store_commands(sub) -> None:
     p = sub.add_parser("restore", help="bring back a deleted workflow (its id: nodeloom list --deleted)")
     p.add_argument("id")
     p.set_defaults(func=_later("store", "cmd_restore"))
-    p = sub.add_parser("runs", help="past runs (of one workflow, or all)")
+    p = sub.add_parser("runs", help="past runs (of one workflow, or all), newest first")
     p.add_argument("id", nargs="?")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=int, default=50, help="at most this many runs (default: 50)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_later("store", "cmd_runs"))
 

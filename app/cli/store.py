@@ -78,10 +78,11 @@ def cmd_runs(args) -> int:
     store.reconcile()  # a run whose process is gone shows interrupted, not running (SPEC §6a)
     workflow_id = store.workflows.resolve(args.id).id if args.id else None
     runs = store.runs.list(workflow_id, limit=args.limit)
-    rows = [[r.id, r.status, r.trigger, r.workflow_name, _when(r.started_at or r.created_at),
+    rows = [[r.id, r.status, r.trigger, r.workflow_name, _when(r.created_at),
+             _when(r.started_at) if r.started_at is not None else "—",  # (never started: no start time)
              f"{r.duration_ms:.0f} ms" if r.duration_ms is not None else "—"] for r in runs]
     return _emit(args, [run_json(r) for r in runs], rows,
-                 ["RUN", "STATUS", "TRIGGER", "WORKFLOW", "STARTED", "DURATION"], "no runs")
+                 ["RUN", "STATUS", "TRIGGER", "WORKFLOW", "CREATED", "STARTED", "DURATION"], "no runs")
 
 
 def _short(value) -> str:
