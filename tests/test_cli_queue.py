@@ -180,3 +180,25 @@ def test_triggers_from_the_command_line(home, tmp_path):
     assert nodeloom(home, "triggers", "remove", tid).returncode == 0
     gone = nodeloom(home, "triggers", "remove", tid)
     assert gone.returncode == 2 and "no trigger with id" in gone.stderr
+
+
+def test_a_worker_waiting_for_a_dispatcher_that_is_gone_says_so(home):
+    """A dispatcher killed (kill -9) still holds the queue until its lease runs out; a worker started meanwhile
+    said "worker process N dispatches the queue" of the dead process (an outside tester) — it says it is gone."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # (a pid that was, and is no more)
+    store = Store(home, install_templates=False)
+    lease = store.leases.acquire("worker", 30.0)
+    assert store.leases.take_dispatch(lease)
+    with store.db.write_cursor() as cur:
+        cur.execute("UPDATE leases SET pid = ?, proc_start = NULL WHERE id = ?", (gone.pid, lease))
+    store.close()
+    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "--home", str(home), "worker"], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = worker.stderr.readline()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    assert said.startswith(f"waiting: worker process {gone.pid}, which dispatched the queue, is gone; this worker "
+                           "takes the queue over when its lease runs out (in "), said

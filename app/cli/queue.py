@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 from engine.longlived import keep_startup_objects
 from engine.runs import RunService, RunSettings, run_json
+from engine.store.leases import process_alive
 
 from .common import CliError, follow, interrupts, parse_inputs, run_settings, run_target
 from .inputs_list import MAX_TEXT, parse_inputs_list, short_inputs
@@ -139,10 +141,7 @@ async def _worker(args) -> int:
         done, _ = await asyncio.wait([holding, stopping], timeout=settings.heartbeat_s * 2,
                                      return_when=asyncio.FIRST_COMPLETED)
         if not done:
-            other = store.leases.dispatcher()
-            who = f"{other.front} process {other.pid}" if other else "another process"
-            print(f"waiting: {who} dispatches the queue; this worker takes over if it stops", file=sys.stderr,
-                  flush=True)
+            print(f"waiting: {_holder(store.leases.dispatcher())}", file=sys.stderr, flush=True)
             await asyncio.wait([holding, stopping], return_when=asyncio.FIRST_COMPLETED)
         if holding.done():
             keep_startup_objects()
@@ -154,6 +153,17 @@ async def _worker(args) -> int:
         await service.close()
         store.close()
     return 0
+
+
+def _holder(other) -> str:
+    """Who holds the queue while this worker waits: alive, or gone with its lease still running (a kill -9)."""
+    if other is None:
+        return "another process dispatches the queue; this worker takes over if it stops"
+    who = f"{other.front} process {other.pid}"
+    if process_alive(other.host, other.pid, None) is False:
+        return (f"{who}, which dispatched the queue, is gone; this worker takes the queue over when its lease "
+                f"runs out (in {max(0.0, other.expires_at - time.time()):.0f} s)")
+    return f"{who} dispatches the queue; this worker takes over if it stops"
 
 
 def cmd_worker(args) -> int:
