@@ -189,10 +189,7 @@ class ResultCache:
         """:meth:`put` on the writer thread, with whatever else is put before the writer gets to it (one
         transaction): the future, shared by the whole batch, is done once the batch is written."""
         with self._lock:
-            if not self._batch:
-                self._batch_since, self._batch_heavy = time.monotonic(), False
-            self._batch.append((key, outputs, if_missing, tag))
-            self._unwritten[key] = outputs
+            self._add(key, outputs, if_missing, tag)
             fut = self._batch_done
             if fut is None:
                 fut = self._batch_done = Future()
@@ -209,12 +206,16 @@ class ResultCache:
         :meth:`flush` takes it. A run under the run service stores its results so: its recorder writes them just
         before its records, with no thread hop of their own."""
         with self._lock:
-            if not self._batch:
-                self._batch_since, self._batch_heavy = time.monotonic(), False
-            self._batch.append((key, outputs, if_missing, tag))
-            self._unwritten[key] = outputs
+            self._add(key, outputs, if_missing, tag)
             if not self._batch_heavy and _heavy(outputs):
                 self._batch_heavy = True
+
+    def _add(self, key: str, outputs: dict[str, Any], if_missing: bool, tag: str | None) -> None:
+        """(Under the lock.) One put into the batch, found by :meth:`lookup` until it is written."""
+        if not self._batch:
+            self._batch_since, self._batch_heavy = time.monotonic(), False
+        self._batch.append((key, outputs, if_missing, tag))
+        self._unwritten[key] = outputs
 
     def pending_due(self) -> bool:
         """Whether what was put and waits should be written with the next records although no run ended: a

@@ -119,33 +119,32 @@ class Database:
         """:meth:`write` without SQLAlchemy: a DBAPI cursor in one ``BEGIN IMMEDIATE`` transaction, for the writes
         that happen for every run (the run recorder's), where building a session and statements cost more than
         the SQL."""
-        conn = self.engine.raw_connection()
-        try:
+        with self._raw() as (conn, cur):
             _synchronous(conn.driver_connection, conn.info, synced)
-            cur = conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
             try:
-                cur.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cur
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
-                cur.execute("COMMIT")
-            finally:
-                cur.close()
-        finally:
-            conn.close()  # (back to the pool)
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
 
     @contextmanager
     def read_cursor(self) -> Iterator[Any]:
         """A DBAPI cursor for plain-SQL reads, without SQLAlchemy (each statement sees what is committed as it
         runs): for the small reads made every fraction of a second beside every run — a heartbeat, a cancel
         poll — where a session costs ten times the SQL, and holds the interpreter lock while it does."""
+        with self._raw() as (_, cur):
+            yield cur
+
+    @contextmanager
+    def _raw(self) -> Iterator[tuple[Any, Any]]:
+        """A pooled DBAPI connection and a cursor of it; both given back after."""
         conn = self.engine.raw_connection()
         try:
             cur = conn.cursor()
             try:
-                yield cur
+                yield conn, cur
             finally:
                 cur.close()
         finally:

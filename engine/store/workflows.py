@@ -148,12 +148,9 @@ class WorkflowRepo:
 
     def latest(self, ref: str) -> tuple[str, int]:
         """(id, current version) of a workflow by id or unique name: the cheap lookup of every queued run."""
-        conn = self.db.engine.raw_connection()  # one indexed SELECT: plain sqlite3 (no ORM, ~20x cheaper)
-        try:
-            row = conn.execute("SELECT id, current_version FROM workflows WHERE id = ? AND deleted_at IS NULL",
-                               (ref,)).fetchone()
-        finally:
-            conn.close()
+        with self.db.read_cursor() as cur:  # one indexed SELECT: plain sqlite3 (no ORM, ~20x cheaper)
+            row = cur.execute("SELECT id, current_version FROM workflows WHERE id = ? AND deleted_at IS NULL",
+                              (ref,)).fetchone()
         if row is not None:
             return row[0], row[1]
         info = self.resolve(ref)
